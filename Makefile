@@ -1,0 +1,43 @@
+# Every target creates (once) and reuses .venv; everything is installed from pyproject.toml.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: run test bench soak lint build translations clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,build]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/python -m ktpe_desktop.ui.i18n_build
+
+run: $(STAMP) translations
+	QT_QPA_PLATFORM= $(BIN)/ktpe-desktop --demo
+
+test: $(STAMP) translations
+	$(BIN)/python -m pytest -q tests
+
+bench: $(STAMP) translations
+	$(BIN)/python -m tests.bench.run_all
+
+soak: $(STAMP)
+	$(BIN)/python -m pytest -q tests/reliability -m slow --soak
+
+lint: $(STAMP)
+	$(BIN)/ruff check ktpe_desktop ktpe_server tests
+	$(BIN)/ruff format --check ktpe_desktop ktpe_server tests
+	$(BIN)/mypy ktpe_desktop ktpe_server
+
+build: $(STAMP) translations
+	$(BIN)/pyinstaller --noconfirm --clean build.spec
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache

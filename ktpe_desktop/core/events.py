@@ -1,0 +1,510 @@
+"""Events, their canonical encoding and hash chain, and the status fold.
+
+Every outcome is an immutable :class:`Event` written by one device. A student's
+state is a pure function of the *set* of its events (:func:`fold_status`): the
+order in which events arrive and duplicates do not change it. Outcomes have a
+precedence (recorded > already_recorded > failed > not_eligible > absent >
+pending) so a late "absent" from a laptop with a stale view cannot undo a
+recording; only an explicit ``voided`` can. Contradictions become anomalies.
+
+The canonical encoding (documented in docs/sync-protocol.md) is the JSON object of
+every field but ``hash``, keys sorted, no spaces, UTF-8, ``occurred_at`` as
+``YYYY-MM-DDTHH:MM:SS.mmmZ``. ``hash = sha256(canonical)``; ``prev_hash`` is the
+hash of the same device's event ``seq - 1`` (:data:`GENESIS_HASH` for seq 1).
+``event_id`` is derived from ``(device_id, seq)`` (UUIDv5), so a device can never
+write two different events under one id without the server noticing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from ktpe_desktop.core.hlc import Hlc
+
+GENESIS_HASH = "0" * 64
+EVENT_NAMESPACE = uuid.UUID("5b0c3f6e-8a51-4c55-9a57-6b74b1e3a001")
+CANONICAL_VERSION = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+class EventKind(StrEnum):
+    RECORDED = "recorded"
+    ALREADY_RECORDED = "already_recorded"
+    ABSENT = "absent"
+    NOT_ELIGIBLE = "not_eligible"
+    FAILED = "failed"
+    IKD_ACTIVATED = "ikd_activated"
+    STUDENT_ADDED = "student_added"
+    DETAILS_CORRECTED = "details_corrected"
+    VOIDED = "voided"
+
+
+class Status(StrEnum):
+    """A student's derived outcome."""
+
+    PENDING = "pending"
+    ABSENT = "absent"
+    NOT_ELIGIBLE = "not_eligible"
+    FAILED = "failed"
+    ALREADY_RECORDED = "already_recorded"
+    RECORDED = "recorded"
+
+
+class Precedence(IntEnum):
+    PENDING = 0
+    ABSENT = 1
+    NOT_ELIGIBLE = 2
+    FAILED = 3
+    ALREADY_RECORDED = 4
+    RECORDED = 5
+
+
+OUTCOME_KINDS: Mapping[EventKind, Status] = {
+    EventKind.RECORDED: Status.RECORDED,
+    EventKind.ALREADY_RECORDED: Status.ALREADY_RECORDED,
+    EventKind.FAILED: Status.FAILED,
+    EventKind.NOT_ELIGIBLE: Status.NOT_ELIGIBLE,
+    EventKind.ABSENT: Status.ABSENT,
+}
+
+PRECEDENCE: Mapping[Status, int] = {s: Precedence[s.name].value for s in Status}
+
+
+class FailReason(StrEnum):
+    """Why a recording failed (payload ``reason`` of a ``failed`` event)."""
+
+    NO_KK = "no_kk"
+    DATA_MISMATCH = "data_mismatch"
+    SIAK_OFFLINE = "siak_offline"
+    DEVICE_ERROR = "device_error"
+    OTHER = "other"
+
+
+class NotEligibleReason(StrEnum):
+    UNDER_AGE = "under_age"
+    NOT_A_RESIDENT = "not_a_resident"
+    OTHER = "other"
+
+
+class AnomalyCode(StrEnum):
+    RECORDED_TWICE = "recorded_twice"
+    RECORDED_AND_NOT_ELIGIBLE = "recorded_and_not_eligible"
+    RECORDED_AND_ALREADY_RECORDED = "recorded_and_already_recorded"
+    IKD_WITHOUT_CARD = "ikd_without_card"
+    VOID_OF_VOID = "void_of_void"
+    VOID_OTHER_STUDENT = "void_other_student"
+
+
+# Student detail fields that student_added / details_corrected may carry.
+DETAIL_FIELDS = (
+    "school_npsn",
+    "nisn",
+    "nik",
+    "kk",
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "class_name",
+    "mother_name",
+    "nipd",
+)
+
+
+def format_time(ts: datetime) -> str:
+    """``occurred_at`` in its canonical text: UTC, millisecond precision, ``Z``."""
+    if ts.tzinfo is None:
+        raise ValueError("occurred_at must be timezone-aware")
+    ts = ts.astimezone(UTC)
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+def parse_time(text: str) -> datetime:
+    """Inverse of :func:`format_time` (accepts any ISO 8601 with an offset)."""
+    ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if ts.tzinfo is None:
+        raise ValueError(f"time without an offset: {text!r}")
+    ts = ts.astimezone(UTC)
+    return ts.replace(microsecond=ts.microsecond // 1000 * 1000)
+
+
+def to_ms(ts: datetime) -> int:
+    """Milliseconds since the Unix epoch (exact, no float rounding)."""
+    delta = ts.astimezone(UTC) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def from_ms(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def event_id_for(device_id: str, seq: int) -> str:
+    """The id of a device's ``seq``-th event (UUIDv5 of ``device_id/seq``)."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{device_id}/{seq}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One immutable fact written by one device."""
+
+    event_id: str
+    device_id: str
+    seq: int
+    hlc: str
+    prev_hash: str
+    hash: str
+    kind: str
+    student_id: str
+    operator: str
+    occurred_at: datetime
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def hlc_value(self) -> Hlc:
+        return Hlc.decode(self.hlc)
+
+    def content(self) -> dict[str, Any]:
+        """Every field but ``hash``, as plain JSON values (the hashed content)."""
+        return {
+            "v": CANONICAL_VERSION,
+            "event_id": self.event_id,
+            "device_id": self.device_id,
+            "seq": self.seq,
+            "hlc": self.hlc,
+            "prev_hash": self.prev_hash,
+            "kind": self.kind,
+            "student_id": self.student_id,
+            "operator": self.operator,
+            "occurred_at": format_time(self.occurred_at),
+            "payload": dict(self.payload),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.content()
+        del data["v"]
+        data["hash"] = self.hash
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Event:
+        """Build an event from its JSON form.
+
+        Raises:
+            ValueError: a field is missing or of the wrong type.
+        """
+        try:
+            payload = data.get("payload") or {}
+            if not isinstance(payload, dict):
+                raise ValueError("payload must be an object")
+            seq = data["seq"]
+            if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+                raise ValueError("seq must be a positive integer")
+            for name in ("event_id", "device_id", "hlc", "prev_hash", "hash", "kind",
+                         "student_id", "operator", "occurred_at"):
+                if not isinstance(data[name], str):
+                    raise ValueError(f"{name} must be a string")
+            Hlc.decode(data["hlc"])
+            return cls(
+                event_id=data["event_id"],
+                device_id=data["device_id"],
+                seq=seq,
+                hlc=data["hlc"],
+                prev_hash=data["prev_hash"],
+                hash=data["hash"],
+                kind=data["kind"],
+                student_id=data["student_id"],
+                operator=data["operator"],
+                occurred_at=parse_time(data["occurred_at"]),
+                payload=payload,
+            )
+        except KeyError as exc:
+            raise ValueError(f"missing field {exc.args[0]}") from None
+
+    def computed_hash(self) -> str:
+        return hash_content(self.content())
+
+    def with_valid_hash(self) -> bool:
+        return self.computed_hash() == self.hash
+
+
+def canonical_bytes(content: Mapping[str, Any]) -> bytes:
+    """The canonical encoding that the hash covers."""
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def hash_content(content: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(content)).hexdigest()
+
+
+def make_event(
+    *,
+    device_id: str,
+    seq: int,
+    prev_hash: str,
+    hlc: Hlc | str,
+    kind: EventKind | str,
+    student_id: str,
+    operator: str,
+    occurred_at: datetime,
+    payload: Mapping[str, Any] | None = None,
+) -> Event:
+    """Create a chained event: its id derived from ``(device_id, seq)``, its hash computed."""
+    if seq < 1:
+        raise ValueError("seq starts at 1")
+    occurred = parse_time(format_time(occurred_at))
+    draft = Event(
+        event_id=event_id_for(device_id, seq),
+        device_id=device_id,
+        seq=seq,
+        hlc=hlc.encode() if isinstance(hlc, Hlc) else hlc,
+        prev_hash=prev_hash,
+        hash="",
+        kind=str(kind),
+        student_id=student_id,
+        operator=operator,
+        occurred_at=occurred,
+        payload=dict(payload or {}),
+    )
+    canonical_bytes(draft.content())  # refuses floats NaN etc. early
+    return Event(**{**_fields(draft), "hash": draft.computed_hash()})
+
+
+def _fields(event: Event) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in Event.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    """Where a device's chain stops being valid."""
+
+    seq: int
+    event_id: str
+    reason: str  # "bad_hash" | "bad_prev_hash" | "seq_gap" | "wrong_device" | "bad_event_id"
+
+
+def verify_chain(
+    events: Sequence[Event], *, prev_hash: str = GENESIS_HASH, start_seq: int = 1
+) -> ChainBreak | None:
+    """Check that ``events`` (one device, ascending ``seq``) continue a chain.
+
+    Args:
+        events: the events, in ``seq`` order.
+        prev_hash: the hash of event ``start_seq - 1`` (genesis for 1).
+        start_seq: the ``seq`` the first event must have.
+
+    Returns:
+        None when every event is well chained, else the first break.
+    """
+    expected_seq = start_seq
+    expected_prev = prev_hash
+    device = events[0].device_id if events else ""
+    for ev in events:
+        if ev.device_id != device:
+            return ChainBreak(ev.seq, ev.event_id, "wrong_device")
+        if ev.seq != expected_seq:
+            return ChainBreak(ev.seq, ev.event_id, "seq_gap")
+        if ev.event_id != event_id_for(ev.device_id, ev.seq):
+            return ChainBreak(ev.seq, ev.event_id, "bad_event_id")
+        if ev.prev_hash != expected_prev:
+            return ChainBreak(ev.seq, ev.event_id, "bad_prev_hash")
+        if not ev.with_valid_hash():
+            return ChainBreak(ev.seq, ev.event_id, "bad_hash")
+        expected_seq += 1
+        expected_prev = ev.hash
+    return None
+
+
+# --------------------------------------------------------------------------- fold
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    code: AnomalyCode
+    event_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StudentState:
+    """What a student's events say, computed by :func:`fold_status`."""
+
+    student_id: str
+    status: Status = Status.PENDING
+    reason: str | None = None
+    deciding_event_id: str | None = None
+    decided_at: datetime | None = None
+    decided_by_device: str | None = None
+    decided_by_operator: str | None = None
+    ikd_activated: bool = False
+    details: Mapping[str, Any] = field(default_factory=dict)
+    added_by_event_id: str | None = None
+    anomalies: tuple[Anomaly, ...] = ()
+    event_count: int = 0
+    last_hlc: str | None = None
+
+
+def event_order_key(ev: Event) -> tuple[str, str, str]:
+    """A total order on events that every replica agrees on."""
+    return (ev.hlc, ev.device_id, ev.event_id)
+
+
+def fold_status(student_id: str, events: Iterable[Event]) -> StudentState:
+    """Fold a student's events into its state.
+
+    A pure function of the *set* of events (deduplicated by ``event_id``, sorted by
+    :func:`event_order_key`), so any permutation or duplication gives the same state.
+    Events of other students are ignored.
+    """
+    unique: dict[str, Event] = {}
+    for ev in events:
+        if ev.student_id == student_id:
+            unique.setdefault(ev.event_id, ev)
+    ordered = sorted(unique.values(), key=event_order_key)
+    anomalies: list[Anomaly] = []
+
+    voided: set[str] = set()
+    for ev in ordered:
+        if ev.kind != EventKind.VOIDED:
+            continue
+        target = str(ev.payload.get("target_event_id", ""))
+        target_ev = unique.get(target)
+        if target_ev is not None and target_ev.kind == EventKind.VOIDED:
+            anomalies.append(Anomaly(AnomalyCode.VOID_OF_VOID, (ev.event_id, target)))
+            continue
+        voided.add(target)
+
+    effective = [ev for ev in ordered if ev.event_id not in voided and ev.kind != EventKind.VOIDED]
+
+    details: dict[str, Any] = {}
+    added_by: str | None = None
+    best: Event | None = None
+    best_rank = 0
+    recorded: list[Event] = []
+    not_eligible: list[Event] = []
+    already: list[Event] = []
+    ikd: list[Event] = []
+    for ev in effective:
+        kind = ev.kind
+        if kind == EventKind.STUDENT_ADDED:
+            if added_by is None:
+                added_by = ev.event_id
+            for key, value in ev.payload.items():
+                if key in DETAIL_FIELDS:
+                    details.setdefault(key, value)
+        elif kind == EventKind.DETAILS_CORRECTED:
+            changes = ev.payload.get("changes", {})
+            if isinstance(changes, Mapping):
+                for key, value in changes.items():
+                    if key in DETAIL_FIELDS:
+                        details[key] = value
+        elif kind == EventKind.IKD_ACTIVATED:
+            ikd.append(ev)
+        elif kind in OUTCOME_KINDS:
+            status = OUTCOME_KINDS[EventKind(kind)]
+            rank = PRECEDENCE[status]
+            # Highest precedence wins; among equals the earliest in the total order
+            # decides (the first recording is the recording).
+            if rank > best_rank:
+                best, best_rank = ev, rank
+            if kind == EventKind.RECORDED:
+                recorded.append(ev)
+            elif kind == EventKind.NOT_ELIGIBLE:
+                not_eligible.append(ev)
+            elif kind == EventKind.ALREADY_RECORDED:
+                already.append(ev)
+
+    if len(recorded) > 1:
+        anomalies.append(Anomaly(AnomalyCode.RECORDED_TWICE, tuple(e.event_id for e in recorded)))
+    if recorded and not_eligible:
+        anomalies.append(
+            Anomaly(
+                AnomalyCode.RECORDED_AND_NOT_ELIGIBLE,
+                tuple(e.event_id for e in recorded + not_eligible),
+            )
+        )
+    if recorded and already:
+        anomalies.append(
+            Anomaly(
+                AnomalyCode.RECORDED_AND_ALREADY_RECORDED,
+                tuple(e.event_id for e in recorded + already),
+            )
+        )
+    if ikd and not (recorded or already):
+        anomalies.append(Anomaly(AnomalyCode.IKD_WITHOUT_CARD, tuple(e.event_id for e in ikd)))
+
+    last_hlc = ordered[-1].hlc if ordered else None
+    if best is None:
+        return StudentState(
+            student_id=student_id,
+            ikd_activated=bool(ikd),
+            details=details,
+            added_by_event_id=added_by,
+            anomalies=tuple(anomalies),
+            event_count=len(ordered),
+            last_hlc=last_hlc,
+        )
+    reason = best.payload.get("reason")
+    return StudentState(
+        student_id=student_id,
+        status=OUTCOME_KINDS[EventKind(best.kind)],
+        reason=str(reason) if reason is not None else None,
+        deciding_event_id=best.event_id,
+        decided_at=best.occurred_at,
+        decided_by_device=best.device_id,
+        decided_by_operator=best.operator,
+        ikd_activated=bool(ikd),
+        details=details,
+        added_by_event_id=added_by,
+        anomalies=tuple(anomalies),
+        event_count=len(ordered),
+        last_hlc=last_hlc,
+    )
+
+
+def validate_event_payload(kind: str, payload: Mapping[str, Any]) -> str | None:
+    """Domain check of an event's payload; returns an error code or None.
+
+    Used by the server (to refuse an item) and by the services (before writing).
+    """
+    try:
+        ek = EventKind(kind)
+    except ValueError:
+        return "unknown_kind"
+    if ek == EventKind.FAILED:
+        try:
+            FailReason(str(payload.get("reason")))
+        except ValueError:
+            return "bad_reason"
+    elif ek == EventKind.NOT_ELIGIBLE:
+        try:
+            NotEligibleReason(str(payload.get("reason")))
+        except ValueError:
+            return "bad_reason"
+    elif ek == EventKind.VOIDED:
+        if not isinstance(payload.get("target_event_id"), str):
+            return "missing_target"
+        if not str(payload.get("reason", "")).strip():
+            return "missing_reason"
+    elif ek == EventKind.DETAILS_CORRECTED:
+        changes = payload.get("changes")
+        if not isinstance(changes, Mapping) or not changes:
+            return "missing_changes"
+        if any(key not in DETAIL_FIELDS for key in changes):
+            return "unknown_field"
+    elif ek == EventKind.STUDENT_ADDED:
+        if not str(payload.get("name", "")).strip() or not payload.get("school_npsn"):
+            return "missing_details"
+    note = payload.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 500):
+        return "bad_note"
+    return None
