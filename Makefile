@@ -26,7 +26,7 @@ test: $(STAMP) translations
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP) translations
-	$(BIN)/python -m tests.bench.run_all
+	$(BIN)/python -m tests.bench.run_all $(BENCH)
 
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q tests/reliability -m slow --soak
