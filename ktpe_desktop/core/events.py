@@ -208,8 +208,17 @@ class Event:
             seq = data["seq"]
             if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
                 raise ValueError("seq must be a positive integer")
-            for name in ("event_id", "device_id", "hlc", "prev_hash", "hash", "kind",
-                         "student_id", "operator", "occurred_at"):
+            for name in (
+                "event_id",
+                "device_id",
+                "hlc",
+                "prev_hash",
+                "hash",
+                "kind",
+                "student_id",
+                "operator",
+                "occurred_at",
+            ):
                 if not isinstance(data[name], str):
                     raise ValueError(f"{name} must be a string")
             Hlc.decode(data["hlc"])
@@ -501,9 +510,10 @@ def validate_event_payload(kind: str, payload: Mapping[str, Any]) -> str | None:
             return "missing_changes"
         if any(key not in DETAIL_FIELDS for key in changes):
             return "unknown_field"
-    elif ek == EventKind.STUDENT_ADDED:
-        if not str(payload.get("name", "")).strip() or not payload.get("school_npsn"):
-            return "missing_details"
+    elif ek == EventKind.STUDENT_ADDED and (
+        not str(payload.get("name", "")).strip() or not payload.get("school_npsn")
+    ):
+        return "missing_details"
     note = payload.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 500):
         return "bad_note"

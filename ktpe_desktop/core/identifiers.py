@@ -192,8 +192,13 @@ def _warning(code: str, message: str, message_en: str) -> Finding:
     return Finding(Severity.WARNING, code, message, message_en)
 
 
-def _check_shape(text: str, prefix: str, label: str, length: int) -> tuple[str, list[Finding]]:
+def _check_shape(
+    text: str, prefix: str, label: str, length: int, *, zeros_hint: bool = False
+) -> tuple[str, list[Finding]]:
     """Normalise ``text`` and check it is ``length`` ASCII digits.
+
+    ``zeros_hint`` adds a hint about lost leading zeros to a too-short value, for
+    codes that may start with 0 (NISN, NPSN).
 
     Returns the normalised digits and the shape errors (empty when the shape is fine).
     """
@@ -226,7 +231,7 @@ def _check_shape(text: str, prefix: str, label: str, length: int) -> tuple[str, 
         ]
     if len(digits) != length:
         hint_id = hint_en = ""
-        if len(digits) < length:
+        if zeros_hint and len(digits) < length:
             hint_id = " Mungkin angka 0 di depan hilang (Excel)?"
             hint_en = " Leading zeros may have been lost (Excel)?"
         return digits, [
@@ -267,12 +272,10 @@ def _region_findings(digits: str, prefix: str, label: str) -> tuple[str | None, 
         name: str | None = regency_region.name
     elif province_region is not None:
         where_id = (
-            f"provinsi {province} ({province_region.name}) dikenal, "
-            f"kabupaten/kota {regency} tidak"
+            f"provinsi {province} ({province_region.name}) dikenal, kabupaten/kota {regency} tidak"
         )
         where_en = (
-            f"province {province} ({province_region.name}) is known, "
-            f"regency/city {regency} is not"
+            f"province {province} ({province_region.name}) is known, regency/city {regency} is not"
         )
         name = province_region.name
     else:
@@ -283,8 +286,7 @@ def _region_findings(digits: str, prefix: str, label: str) -> tuple[str | None, 
         _warning(
             f"{prefix}_region_unknown",
             f"Kode wilayah {label} {district_code} tidak ada di tabel wilayah; {where_id}.",
-            f"Region code {district_code} of the {label} is not in the region table; "
-            f"{where_en}.",
+            f"Region code {district_code} of the {label} is not in the region table; {where_en}.",
         )
     ]
 
@@ -446,13 +448,13 @@ def parse_nisn(text: str) -> IdResult[str]:
     A shorter all-digit value (Excel dropped the zeros) is an error here; importers
     that know the column is a NISN call :func:`restore_leading_zeros` first.
     """
-    digits, errors = _check_shape(text, "nisn", "NISN", NISN_LENGTH)
+    digits, errors = _check_shape(text, "nisn", "NISN", NISN_LENGTH, zeros_hint=True)
     return IdResult(None if errors else digits, tuple(errors))
 
 
 def parse_npsn(text: str) -> IdResult[str]:
     """Parse an NPSN (school number): exactly 8 digits."""
-    digits, errors = _check_shape(text, "npsn", "NPSN", NPSN_LENGTH)
+    digits, errors = _check_shape(text, "npsn", "NPSN", NPSN_LENGTH, zeros_hint=True)
     return IdResult(None if errors else digits, tuple(errors))
 
 

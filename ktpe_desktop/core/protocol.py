@@ -12,11 +12,12 @@ contract; this module is its reference implementation.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from ktpe_desktop.core.events import (
     Event,
@@ -73,7 +74,7 @@ def encode_push(events: Sequence[Event]) -> dict[str, Any]:
     chains = []
     for device_id, evs in by_device.items():
         evs.sort(key=lambda e: e.seq)
-        for a, b in zip(evs, evs[1:], strict=False):
+        for a, b in itertools.pairwise(evs):
             if b.seq != a.seq + 1:
                 raise ValueError(f"events of {device_id} are not contiguous at seq {b.seq}")
         operators: list[str] = []
@@ -203,15 +204,13 @@ def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
     return out
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_hex64(value: Any) -> bool:
+def _is_hex64(value: Any) -> TypeGuard[str]:
     return (
-        isinstance(value, str)
-        and len(value) == 64
-        and all(c in "0123456789abcdef" for c in value)
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
     )
 
 

@@ -27,9 +27,9 @@ def _discover(only: set[str]) -> list[tuple[str, Any]]:
     for path in sorted(HERE.glob("bench_*.py")):
         module = importlib.import_module(f"tests.bench.{path.stem}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("bench_") and fn.__module__ == module.__name__:
-                if not only or name in only or path.stem in only:
-                    found.append((f"{path.stem}.{name}", fn))
+            wanted = not only or name in only or path.stem in only
+            if name.startswith("bench_") and fn.__module__ == module.__name__ and wanted:
+                found.append((f"{path.stem}.{name}", fn))
     return found
 
 
@@ -45,19 +45,34 @@ def main(argv: list[str]) -> int:
             rows.extend(result)
         except Exception as exc:  # a broken benchmark is a failed row, not a stop
             traceback.print_exc()
-            rows.append({"name": label, "value": None, "unit": "", "target": "runs",
-                         "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+            rows.append(
+                {
+                    "name": label,
+                    "value": None,
+                    "unit": "",
+                    "target": "runs",
+                    "ok": False,
+                    "error": f"{type(exc).__name__}: {exc}",
+                }
+            )
         print(f"  ({time.perf_counter() - started:.1f} s)", flush=True)
     width = max((len(r["name"]) for r in rows), default=10)
     print()
     print(f"{'benchmark'.ljust(width)}  {'value':>12}  {'unit':<8}  {'target':<14}  ok")
     print("-" * (width + 46))
     for r in rows:
-        value = "—" if r.get("value") is None else f"{r['value']:.2f}" if isinstance(
-            r["value"], float) else str(r["value"])
+        value = (
+            "—"
+            if r.get("value") is None
+            else f"{r['value']:.2f}"
+            if isinstance(r["value"], float)
+            else str(r["value"])
+        )
         ok = "yes" if r.get("ok") else ("—" if r.get("ok") is None else "NO")
-        print(f"{r['name'].ljust(width)}  {value:>12}  {r.get('unit', ''):<8}  "
-              f"{str(r.get('target', '')):<14}  {ok}")
+        print(
+            f"{r['name'].ljust(width)}  {value:>12}  {r.get('unit', ''):<8}  "
+            f"{r.get('target', '')!s:<14}  {ok}"
+        )
     out = ROOT / "bench-results.json"
     out.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"\nwritten {out}")
