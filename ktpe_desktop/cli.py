@@ -19,6 +19,9 @@ from ktpe_desktop.core.errors import KnownError
 COMMAND_MODULES = (
     "db",
     "demo",
+    "sync",
+    "reports",
+    "imports",
 )
 
 

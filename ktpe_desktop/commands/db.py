@@ -1,0 +1,185 @@
+"""``ktpe-desktop db …``: set up, check, back up and restore the local database.
+
+Every command prints counts only, never a personal datum.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ktpe_desktop.commands._common import (
+    add_store_arguments,
+    data_dir_of,
+    password,
+    user_of,
+)
+from ktpe_desktop.services.audit import audit
+from ktpe_desktop.services.session import open_store
+from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage import repositories as repo
+from ktpe_desktop.storage.keyslots import KeySlots, UserRole
+from ktpe_desktop.storage.store import KEYSLOTS_FILE, Store, list_backups, restore_latest_backup
+
+
+def register(subparsers: Any) -> None:
+    db = subparsers.add_parser("db", help="basis data lokal (terenkripsi)")
+    sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+
+    p = sub.add_parser("init", help="buat folder data dan pengguna pertama (koordinator)")
+    add_store_arguments(p)
+    p.add_argument("--display-name", default=None, help="nama tampilan pengguna")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("check", help="periksa keutuhan basis data (lengkap)")
+    add_store_arguments(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("backup", help="buat cadangan terenkripsi")
+    add_store_arguments(p)
+    p.add_argument("--reason", default="manual", help="alasan (masuk ke nama berkas)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("info", help="ringkasan isi basis data (jumlah saja)")
+    add_store_arguments(p)
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("restore-latest", help="pulihkan cadangan baik terakhir")
+    add_store_arguments(p)
+    p.set_defaults(func=cmd_restore_latest)
+
+    p = sub.add_parser("add-user", help="tambah pengguna lokal (khusus koordinator)")
+    add_store_arguments(p)
+    p.add_argument("username", help="nama pengguna baru")
+    p.add_argument("--role", choices=[r.value for r in UserRole], default="operator")
+    p.add_argument("--display-name", default=None)
+    p.set_defaults(func=cmd_add_user)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    data_dir = data_dir_of(args)
+    store = Store.create(
+        data_dir, user_of(args), password(confirm=True), display_name=args.display_name
+    )
+    try:
+        print(f"Folder data dibuat: {store.data_dir}")
+        print(f"Perangkat: {store.device_id}")
+        print(f"Pengguna: {store.username} (koordinator)")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    store = Store.open(data_dir_of(args), user_of(args), password(), check="full")
+    try:
+        problems = store.integrity_check(full=True)
+        if problems:
+            print("Masalah ditemukan:")
+            for line in problems[:20]:
+                print(f"  {line}")
+            return 1
+        print(f"Basis data utuh (skema {store.schema_revision()}).")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = open_store(data_dir_of(args), user_of(args), password())
+    try:
+        path = store.backup(args.reason)
+        print(f"Cadangan dibuat: {path}")
+        return 0
+    finally:
+        store.close()
+
+
+def info_counts(store: Store) -> dict[str, Any]:
+    """The counts `db info` shows (no personal data)."""
+    with store.session() as s:
+
+        def count(model: Any) -> int:
+            return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+        device_id, last_seq, _head = repo.device_head(s)
+        statuses = dict(
+            s.execute(
+                select(m.StudentState.status, func.count()).group_by(m.StudentState.status)
+            ).all()
+        )
+        return {
+            "schema": store.schema_revision(),
+            "device_id": device_id,
+            "last_seq": last_seq,
+            "schools": count(m.School),
+            "students": count(m.Student),
+            "events": count(m.EventRow),
+            "status": {str(getattr(k, "value", k)): int(v) for k, v in statuses.items()},
+            "outbox": repo.outbox_counts(s),
+            "open_anomalies": len(repo.list_anomalies(s)),
+            "users": len(store.keyslots.users()),
+            "backups": len(list_backups(store.data_dir)),
+        }
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    store = open_store(data_dir_of(args), user_of(args), password())
+    try:
+        info = info_counts(store)
+    finally:
+        store.close()
+    print(f"Folder data : {store.data_dir}")
+    print(f"Skema       : {info['schema']}")
+    print(f"Perangkat   : {info['device_id']} (seq terakhir {info['last_seq']})")
+    print(f"Sekolah     : {info['schools']}")
+    print(f"Siswa       : {info['students']}")
+    for status, n in sorted(info["status"].items()):
+        print(f"  {status:18} {n}")
+    print(f"Peristiwa   : {info['events']}")
+    print("Antrean kirim: " + ", ".join(f"{k} {v}" for k, v in info["outbox"].items()))
+    print(f"Anomali     : {info['open_anomalies']}")
+    print(f"Pengguna    : {info['users']}")
+    print(f"Cadangan    : {info['backups']}")
+    return 0
+
+
+def cmd_restore_latest(args: argparse.Namespace) -> int:
+    data_dir = data_dir_of(args).resolve()
+    user = user_of(args)
+    key = KeySlots(data_dir / KEYSLOTS_FILE).unlock(user, password())
+    restored = restore_latest_backup(data_dir, key)
+    store = Store.open_with_key(
+        data_dir, key, user, KeySlots(data_dir / KEYSLOTS_FILE).role_of(user)
+    )
+    try:
+        with store.transaction() as s:
+            audit(s, store.username, m.AuditAction.RESTORE, restored.name)
+        store.meta_set("restored_from", restored.name)
+    finally:
+        store.close()
+    print(f"Dipulihkan dari {restored.name}; berkas lama disimpan sebagai ktpe.db.broken-*.")
+    print(
+        "Peristiwa setelah cadangan itu tidak ada di basis data ini: sinkronkan dan periksa "
+        "tanda terima server sebelum merekam lagi."
+    )
+    return 0
+
+
+def cmd_add_user(args: argparse.Namespace) -> int:
+    store = open_store(data_dir_of(args), user_of(args), password())
+    try:
+        import getpass
+
+        new_password = getpass.getpass(f"Kata sandi untuk {args.username}: ")
+        again = getpass.getpass("Ulangi: ")
+        if new_password != again:
+            print("Kedua kata sandi tidak sama.")
+            return 2
+        store.add_user(args.username, new_password, role=args.role, display_name=args.display_name)
+        print(f"Pengguna {args.username} ditambahkan ({args.role}).")
+        return 0
+    finally:
+        store.close()

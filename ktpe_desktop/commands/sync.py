@@ -1,0 +1,132 @@
+"""``ktpe-desktop enroll`` and ``ktpe-desktop sync``: sync without the window.
+
+* ``enroll URL CODE --data-dir D [--ca FILE]`` registers the laptop with a server.
+* ``sync --data-dir D`` runs one round and prints a summary; the exit code is 0
+  only when everything written on this laptop is acknowledged by the server
+  (1: some events still pending or quarantined; 2: an error, explained).
+
+The password comes from ``KTPE_PASSWORD`` or is asked for; the user from
+``--user`` (default: the first lead of the data folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.storage.keyslots import KeySlots, UserRole
+from ktpe_desktop.storage.store import KEYSLOTS_FILE, Store
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "enroll",
+        help="daftarkan laptop ke server / enrol this laptop with a server",
+        description="Daftarkan laptop ini ke server dengan kode sekali pakai dari admin.",
+    )
+    p.add_argument("url", help="alamat server, mis. https://ktpe.example.go.id")
+    p.add_argument("code", help="kode pendaftaran sekali pakai dari admin")
+    _common(p)
+    p.add_argument("--ca", dest="ca_file", default=None, help="berkas CA (PEM) untuk dipercaya")
+    p.add_argument("--keyring", action="store_true", help="simpan token di keyring sistem")
+    p.set_defaults(func=cmd_enroll)
+
+    q = sub.add_parser(
+        "sync",
+        help="sinkronkan sekali / run one sync round",
+        description="Kirim data yang belum terkirim dan unduh perubahan daftar siswa "
+        "(satu putaran). Kode keluar 0 hanya jika semua data sudah diterima server.",
+    )
+    _common(q)
+    q.add_argument(
+        "--purge", action="store_true", help="hapus data pribadi sekolah yang masa simpannya lewat"
+    )
+    q.set_defaults(func=cmd_sync)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", required=True, help="folder data laptop")
+    p.add_argument("--user", default=None, help="pengguna lokal (bawaan: koordinator pertama)")
+
+
+def _default_user(data_dir: Path) -> str:
+    slots = KeySlots(data_dir / KEYSLOTS_FILE)
+    if not slots.exists():
+        raise KnownError(
+            f"Folder data belum disiapkan: {data_dir}",
+            f"Data folder not set up: {data_dir}",
+            code="not_initialised",
+        )
+    users = slots.users()
+    leads = [u for u in users if u.role == UserRole.LEAD]
+    chosen = (leads or users)[0] if users else None
+    if chosen is None:
+        raise KnownError("Tidak ada pengguna lokal.", "No local user.", code="no_user")
+    return chosen.username
+
+
+def open_store_for_cli(args: argparse.Namespace) -> Store:
+    data_dir = Path(args.data_dir).expanduser()
+    user = args.user or _default_user(data_dir)
+    password = os.environ.get("KTPE_PASSWORD")
+    if password is None:
+        password = getpass.getpass(f"Kata sandi untuk {user}: ")
+    return Store.open(data_dir, user, password)
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from ktpe_desktop.services.sync_service import SyncService
+
+    store = open_store_for_cli(args)
+    try:
+        service = SyncService(store)
+        enr = service.enrol(args.url, args.code, args.ca_file, use_keyring=args.keyring)
+        print(f"Terdaftar di {enr.server_url} (tim {enr.team}); perangkat {enr.device_id}.")
+        print(f"Enrolled with {enr.server_url} (team {enr.team}); device {enr.device_id}.")
+        service.close()
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from ktpe_desktop.services.sync_service import SyncService
+
+    store = open_store_for_cli(args)
+    try:
+        service = SyncService(store)
+        service.recover()
+        summary = service.run_round()
+        purged = service.purge_expired() if args.purge and summary.error is None else []
+        service.close()
+    finally:
+        store.close()
+    skew = "—" if summary.clock_skew_s is None else f"{summary.clock_skew_s:+.0f} s"
+    print(
+        f"Terkirim {summary.pushed}, diterima server {summary.acked}, "
+        f"belum terkirim {summary.pending_left}, dikarantina {summary.quarantined}, "
+        f"siswa diunduh {summary.pulled_students}, peristiwa diunduh {summary.pulled_events}, "
+        f"selisih jam {skew}."
+    )
+    print(
+        f"sent={summary.pushed} acked={summary.acked} pending={summary.pending_left} "
+        f"quarantined={summary.quarantined} students={summary.pulled_students} "
+        f"events={summary.pulled_events} clock_skew={skew}"
+    )
+    for p in purged:
+        print(f"Data pribadi sekolah {p.npsn} dihapus ({p.students} siswa).")
+    if summary.clock_warning:
+        print(
+            "Peringatan: jam laptop berbeda lebih dari 5 menit dari server; periksa tanggal "
+            "dan jam. / Warning: this laptop's clock is more than 5 minutes off the server's.",
+            file=sys.stderr,
+        )
+    if summary.error:
+        print(f"Galat: {summary.error}", file=sys.stderr)
+        return 2
+    return 0 if summary.all_acknowledged else 1

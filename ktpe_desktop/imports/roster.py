@@ -1,0 +1,550 @@
+"""``read_roster``: a roster file in, a preview with a report out.
+
+Nothing here writes anywhere; the preview is what the user confirms (or not)
+before :mod:`ktpe_desktop.services.import_service` commits it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ktpe_desktop.core.identifiers import Sex, check_nik_vs_kk, parse_nik
+from ktpe_desktop.imports.errors import RosterFileError
+from ktpe_desktop.imports.headers import (
+    HEADER_SCAN_ROWS,
+    SYNONYMS,
+    Header,
+    find_header,
+    is_numbering_row,
+    normalize_header,
+)
+from ktpe_desktop.imports.model import (
+    FIELD_LABELS,
+    ColumnInfo,
+    HeldRow,
+    ReportLine,
+    RosterPreview,
+    RosterRow,
+    Severity,
+)
+from ktpe_desktop.imports.source import RowSource, open_source
+from ktpe_desktop.imports.values import (
+    Problem,
+    cell_text,
+    check_kk,
+    check_nisn,
+    parse_date_value,
+    parse_sex_value,
+    read_identifier,
+)
+from ktpe_desktop.imports.xlsx import CellValue
+
+__all__ = ["MAX_DATA_ROWS", "read_roster"]
+
+log = logging.getLogger("ktpe.imports")
+
+MAX_DATA_ROWS = 100_000
+_TOTALS = re.compile(r"^(jumlah|total|grand total|jml|sub ?total|rekap)\b")
+# Columns whose absence is worth a warning (the name column is required).
+_EXPECTED = ("nisn", "nik", "sex", "birth_date", "class_name")
+
+
+def _line(
+    row: int | None,
+    column: str | None,
+    severity: Severity,
+    code: str,
+    message: str,
+    message_en: str,
+    cell: str | None = None,
+) -> ReportLine:
+    return ReportLine(row, column, severity, code, message, message_en, cell)
+
+
+@dataclass(slots=True)
+class _Context:
+    header: Header
+    today: date
+    text_cells_lose_zeros: bool
+    columns: dict[str, ColumnInfo]
+    seen_nisn: dict[str, int] = field(default_factory=dict)
+    seen_nik: dict[str, int] = field(default_factory=dict)
+    zeros_restored: int = 0
+
+
+def read_roster(path: Path | str, *, today: date | None = None) -> RosterPreview:
+    """Read a roster file (XLSX or CSV) into a preview with its report.
+
+    Args:
+        path: the file.
+        today: the date for plausibility checks and the NIK century (default: today).
+
+    Returns:
+        The preview: valid rows, held-back rows, report lines, unused columns.
+
+    Raises:
+        RosterFileError: the file cannot be read as a roster at all.
+    """
+    path = Path(path)
+    today = today or date.today()
+    source = open_source(path)
+    try:
+        return _read(source, path.name, today)
+    finally:
+        source.close()
+
+
+def _head(source: RowSource, sheet: int) -> list[tuple[int, list[CellValue]]]:
+    rows = []
+    for number, values in source.rows(sheet):
+        if number > HEADER_SCAN_ROWS * 5:
+            break
+        if any(cell_text(v) for v in values):
+            rows.append((number, values))
+            if len(rows) >= HEADER_SCAN_ROWS:
+                break
+    return rows
+
+
+def _read(source: RowSource, file_name: str, today: date) -> RosterPreview:
+    preview = RosterPreview(file_kind=source.kind, file_name=file_name)
+    preview.encoding, preview.delimiter = source.encoding, source.delimiter
+    names = source.sheet_names
+    header: Header | None = None
+    chosen = 0
+    for index in range(len(names)):
+        header = find_header(_head(source, index))
+        if header is not None:
+            chosen = index
+            break
+    if header is None:
+        raise RosterFileError(
+            "no_header",
+            f"Judul kolom daftar siswa tidak ditemukan di '{file_name}'. Berkas harus punya "
+            "baris judul dengan kolom Nama dan NISN atau NIK (mis. ekspor 'Daftar Peserta "
+            "Didik' dari Dapodik).",
+            f"No roster header found in '{file_name}'. The file needs a header row with a "
+            "Nama (name) column and NISN or NIK (e.g. Dapodik's 'Daftar Peserta Didik' "
+            "export).",
+        )
+    file_lines: list[ReportLine] = []
+    row_lines: list[ReportLine] = []
+    if source.kind == "xlsx":
+        preview.sheet_name = names[chosen]
+        preview.ignored_sheets = [n for i, n in enumerate(names) if i != chosen]
+        file_lines.append(
+            _line(
+                None,
+                None,
+                Severity.INFO,
+                "sheet_used",
+                f"Lembar '{names[chosen]}' dibaca; judul kolom di baris {header.first_row}.",
+                f"Sheet '{names[chosen]}' read; header at row {header.first_row}.",
+            )
+        )
+        for other in preview.ignored_sheets:
+            file_lines.append(
+                _line(
+                    None,
+                    None,
+                    Severity.INFO,
+                    "sheet_ignored",
+                    f"Lembar '{other}' diabaikan: hanya satu lembar daftar siswa yang dibaca.",
+                    f"Sheet '{other}' ignored: only one roster sheet is read.",
+                )
+            )
+    else:
+        delim = {"\t": "tab", ";": "';'", ",": "','", "|": "'|'"}.get(source.delimiter or "", "?")
+        file_lines.append(
+            _line(
+                None,
+                None,
+                Severity.INFO,
+                "csv_format",
+                f"Berkas CSV, pengodean {source.encoding}, pemisah {delim}; judul kolom di "
+                f"baris {header.first_row}.",
+                f"CSV file, encoding {source.encoding}, delimiter {delim}; header at row "
+                f"{header.first_row}.",
+            )
+        )
+    preview.header_row = header.first_row
+    preview.columns = list(header.columns)
+    preview.unused_columns = header.unused
+    columns = {c.field: c for c in header.columns if c.field is not None}
+    for label in header.duplicates:
+        meaning = next(f for f, syns in SYNONYMS.items() if _matches(label, syns))
+        used = columns[meaning].label
+        file_lines.append(
+            _line(
+                None,
+                label,
+                Severity.WARNING,
+                "duplicate_column",
+                f"Kolom '{label}' juga berarti {FIELD_LABELS[meaning][0]}; yang dipakai "
+                f"kolom '{used}'.",
+                f"Column '{label}' also means {FIELD_LABELS[meaning][1]}; column '{used}' is used.",
+            )
+        )
+    for wanted_field in _EXPECTED:
+        if wanted_field not in columns:
+            label_id, label_en = FIELD_LABELS[wanted_field]
+            file_lines.append(
+                _line(
+                    None,
+                    None,
+                    Severity.WARNING,
+                    "column_missing",
+                    f"Kolom {label_id} tidak ada di berkas.",
+                    f"The file has no {label_en} column.",
+                )
+            )
+    if preview.unused_columns:
+        shown = ", ".join(preview.unused_columns)
+        file_lines.append(
+            _line(
+                None,
+                None,
+                Severity.INFO,
+                "unused_columns",
+                f"{len(preview.unused_columns)} kolom tidak dipakai: {shown}.",
+                f"{len(preview.unused_columns)} columns not used: {shown}.",
+            )
+        )
+
+    ctx = _Context(header, today, source.kind == "csv", columns)
+    name_col = header.fields["name"]
+    wanted = frozenset(header.fields.values()) | frozenset(range(name_col + 1))
+    field_items = list(header.fields.items())
+    in_footer = False
+    footer_skipped = 0
+    data_rows = 0
+    rows = source.rows(chosen, wanted)
+    first_data = True
+    for number, values in rows:
+        if number <= header.last_row:
+            continue
+        if first_data:
+            first_data = False
+            if is_numbering_row(values):
+                preview.skipped_rows.append(number)
+                file_lines.append(
+                    _line(
+                        number,
+                        None,
+                        Severity.INFO,
+                        "numbering_row",
+                        f"Baris {number} berisi nomor kolom (1, 2, 3 …) dan dilewati.",
+                        f"Row {number} holds column numbers (1, 2, 3 …) and was skipped.",
+                    )
+                )
+                continue
+        raw = {f: (values[i] if i < len(values) else None) for f, i in field_items}
+        texts = {f: cell_text(v) for f, v in raw.items()}
+        if not any(texts.values()) and not any(
+            cell_text(v) for v in itertools.islice(values, name_col + 1)
+        ):
+            continue  # blank row: skipped silently
+        has_identity = any(texts.get(f) for f in ("nisn", "nik", "birth_date"))
+        if not has_identity:
+            lead = [cell_text(v) for v in itertools.islice(values, name_col + 1)]
+            if any(_TOTALS.match(normalize_header(t)) for t in lead if t):
+                in_footer = True
+                preview.skipped_rows.append(number)
+                row_lines.append(
+                    _line(
+                        number,
+                        None,
+                        Severity.INFO,
+                        "totals_row",
+                        f"Baris {number} adalah baris jumlah/total dan dilewati.",
+                        f"Row {number} is a totals row and was skipped.",
+                    )
+                )
+                continue
+            if in_footer:
+                footer_skipped += 1
+                preview.skipped_rows.append(number)
+                continue
+            if not texts.get("name"):
+                continue  # only a running number in the "No" column: nothing to import
+        data_rows += 1
+        if data_rows > MAX_DATA_ROWS:
+            raise RosterFileError(
+                "too_many_rows",
+                f"Berkas berisi lebih dari {MAX_DATA_ROWS:,} baris siswa; bagi per sekolah.",
+                f"The file holds more than {MAX_DATA_ROWS:,} student rows; split it per school.",
+            )
+        _read_row(number, raw, texts, ctx, preview, row_lines)
+    if footer_skipped:
+        row_lines.append(
+            _line(
+                None,
+                None,
+                Severity.INFO,
+                "footer_skipped",
+                f"{footer_skipped} baris setelah baris jumlah (tanda tangan, catatan) dilewati.",
+                f"{footer_skipped} rows after the totals row (signatures, notes) were skipped.",
+            )
+        )
+    if ctx.zeros_restored:
+        column = columns["nisn"].label
+        file_lines.append(
+            _line(
+                None,
+                column,
+                Severity.INFO,
+                "nisn_zeros_restored",
+                f"{ctx.zeros_restored} NISN tersimpan sebagai angka; angka 0 di depannya "
+                "dikembalikan (NISN selalu 10 digit).",
+                f"{ctx.zeros_restored} NISNs were stored as numbers; their leading zeros "
+                "were put back (a NISN is always 10 digits).",
+            )
+        )
+    preview.lines = file_lines + row_lines
+    log.info(
+        "roster read: kind=%s rows=%d held=%d errors=%d warnings=%d",
+        source.kind,
+        len(preview.rows),
+        len(preview.held_back),
+        len(preview.errors),
+        len(preview.warnings),
+    )
+    return preview
+
+
+def _matches(label: str, synonyms: Sequence[str]) -> bool:
+    key = normalize_header(label)
+    return key in synonyms or key.replace(" ", "") in synonyms
+
+
+def _read_row(
+    number: int,
+    raw: dict[str, CellValue],
+    texts: dict[str, str],
+    ctx: _Context,
+    preview: RosterPreview,
+    out: list[ReportLine],
+) -> None:
+    lines: list[ReportLine] = []
+
+    def add(fld: str | None, problem: Problem) -> None:
+        column = ctx.columns[fld] if fld is not None else None
+        lines.append(
+            ReportLine(
+                number,
+                column.label if column else None,
+                problem.severity,
+                problem.code,
+                problem.message,
+                problem.message_en,
+                f"{column.letter}{number}" if column else None,
+            )
+        )
+
+    def problem(sev: Severity, code: str, msg: str, msg_en: str) -> Problem:
+        return Problem(sev, code, msg, msg_en)
+
+    name = texts.get("name", "")
+    if not name:
+        add("name", problem(Severity.ERROR, "name_missing", "Nama kosong.", "The name is empty."))
+
+    sex: Sex | None = None
+    if "sex" in raw:
+        sex, found = parse_sex_value(raw["sex"])
+        for p in found:
+            add("sex", p)
+
+    birth_date: date | None = None
+    if "birth_date" in raw:
+        birth_date, found = parse_date_value(raw["birth_date"], today=ctx.today)
+        for p in found:
+            add("birth_date", p)
+    birth_date_failed = bool(texts.get("birth_date")) and birth_date is None
+
+    nisn: str | None = None
+    if texts.get("nisn"):
+        cell, found = read_identifier(
+            raw["nisn"], "nisn", text_cells_lose_zeros=ctx.text_cells_lose_zeros
+        )
+        for p in found:
+            add("nisn", p)
+        if cell is not None:
+            nisn, found = check_nisn(cell)
+            for p in found:
+                add("nisn", p)
+            if nisn is not None and cell.zeros_restored:
+                ctx.zeros_restored += 1
+
+    nik: str | None = None
+    nik_birth: date | None = None
+    nik_sex: Sex | None = None
+    if texts.get("nik"):
+        cell, found = read_identifier(raw["nik"], "nik", text_cells_lose_zeros=False)
+        for p in found:
+            add("nik", p)
+        if cell is not None:
+            result = parse_nik(cell.text, birth_date=birth_date, sex=sex, today=ctx.today)
+            for f in result.findings:
+                p = Problem.from_finding(f)
+                if f.code == "nik_length":
+                    p = _nik_length(cell.text)
+                add("nik", p)
+            if result.value is not None:
+                nik = result.value.nik
+                nik_birth, nik_sex = result.value.birth_date, result.value.sex
+
+    kk: str | None = None
+    if texts.get("kk"):
+        cell, found = read_identifier(raw["kk"], "kk", text_cells_lose_zeros=False)
+        for p in found:
+            add("kk", p)
+        if cell is not None:
+            kk, found = check_kk(cell)
+            for p in found:
+                if p.code == "kk_length":
+                    p = _kk_length(cell.text)
+                add("kk", p)
+        if nik and kk:
+            for f in check_nik_vs_kk(nik, kk):
+                add("kk", Problem.from_finding(f))
+
+    has_nisn_error = bool(texts.get("nisn")) and nisn is None
+    has_nik_error = bool(texts.get("nik")) and nik is None
+    if not texts.get("nisn") and not texts.get("nik"):
+        add(
+            None,
+            problem(
+                Severity.ERROR,
+                "no_identifier",
+                "NISN dan NIK kosong: siswa tidak bisa dipindai atau dicocokkan saat impor ulang.",
+                "NISN and NIK are both empty: the student cannot be scanned or matched on "
+                "re-import.",
+            ),
+        )
+    else:
+        if "nisn" in ctx.columns and not texts.get("nisn"):
+            add(
+                "nisn",
+                problem(
+                    Severity.WARNING,
+                    "nisn_missing",
+                    "NISN kosong: siswa harus dicari dengan nama.",
+                    "NISN is empty: the student must be searched by name.",
+                ),
+            )
+        if "nik" in ctx.columns and not texts.get("nik"):
+            add("nik", problem(Severity.WARNING, "nik_missing", "NIK kosong.", "NIK is empty."))
+
+    if birth_date is None and not birth_date_failed:
+        if nik_birth is not None:
+            birth_date = nik_birth
+            add(
+                "birth_date" if "birth_date" in ctx.columns else None,
+                problem(
+                    Severity.WARNING,
+                    "birth_date_from_nik",
+                    f"Tanggal lahir kosong; diambil dari NIK ({nik_birth:%d-%m-%Y}).",
+                    f"Date of birth empty; taken from the NIK ({nik_birth:%d-%m-%Y}).",
+                ),
+            )
+        else:
+            add(
+                "birth_date" if "birth_date" in ctx.columns else None,
+                problem(
+                    Severity.ERROR,
+                    "birth_date_missing",
+                    "Tanggal lahir kosong (dan tidak bisa diambil dari NIK).",
+                    "Date of birth empty (and it cannot be taken from the NIK).",
+                ),
+            )
+    if sex is None and not texts.get("sex"):
+        if nik_sex is not None:
+            sex = nik_sex
+            add(
+                "sex" if "sex" in ctx.columns else None,
+                problem(
+                    Severity.WARNING,
+                    "sex_from_nik",
+                    f"Jenis kelamin kosong; diambil dari NIK ({nik_sex.value}).",
+                    f"Sex empty; taken from the NIK ({nik_sex.value}).",
+                ),
+            )
+        elif "sex" in ctx.columns:
+            add(
+                "sex",
+                problem(Severity.WARNING, "sex_missing", "Jenis kelamin kosong.", "Sex is empty."),
+            )
+
+    errors = [ln for ln in lines if ln.severity is Severity.ERROR]
+    if not errors and not has_nisn_error and not has_nik_error:
+        if nisn is not None:
+            first = ctx.seen_nisn.setdefault(nisn, number)
+            if first != number:
+                add(
+                    "nisn",
+                    problem(
+                        Severity.WARNING,
+                        "duplicate_nisn_in_file",
+                        f"NISN sama dengan baris {first}; baris ini tidak akan diimpor.",
+                        f"Same NISN as row {first}; this row will not be imported.",
+                    ),
+                )
+        if nik is not None:
+            first = ctx.seen_nik.setdefault(nik, number)
+            if first != number:
+                add(
+                    "nik",
+                    problem(
+                        Severity.WARNING,
+                        "duplicate_nik_in_file",
+                        f"NIK sama dengan baris {first}; baris ini tidak akan diimpor.",
+                        f"Same NIK as row {first}; this row will not be imported.",
+                    ),
+                )
+        preview.rows.append(
+            RosterRow(
+                row_number=number,
+                name=name,
+                nisn=nisn,
+                nik=nik,
+                kk=kk,
+                sex=sex,
+                birth_place=texts.get("birth_place") or None,
+                birth_date=birth_date,
+                class_name=texts.get("class_name") or None,
+                mother_name=texts.get("mother_name") or None,
+                nipd=texts.get("nipd") or None,
+            )
+        )
+    else:
+        lines.sort(key=lambda ln: ln.severity is not Severity.ERROR)
+        preview.held_back.append(HeldRow(number, dict(texts), tuple(lines)))
+    out.extend(lines)
+
+
+def _nik_length(text: str) -> Problem:
+    n = len(text)
+    return Problem(
+        Severity.ERROR,
+        "nik_length",
+        f"NIK harus 16 digit angka (tertulis {n} digit). NIK tidak pernah diawali 0, jadi "
+        "tidak bisa dilengkapi otomatis: cocokkan dengan KK/KTP.",
+        f"A NIK must be 16 digits (got {n}). A NIK never starts with 0, so it cannot be "
+        "completed automatically: check it against the family card.",
+    )
+
+
+def _kk_length(text: str) -> Problem:
+    n = len(text)
+    return Problem(
+        Severity.ERROR,
+        "kk_length",
+        f"No. KK harus 16 digit angka (tertulis {n} digit).",
+        f"A family card number must be 16 digits (got {n}).",
+    )

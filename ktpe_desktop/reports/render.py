@@ -1,0 +1,694 @@
+"""Lay a :class:`~ktpe_desktop.reports.document.DocumentSpec` out on paper, with Qt.
+
+The HTML blocks of a template are laid out by ``QTextDocument``; the tables are
+laid out here, row by row, so that
+
+* a row is never cut across two pages (a row that does not fit starts the next
+  page) and the table's header row is repeated at the top of every page;
+* every page gets the running footer: the document, the laptop, the print time,
+  the sync receipt (bold "BELUM TERSINKRON" when not all acknowledged) and
+  "Halaman X dari Y" — ``QTextDocument`` alone has no running footers;
+* a 1,500-student list costs a few hundred milliseconds, not seconds
+  (``QTextDocument`` needs ~1.5 s to lay out and paint such a table).
+
+Coordinates are *layout units* of 1/96 inch (CSS pixels, so the templates' ``px``
+mean what they mean in a browser). A page is painted by :meth:`PagedDocument.paint_page`
+on any device: the PDF writer and the PNG image run at 96 dpi; a printer at its own
+resolution gets a scaled painter. Works headless: :func:`ensure_gui_application`
+creates a ``QGuiApplication`` (``offscreen`` without a display) when there is none.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPaintDevice,
+    QPainter,
+    QPdfWriter,
+    QPen,
+    QTextDocument,
+)
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.reports.document import (
+    DocumentSpec,
+    FooterSpec,
+    HtmlSpec,
+    PageBreakSpec,
+    RuleSpec,
+    SpaceSpec,
+    TableSpec,
+    page_label,
+)
+from ktpe_desktop.reports.files import write_file_atomically
+
+LAYOUT_DPI = 96.0
+MM = LAYOUT_DPI / 25.4
+PT = LAYOUT_DPI / 72.0
+
+#: Serif faces in order of preference: Windows, then metric-compatible free ones.
+SERIF_FAMILIES = ["Times New Roman", "Liberation Serif", "Tinos", "Nimbus Roman", "DejaVu Serif"]
+
+PAPERS = ("A4", "F4")
+
+# Margins (mm) as Indonesian office letters use them: a wider left margin for binding.
+MARGIN_LEFT_MM = 25.0
+MARGIN_RIGHT_MM = 20.0
+MARGIN_TOP_MM = 15.0
+MARGIN_BOTTOM_MM = 10.0
+FOOTER_HEIGHT_MM = 13.0
+FOOTER_PT = 7.5
+CELL_PAD_X_MM = 1.2
+CELL_PAD_Y_MM = 0.55
+HEADER_FILL = QColor(232, 232, 232)
+BORDER_PT = 0.6
+
+_app: QGuiApplication | None = None
+_none_guarded = False
+
+
+def guard_none_refcount() -> bool:
+    """Work around PySide6 6.12 on CPython 3.11 dropping a reference to ``None``.
+
+    With these wheels every void method (``QPainter.drawRect``, ``QFont.setBold`` …)
+    returns ``None`` without a new reference, so ``None``'s count falls by one per
+    call and the process aborts ("none_dealloc") after a few thousand calls — one
+    Berita Acara is enough. CPython 3.12 made ``None`` immortal; on 3.11 the count
+    is lifted out of reach instead, once per process, when the defect is detected.
+
+    Returns:
+        True when the guard was applied (now or before).
+    """
+    global _none_guarded
+    if _none_guarded or sys.version_info >= (3, 12):
+        return _none_guarded
+    probe = QFont()
+    before = sys.getrefcount(None)
+    for _ in range(16):
+        probe.setBold(True)
+    if sys.getrefcount(None) - before <= -16:
+        import ctypes
+
+        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 48
+        _none_guarded = True
+    return _none_guarded
+
+
+def ensure_gui_application() -> QGuiApplication:
+    """The running ``QGuiApplication``, or a new one (``offscreen`` when headless)."""
+    global _app
+    guard_none_refcount()
+    existing = QGuiApplication.instance()
+    if isinstance(existing, QGuiApplication):
+        return existing
+    if existing is not None:
+        raise RuntimeError("a QCoreApplication without GUI support is running")
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+    if headless:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _app = QGuiApplication([sys.argv[0] if sys.argv else "ktpe-desktop"])
+    return _app
+
+
+def page_size(paper: str) -> QPageSize:
+    """A4 (210 × 297 mm) or F4 (215 × 330 mm, the Indonesian "folio").
+
+    Raises:
+        KnownError: another paper name.
+    """
+    name = paper.upper()
+    if name == "A4":
+        return QPageSize(QPageSize.PageSizeId.A4)
+    if name == "F4":
+        return QPageSize(
+            QSizeF(215.0, 330.0),
+            QPageSize.Unit.Millimeter,
+            "F4 (215 x 330 mm)",
+            QPageSize.SizeMatchPolicy.ExactMatch,
+        )
+    raise KnownError(
+        f"Ukuran kertas {paper!r} tidak dikenal; pilih A4 atau F4.",
+        f"Unknown paper size {paper!r}; choose A4 or F4.",
+        code="bad_paper",
+    )
+
+
+def serif(pt: float, *, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setFamilies(SERIF_FAMILIES)
+    font.setStyleHint(QFont.StyleHint.Serif)
+    font.setPointSizeF(pt)
+    font.setBold(bold)
+    return font
+
+
+@dataclass(frozen=True, slots=True)
+class PageGeometry:
+    width: float
+    height: float
+    left: float
+    right: float  # x of the right margin
+    top: float
+    bottom: float  # y where the content area ends (the footer begins below)
+    footer_top: float
+
+    @property
+    def content_width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def content_height(self) -> float:
+        return self.bottom - self.top
+
+
+def page_geometry(paper: str, landscape: bool) -> tuple[QPageLayout, PageGeometry]:
+    orientation = (
+        QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
+    )
+    layout = QPageLayout(page_size(paper), orientation, QMarginsF(0, 0, 0, 0))
+    full = layout.fullRect(QPageLayout.Unit.Millimeter)
+    width, height = full.width() * MM, full.height() * MM
+    footer_top = height - (MARGIN_BOTTOM_MM + FOOTER_HEIGHT_MM) * MM
+    geometry = PageGeometry(
+        width=width,
+        height=height,
+        left=MARGIN_LEFT_MM * MM,
+        right=width - MARGIN_RIGHT_MM * MM,
+        top=MARGIN_TOP_MM * MM,
+        bottom=footer_top - 2.0 * MM,
+        footer_top=footer_top,
+    )
+    return layout, geometry
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+class _Fonts:
+    """Fonts measured on the layout device, drawn on any device.
+
+    ``QPainter.setFont`` resolves point sizes against the *painting* device; when
+    that device is not at :data:`LAYOUT_DPI` (a printer) the painter is scaled, so
+    the point size is divided by the same factor to keep the glyphs' size.
+    """
+
+    def __init__(self, device: QPaintDevice) -> None:
+        self.device = device
+        self._metrics: dict[tuple[float, bool], QFontMetricsF] = {}
+
+    def metrics(self, pt: float, bold: bool) -> QFontMetricsF:
+        key = (pt, bold)
+        found = self._metrics.get(key)
+        if found is None:
+            found = self._metrics[key] = QFontMetricsF(serif(pt, bold=bold), self.device)
+        return found
+
+    @staticmethod
+    def for_painter(painter: QPainter, pt: float, bold: bool = False) -> QFont:
+        device = painter.device()
+        dpi = device.logicalDpiY() if device is not None else LAYOUT_DPI
+        return serif(pt * LAYOUT_DPI / dpi, bold=bold)
+
+
+@dataclass
+class _Html:
+    doc: QTextDocument
+    height: float
+    keep_with_next: bool = False
+
+    def cut_positions(self) -> list[float]:
+        """The y of every line bottom: where the block may be cut if it must be."""
+        cuts: list[float] = []
+        layout = self.doc.documentLayout()
+        block = self.doc.begin()
+        while block.isValid():
+            rect = layout.blockBoundingRect(block)
+            text_layout = block.layout()
+            for i in range(text_layout.lineCount()):
+                line = text_layout.lineAt(i)
+                cuts.append(rect.top() + line.y() + line.height())
+            block = block.next()
+        return sorted(cuts)
+
+
+@dataclass
+class _Rule:
+    style: str
+    height: float = 2.2 * MM
+
+
+@dataclass
+class _Space:
+    height: float
+
+
+@dataclass
+class _Break:
+    pass
+
+
+@dataclass
+class _TableRow:
+    cells: tuple[str, ...]
+    bold: bool
+    height: float
+    span: bool = False  # one cell across the whole width (the "Nihil" row)
+
+
+@dataclass
+class _Table:
+    spec: TableSpec
+    x: list[float]  # left edge of each column (relative to the content's left)
+    widths: list[float]
+    header: _TableRow
+    rows: list[_TableRow] = field(default_factory=list)
+
+    def min_height(self) -> float:
+        """The header plus the first row: what a heading keeps with it."""
+        first = self.rows[0].height if self.rows else 0.0
+        return self.header.height + first
+
+
+_Block = _Html | _Rule | _Space | _Break | _Table
+
+_ALIGN = {
+    "left": Qt.AlignmentFlag.AlignLeft,
+    "center": Qt.AlignmentFlag.AlignHCenter,
+    "right": Qt.AlignmentFlag.AlignRight,
+}
+
+
+def _text_height(fm: QFontMetricsF, text: str, width: float) -> float:
+    if not text or fm.horizontalAdvance(text) <= width:
+        return fm.height()
+    flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
+    return fm.boundingRect(QRectF(0, 0, width, 1e7), flags, text).height()
+
+
+def _column_widths(spec: TableSpec, width: float, fonts: _Fonts) -> list[float]:
+    """Widths by weight, widened where a header word or a one-word cell would not fit.
+
+    Words are never broken: a column gets at least the width of its longest header
+    word (bold) and of its longest short value; what it gains is taken from the
+    columns that have room to spare, in proportion to that room.
+    """
+    pad = 2 * CELL_PAD_X_MM * MM + 0.5
+    bold = fonts.metrics(spec.font_pt, True)
+    regular = fonts.metrics(spec.font_pt, False)
+    total = sum(c.weight for c in spec.columns)
+    widths = [width * c.weight / total for c in spec.columns]
+    need = []
+    for i, column in enumerate(spec.columns):
+        words = [bold.horizontalAdvance(w) for w in column.title.split()]
+        for r in spec.rows[:200]:
+            text = r.cells[i]
+            if text and " " not in text:
+                words.append((bold if r.bold else regular).horizontalAdvance(text))
+        need.append(max(words, default=0.0) + pad)
+    short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    if short <= 0:
+        return widths
+    spare = [max(0.0, w - n) for n, w in zip(need, widths, strict=True)]
+    room = sum(spare)
+    if room <= 0:
+        return widths
+    take = min(1.0, short / room)
+    return [
+        max(n, w) if n > w else w - s * take for n, w, s in zip(need, widths, spare, strict=True)
+    ]
+
+
+def _build_table(spec: TableSpec, width: float, fonts: _Fonts) -> _Table:
+    widths = _column_widths(spec, width, fonts)
+    xs: list[float] = []
+    acc = 0.0
+    for w in widths:
+        xs.append(acc)
+        acc += w
+    pad_x, pad_y = CELL_PAD_X_MM * MM, CELL_PAD_Y_MM * MM
+
+    def row(cells: Sequence[str], bold: bool, span: bool = False) -> _TableRow:
+        fm = fonts.metrics(spec.font_pt, bold)
+        if span:
+            height = _text_height(fm, cells[0], width - 2 * pad_x)
+        else:
+            height = max(
+                _text_height(fm, text, w - 2 * pad_x) for text, w in zip(cells, widths, strict=True)
+            )
+        return _TableRow(tuple(cells), bold, height + 2 * pad_y, span)
+
+    table = _Table(spec, xs, widths, row([c.title for c in spec.columns], True))
+    if spec.rows:
+        table.rows = [row(r.cells, r.bold) for r in spec.rows]
+    else:
+        table.rows = [row([spec.empty_text], False, span=True)]
+    return table
+
+
+def _build_html(html: str, width: float, device: QPaintDevice, font_pt: float) -> _Html:
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(device)
+    doc.setUseDesignMetrics(True)
+    doc.setDocumentMargin(0)
+    doc.setDefaultFont(serif(font_pt))
+    doc.setHtml(html)
+    doc.setTextWidth(width)
+    return _Html(doc, doc.size().height())
+
+
+# --------------------------------------------------------------------------- pagination
+
+
+@dataclass
+class _Placed:
+    block: _Html | _Rule | _Table
+    y: float
+    start: int = 0  # table: first row on this page
+    end: int = 0  # table: the row after the last on this page
+    offset: float = 0.0  # html cut across pages: where this slice starts in the block
+    slice_height: float = 0.0  # html cut across pages: the slice's height (0: whole)
+
+
+@dataclass
+class _Page:
+    items: list[_Placed] = field(default_factory=list)
+
+
+class PagedDocument:
+    """A report laid out on pages: paint any page on any device, or write a PDF."""
+
+    def __init__(self, spec: DocumentSpec, paper: str = "A4") -> None:
+        ensure_gui_application()
+        self.spec = spec
+        self.paper = paper.upper()
+        self.page_layout, self.geometry = page_geometry(paper, spec.landscape)
+        # Measure on a PDF device at LAYOUT_DPI (unhinted metrics, as in the output).
+        self._buffer = QBuffer()
+        self._device = QPdfWriter(self._buffer)
+        self._device.setResolution(int(LAYOUT_DPI))
+        self._device.setPageLayout(self.page_layout)
+        self._fonts = _Fonts(self._device)
+        self._blocks = [self._build(b) for b in spec.blocks]
+        self._mark_keep_with_next()
+        self.pages = self._paginate()
+
+    # ---------------------------------------------------------------- layout
+
+    def _build(self, block: object) -> _Block:
+        width = self.geometry.content_width
+        if isinstance(block, HtmlSpec):
+            return _build_html(block.html, width, self._device, self.spec.font_pt)
+        if isinstance(block, TableSpec):
+            return _build_table(block, width, self._fonts)
+        if isinstance(block, RuleSpec):
+            return _Rule(block.style)
+        if isinstance(block, SpaceSpec):
+            return _Space(block.mm * MM)
+        if isinstance(block, PageBreakSpec):
+            return _Break()
+        raise TypeError(f"unknown block {block!r}")
+
+    def _mark_keep_with_next(self) -> None:
+        # A heading (HTML block) stays with what follows it up to the next table's
+        # first row, across any spaces in between.
+        for i, block in enumerate(self._blocks):
+            if not isinstance(block, _Html):
+                continue
+            for after in self._blocks[i + 1 :]:
+                if isinstance(after, _Space):
+                    continue
+                block.keep_with_next = isinstance(after, _Table)
+                break
+
+    def _next_min_height(self, index: int) -> float:
+        need = 0.0
+        for after in self._blocks[index + 1 :]:
+            if isinstance(after, _Space):
+                need += after.height
+                continue
+            if isinstance(after, _Table):
+                need += after.min_height()
+            break
+        return need
+
+    def _paginate(self) -> list[_Page]:
+        g = self.geometry
+        pages = [_Page()]
+        y = g.top
+
+        def new_page() -> None:
+            nonlocal y
+            pages.append(_Page())
+            y = g.top
+
+        for index, block in enumerate(self._blocks):
+            page = pages[-1]
+            if isinstance(block, _Break):
+                if page.items:
+                    new_page()
+                continue
+            if isinstance(block, _Space):
+                if page.items:  # no space at the top of a page
+                    y = min(y + block.height, g.bottom)
+                continue
+            if isinstance(block, _Rule):
+                if y + block.height > g.bottom and page.items:
+                    new_page()
+                pages[-1].items.append(_Placed(block, y))
+                y += block.height
+                continue
+            if isinstance(block, _Html):
+                need = block.height
+                if block.keep_with_next:
+                    need += self._next_min_height(index)
+                if y + need > g.bottom and page.items and need <= g.content_height:
+                    new_page()
+                if y + block.height <= g.bottom:
+                    pages[-1].items.append(_Placed(block, y))
+                    y += block.height
+                    continue
+                # Taller than what is left of an empty page: cut at line bottoms.
+                cuts = block.cut_positions()
+                offset = 0.0
+                while offset < block.height - 0.01:
+                    room = g.bottom - y
+                    fitting = [c for c in cuts if offset < c <= offset + room]
+                    end = fitting[-1] if fitting else min(offset + room, block.height)
+                    if not fitting and pages[-1].items and room < g.content_height:
+                        new_page()
+                        continue
+                    pages[-1].items.append(
+                        _Placed(block, y, offset=offset, slice_height=end - offset)
+                    )
+                    y += end - offset
+                    offset = end
+                    if offset < block.height - 0.01:
+                        new_page()
+                continue
+            # A table: rows in order, header repeated on each page, no row cut.
+            rows = block.rows
+            i = 0
+            while i < len(rows):
+                if y + block.header.height + rows[i].height > g.bottom and pages[-1].items:
+                    new_page()
+                start = i
+                row_y = y + block.header.height
+                # At least one row per page, even one taller than the page (clipped).
+                while i < len(rows) and (i == start or row_y + rows[i].height <= g.bottom):
+                    row_y += rows[i].height
+                    i += 1
+                pages[-1].items.append(_Placed(block, y, start=start, end=i))
+                y = row_y
+                if i < len(rows):
+                    new_page()
+        if not pages[-1].items and len(pages) > 1:
+            pages.pop()
+        return pages
+
+    # ---------------------------------------------------------------- painting
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def paint_page(self, painter: QPainter, index: int) -> None:
+        """Paint page ``index`` (0-based); the painter's units are layout units."""
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        for item in self.pages[index].items:
+            block = item.block
+            if isinstance(block, _Html):
+                self._paint_html(painter, item, block)
+            elif isinstance(block, _Rule):
+                self._paint_rule(painter, item.y, block)
+            else:
+                self._paint_table(painter, item, block)
+        self._paint_footer(painter, index)
+        painter.restore()
+
+    def _paint_html(self, painter: QPainter, item: _Placed, block: _Html) -> None:
+        offset = item.offset
+        height = item.slice_height or block.height
+        painter.save()
+        painter.translate(self.geometry.left, item.y - offset)
+        clip = QRectF(0, offset, self.geometry.content_width, height)
+        painter.setClipRect(clip)
+        block.doc.drawContents(painter, clip)
+        painter.restore()
+
+    def _paint_rule(self, painter: QPainter, y: float, rule: _Rule) -> None:
+        g = self.geometry
+        painter.save()
+        if rule.style == "double":
+            thick = 2.2 * PT
+            painter.setPen(QPen(QColor("black"), thick))
+            y1 = y + 0.6 * MM
+            painter.drawLine(QPointF(g.left, y1), QPointF(g.right, y1))
+            painter.setPen(QPen(QColor("black"), 0.7 * PT))
+            y2 = y1 + thick / 2 + 0.9 * MM
+            painter.drawLine(QPointF(g.left, y2), QPointF(g.right, y2))
+        else:
+            painter.setPen(QPen(QColor("black"), 0.8 * PT))
+            painter.drawLine(QPointF(g.left, y + 1.0 * MM), QPointF(g.right, y + 1.0 * MM))
+        painter.restore()
+
+    def _paint_table(self, painter: QPainter, item: _Placed, table: _Table) -> None:
+        g = self.geometry
+        spec = table.spec
+        pad_x, pad_y = CELL_PAD_X_MM * MM, CELL_PAD_Y_MM * MM
+        pen = QPen(QColor("black"), BORDER_PT * PT)
+        regular = _Fonts.for_painter(painter, spec.font_pt)
+        bold = _Fonts.for_painter(painter, spec.font_pt, True)
+        width = g.content_width
+        painter.save()
+        painter.translate(g.left, 0)
+        painter.setPen(pen)
+        wrap = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignVCenter)
+
+        def draw_row(row: _TableRow, y: float, header: bool) -> None:
+            if header:
+                painter.fillRect(QRectF(0, y, width, row.height), HEADER_FILL)
+            painter.setFont(bold if (row.bold or header) else regular)
+            if row.span:
+                rect = QRectF(0, y, width, row.height)
+                painter.drawRect(rect)
+                inner = rect.adjusted(pad_x, pad_y, -pad_x, -pad_y)
+                painter.drawText(inner, wrap | int(Qt.AlignmentFlag.AlignHCenter), row.cells[0])
+                return
+            for col, (x, w) in enumerate(zip(table.x, table.widths, strict=True)):
+                rect = QRectF(x, y, w, row.height)
+                painter.drawRect(rect)
+                align = _ALIGN["center"] if header else _ALIGN[spec.columns[col].align]
+                inner = rect.adjusted(pad_x, pad_y, -pad_x, -pad_y)
+                painter.drawText(inner, wrap | int(align), row.cells[col])
+
+        y = item.y
+        draw_row(table.header, y, header=True)
+        y += table.header.height
+        for row in table.rows[item.start : item.end]:
+            draw_row(row, y, header=False)
+            y += row.height
+        painter.restore()
+
+    def _paint_footer(self, painter: QPainter, index: int) -> None:
+        g = self.geometry
+        footer: FooterSpec = self.spec.footer
+        painter.save()
+        painter.setPen(QPen(QColor("black"), 0.5 * PT))
+        painter.drawLine(QPointF(g.left, g.footer_top), QPointF(g.right, g.footer_top))
+        regular = _Fonts.for_painter(painter, FOOTER_PT)
+        bold = _Fonts.for_painter(painter, FOOTER_PT, True)
+        line_h = self._fonts.metrics(FOOTER_PT, False).height() * 1.05
+        y = g.footer_top + 0.8 * MM
+        width = g.content_width
+        left = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignTop)
+        right = int(Qt.AlignmentFlag.AlignRight) | int(Qt.AlignmentFlag.AlignTop)
+        page_text = page_label(index + 1, self.page_count)
+        painter.setFont(bold)
+        painter.drawText(QRectF(g.left, y, width, line_h), right, page_text)
+        painter.setFont(regular)
+        label_w = self._fonts.metrics(FOOTER_PT, True).horizontalAdvance(page_text) + 4 * MM
+        painter.drawText(QRectF(g.left, y, width - label_w, line_h), left, footer.document)
+        y += line_h
+        painter.drawText(QRectF(g.left, y, width, line_h), left, footer.device_line)
+        y += line_h
+        painter.setFont(bold if footer.receipt_alarm else regular)
+        painter.drawText(QRectF(g.left, y, width, line_h), left, footer.receipt_line)
+        painter.restore()
+
+    # ---------------------------------------------------------------- outputs
+
+    def pdf_bytes(self) -> bytes:
+        """The whole document as a PDF (made in memory: no file until it is complete)."""
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        writer = QPdfWriter(buffer)
+        writer.setResolution(int(LAYOUT_DPI))
+        writer.setPageLayout(self.page_layout)
+        writer.setTitle(self.spec.title)
+        writer.setCreator("KTP-el Jemput Bola")
+        painter = QPainter()
+        if not painter.begin(writer):
+            raise RuntimeError("QPainter could not start on the PDF writer")
+        try:
+            for index in range(self.page_count):
+                if index:
+                    writer.newPage()
+                self.paint_page(painter, index)
+        finally:
+            painter.end()
+        buffer.close()
+        return bytes(data.data())
+
+    def write_pdf(self, path: str | os.PathLike[str]) -> Path:
+        """Write the PDF to ``path`` (a temporary file beside it, then renamed).
+
+        Raises:
+            KnownError: the file cannot be written (folder missing, disk full,
+                no permission, file open in another program).
+        """
+        return write_file_atomically(Path(path), self.pdf_bytes())
+
+    def page_image(self, index: int, dpi: float = 110.0) -> QImage:
+        """Page ``index`` as a white RGB image at ``dpi`` (for previews and docs)."""
+        scale = dpi / LAYOUT_DPI
+        image = QImage(
+            max(1, round(self.geometry.width * scale)),
+            max(1, round(self.geometry.height * scale)),
+            QImage.Format.Format_RGB32,
+        )
+        per_metre = round(LAYOUT_DPI / 0.0254)
+        image.setDotsPerMeterX(per_metre)  # fonts resolve at LAYOUT_DPI, the painter scales
+        image.setDotsPerMeterY(per_metre)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        try:
+            painter.scale(scale, scale)
+            self.paint_page(painter, index)
+        finally:
+            painter.end()
+        image.setDotsPerMeterX(round(dpi / 0.0254))
+        image.setDotsPerMeterY(round(dpi / 0.0254))
+        return image
+
+
+def render(spec: DocumentSpec, paper: str = "A4") -> PagedDocument:
+    """Lay ``spec`` out on ``paper`` ("A4" or "F4")."""
+    return PagedDocument(spec, paper)

@@ -1,0 +1,455 @@
+"""Importing a roster file: preview, then an all-or-nothing commit.
+
+:meth:`ImportService.preview` reads the file (``ktpe_desktop.imports``) and
+compares it with the school's roster held on this laptop. :meth:`ImportService.commit`
+writes the plan in ONE transaction: a ``student_added`` event per new student and a
+``details_corrected`` event per changed one, each with the device's next ``seq``,
+chained to the head, with its outbox row; the student rows (and their FTS entries,
+by trigger), their derived state and one audit row. Nothing is deleted. If anything
+fails, nothing of the import is written and ``seq`` has no gap.
+
+The events are written as a batch (Core ``executemany``) rather than one
+:meth:`RecordingService.correct_details` call each: the same chaining as
+``RecordingService._append`` (whose private helper is reused for the rare
+corrections), but 10,000 new students commit in well under a second instead of a
+minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.core.events import (
+    EventKind,
+    fold_status,
+    make_event,
+    validate_event_payload,
+)
+from ktpe_desktop.core.hlc import Hlc
+from ktpe_desktop.core.identifiers import parse_npsn
+from ktpe_desktop.core.namekeys import name_key
+from ktpe_desktop.imports import (
+    ExistingStudent,
+    MergePlan,
+    RosterPreview,
+    compare_with_roster,
+    read_roster,
+)
+from ktpe_desktop.services.audit import audit
+from ktpe_desktop.services.recording import RecordingService
+from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.store import Store
+
+__all__ = ["ImportRefused", "ImportResult", "ImportService", "student_id_for"]
+
+log = logging.getLogger("ktpe.imports")
+
+STUDENT_NAMESPACE = uuid.UUID("8d7f6a02-3c1e-4f0b-9b7e-2a5c1d4e6f10")
+_IN_CHUNK = 500  # identifiers per IN (...) query
+
+
+class ImportRefused(KnownError):
+    """The import cannot go ahead (unknown school, roster changed since the preview …)."""
+
+    code = "import_refused"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What a commit wrote."""
+
+    school_npsn: str
+    added: int
+    changed: int
+    unchanged: int
+    missing: int
+    held_back: int
+    skipped: int
+    first_seq: int | None
+    last_seq: int | None
+    student_ids: tuple[str, ...] = ()
+
+    @property
+    def events(self) -> int:
+        return self.added + self.changed
+
+
+def student_id_for(school_npsn: str, nisn: str | None, nik: str | None) -> str:
+    """A deterministic id for an imported student.
+
+    Two laptops importing the same file give their students the same ids, so the
+    server sees one student with two ``student_added`` events, not two students.
+    """
+    key = f"nisn:{nisn}" if nisn else f"nik:{nik}"
+    return f"i-{uuid.uuid5(STUDENT_NAMESPACE, f'{school_npsn}/{key}').hex}"
+
+
+def _existing(row: Any) -> ExistingStudent:
+    return ExistingStudent(
+        student_id=row.id,
+        school_npsn=row.school_npsn,
+        name=row.name,
+        nisn=row.nisn,
+        nik=row.nik,
+        kk=row.kk,
+        sex=row.sex,
+        birth_place=row.birth_place,
+        birth_date=row.birth_date,
+        class_name=row.class_name or None,
+        mother_name=row.mother_name,
+        nipd=row.nipd,
+    )
+
+
+_COLUMNS = (
+    m.Student.id,
+    m.Student.school_npsn,
+    m.Student.name,
+    m.Student.nisn,
+    m.Student.nik,
+    m.Student.kk,
+    m.Student.sex,
+    m.Student.birth_place,
+    m.Student.birth_date,
+    m.Student.class_name,
+    m.Student.mother_name,
+    m.Student.nipd,
+)
+
+
+def _table(model: type[m.Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
+class ImportService:
+    """Roster imports on this laptop.
+
+    Args:
+        store: the unlocked store.
+        recording: the recording service whose chaining helper the corrections use
+            (default: one on ``store``).
+        now: the wall clock for ``occurred_at`` (tests inject it).
+        today: the date for the file's plausibility checks (tests inject it).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        recording: RecordingService | None = None,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.store = store
+        self.recording = recording or RecordingService(store, now=now)
+        self._now = now
+        self._today = today
+
+    # ------------------------------------------------------------ preview
+
+    def preview(self, path: Path | str, school_npsn: str) -> tuple[RosterPreview, MergePlan]:
+        """Read ``path`` and plan its merge into the school's roster; writes nothing.
+
+        Raises:
+            RosterFileError: the file cannot be read.
+            ImportRefused: the school is unknown on this laptop.
+        """
+        npsn = self._check_school(school_npsn)
+        preview = read_roster(path, today=self._today())
+        with self.store.session() as s:
+            plan = self._plan(s, preview, npsn)
+        return preview, plan
+
+    def _check_school(self, school_npsn: str) -> str:
+        result = parse_npsn(school_npsn)
+        if result.value is None:
+            err = result.errors[0]
+            raise ImportRefused(err.message, err.message_en, code=err.code)
+        with self.store.session() as s:
+            if s.get(m.School, result.value) is None:
+                raise ImportRefused(
+                    f"Sekolah dengan NPSN {result.value} tidak ada di laptop ini. Unduh daftar "
+                    "sekolah dulu (Sinkronkan).",
+                    f"No school with NPSN {result.value} on this laptop. Download the schools "
+                    "first (Sync).",
+                    code="unknown_school",
+                )
+        return result.value
+
+    def existing_students(
+        self, s: Session, school_npsn: str, preview: RosterPreview
+    ) -> list[ExistingStudent]:
+        """The school's students, plus other schools' students sharing a NISN/NIK with the file."""
+        own = s.execute(
+            select(*_COLUMNS).where(
+                m.Student.school_npsn == school_npsn, m.Student.deleted.is_(False)
+            )
+        ).all()
+        found = [_existing(r) for r in own]
+        nisns = sorted({r.nisn for r in preview.rows if r.nisn})
+        niks = sorted({r.nik for r in preview.rows if r.nik})
+        seen: set[str] = set()
+        for column, values in ((m.Student.nisn, nisns), (m.Student.nik, niks)):
+            for chunk in _chunks(values):
+                rows = s.execute(
+                    select(*_COLUMNS).where(
+                        m.Student.school_npsn != school_npsn,
+                        m.Student.deleted.is_(False),
+                        column.in_(chunk),
+                    )
+                ).all()
+                for r in rows:
+                    if r.id not in seen:
+                        seen.add(r.id)
+                        found.append(_existing(r))
+        return found
+
+    def _plan(self, s: Session, preview: RosterPreview, school_npsn: str) -> MergePlan:
+        existing = self.existing_students(s, school_npsn, preview)
+        return compare_with_roster(preview, existing, school_npsn=school_npsn)
+
+    # ------------------------------------------------------------ commit
+
+    def commit(
+        self, preview: RosterPreview, plan: MergePlan, school_npsn: str, operator: str
+    ) -> ImportResult:
+        """Apply ``plan`` in one transaction (all or nothing).
+
+        The plan is computed again inside the write transaction; if the roster
+        changed since the preview (a sync, another import), the commit is refused
+        so that the user confirms what is really written.
+
+        Raises:
+            ImportRefused: unknown school, empty operator, or a stale plan.
+        """
+        npsn = self._check_school(school_npsn)
+        if not operator:
+            raise ImportRefused(
+                "Petugas wajib diisi.", "The operator is required.", code="operator"
+            )
+        with self.store.transaction() as s:
+            fresh = self._plan(s, preview, npsn)
+            if _signature(fresh) != _signature(plan):
+                raise ImportRefused(
+                    "Daftar siswa berubah sejak pratinjau (sinkronisasi atau impor lain). "
+                    "Buka pratinjau lagi, lalu impor.",
+                    "The roster changed since the preview (a sync or another import). "
+                    "Preview again, then import.",
+                    code="stale_preview",
+                )
+            first_seq, ids = self._add_students(s, fresh, npsn, operator)
+            last_seq = self._correct_students(s, fresh, operator)
+            device = s.get(m.Device, self.store.device_id)
+            assert device is not None
+            written_last = device.next_seq - 1 if (fresh.new or fresh.changed) else None
+            audit(
+                s,
+                operator,
+                m.AuditAction.IMPORT,
+                npsn,
+                {
+                    "kind": preview.file_kind,
+                    "added": len(fresh.new),
+                    "changed": len(fresh.changed),
+                    "held_back": len(preview.held_back),
+                    "skipped": len(fresh.skipped),
+                    "missing": len(fresh.missing),
+                },
+            )
+        if first_seq is None and last_seq is not None:
+            first_seq = last_seq - len(fresh.changed) + 1
+        log.info(
+            "roster imported: school=%s added=%d changed=%d held=%d",
+            npsn,
+            len(fresh.new),
+            len(fresh.changed),
+            len(preview.held_back),
+        )
+        return ImportResult(
+            school_npsn=npsn,
+            added=len(fresh.new),
+            changed=len(fresh.changed),
+            unchanged=len(fresh.unchanged),
+            missing=len(fresh.missing),
+            held_back=len(preview.held_back),
+            skipped=len(fresh.skipped),
+            first_seq=first_seq,
+            last_seq=written_last,
+            student_ids=tuple(ids),
+        )
+
+    def _add_students(
+        self, s: Session, plan: MergePlan, npsn: str, operator: str
+    ) -> tuple[int | None, list[str]]:
+        """Batch-write the ``student_added`` events, outbox rows, students and states."""
+        if not plan.new:
+            return None, []
+        device = s.get(m.Device, self.store.device_id)
+        if device is None:  # pragma: no cover - created with the database
+            raise RuntimeError("device row missing")
+        clock = self.recording.clock
+        persisted = Hlc.decode(device.hlc_last)
+        wanted_ids = [student_id_for(npsn, r.nisn, r.nik) for r in plan.new]
+        taken: set[str] = set()
+        for chunk in _chunks(wanted_ids):
+            taken.update(s.scalars(select(m.Student.id).where(m.Student.id.in_(chunk))))
+            taken.update(
+                s.scalars(select(m.EventRow.student_id).where(m.EventRow.student_id.in_(chunk)))
+            )
+        seq, prev_hash = device.next_seq, device.head_hash
+        doc_no = ledger.next_doc_no(s)
+        first_seq = seq
+        occurred = self._now()
+        events: list[dict[str, Any]] = []
+        outbox: list[dict[str, Any]] = []
+        students: list[dict[str, Any]] = []
+        states: list[dict[str, Any]] = []
+        ids: list[str] = []
+        hlc = persisted
+        for row, student_id in zip(plan.new, wanted_ids, strict=True):
+            if student_id in taken:  # a student deleted or re-identified earlier
+                student_id = f"i-{uuid.uuid4().hex}"
+            taken.add(student_id)
+            details = {k: v for k, v in row.details().items() if v is not None}
+            payload: dict[str, Any] = {"school_npsn": npsn, **details}
+            code = validate_event_payload(EventKind.STUDENT_ADDED.value, payload)
+            if code is not None:  # pragma: no cover - read_roster guarantees a name
+                raise ImportRefused(
+                    f"Baris {row.row_number}: data tidak valid ({code}).",
+                    f"Row {row.row_number}: invalid data ({code}).",
+                    code=code,
+                )
+            hlc = clock.tick()
+            if hlc <= persisted:
+                hlc = clock.observe(persisted)
+            persisted = hlc
+            ev = make_event(
+                device_id=device.device_id,
+                seq=seq,
+                prev_hash=prev_hash,
+                hlc=hlc,
+                kind=EventKind.STUDENT_ADDED,
+                student_id=student_id,
+                operator=operator,
+                occurred_at=occurred,
+                payload=payload,
+            )
+            seq, prev_hash = seq + 1, ev.hash
+            events.append(
+                {
+                    "event_id": ev.event_id,
+                    "device_id": ev.device_id,
+                    "seq": ev.seq,
+                    "hlc": ev.hlc,
+                    "prev_hash": ev.prev_hash,
+                    "hash": ev.hash,
+                    "kind": ev.kind,
+                    "student_id": student_id,
+                    "school_npsn": npsn,
+                    "operator": operator,
+                    "occurred_at": ev.occurred_at,
+                    "payload": dict(ev.payload),
+                    "origin": m.EventOrigin.LOCAL,
+                    "received_at": occurred,
+                }
+            )
+            outbox.append(
+                {
+                    "event_id": ev.event_id,
+                    "status": m.OutboxStatus.PENDING,
+                    "attempts": 0,
+                    "updated_at": occurred,
+                }
+            )
+            students.append(
+                {
+                    "id": student_id,
+                    "school_npsn": npsn,
+                    "name": row.name,
+                    "nisn": row.nisn,
+                    "nik": row.nik,
+                    "kk": row.kk,
+                    "sex": row.sex.value if row.sex else None,
+                    "birth_place": row.birth_place,
+                    "birth_date": row.birth_date,
+                    "class_name": row.class_name or "",
+                    "mother_name": row.mother_name,
+                    "nipd": row.nipd,
+                    "source": m.StudentSource.SERVER,
+                    "doc_no": doc_no,
+                    "search_key": name_key(row.name),
+                    "deleted": False,
+                    "updated_at": occurred,
+                }
+            )
+            doc_no += 1
+            state = fold_status(student_id, [ev])  # a new student: pending, one event
+            states.append(
+                {
+                    "student_id": student_id,
+                    "school_npsn": npsn,
+                    "status": state.status,
+                    "reason": None,
+                    "deciding_event_id": None,
+                    "decided_at": None,
+                    "decided_by_device": None,
+                    "decided_by_operator": None,
+                    "ikd_activated": state.ikd_activated,
+                    "anomaly_count": len(state.anomalies),
+                    "event_count": state.event_count,
+                    "last_hlc": state.last_hlc,
+                }
+            )
+            ids.append(student_id)
+        # Core executemany on the tables: the ORM's per-row bookkeeping would double
+        # the commit time of a 10,000-row file. The FTS index follows by its trigger.
+        conn = s.connection()
+        conn.execute(insert(_table(m.EventRow)), events)
+        conn.execute(insert(_table(m.Outbox)), outbox)
+        conn.execute(insert(_table(m.Student)), students)
+        conn.execute(insert(_table(m.StudentState)), states)
+        device.next_seq = seq
+        device.head_hash = prev_hash
+        device.hlc_last = persisted.encode()
+        s.flush()
+        return first_seq, ids
+
+    def _correct_students(self, s: Session, plan: MergePlan, operator: str) -> int | None:
+        """One ``details_corrected`` event per changed student, then its refold."""
+        last: int | None = None
+        for change in plan.changed:
+            ev = self.recording._append(  # the recording service's chaining helper
+                s,
+                EventKind.DETAILS_CORRECTED,
+                change.student.student_id,
+                operator,
+                change.payload(),
+                change.student.school_npsn,
+            )
+            ledger.recompute_state(s, change.student.student_id)
+            last = ev.seq
+        return last
+
+
+def _signature(plan: MergePlan) -> tuple[object, ...]:
+    return (
+        tuple(r.row_number for r in plan.new),
+        tuple((c.row.row_number, c.student.student_id, c.changes) for c in plan.changed),
+        tuple(sorted(st.student_id for st in plan.missing)),
+    )

@@ -1,0 +1,414 @@
+"""Recording outcomes: the one use case every check-off goes through.
+
+Each call is ONE local transaction (``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL``)
+that writes the event (next ``seq`` of this device, chained to the head, HLC tick
+persisted), its outbox row (``pending``), the student's derived state (the fold
+over all its events, read back inside the same transaction), the anomaly rows
+and, for corrections, voids and walk-ins, an audit row. When the call returns the
+outcome is on disk; when it raises nothing of it is (and ``next_seq`` is
+unchanged, so ``seq`` never has a gap).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.core.events import (
+    DETAIL_FIELDS,
+    OUTCOME_KINDS,
+    Event,
+    EventKind,
+    Status,
+    make_event,
+    validate_event_payload,
+)
+from ktpe_desktop.core.events import StudentState as FoldState
+from ktpe_desktop.core.hlc import Hlc, HybridClock
+from ktpe_desktop.core.identifiers import parse_kk, parse_nik, parse_nisn
+from ktpe_desktop.services.audit import audit
+from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.logs import get_logger
+from ktpe_desktop.storage.store import Store
+
+log = get_logger("recording")
+
+_PAYLOAD_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "unknown_kind": ("Jenis hasil tidak dikenal.", "Unknown outcome kind."),
+    "bad_reason": ("Alasan wajib dipilih dari daftar.", "Choose a reason from the list."),
+    "missing_target": ("Peristiwa yang dibatalkan tidak disebut.", "No event to void given."),
+    "missing_reason": ("Alasan pembatalan wajib diisi.", "A reason for the undo is required."),
+    "missing_changes": ("Tidak ada data yang diubah.", "Nothing to correct."),
+    "unknown_field": ("Kolom yang dikoreksi tidak dikenal.", "Unknown field to correct."),
+    "missing_details": (
+        "Nama dan sekolah siswa wajib diisi.",
+        "The student's name and school are required.",
+    ),
+    "bad_note": ("Catatan terlalu panjang (maks. 500 huruf).", "Note too long (max. 500)."),
+}
+
+
+class InvalidInput(KnownError):
+    code = "invalid_input"
+
+
+class UnknownStudent(KnownError):
+    code = "unknown_student"
+
+    def __init__(self, student_id: str) -> None:
+        super().__init__(
+            "Siswa tidak ditemukan di daftar laptop ini.",
+            "The student is not in this laptop's roster.",
+        )
+        self.student_id = student_id
+
+
+class UnknownEvent(KnownError):
+    code = "unknown_event"
+
+    def __init__(self) -> None:
+        super().__init__("Peristiwa tidak ditemukan.", "The event was not found.")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedEvent:
+    """What the UI needs after a save (no live ORM object)."""
+
+    event_id: str
+    seq: int
+    student_id: str
+    kind: str
+    hlc: str
+    status: Status
+    ikd_activated: bool
+    anomalies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """Outcome of :meth:`RecordingService.apply_remote_events`."""
+
+    inserted: int
+    duplicates: int
+    conflicting: tuple[str, ...] = ()
+    bad_hash: tuple[str, ...] = ()
+    touched_students: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _invalid(code: str) -> InvalidInput:
+    msg, en = _PAYLOAD_MESSAGES.get(code, ("Data tidak valid.", "Invalid data."))
+    return InvalidInput(msg, en, code=code)
+
+
+class RecordingService:
+    """Writes this laptop's events.
+
+    Args:
+        store: the unlocked store.
+        clock: the device's HLC (default: the store's, restored from the database).
+        now: the wall clock for ``occurred_at`` (tests inject it).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: HybridClock | None = None,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.clock = clock or store.clock
+        self._now = now
+
+    # ------------------------------------------------------------ public API
+
+    def record_outcome(
+        self,
+        student_id: str,
+        kind: EventKind | str,
+        operator: str,
+        *,
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> SavedEvent:
+        """Record an outcome (recorded, already_recorded, absent, not_eligible, failed).
+
+        Raises:
+            InvalidInput: unknown kind, a missing/unknown reason, a bad note.
+            UnknownStudent: the student is not in the local roster.
+        """
+        try:
+            ek = EventKind(str(kind))
+        except ValueError:
+            raise _invalid("unknown_kind") from None
+        if ek not in OUTCOME_KINDS:
+            raise _invalid("unknown_kind")
+        payload: dict[str, Any] = {}
+        if reason is not None:
+            payload["reason"] = reason
+        if note:
+            payload["note"] = note
+        return self._write(ek, student_id, operator, payload)
+
+    def activate_ikd(
+        self, student_id: str, operator: str, *, note: str | None = None
+    ) -> SavedEvent:
+        """Record that the student activated the digital ID (IKD)."""
+        return self._write(
+            EventKind.IKD_ACTIVATED, student_id, operator, {"note": note} if note else {}
+        )
+
+    def void(self, event_id: str, reason: str, operator: str) -> SavedEvent:
+        """Undo one earlier event (of any device) with a reason.
+
+        Raises:
+            UnknownEvent: no such event here.
+            InvalidInput: no reason; the target is itself an undo or already undone.
+        """
+        if not reason or not reason.strip():
+            raise _invalid("missing_reason")
+        with self.store.session() as s:
+            target = s.get(m.EventRow, event_id)
+            if target is None:
+                raise UnknownEvent()
+            if target.kind == EventKind.VOIDED:
+                raise InvalidInput(
+                    "Pembatalan tidak dapat dibatalkan lagi.",
+                    "An undo cannot itself be undone.",
+                    code="void_of_void",
+                )
+            voids = s.scalars(
+                select(m.EventRow).where(
+                    m.EventRow.student_id == target.student_id,
+                    m.EventRow.kind == EventKind.VOIDED.value,
+                )
+            )
+            already = any(v.payload.get("target_event_id") == event_id for v in voids)
+            if already:
+                raise InvalidInput(
+                    "Peristiwa ini sudah dibatalkan.",
+                    "This event was already undone.",
+                    code="already_voided",
+                )
+            student_id = target.student_id
+            target_kind = target.kind
+        payload = {"target_event_id": event_id, "reason": reason.strip()}
+        return self._write(
+            EventKind.VOIDED,
+            student_id,
+            operator,
+            payload,
+            audit_action=m.AuditAction.VOID,
+            audit_subject=event_id,
+            audit_detail={"student_id": student_id, "target_kind": target_kind},
+            require_student=False,
+        )
+
+    def correct_details(
+        self, student_id: str, changes: Mapping[str, Any], operator: str
+    ) -> SavedEvent:
+        """Correct a student's details (name, NIK, class …) through a ``details_corrected`` event."""
+        clean = self._clean_details(changes, partial=True)
+        if not clean:
+            raise _invalid("missing_changes")
+        return self._write(
+            EventKind.DETAILS_CORRECTED,
+            student_id,
+            operator,
+            {"changes": clean},
+            audit_action=m.AuditAction.CORRECTION,
+            audit_subject=student_id,
+            audit_detail={"fields": sorted(clean)},
+        )
+
+    def add_walk_in(self, details: Mapping[str, Any], operator: str) -> str:
+        """Add a student who is not on the roster; returns the new student id."""
+        clean = self._clean_details(details, partial=False)
+        student_id = f"w-{uuid.uuid4().hex}"
+        self._write(
+            EventKind.STUDENT_ADDED,
+            student_id,
+            operator,
+            clean,
+            audit_action=m.AuditAction.STUDENT_ADDED,
+            audit_subject=student_id,
+            audit_detail={"school_npsn": clean["school_npsn"]},
+            require_student=False,
+            school_npsn=str(clean["school_npsn"]),
+        )
+        return student_id
+
+    def recompute_state(self, session: Session, student_id: str) -> FoldState:
+        """Refold one student's events into its state (inside the caller's transaction)."""
+        return ledger.recompute_state(session, student_id)
+
+    def apply_remote_events(self, session: Session, events: Iterable[Event]) -> ApplyResult:
+        """Store events received from the server (sync pull) and refold touched students.
+
+        Runs in the caller's transaction; inserts only events whose ``event_id`` is
+        new (origin ``remote``), never touches the outbox. Events whose hash does not
+        match their content, or that conflict with a held event, are skipped and
+        reported.
+        """
+        events = list(events)
+        good = [ev for ev in events if ev.with_valid_hash()]
+        bad = tuple(ev.event_id for ev in events if not ev.with_valid_hash())
+        inserted, conflicting = ledger.insert_events_if_absent(session, good, m.EventOrigin.REMOTE)
+        touched = sorted({ev.student_id for ev in inserted})
+        for sid in touched:
+            ledger.recompute_state(session, sid)
+        if inserted:
+            top = max(Hlc.decode(ev.hlc) for ev in inserted)
+            reading = self.clock.observe(top)
+            device = session.get(m.Device, self.store.device_id)
+            if device is not None and reading.encode() > device.hlc_last:
+                device.hlc_last = reading.encode()
+        if conflicting or bad:
+            log.warning(
+                "remote events refused: %d conflicting, %d bad hash", len(conflicting), len(bad)
+            )
+        return ApplyResult(
+            inserted=len(inserted),
+            duplicates=len(good) - len(inserted) - len(conflicting),
+            conflicting=tuple(ev.event_id for ev in conflicting),
+            bad_hash=bad,
+            touched_students=tuple(touched),
+        )
+
+    # ------------------------------------------------------------ internals
+
+    def _clean_details(self, details: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+        unknown = [k for k in details if k not in DETAIL_FIELDS]
+        if unknown:
+            raise _invalid("unknown_field")
+        clean: dict[str, Any] = {}
+        for key, value in details.items():
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, str):
+                value = value.strip()
+            clean[key] = value
+        checks = (("nik", parse_nik), ("kk", parse_kk), ("nisn", parse_nisn))
+        for key, parse in checks:
+            value = clean.get(key)
+            if value:
+                result = parse(str(value))
+                if result.errors:
+                    err = result.errors[0]
+                    raise InvalidInput(err.message, err.message_en, code=err.code)
+                if key != "nik":
+                    clean[key] = result.value
+        if "sex" in clean and clean["sex"] not in ("L", "P", None):
+            raise InvalidInput(
+                "Jenis kelamin harus L atau P.", "Sex must be L or P.", code="bad_sex"
+            )
+        if clean.get("birth_date"):
+            try:
+                date.fromisoformat(str(clean["birth_date"]))
+            except ValueError:
+                raise InvalidInput(
+                    "Tanggal lahir tidak valid.", "Invalid birth date.", code="bad_birth_date"
+                ) from None
+        if not partial and (not str(clean.get("name", "")).strip() or not clean.get("school_npsn")):
+            raise _invalid("missing_details")
+        if "school_npsn" in clean:
+            with self.store.session() as s:
+                if s.get(m.School, str(clean["school_npsn"])) is None:
+                    raise InvalidInput(
+                        "Sekolah tidak ada di daftar laptop ini.",
+                        "The school is not in this laptop's list.",
+                        code="unknown_school",
+                    )
+        return clean
+
+    def _write(
+        self,
+        kind: EventKind,
+        student_id: str,
+        operator: str,
+        payload: dict[str, Any],
+        *,
+        audit_action: m.AuditAction | None = None,
+        audit_subject: str | None = None,
+        audit_detail: dict[str, Any] | None = None,
+        require_student: bool = True,
+        school_npsn: str | None = None,
+    ) -> SavedEvent:
+        code = validate_event_payload(kind.value, payload)
+        if code is not None:
+            raise _invalid(code)
+        if not operator:
+            raise InvalidInput("Petugas wajib diisi.", "The operator is required.", code="operator")
+        with self.store.transaction() as s:
+            if school_npsn is None:
+                student = s.get(m.Student, student_id)
+                if student is None or student.deleted:
+                    if require_student:
+                        raise UnknownStudent(student_id)
+                else:
+                    school_npsn = student.school_npsn
+            if school_npsn is None:
+                school_npsn = s.scalar(
+                    select(m.StudentState.school_npsn).where(
+                        m.StudentState.student_id == student_id
+                    )
+                )
+            ev = self._append(s, kind, student_id, operator, payload, school_npsn)
+            state = ledger.recompute_state(s, student_id)
+            if audit_action is not None:
+                audit(s, operator, audit_action, audit_subject, audit_detail)
+        return SavedEvent(
+            event_id=ev.event_id,
+            seq=ev.seq,
+            student_id=student_id,
+            kind=ev.kind,
+            hlc=ev.hlc,
+            status=state.status,
+            ikd_activated=state.ikd_activated,
+            anomalies=tuple(a.code.value for a in state.anomalies),
+        )
+
+    def _append(
+        self,
+        s: Session,
+        kind: EventKind,
+        student_id: str,
+        operator: str,
+        payload: dict[str, Any],
+        school_npsn: str | None,
+    ) -> Event:
+        """Allocate the next seq inside the transaction and write event + outbox."""
+        device = s.get(m.Device, self.store.device_id)
+        if device is None:  # pragma: no cover - created with the database
+            raise RuntimeError("device row missing")
+        persisted = Hlc.decode(device.hlc_last)
+        hlc = self.clock.tick()
+        if hlc <= persisted:  # the clock was restored behind the database (tests, restore)
+            hlc = self.clock.observe(persisted)
+        ev = make_event(
+            device_id=device.device_id,
+            seq=device.next_seq,
+            prev_hash=device.head_hash,
+            hlc=hlc,
+            kind=kind,
+            student_id=student_id,
+            operator=operator,
+            occurred_at=self._now(),
+            payload=payload,
+        )
+        s.add(ledger.row_from_event(ev, m.EventOrigin.LOCAL, school_npsn))
+        s.flush()
+        s.add(m.Outbox(event_id=ev.event_id, status=m.OutboxStatus.PENDING))
+        device.next_seq = ev.seq + 1
+        device.head_hash = ev.hash
+        device.hlc_last = hlc.encode()
+        s.flush()
+        return ev

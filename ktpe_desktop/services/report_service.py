@@ -1,0 +1,238 @@
+"""The report use cases: Berita Acara and daily recap (data, PDF), exports, audit.
+
+The UI and the CLI call :class:`ReportService`; it reads through
+:mod:`ktpe_desktop.reports.data`, renders through :mod:`ktpe_desktop.reports.render`
+(imported only when a PDF is made, so that this module stays Qt-free), and writes
+one audit row per print, PDF and export: who, when, which school or day, how many
+pages / rows, and where the file went — never a personal value.
+
+The Berita Acara's number counts the school's earlier prints in the audit log, so
+:meth:`ReportService.school_report` shows the number that the next print gets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ktpe_desktop.reports import data as rdata
+from ktpe_desktop.reports import document, export
+from ktpe_desktop.reports.files import check_destination, write_file_atomically
+from ktpe_desktop.services.audit import audit
+from ktpe_desktop.storage.models import AuditAction
+from ktpe_desktop.storage.store import Store
+
+if TYPE_CHECKING:
+    from ktpe_desktop.reports.render import PagedDocument
+
+PDF_SUFFIXES = (".pdf",)
+
+
+@dataclass(frozen=True, slots=True)
+class PdfResult:
+    path: str
+    pages: int
+    number: str
+    paper: str
+
+
+class ReportService:
+    """Reports of the unlocked store.
+
+    Args:
+        store: the unlocked store (its user signs and is the audit actor).
+        now: the wall clock (tests inject it).
+    """
+
+    def __init__(
+        self, store: Store, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.store = store
+        self._now = now
+
+    # ------------------------------------------------------------ data
+
+    def school_report(
+        self, npsn: str, *, report_date: date | None = None, counter: int | None = None
+    ) -> rdata.SchoolReport:
+        """What the school's Berita Acara prints (the number of its next print).
+
+        Raises:
+            SchoolNotFound, SchoolPurged: see :mod:`ktpe_desktop.reports.data`.
+        """
+        with self.store.session() as s:
+            return rdata.load_school_report(
+                s,
+                npsn,
+                printed_at=self._now(),
+                report_date=report_date,
+                petugas=rdata.signatory_for(s, self.store.username, "Petugas/Koordinator"),
+                counter=counter,
+            )
+
+    def daily_report(self, day: date, *, counter: int | None = None) -> rdata.DailyReport:
+        """The team's recap of ``day`` (every school scheduled or worked that day)."""
+        with self.store.session() as s:
+            return rdata.load_daily_report(
+                s,
+                day,
+                printed_at=self._now(),
+                koordinator=rdata.signatory_for(s, self.store.username, "Koordinator Tim"),
+                counter=counter,
+            )
+
+    # ------------------------------------------------------------ documents
+
+    @staticmethod
+    def school_document(report: rdata.SchoolReport, paper: str = "A4") -> PagedDocument:
+        """The laid-out Berita Acara (for a preview, a PDF or a printer). Needs Qt."""
+        from ktpe_desktop.reports.render import render
+
+        return render(document.berita_acara(report), paper)
+
+    @staticmethod
+    def daily_document(report: rdata.DailyReport, paper: str = "A4") -> PagedDocument:
+        from ktpe_desktop.reports.render import render
+
+        return render(document.rekap_harian(report), paper)
+
+    def school_pdf(
+        self,
+        npsn: str,
+        path: str | os.PathLike[str],
+        paper: str = "A4",
+        *,
+        report_date: date | None = None,
+    ) -> PdfResult:
+        """Write the school's Berita Acara to ``path`` (chosen by the user) and audit it.
+
+        Raises:
+            DestinationError: no path, a folder, a missing folder, not ``.pdf``, or
+                the file cannot be written.
+            SchoolNotFound, SchoolPurged, KnownError (unknown paper).
+        """
+        target = check_destination(path, PDF_SUFFIXES)
+        report = self.school_report(npsn, report_date=report_date)
+        doc = self.school_document(report, paper)
+        self._write_pdf(target, doc)
+        self._audited_file(
+            target,
+            rdata.berita_acara_subject(npsn),
+            document="berita_acara",
+            number=report.number,
+            pages=doc.page_count,
+            paper=doc.paper,
+            output="pdf",
+            destination=target,
+            extra={"npsn": npsn, "students_listed": len(report.follow_up)},
+        )
+        return PdfResult(str(target), doc.page_count, report.number, doc.paper)
+
+    def daily_pdf(self, day: date, path: str | os.PathLike[str], paper: str = "A4") -> PdfResult:
+        """Write the daily recap of ``day`` to ``path`` and audit it."""
+        target = check_destination(path, PDF_SUFFIXES)
+        report = self.daily_report(day)
+        doc = self.daily_document(report, paper)
+        self._write_pdf(target, doc)
+        self._audited_file(
+            target,
+            rdata.rekap_harian_subject(day),
+            document="rekap_harian",
+            number=report.number,
+            pages=doc.page_count,
+            paper=doc.paper,
+            output="pdf",
+            destination=target,
+            extra={"day": day.isoformat(), "schools": len(report.rows)},
+        )
+        return PdfResult(str(target), doc.page_count, report.number, doc.paper)
+
+    def _write_pdf(self, target: Path, doc: PagedDocument) -> None:
+        write_file_atomically(target, doc.pdf_bytes())
+
+    def _audited_file(self, target: Path, subject: str, **kwargs: Any) -> None:
+        try:
+            self.record_print(subject, **kwargs)
+        except BaseException:
+            # A document that cannot be audited must not stay on disk.
+            target.unlink(missing_ok=True)
+            raise
+
+    def record_print(
+        self,
+        subject: str,
+        *,
+        document: str,
+        number: str,
+        pages: int,
+        paper: str,
+        output: str,
+        destination: Path | str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Audit one print (``output`` "printer" or "pdf"): this numbers the next one."""
+        detail: dict[str, Any] = {
+            "document": document,
+            "number": number,
+            "pages": pages,
+            "paper": paper,
+            "output": output,
+        }
+        if destination is not None:
+            detail["destination"] = str(destination)
+        detail.update(extra or {})
+        with self.store.transaction() as s:
+            audit(s, self.store.username, AuditAction.PRINT, subject, detail)
+
+    # ------------------------------------------------------------ exports
+
+    def export_school_xlsx(
+        self, npsn: str, path: str | os.PathLike[str], actor: str | None = None
+    ) -> export.ExportResult:
+        """Export the school's students and outcomes to an XLSX file chosen by the user.
+
+        Raises:
+            DestinationError, SchoolNotFound, SchoolPurged.
+        """
+        target = check_destination(path, export.XLSX_SUFFIXES)
+        report = self.school_report(npsn)
+        with self.store.session() as s:
+            students = rdata.school_students_for_export(s, npsn)
+        payload = export.school_xlsx_bytes(report, students)
+        return self._finish_export(npsn, target, payload, len(students), "xlsx", actor)
+
+    def export_school_csv(
+        self, npsn: str, path: str | os.PathLike[str], actor: str | None = None
+    ) -> export.ExportResult:
+        """Export the school's students and outcomes to a CSV file chosen by the user."""
+        target = check_destination(path, export.CSV_SUFFIXES)
+        with self.store.session() as s:
+            students = rdata.school_students_for_export(s, npsn)
+        payload, rows = export.school_csv_bytes(students)
+        return self._finish_export(npsn, target, payload, rows, "csv", actor)
+
+    def _finish_export(
+        self, npsn: str, target: Path, payload: bytes, rows: int, fmt: str, actor: str | None
+    ) -> export.ExportResult:
+        write_file_atomically(target, payload)
+        try:
+            with self.store.transaction() as s:
+                audit(
+                    s,
+                    actor or self.store.username,
+                    AuditAction.EXPORT,
+                    f"students:{npsn}",
+                    {"format": fmt, "npsn": npsn, "rows": rows, "destination": str(target)},
+                )
+        except BaseException:
+            # An export that cannot be audited must not stay on disk.
+            target.unlink(missing_ok=True)
+            raise
+        return export.ExportResult(str(target), rows, fmt)
+
+
+__all__ = ["PdfResult", "ReportService"]

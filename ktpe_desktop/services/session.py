@@ -1,0 +1,72 @@
+"""Opening the laptop's data folder: the calls the UI and the CLI make at start-up."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ktpe_desktop.services.audit import audit
+from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage.keyslots import UserRole
+from ktpe_desktop.storage.store import DB_FILE, KEYSLOTS_FILE, Store
+
+APP_DIR_NAME = "ktpe-jemput-bola"
+
+
+def default_data_dir() -> Path:
+    """``$KTPE_DATA_DIR``, else the platform's per-user data folder."""
+    env = os.environ.get("KTPE_DATA_DIR")
+    if env:
+        return Path(env)
+    if sys.platform.startswith("win"):
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / APP_DIR_NAME
+
+
+def is_initialised(data_dir: Path | str) -> bool:
+    data_dir = Path(data_dir)
+    return (data_dir / KEYSLOTS_FILE).exists() and (data_dir / DB_FILE).exists()
+
+
+def open_store(data_dir: Path | str, username: str, password: str) -> Store:
+    """Unlock an existing data folder and prepare it for work.
+
+    Outbox rows left ``in_flight`` by a crash go back to ``pending`` here.
+    """
+    store = Store.open(data_dir, username, password)
+    with store.transaction() as s:
+        ledger.reset_in_flight(s)
+    return store
+
+
+def open_or_create(
+    data_dir: Path | str,
+    username: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    role: UserRole | str = UserRole.LEAD,
+) -> tuple[Store, bool]:
+    """Open the data folder, or set it up with this first user when it is empty.
+
+    Returns:
+        (store, created).
+    """
+    if is_initialised(data_dir):
+        return open_store(data_dir, username, password), False
+    return Store.create(data_dir, username, password, role=role, display_name=display_name), True
+
+
+def lock(store: Store) -> None:
+    """Idle auto-lock / log out: audit, then forget the key and close the connections."""
+    with store.transaction() as s:
+        audit(s, store.username, "lock")
+    store.close()
+
+
+__all__ = ["default_data_dir", "is_initialised", "lock", "open_or_create", "open_store"]

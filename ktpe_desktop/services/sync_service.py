@@ -1,0 +1,187 @@
+"""The sync use cases that the UI and the CLI call.
+
+A thin facade over :class:`~ktpe_desktop.sync.engine.SyncEngine`: enrolment, one
+round, the counts for the status bar, the quarantine (list, CSV export, retry),
+the Berita Acara receipt and the retention purge. Everything returned is a plain
+dataclass. Pulled events go through :meth:`RecordingService.apply_remote_events`,
+so they are stored and folded exactly as the recording path does it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.events import Event
+from ktpe_desktop.services.recording import RecordingService
+from ktpe_desktop.storage.store import Store
+from ktpe_desktop.sync import retention
+from ktpe_desktop.sync import state as keys
+from ktpe_desktop.sync.engine import (
+    ClientFactory,
+    OutboxCounts,
+    Progress,
+    QuarantinedItem,
+    Receipt,
+    SyncEngine,
+    SyncSummary,
+)
+from ktpe_desktop.sync.enrolment import enrol as _enrol
+from ktpe_desktop.sync.state import Enrolment
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the status bar and the sync dialog show."""
+
+    enrolled: bool
+    needs_enrolment: bool
+    server_url: str | None
+    team: str | None
+    counts: OutboxCounts
+    last_success: str | None
+    last_attempt: str | None
+    last_error: str | None
+    clock_skew_s: float | None
+
+    @property
+    def clock_warning(self) -> bool:
+        from ktpe_desktop.core.protocol import CLOCK_SKEW_WARNING_SECONDS
+
+        return self.clock_skew_s is not None and abs(self.clock_skew_s) > (
+            CLOCK_SKEW_WARNING_SECONDS
+        )
+
+
+class SyncService:
+    """Sync for one unlocked store.
+
+    Args:
+        store: the unlocked store.
+        client_factory: ``(url, token, ca_file) -> SyncClient`` (tests inject timeouts).
+        clock: seconds since the epoch.
+        batch_size: events per push.
+        progress: ``(stage, done, total)``, called on the syncing thread.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        client_factory: ClientFactory | None = None,
+        clock: Callable[[], float] = time.time,
+        batch_size: int | None = None,
+        page_size: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self._client_factory = client_factory
+        self._recording = RecordingService(store)
+        extra: dict[str, Any] = {}
+        if batch_size is not None:
+            extra["batch_size"] = batch_size
+        if page_size is not None:
+            extra["page_size"] = page_size
+        self.engine = SyncEngine(
+            store,
+            client_factory,
+            clock=clock,
+            apply_remote=self._apply_remote,
+            progress=progress,
+            **extra,
+        )
+
+    def _apply_remote(self, session: Session, events: list[Event]) -> Any:
+        return self._recording.apply_remote_events(session, events)
+
+    # ------------------------------------------------------------ enrolment
+
+    def enrol(
+        self, url: str, code: str, ca_file: str | None = None, *, use_keyring: bool = False
+    ) -> Enrolment:
+        result = _enrol(
+            self.store,
+            url,
+            code,
+            ca_file,
+            client_factory=self._client_factory,
+            use_keyring=use_keyring,
+        )
+        self.engine.invalidate_client()
+        return result
+
+    def enrolment(self) -> Enrolment | None:
+        return self.engine.enrolment()
+
+    # ------------------------------------------------------------ rounds
+
+    def probe(self) -> object:
+        """``GET /health`` with the short probe timeout (the network monitor's check).
+
+        Raises:
+            SyncError: not enrolled, or the server cannot be reached.
+        """
+        return self.engine.client().health()
+
+    def recover(self) -> int:
+        return self.engine.recover()
+
+    def run_round(self) -> SyncSummary:
+        return self.engine.run_round()
+
+    def status(self) -> SyncStatus:
+        enr = self.engine.enrolment()
+        with self.store.session() as s:
+            skew = keys.get(s, keys.CLOCK_SKEW)
+            status = SyncStatus(
+                enrolled=enr is not None,
+                needs_enrolment=bool(enr and enr.needs_enrolment),
+                server_url=enr.server_url if enr else keys.get(s, keys.SERVER_URL),
+                team=enr.team if enr else None,
+                counts=self.engine.counts(),
+                last_success=keys.get(s, keys.LAST_SUCCESS),
+                last_attempt=keys.get(s, keys.LAST_ATTEMPT),
+                last_error=keys.get(s, keys.LAST_ERROR),
+                clock_skew_s=float(skew) if skew else None,
+            )
+        return status
+
+    def counts(self) -> OutboxCounts:
+        return self.engine.counts()
+
+    # ------------------------------------------------------------ quarantine
+
+    def quarantined(self) -> list[QuarantinedItem]:
+        return self.engine.quarantined()
+
+    def export_quarantined_csv(self, path: Path | str) -> int:
+        return self.engine.export_quarantined_csv(path)
+
+    def retry_quarantined(self, event_ids: Iterable[str] | None = None) -> int:
+        return self.engine.retry_quarantined(event_ids)
+
+    # ------------------------------------------------------------ receipt
+
+    def receipt(self) -> Receipt | None:
+        """The last receipt fetched (offline: for printing the Berita Acara)."""
+        return self.engine.last_receipt()
+
+    def fetch_receipt(self) -> Receipt:
+        return self.engine.receipt()
+
+    # ------------------------------------------------------------ retention
+
+    def retention_status(self, today: date | None = None) -> list[retention.SchoolRetention]:
+        return retention.retention_status(self.store, today=today)
+
+    def purge_expired(self, today: date | None = None) -> list[retention.PurgeResult]:
+        return retention.purge_expired(self.store, today=today)
+
+    def close(self) -> None:
+        self.engine.close()

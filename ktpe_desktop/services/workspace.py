@@ -1,0 +1,757 @@
+"""The one object the desktop UI holds: a thin facade over storage and services.
+
+The UI never sees a SQLAlchemy session, a ``requests`` call or an ORM object:
+every method here opens its own session (through the storage and service
+layers), does one thing and returns plain frozen dataclasses or ids. Methods are
+safe to call from any thread; the UI calls writes on its single writer thread
+(``ui/ops.py``) and may call the small, fast reads (search) directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core import identifiers as ids
+from ktpe_desktop.core.eligibility import CampaignRules
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.core.events import OUTCOME_KINDS, EventKind, Status
+from ktpe_desktop.services.audit import audit
+from ktpe_desktop.services.recording import RecordingService
+from ktpe_desktop.services.session import open_store
+from ktpe_desktop.services.sync_service import SyncService
+from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage import repositories as repo
+from ktpe_desktop.storage.errors import PermissionDenied
+from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
+from ktpe_desktop.storage.logs import configure_logging
+from ktpe_desktop.storage.store import DB_FILE, KEYSLOTS_FILE, Store
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    username: str
+    role: str  # "lead" | "operator"
+    display_name: str = ""
+    seconds_to_wait: float = 0.0
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead"
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignInfo:
+    name: str
+    reference_date: date | None
+    min_recording_age: int = 16
+    voting_age: int = 17
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolProgress:
+    """One school and how far its recording is."""
+
+    npsn: str
+    name: str
+    kecamatan: str = ""
+    visit_date: date | None = None
+    target: int = 0
+    total: int = 0
+    recorded: int = 0
+    already_recorded: int = 0
+    absent: int = 0
+    not_eligible: int = 0
+    failed: int = 0
+    pending: int = 0
+
+    @property
+    def done(self) -> int:
+        """Students with a card: recorded here or earlier elsewhere."""
+        return self.recorded + self.already_recorded
+
+    @property
+    def goal(self) -> int:
+        return self.target or self.total
+
+
+@dataclass(frozen=True, slots=True)
+class StudentItem:
+    """One roster row as the UI shows it (the NIK is masked by the UI, not here)."""
+
+    id: str
+    name: str
+    nisn: str | None
+    nik: str | None
+    sex: str | None
+    birth_date: date | None
+    class_name: str
+    status: str = Status.PENDING
+    reason: str | None = None
+    ikd_activated: bool = False
+    school_npsn: str = ""
+    walk_in: bool = False
+    kk: str | None = None
+    birth_place: str | None = None
+    mother_name: str | None = None
+    anomaly_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SavedEvent:
+    """What a write returns: enough to confirm it on screen."""
+
+    event_id: str
+    student_id: str
+    kind: str
+    student_name: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    event_id: str
+    kind: str
+    occurred_at: datetime
+    operator: str
+    device_id: str
+    this_device: bool
+    reason: str | None = None
+    note: str | None = None
+    target_event_id: str | None = None
+    voided_by: str | None = None
+    changes: tuple[str, ...] = ()
+    seq: int = 0
+    student_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyItem:
+    id: int
+    student_id: str
+    student_name: str
+    school_npsn: str
+    code: str
+    event_ids: tuple[str, ...]
+    created_at: datetime | None
+    resolved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineItem:
+    event_id: str
+    kind: str
+    student_name: str
+    occurred_at: datetime | None
+    attempts: int
+    last_error: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSnapshot:
+    enrolled: bool
+    server_url: str = ""
+    pending: int = 0
+    acked: int = 0
+    quarantined: int = 0
+    last_success: datetime | None = None
+    last_error: str = ""
+    needs_enrolment: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRound:
+    """What one sync round did."""
+
+    snapshot: SyncSnapshot
+    error: str = ""
+    error_en: str = ""
+    error_code: str = ""
+    pushed: int = 0
+    acked: int = 0
+    pulled_students: int = 0
+    pulled_events: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_code
+
+    @property
+    def online(self) -> bool:
+        """False when the server could not be reached at all."""
+        return self.error_code not in OFFLINE_CODES
+
+
+OFFLINE_CODES = frozenset({"server_unreachable", "not_enrolled"})
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A warning or error about a typed identifier (from core.identifiers)."""
+
+    field: str
+    severity: str  # "error" | "warning"
+    message: str
+    message_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsCheck:
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+
+# =========================================================================== facade
+
+
+def _student_item(row: repo.StudentRow) -> StudentItem:
+    return StudentItem(
+        id=row.id,
+        name=row.name,
+        nisn=row.nisn,
+        nik=row.nik,
+        sex=row.sex,
+        birth_date=row.birth_date,
+        class_name=row.class_name,
+        status=str(row.status),
+        reason=row.reason,
+        ikd_activated=row.ikd_activated,
+        school_npsn=row.school_npsn,
+        walk_in=row.source == m.StudentSource.LOCAL.value,
+        kk=row.kk,
+        birth_place=row.birth_place,
+        mother_name=row.mother_name,
+        anomaly_count=row.anomaly_count,
+    )
+
+
+def _status_or_none(status: str | None) -> Status | None:
+    return Status(status) if status else None
+
+
+class Workspace:
+    """An unlocked data folder, as the UI sees it.
+
+    Build it with :meth:`create` (first run) or :meth:`open` (login). Every method
+    opens and closes its own session; nothing returned is tied to a session.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._recording = RecordingService(store)
+        self._display_names: dict[str, str] = {}
+        self._sync: SyncService | None = None
+
+    # ------------------------------------------------------------ folder, users
+
+    @staticmethod
+    def exists(data_dir: Path) -> bool:
+        """True when the folder already holds a local database and its key slots."""
+        return (data_dir / KEYSLOTS_FILE).exists() and (data_dir / DB_FILE).exists()
+
+    @staticmethod
+    def users(data_dir: Path) -> list[UserInfo]:
+        """The local users (from the key slots: readable without unlocking)."""
+        slots = KeySlots(data_dir / KEYSLOTS_FILE)
+        if not slots.exists():
+            return []
+        out = []
+        for info in slots.users():
+            out.append(
+                UserInfo(
+                    username=info.username,
+                    role=info.role.value,
+                    seconds_to_wait=slots.seconds_to_wait(info.username),
+                )
+            )
+        return out
+
+    @staticmethod
+    def seconds_to_wait(data_dir: Path, username: str) -> float:
+        return KeySlots(data_dir / KEYSLOTS_FILE).seconds_to_wait(username)
+
+    @staticmethod
+    def configure_logging(data_dir: Path) -> None:
+        """The rotating log under ``<data_dir>/logs`` (digits redacted)."""
+        configure_logging(data_dir)
+
+    @classmethod
+    def create(
+        cls, data_dir: Path, username: str, password: str, display_name: str | None = None
+    ) -> Workspace:
+        """First run: a new data folder whose first user is a Koordinator."""
+        check_password(password)
+        return cls(
+            Store.create(
+                data_dir, username, password, role=UserRole.LEAD, display_name=display_name
+            )
+        )
+
+    @classmethod
+    def open(cls, data_dir: Path, username: str, password: str) -> Workspace:
+        """Unlock the data folder as ``username``.
+
+        Raises:
+            WrongPassword: with the seconds to wait before the next attempt.
+        """
+        return cls(open_store(data_dir, username, password))
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+        self._store.close()
+
+    @property
+    def data_dir(self) -> Path:
+        return self._store.data_dir
+
+    @property
+    def device_id(self) -> str:
+        return self._store.device_id
+
+    @property
+    def store(self) -> Store:
+        """For the other services (sync, reports) that the app wires up; not for widgets."""
+        return self._store
+
+    @property
+    def user(self) -> UserInfo:
+        name = self._store.username
+        return UserInfo(name, UserRole(self._store.role).value, self._display_name(name))
+
+    def _display_name(self, username: str) -> str:
+        if username not in self._display_names:
+            with self._store.session() as s:
+                row = s.get(m.LocalUser, username)
+                self._display_names[username] = row.display_name if row else username
+        return self._display_names[username]
+
+    def unlock(self, username: str, password: str) -> UserInfo:
+        """Unlock after an idle lock, or switch operator, without closing the database.
+
+        The password is checked against the user's key slot (with its growing delay
+        after wrong passwords); the audit log records who unlocked.
+        """
+        username = normalize_username(username)
+        slots = self._store.keyslots
+        slots.unlock(username, password)  # raises WrongPassword / UnknownUser
+        role = slots.role_of(username)
+        previous = self._store.username
+        self._store.username = username
+        self._store.role = role
+        with self._store.transaction() as s:
+            audit(
+                s,
+                username,
+                m.AuditAction.UNLOCK if previous == username else m.AuditAction.LOGIN,
+                None,
+                {"switched_from": previous} if previous != username else None,
+            )
+        return self.user
+
+    def record_lock(self) -> None:
+        with self._store.transaction() as s:
+            audit(s, self._store.username, m.AuditAction.LOCK)
+
+    def add_user(
+        self, username: str, password: str, *, role: str = "operator", display_name: str = ""
+    ) -> UserInfo:
+        check_password(password)
+        self._store.add_user(username, password, role=role, display_name=display_name or None)
+        return UserInfo(normalize_username(username), role, display_name)
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        check_password(new_password)
+        self._store.change_password(old_password, new_password)
+
+    # ------------------------------------------------------------ campaign, schools
+
+    def campaign(self) -> CampaignInfo | None:
+        with self._store.session() as s:
+            row = s.scalars(select(m.Campaign).limit(1)).first()
+            if row is None:
+                return None
+            return CampaignInfo(row.name, row.reference_date, row.min_recording_age, row.voting_age)
+
+    def rules(self) -> CampaignRules | None:
+        info = self.campaign()
+        if info is None or info.reference_date is None:
+            return None
+        return CampaignRules(info.reference_date, info.min_recording_age, info.voting_age)
+
+    def schools(self, day: date | None = None) -> list[SchoolProgress]:
+        """Schools with their progress: the ones visited on ``day``, or all when None."""
+        with self._store.session() as s:
+            rows = repo.list_schools(s, include_purged=False)
+            if day is not None:
+                planned = set(
+                    s.scalars(
+                        select(m.Assignment.school_npsn).where(m.Assignment.visit_date == day)
+                    )
+                )
+                rows = [r for r in rows if r.npsn in planned or r.visit_date == day]
+            return [self._progress(s, r) for r in rows]
+
+    def school(self, npsn: str) -> SchoolProgress | None:
+        with self._store.session() as s:
+            for r in repo.list_schools(s):
+                if r.npsn == npsn:
+                    return self._progress(s, r)
+        return None
+
+    @staticmethod
+    def _progress(s: Session, r: repo.SchoolRow) -> SchoolProgress:
+        c = repo.school_counts(s, r.npsn)
+        by = c.by_status
+        return SchoolProgress(
+            npsn=r.npsn,
+            name=r.name,
+            kecamatan=r.kecamatan,
+            visit_date=r.visit_date,
+            target=r.target,
+            total=c.total,
+            recorded=by.get(Status.RECORDED.value, 0),
+            already_recorded=by.get(Status.ALREADY_RECORDED.value, 0),
+            absent=by.get(Status.ABSENT.value, 0),
+            not_eligible=by.get(Status.NOT_ELIGIBLE.value, 0),
+            failed=by.get(Status.FAILED.value, 0),
+            pending=by.get(Status.PENDING.value, 0),
+        )
+
+    def classes(self, npsn: str) -> list[str]:
+        with self._store.session() as s:
+            return [c for c in repo.list_classes(s, npsn) if c]
+
+    # ------------------------------------------------------------ roster
+
+    def search(
+        self,
+        npsn: str | None,
+        query: str,
+        *,
+        class_name: str | None = None,
+        status: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[StudentItem]:
+        """One page of students matching the typed name (any spelling), NISN or NIK prefix."""
+        with self._store.session() as s:
+            rows = repo.search_students(
+                s, npsn, query, class_name or None, _status_or_none(status), limit, offset
+            )
+            return [_student_item(r) for r in rows]
+
+    def count(
+        self,
+        npsn: str | None,
+        query: str,
+        *,
+        class_name: str | None = None,
+        status: str | None = None,
+    ) -> int:
+        with self._store.session() as s:
+            return repo.count_students(s, npsn, query, class_name or None, _status_or_none(status))
+
+    def find_exact(self, identifier: str) -> StudentItem | None:
+        """The student with this full NISN (10 digits) or NIK (16 digits): the scanner."""
+        with self._store.session() as s:
+            row = repo.find_by_exact_identifier(s, identifier)
+            return _student_item(row) if row is not None else None
+
+    def student(self, student_id: str) -> StudentItem | None:
+        with self._store.session() as s:
+            row = repo.get_student(s, student_id)
+            return _student_item(row) if row is not None else None
+
+    def reveal_nik(self, student_id: str) -> str:
+        """The full NIK, for a Koordinator only; the reveal is audited."""
+        if UserRole(self._store.role) != UserRole.LEAD:
+            raise PermissionDenied("melihat NIK lengkap")
+        with self._store.transaction() as s:
+            student = s.get(m.Student, student_id)
+            audit(s, self._store.username, m.AuditAction.EXPORT, student_id, {"nik_reveal": True})
+            return student.nik or "" if student is not None else ""
+
+    # ------------------------------------------------------------ writes
+
+    def _saved(self, saved: Any, name: str | None = None) -> SavedEvent:
+        if name is None:
+            item = self.student(saved.student_id)
+            name = item.name if item else ""
+        return SavedEvent(saved.event_id, saved.student_id, saved.kind, name, str(saved.status))
+
+    def record_outcome(
+        self,
+        student_id: str,
+        kind: str,
+        *,
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> SavedEvent:
+        """Write an outcome; durable on disk when this returns."""
+        if kind == EventKind.IKD_ACTIVATED:
+            saved = self._recording.activate_ikd(student_id, self._store.username, note=note)
+        else:
+            saved = self._recording.record_outcome(
+                student_id, kind, self._store.username, reason=reason, note=note or None
+            )
+        return self._saved(saved)
+
+    def add_walk_in(self, details: Mapping[str, Any]) -> StudentItem:
+        student_id = self._recording.add_walk_in(
+            {k: v for k, v in details.items() if v not in (None, "")}, self._store.username
+        )
+        item = self.student(student_id)
+        assert item is not None
+        return item
+
+    def correct(self, student_id: str, changes: Mapping[str, Any]) -> SavedEvent:
+        if UserRole(self._store.role) != UserRole.LEAD:
+            raise PermissionDenied("mengoreksi data siswa")
+        return self._saved(
+            self._recording.correct_details(student_id, changes, self._store.username)
+        )
+
+    def void(self, event_id: str, reason: str) -> SavedEvent:
+        return self._saved(self._recording.void(event_id, reason, self._store.username))
+
+    def last_own_outcome(self) -> HistoryItem | None:
+        """This user's latest outcome on this laptop that is not undone yet (for Ctrl+Z)."""
+        outcome_kinds = [k.value for k in OUTCOME_KINDS] + [EventKind.IKD_ACTIVATED.value]
+        with self._store.session() as s:
+            rows = s.scalars(
+                select(m.EventRow)
+                .where(
+                    m.EventRow.device_id == self._store.device_id,
+                    m.EventRow.operator == self._store.username,
+                    m.EventRow.kind.in_(outcome_kinds),
+                )
+                .order_by(m.EventRow.seq.desc())
+                .limit(20)
+            ).all()
+            for row in rows:
+                for item in self._history(s, row.student_id):
+                    if item.event_id == row.event_id and item.voided_by is None:
+                        return item
+        return None
+
+    # ------------------------------------------------------------ history, anomalies
+
+    def history(self, student_id: str) -> list[HistoryItem]:
+        with self._store.session() as s:
+            return self._history(s, student_id)
+
+    def _history(self, s: Session, student_id: str) -> list[HistoryItem]:
+        events = repo.student_events(s, student_id)
+        voided_by = {
+            str(e.payload.get("target_event_id")): e.event_id for e in events if e.kind == "voided"
+        }
+        out = []
+        for e in events:
+            payload = e.payload
+            changes = payload.get("changes") if e.kind == EventKind.DETAILS_CORRECTED else None
+            out.append(
+                HistoryItem(
+                    event_id=e.event_id,
+                    kind=e.kind,
+                    occurred_at=e.occurred_at,
+                    operator=e.operator,
+                    device_id=e.device_id,
+                    this_device=e.device_id == self._store.device_id,
+                    reason=_opt_str(payload.get("reason")),
+                    note=_opt_str(payload.get("note")),
+                    target_event_id=_opt_str(payload.get("target_event_id")),
+                    voided_by=voided_by.get(e.event_id),
+                    changes=tuple(sorted(changes)) if isinstance(changes, Mapping) else (),
+                    seq=e.seq,
+                    student_id=e.student_id,
+                )
+            )
+        return out
+
+    def anomalies(self, npsn: str | None = None) -> list[AnomalyItem]:
+        with self._store.session() as s:
+            rows = repo.list_anomalies(s, school_npsn=npsn)
+            names = self._names(s, {a.student_id for a in rows})
+            return [
+                AnomalyItem(
+                    a.id,
+                    a.student_id,
+                    names.get(a.student_id, ""),
+                    "",
+                    a.code,
+                    a.event_ids,
+                    a.created_at,
+                    a.resolved,
+                )
+                for a in rows
+            ]
+
+    @staticmethod
+    def _names(s: Session, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = s.execute(select(m.Student.id, m.Student.name).where(m.Student.id.in_(ids)))
+        return {r.id: r.name for r in rows}
+
+    # ------------------------------------------------------------ sync state
+
+    @property
+    def sync(self) -> SyncService:
+        """The sync use cases of this store (the app's sync adapter drives them)."""
+        if self._sync is None:
+            self._sync = SyncService(self._store)
+        return self._sync
+
+    def enrol(self, url: str, code: str, ca_file: str | None = None) -> SyncSnapshot:
+        """Enrol this laptop with a server (one-time code from the admin)."""
+        self.sync.enrol(url, code, ca_file or None)
+        return self.sync_snapshot()
+
+    def run_sync_round(self) -> SyncRound:
+        """One sync round; never raises for network trouble (it is in the result)."""
+        summary = self.sync.run_round()
+        return SyncRound(
+            snapshot=self.sync_snapshot(),
+            error=summary.error or "",
+            error_en=summary.error_en or "",
+            error_code=summary.error_code or "",
+            pushed=summary.pushed,
+            acked=summary.acked,
+            pulled_students=summary.pulled_students,
+            pulled_events=summary.pulled_events,
+        )
+
+    def set_sync_progress(self, callback: Callable[[str, int, int], None] | None) -> None:
+        """``callback(stage, done, total)``, called on the syncing thread."""
+        self.sync.engine.progress = callback
+
+    def quarantined(self) -> list[QuarantineItem]:
+        """Local events the server refused (they stay here; the admin is told)."""
+        items = self.sync.quarantined()
+        with self._store.session() as s:
+            names = self._names(s, {q.student_id for q in items})
+        return [
+            QuarantineItem(
+                event_id=q.event_id,
+                kind=q.kind,
+                student_name=names.get(q.student_id, ""),
+                occurred_at=q.occurred_at,
+                attempts=q.attempts,
+                last_error=" — ".join(p for p in (q.code, q.message) if p),
+            )
+            for q in items
+        ]
+
+    def retry_quarantined(self, event_ids: Sequence[str] | None = None) -> int:
+        """Put quarantined events back in the queue (after the admin fixed the cause)."""
+        return self.sync.retry_quarantined(list(event_ids) if event_ids is not None else None)
+
+    def export_quarantined(self, path: Path) -> int:
+        """A CSV of the refused events for the admin (ids, kinds, reasons; no personal data)."""
+        n = self.sync.export_quarantined_csv(path)
+        with self._store.transaction() as s:
+            audit(s, self._store.username, m.AuditAction.EXPORT, "quarantine", {"rows": n})
+        return n
+
+    def sync_snapshot(self) -> SyncSnapshot:
+        st = self.sync.status()
+        last_dt: datetime | None = None
+        if st.last_success:
+            try:
+                last_dt = datetime.fromisoformat(st.last_success)
+            except ValueError:
+                last_dt = None
+        return SyncSnapshot(
+            enrolled=st.enrolled,
+            server_url=st.server_url or "",
+            pending=st.counts.unsent,
+            acked=st.counts.acked,
+            quarantined=st.counts.quarantined,
+            last_success=last_dt,
+            last_error=st.last_error or "",
+            needs_enrolment=st.needs_enrolment,
+        )
+
+    # ------------------------------------------------------------ checks (pure)
+
+    @staticmethod
+    def check_details(details: Mapping[str, Any], today: date | None = None) -> DetailsCheck:
+        """Check typed identifiers as the walk-in/correction forms fill in."""
+        return check_details(details, today)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def password_strength(password: str) -> int:
+    """0 (unusable) … 4 (strong): length and variety of characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return 0
+    classes = sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+    score = 1 + (len(password) >= 12) + (classes >= 3) + (len(password) >= 16 or classes == 4)
+    return min(4, score)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise KnownError(
+            f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.",
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            code="weak_password",
+        )
+
+
+def check_details(details: Mapping[str, Any], today: date | None = None) -> DetailsCheck:
+    findings: list[Finding] = []
+
+    def add(field_name: str, items: Sequence[ids.Finding]) -> None:
+        for f in items:
+            findings.append(Finding(field_name, f.severity.value, f.message, f.message_en))
+
+    birth = details.get("birth_date")
+    birth_date = birth if isinstance(birth, date) else None
+    sex_raw = details.get("sex")
+    sex = ids.Sex(sex_raw) if sex_raw in ("L", "P") else None
+    nik = str(details.get("nik") or "").strip()
+    if nik:
+        add("nik", ids.parse_nik(nik, birth_date=birth_date, sex=sex, today=today).findings)
+    kk = str(details.get("kk") or "").strip()
+    if kk:
+        add("kk", ids.parse_kk(kk).findings)
+        if nik:
+            add("kk", ids.check_nik_vs_kk(nik, kk))
+    nisn = str(details.get("nisn") or "").strip()
+    if nisn:
+        add("nisn", ids.parse_nisn(nisn).findings)
+    if not str(details.get("name") or "").strip():
+        findings.append(Finding("name", "error", "Nama wajib diisi.", "The name is required."))
+    return DetailsCheck(tuple(findings))

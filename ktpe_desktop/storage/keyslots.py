@@ -1,0 +1,358 @@
+"""Key slots, as LUKS does them: one random database key, wrapped once per local user.
+
+The SQLCipher database is encrypted with a random 256-bit key that nobody types.
+Each local user has a *slot* in ``<data_dir>/keyslots.json`` holding that key
+wrapped with AES-256-GCM under a key derived from the user's password with
+Argon2id. The AES-GCM associated data binds a slot to its id, user name, role and
+format version, so moving a wrapped key to another user, or promoting an operator
+to lead by editing the file, makes unlocking fail.
+
+The file holds salts, KDF parameters, nonces, wrapped keys, user names, roles and
+the failed-attempt counters. It holds no personal data of students.
+
+KDF cost: the real profile (:data:`REAL_KDF`) takes ~0.3-0.5 s on a 2-core laptop.
+Tests set the environment variable ``KTPE_FAST_KDF=1`` to use :data:`FAST_KDF`
+(almost free); slots keep their own parameters, so a file written in either
+profile unlocks in both.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.storage.errors import (
+    KeyslotsDamaged,
+    LastLead,
+    UnknownUser,
+    UserExists,
+    WrongPassword,
+)
+from ktpe_desktop.storage.fsutil import atomic_write_bytes
+
+FORMAT = "ktpe-keyslots"
+FORMAT_VERSION = 1
+KEY_BYTES = 32
+SALT_BYTES = 16
+NONCE_BYTES = 12
+MAX_DELAY_SECONDS = 300
+FREE_ATTEMPTS = 2  # wrong passwords before the delay starts
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class UserRole(StrEnum):
+    LEAD = "lead"  # Koordinator
+    OPERATOR = "operator"  # Petugas
+
+
+@dataclass(frozen=True, slots=True)
+class KdfParams:
+    """Argon2id parameters (memory in KiB)."""
+
+    iterations: int
+    lanes: int
+    memory_cost: int
+
+    def derive(self, password: str, salt: bytes) -> bytes:
+        kdf = Argon2id(
+            salt=salt,
+            length=KEY_BYTES,
+            iterations=self.iterations,
+            lanes=self.lanes,
+            memory_cost=self.memory_cost,
+        )
+        return kdf.derive(password.encode("utf-8"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": "argon2id",
+            "iterations": self.iterations,
+            "lanes": self.lanes,
+            "memory_cost": self.memory_cost,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KdfParams:
+        if data.get("name") != "argon2id":
+            raise ValueError(f"unknown kdf {data.get('name')!r}")
+        return cls(int(data["iterations"]), int(data["lanes"]), int(data["memory_cost"]))
+
+
+# 128 MiB, 5 passes, 2 lanes: ~0.3 s on the reference 2-core machine (docs/security.md).
+REAL_KDF = KdfParams(iterations=5, lanes=2, memory_cost=128 * 1024)
+# For tests only (KTPE_FAST_KDF=1): the minimum Argon2id allows.
+FAST_KDF = KdfParams(iterations=1, lanes=1, memory_cost=8)
+
+
+def default_kdf() -> KdfParams:
+    return FAST_KDF if os.environ.get("KTPE_FAST_KDF") == "1" else REAL_KDF
+
+
+def delay_after(failures: int) -> float:
+    """Seconds a user must wait after ``failures`` consecutive wrong passwords."""
+    if failures <= FREE_ATTEMPTS:
+        return 0.0
+    return float(min(2 ** (failures - FREE_ATTEMPTS), MAX_DELAY_SECONDS))
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class SlotInfo:
+    """What the app may show about a slot (no key material)."""
+
+    slot_id: str
+    username: str
+    role: UserRole
+    created_at: str
+    failed_attempts: int
+    locked_until: float | None
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _aad(slot_id: str, username: str, role: str) -> bytes:
+    return f"{FORMAT}|v{FORMAT_VERSION}|{slot_id}|{username}|{role}".encode()
+
+
+class KeySlots:
+    """The key slot file of one data folder.
+
+    Args:
+        path: ``<data_dir>/keyslots.json``.
+        now: the clock used for the wrong-password delay (injected by tests).
+    """
+
+    def __init__(self, path: Path, *, now: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._now = now
+
+    # ------------------------------------------------------------------ file
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise KeyslotsDamaged(self.path, type(exc).__name__) from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise KeyslotsDamaged(self.path, "format")
+        if data.get("version") != FORMAT_VERSION:
+            raise KeyslotsDamaged(self.path, f"version {data.get('version')!r}")
+        if not isinstance(data.get("slots"), list):
+            raise KeyslotsDamaged(self.path, "slots")
+        return data
+
+    def _save(self, data: dict[str, Any]) -> None:
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        atomic_write_bytes(self.path, text.encode("utf-8"))
+
+    @staticmethod
+    def _find(data: dict[str, Any], username: str) -> dict[str, Any] | None:
+        for slot in data["slots"]:
+            if slot.get("username") == username:
+                return slot
+        return None
+
+    # ------------------------------------------------------------------ api
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        username: str,
+        password: str,
+        *,
+        role: UserRole = UserRole.LEAD,
+        key: bytes | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> tuple[KeySlots, bytes]:
+        """Write a new slot file with a first user; returns it and the new database key."""
+        if path.exists():
+            raise UserExists(normalize_username(username))
+        key = key or secrets.token_bytes(KEY_BYTES)
+        slots = cls(path, now=now)
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "note": "Key slots of the KTP-el Jemput Bola database. No personal data here.",
+            "slots": [],
+        }
+        data["slots"].append(slots._new_slot(key, username, password, UserRole(role)))
+        slots._save(data)
+        return slots, key
+
+    def _new_slot(self, key: bytes, username: str, password: str, role: UserRole) -> dict[str, Any]:
+        username = normalize_username(username)
+        if not USERNAME_RE.match(username):
+            raise KnownError(
+                "Nama pengguna hanya boleh huruf kecil, angka, titik, garis bawah atau "
+                "tanda hubung (maks. 64).",
+                "A user name may only hold lower-case letters, digits, '.', '_' or '-' (max. 64).",
+                code="bad_username",
+            )
+        if not password:
+            raise KnownError(
+                "Kata sandi tidak boleh kosong.",
+                "The password must not be empty.",
+                code="empty_password",
+            )
+        slot_id = str(uuid.uuid4())
+        params = default_kdf()
+        salt = secrets.token_bytes(SALT_BYTES)
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        kek = params.derive(password, salt)
+        wrapped = AESGCM(kek).encrypt(nonce, key, _aad(slot_id, username, role.value))
+        return {
+            "id": slot_id,
+            "username": username,
+            "role": role.value,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._now())),
+            "kdf": {**params.to_json(), "salt": _b64(salt)},
+            "cipher": "aes-256-gcm",
+            "nonce": _b64(nonce),
+            "wrapped_key": _b64(wrapped),
+            "failed_attempts": 0,
+            "locked_until": None,
+        }
+
+    def users(self) -> list[SlotInfo]:
+        return [
+            SlotInfo(
+                slot_id=s["id"],
+                username=s["username"],
+                role=UserRole(s["role"]),
+                created_at=s.get("created_at", ""),
+                failed_attempts=int(s.get("failed_attempts", 0)),
+                locked_until=s.get("locked_until"),
+            )
+            for s in self._load()["slots"]
+        ]
+
+    def role_of(self, username: str) -> UserRole:
+        slot = self._find(self._load(), normalize_username(username))
+        if slot is None:
+            raise UnknownUser(normalize_username(username))
+        return UserRole(slot["role"])
+
+    def seconds_to_wait(self, username: str) -> float:
+        slot = self._find(self._load(), normalize_username(username))
+        if slot is None or not slot.get("locked_until"):
+            return 0.0
+        return max(0.0, float(slot["locked_until"]) - self._now())
+
+    def unlock(self, username: str, password: str) -> bytes:
+        """The database key, if ``password`` opens ``username``'s slot.
+
+        Raises:
+            UnknownUser: no slot for that user.
+            WrongPassword: a wrong password (the failure is counted and the next
+                attempt delayed), or an attempt during the delay (not counted).
+        """
+        username = normalize_username(username)
+        data = self._load()
+        slot = self._find(data, username)
+        if slot is None:
+            raise UnknownUser(username)
+        locked_until = slot.get("locked_until")
+        if locked_until and float(locked_until) > self._now():
+            raise WrongPassword(float(locked_until) - self._now(), locked=True)
+        try:
+            key = self._unwrap(slot, password)
+        except InvalidTag:
+            failures = int(slot.get("failed_attempts", 0)) + 1
+            wait = delay_after(failures)
+            slot["failed_attempts"] = failures
+            slot["locked_until"] = self._now() + wait if wait else None
+            self._save(data)
+            raise WrongPassword(wait) from None
+        if slot.get("failed_attempts") or slot.get("locked_until"):
+            slot["failed_attempts"] = 0
+            slot["locked_until"] = None
+            self._save(data)
+        return key
+
+    def _unwrap(self, slot: dict[str, Any], password: str) -> bytes:
+        try:
+            kdf = slot["kdf"]
+            params = KdfParams.from_json(kdf)
+            salt = _unb64(kdf["salt"])
+            nonce = _unb64(slot["nonce"])
+            wrapped = _unb64(slot["wrapped_key"])
+            aad = _aad(slot["id"], slot["username"], slot["role"])
+        except (KeyError, ValueError, TypeError) as exc:
+            raise KeyslotsDamaged(self.path, f"slot {slot.get('username')!r}") from exc
+        kek = params.derive(password, salt)
+        key = AESGCM(kek).decrypt(nonce, wrapped, aad)
+        if len(key) != KEY_BYTES:
+            raise KeyslotsDamaged(self.path, "key length")
+        return key
+
+    def add_user(
+        self, key: bytes, username: str, password: str, role: UserRole = UserRole.OPERATOR
+    ) -> SlotInfo:
+        """Add a slot for a new user (the caller proved it holds ``key``)."""
+        data = self._load()
+        if self._find(data, normalize_username(username)) is not None:
+            raise UserExists(normalize_username(username))
+        slot = self._new_slot(key, username, password, UserRole(role))
+        data["slots"].append(slot)
+        self._save(data)
+        return next(u for u in self.users() if u.username == slot["username"])
+
+    def remove_user(self, username: str) -> None:
+        """Remove a user's slot; the last lead can never be removed."""
+        username = normalize_username(username)
+        data = self._load()
+        slot = self._find(data, username)
+        if slot is None:
+            raise UnknownUser(username)
+        leads = [s for s in data["slots"] if s["role"] == UserRole.LEAD.value]
+        if slot["role"] == UserRole.LEAD.value and len(leads) <= 1:
+            raise LastLead()
+        data["slots"] = [s for s in data["slots"] if s["username"] != username]
+        self._save(data)
+
+    def change_password(self, username: str, old_password: str, new_password: str) -> None:
+        """Re-wrap the key under a new password (the old one must open the slot)."""
+        key = self.unlock(username, old_password)
+        self.set_password(key, username, new_password)
+
+    def set_password(self, key: bytes, username: str, new_password: str) -> None:
+        """Re-wrap the key for ``username`` (a lead resetting an operator's password)."""
+        username = normalize_username(username)
+        data = self._load()
+        slot = self._find(data, username)
+        if slot is None:
+            raise UnknownUser(username)
+        fresh = self._new_slot(key, username, new_password, UserRole(slot["role"]))
+        fresh["created_at"] = slot.get("created_at", fresh["created_at"])
+        data["slots"] = [fresh if s["username"] == username else s for s in data["slots"]]
+        self._save(data)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the local (SQLCipher) database; applied by ``Store.open``."""

@@ -1,0 +1,677 @@
+"""Read APIs for the UI, reports and sync: plain dataclasses, never live ORM objects.
+
+Search (:func:`search_students`) takes what the operator types in "Cari nama,
+NISN, atau NIK":
+
+* digits only → a NISN prefix and a NIK prefix, as index range scans
+  (``nisn >= q AND nisn < q'``), so leading zeros matter and no cast happens;
+* anything else → name search: the query is folded with
+  :func:`ktpe_desktop.core.namekeys.query_tokens` (spelling variants such as
+  MOCH./MUHAMMAD meet on one key) and every token becomes a prefix term
+  (``"tok"*``), all ANDed, on the FTS5 index ``student_fts``. Inside a school the
+  school's NPSN is one more FTS term, so the engine intersects two doclists
+  instead of filtering thousands of joined rows.
+
+Results come in roster order (FTS document order: school, class, name as loaded),
+a page at a time (``limit``/``offset``), then sorted by class and name in the page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Integer, Row, Select, Subquery, column, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.events import Status
+from ktpe_desktop.core.namekeys import name_key, query_tokens
+from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import models as m
+
+NISN_LENGTH = 10
+NIK_LENGTH = 16
+_TOKEN_SAFE = re.compile(r"[^0-9a-z]")
+
+
+@dataclass(frozen=True, slots=True)
+class StudentRow:
+    """One line of the roster as the UI shows it."""
+
+    id: str
+    school_npsn: str
+    nisn: str | None
+    nik: str | None
+    kk: str | None
+    name: str
+    sex: str | None
+    birth_place: str | None
+    birth_date: date | None
+    class_name: str
+    mother_name: str | None
+    source: str
+    status: Status
+    reason: str | None
+    ikd_activated: bool
+    anomaly_count: int
+    event_count: int
+    decided_at: datetime | None
+    decided_by_operator: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolRow:
+    npsn: str
+    name: str
+    kind: str
+    status: str
+    kecamatan: str
+    address: str
+    target: int
+    visit_date: date | None
+    purged_at: datetime | None
+    student_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventRowView:
+    """One line of a student's history: what, who, when, on which laptop."""
+
+    event_id: str
+    device_id: str
+    seq: int
+    hlc: str
+    kind: str
+    student_id: str
+    operator: str
+    occurred_at: datetime
+    payload: Mapping[str, Any]
+    origin: str
+    voided: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyView:
+    id: int
+    student_id: str
+    code: str
+    event_ids: tuple[str, ...]
+    resolved: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolCounts:
+    by_status: Mapping[str, int]
+    by_sex: Mapping[str, int]
+    by_status_and_sex: Mapping[tuple[str, str], int]
+    ikd_activated: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class RosterStudent:
+    """A student as the roster (sync pull / import) provides it."""
+
+    id: str
+    school_npsn: str
+    name: str
+    nisn: str | None = None
+    nik: str | None = None
+    kk: str | None = None
+    sex: str | None = None
+    birth_place: str | None = None
+    birth_date: date | None = None
+    class_name: str = ""
+    mother_name: str | None = None
+    nipd: str | None = None
+    deleted: bool = False
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _columns() -> tuple[Any, ...]:
+    s, st = m.Student, m.StudentState
+    return (
+        s.id,
+        s.school_npsn,
+        s.nisn,
+        s.nik,
+        s.kk,
+        s.name,
+        s.sex,
+        s.birth_place,
+        s.birth_date,
+        s.class_name,
+        s.mother_name,
+        s.source,
+        st.status,
+        st.reason,
+        st.ikd_activated,
+        st.anomaly_count,
+        st.event_count,
+        st.decided_at,
+        st.decided_by_operator,
+    )
+
+
+def _row(r: Row[Any]) -> StudentRow:
+    return StudentRow(
+        id=r.id,
+        school_npsn=r.school_npsn,
+        nisn=r.nisn,
+        nik=r.nik,
+        kk=r.kk,
+        name=r.name,
+        sex=r.sex,
+        birth_place=r.birth_place,
+        birth_date=r.birth_date,
+        class_name=r.class_name,
+        mother_name=r.mother_name,
+        source=str(r.source.value if hasattr(r.source, "value") else r.source),
+        status=Status(r.status) if r.status is not None else Status.PENDING,
+        reason=r.reason,
+        ikd_activated=bool(r.ikd_activated),
+        anomaly_count=int(r.anomaly_count or 0),
+        event_count=int(r.event_count or 0),
+        decided_at=r.decided_at,
+        decided_by_operator=r.decided_by_operator,
+    )
+
+
+def _base() -> Select[Any]:
+    return select(*_columns()).outerjoin(m.StudentState, m.StudentState.student_id == m.Student.id)
+
+
+def _filters(
+    stmt: Select[Any], school_npsn: str | None, class_name: str | None, status: Status | str | None
+) -> Select[Any]:
+    stmt = stmt.where(m.Student.deleted.is_(False))
+    if school_npsn is not None:
+        stmt = stmt.where(m.Student.school_npsn == school_npsn)
+    if class_name is not None:
+        stmt = stmt.where(m.Student.class_name == class_name)
+    if status is not None:
+        if Status(status) == Status.PENDING:
+            stmt = stmt.where(
+                (m.StudentState.status == Status.PENDING) | (m.StudentState.status.is_(None))
+            )
+        else:
+            stmt = stmt.where(m.StudentState.status == Status(status))
+    return stmt
+
+
+def _digit_bounds(prefix: str) -> tuple[str, str]:
+    """``[prefix, next)`` so that ``col >= lo AND col < hi`` is a prefix match on an index."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def fts_query(query: str, school_npsn: str | None = None) -> str | None:
+    """The FTS5 MATCH expression for a typed name query (None when nothing searchable)."""
+    tokens = [_TOKEN_SAFE.sub("", t) for t in query_tokens(query)]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return None
+    terms = [f'search_key:"{t}"*' for t in tokens]
+    if school_npsn is not None:
+        terms.insert(0, f'school_npsn:"{_TOKEN_SAFE.sub("", school_npsn)}"')
+    return " AND ".join(terms)
+
+
+def _fts_docs(match: str) -> Subquery:
+    """The FTS5 matches as a subquery of document numbers (``rowid``)."""
+    fts = text("SELECT rowid FROM student_fts WHERE student_fts MATCH :q ORDER BY rowid")
+    return fts.bindparams(q=match).columns(column("rowid", Integer)).subquery("fts")
+
+
+def _is_digits(query: str) -> bool:
+    return bool(query) and query.isascii() and query.isdigit()
+
+
+def search_students(
+    session: Session,
+    school_npsn: str | None,
+    query: str,
+    class_name: str | None = None,
+    status: Status | str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[StudentRow]:
+    """Students matching what the operator typed (see the module docstring).
+
+    An empty query lists the school's (or everybody's) roster page by page.
+    """
+    q = query.strip()
+    compact = re.sub(r"[\s.\-]", "", q)
+    if _is_digits(compact):
+        return _search_digits(session, school_npsn, compact, class_name, status, limit, offset)
+    if not q:
+        stmt = _filters(_base(), school_npsn, class_name, status)
+        stmt = stmt.order_by(m.Student.school_npsn, m.Student.class_name, m.Student.name)
+        return [_row(r) for r in session.execute(stmt.limit(limit).offset(offset))]
+    match = fts_query(q, school_npsn)
+    if match is None:
+        return []
+    rows = _run_text(
+        session,
+        _FTS_SQL,
+        {"q": match},
+        school_npsn,
+        class_name,
+        status,
+        "ORDER BY f.rowid",
+        limit,
+        offset,
+    )
+    rows.sort(key=lambda r: (r.class_name, r.name))
+    return rows
+
+
+# The FTS5 table drives the join (CROSS JOIN fixes the loop order) and yields rows
+# in rowid order, so LIMIT stops the scan early instead of sorting every match.
+_SELECT = (
+    "SELECT s.id, s.school_npsn, s.nisn, s.nik, s.kk, s.name, s.sex, s.birth_place, "
+    "s.birth_date, s.class_name, s.mother_name, s.source, st.status, st.reason, "
+    "st.ikd_activated, st.anomaly_count, st.event_count, st.decided_at, "
+    "st.decided_by_operator "
+)
+_FTS_SQL = (
+    _SELECT + "FROM student_fts AS f CROSS JOIN student AS s ON s.doc_no = f.rowid "
+    "LEFT JOIN student_state AS st ON st.student_id = s.id "
+    "WHERE student_fts MATCH :q AND s.deleted = 0"
+)
+_RANGE_SQL = (
+    _SELECT + "FROM student AS s LEFT JOIN student_state AS st ON st.student_id = s.id "
+    "WHERE s.{col} >= :lo AND s.{col} < :hi AND s.deleted = 0"
+)
+
+
+def _run_text(
+    session: Session,
+    sql: str,
+    params: dict[str, Any],
+    school_npsn: str | None,
+    class_name: str | None,
+    status: Status | str | None,
+    order: str,
+    limit: int,
+    offset: int,
+) -> list[StudentRow]:
+    params = dict(params)
+    if school_npsn is not None:
+        sql += " AND s.school_npsn = :school"
+        params["school"] = school_npsn
+    if class_name is not None:
+        sql += " AND s.class_name = :class_name"
+        params["class_name"] = class_name
+    if status is not None:
+        params["status"] = Status(status).value
+        if Status(status) == Status.PENDING:
+            sql += " AND (st.status = :status OR st.status IS NULL)"
+        else:
+            sql += " AND st.status = :status"
+    sql += f" {order} LIMIT :limit OFFSET :offset"
+    params["limit"] = int(limit)
+    params["offset"] = int(offset)
+    stmt = text(sql).columns(*_typed_columns())
+    return [_row(r) for r in session.execute(stmt, params)]
+
+
+def _typed_columns() -> list[Any]:
+    # Result types (dates, enums, UTC times) taken from the models, by position.
+    return [c.expression.label(c.key) for c in _columns()]
+
+
+def _search_digits(
+    session: Session,
+    school_npsn: str | None,
+    digits: str,
+    class_name: str | None,
+    status: Status | str | None,
+    limit: int,
+    offset: int,
+) -> list[StudentRow]:
+    found: dict[str, StudentRow] = {}
+    want = limit + offset
+    for col, width in (("nisn", NISN_LENGTH), ("nik", NIK_LENGTH)):
+        if len(digits) > width:
+            continue
+        lo, hi = _digit_bounds(digits)
+        sql = _RANGE_SQL.format(col=col)
+        order = f"ORDER BY s.{col}"
+        for r in _run_text(
+            session, sql, {"lo": lo, "hi": hi}, school_npsn, class_name, status, order, want, 0
+        ):
+            found.setdefault(r.id, r)
+    ordered = sorted(found.values(), key=lambda r: (r.nisn or "", r.nik or ""))
+    return ordered[offset : offset + limit]
+
+
+def count_students(
+    session: Session,
+    school_npsn: str | None,
+    query: str = "",
+    class_name: str | None = None,
+    status: Status | str | None = None,
+) -> int:
+    """How many students :func:`search_students` would page through."""
+    q = query.strip()
+    compact = re.sub(r"[\s.\-]", "", q)
+    base = select(func.count(m.Student.id)).outerjoin(
+        m.StudentState, m.StudentState.student_id == m.Student.id
+    )
+    if _is_digits(compact):
+        ids: set[str] = set()
+        for col, width in ((m.Student.nisn, NISN_LENGTH), (m.Student.nik, NIK_LENGTH)):
+            if len(compact) > width:
+                continue
+            lo, hi = _digit_bounds(compact)
+            stmt = select(m.Student.id).outerjoin(
+                m.StudentState, m.StudentState.student_id == m.Student.id
+            )
+            stmt = _filters(stmt, school_npsn, class_name, status).where(col >= lo, col < hi)
+            ids.update(session.scalars(stmt))
+        return len(ids)
+    if not q:
+        return int(session.scalar(_filters(base, school_npsn, class_name, status)) or 0)
+    match = fts_query(q, school_npsn)
+    if match is None:
+        return 0
+    docs = _fts_docs(match)
+    stmt = _filters(
+        base.join(docs, docs.c.rowid == m.Student.doc_no), school_npsn, class_name, status
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def get_student(session: Session, student_id: str) -> StudentRow | None:
+    r = session.execute(_base().where(m.Student.id == student_id)).first()
+    return _row(r) if r is not None else None
+
+
+def find_by_exact_identifier(session: Session, digits: str) -> StudentRow | None:
+    """The student with this full NISN (10 digits) or NIK (16 digits): the scanner path."""
+    digits = re.sub(r"\s", "", digits)
+    if not _is_digits(digits):
+        return None
+    if len(digits) == NISN_LENGTH:
+        col = m.Student.nisn
+    elif len(digits) == NIK_LENGTH:
+        col = m.Student.nik
+    else:
+        return None
+    stmt = _base().where(col == digits, m.Student.deleted.is_(False)).limit(1)
+    r = session.execute(stmt).first()
+    return _row(r) if r is not None else None
+
+
+# --------------------------------------------------------------------------- schools
+
+
+def list_schools(session: Session, *, include_purged: bool = True) -> list[SchoolRow]:
+    counts = dict(
+        session.execute(
+            select(m.Student.school_npsn, func.count())
+            .where(m.Student.deleted.is_(False))
+            .group_by(m.Student.school_npsn)
+        ).all()
+    )
+    stmt = select(m.School).order_by(m.School.name)
+    if not include_purged:
+        stmt = stmt.where(m.School.purged_at.is_(None))
+    return [
+        SchoolRow(
+            npsn=s.npsn,
+            name=s.name,
+            kind=s.kind,
+            status=s.status,
+            kecamatan=s.kecamatan,
+            address=s.address,
+            target=s.target,
+            visit_date=s.visit_date,
+            purged_at=s.purged_at,
+            student_count=int(counts.get(s.npsn, 0)),
+        )
+        for s in session.scalars(stmt)
+    ]
+
+
+def list_classes(session: Session, school_npsn: str) -> list[str]:
+    stmt = (
+        select(m.Student.class_name)
+        .where(m.Student.school_npsn == school_npsn, m.Student.deleted.is_(False))
+        .distinct()
+        .order_by(m.Student.class_name)
+    )
+    return list(session.scalars(stmt))
+
+
+def school_counts(session: Session, npsn: str) -> SchoolCounts:
+    """Students of a school by status, by sex and by both (roster students only)."""
+    status_col = func.coalesce(m.StudentState.status, Status.PENDING.value)
+    stmt = (
+        select(status_col, m.Student.sex, func.count(), func.sum(m.StudentState.ikd_activated))
+        .select_from(m.Student)
+        .outerjoin(m.StudentState, m.StudentState.student_id == m.Student.id)
+        .where(m.Student.school_npsn == npsn, m.Student.deleted.is_(False))
+        .group_by(status_col, m.Student.sex)
+    )
+    by_status: dict[str, int] = {s.value: 0 for s in Status}
+    by_sex: dict[str, int] = {}
+    both: dict[tuple[str, str], int] = {}
+    ikd = 0
+    total = 0
+    for status_value, sex_value, count, ikd_sum in session.execute(stmt):
+        status = str(getattr(status_value, "value", status_value))
+        sex = sex_value or "?"
+        by_status[status] = by_status.get(status, 0) + count
+        by_sex[sex] = by_sex.get(sex, 0) + count
+        both[(status, sex)] = count
+        ikd += int(ikd_sum or 0)
+        total += count
+    return SchoolCounts(by_status, by_sex, both, ikd, total)
+
+
+# --------------------------------------------------------------------------- events
+
+
+def student_events(session: Session, student_id: str) -> list[EventRowView]:
+    """A student's history in the order every replica agrees on (HLC, device, id)."""
+    rows = session.scalars(
+        select(m.EventRow)
+        .where(m.EventRow.student_id == student_id)
+        .order_by(m.EventRow.hlc, m.EventRow.device_id, m.EventRow.event_id)
+    ).all()
+    voided = {
+        str(r.payload.get("target_event_id"))
+        for r in rows
+        if r.kind == "voided" and isinstance(r.payload, dict)
+    }
+    return [
+        EventRowView(
+            event_id=r.event_id,
+            device_id=r.device_id,
+            seq=r.seq,
+            hlc=r.hlc,
+            kind=r.kind,
+            student_id=r.student_id,
+            operator=r.operator,
+            occurred_at=r.occurred_at,
+            payload=dict(r.payload or {}),
+            origin=r.origin.value,
+            voided=r.event_id in voided,
+        )
+        for r in rows
+    ]
+
+
+def list_anomalies(
+    session: Session, *, school_npsn: str | None = None, include_resolved: bool = False
+) -> list[AnomalyView]:
+    stmt = select(m.AnomalyRow).order_by(m.AnomalyRow.created_at, m.AnomalyRow.id)
+    if not include_resolved:
+        stmt = stmt.where(m.AnomalyRow.resolved.is_(False))
+    if school_npsn is not None:
+        stmt = stmt.join(m.StudentState, m.StudentState.student_id == m.AnomalyRow.student_id)
+        stmt = stmt.where(m.StudentState.school_npsn == school_npsn)
+    return [
+        AnomalyView(
+            id=a.id,
+            student_id=a.student_id,
+            code=a.code,
+            event_ids=tuple(a.event_ids),
+            resolved=a.resolved,
+            created_at=a.created_at,
+        )
+        for a in session.scalars(stmt)
+    ]
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    counts = {s.value: 0 for s in m.OutboxStatus}
+    for status, n in session.execute(
+        select(m.Outbox.status, func.count()).group_by(m.Outbox.status)
+    ):
+        counts[str(status.value if hasattr(status, "value") else status)] = int(n)
+    return counts
+
+
+def device_head(session: Session) -> tuple[str, int, str]:
+    """(device_id, last written seq, chain head hash) of this laptop."""
+    device = session.scalars(select(m.Device)).one()
+    return device.device_id, device.next_seq - 1, device.head_hash
+
+
+# --------------------------------------------------------------------------- roster
+
+
+def upsert_students_from_roster(
+    session: Session, students: Iterable[RosterStudent], *, source: m.StudentSource | None = None
+) -> tuple[int, int]:
+    """Insert or update roster students in the caller's transaction.
+
+    The FTS index follows through its triggers (same transaction). Students with
+    walk-in/correction events keep the corrected details on top of the roster's.
+    A new student gets a pending ``student_state`` row unless events already exist.
+
+    Returns:
+        (inserted, updated).
+    """
+    inserted = updated = 0
+    doc_no = ledger.next_doc_no(session)
+    refold: list[str] = []
+    now = datetime.now(UTC)
+    for st in students:
+        row = session.get(m.Student, st.id)
+        values = {
+            "school_npsn": st.school_npsn,
+            "nisn": st.nisn or None,
+            "nik": st.nik or None,
+            "kk": st.kk or None,
+            "name": st.name,
+            "sex": st.sex or None,
+            "birth_place": st.birth_place or None,
+            "birth_date": st.birth_date,
+            "class_name": st.class_name or "",
+            "mother_name": st.mother_name or None,
+            "nipd": st.nipd or None,
+            "deleted": st.deleted,
+            "search_key": name_key(st.name),
+        }
+        ledger.ensure_school(session, st.school_npsn)
+        if row is None:
+            row = m.Student(
+                id=st.id,
+                doc_no=doc_no,
+                source=source or m.StudentSource.SERVER,
+                updated_at=now,
+                **values,
+            )
+            doc_no += 1
+            session.add(row)
+            inserted += 1
+        else:
+            changed = False
+            for key, value in values.items():
+                if getattr(row, key) != value:
+                    setattr(row, key, value)
+                    changed = True
+            if changed:
+                row.updated_at = now
+                updated += 1
+        state = session.get(m.StudentState, st.id)
+        if state is None:
+            session.add(m.StudentState(student_id=st.id, school_npsn=st.school_npsn))
+        else:
+            state.school_npsn = st.school_npsn
+            if state.event_count:
+                refold.append(st.id)
+    session.flush()
+    for sid in refold:
+        ledger.recompute_state(session, sid)
+    return inserted, updated
+
+
+@contextmanager
+def deferred_fts(session: Session) -> Iterator[None]:
+    """Inside the caller's transaction: drop the FTS insert trigger, rebuild at the end.
+
+    For bulk loads only. Being in one transaction with the inserts, a crash leaves
+    either the old state (trigger in place) or the new one (index rebuilt).
+    """
+    session.execute(text("DROP TRIGGER IF EXISTS student_fts_ai"))
+    yield
+    session.execute(text(m.FTS_INSERT_TRIGGER))
+    session.execute(text("INSERT INTO student_fts(student_fts) VALUES ('rebuild')"))
+
+
+def bulk_insert_students(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Fast insert of new students (demo loader, first roster download).
+
+    ``rows`` are plain dicts with the :class:`~ktpe_desktop.storage.models.Student`
+    columns but ``doc_no``/``search_key``/``updated_at`` (computed here). Uses Core
+    ``executemany``; every student also gets a pending state row.
+    """
+    if not rows:
+        return 0
+    doc_no = ledger.next_doc_no(session)
+    now = datetime.now(UTC)
+    students = []
+    states = []
+    for i, r in enumerate(rows):
+        student = {
+            "nisn": None,
+            "nik": None,
+            "kk": None,
+            "sex": None,
+            "birth_place": None,
+            "birth_date": None,
+            "class_name": "",
+            "mother_name": None,
+            "nipd": None,
+            **r,
+            "doc_no": doc_no + i,
+            "search_key": name_key(str(r["name"])),
+            "source": r.get("source", m.StudentSource.SERVER),
+            "deleted": False,
+            "updated_at": now,
+        }
+        students.append(student)
+        states.append(
+            {
+                "student_id": r["id"],
+                "school_npsn": r["school_npsn"],
+                "status": Status.PENDING,
+                "ikd_activated": False,
+                "anomaly_count": 0,
+                "event_count": 0,
+            }
+        )
+    session.execute(insert(m.Student), students)
+    session.execute(insert(m.StudentState), states)
+    return len(rows)

@@ -1,0 +1,692 @@
+"""The data folder of one laptop: key slots, the encrypted database, backups, logs.
+
+Layout of ``<data_dir>``::
+
+    keyslots.json        wrapped database key per local user (no personal data)
+    ktpe.db (-wal -shm)  the SQLCipher database
+    backups/             encrypted copies made with the SQLite backup API
+    logs/ktpe.log        rotating log, digits redacted
+
+:meth:`Store.create` and :meth:`Store.open` are the only ways in. Opening unlocks
+the user's key slot, proves the key, checks the file (``quick_check``), refuses a
+file written by a newer schema without touching it, and migrates an older one
+after taking a backup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.events import GENESIS_HASH
+from ktpe_desktop.core.hlc import Hlc, HybridClock
+from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.engine import connect_raw, key_pragma, make_engine, write_engine
+from ktpe_desktop.storage.errors import (
+    AlreadyInitialised,
+    DatabaseCorrupt,
+    DataDirNotWritable,
+    DiskFull,
+    NewerSchema,
+    NoBackup,
+    NotInitialised,
+    PermissionDenied,
+    is_corruption,
+    known_db_errors,
+    translate_db_error,
+)
+from ktpe_desktop.storage.fsutil import check_writable, fsync_dir
+from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
+from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
+
+DB_FILE = "ktpe.db"
+KEYSLOTS_FILE = "keyslots.json"
+BACKUP_DIR = "backups"
+LOG_DIR = "logs"
+KEEP_LAST_BACKUPS = 10
+KEEP_DAILY_BACKUPS = 7
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_BACKUP_RE = re.compile(r"^ktpe-(\d{8}T\d{12})Z-([a-z0-9-]+)\.db$")
+
+log = get_logger("storage")
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def schema_head() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- backups
+
+
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    path: Path
+    taken_at: datetime
+    reason: str
+
+
+def list_backups(data_dir: Path) -> list[BackupInfo]:
+    """The backups of a data folder, newest first."""
+    found = []
+    folder = data_dir / BACKUP_DIR
+    if not folder.is_dir():
+        return []
+    for path in folder.iterdir():
+        match = _BACKUP_RE.match(path.name)
+        if not match:
+            continue
+        taken = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+        found.append(BackupInfo(path, taken, match.group(2)))
+    found.sort(key=lambda b: b.taken_at, reverse=True)
+    return found
+
+
+def rotate_backups(data_dir: Path, *, now: datetime | None = None) -> list[Path]:
+    """Keep the newest 10 backups and the newest of each of the last 7 days.
+
+    Returns:
+        The files deleted.
+    """
+    now = now or _utcnow()
+    backups = list_backups(data_dir)
+    keep = {b.path for b in backups[:KEEP_LAST_BACKUPS]}
+    days: set[Any] = set()
+    for b in backups:
+        day = b.taken_at.date()
+        if (now.date() - day).days < KEEP_DAILY_BACKUPS and day not in days:
+            days.add(day)
+            keep.add(b.path)
+    removed = []
+    for b in backups:
+        if b.path not in keep:
+            with contextlib.suppress(FileNotFoundError):
+                b.path.unlink()
+            removed.append(b.path)
+    return removed
+
+
+def _check_file(path: Path, key: bytes) -> bool:
+    """Whether ``path`` opens with ``key`` and passes ``quick_check``."""
+    try:
+        conn = connect_raw(path, key, readonly=True)
+    except Exception:
+        return False
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+        return [tuple(r) for r in rows] == [("ok",)]
+    except Exception:
+        return False
+    finally:
+        conn.close()
+
+
+def latest_good_backup(data_dir: Path, key: bytes | None) -> Path | None:
+    """The newest backup that opens and passes ``quick_check`` (newest at all without a key)."""
+    for b in list_backups(data_dir):
+        if key is None or _check_file(b.path, key):
+            return b.path
+    return None
+
+
+def restore_latest_backup(data_dir: Path, key: bytes | None = None) -> Path:
+    """Put the latest good backup in place of the database; the broken file is kept.
+
+    The current ``ktpe.db`` (and its ``-wal``/``-shm``) are renamed to
+    ``ktpe.db.broken-<UTC time>`` (never deleted), then the backup is copied in
+    with a durable write.
+
+    Args:
+        data_dir: the data folder.
+        key: the database key; when given, only a backup that opens with it and
+            passes ``quick_check`` is used.
+
+    Returns:
+        The backup that was restored.
+
+    Raises:
+        NoBackup: there is no usable backup.
+    """
+    data_dir = Path(data_dir)
+    backup = latest_good_backup(data_dir, key)
+    if backup is None:
+        raise NoBackup(data_dir)
+    db = data_dir / DB_FILE
+    stamp = _utcnow().strftime("%Y%m%dT%H%M%SZ")
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(f"{db}{suffix}")
+            if src.exists():
+                os.replace(src, data_dir / f"{DB_FILE}.broken-{stamp}{suffix}")
+        tmp = data_dir / f".{DB_FILE}.restoring"
+        shutil.copyfile(backup, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, db)
+        fsync_dir(data_dir)
+    except OSError as exc:
+        known = translate_db_error(exc)
+        if known is not None:
+            raise known from exc
+        raise DataDirNotWritable(data_dir, exc.strerror or "") from exc
+    log.info("restored backup %s", backup.name)
+    return backup
+
+
+# --------------------------------------------------------------------------- store
+
+
+class Store:
+    """An unlocked data folder. Build it with :meth:`create` or :meth:`open`.
+
+    Attributes:
+        data_dir: the data folder.
+        engine: the SQLAlchemy engine (readers: plain ``BEGIN``).
+        username: the user who unlocked it.
+        role: that user's role.
+    """
+
+    def __init__(
+        self, data_dir: Path, key: bytes, username: str, role: UserRole, engine: Engine
+    ) -> None:
+        self.data_dir = data_dir
+        self._key = key
+        self.username = username
+        self.role = role
+        self.engine = engine
+        self._write_engine = write_engine(engine)
+        self._clock: HybridClock | None = None
+        with Session(engine) as s:
+            device = s.scalars(select(m.Device)).one()
+            self.device_id: str = device.device_id
+            self._hlc_last = device.hlc_last
+
+    # ------------------------------------------------------------ paths
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_FILE
+
+    @property
+    def keyslots(self) -> KeySlots:
+        return KeySlots(self.data_dir / KEYSLOTS_FILE)
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / BACKUP_DIR
+
+    # ------------------------------------------------------------ sessions
+
+    def session(self) -> Session:
+        """A session for reading (and for writes that cannot race: tests, loaders)."""
+        return Session(self.engine, expire_on_commit=False)
+
+    def write_session(self) -> Session:
+        """A session whose transaction starts with ``BEGIN IMMEDIATE`` (the writer)."""
+        return Session(self._write_engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """``with store.transaction() as s:`` — one durable write transaction.
+
+        Commits on success, rolls back on any error; disk-full and locked errors
+        surface as their KnownError.
+        """
+        with known_db_errors(), self.write_session() as s, s.begin():
+            yield s
+
+    @property
+    def clock(self) -> HybridClock:
+        """The device's hybrid logical clock, restored from the last persisted reading."""
+        if self._clock is None:
+            self._clock = HybridClock(last=Hlc.decode(self._hlc_last))
+        return self._clock
+
+    # ------------------------------------------------------------ create / open
+
+    @classmethod
+    def create(
+        cls,
+        data_dir: Path | str,
+        username: str,
+        password: str,
+        *,
+        role: UserRole | str = UserRole.LEAD,
+        display_name: str | None = None,
+    ) -> Store:
+        """Set up a new data folder with a first user (a lead by default).
+
+        Raises:
+            AlreadyInitialised: the folder already holds a database or key slots.
+            DataDirNotWritable, DiskFull: the folder cannot be written.
+        """
+        data_dir = Path(data_dir).resolve()
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            known = translate_db_error(exc)
+            raise (known or DataDirNotWritable(data_dir, exc.strerror or "")) from exc
+        check_writable(data_dir)
+        slots_path = data_dir / KEYSLOTS_FILE
+        db = data_dir / DB_FILE
+        if slots_path.exists() or db.exists():
+            raise AlreadyInitialised(data_dir)
+        username = normalize_username(username)
+        role = UserRole(role)
+        key = secrets.token_bytes(32)
+        building = data_dir / f".{DB_FILE}.creating"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{building}{suffix}").unlink()
+        try:
+            engine = make_engine(building, key, pool_size=1)
+            try:
+                cls._migrate(engine)
+                # Canonical dashed UUID: the server's enrolment schema requires it
+                # (sync protocol v1). [sync-client fix, see the sync report]
+                device_id = str(uuid.uuid4())
+                now = _utcnow()
+                with Session(engine) as s, s.begin():
+                    s.add(m.Meta(key="device_id", value=device_id))
+                    s.add(m.Meta(key="created_at", value=now.isoformat()))
+                    s.add(m.Meta(key="database_id", value=uuid.uuid4().hex))
+                    s.add(
+                        m.Device(
+                            device_id=device_id,
+                            next_seq=1,
+                            head_hash=GENESIS_HASH,
+                            hlc_last=Hlc(0, 0).encode(),
+                        )
+                    )
+                    s.add(
+                        m.LocalUser(
+                            username=username, display_name=display_name or username, role=role
+                        )
+                    )
+                    s.add(
+                        m.AuditLog(
+                            actor=username,
+                            action=m.AuditAction.USER_ADDED,
+                            subject=username,
+                            detail={"role": role.value, "first_user": True},
+                        )
+                    )
+            finally:
+                engine.dispose()
+            os.replace(building, db)
+            fsync_dir(data_dir)
+            KeySlots.create(slots_path, username, password, role=role, key=key)
+        except BaseException as exc:
+            for path in (db, building):
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        Path(f"{path}{suffix}").unlink()
+            if isinstance(exc, Exception):
+                known = translate_db_error(exc)
+                if known is not None and known is not exc:
+                    raise known from exc
+            raise
+        configure_logging(data_dir)
+        log.info("created data folder (device %s)", device_id[:8])
+        return cls(data_dir, key, username, role, make_engine(db, key))
+
+    @classmethod
+    def open(
+        cls, data_dir: Path | str, username: str, password: str, *, check: str = "quick"
+    ) -> Store:
+        """Unlock and open an existing data folder.
+
+        Args:
+            data_dir: the data folder.
+            username: a local user.
+            password: that user's password.
+            check: ``"quick"`` (``PRAGMA quick_check``, the default), ``"full"``
+                (``integrity_check`` + ``cipher_integrity_check``) or ``"none"``.
+
+        Raises:
+            NotInitialised, UnknownUser, WrongPassword, DatabaseCorrupt,
+            NewerSchema, DataDirNotWritable, DiskFull, DatabaseLocked.
+        """
+        data_dir = Path(data_dir).resolve()
+        slots = KeySlots(data_dir / KEYSLOTS_FILE)
+        if not slots.exists() or not (data_dir / DB_FILE).exists():
+            raise NotInitialised(data_dir)
+        try:
+            key = slots.unlock(username, password)
+        except Exception:
+            log.info("unlock refused")
+            raise
+        role = slots.role_of(username)
+        store = cls.open_with_key(data_dir, key, normalize_username(username), role, check=check)
+        with store.transaction() as s:
+            s.add(m.AuditLog(actor=store.username, action=m.AuditAction.LOGIN, subject=None))
+        return store
+
+    @classmethod
+    def open_with_key(
+        cls,
+        data_dir: Path | str,
+        key: bytes,
+        username: str = "system",
+        role: UserRole = UserRole.LEAD,
+        *,
+        check: str = "quick",
+    ) -> Store:
+        """Open with an already unwrapped key (after :meth:`open`'s unlock; tests)."""
+        data_dir = Path(data_dir).resolve()
+        db = data_dir / DB_FILE
+        check_writable(data_dir)
+        if not os.access(db, os.W_OK):
+            raise DataDirNotWritable(db, "read-only file")
+        revision = cls._checked_revision(data_dir, key, check)
+        head = schema_head()
+        if revision not in known_revisions():
+            raise NewerSchema(revision or "?")
+        configure_logging(data_dir)
+        engine = make_engine(db, key)
+        try:
+            if revision != head:
+                cls._backup_file(data_dir, db, key, f"pre-migrate-{revision}")
+                log.info("migrating schema %s -> %s", revision, head)
+                with known_db_errors():
+                    cls._migrate(engine)
+            store = cls(data_dir, key, username, role, engine)
+            if revision != head:
+                with store.transaction() as s:
+                    s.add(
+                        m.AuditLog(
+                            actor=username,
+                            action=m.AuditAction.MIGRATE,
+                            subject=head,
+                            detail={"from": revision},
+                        )
+                    )
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    @staticmethod
+    def _checked_revision(data_dir: Path, key: bytes, check: str) -> str:
+        db = data_dir / DB_FILE
+        try:
+            conn = connect_raw(db, key)
+        except Exception as exc:
+            known = translate_db_error(exc)
+            if known is not None:
+                raise known from exc
+            if is_corruption(exc):
+                raise DatabaseCorrupt(db, latest_good_backup(data_dir, key), str(exc)) from exc
+            raise
+        try:
+            problems = Store._check_conn(conn, check)
+            if problems:
+                log.error("integrity check failed (%d problems)", len(problems))
+                raise DatabaseCorrupt(db, latest_good_backup(data_dir, key), problems[0])
+            try:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            except Exception as exc:
+                raise DatabaseCorrupt(db, latest_good_backup(data_dir, key), str(exc)) from exc
+            return str(row[0]) if row else ""
+        except DatabaseCorrupt:
+            raise
+        except Exception as exc:
+            known = translate_db_error(exc)
+            if known is not None:
+                raise known from exc
+            if is_corruption(exc):
+                raise DatabaseCorrupt(db, latest_good_backup(data_dir, key), str(exc)) from exc
+            raise
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _check_conn(conn: Any, check: str) -> list[str]:
+        if check == "none":
+            return []
+        problems: list[str] = []
+        if check == "full":
+            problems += [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+        else:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+        problems += [str(r[0]) for r in rows if str(r[0]) != "ok"]
+        return problems
+
+    @staticmethod
+    def _migrate(engine: Engine) -> None:
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    # ------------------------------------------------------------ checks
+
+    def integrity_check(self, *, full: bool = True) -> list[str]:
+        """Problems found by ``integrity_check`` (+ ``cipher_integrity_check``); [] if fine."""
+        raw = self.engine.raw_connection()
+        try:
+            return self._check_conn(raw.driver_connection, "full" if full else "quick")
+        finally:
+            raw.close()
+
+    def schema_revision(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar())
+
+    # ------------------------------------------------------------ backups
+
+    def backup(self, reason: str = "manual") -> Path:
+        """An encrypted copy of the database in ``backups/`` (SQLite backup API).
+
+        Returns:
+            The new backup file. Older backups are rotated (:func:`rotate_backups`).
+
+        Raises:
+            DiskFull, DataDirNotWritable: no backup was written.
+        """
+        path = self._backup_file(self.data_dir, self.db_path, self._key, reason)
+        with self.transaction() as s:
+            s.add(
+                m.AuditLog(
+                    actor=self.username,
+                    action=m.AuditAction.BACKUP,
+                    subject=path.name,
+                    detail={"reason": reason},
+                )
+            )
+        return path
+
+    @staticmethod
+    def _backup_file(data_dir: Path, db: Path, key: bytes, reason: str) -> Path:
+        import sqlcipher3
+
+        folder = data_dir / BACKUP_DIR
+        slug = re.sub(r"[^a-z0-9-]+", "-", reason.lower()).strip("-")[:40] or "manual"
+        now = _utcnow()
+        name = f"ktpe-{now.strftime('%Y%m%dT%H%M%S%f')}Z-{slug}.db"
+        target = folder / name
+        partial = folder / f".{name}.partial"
+        try:
+            folder.mkdir(exist_ok=True)
+            src = connect_raw(db, key)
+            try:
+                dst = sqlcipher3.connect(str(partial), isolation_level=None)
+                try:
+                    dst.execute(key_pragma(key))
+                    dst.execute("PRAGMA temp_store = MEMORY")
+                    src.backup(dst)
+                    dst.execute("PRAGMA journal_mode = DELETE").fetchone()
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+            with open(partial, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(partial, target)
+            fsync_dir(folder)
+        except Exception as exc:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    Path(f"{partial}{suffix}").unlink()
+            known = translate_db_error(exc)
+            if known is not None:
+                raise known from exc
+            if isinstance(exc, OSError):
+                raise DataDirNotWritable(folder, exc.strerror or "") from exc
+            raise
+        rotate_backups(data_dir, now=now)
+        log.info("backup written (%s)", slug)
+        return target
+
+    # ------------------------------------------------------------ users
+
+    def _require_lead(self, action: str) -> None:
+        if self.role != UserRole.LEAD:
+            raise PermissionDenied(action)
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        role: UserRole | str = UserRole.OPERATOR,
+        display_name: str | None = None,
+        nip: str | None = None,
+    ) -> None:
+        """Give a new local user a key slot (leads only)."""
+        self._require_lead("menambah pengguna")
+        username = normalize_username(username)
+        role = UserRole(role)
+        self.keyslots.add_user(self._key, username, password, role)
+        with self.transaction() as s:
+            s.merge(
+                m.LocalUser(
+                    username=username,
+                    display_name=display_name or username,
+                    role=role,
+                    nip=nip,
+                    active=True,
+                )
+            )
+            s.add(
+                m.AuditLog(
+                    actor=self.username,
+                    action=m.AuditAction.USER_ADDED,
+                    subject=username,
+                    detail={"role": role.value},
+                )
+            )
+
+    def remove_user(self, username: str) -> None:
+        """Remove a user's key slot (leads only; never the last lead)."""
+        self._require_lead("menghapus pengguna")
+        username = normalize_username(username)
+        self.keyslots.remove_user(username)
+        with self.transaction() as s:
+            user = s.get(m.LocalUser, username)
+            if user is not None:
+                user.active = False
+            s.add(
+                m.AuditLog(actor=self.username, action=m.AuditAction.USER_REMOVED, subject=username)
+            )
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Change the unlocking user's own password."""
+        self.keyslots.change_password(self.username, old_password, new_password)
+        with self.transaction() as s:
+            s.add(
+                m.AuditLog(
+                    actor=self.username,
+                    action=m.AuditAction.PASSWORD_CHANGED,
+                    subject=self.username,
+                )
+            )
+
+    def reset_password(self, username: str, new_password: str) -> None:
+        """Set another user's password (leads only)."""
+        self._require_lead("mengganti kata sandi pengguna lain")
+        self.keyslots.set_password(self._key, username, new_password)
+        with self.transaction() as s:
+            s.add(
+                m.AuditLog(
+                    actor=self.username,
+                    action=m.AuditAction.PASSWORD_CHANGED,
+                    subject=normalize_username(username),
+                )
+            )
+
+    # ------------------------------------------------------------ meta
+
+    def meta_get(self, key: str) -> str | None:
+        with self.session() as s:
+            row = s.get(m.Meta, key)
+            return row.value if row else None
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self.transaction() as s:
+            s.merge(m.Meta(key=key, value=value))
+
+    # ------------------------------------------------------------ close
+
+    def close(self) -> None:
+        """Dispose of the connections (WAL checkpointed by SQLite on the last close)."""
+        self.engine.dispose()
+        self._key = b"\0" * 32
+        unconfigure_logging(self.data_dir)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def database_key_for_tests(store: Store) -> bytes:
+    """The unwrapped key (tests and the crash harness only)."""
+    return store._key
+
+
+__all__ = [
+    "BACKUP_DIR",
+    "DB_FILE",
+    "KEYSLOTS_FILE",
+    "BackupInfo",
+    "DiskFull",
+    "Store",
+    "latest_good_backup",
+    "list_backups",
+    "restore_latest_backup",
+    "rotate_backups",
+    "schema_head",
+]

@@ -1,0 +1,391 @@
+"""The HTTP client of sync protocol v1 (docs/sync-protocol.md).
+
+One :class:`requests.Session` per client, explicit ``(connect, read)`` timeouts on
+every call, gzip request bodies, a Bearer token, certificate verification always
+on (system trust, or a pinned CA file). The constructor does no I/O.
+
+Every failure becomes a :class:`~ktpe_desktop.sync.errors.SyncError` subclass with
+a message the user understands; every reply's ``server_time`` updates
+:attr:`SyncClient.clock_skew_s`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ktpe_desktop.core.events import parse_time
+from ktpe_desktop.core.protocol import API_PREFIX, PushReply, gzip_json
+from ktpe_desktop.sync.errors import (
+    CertificateError,
+    EnrollmentRefused,
+    InvalidServerAddress,
+    ProtocolError,
+    RateLimited,
+    ServerError,
+    ServerUnreachable,
+    Unauthorized,
+)
+
+log = logging.getLogger("ktpe.sync")
+
+USER_AGENT = "ktpe-desktop-sync/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds to connect and to wait between bytes of a reply."""
+
+    connect: float = 5.0
+    read: float = 30.0
+    probe: float = 3.0  # connect and read of the /health probe
+
+    def pair(self) -> tuple[float, float]:
+        return (self.connect, self.read)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollResult:
+    device_id: str
+    token: str
+    team: str  # the team's name
+    team_id: str
+    campaign_id: str
+    server_time: str
+    raw: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WireStats:
+    """Bytes this client put on / took off the wire (bodies, compressed)."""
+
+    requests: int = 0
+    sent: int = 0
+    received: int = 0
+
+
+def normalise_base_url(url: str) -> str:
+    """``https://host[:port][/prefix]`` without a trailing slash.
+
+    Raises:
+        InvalidServerAddress: not an http(s) URL with a host.
+    """
+    text = (url or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidServerAddress(url)
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise InvalidServerAddress(url) from None
+    return text.rstrip("/")
+
+
+def classify_certificate_error(exc: BaseException) -> str:
+    """Which :class:`CertificateError` reason an SSL failure is."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    texts: list[str] = []
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, ssl.SSLCertVerificationError):
+            code = getattr(cur, "verify_code", None)
+            if code in (9, 10):  # not yet valid, expired
+                return CertificateError.EXPIRED
+            if code in (62, 64):  # hostname / IP mismatch
+                return CertificateError.WRONG_HOST
+            if code in (2, 18, 19, 20, 21):
+                return CertificateError.UNTRUSTED
+        texts.append(str(cur))
+        nxt = cur.__cause__ or cur.__context__
+        if nxt is None and cur.args:
+            inner = [a for a in cur.args if isinstance(a, BaseException)]
+            nxt = inner[0] if inner else None
+        reason = getattr(cur, "reason", None)
+        if nxt is None and isinstance(reason, BaseException):
+            nxt = reason
+        cur = nxt
+    text = " ".join(texts).lower()
+    if "expired" in text or "not yet valid" in text:
+        return CertificateError.EXPIRED
+    if "mismatch" in text or "doesn't match" in text or "not valid for" in text:
+        return CertificateError.WRONG_HOST
+    if "self-signed" in text or "self signed" in text or "issuer" in text or "unknown ca" in text:
+        return CertificateError.UNTRUSTED
+    return CertificateError.OTHER
+
+
+class SyncClient:
+    """A client of one sync server.
+
+    Args:
+        base_url: ``https://host[:port]`` (the API prefix is added here).
+        token: the device's Bearer token (None before enrolment).
+        ca_file: a PEM file of the CA to pin; verification is always on.
+        timeouts: connect / read timeouts.
+        clock: seconds since the epoch (injected so tests can skew it).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        ca_file: str | None = None,
+        timeouts: Timeouts | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = normalise_base_url(base_url)
+        self.token = token
+        self.ca_file = ca_file
+        self.timeouts = timeouts or Timeouts()
+        self._clock = clock
+        self._session: requests.Session | None = None
+        self.server_time: datetime | None = None
+        self.clock_skew_s: float | None = None
+        self.stats = WireStats()
+
+    # ------------------------------------------------------------ session
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            s = requests.Session()
+            # Verification is never switched off: a pinned CA file or the system store.
+            s.verify = self.ca_file if self.ca_file else True
+            s.trust_env = False  # no proxies or netrc picked up behind the user's back
+            s.headers.update(
+                {
+                    "User-Agent": USER_AGENT,
+                    "Accept": "application/json",
+                    "Accept-Encoding": "gzip",
+                }
+            )
+            # Retries are the engine's business (it knows what is idempotent).
+            adapter = HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=2)
+            s.mount("https://", adapter)
+            s.mount("http://", adapter)
+            self._session = s
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ endpoints
+
+    def health(self) -> dict[str, Any]:
+        """``GET /health`` with the short probe timeouts."""
+        t = self.timeouts.probe
+        return self._request("GET", "/health", timeout=(t, t), auth=False)
+
+    def enroll(
+        self, code: str, device_id: str, device_name: str, app_version: str
+    ) -> EnrollResult:
+        body = {
+            "code": code,
+            "device_id": device_id,
+            "device_name": device_name,
+            "app_version": app_version,
+        }
+        try:
+            # Small body, sent plain: the protocol only requires servers to inflate
+            # the push body (docs/sync-protocol.md).
+            data = self._request("POST", "/enrollments", json_body=body, auth=False, gzip=False)
+        except ProtocolError as exc:
+            if exc.status in (403, 404, 409, 410) or exc.server_code.startswith("enrollment"):
+                raise EnrollmentRefused(exc.server_code or str(exc.status), exc.detail) from exc
+            raise
+        except Unauthorized as exc:
+            raise EnrollmentRefused("unauthorized", exc.detail) from exc
+        team = data.get("team")
+        if isinstance(team, Mapping):
+            team_name, team_id = str(team.get("name", "")), str(team.get("id", ""))
+        else:
+            team_name = team_id = str(team or "")
+        try:
+            return EnrollResult(
+                device_id=str(data["device_id"]),
+                token=str(data["token"]),
+                team=team_name,
+                team_id=team_id,
+                campaign_id=str(data.get("campaign_id") or ""),
+                server_time=str(data.get("server_time", "")),
+                raw=data,
+            )
+        except KeyError as exc:
+            raise ProtocolError(f"enrolment reply without {exc.args[0]}") from None
+
+    def roster(self, cursor: str | None, limit: int) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return self._request("GET", "/sync/roster", params=params)
+
+    def push(self, body: Mapping[str, Any]) -> PushReply:
+        data = self._request("POST", "/sync/events", json_body=body)
+        try:
+            return PushReply.from_json(data)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ProtocolError(f"bad push reply ({type(exc).__name__}: {exc})") from None
+
+    def pull_events(self, cursor: str | None, limit: int) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return self._request("GET", "/sync/events", params=params)
+
+    def receipt(self) -> dict[str, Any]:
+        return self._request("GET", "/sync/receipt")
+
+    # ------------------------------------------------------------ plumbing
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        timeout: tuple[float, float] | None = None,
+        auth: bool = True,
+        gzip: bool = True,
+    ) -> dict[str, Any]:
+        url = f"{self.base_url}{API_PREFIX}{path}"
+        headers: dict[str, str] = {}
+        data: bytes | None = None
+        if json_body is not None:
+            headers["Content-Type"] = "application/json"
+            if gzip:
+                data = gzip_json(json_body)
+                headers["Content-Encoding"] = "gzip"
+            else:
+                data = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
+        if auth and self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        sent_at = self._clock()
+        try:
+            resp = self.session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                timeout=timeout or self.timeouts.pair(),
+                allow_redirects=False,
+            )
+            content = resp.content  # read fully here so a broken body is a network error
+        except requests.exceptions.SSLError as exc:
+            reason = classify_certificate_error(exc)
+            log.warning("TLS refused for %s: %s", self.base_url, reason)
+            raise CertificateError(reason, str(exc)) from None
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema):
+            raise InvalidServerAddress(self.base_url) from None
+        except requests.exceptions.Timeout:
+            raise ServerUnreachable("timeout", url=self.base_url) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise ServerUnreachable(_short(exc), url=self.base_url) from None
+        except (requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            raise ServerUnreachable(f"connection broken: {_short(exc)}",
+                                    url=self.base_url) from None
+        except requests.exceptions.RequestException as exc:
+            raise ServerUnreachable(_short(exc), url=self.base_url) from None
+        received_at = self._clock()
+        self.stats = WireStats(
+            self.stats.requests + 1,
+            self.stats.sent + len(data or b""),
+            self.stats.received + int(resp.headers.get("Content-Length") or len(content)),
+        )
+        payload = self._json(resp, content)
+        self._note_server_time(resp, payload, (sent_at + received_at) / 2)
+        status = resp.status_code
+        if 200 <= status < 300:
+            if not isinstance(payload, dict):
+                raise ProtocolError(f"HTTP {status} without a JSON object")
+            return payload
+        code, message = _error_of(payload)
+        if status == 401:
+            raise Unauthorized(message or code)
+        if status == 429:
+            retry_after = _float(resp.headers.get("Retry-After"))
+            raise RateLimited(retry_after)
+        if status >= 500:
+            raise ServerError(status, message or code)
+        if 300 <= status < 400:
+            raise ProtocolError(
+                f"unexpected redirect (HTTP {status}) to {resp.headers.get('Location')!r}",
+                status=status,
+            )
+        raise ProtocolError(
+            f"HTTP {status} {code}: {message}".strip(), status=status, server_code=code
+        )
+
+    @staticmethod
+    def _json(resp: requests.Response, content: bytes) -> Any:
+        if not content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            if resp.status_code >= 500:
+                return None
+            if resp.status_code < 300:
+                raise ProtocolError(f"HTTP {resp.status_code}: the reply is not JSON") from None
+            return None
+
+    def _note_server_time(self, resp: requests.Response, payload: Any, local_mid: float) -> None:
+        text = resp.headers.get("X-Server-Time")
+        if not text and isinstance(payload, dict):
+            raw = payload.get("server_time")
+            text = raw if isinstance(raw, str) else None
+        if not text:
+            return
+        try:
+            server = parse_time(text)
+        except ValueError:
+            log.warning("unparseable server time %r", text[:40])
+            return
+        self.server_time = server
+        self.clock_skew_s = local_mid - server.timestamp()
+
+
+def _error_of(payload: Any) -> tuple[str, str]:
+    if isinstance(payload, dict):
+        err = payload.get("error")
+        if isinstance(err, dict):
+            return str(err.get("code", "")), str(err.get("message", ""))
+        detail = payload.get("detail")
+        if detail is not None:
+            return "error", str(detail)[:300]
+    return "", ""
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:197] + "…"

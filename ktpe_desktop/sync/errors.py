@@ -1,0 +1,202 @@
+"""The sync client's :class:`~ktpe_desktop.core.errors.KnownError` subclasses.
+
+Each one is an environment problem the user can act on (no network, a certificate
+that is not trusted, a device that was revoked …). Messages are in Bahasa
+Indonesia with an English twin; ``code`` is stable for the UI and the CLI.
+
+``retryable`` tells the scheduler whether another round later may succeed by
+itself (network, server overload) or whether a person must act first
+(re-enrolment, a certificate, an address).
+"""
+
+from __future__ import annotations
+
+from ktpe_desktop.core.errors import KnownError
+
+
+class SyncError(KnownError):
+    """Base of every sync failure."""
+
+    code = "sync_error"
+    retryable = True
+
+
+class ServerUnreachable(SyncError):
+    """DNS failure, connection refused or reset, timeout, truncated reply."""
+
+    code = "server_unreachable"
+
+    def __init__(self, detail: str = "", *, url: str = "") -> None:
+        where = f" ({url})" if url else ""
+        extra_id = f" Rincian: {detail}" if detail else ""
+        extra_en = f" Details: {detail}" if detail else ""
+        super().__init__(
+            f"Server tidak dapat dihubungi{where}. Periksa koneksi internet (Wi-Fi atau "
+            f"hotspot) lalu coba lagi; data tetap aman di laptop dan akan dikirim nanti."
+            f"{extra_id}",
+            f"The server cannot be reached{where}. Check the internet connection (Wi-Fi or "
+            f"hotspot) and try again; the data stays safe on this laptop and will be sent "
+            f"later.{extra_en}",
+        )
+        self.detail = detail
+
+
+class CertificateError(SyncError):
+    """The server's TLS certificate was refused: nothing was sent."""
+
+    code = "certificate_error"
+    retryable = False
+
+    UNTRUSTED = "untrusted"
+    WRONG_HOST = "wrong_host"
+    EXPIRED = "expired"
+    OTHER = "other"
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        texts = {
+            self.UNTRUSTED: (
+                "Sertifikat keamanan server tidak dikenal (diterbitkan oleh pihak yang tidak "
+                "dipercaya laptop ini). Mungkin jaringan ini menyadap koneksi, atau server "
+                "memakai sertifikat kantor: minta berkas CA dari admin lalu daftarkan dengan "
+                "opsi --ca.",
+                "The server's security certificate is not trusted (issued by an authority "
+                "this laptop does not know). The network may be intercepting the connection, "
+                "or the server uses the office's own certificate: ask the admin for the CA "
+                "file and enrol with --ca.",
+            ),
+            self.WRONG_HOST: (
+                "Sertifikat keamanan server dibuat untuk alamat lain. Periksa alamat server "
+                "(salah ketik, atau alamat IP dipakai padahal sertifikat untuk nama domain).",
+                "The server's security certificate was issued for another address. Check the "
+                "server address (a typo, or an IP address where the certificate names a "
+                "domain).",
+            ),
+            self.EXPIRED: (
+                "Sertifikat keamanan server sudah kedaluwarsa (atau belum berlaku). Periksa "
+                "tanggal dan jam laptop; jika sudah benar, hubungi admin kantor.",
+                "The server's security certificate has expired (or is not valid yet). Check "
+                "this laptop's date and time; if they are right, contact the office admin.",
+            ),
+            self.OTHER: (
+                "Koneksi aman ke server gagal; tidak ada data yang dikirim.",
+                "The secure connection to the server failed; nothing was sent.",
+            ),
+        }
+        msg_id, msg_en = texts.get(reason, texts[self.OTHER])
+        super().__init__(
+            msg_id + " Tidak ada data yang dikirim.", msg_en + " Nothing was sent."
+        )
+        self.reason = reason
+        self.detail = detail
+
+
+class InvalidServerAddress(SyncError):
+    code = "invalid_server_address"
+    retryable = False
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"Alamat server tidak valid: {url!r}. Contoh yang benar: "
+            f"https://ktpe.malangkota.go.id",
+            f"Invalid server address: {url!r}. A valid example: https://ktpe.malangkota.go.id",
+        )
+
+
+class Unauthorized(SyncError):
+    """HTTP 401: the token is unknown or revoked; the outbox is kept."""
+
+    code = "unauthorized"
+    retryable = False
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "Perangkat ini tidak lagi terdaftar di server (token ditolak atau dicabut). "
+            "Daftar ulang (enrol) diperlukan dengan kode baru dari admin; data yang belum "
+            "terkirim tetap tersimpan di laptop.",
+            "This device is no longer registered with the server (token refused or "
+            "revoked). Re-enrolment with a new code from the admin is needed; data not yet "
+            "sent is kept on this laptop.",
+        )
+        self.detail = detail
+
+
+class NotEnrolled(SyncError):
+    code = "not_enrolled"
+    retryable = False
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Laptop ini belum didaftarkan ke server. Jalankan pendaftaran (enrol) dengan "
+            "alamat server dan kode dari admin.",
+            "This laptop is not enrolled with a server yet. Enrol it with the server "
+            "address and a code from the admin.",
+        )
+
+
+class EnrollmentRefused(SyncError):
+    """The server refused the one-time code (unknown, used, expired)."""
+
+    code = "enrollment_refused"
+    retryable = False
+
+    def __init__(self, server_code: str, server_message: str) -> None:
+        super().__init__(
+            f"Kode pendaftaran ditolak server ({server_code}): {server_message}. Minta kode "
+            f"baru dari admin.",
+            f"The server refused the enrolment code ({server_code}): {server_message}. Ask "
+            f"the admin for a new code.",
+        )
+        self.server_code = server_code
+
+
+class RateLimited(SyncError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after: float | None = None) -> None:
+        super().__init__(
+            "Server sedang sibuk; sinkronisasi dicoba lagi otomatis sebentar lagi.",
+            "The server is busy; sync will retry automatically shortly.",
+        )
+        self.retry_after = retry_after
+
+
+class ServerError(SyncError):
+    """HTTP 5xx: the server failed; retry later."""
+
+    code = "server_error"
+
+    def __init__(self, status: int, detail: str = "") -> None:
+        super().__init__(
+            f"Server mengalami gangguan (HTTP {status}). Data tetap aman di laptop; "
+            f"sinkronisasi dicoba lagi nanti.",
+            f"The server had a problem (HTTP {status}). The data stays safe on this laptop; "
+            f"sync will retry later.",
+        )
+        self.status = status
+        self.detail = detail
+
+
+class ProtocolError(SyncError):
+    """The server's reply does not follow the protocol (or a 4xx we did not expect)."""
+
+    code = "protocol_error"
+
+    def __init__(self, detail: str, *, status: int | None = None, server_code: str = "") -> None:
+        super().__init__(
+            f"Balasan server tidak sesuai protokol: {detail}. Laporkan ke admin "
+            f"(mungkin versi aplikasi perlu diperbarui).",
+            f"The server's reply does not follow the protocol: {detail}. Report it to the "
+            f"admin (the app may need an update).",
+        )
+        self.detail = detail
+        self.status = status
+        self.server_code = server_code
+
+
+class SyncInProgress(SyncError):
+    code = "sync_in_progress"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sinkronisasi sedang berjalan.", "A sync is already running."
+        )

@@ -1,0 +1,211 @@
+"""Retention: purge a school's personal data once it is safely on the server.
+
+A school is purged when
+
+* every local event about its students is acknowledged by the server (no outbox
+  row of those events is pending, in flight or quarantined), and
+* the campaign's ``retention_days`` (default 14) have passed since the school's
+  visit date (the later of ``school.visit_date`` and its last assignment day).
+
+The purge blanks the students' personal fields (NIK, NISN, KK, name, birth place
+and date, mother's name, NIPD), removes their names from the name index
+(``student_fts`` keeps only the school code of each row, so the index stays in
+step with its triggers), scrubs the personal fields out of the stored event payloads,
+and keeps what the reports count: the student rows themselves (id, school, class,
+sex), their ``student_state`` rows and the school's totals. The school gets
+``purged_at`` and the audit log a ``purge`` row. ``secure_delete`` is on for the
+transaction so freed pages are zeroed inside the (already encrypted) file.
+
+Event hashes stay as they were: the chain was verified by the server; a purged
+payload can no longer be re-verified locally, which is the point.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.events import EventKind
+from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.store import Store
+
+log = logging.getLogger("ktpe.sync.retention")
+
+DEFAULT_RETENTION_DAYS = 14
+PERSONAL_FIELDS = ("nik", "nisn", "kk", "name", "birth_place", "birth_date", "mother_name", "nipd")
+# Free text could hold anything a person typed: scrubbed too.
+SCRUBBED_PAYLOAD_KEYS = (*PERSONAL_FIELDS, "note")
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolRetention:
+    """Where one school stands (for the UI: "akan dihapus pada …")."""
+
+    npsn: str
+    visit_date: date | None
+    purge_due: date | None
+    unacknowledged: int
+    purged_at: datetime | None
+
+    @property
+    def eligible_on(self) -> date | None:
+        return self.purge_due
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    npsn: str
+    students: int
+    events_scrubbed: int
+    purged_at: datetime
+
+
+def retention_days(session: Session) -> int:
+    value = session.scalar(select(m.Campaign.retention_days).order_by(m.Campaign.updated_at.desc()))
+    return int(value) if isinstance(value, int) and value >= 0 else DEFAULT_RETENTION_DAYS
+
+
+def _visit_dates(session: Session) -> dict[str, date]:
+    out: dict[str, date] = {}
+    for npsn, day in session.execute(
+        select(m.Assignment.school_npsn, func.max(m.Assignment.visit_date)).group_by(
+            m.Assignment.school_npsn
+        )
+    ):
+        if day is not None:
+            out[npsn] = day
+    for npsn, visit in session.execute(
+        select(m.School.npsn, m.School.visit_date).where(m.School.visit_date.is_not(None))
+    ):
+        if visit is not None and (npsn not in out or visit > out[npsn]):
+            out[npsn] = visit
+    return out
+
+
+def _unacknowledged(session: Session) -> dict[str, int]:
+    """Per school, local events not yet acknowledged (pending, in flight, quarantined)."""
+    school = func.coalesce(m.EventRow.school_npsn, m.Student.school_npsn)
+    rows = session.execute(
+        select(school, func.count())
+        .select_from(m.Outbox)
+        .join(m.EventRow, m.EventRow.event_id == m.Outbox.event_id)
+        .outerjoin(m.Student, m.Student.id == m.EventRow.student_id)
+        .where(m.Outbox.status != m.OutboxStatus.ACKED)
+        .group_by(school)
+    ).all()
+    return {str(npsn): int(n) for npsn, n in rows}
+
+
+def retention_status(store: Store, *, today: date | None = None) -> list[SchoolRetention]:
+    today = today or date.today()
+    with store.session() as s:
+        days = retention_days(s)
+        visits = _visit_dates(s)
+        open_ = _unacknowledged(s)
+        out = []
+        for sc in s.scalars(select(m.School).order_by(m.School.npsn)):
+            visit = visits.get(sc.npsn)
+            out.append(
+                SchoolRetention(
+                    npsn=sc.npsn,
+                    visit_date=visit,
+                    purge_due=visit + timedelta(days=days) if visit else None,
+                    unacknowledged=open_.get(sc.npsn, 0),
+                    purged_at=sc.purged_at,
+                )
+            )
+    return out
+
+
+def purge_expired(
+    store: Store,
+    *,
+    today: date | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[PurgeResult]:
+    """Purge every school that is due (see the module docstring)."""
+    today = today or date.today()
+    done = []
+    for sr in retention_status(store, today=today):
+        if sr.purged_at is not None or sr.purge_due is None:
+            continue
+        if today < sr.purge_due or sr.unacknowledged:
+            continue
+        done.append(purge_school(store, sr.npsn, now=now()))
+    return done
+
+
+def _scrub(payload: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """The payload without personal values; None when nothing changes."""
+    changed = False
+    out = dict(payload)
+    for key in SCRUBBED_PAYLOAD_KEYS:
+        if key in out and out[key] not in (None, ""):
+            out[key] = None
+            changed = True
+    if kind == EventKind.DETAILS_CORRECTED and isinstance(out.get("changes"), dict):
+        changes = dict(out["changes"])
+        for key in SCRUBBED_PAYLOAD_KEYS:
+            if key in changes and changes[key] not in (None, ""):
+                changes[key] = None
+                changed = True
+        out["changes"] = changes
+    return out if changed else None
+
+
+def purge_school(store: Store, npsn: str, *, now: datetime | None = None) -> PurgeResult:
+    """Purge one school's personal data now (the checks are the caller's)."""
+    now = now or datetime.now(UTC)
+    with store.transaction() as s:
+        s.execute(text("PRAGMA secure_delete = ON"))
+        try:
+            students = s.execute(
+                select(m.Student.id, m.Student.doc_no, m.Student.search_key).where(
+                    m.Student.school_npsn == npsn
+                )
+            ).all()
+            # One UPDATE; the FTS trigger (on search_key) removes each student's name
+            # tokens from the index and leaves only the school code there. 'optimize'
+            # then merges the FTS segments so no old token survives as a tombstoned copy.
+            s.execute(
+                text(
+                    "UPDATE student SET nik = NULL, nisn = NULL, kk = NULL, name = '', "
+                    "birth_place = NULL, birth_date = NULL, mother_name = NULL, nipd = NULL, "
+                    "search_key = '', updated_at = :t WHERE school_npsn = :n"
+                ),
+                {"n": npsn, "t": now.isoformat(timespec="microseconds")},
+            )
+            s.execute(text("INSERT INTO student_fts(student_fts) VALUES ('optimize')"))
+            ids = [sid for sid, _d, _k in students]
+            scrubbed = 0
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                for ev in s.scalars(
+                    select(m.EventRow).where(
+                        (m.EventRow.student_id.in_(chunk)) | (m.EventRow.school_npsn == npsn)
+                    )
+                ):
+                    new = _scrub(dict(ev.payload or {}), ev.kind)
+                    if new is not None:
+                        ev.payload = new
+                        scrubbed += 1
+            s.execute(update(m.School).where(m.School.npsn == npsn).values(purged_at=now))
+            s.add(
+                m.AuditLog(
+                    actor=store.username,
+                    action=m.AuditAction.PURGE,
+                    subject=npsn,
+                    detail={"students": len(students), "events_scrubbed": scrubbed},
+                )
+            )
+            s.flush()
+        finally:
+            s.execute(text("PRAGMA secure_delete = OFF"))
+    log.info("purged school %s: %d students", npsn, len(students))
+    return PurgeResult(npsn, len(students), scrubbed, now)

@@ -1,0 +1,211 @@
+"""Start the desktop app: ``run_app(args)`` (called by ``ktpe_desktop.cli``).
+
+``args`` carries ``demo``, ``lang``, ``app_data_dir`` and ``self_test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ktpe_desktop.paths import default_data_dir
+from ktpe_desktop.services.workspace import Workspace
+from ktpe_desktop.ui import ops
+from ktpe_desktop.ui.crash import install_excepthooks, show_error
+from ktpe_desktop.ui.i18n import install_language, tr
+from ktpe_desktop.ui.icons import app_icon
+from ktpe_desktop.ui.main_window import MainWindow
+from ktpe_desktop.ui.settings import LANGUAGE, Settings
+from ktpe_desktop.ui.style import apply_style
+
+log = logging.getLogger("ktpe.ui")
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    app.setApplicationName("KTP-el Jemput Bola")
+    app.setOrganizationName("Dispendukcapil Kota Malang")
+    app.setWindowIcon(app_icon())
+    apply_style(app)
+    return app
+
+
+class AppController:
+    """Owns the main window; rebuilds it when the language changes."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        data_dir: Path,
+        *,
+        demo_credentials: tuple[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.data_dir = data_dir
+        self.demo_credentials = demo_credentials
+        self.window = self._new_window()
+
+    def _new_window(self) -> MainWindow:
+        window = MainWindow(self.settings, self.data_dir, demo_credentials=self.demo_credentials)
+        window.language_changed.connect(self.switch_language)
+        geometry = self.settings.window_state("main/geometry")
+        if geometry is not None:
+            window.restoreGeometry(geometry)
+        return window
+
+    def switch_language(self, lang: str) -> None:
+        install_language(lang)
+        old = self.window
+        ws = old.workspace
+        locked = old.is_locked
+        school = old.school
+        old.workspace = None  # handed over, not closed
+        if old.sync_driver is not None:
+            old.sync_driver.stop()
+        new = self._new_window()
+        new.setGeometry(old.geometry())
+        self.window = new
+        old.close()
+        old.deleteLater()
+        if ws is not None and not locked:
+            new.school = None
+            new.enter_work(ws)
+            if school is not None:
+                new.choose_school(school)
+        elif ws is not None:
+            new.workspace = ws
+            new.start()
+        else:
+            new.start()
+        new.show()
+
+
+def run_app(args: argparse.Namespace) -> int:
+    if getattr(args, "self_test", False):
+        return self_test()
+    app = make_application()
+    base = Path(args.app_data_dir) if getattr(args, "app_data_dir", None) else default_data_dir()
+    demo = bool(getattr(args, "demo", False))
+    data_dir = base / "demo" if demo and not getattr(args, "app_data_dir", None) else base
+    data_dir.mkdir(parents=True, exist_ok=True)
+    Workspace.configure_logging(data_dir)
+    settings = Settings(data_dir)
+    lang = getattr(args, "lang", None) or settings.get(LANGUAGE)
+    if getattr(args, "lang", None):
+        settings.set(LANGUAGE, lang)
+    install_language(lang)
+    install_excepthooks()
+    ops.set_default_failure_handler(show_error)
+
+    demo_session: Any = None
+    credentials = None
+    if demo:
+        from ktpe_desktop.services.demo_mode import DEMO_PASSWORD, DEMO_USER
+
+        credentials = (DEMO_USER, DEMO_PASSWORD)
+    controller = AppController(settings, data_dir, demo_credentials=credentials)
+    window = controller.window
+    window.show()
+    if demo:
+        from ktpe_desktop.services.demo_mode import prepare_demo
+
+        window.stack.setCurrentWidget(window.login)
+        window.login.set_busy(True)
+        window.login.message.setObjectName("dateLabel")
+        window.login.message.setText(tr("Menyiapkan demo…"))
+
+        def prepared(session: Any) -> None:
+            nonlocal demo_session
+            demo_session = session
+            session.workspace.close()
+            controller.window.start()
+            if session.server is not None:
+                controller.window.show_toast(
+                    tr("Server demo berjalan di {url}").format(url=session.server_url)
+                )
+
+        def failed(exc: BaseException) -> None:
+            controller.window.start()
+            show_error(controller.window, exc)
+
+        ops.Op(window, lambda: prepare_demo(data_dir), lane=ops.Lane.NET).success(prepared).failure(
+            failed
+        ).run()
+    else:
+        window.start()
+    rc = app.exec()
+    controller.window.shutdown()
+    if demo_session is not None:
+        demo_session.stop()
+    return int(rc)
+
+
+def self_test() -> int:
+    """``ktpe-desktop --self-test``: a temporary encrypted database, the main window
+    rendered offscreen, one event written and read back, a PDF rendered. Exit 0 or 1."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    started = time.perf_counter()
+    app = make_application()
+    ops.set_default_failure_handler(lambda _p, exc: log.error("self-test: %r", exc))
+    try:
+        with tempfile.TemporaryDirectory(prefix="ktpe-selftest-") as tmp:
+            data_dir = Path(tmp)
+            ws = Workspace.create(data_dir, "selftest", "self-test-password")
+            try:
+                from ktpe_desktop.services.demo_mode import load_demo_locally
+
+                load_demo_locally(ws, students=60)
+                school = next(s for s in ws.schools() if s.total)
+                student = ws.search(school.npsn, "")[0]
+                saved = ws.record_outcome(student.id, "recorded")
+                history = ws.history(student.id)
+                if not any(h.event_id == saved.event_id for h in history):
+                    raise RuntimeError("event not read back")
+                settings = Settings(data_dir)
+                window = MainWindow(settings, data_dir)
+                window.enter_work(ws)
+                window.choose_school(school)
+                deadline = time.monotonic() + 10
+                while ops.pending_count() and time.monotonic() < deadline:
+                    app.processEvents()
+                image = window.grab()
+                if image.isNull():
+                    raise RuntimeError("main window did not render")
+                pdf = data_dir / "self-test.pdf"
+                _render_pdf(pdf, image)
+                if pdf.stat().st_size < 500:
+                    raise RuntimeError("PDF too small")
+                window.workspace = None
+                window.close()
+            finally:
+                ops.wait_for_done(10_000)
+                ws.close()
+    except Exception as exc:
+        print(f"self-test FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"self-test ok ({time.perf_counter() - started:.1f} s)")
+    QTimer.singleShot(0, app.quit)
+    return 0
+
+
+def _render_pdf(path: Path, image: Any) -> None:
+    """A one-page PDF of the rendered window (Qt's PDF writer, as the reports use)."""
+    from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
+
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    painter = QPainter(writer)
+    target = painter.viewport()
+    height = int(target.width() * image.height() / max(1, image.width()))
+    painter.drawPixmap(0, 0, target.width(), height, image)
+    painter.end()

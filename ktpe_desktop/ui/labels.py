@@ -1,0 +1,153 @@
+"""The words of the glossary (DESIGN.md) for statuses, event kinds and reasons.
+
+Marked with :func:`noop` here and translated where shown, so switching language
+needs no restart of this module.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtGui import QColor
+
+from ktpe_desktop.core.events import EventKind, FailReason, NotEligibleReason, Status
+from ktpe_desktop.ui.i18n import current_language, noop, tr
+
+STATUS_LABELS: dict[str, str] = {
+    Status.PENDING: noop("Belum"),
+    Status.RECORDED: noop("Terekam"),
+    Status.ALREADY_RECORDED: noop("Sudah Terekam Sebelumnya"),
+    Status.ABSENT: noop("Tidak Hadir"),
+    Status.NOT_ELIGIBLE: noop("Belum Cukup Umur"),
+    Status.FAILED: noop("Gagal Rekam"),
+}
+
+#: Text and background colours of a status (calm, readable, colour-blind safe enough
+#: because the word is always shown too).
+STATUS_COLORS: dict[str, tuple[str, str]] = {
+    Status.PENDING: ("#37474f", "#eceff1"),
+    Status.RECORDED: ("#1b5e20", "#c8e6c9"),
+    Status.ALREADY_RECORDED: ("#0d47a1", "#bbdefb"),
+    Status.ABSENT: ("#5d4037", "#ffe0b2"),
+    Status.NOT_ELIGIBLE: ("#4a148c", "#e1bee7"),
+    Status.FAILED: ("#b71c1c", "#ffcdd2"),
+}
+
+KIND_LABELS: dict[str, str] = {
+    EventKind.RECORDED: noop("Terekam"),
+    EventKind.ALREADY_RECORDED: noop("Sudah Terekam Sebelumnya"),
+    EventKind.ABSENT: noop("Tidak Hadir"),
+    EventKind.NOT_ELIGIBLE: noop("Belum Cukup Umur"),
+    EventKind.FAILED: noop("Gagal Rekam"),
+    EventKind.IKD_ACTIVATED: noop("Aktivasi IKD"),
+    EventKind.STUDENT_ADDED: noop("Siswa ditambahkan"),
+    EventKind.DETAILS_CORRECTED: noop("Data dikoreksi"),
+    EventKind.VOIDED: noop("Dibatalkan"),
+}
+
+FAIL_REASON_LABELS: dict[str, str] = {
+    FailReason.NO_KK: noop("Tidak ada KK"),
+    FailReason.DATA_MISMATCH: noop("Data tidak sesuai"),
+    FailReason.SIAK_OFFLINE: noop("SIAK luring"),
+    FailReason.DEVICE_ERROR: noop("Perangkat bermasalah"),
+    FailReason.OTHER: noop("Lainnya"),
+}
+
+NOT_ELIGIBLE_LABELS: dict[str, str] = {
+    NotEligibleReason.UNDER_AGE: noop("Belum cukup umur"),
+    NotEligibleReason.NOT_A_RESIDENT: noop("Bukan penduduk Kota Malang"),
+    NotEligibleReason.OTHER: noop("Lainnya"),
+}
+
+ROLE_LABELS: dict[str, str] = {"lead": noop("Koordinator"), "operator": noop("Petugas")}
+
+ANOMALY_LABELS: dict[str, str] = {
+    "recorded_twice": noop("Terekam dua kali"),
+    "recorded_and_not_eligible": noop("Terekam tetapi juga ditandai belum cukup umur"),
+    "recorded_and_already_recorded": noop("Terekam dan juga sudah terekam sebelumnya"),
+    "ikd_without_card": noop("Aktivasi IKD tanpa perekaman"),
+    "void_of_void": noop("Pembatalan atas pembatalan"),
+    "void_other_student": noop("Pembatalan untuk siswa lain"),
+}
+
+_DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+_DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def status_label(status: str) -> str:
+    return tr(STATUS_LABELS.get(status, status))
+
+
+def kind_label(kind: str) -> str:
+    return tr(KIND_LABELS.get(kind, kind))
+
+
+def reason_label(kind: str, reason: str | None) -> str:
+    if not reason:
+        return ""
+    table = FAIL_REASON_LABELS if kind in (EventKind.FAILED, Status.FAILED) else NOT_ELIGIBLE_LABELS
+    return tr(table.get(reason, reason))
+
+
+def long_date(day: date) -> str:
+    """``Rabu, 27 November 2024`` (or ``Wednesday, 27 November 2024`` in English)."""
+    if current_language() == "en":
+        return f"{_DAYS_EN[day.weekday()]}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{_DAYS_ID[day.weekday()]}, {day.day} {_MONTHS_ID[day.month - 1]} {day.year}"
+
+
+def short_date(day: date | None) -> str:
+    return day.strftime("%d-%m-%Y") if day else ""
+
+
+def local_time(ts: datetime | None) -> str:
+    """``HH:MM`` in the laptop's time zone."""
+    if ts is None:
+        return ""
+    return ts.astimezone().strftime("%H:%M")
+
+
+def local_datetime(ts: datetime | None) -> str:
+    if ts is None:
+        return ""
+    return ts.astimezone().strftime("%d-%m-%Y %H:%M:%S")
+
+
+def status_colors(status: str) -> tuple[QColor, QColor]:
+    fg, bg = STATUS_COLORS.get(status, STATUS_COLORS[Status.PENDING])
+    return QColor(fg), QColor(bg)
+
+
+def mask_nik(nik: str | None) -> str:
+    """``••••••••••••1234``: only the last 4 digits visible."""
+    if not nik:
+        return ""
+    return "•" * max(0, len(nik) - 4) + nik[-4:]

@@ -1,0 +1,333 @@
+"""Daftar Siswa: the search field, the school's counters and the roster table.
+
+Search as you type: each keystroke restarts a ~100 ms debounce timer and bumps a
+generation counter; the query then runs on the reader thread and a result whose
+generation is not the latest is dropped, so a slow query never overwrites a newer
+one. Enter on a full NISN (10 digits) or NIK (16 digits) — what a USB scanner
+types — looks the student up by that exact number at once and opens the outcome
+dialog. Focus stays in the search field; arrows move the selection.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ktpe_desktop.core.eligibility import CampaignRules
+from ktpe_desktop.core.events import Status
+from ktpe_desktop.services.workspace import SavedEvent, SchoolProgress, StudentItem, Workspace
+from ktpe_desktop.ui import labels
+from ktpe_desktop.ui.i18n import tr
+from ktpe_desktop.ui.models import PAGE_SIZE, StudentTableModel
+from ktpe_desktop.ui.ops import Lane, Op
+from ktpe_desktop.ui.widgets import CounterTile, SearchField
+
+DEBOUNCE_MS = 100
+_FULL_ID = re.compile(r"^(\d{10}|\d{16})$")
+_SEPARATORS = re.compile(r"[\s.\-]")
+
+COLUMN_WIDTHS = {
+    StudentTableModel.COL_NO: 48,
+    StudentTableModel.COL_NAME: 300,
+    StudentTableModel.COL_NISN: 120,
+    StudentTableModel.COL_NIK: 178,
+    StudentTableModel.COL_SEX: 44,
+    StudentTableModel.COL_BIRTH: 100,
+    StudentTableModel.COL_AGE: 56,
+    StudentTableModel.COL_CLASS: 150,
+}
+
+
+class RosterPage(QWidget):
+    open_student = Signal(object)  # StudentItem
+    not_found = Signal(str)  # the scanned number (the page shows it redacted)
+    results_painted = Signal(int)  # generation, after the view got the rows
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("rosterPage")
+        self.workspace = workspace
+        self.school: SchoolProgress | None = None
+        self.rules: CampaignRules | None = None
+        self.today = date.today()
+        self.generation = 0
+        self.painted_generation = 0
+        self.last_search_ms = 0.0
+
+        root = QVBoxLayout(self)
+        root.setContentsMargins(10, 8, 10, 6)
+        root.setSpacing(8)
+        head = QHBoxLayout()
+        self.school_label = QLabel(tr("Belum ada sekolah dipilih"))
+        self.school_label.setObjectName("schoolTitle")
+        head.addWidget(self.school_label, 1)
+        self.tiles = {
+            "target": CounterTile(tr("Target"), "#263238"),
+            "done": CounterTile(tr("Terekam"), "#1b5e20"),
+            "pending": CounterTile(tr("Belum"), "#37474f"),
+            "absent": CounterTile(tr("Tidak Hadir"), "#5d4037"),
+            "failed": CounterTile(tr("Gagal"), "#b71c1c"),
+        }
+        for tile in self.tiles.values():
+            tile.setMinimumWidth(104)
+            head.addWidget(tile)
+        root.addLayout(head)
+
+        bar = QHBoxLayout()
+        self.search = SearchField()
+        self.search.setObjectName("searchField")
+        self.search.setPlaceholderText(tr("Cari nama, NISN, atau NIK"))
+        self.search.setClearButtonEnabled(True)
+        bar.addWidget(self.search, 1)
+        self.class_filter = QComboBox()
+        self.class_filter.setObjectName("classFilter")
+        self.class_filter.setMinimumWidth(170)
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("statusFilter")
+        self.status_filter.addItem(tr("Semua status"), "")
+        for status in (
+            Status.PENDING,
+            Status.RECORDED,
+            Status.ALREADY_RECORDED,
+            Status.ABSENT,
+            Status.NOT_ELIGIBLE,
+            Status.FAILED,
+        ):
+            self.status_filter.addItem(labels.status_label(status), status.value)
+        self.status_filter.setMinimumWidth(190)
+        bar.addWidget(QLabel(tr("Kelas:")))
+        bar.addWidget(self.class_filter)
+        bar.addWidget(QLabel(tr("Status:")))
+        bar.addWidget(self.status_filter)
+        root.addLayout(bar)
+
+        self.model = StudentTableModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("rosterTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.table.setWordWrap(False)
+        vh = self.table.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(28)
+        hh = self.table.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(True)
+        for col, width in COLUMN_WIDTHS.items():
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        root.addWidget(self.table, 1)
+
+        foot = QHBoxLayout()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("dateLabel")
+        foot.addWidget(self.count_label, 1)
+        self.open_button = QPushButton(tr("Catat hasil (Enter)"))
+        self.open_button.setObjectName("primaryButton")
+        self.open_button.clicked.connect(self.open_selected)
+        foot.addWidget(self.open_button)
+        root.addLayout(foot)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.run_search)
+        self.search.textChanged.connect(self._text_changed)
+        self.search.returnPressed.connect(self._enter)
+        self.search.navigate.connect(self._navigate)
+        self.class_filter.currentIndexChanged.connect(lambda _i: self.run_search())
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.run_search())
+        self._update_counters()
+
+    # ------------------------------------------------------------ school
+
+    def set_school(self, school: SchoolProgress, rules: CampaignRules | None, today: date) -> None:
+        self.school = school
+        self.rules = rules
+        self.today = today
+        self.model.set_today(today)
+        self.school_label.setText(school.name)
+        self.school_label.setToolTip(f"NPSN {school.npsn}")
+        self._update_counters()
+        self.class_filter.blockSignals(True)
+        self.class_filter.clear()
+        self.class_filter.addItem(tr("Semua kelas"), "")
+        for name in self.workspace.classes(school.npsn):
+            self.class_filter.addItem(name, name)
+        self.class_filter.blockSignals(False)
+        self.search.clear()
+        self.run_search()
+
+    def set_progress(self, school: SchoolProgress) -> None:
+        if self.school is not None and school.npsn == self.school.npsn:
+            self.school = school
+            self._update_counters()
+
+    def _update_counters(self) -> None:
+        s = self.school
+        self.tiles["target"].set_value(s.goal if s else 0)
+        self.tiles["done"].set_value(s.done if s else 0)
+        self.tiles["pending"].set_value(s.pending if s else 0)
+        self.tiles["absent"].set_value(s.absent if s else 0)
+        self.tiles["failed"].set_value(s.failed if s else 0)
+
+    def refresh_counters(self) -> None:
+        if self.school is None:
+            return
+        npsn = self.school.npsn
+        ws = self.workspace
+        Op(self, lambda: ws.school(npsn), lane=Lane.READ).success(
+            lambda s: s is not None and self.set_progress(s)
+        ).run()
+
+    # ------------------------------------------------------------ search
+
+    def focus_search(self, select_all: bool = True) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if select_all:
+            self.search.selectAll()
+
+    def _text_changed(self, _text: str) -> None:
+        self.generation += 1
+        self._debounce.start()
+
+    def _criteria(self) -> tuple[str, str | None, str | None, str | None]:
+        npsn = self.school.npsn if self.school else None
+        query = self.search.text().strip()
+        class_name = str(self.class_filter.currentData() or "") or None
+        status = str(self.status_filter.currentData() or "") or None
+        return npsn, query, class_name, status  # type: ignore[return-value]
+
+    def run_search(self, *, wait: bool = False) -> None:
+        """Start the query for what is typed now; older results will be dropped.
+
+        Args:
+            wait: run on this thread (Enter pressed before the debounce fired).
+        """
+        self._debounce.stop()
+        self.generation += 1
+        generation = self.generation
+        if self.school is None:
+            return
+        npsn, query, class_name, status = self._criteria()
+        ws = self.workspace
+
+        def work() -> tuple[int, list[StudentItem], int, float]:
+            started = time.perf_counter()
+            rows = ws.search(npsn, query, class_name=class_name, status=status, limit=PAGE_SIZE)
+            total = (
+                len(rows)
+                if len(rows) < PAGE_SIZE
+                else ws.count(npsn, query, class_name=class_name, status=status)
+            )
+            return generation, rows, total, (time.perf_counter() - started) * 1000
+
+        if wait:
+            self._show_results(work())
+        else:
+            Op(self, work, lane=Lane.READ).success(self._show_results).run()
+
+    def _fetcher(self) -> Callable[[int], list[StudentItem]]:
+        npsn, query, class_name, status = self._criteria()
+        ws = self.workspace
+
+        def fetch(offset: int) -> list[StudentItem]:
+            return ws.search(
+                npsn, query, class_name=class_name, status=status, limit=PAGE_SIZE, offset=offset
+            )
+
+        return fetch
+
+    def _show_results(self, result: tuple[int, list[StudentItem], int, float]) -> None:
+        generation, rows, total, elapsed_ms = result
+        if generation != self.generation:
+            return  # a newer search is on its way: drop this one
+        self.last_search_ms = elapsed_ms
+        self.model.set_rows(rows, total, self._fetcher())
+        if rows:
+            self.table.selectRow(0)
+            self.table.scrollToTop()
+        query = self.search.text().strip()
+        if total == 0 and query:
+            self.count_label.setText(
+                tr("Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).")
+            )
+        else:
+            self.count_label.setText(tr("{n} siswa").format(n=f"{total:,}".replace(",", ".")))
+        self.painted_generation = generation
+        self.results_painted.emit(generation)
+
+    def _navigate(self, step: int) -> None:
+        rows = self.model.rowCount()
+        if not rows:
+            return
+        current = self.table.currentIndex().row()
+        target = max(0, min(rows - 1, (current if current >= 0 else 0) + step))
+        if target >= rows - 1 and self.model.canFetchMore():
+            self.model.fetchMore()
+        self.table.selectRow(target)
+        self.table.scrollTo(self.model.index(target, 0))
+
+    def _enter(self) -> None:
+        text = _SEPARATORS.sub("", self.search.text())
+        if _FULL_ID.match(text):
+            self.open_identifier(text)
+            return
+        if self._debounce.isActive() or self.painted_generation != self.generation:
+            self.run_search(wait=True)
+        self.open_selected()
+
+    def open_identifier(self, digits: str) -> None:
+        """The scanner path: exact NISN/NIK, indexed lookup on this thread (< 1 ms)."""
+        self._debounce.stop()
+        found = self.workspace.find_exact(digits)
+        if found is None:
+            self.not_found.emit(digits)
+            self.run_search()
+            return
+        self.open_student.emit(found)
+
+    def selected_student(self) -> StudentItem | None:
+        index = self.table.currentIndex()
+        return self.model.item(index.row()) if index.isValid() else None
+
+    def open_selected(self) -> None:
+        student = self.selected_student()
+        if student is not None:
+            self.open_student.emit(student)
+
+    # ------------------------------------------------------------ after a save
+
+    def apply_saved(self, saved: SavedEvent) -> None:
+        """Show a saved outcome in place (no reset of the page), then recount."""
+        row = self.model.row_of(saved.student_id)
+        if row >= 0:
+            old = self.model.item(row)
+            if old is not None:
+                ikd = old.ikd_activated or saved.kind == "ikd_activated"
+                self.model.update_row(replace(old, status=saved.status, ikd_activated=ikd))
+        self.refresh_counters()
+
+    def replace_student(self, item: StudentItem) -> None:
+        self.model.update_row(item)

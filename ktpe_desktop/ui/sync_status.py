@@ -1,0 +1,261 @@
+"""Sync, always visible: the status-bar widget and what drives it.
+
+The widget shows "● Daring (online)" / "○ Luring (offline)", "Belum terkirim: N",
+"Terakhir sinkron: HH:MM", a problem with its reason (click: the quarantined
+items), a progress bar while a round runs, and the Sinkronkan button (Ctrl+S).
+
+:class:`SyncDriver` runs rounds on the network lane (never the UI thread): when the
+Sinkronkan button is pressed, every few minutes, and soon after an outcome is
+saved. When the sync package's Qt adapter (``ktpe_desktop.sync.qt``) is
+installed it is used instead; both emit the same signals.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from ktpe_desktop.services.workspace import SyncRound, SyncSnapshot, Workspace
+from ktpe_desktop.ui import labels
+from ktpe_desktop.ui.i18n import current_language, noop, tr
+from ktpe_desktop.ui.ops import Lane, Op
+
+log = logging.getLogger("ktpe.ui")
+
+STAGE_LABELS = {
+    "recover": noop("Menyiapkan"),
+    "push": noop("Mengirim"),
+    "pull_roster": noop("Mengunduh daftar siswa"),
+    "pull_events": noop("Mengunduh hasil laptop lain"),
+    "receipt": noop("Memeriksa tanda terima"),
+}
+
+
+class SyncDriver(QObject):
+    """Runs sync rounds off the UI thread and reports through signals."""
+
+    stateChanged = Signal(str)  # "idle" | "syncing"
+    progress = Signal(str, int, int)  # stage, done, total
+    countsChanged = Signal(int, int, int)  # pending, acked, quarantined
+    lastSuccessChanged = Signal(object)  # datetime | None
+    onlineChanged = Signal(bool)
+    problem = Signal(str)  # "" when there is none
+    roundFinished = Signal(object)  # SyncRound
+    _progress_from_thread = Signal(str, int, int)
+
+    def __init__(
+        self, workspace: Workspace, parent: QObject | None = None, *, interval_minutes: int = 5
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.running = False
+        self.online: bool | None = None
+        self.enrolled = False
+        self._again = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, interval_minutes) * 60_000)
+        self._timer.timeout.connect(self.sync_now)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(20_000)
+        self._soon.timeout.connect(self.sync_now)
+        self._progress_from_thread.connect(self.progress)
+        workspace.set_sync_progress(lambda st, d, t: self._progress_from_thread.emit(str(st), d, t))
+
+    def start(self) -> None:
+        self.refresh_counts()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._soon.stop()
+        self.workspace.set_sync_progress(None)
+
+    def set_interval(self, minutes: int) -> None:
+        self._timer.setInterval(max(1, minutes) * 60_000)
+
+    def refresh_counts(self) -> None:
+        ws = self.workspace
+        Op(self, ws.sync_snapshot, lane=Lane.READ).success(self._snapshot).run()
+
+    def _snapshot(self, snap: SyncSnapshot) -> None:
+        self.enrolled = snap.enrolled
+        self.countsChanged.emit(snap.pending, snap.acked, snap.quarantined)
+        if snap.last_success is not None:
+            self.lastSuccessChanged.emit(snap.last_success)
+        if not snap.enrolled:
+            self.problem.emit(tr("Laptop belum terdaftar di server (Berkas → Daftarkan ke server)"))
+        elif snap.quarantined:
+            self.problem.emit(tr("{n} kejadian ditolak server").format(n=snap.quarantined))
+
+    def outcome_saved(self) -> None:
+        """A new event waits: count it now, send it soon (batched)."""
+        self.refresh_counts()
+        if self.enrolled and not self._soon.isActive():
+            self._soon.start()
+
+    def sync_now(self) -> None:
+        if self.running:
+            self._again = True
+            return
+        self.running = True
+        self.stateChanged.emit("syncing")
+        ws = self.workspace
+        Op(self, ws.run_sync_round, lane=Lane.NET).success(self._finished).failure(
+            self._failed
+        ).finally_(self._done).run()
+
+    def _finished(self, result: SyncRound) -> None:
+        snap = result.snapshot
+        self.enrolled = snap.enrolled
+        if self.online is not result.online:
+            self.online = result.online
+            self.onlineChanged.emit(result.online)
+        self.countsChanged.emit(snap.pending, snap.acked, snap.quarantined)
+        if snap.last_success is not None:
+            self.lastSuccessChanged.emit(snap.last_success)
+        if result.error:
+            self.problem.emit(result.error_en if current_language() == "en" else result.error)
+        elif snap.quarantined:
+            self.problem.emit(tr("{n} kejadian ditolak server").format(n=snap.quarantined))
+        else:
+            self.problem.emit("")
+        self.roundFinished.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        log.warning("sync round failed: %s", type(exc).__name__)
+        if self.online is not False:
+            self.online = False
+            self.onlineChanged.emit(False)
+        text = getattr(exc, "message", None) or tr("Sinkron gagal.")
+        self.problem.emit(str(text))
+
+    def _done(self) -> None:
+        self.running = False
+        self.stateChanged.emit("idle")
+        if self._again:
+            self._again = False
+            self.sync_now()
+
+
+class SyncStatusWidget(QWidget):
+    """The permanent right-hand part of the status bar."""
+
+    sync_requested = Signal()
+    problems_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncStatus")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.setSpacing(10)
+        self.online_label = QLabel()
+        self.online_label.setObjectName("onlineDot")
+        self.pending_label = QLabel()
+        self.pending_label.setObjectName("pendingLabel")
+        self.last_label = QLabel()
+        self.last_label.setObjectName("lastSyncLabel")
+        self.problem_label = QLabel()
+        self.problem_label.setObjectName("problemLabel")
+        self.problem_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.problem_label.setMaximumWidth(360)
+        self.problem_label.mousePressEvent = lambda _e: self.problems_requested.emit()  # type: ignore[method-assign,assignment]
+        self.bar = QProgressBar()
+        self.bar.setObjectName("syncProgress")
+        self.bar.setMaximumWidth(110)
+        self.bar.setMaximumHeight(14)
+        self.bar.setTextVisible(False)
+        self.bar.hide()
+        self.button = QPushButton(tr("Sinkronkan (Ctrl+S)"))
+        self.button.setObjectName("syncButton")
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button.clicked.connect(self.sync_requested)
+        for w in (
+            self.problem_label,
+            self.online_label,
+            self.pending_label,
+            self.last_label,
+            self.bar,
+            self.button,
+        ):
+            layout.addWidget(w)
+        self.pending = 0
+        self.quarantined = 0
+        self.online: bool | None = None
+        self.problem = ""
+        self.set_online(None)
+        self.set_counts(0, 0, 0)
+        self.set_last_success(None)
+        self.set_problem("")
+
+    def set_online(self, online: bool | None) -> None:
+        self.online = online
+        if online is None:
+            self.online_label.setText(tr("○ Belum dicek"))
+            self.online_label.setStyleSheet("color: #78909c;")
+        elif online:
+            self.online_label.setText(tr("● Daring (online)"))
+            self.online_label.setStyleSheet("color: #2e7d32; font-weight: bold;")
+        else:
+            self.online_label.setText(tr("○ Luring (offline)"))
+            self.online_label.setStyleSheet("color: #ef6c00; font-weight: bold;")
+
+    def set_counts(self, pending: int, acked: int, quarantined: int) -> None:
+        self.pending = pending
+        self.quarantined = quarantined
+        self.pending_label.setText(tr("Belum terkirim: {n}").format(n=pending))
+        self.pending_label.setStyleSheet("font-weight: bold;" if pending else "")
+        self.pending_label.setToolTip(
+            tr("Terkirim: {acked} · Ditolak server: {q}").format(acked=acked, q=quarantined)
+        )
+
+    def set_last_success(self, when: datetime | None) -> None:
+        if when is None:
+            self.last_label.setText(tr("Terakhir sinkron: —"))
+            self.last_label.setToolTip("")
+            return
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        self.last_label.setText(tr("Terakhir sinkron: {t}").format(t=labels.local_time(when)))
+        self.last_label.setToolTip(labels.local_datetime(when))
+
+    def set_problem(self, text: str) -> None:
+        self.problem = text
+        if not text:
+            self.problem_label.hide()
+            return
+        metrics = self.problem_label.fontMetrics()
+        shown = metrics.elidedText("⚠ " + text, Qt.TextElideMode.ElideRight, 350)
+        self.problem_label.setText(shown)
+        self.problem_label.setToolTip(text + "\n" + tr("Klik untuk melihat masalah sinkron."))
+        self.problem_label.show()
+
+    def set_state(self, state: str) -> None:
+        syncing = state == "syncing"
+        self.button.setEnabled(not syncing)
+        self.button.setText(tr("Menyinkronkan…") if syncing else tr("Sinkronkan (Ctrl+S)"))
+        self.bar.setVisible(syncing)
+        if syncing:
+            self.bar.setRange(0, 0)
+
+    def set_progress(self, stage: str, done: int, total: int) -> None:
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+        else:
+            self.bar.setRange(0, 0)
+        self.bar.setToolTip(tr(STAGE_LABELS.get(stage, stage)))
+
+    def connect_driver(self, driver: Any) -> None:
+        driver.stateChanged.connect(self.set_state)
+        driver.progress.connect(self.set_progress)
+        driver.countsChanged.connect(self.set_counts)
+        driver.lastSuccessChanged.connect(self.set_last_success)
+        driver.onlineChanged.connect(self.set_online)
+        driver.problem.connect(self.set_problem)
+        self.sync_requested.connect(driver.sync_now)

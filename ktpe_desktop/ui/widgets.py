@@ -1,0 +1,103 @@
+"""Small reusable widgets: counter tiles, the search field, the password strength meter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ktpe_desktop.services.workspace import password_strength
+from ktpe_desktop.ui.i18n import noop, tr
+
+
+class CounterTile(QFrame):
+    """A large number with a title (Target, Terekam, Belum …)."""
+
+    def __init__(self, title: str, color: str = "#263238", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("counterTile")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.setSpacing(0)
+        self.value = QLabel("0")
+        self.value.setObjectName("counterValue")
+        self.value.setStyleSheet(f"color: {color};")
+        self.value.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.title = QLabel(title)
+        self.title.setObjectName("counterTitle")
+        layout.addWidget(self.value)
+        layout.addWidget(self.title)
+
+    def set_value(self, value: int) -> None:
+        self.value.setText(f"{value:,}".replace(",", "."))
+
+
+class SearchField(QLineEdit):
+    """The search field that keeps focus: arrows move in the result table.
+
+    Up/Down/PageUp/PageDown are forwarded as ``navigate`` (the roster moves its
+    selection); Escape clears the text.
+    """
+
+    navigate = Signal(int)  # +1 / -1 rows, +10 / -10 for pages
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        steps = {
+            Qt.Key.Key_Down: 1,
+            Qt.Key.Key_Up: -1,
+            Qt.Key.Key_PageDown: 10,
+            Qt.Key.Key_PageUp: -10,
+        }
+        if key in steps:
+            self.navigate.emit(steps[Qt.Key(key)])
+            event.accept()
+            return
+        if key == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+STRENGTH_WORDS = (
+    (noop("Terlalu pendek"), "#c62828"),
+    (noop("Lemah"), "#ef6c00"),
+    (noop("Cukup"), "#f9a825"),
+    (noop("Kuat"), "#2e7d32"),
+    (noop("Sangat kuat"), "#1b5e20"),
+)
+
+
+class StrengthMeter(QWidget):
+    """Shows how strong a password is as it is typed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 4)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(8)
+        self.label = QLabel()
+        layout.addWidget(self.bar)
+        layout.addWidget(self.label)
+        self.update_for("")
+
+    def update_for(self, password: str) -> int:
+        score = password_strength(password)
+        word, color = STRENGTH_WORDS[score]
+        self.bar.setValue(score)
+        self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {color}; }}")
+        self.label.setText(tr("Kekuatan kata sandi: {word}").format(word=tr(word)))
+        self.label.setStyleSheet(f"color: {color};")
+        return score

@@ -1,0 +1,115 @@
+"""Engines, sessions, migrations and the global counters."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ktpe_server.models import Counter
+
+log = logging.getLogger("ktpe.server.db")
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+ROSTER_COUNTER = "roster"
+INGEST_COUNTER = "ingest"
+
+
+def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and a busy timeout.
+
+    Args:
+        url: SQLAlchemy URL.
+        pool_size: PostgreSQL connection pool size.
+        schema: PostgreSQL schema put first on the ``search_path`` (tests use one per test).
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy issue BEGIN itself (pysqlite's own transaction handling off).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    connect_args: dict[str, Any] = {}
+    if schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        url = engine.url.render_as_string(hide_password=False)
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser syntax
+    return cfg
+
+
+_upgrade_lock = threading.Lock()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    with _upgrade_lock, engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    log.info("database schema at head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:
+            return None
+
+
+def bump_counter(session: Session, name: str, by: int = 1) -> int:
+    """Add ``by`` to a counter and return its new value.
+
+    The UPDATE takes the counter's row lock until the transaction ends, so values are
+    handed out in commit order: a reader paging by this counter never skips a row
+    committed later with a smaller value.
+    """
+    value = session.execute(
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + by)
+        .returning(Counter.value)
+    ).scalar_one()
+    return int(value)

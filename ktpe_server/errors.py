@@ -1,0 +1,54 @@
+"""The API's JSON errors: ``{"error": {"code", "message"}, "server_time"}``.
+
+Codes are stable (docs/sync-protocol.md lists them); messages are for humans and
+never carry personal data or internal details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from ktpe_desktop.core.events import format_time
+
+
+def server_now() -> str:
+    """The server clock as the protocol writes it (ISO 8601 UTC, ms, ``Z``)."""
+    return format_time(datetime.now(UTC))
+
+
+class ApiError(Exception):
+    """An error the API answers with a JSON body and a stable code."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+# The stable error codes and their HTTP statuses (also rendered in the docs).
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    "invalid_json": (400, "The body is not valid JSON (or not valid gzip)."),
+    "invalid_body": (422, "The JSON does not have the documented shape."),
+    "unauthorized": (401, "Missing, unknown or revoked device token."),
+    "forbidden": (403, "The admin token is missing or wrong, or admin access is off."),
+    "enrollment_code_invalid": (403, "No such enrolment code."),
+    "enrollment_code_expired": (403, "The enrolment code has expired."),
+    "enrollment_code_used": (403, "The enrolment code was already used."),
+    "device_conflict": (409, "The proposed device_id belongs to another team."),
+    "not_found": (404, "No such resource."),
+    "method_not_allowed": (405, "The method is not allowed on this path."),
+    "payload_too_large": (413, "The body or the batch exceeds the documented limits."),
+    "unsupported_encoding": (415, "Content-Encoding other than gzip or identity."),
+    "rate_limited": (429, "Too many requests; wait Retry-After seconds."),
+    "internal": (500, "Unexpected server error."),
+    "unavailable": (503, "The database is unavailable; retry later."),
+}

@@ -1,0 +1,612 @@
+"""Applying a push: verify each origin device's chain, store, fold, reply.
+
+One transaction per push. The locks are always taken in the same order, so two
+pushes never deadlock (and a deadlock or unique violation, should one happen
+anyway, retries the whole transaction):
+
+1. one advisory lock per origin device (PostgreSQL ``pg_advisory_xact_lock``; on
+   SQLite a process lock serialises every push): two laptops relaying the same
+   device at once store each event exactly once;
+2. the ``student_state`` rows of the touched students (``FOR UPDATE``), so two
+   pushes about one student fold each other's events;
+3. the ``ingest`` counter row, taken last and held only for the inserts: the
+   ``ingest_seq`` values of the event pull cursor are handed out in commit order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Text,
+    and_,
+    any_,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ktpe_desktop.core.events import (
+    Event,
+    EventKind,
+    StudentState,
+    fold_status,
+    from_ms,
+    to_ms,
+    validate_event_payload,
+)
+from ktpe_desktop.core.protocol import ItemProblem, ItemStatus, LedgerHead, encode_push_reply
+from ktpe_server import models as m
+from ktpe_server.db import INGEST_COUNTER, bump_counter
+from ktpe_server.errors import server_now
+
+log = logging.getLogger("ktpe.server.ingest")
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+
+MESSAGES = {
+    "unknown_device": "the origin device is not enrolled",
+    "other_team": "the origin device belongs to another team",
+    "content_differs": "the server holds other content under this event_id",
+    "missing_seq": "earlier events of this device are missing on the server",
+    "bad_prev_hash": "prev_hash does not match the server's hash of seq - 1",
+    "bad_hash": "the hash does not match the event's content",
+    "after_broken_link": "an earlier event of this chain in the batch broke the chain",
+    "unknown_student": "the student is neither in the roster nor added by an event",
+    "school_not_assigned": "the student's school is not assigned to the team",
+    "unknown_kind": "unknown event kind",
+    "bad_reason": "missing or unknown reason",
+    "missing_target": "voided needs target_event_id",
+    "missing_reason": "voided needs a reason",
+    "missing_changes": "details_corrected needs changes",
+    "unknown_field": "details_corrected changes an unknown field",
+    "missing_details": "student_added needs name and school_npsn",
+    "bad_note": "note must be text of at most 500 characters",
+}
+
+
+@dataclass(slots=True)
+class _Item:
+    """One pushed event and what became of it."""
+
+    event: Event
+    status: ItemStatus | None = None
+    code: str = ""
+    stored_row_id: int | None = None  # a stored row that this push re-validates
+    school_npsn: str | None = None
+    store: bool = False  # insert as a new row
+    reaccept: bool = False  # stored as rejected, accepted now
+
+
+@dataclass(slots=True)
+class _Ledger:
+    contiguous_seq: int
+    head_hash: str
+    changed: bool = False
+
+
+@dataclass(slots=True)
+class PushResult:
+    reply: dict[str, Any]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code in ("40001", "40P01"):  # serialization failure, deadlock
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
+
+
+class Ingestor:
+    """Applies pushes to one database.
+
+    Args:
+        engine: the database.
+        sessions: a session factory bound to ``engine``.
+    """
+
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._process_lock = threading.Lock()
+
+    def push(self, team_id: int, chains: Sequence[Sequence[Event]]) -> PushResult:
+        """Apply one push from a device of ``team_id``; returns the reply body."""
+        attempts = 6
+        for attempt in range(1, attempts + 1):
+            try:
+                if self.sqlite:
+                    with self._process_lock, self.sessions() as session, session.begin():
+                        return self._push_once(session, team_id, chains)
+                with self.sessions() as session, session.begin():
+                    return self._push_once(session, team_id, chains)
+            except DBAPIError as exc:
+                if attempt == attempts or not _is_retryable(exc):
+                    raise
+                log.info("push retried (attempt %d): %s", attempt, type(exc.orig).__name__)
+                time.sleep(0.01 * attempt)
+        raise AssertionError("unreachable")
+
+    # ----------------------------------------------------------------- the work
+
+    def _push_once(self, s: Session, team_id: int, chains: Sequence[Sequence[Event]]) -> PushResult:
+        now = datetime.now(UTC)
+        items: list[list[_Item]] = [[_Item(ev) for ev in chain] for chain in chains]
+        device_ids = sorted({chain[0].device_id for chain in chains if chain})
+
+        # 1. Scope, then one lock per in-scope origin device, then its ledger head.
+        teams = dict(
+            s.execute(
+                select(m.Device.device_id, m.Device.team_id).where(
+                    m.Device.device_id.in_(device_ids)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        in_scope = [d for d in device_ids if teams.get(d) == team_id]
+        if not self.sqlite:
+            for d in in_scope:
+                s.execute(text("SELECT pg_advisory_xact_lock(7301, hashtext(:d))"), {"d": d})
+        ledgers: dict[str, _Ledger] = {
+            d: _Ledger(int(c), h)
+            for d, c, h in s.execute(
+                select(m.Device.device_id, m.Device.contiguous_seq, m.Device.head_hash).where(
+                    m.Device.device_id.in_(in_scope)
+                )
+            ).tuples()
+        }
+
+        # 2. What the server already holds of the pushed seq ranges.
+        held: dict[tuple[str, int], tuple[int, str, str, str | None, str | None]] = {}
+        ranges = []
+        for chain in chains:
+            if chain and chain[0].device_id in ledgers:
+                led = ledgers[chain[0].device_id]
+                lo, hi = chain[0].seq, min(chain[-1].seq, led.contiguous_seq)
+                if hi >= lo:
+                    ranges.append(
+                        and_(
+                            m.EventRow.device_id == chain[0].device_id,
+                            m.EventRow.seq.between(lo, hi),
+                        )
+                    )
+        if ranges:
+            for rid, dev, seq, h, st, sch, code in s.execute(
+                select(
+                    m.EventRow.id,
+                    m.EventRow.device_id,
+                    m.EventRow.seq,
+                    m.EventRow.hash,
+                    m.EventRow.state,
+                    m.EventRow.school_npsn,
+                    m.EventRow.reject_code,
+                ).where(or_(*ranges))
+            ).tuples():
+                held[(dev, int(seq))] = (int(rid), h, st, sch, code)
+
+        # 3. Chain verification, item by item.
+        candidates: list[_Item] = []  # new events and stored rejected ones to re-validate
+        for chain_items in items:
+            if not chain_items:
+                continue
+            device_id = chain_items[0].event.device_id
+            if device_id not in ledgers:
+                code = "unknown_device" if device_id not in teams else "other_team"
+                for it in chain_items:
+                    it.status, it.code = ItemStatus.NOT_IN_SCOPE, code
+                continue
+            led = ledgers[device_id]
+            broken = False
+            for it in chain_items:
+                ev = it.event
+                if broken:
+                    it.status, it.code = ItemStatus.CHAIN_BROKEN, "after_broken_link"
+                elif ev.seq <= led.contiguous_seq:
+                    rid, stored_hash, state, school, _code = held[(device_id, ev.seq)]
+                    if ev.hash != stored_hash or ev.computed_hash() != stored_hash:
+                        it.status, it.code = ItemStatus.CONFLICT, "content_differs"
+                    elif state == ACCEPTED:
+                        it.status = ItemStatus.DUPLICATE
+                    else:
+                        it.stored_row_id = rid
+                        candidates.append(it)
+                elif ev.seq == led.contiguous_seq + 1:
+                    if ev.prev_hash != led.head_hash:
+                        it.status, it.code = ItemStatus.CHAIN_BROKEN, "bad_prev_hash"
+                        broken = True
+                    elif ev.computed_hash() != ev.hash:
+                        it.status, it.code = ItemStatus.CHAIN_BROKEN, "bad_hash"
+                        broken = True
+                    else:
+                        it.store = True
+                        led.contiguous_seq, led.head_hash, led.changed = ev.seq, ev.hash, True
+                        candidates.append(it)
+                else:
+                    it.status, it.code = ItemStatus.SEQ_GAP, "missing_seq"
+
+        # 4. Domain checks, in push order (a student_added earlier in the push counts).
+        student_ids = sorted({it.event.student_id for it in candidates})
+        states: dict[str, tuple[str | None, str | None]] = {}
+        roster: dict[str, str] = {}
+        if student_ids:
+            self._lock_states(s, student_ids, now)
+            states = {
+                sid: (sch, added)
+                for sid, sch, added in s.execute(
+                    select(
+                        m.StudentState.student_id,
+                        m.StudentState.school_npsn,
+                        m.StudentState.added_by_event_id,
+                    ).where(self._in(m.StudentState.student_id, student_ids))
+                ).tuples()
+            }
+            roster = dict(
+                s.execute(
+                    select(m.Student.id, m.Student.school_npsn).where(
+                        self._in(m.Student.id, student_ids)
+                    )
+                )
+                .tuples()
+                .all()
+            )
+        schools = set(
+            s.scalars(
+                select(m.Assignment.school_npsn).where(m.Assignment.team_id == team_id).distinct()
+            )
+        )
+        # Walk-ins added by this push count wherever they stand in it (order-free).
+        added_now: dict[str, str] = {}
+        for it in candidates:
+            ev = it.event
+            if (
+                ev.kind == EventKind.STUDENT_ADDED
+                and validate_event_payload(ev.kind, ev.payload) is None
+            ):
+                npsn = ev.payload.get("school_npsn")
+                if isinstance(npsn, str) and npsn in schools:
+                    added_now.setdefault(ev.student_id, npsn)
+        for it in candidates:
+            ev = it.event
+            code = validate_event_payload(ev.kind, ev.payload)
+            if ev.kind == EventKind.STUDENT_ADDED:
+                npsn = ev.payload.get("school_npsn")
+                school = npsn if isinstance(npsn, str) else None
+            else:
+                school = roster.get(ev.student_id) or added_now.get(ev.student_id)
+                if school is None:
+                    st_school, added_by = states.get(ev.student_id, (None, None))
+                    school = st_school if added_by else None
+            it.school_npsn = school if school and len(school) <= 8 else None
+            if code is None and it.school_npsn is None:
+                code = "unknown_student"
+            if code is None and it.school_npsn not in schools:
+                code = "school_not_assigned"
+            if code is None:
+                it.status = ItemStatus.ACCEPTED
+                it.reaccept = it.stored_row_id is not None
+            else:
+                it.status, it.code = ItemStatus.REJECTED, code
+
+        # 5. The fold of every student with a newly accepted event.
+        accepted_now = [it for it in candidates if it.status is ItemStatus.ACCEPTED]
+        touched = sorted({it.event.student_id for it in accepted_now})
+        if touched:
+            self._refold(s, touched, [it.event for it in accepted_now], roster, now)
+        if student_ids:
+            # States created only to be locked, for students with no accepted event.
+            s.execute(
+                delete(m.StudentState).where(
+                    self._in(m.StudentState.student_id, student_ids),
+                    m.StudentState.event_count == 0,
+                )
+            )
+
+        # 6. Store: ingest_seq values under the counter lock, taken last.
+        new_items = [it for it in candidates if it.store]
+        reaccepted = [it for it in candidates if it.reaccept]
+        n = len(new_items) + len(reaccepted)
+        if n:
+            last = bump_counter(s, INGEST_COUNTER, n)
+            next_seq = last - n + 1
+            rows = []
+            for it in new_items:
+                ev = it.event
+                rows.append(
+                    {
+                        "event_id": ev.event_id,
+                        "device_id": ev.device_id,
+                        "seq": ev.seq,
+                        "hlc": ev.hlc,
+                        "prev_hash": ev.prev_hash,
+                        "hash": ev.hash,
+                        "kind": ev.kind,
+                        "student_id": ev.student_id,
+                        "school_npsn": it.school_npsn,
+                        "operator": ev.operator,
+                        "occurred_ms": to_ms(ev.occurred_at),
+                        "payload": _dump(ev.payload),
+                        "received_at": now,
+                        "state": ACCEPTED if it.status is ItemStatus.ACCEPTED else REJECTED,
+                        "reject_code": it.code or None,
+                        "ingest_seq": next_seq,
+                    }
+                )
+                next_seq += 1
+            if rows and self.sqlite:
+                s.execute(insert(m.EventRow), rows)
+            elif rows:
+                s.execute(_PG_INSERT_EVENTS, _columns(rows, _PG_EVENT_FIELDS, now))
+            for it in reaccepted:
+                s.execute(
+                    update(m.EventRow)
+                    .where(m.EventRow.id == it.stored_row_id)
+                    .values(
+                        state=ACCEPTED,
+                        reject_code=None,
+                        school_npsn=it.school_npsn,
+                        ingest_seq=next_seq,
+                    )
+                )
+                next_seq += 1
+        for it in candidates:
+            if it.stored_row_id is not None and it.status is ItemStatus.REJECTED:
+                s.execute(
+                    update(m.EventRow)
+                    .where(m.EventRow.id == it.stored_row_id)
+                    .values(reject_code=it.code, school_npsn=it.school_npsn)
+                )
+        for d, led in ledgers.items():
+            if led.changed:
+                s.execute(
+                    update(m.Device)
+                    .where(m.Device.device_id == d)
+                    .values(contiguous_seq=led.contiguous_seq, head_hash=led.head_hash)
+                )
+
+        # 7. The reply.
+        counts: dict[str, int] = {}
+        problems: list[ItemProblem] = []
+        chain_results = []
+        for chain_items in items:
+            if not chain_items:
+                continue
+            sts: list[ItemStatus] = []
+            for it in chain_items:
+                st = it.status or ItemStatus.REJECTED
+                sts.append(st)
+                counts[st.value] = counts.get(st.value, 0) + 1
+                if not st.acknowledged:
+                    problems.append(
+                        ItemProblem(
+                            event_id=it.event.event_id,
+                            device_id=it.event.device_id,
+                            seq=it.event.seq,
+                            status=st,
+                            code=it.code,
+                            message=MESSAGES.get(it.code, it.code),
+                        )
+                    )
+            first = chain_items[0].event
+            chain_results.append((first.device_id, first.seq, sts))
+        reply = encode_push_reply(
+            server_now(),
+            chain_results,
+            problems,
+            {d: LedgerHead(led.contiguous_seq, led.head_hash) for d, led in ledgers.items()},
+        )
+        return PushResult(reply, counts)
+
+    def _in(self, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+        """``column IN values``; one array parameter on PostgreSQL (no per-value binds)."""
+        if self.sqlite:
+            return column.in_(values)  # type: ignore[no-any-return]
+        return column == any_(literal(list(values), ARRAY(Text)))  # type: ignore[no-any-return]
+
+    def _lock_states(self, s: Session, student_ids: list[str], now: datetime) -> None:
+        """Make sure a state row exists for each student, then lock them (sorted)."""
+        if self.sqlite:
+            rows = [{"student_id": sid, "updated_at": now} for sid in student_ids]
+            s.execute(sqlite_insert(m.StudentState).on_conflict_do_nothing(), rows)
+            return
+        s.execute(_PG_ENSURE_STATES, {"ids": student_ids, "now": now})
+        s.execute(_PG_LOCK_STATES, {"ids": student_ids}).all()
+
+    def _refold(
+        self,
+        s: Session,
+        student_ids: list[str],
+        new_events: Iterable[Event],
+        roster: dict[str, str],
+        now: datetime,
+    ) -> None:
+        by_student: dict[str, list[Event]] = {sid: [] for sid in student_ids}
+        for row in s.execute(
+            select(*EVENT_COLUMNS).where(
+                self._in(m.EventRow.student_id, student_ids), m.EventRow.state == ACCEPTED
+            )
+        ).tuples():
+            ev = event_from_tuple(row)
+            by_student[ev.student_id].append(ev)
+        for ev in new_events:
+            by_student[ev.student_id].append(ev)
+        updates = []
+        anomalies = []
+        for sid in student_ids:
+            state = fold_status(sid, by_student[sid])
+            school = roster.get(sid) or _details_school(state)
+            updates.append(state_values(state, school, now))
+            for an in state.anomalies:
+                anomalies.append(
+                    {
+                        "student_id": sid,
+                        "school_npsn": school,
+                        "code": an.code.value,
+                        "event_ids": ",".join(an.event_ids),
+                        "detected_at": now,
+                    }
+                )
+        if self.sqlite:
+            s.execute(update(m.StudentState), updates)
+        else:
+            s.execute(_PG_UPDATE_STATES, _columns(updates, _PG_STATE_FIELDS, now))
+        s.execute(delete(m.AnomalyRow).where(self._in(m.AnomalyRow.student_id, student_ids)))
+        if anomalies:
+            s.execute(insert(m.AnomalyRow), anomalies)
+
+
+# PostgreSQL fast paths: one statement per batch over arrays (unnest), instead of one
+# protocol round per row.
+_PG_ENSURE_STATES = text(
+    "INSERT INTO student_state (student_id, status, ikd_activated, details, event_count,"
+    " updated_at) SELECT u, 'pending', false, '{}', 0, :now"
+    " FROM unnest(CAST(:ids AS text[])) AS u ORDER BY u ON CONFLICT DO NOTHING"
+)
+_PG_LOCK_STATES = text(
+    "SELECT student_id FROM student_state WHERE student_id = ANY(CAST(:ids AS text[]))"
+    " ORDER BY student_id FOR UPDATE"
+)
+_PG_EVENT_FIELDS = (
+    ("event_id", "text"),
+    ("device_id", "text"),
+    ("seq", "bigint"),
+    ("hlc", "text"),
+    ("prev_hash", "text"),
+    ("hash", "text"),
+    ("kind", "text"),
+    ("student_id", "text"),
+    ("school_npsn", "text"),
+    ("operator", "text"),
+    ("occurred_ms", "bigint"),
+    ("payload", "text"),
+    ("state", "text"),
+    ("reject_code", "text"),
+    ("ingest_seq", "bigint"),
+)
+_PG_INSERT_EVENTS = text(
+    "INSERT INTO event ("
+    + ", ".join(f for f, _ in _PG_EVENT_FIELDS)
+    + ", received_at) SELECT u.*, :now FROM unnest("
+    + ", ".join(f"CAST(:{f} AS {t}[])" for f, t in _PG_EVENT_FIELDS)
+    + ") AS u"
+)
+_PG_STATE_FIELDS = (
+    ("student_id", "text"),
+    ("school_npsn", "text"),
+    ("status", "text"),
+    ("reason", "text"),
+    ("deciding_event_id", "text"),
+    ("decided_ms", "bigint"),
+    ("decided_by_device", "text"),
+    ("decided_by_operator", "text"),
+    ("ikd_activated", "boolean"),
+    ("details", "text"),
+    ("added_by_event_id", "text"),
+    ("event_count", "integer"),
+    ("last_hlc", "text"),
+)
+_PG_UPDATE_STATES = text(
+    "UPDATE student_state AS t SET "
+    + ", ".join(f"{f} = u.{f}" for f, _ in _PG_STATE_FIELDS[1:])
+    + ", updated_at = :now FROM unnest("
+    + ", ".join(f"CAST(:{f} AS {t}[])" for f, t in _PG_STATE_FIELDS)
+    + ") AS u("
+    + ", ".join(f for f, _ in _PG_STATE_FIELDS)
+    + ") WHERE t.student_id = u.student_id"
+)
+
+
+def _columns(
+    rows: Sequence[dict[str, Any]], fields: Sequence[tuple[str, str]], now: datetime
+) -> dict[str, Any]:
+    """Rows as one list per column (the parameters of an ``unnest`` statement)."""
+    out: dict[str, Any] = {f: [row.get(f) for row in rows] for f, _ in fields}
+    out["now"] = now
+    return out
+
+
+def _details_school(state: StudentState) -> str | None:
+    school = state.details.get("school_npsn")
+    return school if isinstance(school, str) and len(school) <= 8 else None
+
+
+def state_values(state: StudentState, school: str | None, now: datetime) -> dict[str, Any]:
+    return {
+        "student_id": state.student_id,
+        "school_npsn": school,
+        "status": state.status.value,
+        "reason": state.reason[:200] if state.reason else None,
+        "deciding_event_id": state.deciding_event_id,
+        "decided_ms": to_ms(state.decided_at) if state.decided_at else None,
+        "decided_by_device": state.decided_by_device,
+        "decided_by_operator": state.decided_by_operator,
+        "ikd_activated": state.ikd_activated,
+        "details": _dump(dict(state.details)),
+        "added_by_event_id": state.added_by_event_id,
+        "event_count": state.event_count,
+        "last_hlc": state.last_hlc,
+        "updated_at": now,
+    }
+
+
+def _dump(payload: Any) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+EVENT_COLUMNS = (
+    m.EventRow.event_id,
+    m.EventRow.device_id,
+    m.EventRow.seq,
+    m.EventRow.hlc,
+    m.EventRow.prev_hash,
+    m.EventRow.hash,
+    m.EventRow.kind,
+    m.EventRow.student_id,
+    m.EventRow.operator,
+    m.EventRow.occurred_ms,
+    m.EventRow.payload,
+)
+
+
+def event_from_tuple(row: Sequence[Any]) -> Event:
+    """The full event a stored row holds (its hash recomputes to the stored hash).
+
+    Args:
+        row: the values of :data:`EVENT_COLUMNS`, in that order.
+    """
+    event_id, device_id, seq, hlc, prev_hash, hash_, kind, student_id, operator, ms, payload = row
+    return Event(
+        event_id=event_id,
+        device_id=device_id,
+        seq=int(seq),
+        hlc=hlc,
+        prev_hash=prev_hash,
+        hash=hash_,
+        kind=kind,
+        student_id=student_id,
+        operator=operator,
+        occurred_at=from_ms(int(ms)),
+        payload=json.loads(payload),
+    )

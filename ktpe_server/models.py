@@ -1,0 +1,239 @@
+"""The server's tables (SQLAlchemy 2 typed declarative style).
+
+Text ids everywhere a client sees them; personal data only in ``student`` (and in
+the payloads of ``student_added`` / ``details_corrected`` events). ``change_seq``
+columns come from the ``roster`` counter (see :mod:`ktpe_server.db`) and drive the
+roster cursor; ``event.ingest_seq`` comes from the ``ingest`` counter and drives
+the event pull cursor.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ktpe_desktop.core.events import GENESIS_HASH
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+Seq = Annotated[int, mapped_column(BigInteger, nullable=False, default=0, index=True)]
+Str = Annotated[str, mapped_column(String(200), nullable=False, default="")]
+OptStr = Annotated[str | None, mapped_column(String(200), nullable=True)]
+Hash = Annotated[str, mapped_column(String(64), nullable=False)]
+Utc = Annotated[datetime, mapped_column(UtcDateTime, nullable=False)]
+OptUtc = Annotated[datetime | None, mapped_column(UtcDateTime, nullable=True)]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Counter(Base):
+    """Global monotonic counters (``roster``, ``ingest``), bumped under a row lock."""
+
+    __tablename__ = "counter"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[Str]
+    reference_date: Mapped[date] = mapped_column(Date, nullable=False)
+    min_recording_age: Mapped[int] = mapped_column(Integer, nullable=False, default=16)
+    voting_age: Mapped[int] = mapped_column(Integer, nullable=False, default=17)
+    government_name: Mapped[Str]
+    office_name: Mapped[Str]
+    office_address: Mapped[Str]
+    region_code: Mapped[Str]
+    retention_days: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
+    change_seq: Mapped[Seq]
+
+
+class School(Base):
+    __tablename__ = "school"
+    npsn: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[Str]
+    kind: Mapped[Str]
+    status: Mapped[Str]
+    kecamatan: Mapped[Str]
+    address: Mapped[Str]
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    target: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    change_seq: Mapped[Seq]
+
+
+class Student(Base):
+    __tablename__ = "student"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_npsn: Mapped[str] = mapped_column(ForeignKey("school.npsn"), index=True)
+    nisn: Mapped[OptStr]
+    nik: Mapped[OptStr]
+    kk: Mapped[OptStr]
+    name: Mapped[Str]
+    sex: Mapped[OptStr]
+    birth_place: Mapped[OptStr]
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    class_name: Mapped[OptStr]
+    mother_name: Mapped[OptStr]
+    nipd: Mapped[OptStr]
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    change_seq: Mapped[Seq]
+
+
+class Team(Base):
+    __tablename__ = "team"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[Utc] = mapped_column(default=utcnow)
+
+
+class Operator(Base):
+    __tablename__ = "operator"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    name: Mapped[Str]
+    nip: Mapped[OptStr]
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default="operator")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    change_seq: Mapped[Seq]
+
+
+class Device(Base):
+    __tablename__ = "device"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    name: Mapped[Str]
+    app_version: Mapped[Str]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_at: Mapped[Utc] = mapped_column(default=utcnow)
+    last_seen: Mapped[OptUtc]
+    contiguous_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    head_hash: Mapped[Hash] = mapped_column(default=GENESIS_HASH)
+
+
+class EnrollmentCode(Base):
+    __tablename__ = "enrollment_code"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    created_at: Mapped[Utc] = mapped_column(default=utcnow)
+    expires_at: Mapped[Utc]
+    used_at: Mapped[OptUtc]
+    used_by_device: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Assignment(Base):
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("team_id", "school_npsn", "date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    school_npsn: Mapped[str] = mapped_column(ForeignKey("school.npsn"), index=True)
+    date: Mapped[date] = mapped_column(Date, nullable=False)
+    change_seq: Mapped[Seq]
+
+
+class EventRow(Base):
+    """One event as pushed; ``state`` says whether the fold uses it."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_event_device_seq"),
+        Index("ix_event_device_school_kind", "device_id", "school_npsn", "kind"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    device_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hlc: Mapped[str] = mapped_column(String(21), nullable=False)
+    prev_hash: Mapped[Hash]
+    hash: Mapped[Hash]
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    student_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    school_npsn: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    operator: Mapped[str] = mapped_column(String(200), nullable=False)
+    occurred_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    received_at: Mapped[Utc]
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    reject_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ingest_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+
+
+class StudentState(Base):
+    """The fold of a student's accepted events (``ktpe_desktop.core.events.fold_status``)."""
+
+    __tablename__ = "student_state"
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_npsn: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(32), nullable=False, default="pending")
+    reason: Mapped[OptStr]
+    deciding_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    decided_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    decided_by_device: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_by_operator: Mapped[OptStr]
+    ikd_activated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    details: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    added_by_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    event_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_hlc: Mapped[str | None] = mapped_column(String(21), nullable=True)
+    updated_at: Mapped[Utc] = mapped_column(default=utcnow)
+
+
+class AnomalyRow(Base):
+    __tablename__ = "anomaly"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    student_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    school_npsn: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    event_ids: Mapped[str] = mapped_column(Text, nullable=False)
+    detected_at: Mapped[Utc] = mapped_column(default=utcnow)
+
+
+def row_dict(obj: Any, *names: str) -> dict[str, Any]:
+    return {n: getattr(obj, n) for n in names}

@@ -1,0 +1,248 @@
+"""The roster feed (``GET /sync/roster``): cursor-paged changes in a team's scope.
+
+Every roster row carries the ``change_seq`` of the transaction that last wrote it.
+A school enters a team's scope with the team's first assignment to it, so a row's
+*effective* sequence is ``max(row.change_seq, first assignment's change_seq)``: a
+newly assigned school brings its whole roster, an older one only what changed.
+Rows are ordered by ``(effective_seq, kind, id)`` and the cursor is the last
+triple sent, so paging is exact and resumable (keyset pagination).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from ktpe_server import models as m
+
+KINDS = ("campaign", "school", "operator", "assignment", "student")
+_K = {k: i for i, k in enumerate(KINDS)}
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    seq: int = 0
+    kind: int = -1
+    key: str = ""
+
+    def encode(self) -> str:
+        return f"r1.{self.seq}.{self.kind}.{self.key}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor:
+        if not text:
+            return cls()
+        parts = text.split(".", 3)
+        if len(parts) != 4 or parts[0] != "r1":
+            raise BadCursor("not a roster cursor of this server")
+        try:
+            seq, kind = int(parts[1]), int(parts[2])
+        except ValueError:
+            raise BadCursor("not a roster cursor of this server") from None
+        if seq < 0 or not -1 <= kind < len(KINDS) or len(parts[3]) > 64:
+            raise BadCursor("not a roster cursor of this server")
+        return cls(seq, kind, parts[3])
+
+
+def _after(cur: Cursor, kind: int, eff: Any, key: Any, key_value: Any) -> ColumnElement[bool]:
+    """``(eff, kind, key) > cursor`` for the rows of one kind."""
+    if kind > cur.kind:
+        return eff >= cur.seq  # type: ignore[no-any-return]
+    if kind < cur.kind:
+        return eff > cur.seq  # type: ignore[no-any-return]
+    return or_(eff > cur.seq, and_(eff == cur.seq, key > key_value))
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def roster_page(s: Session, team_id: int, cursor: Cursor, limit: int) -> dict[str, Any]:
+    """One page of the feed for a team: rows grouped by kind, plus the next cursor."""
+    first = (
+        select(
+            m.Assignment.school_npsn.label("npsn"),
+            func.min(m.Assignment.change_seq).label("first_seq"),
+        )
+        .where(m.Assignment.team_id == team_id)
+        .group_by(m.Assignment.school_npsn)
+        .subquery()
+    )
+    found: list[tuple[tuple[int, int, Any], str, dict[str, Any]]] = []
+
+    def key_of(kind: str, raw: str) -> Any:
+        if kind in ("operator", "assignment"):
+            try:
+                return int(raw) if raw else -1
+            except ValueError:
+                raise BadCursor("not a roster cursor of this server") from None
+        return raw
+
+    def cursor_key(kind: str) -> Any:
+        return key_of(kind, cursor.key) if _K[kind] == cursor.kind else None
+
+    # campaign
+    k = _K["campaign"]
+    for c in s.scalars(
+        select(m.Campaign)
+        .where(_after(cursor, k, m.Campaign.change_seq, m.Campaign.id, cursor_key("campaign")))
+        .order_by(m.Campaign.change_seq, m.Campaign.id)
+        .limit(limit + 1)
+    ):
+        found.append(
+            (
+                (c.change_seq, k, c.id),
+                "campaign",
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "reference_date": _iso(c.reference_date),
+                    "min_recording_age": c.min_recording_age,
+                    "voting_age": c.voting_age,
+                    "government_name": c.government_name,
+                    "office_name": c.office_name,
+                    "office_address": c.office_address,
+                    "region_code": c.region_code,
+                    "retention_days": c.retention_days,
+                },
+            )
+        )
+
+    # schools in scope
+    k = _K["school"]
+    eff = case(
+        (m.School.change_seq > first.c.first_seq, m.School.change_seq), else_=first.c.first_seq
+    )
+    for sc, e in s.execute(
+        select(m.School, eff)
+        .join(first, first.c.npsn == m.School.npsn)
+        .where(_after(cursor, k, eff, m.School.npsn, cursor_key("school")))
+        .order_by(eff, m.School.npsn)
+        .limit(limit + 1)
+    ).tuples():
+        found.append(
+            (
+                (int(e), k, sc.npsn),
+                "school",
+                {
+                    "npsn": sc.npsn,
+                    "name": sc.name,
+                    "kind": sc.kind,
+                    "status": sc.status,
+                    "kecamatan": sc.kecamatan,
+                    "address": sc.address,
+                    "lat": sc.lat,
+                    "lon": sc.lon,
+                    "target": sc.target,
+                },
+            )
+        )
+
+    # the team's operators
+    k = _K["operator"]
+    for op in s.scalars(
+        select(m.Operator)
+        .where(
+            m.Operator.team_id == team_id,
+            _after(cursor, k, m.Operator.change_seq, m.Operator.id, cursor_key("operator")),
+        )
+        .order_by(m.Operator.change_seq, m.Operator.id)
+        .limit(limit + 1)
+    ):
+        found.append(
+            (
+                (op.change_seq, k, op.id),
+                "operator",
+                {
+                    "id": op.id,
+                    "name": op.name,
+                    "nip": op.nip,
+                    "role": op.role,
+                    "active": op.active,
+                },
+            )
+        )
+
+    # the team's assignments
+    k = _K["assignment"]
+    for a in s.scalars(
+        select(m.Assignment)
+        .where(
+            m.Assignment.team_id == team_id,
+            _after(cursor, k, m.Assignment.change_seq, m.Assignment.id, cursor_key("assignment")),
+        )
+        .order_by(m.Assignment.change_seq, m.Assignment.id)
+        .limit(limit + 1)
+    ):
+        found.append(
+            (
+                (a.change_seq, k, a.id),
+                "assignment",
+                {"id": a.id, "school_npsn": a.school_npsn, "date": _iso(a.date)},
+            )
+        )
+
+    # students of the schools in scope
+    k = _K["student"]
+    eff = case(
+        (m.Student.change_seq > first.c.first_seq, m.Student.change_seq), else_=first.c.first_seq
+    )
+    for st, e in s.execute(
+        select(m.Student, eff)
+        .join(first, first.c.npsn == m.Student.school_npsn)
+        .where(_after(cursor, k, eff, m.Student.id, cursor_key("student")))
+        .order_by(eff, m.Student.id)
+        .limit(limit + 1)
+    ).tuples():
+        found.append(
+            (
+                (int(e), k, st.id),
+                "student",
+                {
+                    "id": st.id,
+                    "school_npsn": st.school_npsn,
+                    "nisn": st.nisn,
+                    "nik": st.nik,
+                    "kk": st.kk,
+                    "name": st.name,
+                    "sex": st.sex,
+                    "birth_place": st.birth_place,
+                    "birth_date": _iso(st.birth_date),
+                    "class_name": st.class_name,
+                    "mother_name": st.mother_name,
+                    "nipd": st.nipd,
+                    "deleted": st.deleted,
+                },
+            )
+        )
+
+    found.sort(key=lambda f: f[0])
+    page = found[:limit]
+    has_more = len(found) > limit
+    out: dict[str, Any] = {
+        "campaign": None,
+        "schools": [],
+        "operators": [],
+        "assignments": [],
+        "students": [],
+    }
+    for _key, kind, data in page:
+        if kind == "campaign":
+            out["campaign"] = data
+        else:
+            out[kind + "s"].append(data)
+    if page:
+        seq, kind_i, key = page[-1][0]
+        out["next_cursor"] = Cursor(seq, kind_i, str(key)).encode()
+    else:
+        out["next_cursor"] = cursor.encode()
+    out["has_more"] = has_more
+    return out

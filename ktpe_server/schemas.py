@@ -1,0 +1,227 @@
+"""Request and reply shapes, for validation and for the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text200 = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["unauthorized"])
+    message: str
+
+
+class ErrorReply(BaseModel):
+    error: ErrorBody
+    server_time: str = Field(examples=["2024-11-27T01:02:03.456Z"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    server_time: str
+    version: str
+    protocol: int
+
+
+class EnrollmentRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
+    device_id: str = Field(pattern=UUID_PATTERN, description="A UUID the client chose.")
+    device_name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+    app_version: str = Field(default="", max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")
+
+
+class TeamRef(BaseModel):
+    id: int
+    name: str
+
+
+class EnrollmentReply(BaseModel):
+    device_id: str
+    token: str
+    team: TeamRef
+    campaign_id: str | None
+    server_time: str
+
+
+class CampaignOut(BaseModel):
+    id: str
+    name: str
+    reference_date: str
+    min_recording_age: int
+    voting_age: int
+    government_name: str
+    office_name: str
+    office_address: str
+    region_code: str
+    retention_days: int
+
+
+class SchoolOut(BaseModel):
+    npsn: str
+    name: str
+    kind: str
+    status: str
+    kecamatan: str
+    address: str
+    lat: float | None
+    lon: float | None
+    target: int
+
+
+class OperatorOut(BaseModel):
+    id: int
+    name: str
+    nip: str | None
+    role: Literal["lead", "operator"]
+    active: bool
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    school_npsn: str
+    date: str
+
+
+class StudentOut(BaseModel):
+    id: str
+    school_npsn: str
+    nisn: str | None
+    nik: str | None
+    kk: str | None
+    name: str
+    sex: str | None
+    birth_place: str | None
+    birth_date: str | None
+    class_name: str | None
+    mother_name: str | None
+    nipd: str | None
+    deleted: bool
+
+
+class RosterPage(BaseModel):
+    team: TeamRef
+    campaign: CampaignOut | None
+    schools: list[SchoolOut]
+    operators: list[OperatorOut]
+    assignments: list[AssignmentOut]
+    students: list[StudentOut]
+    next_cursor: str
+    has_more: bool
+    server_time: str
+
+
+class PushChain(BaseModel):
+    """One origin device's run of events (``seq`` = ``first_seq`` + index)."""
+
+    device_id: str = Field(max_length=64)
+    first_seq: int = Field(ge=1)
+    prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    operators: list[str]
+    events: list[list[Any]] = Field(
+        description="Rows [kind, student_id, operator_index, dt_ms, hlc_dw_ms, hlc_counter, "
+        "payload|null, hash]."
+    )
+
+
+class PushBody(BaseModel):
+    v: Literal[1]
+    chains: list[PushChain]
+
+
+class PushChainResult(BaseModel):
+    device_id: str
+    first_seq: int
+    results: list[
+        Literal[
+            "accepted",
+            "duplicate",
+            "rejected",
+            "conflict",
+            "chain_broken",
+            "seq_gap",
+            "not_in_scope",
+        ]
+    ]
+
+
+class PushProblem(BaseModel):
+    event_id: str
+    device_id: str
+    seq: int
+    status: str
+    code: str
+    message: str
+
+
+class LedgerHeadOut(BaseModel):
+    contiguous_seq: int
+    head_hash: str
+
+
+class PushReplyOut(BaseModel):
+    server_time: str
+    chains: list[PushChainResult]
+    problems: list[PushProblem]
+    ledger: dict[str, LedgerHeadOut]
+
+
+class EventOut(BaseModel):
+    event_id: str
+    device_id: str
+    seq: int
+    hlc: str
+    prev_hash: str
+    hash: str
+    kind: str
+    student_id: str
+    operator: str
+    occurred_at: str
+    payload: dict[str, Any]
+
+
+class EventsPage(BaseModel):
+    events: list[EventOut]
+    next_cursor: str
+    has_more: bool
+    server_time: str
+
+
+class Receipt(BaseModel):
+    device_id: str
+    contiguous_seq: int
+    head_hash: str
+    counts_per_school: dict[str, dict[str, int]]
+    rejected: int
+    server_time: str
+
+
+class EnrollCodeRequest(BaseModel):
+    team: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")
+    ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+
+
+class EnrollCodeReply(BaseModel):
+    code: str
+    team: str
+    ttl_hours: float
+    server_time: str
+
+
+class ProgressRow(BaseModel):
+    npsn: str
+    name: str
+    target: int
+    recorded: int
+    remaining: int
+    anomalies: int
+    statuses: dict[str, int]
+
+
+class ProgressReply(BaseModel):
+    schools: list[ProgressRow]
+    server_time: str

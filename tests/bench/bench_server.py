@@ -1,0 +1,285 @@
+"""Server benchmark: events/s ingested on PostgreSQL from 50 devices, and bytes/event.
+
+Runs ``ktpe-server serve --workers 2`` as a subprocess on a fresh PostgreSQL
+database, enrols 50 devices, and lets 50 threads push their chains over real
+HTTP (gzip bodies of 500 events, built before the clock starts). Then checks that
+nothing was lost or duplicated.
+
+    .venv/bin/python -m tests.bench.bench_server
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from ktpe_desktop.core.events import GENESIS_HASH, Event, make_event
+from ktpe_desktop.core.hlc import Hlc
+from ktpe_desktop.core.protocol import API_PREFIX, PushReply, encode_push, gzip_json
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEVICES = 50
+EVENTS_PER_DEVICE = 1000
+BATCH = 500
+STUDENTS_PER_DEVICE = 600  # each laptop works its own queue of students
+TARGET_EPS = 5000.0
+TARGET_BYTES = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _device_events(device_id: str, students: list[str], rng: random.Random) -> list[Event]:
+    """Days at a school: mostly recordings, some absent/failed, a few IKD activations.
+
+    Most events are about a student the laptop has not seen yet; about a third come
+    back to an earlier student (absent, then recorded later; IKD after recording).
+    """
+    out: list[Event] = []
+    prev = GENESIS_HASH
+    t = datetime(2024, 11, 20, 1, 0, tzinfo=UTC)
+    ops = ["Budi Santoso", "Siti Aminah"]
+    for seq in range(1, EVENTS_PER_DEVICE + 1):
+        t += timedelta(milliseconds=rng.randint(20_000, 60_000))
+        roll = rng.random()
+        payload: dict[str, Any] | None = None
+        if roll < 0.75:
+            kind = "recorded"
+        elif roll < 0.85:
+            kind = "absent"
+        elif roll < 0.92:
+            kind, payload = "failed", {"reason": rng.choice(["no_kk", "siak_offline"])}
+        else:
+            kind = "ikd_activated"
+        ms = int(t.timestamp() * 1000)
+        ev = make_event(
+            device_id=device_id,
+            seq=seq,
+            prev_hash=prev,
+            hlc=Hlc(ms, 0),
+            kind=kind,
+            student_id=students[seq - 1] if seq <= len(students) else rng.choice(students),
+            operator=ops[seq // 300 % 2],
+            occurred_at=t,
+            payload=payload,
+        )
+        prev = ev.hash
+        out.append(ev)
+    return out
+
+
+def bench_server_ingest() -> list[dict[str, Any]]:
+    """Run the benchmark; rows ``{name, value, unit, target, ok}``."""
+    from sqlalchemy import create_engine, func, select, text
+
+    from ktpe_server import admin
+    from ktpe_server import models as m
+    from ktpe_server.db import make_engine
+
+    dbname = f"ktpe_bench_{uuid.uuid4().hex[:8]}"
+    boot = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with boot.connect() as c:
+        c.execute(text(f"CREATE DATABASE {dbname}"))
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + dbname
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        engine = make_engine(url)
+        admin.engine_for(url)  # migrates
+        engine = admin.engine_for(url)
+        admin.upsert_campaign(engine, id="bench", name="Bench", reference_date=date(2024, 11, 27))
+        npsns = [f"2053{i:04d}" for i in range(5)]
+        n_students = DEVICES * STUDENTS_PER_DEVICE
+        admin.upsert_schools(
+            engine, [{"npsn": n, "name": f"SMA {n}", "target": n_students // 5} for n in npsns]
+        )
+        rng = random.Random(2024)
+        alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+        students = ["".join(rng.choice(alphabet) for _ in range(10)) for _ in range(n_students)]
+        admin.upsert_students(
+            engine,
+            [
+                {"id": sid, "school_npsn": npsns[i % 5], "name": f"S{i}"}
+                for i, sid in enumerate(students)
+            ],
+        )
+        admin.create_team(engine, "tim-01")
+        for n in npsns:
+            admin.assign(engine, "tim-01", n, date(2024, 11, 20))
+
+        port = _free_port()
+        env = {
+            **os.environ,
+            "KTPE_RATE_CAPACITY": "1000000",
+            "KTPE_RATE_PER_SECOND": "1000000",
+            "KTPE_ENROLL_RATE_CAPACITY": "1000",
+            "KTPE_ENROLL_RATE_PER_SECOND": "100",
+        }
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ktpe_server.cli",
+                "--db",
+                url,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}{API_PREFIX}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("server did not start")
+            time.sleep(0.2)
+
+        tokens: list[tuple[str, str]] = []
+        with httpx.Client(base_url=base, timeout=30) as http:
+            for i in range(DEVICES):
+                device_id = str(uuid.uuid4())
+                r = http.post(
+                    f"{API_PREFIX}/enrollments",
+                    json={
+                        "code": admin.make_enroll_code(engine, "tim-01"),
+                        "device_id": device_id,
+                        "device_name": f"Laptop {i}",
+                    },
+                )
+                r.raise_for_status()
+                tokens.append((device_id, r.json()["token"]))
+
+        # Bodies built before the clock starts: the client's work is not the server's.
+        bodies: list[list[bytes]] = []
+        wire_bytes = 0
+        for i, (device_id, _tok) in enumerate(tokens):
+            mine = students[i * STUDENTS_PER_DEVICE : (i + 1) * STUDENTS_PER_DEVICE]
+            evs = _device_events(device_id, mine, random.Random(device_id))
+            chunks = [gzip_json(encode_push(evs[i : i + BATCH])) for i in range(0, len(evs), BATCH)]
+            wire_bytes += sum(len(c) for c in chunks)
+            bodies.append(chunks)
+        total = DEVICES * EVENTS_PER_DEVICE
+
+        acked = [0] * DEVICES
+        failures: list[str] = []
+        start = threading.Barrier(DEVICES + 1)
+
+        def device(i: int) -> None:
+            _device_id, tok = tokens[i]
+            headers = {
+                "Authorization": f"Bearer {tok}",
+                "Content-Encoding": "gzip",
+                "Content-Type": "application/json",
+                "Accept-Encoding": "gzip",
+            }
+            with httpx.Client(base_url=base, timeout=120) as http:
+                start.wait()
+                for body in bodies[i]:
+                    r = http.post(f"{API_PREFIX}/sync/events", content=body, headers=headers)
+                    if r.status_code != 200:
+                        failures.append(f"{r.status_code}")
+                        return
+                    reply = PushReply.from_json(r.json())
+                    acked[i] += sum(1 for s in reply.statuses.values() if s.acknowledged)
+
+        threads = [threading.Thread(target=device, args=(i,)) for i in range(DEVICES)]
+        for t in threads:
+            t.start()
+        start.wait()
+        t0 = time.perf_counter()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+
+        with engine.connect() as c:
+            stored = c.scalar(select(func.count()).select_from(m.EventRow))
+            distinct = c.scalar(select(func.count(func.distinct(m.EventRow.event_id))))
+            full = c.scalar(
+                select(func.count()).where(m.Device.contiguous_seq == EVENTS_PER_DEVICE)
+            )
+        lost = total - int(distinct or 0)
+        duplicated = int(stored or 0) - int(distinct or 0)
+        eps = total / elapsed
+        bpe = wire_bytes / total
+        ok_integrity = not failures and lost == 0 and duplicated == 0 and full == DEVICES
+        ok_integrity = ok_integrity and sum(acked) == total
+        rows = [
+            {
+                "name": "server_ingest_events_per_s",
+                "value": round(eps, 1),
+                "unit": "events/s",
+                "target": f">= {TARGET_EPS:g}",
+                "ok": eps >= TARGET_EPS and ok_integrity,
+            },
+            {
+                "name": "server_ingest_lost",
+                "value": lost,
+                "unit": "events",
+                "target": "0",
+                "ok": lost == 0 and not failures,
+            },
+            {
+                "name": "server_ingest_duplicated",
+                "value": duplicated,
+                "unit": "events",
+                "target": "0",
+                "ok": duplicated == 0,
+            },
+            {
+                "name": "push_bytes_per_event_gzip",
+                "value": round(bpe, 1),
+                "unit": "bytes/event",
+                "target": f"<= {TARGET_BYTES:g}",
+                "ok": bpe <= TARGET_BYTES,
+            },
+        ]
+        return rows
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        from ktpe_server.admin import _engines
+
+        eng = _engines.pop(url, None)
+        if eng is not None:
+            eng.dispose()
+        with boot.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+        boot.dispose()
+
+
+if __name__ == "__main__":
+    results = bench_server_ingest()
+    for row in results:
+        print(json.dumps(row))
+    sys.exit(0 if all(r["ok"] for r in results) else 1)

@@ -1,0 +1,75 @@
+"""Fixtures of the GUI tests: a fresh data folder per test, fast key derivation,
+operation failures turned into test failures, and the demo campaign ready to log in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["KTPE_FAST_KDF"] = "1"
+
+import ktpe_desktop.ui  # noqa: E402,F401  (protects None's refcount on CPython 3.11)
+from ktpe_desktop.services.workspace import Workspace  # noqa: E402
+from ktpe_desktop.ui import ops  # noqa: E402
+from ktpe_desktop.ui.i18n import install_language  # noqa: E402
+from ktpe_desktop.ui.main_window import MainWindow  # noqa: E402
+from ktpe_desktop.ui.settings import Settings  # noqa: E402
+from ktpe_desktop.ui.style import apply_style  # noqa: E402
+
+PASSWORD = "rahasia-malang-24"
+LEAD = "koordinator"
+
+
+@pytest.fixture(autouse=True)
+def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KTPE_FAST_KDF", "1")
+
+
+@pytest.fixture(autouse=True)
+def op_failures(qapp: Any) -> Iterator[list[BaseException]]:
+    """Any operation failure without its own handler fails the test."""
+    failures: list[BaseException] = []
+    ops.set_default_failure_handler(lambda _parent, exc: failures.append(exc))
+    install_language("id")
+    apply_style(qapp)
+    yield failures
+    ops.wait_for_done(10_000)
+    qapp.processEvents()
+    assert not failures, f"background operation failed: {failures!r}"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def demo_data(data_dir: Path) -> Path:
+    """A data folder with a lead account and the demo roster loaded locally (no server)."""
+    from ktpe_desktop.services.demo_mode import load_demo_locally
+
+    ws = Workspace.create(data_dir, LEAD, PASSWORD, "Siti Rahayu")
+    try:
+        load_demo_locally(ws, students=900)
+    finally:
+        ws.close()
+    return data_dir
+
+
+def make_window(data_dir: Path, **kwargs: Any) -> MainWindow:
+    window = MainWindow(Settings(data_dir), data_dir, today=kwargs.pop("today", date.today()), **kwargs)
+    window.resize(1366, 768)
+    return window
+
+
+def close_window(window: MainWindow) -> None:
+    window.close()
+    window.shutdown()

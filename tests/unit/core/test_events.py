@@ -1,0 +1,186 @@
+"""Property tests of the status fold and the hash chain."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ktpe_desktop.core.events import (
+    GENESIS_HASH,
+    AnomalyCode,
+    Event,
+    EventKind,
+    Status,
+    event_id_for,
+    fold_status,
+    make_event,
+    validate_event_payload,
+    verify_chain,
+)
+from ktpe_desktop.core.hlc import Hlc
+
+STUDENT = "S1"
+T0 = datetime(2024, 11, 27, 1, 0, tzinfo=UTC)
+
+OUTCOMES = [
+    ("recorded", {}),
+    ("already_recorded", {}),
+    ("absent", {}),
+    ("not_eligible", {"reason": "under_age"}),
+    ("failed", {"reason": "no_kk"}),
+    ("ikd_activated", {}),
+    ("details_corrected", {"changes": {"name": "BARU"}}),
+]
+
+
+def chain(device: str, specs: list[tuple[str, dict[str, object]]], start_ms: int) -> list[Event]:
+    events: list[Event] = []
+    prev = GENESIS_HASH
+    for i, (kind, payload) in enumerate(specs, start=1):
+        ev = make_event(
+            device_id=device,
+            seq=i,
+            prev_hash=prev,
+            hlc=Hlc(start_ms + i * 7, i % 3),
+            kind=kind,
+            student_id=STUDENT,
+            operator=f"op-{device}",
+            occurred_at=T0 + timedelta(seconds=i),
+            payload=payload,
+        )
+        events.append(ev)
+        prev = ev.hash
+    return events
+
+
+def with_voids(events: list[Event], data: st.DataObject, device: str) -> list[Event]:
+    """Append to a chain some voids of earlier events of the same set."""
+    if not events:
+        return events
+    targets = data.draw(
+        st.lists(st.sampled_from(events), max_size=2, unique_by=lambda e: e.event_id)
+    )
+    specs = [("voided", {"target_event_id": t.event_id, "reason": "salah"}) for t in targets]
+    extra = chain(device + "-v", specs, 2_000_000)
+    return events + extra
+
+
+spec_lists = st.lists(st.sampled_from(OUTCOMES), min_size=0, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=spec_lists, b=spec_lists, data=st.data())
+def test_permutation_and_duplication_do_not_matter(
+    a: list[tuple[str, dict[str, object]]],
+    b: list[tuple[str, dict[str, object]]],
+    data: st.DataObject,
+) -> None:
+    events = chain("dev-a", a, 1_000_000) + chain("dev-b", b, 1_000_003)
+    events = with_voids(events, data, "dev-a")
+    expected = fold_status(STUDENT, events)
+    shuffled = list(events) + data.draw(
+        st.lists(st.sampled_from(events), max_size=5) if events else st.just([])
+    )
+    random.Random(data.draw(st.integers(0, 10_000))).shuffle(shuffled)
+    assert fold_status(STUDENT, shuffled) == expected
+    assert expected.event_count == len({e.event_id for e in events})
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=spec_lists, b=spec_lists, cut=st.integers(0, 12))
+def test_two_replicas_that_exchanged_everything_agree(
+    a: list[tuple[str, dict[str, object]]], b: list[tuple[str, dict[str, object]]], cut: int
+) -> None:
+    ea, eb = chain("laptop-a", a, 5_000), chain("laptop-b", b, 5_001)
+    # each replica holds its own events plus the other's, received in another order
+    replica_a = ea + eb[cut:] + eb[:cut]
+    replica_b = list(reversed(eb)) + ea
+    assert fold_status(STUDENT, replica_a) == fold_status(STUDENT, replica_b)
+
+
+@given(spec=st.lists(st.sampled_from([k for k, _ in OUTCOMES[:5]]), min_size=1, max_size=6))
+def test_precedence_highest_outcome_wins(spec: list[str]) -> None:
+    payloads = dict(OUTCOMES)
+    events = chain("d", [(k, payloads[k]) for k in spec], 10)
+    rank = ["absent", "not_eligible", "failed", "already_recorded", "recorded"]
+    best = max(spec, key=rank.index)
+    assert fold_status(STUDENT, events).status == Status(best)
+
+
+def test_late_absent_cannot_undo_recording_but_void_can() -> None:
+    rec = chain("a", [("recorded", {})], 100)
+    late = chain("b", [("absent", {})], 900)
+    assert fold_status(STUDENT, rec + late).status is Status.RECORDED
+    void = chain("c", [("voided", {"target_event_id": rec[0].event_id, "reason": "salah"})], 950)
+    assert fold_status(STUDENT, rec + late + void).status is Status.ABSENT
+
+
+def test_voiding_a_void_is_an_anomaly_and_has_no_effect() -> None:
+    rec = chain("a", [("recorded", {})], 100)
+    v1 = chain("b", [("voided", {"target_event_id": rec[0].event_id, "reason": "x"})], 200)
+    v2 = chain("c", [("voided", {"target_event_id": v1[0].event_id, "reason": "y"})], 300)
+    state = fold_status(STUDENT, rec + v1 + v2)
+    assert state.status is Status.PENDING
+    assert [a.code for a in state.anomalies] == [AnomalyCode.VOID_OF_VOID]
+
+
+def test_anomalies() -> None:
+    two = chain("a", [("recorded", {})], 1) + chain("b", [("recorded", {})], 2)
+    state = fold_status(STUDENT, two)
+    assert [a.code for a in state.anomalies] == [AnomalyCode.RECORDED_TWICE]
+    # the first recording (in the agreed order) is the deciding one
+    assert state.deciding_event_id == min(two, key=lambda e: e.hlc).event_id
+    mixed = chain("a", [("recorded", {}), ("not_eligible", {"reason": "under_age"})], 1)
+    assert AnomalyCode.RECORDED_AND_NOT_ELIGIBLE in {
+        a.code for a in fold_status(STUDENT, mixed).anomalies
+    }
+    ikd = chain("a", [("ikd_activated", {})], 1)
+    assert [a.code for a in fold_status(STUDENT, ikd).anomalies] == [AnomalyCode.IKD_WITHOUT_CARD]
+
+
+def test_other_students_events_are_ignored() -> None:
+    ev = chain("a", [("recorded", {})], 1)[0]
+    assert fold_status("someone-else", [ev]).status is Status.PENDING
+
+
+@settings(max_examples=60, deadline=None)
+@given(spec=st.lists(st.sampled_from(OUTCOMES), min_size=1, max_size=8), data=st.data())
+def test_chain_verify_detects_any_tampering(
+    spec: list[tuple[str, dict[str, object]]], data: st.DataObject
+) -> None:
+    events = chain("dev", spec, 1)
+    assert verify_chain(events) is None
+    i = data.draw(st.integers(0, len(events) - 1))
+    victim = events[i]
+    fields = {f: getattr(victim, f) for f in Event.__dataclass_fields__}
+    how = data.draw(st.sampled_from(["kind", "operator", "drop"]))
+    if how == "drop":
+        broken = events[:i] + events[i + 1 :]
+        if not broken or i == len(events) - 1:
+            assert verify_chain(broken) is None  # dropping the tail is not a break
+            return
+    else:
+        fields[how] = "absent" if how == "kind" and victim.kind != "absent" else "intruder"
+        broken = [*events[:i], Event(**fields), *events[i + 1 :]]
+    brk = verify_chain(broken)
+    assert brk is not None and brk.seq in (victim.seq, victim.seq + 1)
+
+
+def test_event_json_roundtrip_and_ids() -> None:
+    ev = chain("dev", [("failed", {"reason": "siak_offline", "note": "jaringan"})], 1)[0]
+    assert Event.from_json(ev.to_json()) == ev
+    assert ev.event_id == event_id_for("dev", 1)
+    assert ev.with_valid_hash()
+
+
+def test_validate_event_payload() -> None:
+    assert validate_event_payload("recorded", {}) is None
+    assert validate_event_payload("failed", {}) == "bad_reason"
+    assert validate_event_payload("voided", {"target_event_id": "x"}) == "missing_reason"
+    assert validate_event_payload("details_corrected", {"changes": {"x": 1}}) == "unknown_field"
+    assert validate_event_payload("student_added", {"name": "A"}) == "missing_details"
+    assert validate_event_payload("nope", {}) == "unknown_kind"
+    assert validate_event_payload(EventKind.ABSENT, {"note": "x" * 501}) == "bad_note"
