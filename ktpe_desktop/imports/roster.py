@@ -246,33 +246,29 @@ def _read(source: RowSource, file_name: str, today: date) -> RosterPreview:
                 continue
         raw = {f: (values[i] if i < len(values) else None) for f, i in field_items}
         texts = {f: cell_text(v) for f, v in raw.items()}
-        if not any(texts.values()) and not any(
-            cell_text(v) for v in itertools.islice(values, name_col + 1)
-        ):
-            continue  # blank row: skipped silently
+        lead = [cell_text(v) for v in itertools.islice(values, name_col + 1)]
         has_identity = any(texts.get(f) for f in ("nisn", "nik", "birth_date"))
-        if not has_identity:
-            lead = [cell_text(v) for v in itertools.islice(values, name_col + 1)]
-            if any(_TOTALS.match(normalize_header(t)) for t in lead if t):
-                in_footer = True
-                preview.skipped_rows.append(number)
-                row_lines.append(
-                    _line(
-                        number,
-                        None,
-                        Severity.INFO,
-                        "totals_row",
-                        f"Baris {number} adalah baris jumlah/total dan dilewati.",
-                        f"Row {number} is a totals row and was skipped.",
-                    )
+        is_totals = not has_identity and any(_TOTALS.match(normalize_header(t)) for t in lead if t)
+        if is_totals:
+            in_footer = True
+            preview.skipped_rows.append(number)
+            row_lines.append(
+                _line(
+                    number,
+                    None,
+                    Severity.INFO,
+                    "totals_row",
+                    f"Baris {number} adalah baris jumlah/total dan dilewati.",
+                    f"Row {number} is a totals row and was skipped.",
                 )
-                continue
-            if in_footer:
-                footer_skipped += 1
-                preview.skipped_rows.append(number)
-                continue
-            if not texts.get("name"):
-                continue  # only a running number in the "No" column: nothing to import
+            )
+            continue
+        if not any(texts.values()):
+            continue  # blank (at most a running number or unused cells): skipped silently
+        if in_footer and not has_identity:
+            footer_skipped += 1
+            preview.skipped_rows.append(number)
+            continue
         data_rows += 1
         if data_rows > MAX_DATA_ROWS:
             raise RosterFileError(

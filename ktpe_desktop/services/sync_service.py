@@ -66,7 +66,8 @@ class SyncService:
         store: the unlocked store.
         client_factory: ``(url, token, ca_file) -> SyncClient`` (tests inject timeouts).
         clock: seconds since the epoch.
-        batch_size: events per push.
+        batch_size: events in the first push of a round (it grows on a good link).
+        max_batch_size: the largest push (default: the protocol's limit).
         progress: ``(stage, done, total)``, called on the syncing thread.
     """
 
@@ -77,6 +78,7 @@ class SyncService:
         client_factory: ClientFactory | None = None,
         clock: Callable[[], float] = time.time,
         batch_size: int | None = None,
+        max_batch_size: int | None = None,
         page_size: int | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -86,6 +88,8 @@ class SyncService:
         extra: dict[str, Any] = {}
         if batch_size is not None:
             extra["batch_size"] = batch_size
+        if max_batch_size is not None:
+            extra["max_batch_size"] = max_batch_size
         if page_size is not None:
             extra["page_size"] = page_size
         self.engine = SyncEngine(

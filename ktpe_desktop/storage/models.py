@@ -395,7 +395,7 @@ FTS_INSERT_TRIGGER = (
 FTS_DDL = (
     "CREATE VIRTUAL TABLE student_fts USING fts5("
     "search_key, school_npsn, content='student', content_rowid='doc_no', "
-    "prefix='2 3 4', tokenize='unicode61 remove_diacritics 2')",
+    "prefix='1 2 3 4', tokenize='unicode61 remove_diacritics 2')",
     FTS_INSERT_TRIGGER,
     "CREATE TRIGGER student_fts_ad AFTER DELETE ON student BEGIN "
     "INSERT INTO student_fts(student_fts, rowid, search_key, school_npsn) "

@@ -318,13 +318,46 @@ def _run_text(
     sql += f" {order} LIMIT :limit OFFSET :offset"
     params["limit"] = int(limit)
     params["offset"] = int(offset)
-    stmt = text(sql).columns(*_typed_columns())
-    return [_row(r) for r in session.execute(stmt, params)]
+    # Straight to the driver: SQLAlchemy's per-row result processing costs more than
+    # the query itself here (search-as-you-type budget: 10 ms for 200 rows).
+    cursor = session.connection().exec_driver_sql(sql, params)
+    return [_row_from_tuple(t) for t in cursor.fetchall()]
 
 
-def _typed_columns() -> list[Any]:
-    # Result types (dates, enums, UTC times) taken from the models, by position.
-    return [c.expression.label(c.key) for c in _columns()]
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value).astimezone(UTC) if isinstance(value, str) else None
+
+
+_STATUSES = {s.value: s for s in Status}
+
+
+def _row_from_tuple(t: Any) -> StudentRow:
+    """A :class:`StudentRow` from a raw row in ``_SELECT``'s column order."""
+    return StudentRow(
+        id=t[0],
+        school_npsn=t[1],
+        nisn=t[2],
+        nik=t[3],
+        kk=t[4],
+        name=t[5],
+        sex=t[6],
+        birth_place=t[7],
+        birth_date=_date(t[8]),
+        class_name=t[9],
+        mother_name=t[10],
+        source=t[11],
+        status=_STATUSES.get(t[12], Status.PENDING),
+        reason=t[13],
+        ikd_activated=bool(t[14]),
+        anomaly_count=int(t[15] or 0),
+        event_count=int(t[16] or 0),
+        decided_at=_time(t[17]),
+        decided_by_operator=t[18],
+    )
 
 
 def _search_digits(

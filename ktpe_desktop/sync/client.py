@@ -196,9 +196,7 @@ class SyncClient:
         t = self.timeouts.probe
         return self._request("GET", "/health", timeout=(t, t), auth=False)
 
-    def enroll(
-        self, code: str, device_id: str, device_name: str, app_version: str
-    ) -> EnrollResult:
+    def enroll(self, code: str, device_id: str, device_name: str, app_version: str) -> EnrollResult:
         body = {
             "code": code,
             "device_id": device_id,
@@ -296,17 +294,23 @@ class SyncClient:
             reason = classify_certificate_error(exc)
             log.warning("TLS refused for %s: %s", self.base_url, reason)
             raise CertificateError(reason, str(exc)) from None
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema):
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ):
             raise InvalidServerAddress(self.base_url) from None
         except requests.exceptions.Timeout:
             raise ServerUnreachable("timeout", url=self.base_url) from None
         except requests.exceptions.ConnectionError as exc:
             raise ServerUnreachable(_short(exc), url=self.base_url) from None
-        except (requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as exc:
-            raise ServerUnreachable(f"connection broken: {_short(exc)}",
-                                    url=self.base_url) from None
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            raise ServerUnreachable(
+                f"connection broken: {_short(exc)}", url=self.base_url
+            ) from None
         except requests.exceptions.RequestException as exc:
             raise ServerUnreachable(_short(exc), url=self.base_url) from None
         received_at = self._clock()

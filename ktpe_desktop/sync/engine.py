@@ -42,6 +42,7 @@ from ktpe_desktop.core.hlc import Hlc
 from ktpe_desktop.core.protocol import (
     CLOCK_SKEW_WARNING_SECONDS,
     DEFAULT_PAGE_SIZE,
+    MAX_EVENTS_PER_PUSH,
     ItemStatus,
     PushReply,
     encode_push,
@@ -208,7 +209,10 @@ class SyncEngine:
         store: the unlocked store (the engine uses its own sessions).
         client_factory: ``(url, token, ca_file) -> SyncClient``.
         clock: seconds since the epoch (for skew and timestamps in tests).
-        batch_size: events per push request.
+        batch_size: events in the first push request of a round.
+        max_batch_size: the batch doubles after each fully answered request up to
+            this (a good link moves a backlog in few round trips); a failure halves
+            it again (a flaky link loses little work per failure).
         page_size: rows per roster / event page.
         apply_remote: stores pulled events and refolds (the services layer passes
             ``RecordingService.apply_remote_events``); default: the storage ledger.
@@ -222,6 +226,7 @@ class SyncEngine:
         *,
         clock: Callable[[], float] = time.time,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_size: int = MAX_EVENTS_PER_PUSH,
         page_size: int = DEFAULT_PAGE_SIZE,
         apply_remote: ApplyRemote | None = None,
         progress: Progress | None = None,
@@ -230,6 +235,7 @@ class SyncEngine:
         self.client_factory = client_factory or default_client_factory()
         self.clock = clock
         self.batch_size = batch_size
+        self.max_batch_size = max(batch_size, min(max_batch_size, MAX_EVENTS_PER_PUSH))
         self.page_size = page_size
         self.apply_remote = apply_remote or self._apply_remote_default
         self.progress = progress
@@ -288,7 +294,9 @@ class SyncEngine:
 
     def counts(self) -> OutboxCounts:
         with self.store.session() as s:
-            rows = dict(s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
+            rows = dict(
+                s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
+            )
         get = lambda st: int(rows.get(st, 0) or rows.get(st.value, 0) or 0)  # noqa: E731
         return OutboxCounts(get(OS.PENDING), get(OS.IN_FLIGHT), get(OS.ACKED), get(OS.QUARANTINED))
 
@@ -330,13 +338,33 @@ class SyncEngine:
         with open(target, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(
-                ["event_id", "seq", "kind", "student_id", "school_npsn", "occurred_at",
-                 "status", "code", "message", "attempts"]
+                [
+                    "event_id",
+                    "seq",
+                    "kind",
+                    "student_id",
+                    "school_npsn",
+                    "occurred_at",
+                    "status",
+                    "code",
+                    "message",
+                    "attempts",
+                ]
             )
             for it in items:
                 w.writerow(
-                    [it.event_id, it.seq, it.kind, it.student_id, it.school_npsn or "",
-                     format_time(it.occurred_at), it.status, it.code, it.message, it.attempts]
+                    [
+                        it.event_id,
+                        it.seq,
+                        it.kind,
+                        it.student_id,
+                        it.school_npsn or "",
+                        format_time(it.occurred_at),
+                        it.status,
+                        it.code,
+                        it.message,
+                        it.attempts,
+                    ]
                 )
         with self.store.transaction() as s:
             s.add(
@@ -391,10 +419,11 @@ class SyncEngine:
         client = self.client()
         total = self.counts().unsent
         sent = acked = quarantined = requeued = batches = 0
+        size = self.batch_size
         max_batches = total // max(1, self.batch_size) + 20
         self._report(Stage.PUSH, 0, total)
         while batches < max_batches:
-            batch = self._take_batch()
+            batch = self._take_batch(size)
             if not batch:
                 break
             batches += 1
@@ -414,6 +443,8 @@ class SyncEngine:
             if a == 0 and q == 0 and r == 0:
                 log.warning("push made no progress (%d events answered retry-later)", len(batch))
                 break
+            if a + q == len(batch):
+                size = min(self.max_batch_size, size * 2)
         return PushResult(sent, acked, quarantined, requeued, batches)
 
     def pull_roster(self) -> int:
@@ -434,7 +465,9 @@ class SyncEngine:
                 if nxt:
                     keys.put(s, keys.ROSTER_CURSOR, nxt)
             students += result.students
-            self._report(Stage.PULL_ROSTER, page_no + 1, page_no + (2 if page.get("has_more") else 1))
+            self._report(
+                Stage.PULL_ROSTER, page_no + 1, page_no + (2 if page.get("has_more") else 1)
+            )
             if not page.get("has_more") or nxt == cursor:
                 break
         self._note_skew(client)
@@ -462,7 +495,9 @@ class SyncEngine:
                 if nxt:
                     keys.put(s, keys.EVENTS_CURSOR, nxt)
             received += len(events)
-            self._report(Stage.PULL_EVENTS, page_no + 1, page_no + (2 if page.get("has_more") else 1))
+            self._report(
+                Stage.PULL_EVENTS, page_no + 1, page_no + (2 if page.get("has_more") else 1)
+            )
             if not page.get("has_more") or nxt == cursor:
                 break
         self._note_skew(client)
@@ -587,7 +622,12 @@ class SyncEngine:
             log.info(
                 "sync round: pushed=%d acked=%d quarantined=%d pending=%d students=%d "
                 "events=%d error=%s",
-                pushed, acked, counts.quarantined, counts.unsent, students, pulled,
+                pushed,
+                acked,
+                counts.quarantined,
+                counts.unsent,
+                students,
+                pulled,
                 error.code if error else None,
             )
             return summary
@@ -608,16 +648,20 @@ class SyncEngine:
         if skew is not None and abs(skew) > CLOCK_SKEW_WARNING_SECONDS:
             log.warning("clock skew %.0f s against the server", skew)
 
-    def _take_batch(self) -> list[Event]:
+    def _take_batch(self, size: int | None = None) -> list[Event]:
         """Mark the next contiguous run of pending events ``in_flight`` (committed)."""
         with self.store.transaction() as s:
-            rows = s.execute(
-                select(m.EventRow)
-                .join(Outbox, Outbox.event_id == m.EventRow.event_id)
-                .where(Outbox.status == OS.PENDING)
-                .order_by(m.EventRow.device_id, m.EventRow.seq)
-                .limit(self.batch_size)
-            ).scalars().all()
+            rows = (
+                s.execute(
+                    select(m.EventRow)
+                    .join(Outbox, Outbox.event_id == m.EventRow.event_id)
+                    .where(Outbox.status == OS.PENDING)
+                    .order_by(m.EventRow.device_id, m.EventRow.seq)
+                    .limit(size or self.batch_size)
+                )
+                .scalars()
+                .all()
+            )
             events = [ledger.event_from_row(r) for r in rows]
             events = _contiguous_runs(events)
             if not events:
@@ -627,9 +671,7 @@ class SyncEngine:
                 s.execute(
                     update(Outbox)
                     .where(Outbox.event_id.in_(chunk))
-                    .values(
-                        status=OS.IN_FLIGHT, attempts=Outbox.attempts + 1, updated_at=_now()
-                    )
+                    .values(status=OS.IN_FLIGHT, attempts=Outbox.attempts + 1, updated_at=_now())
                 )
         return events
 
@@ -667,8 +709,10 @@ class SyncEngine:
             else:
                 p = problems.get(ev.event_id)
                 quarantine.append(
-                    (ev.event_id, encode_problem(st, p.code if p else st.value,
-                                                 p.message if p else ""))
+                    (
+                        ev.event_id,
+                        encode_problem(st, p.code if p else st.value, p.message if p else ""),
+                    )
                 )
         now = _now()
         requeued = 0
@@ -718,7 +762,8 @@ class SyncEngine:
             )
         if lost:
             log.error(
-                "the server holds %d but we had %d more acked: re-sending", contiguous_seq,
+                "the server holds %d but we had %d more acked: re-sending",
+                contiguous_seq,
                 len(lost),
             )
         return len(lost)

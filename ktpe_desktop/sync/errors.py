@@ -83,9 +83,7 @@ class CertificateError(SyncError):
             ),
         }
         msg_id, msg_en = texts.get(reason, texts[self.OTHER])
-        super().__init__(
-            msg_id + " Tidak ada data yang dikirim.", msg_en + " Nothing was sent."
-        )
+        super().__init__(msg_id + " Tidak ada data yang dikirim.", msg_en + " Nothing was sent.")
         self.reason = reason
         self.detail = detail
 
@@ -96,8 +94,7 @@ class InvalidServerAddress(SyncError):
 
     def __init__(self, url: str) -> None:
         super().__init__(
-            f"Alamat server tidak valid: {url!r}. Contoh yang benar: "
-            f"https://ktpe.malangkota.go.id",
+            f"Alamat server tidak valid: {url!r}. Contoh yang benar: https://ktpe.malangkota.go.id",
             f"Invalid server address: {url!r}. A valid example: https://ktpe.malangkota.go.id",
         )
 
@@ -197,6 +194,4 @@ class SyncInProgress(SyncError):
     code = "sync_in_progress"
 
     def __init__(self) -> None:
-        super().__init__(
-            "Sinkronisasi sedang berjalan.", "A sync is already running."
-        )
+        super().__init__("Sinkronisasi sedang berjalan.", "A sync is already running.")

@@ -163,9 +163,7 @@ class SyncScheduler:
                 self._after_failure()
             else:
                 self.backoff.reset()
-                self._next_at = (
-                    self._clock() + self.period_s if self.period_s is not None else None
-                )
+                self._next_at = self._clock() + self.period_s if self.period_s is not None else None
                 self._set_state(SyncState.OFFLINE if self._online is False else SyncState.IDLE)
 
     def _after_failure(self) -> None:

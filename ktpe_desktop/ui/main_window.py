@@ -60,7 +60,12 @@ from ktpe_desktop.ui.settings import (
     SYNC_INTERVAL_MINUTES,
     Settings,
 )
-from ktpe_desktop.ui.sync_status import SyncDriver, SyncStatusWidget
+from ktpe_desktop.ui.sync_status import (
+    AdapterDriver,
+    SyncDriver,
+    SyncStatusWidget,
+    make_sync_driver,
+)
 from ktpe_desktop.ui.today import TodayPage
 
 log = logging.getLogger("ktpe.ui")
@@ -90,7 +95,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.school: SchoolProgress | None = None
         self.is_locked = False
-        self.sync_driver: SyncDriver | None = None
+        self.sync_driver: SyncDriver | AdapterDriver | None = None
         self.outcome_dialog: OutcomeDialog | None = None
         self.demo_credentials = demo_credentials
         self._closing = False
@@ -401,8 +406,8 @@ class MainWindow(QMainWindow):
         self.sync_driver.roundFinished.connect(lambda _r: self.reload_schools())
         self.sync_driver.start()
 
-    def _make_sync_driver(self, ws: Workspace) -> SyncDriver:
-        return SyncDriver(ws, self, interval_minutes=self.settings.get(SYNC_INTERVAL_MINUTES))
+    def _make_sync_driver(self, ws: Workspace) -> SyncDriver | AdapterDriver:
+        return make_sync_driver(ws, self, interval_minutes=self.settings.get(SYNC_INTERVAL_MINUTES))
 
     def _show_user(self) -> None:
         if self.workspace is None:

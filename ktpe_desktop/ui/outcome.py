@@ -136,9 +136,6 @@ class OutcomeDialog(QDialog):
             button.clicked.connect(lambda _c=False, k=choice.kind: self.choose(k))
             self.buttons[choice.kind] = button
             buttons_col.addWidget(button)
-            QShortcut(
-                QKeySequence(choice.key), self, activated=lambda k=choice.kind: self.choose(k)
-            )
         buttons_col.addStretch(1)
         body.addLayout(buttons_col)
         side = QVBoxLayout()

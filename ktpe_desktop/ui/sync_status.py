@@ -214,7 +214,12 @@ class SyncStatusWidget(QWidget):
             tr("Terkirim: {acked} · Ditolak server: {q}").format(acked=acked, q=quarantined)
         )
 
-    def set_last_success(self, when: datetime | None) -> None:
+    def set_last_success(self, when: datetime | str | None) -> None:
+        if isinstance(when, str):
+            try:
+                when = datetime.fromisoformat(when) if when else None
+            except ValueError:
+                when = None
         if when is None:
             self.last_label.setText(tr("Terakhir sinkron: —"))
             self.last_label.setToolTip("")
@@ -236,26 +241,129 @@ class SyncStatusWidget(QWidget):
         self.problem_label.show()
 
     def set_state(self, state: str) -> None:
-        syncing = state == "syncing"
+        syncing = state in ("syncing", "running")
         self.button.setEnabled(not syncing)
         self.button.setText(tr("Menyinkronkan…") if syncing else tr("Sinkronkan (Ctrl+S)"))
         self.bar.setVisible(syncing)
         if syncing:
             self.bar.setRange(0, 0)
 
-    def set_progress(self, stage: str, done: int, total: int) -> None:
+    def set_progress(self, *args: Any) -> None:
+        """``(stage, done, total)`` from :class:`SyncDriver`, ``(done, total)`` from the adapter."""
+        stage, done, total = args if len(args) == 3 else ("", *args)
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
         else:
             self.bar.setRange(0, 0)
-        self.bar.setToolTip(tr(STAGE_LABELS.get(stage, stage)))
+        if stage:
+            self.bar.setToolTip(tr(STAGE_LABELS.get(stage, stage)))
 
     def connect_driver(self, driver: Any) -> None:
         driver.stateChanged.connect(self.set_state)
-        driver.progress.connect(self.set_progress)
+        driver.progress.connect(lambda *args: self.set_progress(*args))
         driver.countsChanged.connect(self.set_counts)
         driver.lastSuccessChanged.connect(self.set_last_success)
         driver.onlineChanged.connect(self.set_online)
         driver.problem.connect(self.set_problem)
         self.sync_requested.connect(driver.sync_now)
+
+
+class AdapterDriver(QObject):
+    """The sync package's ``QtSyncAdapter`` (network monitor, backoff, scheduler) behind
+    the same interface as :class:`SyncDriver`, so the window does not care which runs."""
+
+    stateChanged = Signal(str)
+    progress = Signal(int, int)
+    countsChanged = Signal(int, int, int)
+    lastSuccessChanged = Signal(str)
+    onlineChanged = Signal(bool)
+    problem = Signal(str)
+    roundFinished = Signal(object)
+
+    def __init__(
+        self, workspace: Workspace, parent: QObject | None = None, *, interval_minutes: int = 5
+    ) -> None:
+        super().__init__(parent)
+        from ktpe_desktop.sync.qt import QtSyncAdapter
+
+        self.workspace = workspace
+        self.online: bool | None = None
+        self.adapter = QtSyncAdapter(
+            workspace.sync, period_s=max(1, interval_minutes) * 60.0, parent=self
+        )
+        a = self.adapter
+        a.stateChanged.connect(self.stateChanged)
+        a.progress.connect(self.progress)
+        a.countsChanged.connect(self._counts)
+        a.lastSuccessChanged.connect(self.lastSuccessChanged)
+        a.onlineChanged.connect(self._online)
+        a.problem.connect(self.problem)
+        a.roundFinished.connect(self._finished)
+        self._quarantined = 0
+
+    @property
+    def running(self) -> bool:
+        return bool(self.adapter.busy)
+
+    def start(self) -> None:
+        self.adapter.start()
+        self.refresh_counts()
+
+    def stop(self) -> None:
+        self.adapter.stop()
+
+    def set_interval(self, minutes: int) -> None:
+        self.adapter.scheduler.period_s = max(1, minutes) * 60.0
+
+    def refresh_counts(self) -> None:
+        self.adapter.refresh_counts()
+        ws = self.workspace
+        Op(self, ws.sync_snapshot, lane=Lane.READ).success(self._snapshot).run()
+
+    def _snapshot(self, snap: SyncSnapshot) -> None:
+        if snap.last_success is not None:
+            self.lastSuccessChanged.emit(snap.last_success.isoformat())
+        if not snap.enrolled:
+            self.problem.emit(tr("Laptop belum terdaftar di server (Berkas → Daftarkan ke server)"))
+
+    def outcome_saved(self) -> None:
+        self.adapter.refresh_counts()
+
+    def sync_now(self) -> None:
+        self.adapter.sync_now()
+
+    def _counts(self, pending: int, acked: int, quarantined: int) -> None:
+        self._quarantined = quarantined
+        self.countsChanged.emit(pending, acked, quarantined)
+
+    def _online(self, online: bool) -> None:
+        self.online = online
+        self.onlineChanged.emit(online)
+
+    def _finished(self, summary: Any) -> None:
+        error = getattr(summary, "error", None)
+        code = getattr(summary, "error_code", None) or ""
+        online = code not in ("server_unreachable", "not_enrolled")
+        if self.online is not online:
+            self._online(online)
+        if error is None:
+            quarantined = int(getattr(summary, "quarantined", 0) or 0)
+            self.problem.emit(
+                tr("{n} kejadian ditolak server").format(n=quarantined) if quarantined else ""
+            )
+        self.roundFinished.emit(summary)
+
+
+def make_sync_driver(
+    workspace: Workspace, parent: QObject | None = None, *, interval_minutes: int = 5
+) -> SyncDriver | AdapterDriver:
+    """The sync package's adapter when installed (``KTPE_UI_SYNC=driver`` forces ours)."""
+    import os
+
+    if os.environ.get("KTPE_UI_SYNC") != "driver":
+        try:
+            return AdapterDriver(workspace, parent, interval_minutes=interval_minutes)
+        except ImportError:
+            pass
+    return SyncDriver(workspace, parent, interval_minutes=interval_minutes)

@@ -216,8 +216,13 @@ class FaultProxy:
             await self._serve(reader, writer)
         except (asyncio.CancelledError, _Dropped):
             pass
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                ssl.SSLError, OSError):
+        except (
+            ConnectionError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ssl.SSLError,
+            OSError,
+        ):
             pass
         finally:
             _rst(writer)
@@ -238,9 +243,7 @@ class FaultProxy:
             return
         self._conn_no += 1
         conn_no = self._conn_no
-        up_reader, up_writer = await asyncio.open_connection(
-            *self.upstream, limit=MAX_HEAD * 16
-        )
+        up_reader, up_writer = await asyncio.open_connection(*self.upstream, limit=MAX_HEAD * 16)
         try:
             req_no = 0
             while True:

@@ -16,19 +16,19 @@ from typing import Any
 
 os.environ.setdefault("KTPE_FAST_KDF", "1")
 
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ktpe_desktop.core.events import EventKind, FailReason, NotEligibleReason  # noqa: E402
-from ktpe_desktop.services.recording import RecordingService  # noqa: E402
-from ktpe_desktop.services.sync_service import SyncService  # noqa: E402
-from ktpe_desktop.storage import models as lm  # noqa: E402
-from ktpe_desktop.storage.store import Store  # noqa: E402
-from ktpe_desktop.sync.client import SyncClient, Timeouts  # noqa: E402
-from ktpe_server import admin  # noqa: E402
-from ktpe_server import models as sm  # noqa: E402
-from ktpe_server.config import Settings  # noqa: E402
-from ktpe_server.embedded import EmbeddedServer, start_embedded  # noqa: E402
+from ktpe_desktop.core.events import EventKind, FailReason, NotEligibleReason
+from ktpe_desktop.services.recording import RecordingService
+from ktpe_desktop.services.sync_service import SyncService
+from ktpe_desktop.storage import models as lm
+from ktpe_desktop.storage.store import Store
+from ktpe_desktop.sync.client import SyncClient, Timeouts
+from ktpe_server import admin
+from ktpe_server import models as sm
+from ktpe_server.config import Settings
+from ktpe_server.embedded import EmbeddedServer, start_embedded
 
 PASSWORD = "rahasia-uji-123"
 TEAM = "tim-01"
@@ -107,9 +107,7 @@ def enrol(lap: Laptop, url: str, db_url: str, team: str = TEAM, **kw: Any) -> No
 def team_students(db_url: str, team: str = TEAM) -> list[str]:
     npsns = set(admin.demo_school_npsns(db_url, team))
     with Session(admin.engine_for(db_url)) as s:
-        return sorted(
-            s.scalars(select(sm.Student.id).where(sm.Student.school_npsn.in_(npsns)))
-        )
+        return sorted(s.scalars(select(sm.Student.id).where(sm.Student.school_npsn.in_(npsns))))
 
 
 def record_random(lap: Laptop, n: int, rng: random.Random, students: list[str]) -> list[str]:
@@ -117,8 +115,9 @@ def record_random(lap: Laptop, n: int, rng: random.Random, students: list[str]) 
     ids = []
     for _ in range(n):
         kind, reason = rng.choice(OUTCOMES)
-        saved = lap.recording.record_outcome(rng.choice(students), kind, lap.operator,
-                                             reason=reason)
+        saved = lap.recording.record_outcome(
+            rng.choice(students), kind, lap.operator, reason=reason
+        )
         ids.append(saved.event_id)
     lap.written.extend(ids)
     return ids
@@ -138,8 +137,9 @@ def server_events(db_url: str) -> list[tuple[str, str, int, str]]:
         return [
             tuple(r)  # type: ignore[misc]
             for r in s.execute(
-                select(sm.EventRow.event_id, sm.EventRow.device_id, sm.EventRow.seq,
-                       sm.EventRow.hash)
+                select(
+                    sm.EventRow.event_id, sm.EventRow.device_id, sm.EventRow.seq, sm.EventRow.hash
+                )
             )
         ]
 
@@ -169,9 +169,7 @@ def local_event_ids(lap: Laptop) -> set[str]:
 
 def outbox_statuses(lap: Laptop) -> dict[str, str]:
     with lap.store.session() as s:
-        return {
-            o.event_id: str(o.status.value) for o in s.scalars(select(lm.Outbox))
-        }
+        return {o.event_id: str(o.status.value) for o in s.scalars(select(lm.Outbox))}
 
 
 def assert_exactly_once(db_url: str, laptops: Iterable[Laptop]) -> None:

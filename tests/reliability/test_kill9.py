@@ -51,9 +51,17 @@ def test_kill9_while_syncing_keeps_exactly_once(tmp_path: Path) -> None:
             kills_in_flight = 0
             for cycle in range(CYCLES):
                 child = subprocess.Popen(
-                    [sys.executable, "-m", "tests.reliability.sync_child", str(lap.data_dir),
-                     str(cycle)],
-                    cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    [
+                        sys.executable,
+                        "-m",
+                        "tests.reliability.sync_child",
+                        str(lap.data_dir),
+                        str(cycle),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
                 )
                 try:
                     assert child.stdout is not None

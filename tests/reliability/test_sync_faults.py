@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from ktpe_desktop.sync.client import Timeouts
 from tests.reliability import harness as h
 from tests.reliability.faultproxy import Fault, FaultProxy, FaultSchedule, LinkShape
-from ktpe_desktop.sync.client import Timeouts
 
 TOTAL_EVENTS = 2000
 LAPTOPS = 3
@@ -44,8 +44,11 @@ def test_three_laptops_exactly_once_through_faults(tmp_path: Path) -> None:
     timeouts = Timeouts(connect=2.0, read=2.5, probe=1.0)
     with h.world(tmp_path) as (server, db):
         proxy = FaultProxy(
-            "127.0.0.1", server.port, schedule=schedule,
-            shape=LinkShape(latency_s=0.005, jitter_s=0.004), seed=3,
+            "127.0.0.1",
+            server.port,
+            schedule=schedule,
+            shape=LinkShape(latency_s=0.005, jitter_s=0.004),
+            seed=3,
         ).start()
         laptops: list[h.Laptop] = []
         try:
@@ -71,8 +74,10 @@ def test_three_laptops_exactly_once_through_faults(tmp_path: Path) -> None:
             rounds = errors = 0
             while min(written) < per_lap and time.monotonic() - started < TIME_BUDGET_S:
                 for i, lap in enumerate(laptops):
-                    n = min(per_lap - written[i] + (TOTAL_EVENTS % LAPTOPS if i == 0 else 0),
-                            rng.randint(50, 250))
+                    n = min(
+                        per_lap - written[i] + (TOTAL_EVENTS % LAPTOPS if i == 0 else 0),
+                        rng.randint(50, 250),
+                    )
                     if n > 0:
                         h.record_random(lap, n, rng, students)
                         written[i] += n

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from ktpe_desktop.sync import state as keys
 from tests.reliability import harness as h
 from tests.reliability.faultproxy import Fault, FaultProxy
 
@@ -119,6 +118,4 @@ SyncMachine.TestCase.settings = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestSyncMachine = pytest.mark.allow_warnings()(
-    pytest.mark.timeout(240)(SyncMachine.TestCase)
-)
+TestSyncMachine = pytest.mark.allow_warnings()(pytest.mark.timeout(240)(SyncMachine.TestCase))

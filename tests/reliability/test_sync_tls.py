@@ -43,8 +43,9 @@ def test_tls_refusals_send_nothing_and_pinned_ca_works(tmp_path: Path) -> None:
     with h.world(tmp_path, students=300) as (server, db):
         good = _tls_proxy(server.port, ca, "127.0.0.1")
         wrong_host = _tls_proxy(server.port, ca, "ktpe.malangkota.go.id")
-        expired = _tls_proxy(server.port, ca, "127.0.0.1",
-                             not_after=datetime(2021, 1, 1, tzinfo=UTC))
+        expired = _tls_proxy(
+            server.port, ca, "127.0.0.1", not_after=datetime(2021, 1, 1, tzinfo=UTC)
+        )
         proxies = (good, wrong_host, expired)
         lap = h.new_laptop(tmp_path, "lap")
         try:

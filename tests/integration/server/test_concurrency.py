@@ -27,7 +27,11 @@ from ktpe_server.ingest import EVENT_COLUMNS, event_from_tuple
 from .conftest import PG_URL, SCHOOL_A, SCHOOL_B, build_world, drop_schema, new_engine
 from .helpers import Laptop, enroll, push_body
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.allow_warnings("push retried"),
+]
 
 DEVICES = 10
 EVENTS_PER_DEVICE = 120

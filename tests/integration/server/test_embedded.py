@@ -120,6 +120,18 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", db, "report", "progress", "--format", "csv"]) == 0
     assert main(["--db", db, "device", "list"]) == 0
     assert main(["--db", db, "device", "revoke", str(uuid.uuid4())]) == 1
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "No,Nama,NIPD,JK,NISN,Tempat Lahir,Tanggal Lahir,NIK,No KK,Rombel Saat Ini,"
+        "Nama Ibu Kandung\n"
+        "1,ANDI PRATAMA,12345,L,0061234567,MALANG,2006-05-01,3573010105060001,"
+        "3573011511220063,XII IPA 1,SITI\n",
+        encoding="utf-8",
+    )
+    for _ in range(2):  # idempotent: matched by NISN the second time
+        assert main(["--db", db, "import-roster", str(roster), "--school", "20533660"]) == 0
+    assert admin.progress(db)[0].target == 1
+    assert main(["--db", db, "import-roster", str(tmp_path / "no.csv"), "--school", "1"]) == 1
     capsys.readouterr()
     assert main(["--db", db, "seed-demo", "--today", "2024-11-20", "--students", "300"]) == 0
     assert main(["--db", db, "report", "progress", "--format", "json"]) == 0

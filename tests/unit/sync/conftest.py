@@ -10,22 +10,22 @@ from typing import Any
 
 os.environ.setdefault("KTPE_FAST_KDF", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-from ktpe_desktop.core.events import Event  # noqa: E402
-from ktpe_desktop.core.protocol import (  # noqa: E402
+from ktpe_desktop.core.events import Event
+from ktpe_desktop.core.protocol import (
     ItemProblem,
     ItemStatus,
     LedgerHead,
     PushReply,
     decode_push,
 )
-from ktpe_desktop.services.recording import RecordingService  # noqa: E402
-from ktpe_desktop.services.sync_service import SyncService  # noqa: E402
-from ktpe_desktop.storage.repositories import bulk_insert_students  # noqa: E402
-from ktpe_desktop.storage.store import Store  # noqa: E402
-from ktpe_desktop.sync import state as keys  # noqa: E402
-from ktpe_desktop.sync.errors import SyncError  # noqa: E402
+from ktpe_desktop.services.recording import RecordingService
+from ktpe_desktop.services.sync_service import SyncService
+from ktpe_desktop.storage.repositories import bulk_insert_students
+from ktpe_desktop.storage.store import Store
+from ktpe_desktop.sync import state as keys
+from ktpe_desktop.sync.errors import SyncError
 
 SCHOOL = "20533701"
 STUDENTS = [f"s-{i:03d}" for i in range(6)]
@@ -122,8 +122,13 @@ class FakeClient:
         devices = {e.device_id for e in self.server.held.values()}
         device = next(iter(devices), "")
         c, head = self.server.contiguous(device) if device else (0, "0" * 64)
-        return {"device_id": device, "contiguous_seq": c, "head_hash": head,
-                "counts_per_school": {}, "server_time": NOW}
+        return {
+            "device_id": device,
+            "contiguous_seq": c,
+            "head_hash": head,
+            "counts_per_school": {},
+            "server_time": NOW,
+        }
 
     def health(self) -> dict[str, Any]:
         return {"status": "ok"}
@@ -143,8 +148,15 @@ def store(tmp_path: Path) -> Iterator[Store]:
         bulk_insert_students(
             s,
             [
-                {"id": sid, "school_npsn": SCHOOL, "name": f"SISWA {i}", "nik": f"35730{i:011d}",
-                 "nisn": f"00{i:08d}", "sex": "L" if i % 2 else "P", "class_name": "XII IPA 1"}
+                {
+                    "id": sid,
+                    "school_npsn": SCHOOL,
+                    "name": f"SISWA {i}",
+                    "nik": f"35730{i:011d}",
+                    "nisn": f"00{i:08d}",
+                    "sex": "L" if i % 2 else "P",
+                    "class_name": "XII IPA 1",
+                }
                 for i, sid in enumerate(STUDENTS)
             ],
         )

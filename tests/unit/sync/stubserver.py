@@ -57,9 +57,11 @@ class Stub:
                 key = f"{self.command} {self.path.split('?')[0]}"
                 handler = stub.routes.get(key)
                 if handler is None:
-                    status, headers, payload = 404, {}, {
-                        "error": {"code": "not_found", "message": "no route"}
-                    }
+                    status, headers, payload = (
+                        404,
+                        {},
+                        {"error": {"code": "not_found", "message": "no route"}},
+                    )
                 else:
                     status, headers, payload = handler(seen)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

@@ -22,7 +22,17 @@ def test_full_jitter_stays_within_bounds(seed: int, failures: int) -> None:
 def test_bounds_double_then_cap() -> None:
     b = Backoff(base=2.0, cap=300.0)
     assert [b.bound(n) for n in range(0, 11)] == [
-        0.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 300.0, 300.0
+        0.0,
+        2.0,
+        4.0,
+        8.0,
+        16.0,
+        32.0,
+        64.0,
+        128.0,
+        256.0,
+        300.0,
+        300.0,
     ]
     assert b.bound(10_000) == 300.0
 

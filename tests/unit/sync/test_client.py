@@ -66,8 +66,10 @@ def test_every_call_has_a_timeout(monkeypatch: pytest.MonkeyPatch, stub: Stub) -
 
 
 def test_401_is_unauthorized(stub: Stub) -> None:
-    stub.route("GET /api/v1/sync/receipt",
-               (401, {}, {"error": {"code": "unauthorized", "message": "revoked"}}))
+    stub.route(
+        "GET /api/v1/sync/receipt",
+        (401, {}, {"error": {"code": "unauthorized", "message": "revoked"}}),
+    )
     with pytest.raises(E.Unauthorized) as info:
         SyncClient(stub.url, token="t").receipt()
     assert "daftar ulang" in info.value.message.lower()
@@ -80,16 +82,20 @@ def test_5xx_is_server_error_and_4xx_protocol_error(stub: Stub) -> None:
     with pytest.raises(E.ServerError) as info:
         SyncClient(stub.url, token="t").receipt()
     assert info.value.status == 503 and info.value.retryable
-    stub.route("GET /api/v1/sync/receipt",
-               (422, {}, {"error": {"code": "invalid_body", "message": "nope"}}))
+    stub.route(
+        "GET /api/v1/sync/receipt",
+        (422, {}, {"error": {"code": "invalid_body", "message": "nope"}}),
+    )
     with pytest.raises(E.ProtocolError) as pinfo:
         SyncClient(stub.url, token="t").receipt()
     assert pinfo.value.server_code == "invalid_body"
 
 
 def test_429_is_rate_limited(stub: Stub) -> None:
-    stub.route("GET /api/v1/sync/receipt",
-               (429, {"Retry-After": "3"}, {"error": {"code": "rate_limited", "message": ""}}))
+    stub.route(
+        "GET /api/v1/sync/receipt",
+        (429, {"Retry-After": "3"}, {"error": {"code": "rate_limited", "message": ""}}),
+    )
     with pytest.raises(E.RateLimited) as info:
         SyncClient(stub.url, token="t").receipt()
     assert info.value.retry_after == 3.0
@@ -137,8 +143,10 @@ def test_clock_skew_from_server_time(stub: Stub) -> None:
 
 
 def test_enrollment_refused(stub: Stub) -> None:
-    stub.route("POST /api/v1/enrollments",
-               (403, {}, {"error": {"code": "code_used", "message": "already used"}}))
+    stub.route(
+        "POST /api/v1/enrollments",
+        (403, {}, {"error": {"code": "code_used", "message": "already used"}}),
+    )
     with pytest.raises(E.EnrollmentRefused) as info:
         SyncClient(stub.url).enroll("ABCD", "dev", "Laptop", "0.1")
     assert info.value.server_code == "code_used"

@@ -31,9 +31,30 @@ def test_round_acks_everything_in_batches(
     assert summary.error is None
     assert (summary.pushed, summary.acked, summary.pending_left) == (10, 10, 0)
     assert summary.all_acknowledged
-    assert fake_server.pushes == 3  # batches of 4
+    assert fake_server.pushes == 2  # 4, then the batch doubles to 8 on a good link
     assert set(_statuses(service.store).values()) == {"acked"}
     assert set(fake_server.held) == set(ids)
+
+
+def test_batches_stay_contiguous_and_bounded(
+    store: Store, service: SyncService, recording: RecordingService, fake_server: FakeServer
+) -> None:
+    write(recording, 30)
+    sizes: list[int] = []
+    service.engine.max_batch_size = 10
+    orig = service.engine._take_batch
+
+    def take(size=None):  # type: ignore[no-untyped-def]
+        batch = orig(size)
+        if batch:
+            sizes.append(len(batch))
+            seqs = [e.seq for e in batch]
+            assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+        return batch
+
+    service.engine._take_batch = take  # type: ignore[method-assign]
+    assert service.run_round().all_acknowledged
+    assert sizes == [4, 8, 10, 8]
 
 
 def test_failure_before_reply_returns_batch_to_pending(
@@ -82,7 +103,8 @@ def test_refused_events_are_quarantined_and_never_block_the_rest(
     bad = {ids[1], ids[4]}
     fake_server.policy = lambda ev: (
         (ItemStatus.REJECTED, "school_not_assigned", "the school is not assigned")
-        if ev.event_id in bad else None
+        if ev.event_id in bad
+        else None
     )
     summary = service.run_round()
     assert summary.error is None

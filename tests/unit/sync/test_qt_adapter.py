@@ -37,8 +37,9 @@ class ThreadSpy:
 
 
 def _adapter(service: Any, net: NullNetworkStatus) -> QtSyncAdapter:
-    return QtSyncAdapter(service, net, backoff=Backoff(rng=random.Random(1)), period_s=None,
-                         tick_ms=20)
+    return QtSyncAdapter(
+        service, net, backoff=Backoff(rng=random.Random(1)), period_s=None, tick_ms=20
+    )
 
 
 def test_round_runs_off_the_ui_thread_and_emits_counts(

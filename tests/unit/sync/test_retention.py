@@ -19,12 +19,19 @@ def _set_visit(service: SyncService, retention_days: int | None = None) -> None:
     with service.store.transaction() as s:
         s.add(m.Assignment(team_id="1", school_npsn=SCHOOL, visit_date=VISIT))
         if retention_days is not None:
-            s.add(m.Campaign(id="c", name="Pilkada", reference_date=date(2024, 11, 27),
-                             retention_days=retention_days))
+            s.add(
+                m.Campaign(
+                    id="c",
+                    name="Pilkada",
+                    reference_date=date(2024, 11, 27),
+                    retention_days=retention_days,
+                )
+            )
 
 
-def test_not_purged_before_the_retention_period(service: SyncService,
-                                                recording: RecordingService) -> None:
+def test_not_purged_before_the_retention_period(
+    service: SyncService, recording: RecordingService
+) -> None:
     _set_visit(service)
     write(recording, 3)
     assert service.run_round().all_acknowledged
@@ -33,8 +40,9 @@ def test_not_purged_before_the_retention_period(service: SyncService,
     assert due.purge_due == VISIT + timedelta(days=14)  # the default
 
 
-def test_not_purged_while_an_event_is_unacknowledged(service: SyncService,
-                                                     recording: RecordingService) -> None:
+def test_not_purged_while_an_event_is_unacknowledged(
+    service: SyncService, recording: RecordingService
+) -> None:
     _set_visit(service)
     write(recording, 3)
     assert service.purge_expired(today=VISIT + timedelta(days=60)) == []
@@ -42,12 +50,14 @@ def test_not_purged_while_an_event_is_unacknowledged(service: SyncService,
     assert [p.npsn for p in service.purge_expired(today=VISIT + timedelta(days=60))] == [SCHOOL]
 
 
-def test_purge_blanks_personal_data_and_keeps_counts(service: SyncService,
-                                                     recording: RecordingService) -> None:
+def test_purge_blanks_personal_data_and_keeps_counts(
+    service: SyncService, recording: RecordingService
+) -> None:
     _set_visit(service, retention_days=7)
     recording.record_outcome(STUDENTS[0], "recorded", "petugas", note="NIK 3573012345678901")
-    recording.correct_details(STUDENTS[1], {"name": "NAMA BARU", "nik": "3573014101070001"},
-                              "koordinator")
+    recording.correct_details(
+        STUDENTS[1], {"name": "NAMA BARU", "nik": "3573014101070001"}, "koordinator"
+    )
     recording.record_outcome(STUDENTS[2], "absent", "petugas")
     assert service.run_round().all_acknowledged
     with service.store.session() as s:
@@ -60,7 +70,13 @@ def test_purge_blanks_personal_data_and_keeps_counts(service: SyncService,
     with service.store.session() as s:
         for st in s.scalars(select(m.Student).where(m.Student.school_npsn == SCHOOL)):
             assert (st.nik, st.nisn, st.kk, st.name, st.birth_date, st.mother_name) == (
-                None, None, None, "", None, None)
+                None,
+                None,
+                None,
+                "",
+                None,
+                None,
+            )
             assert st.search_key == ""
         # The name index holds nothing of them any more.
         assert search_students(s, SCHOOL, "SISWA") == []

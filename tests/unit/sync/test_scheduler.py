@@ -8,9 +8,9 @@ import pytest
 
 from ktpe_desktop.sync.backoff import Backoff
 from ktpe_desktop.sync.engine import SyncSummary
+from ktpe_desktop.sync.errors import ServerUnreachable
 from ktpe_desktop.sync.netstatus import NetworkStatusMonitor, NullNetworkStatus
 from ktpe_desktop.sync.scheduler import SyncScheduler, SyncState
-from ktpe_desktop.sync.errors import ServerUnreachable
 
 
 class Clock:
@@ -22,15 +22,17 @@ class Clock:
 
 
 OK = SyncSummary()
-DOWN = SyncSummary(error="Server tidak dapat dihubungi", error_code="server_unreachable",
-                   pending_left=3)
+DOWN = SyncSummary(
+    error="Server tidak dapat dihubungi", error_code="server_unreachable", pending_left=3
+)
 REVOKED = SyncSummary(error="Perangkat ini tidak lagi terdaftar", error_code="unauthorized")
 
 
 def make(results: list[SyncSummary], clock: Clock, seed: int = 1) -> SyncScheduler:
     it = iter(results)
-    return SyncScheduler(lambda: next(it), backoff=Backoff(rng=random.Random(seed)), clock=clock,
-                         period_s=600)
+    return SyncScheduler(
+        lambda: next(it), backoff=Backoff(rng=random.Random(seed)), clock=clock, period_s=600
+    )
 
 
 def test_first_round_is_due_at_start_and_success_plans_the_next_period() -> None:

@@ -16,7 +16,7 @@ from alembic import op
 FTS_DDL = (
     "CREATE VIRTUAL TABLE student_fts USING fts5("
     "search_key, school_npsn, content='student', content_rowid='doc_no', "
-    "prefix='2 3 4', tokenize='unicode61 remove_diacritics 2')",
+    "prefix='1 2 3 4', tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER student_fts_ai AFTER INSERT ON student BEGIN "
     "INSERT INTO student_fts(rowid, search_key, school_npsn) "
     "VALUES (new.doc_no, new.search_key, new.school_npsn); END",
