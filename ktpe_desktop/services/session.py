@@ -69,4 +69,4 @@ def lock(store: Store) -> None:
     store.close()
 
 
-__all__ = ["default_data_dir", "is_initialised", "lock", "open_or_create", "open_store"]
+__all__ = ["audit", "default_data_dir", "is_initialised", "lock", "open_or_create", "open_store"]

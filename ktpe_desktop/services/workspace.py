@@ -690,6 +690,20 @@ class Workspace:
             needs_enrolment=st.needs_enrolment,
         )
 
+    # ------------------------------------------------------------ imports, reports
+
+    def import_service(self) -> Any:
+        """The roster import use cases (preview, commit) for the import dialog."""
+        from ktpe_desktop.services.import_service import ImportService
+
+        return ImportService(self._store)
+
+    def report_service(self) -> Any:
+        """Berita Acara, daily summary and exports (PDF/XLSX written by the service)."""
+        from ktpe_desktop.services.report_service import ReportService
+
+        return ReportService(self._store)
+
     # ------------------------------------------------------------ checks (pure)
 
     @staticmethod

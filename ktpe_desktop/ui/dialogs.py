@@ -199,8 +199,8 @@ class StudentFormDialog(QDialog):
             w.textChanged.connect(lambda _t: self._check_timer.start())
         self.sex.currentIndexChanged.connect(lambda _i: self._check_timer.start())
         self.birth_date.dateChanged.connect(lambda _d: self._check_timer.start())
-        self.resize(560, 560)
         self.check()
+        self.resize(580, self.sizeHint().height() + 40)
 
     def _fill(self, s: StudentItem) -> None:
         self.name.setText(s.name)
@@ -242,7 +242,7 @@ class StudentFormDialog(QDialog):
                 label.hide()
                 continue
             text = "\n".join(
-                ("⛔ " if f.severity == "error" else "⚠ ")
+                ("✖ " if f.severity == "error" else "⚠ ")
                 + (f.message_en if lang == "en" else f.message)
                 for f in shown
             )
@@ -371,7 +371,7 @@ class HistoryDialog(QDialog):
         self.model = HistoryTableModel(self)
         self.table = _table(self.model)
         self.table.setObjectName("historyTable")
-        for col, width in enumerate((150, 190, 250, 120)):
+        for col, width in enumerate((150, 160, 330, 110)):
             self.table.setColumnWidth(col, width)
         root.addWidget(self.table, 1)
         self.message = QLabel()

@@ -401,7 +401,7 @@ class ImportDialog(QDialog):
         self.tabs.setTabText(1, self.tr("Laporan ({0} galat, {1} peringatan)").format(
             errors, warnings))  # fmt: skip
         self.tabs.setTabText(2, self.tr("Perubahan ({0})").format(len(plan.changed)))
-        for view, widths in ((self.rows_view, (56, 90, 90, 240, 100, 150, 40, 90)),
+        for view, widths in ((self.rows_view, (56, 90, 110, 230, 100, 150, 40, 90)),
                              (self.report_view, (56, 90, 140)),
                              (self.changes_view, (56, 220, 120, 160))):  # fmt: skip
             for col, width in enumerate(widths):

@@ -8,7 +8,6 @@ text selected, so the next scan simply replaces it.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -19,6 +18,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -57,6 +58,7 @@ from ktpe_desktop.ui.settings import (
     LANGUAGE,
     LAST_SCHOOL,
     LAST_USER,
+    PAPER_SIZE,
     SYNC_INTERVAL_MINUTES,
     Settings,
 )
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.toast, 1)
         self.statusBar().addPermanentWidget(self.user_label)
         self.sync_widget = SyncStatusWidget()
+        self.sync_widget.hide()  # shown once a data folder is open
         self.statusBar().addPermanentWidget(self.sync_widget)
         self.statusBar().setSizeGripEnabled(False)
         self._toast_timer = QTimer(self)
@@ -402,6 +405,7 @@ class MainWindow(QMainWindow):
             self.sync_driver.stop()
         self.sync_driver = self._make_sync_driver(ws)
         self.sync_widget.connect_driver(self.sync_driver)
+        self.sync_widget.show()
         self.sync_driver.countsChanged.connect(lambda *_a: self._update_today_sync())
         self.sync_driver.roundFinished.connect(lambda _r: self.reload_schools())
         self.sync_driver.start()
@@ -680,31 +684,75 @@ class MainWindow(QMainWindow):
             self.sync_driver.sync_now()
 
     def report(self, kind: str) -> None:
-        """Berita Acara, daily summary, exports: provided by the reports package."""
+        """Cetak Berita Acara (PDF of the school), Rekapitulasi Harian, Ekspor (XLSX)."""
         ws = self.workspace
         if ws is None:
             return
-        try:
-            module = importlib.import_module("ktpe_desktop.ui.report_actions")
-        except ImportError:
-            QMessageBox.information(
-                self, tr("Laporan"), tr("Fitur laporan belum terpasang pada versi ini.")
-            )
+        npsn = self.school.npsn if self.school else None
+        if kind != "daily" and npsn is None:
+            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
             return
-        module.run_report(self, ws, kind, self.school.npsn if self.school else None)
+        names = {
+            "berita_acara": (f"berita-acara-{npsn}.pdf", "PDF (*.pdf)"),
+            "daily": (f"rekap-harian-{self.today:%Y-%m-%d}.pdf", "PDF (*.pdf)"),
+            "export": (f"siswa-{npsn}.xlsx", "Excel (*.xlsx)"),
+        }
+        default, pattern = names[kind]
+        path, _ = QFileDialog.getSaveFileName(self, tr("Simpan sebagai"), default, pattern)
+        if not path:
+            return
+        paper = self.settings.get(PAPER_SIZE)
+        today = self.today
+
+        def work() -> str:
+            service = ws.report_service()
+            if kind == "berita_acara":
+                service.school_pdf(npsn, path, paper)
+            elif kind == "daily":
+                service.daily_pdf(today, path, paper)
+            else:
+                service.export_school_xlsx(npsn, path, ws.user.username)
+            return Path(path).name
+
+        Op(self, work).success(
+            lambda name: self.show_toast(tr("Tersimpan ke berkas {file}").format(file=name))
+        ).run()
 
     def open_import(self) -> None:
         ws = self.workspace
         if ws is None:
             return
         try:
-            module = importlib.import_module("ktpe_desktop.ui.import_dialog")
+            from ktpe_desktop.ui.import_dialog import ImportDialog
         except ImportError:
             QMessageBox.information(
                 self, tr("Impor"), tr("Impor daftar siswa belum terpasang pada versi ini.")
             )
             return
-        dialog = _make_import_dialog(module, ws, self)
+        school = self.school
+        if school is None:
+            schools = ws.schools()
+            if not schools:
+                QMessageBox.information(
+                    self,
+                    tr("Impor"),
+                    tr("Belum ada sekolah di laptop ini. Daftarkan laptop ke server dulu."),
+                )
+                return
+            labels_ = [f"{s.name} ({s.npsn})" for s in schools]
+            choice, ok = QInputDialog.getItem(
+                self, tr("Impor daftar siswa"), tr("Sekolah:"), labels_, 0, False
+            )
+            if not ok:
+                return
+            school = schools[labels_.index(choice)]
+        dialog = ImportDialog(
+            ws.import_service(),
+            school.npsn,
+            ws.user.username,
+            school_name=school.name,
+            parent=self,
+        )
         dialog.finished.connect(lambda _r: self._after_import())
         dialog.open()
 
@@ -713,6 +761,9 @@ class MainWindow(QMainWindow):
             self.enter_work(self.workspace)
         else:
             self.reload_schools()
+            if self.roster is not None and self.school is not None:
+                self.roster.run_search()
+                self.roster.refresh_counters()
 
     # ================================================================ settings, users, about
 
@@ -764,14 +815,3 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.close()
             self.workspace = None
-
-
-def _make_import_dialog(module: Any, ws: Workspace, parent: QWidget) -> QDialog:
-    cls = module.ImportDialog
-    for args in ((ws, parent), (ws.store, parent), (parent,)):
-        try:
-            dialog: QDialog = cls(*args)
-            return dialog
-        except TypeError:
-            continue
-    raise RuntimeError("ImportDialog signature not supported")

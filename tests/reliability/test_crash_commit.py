@@ -70,8 +70,8 @@ def test_sigkill_never_loses_a_reported_commit(store: Store, factory: Factory) -
         )
         time.sleep(rng.uniform(0.0, 0.25))
         child.send_signal(signal.SIGKILL)
-        out, _err = child.communicate()
-        assert child.returncode == -signal.SIGKILL
+        out, err = child.communicate()
+        assert child.returncode == -signal.SIGKILL, err[-2000:]
         for line in out.splitlines():
             parts = line.split()
             if len(parts) == 2:  # a torn last line was not reported complete

@@ -68,7 +68,9 @@ def test_truncated_xlsx(tmp_path: Path, good_xlsx: bytes, cut: int) -> None:
 @_SETTINGS
 @given(st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), min_size=1,
                 max_size=8))  # fmt: skip
-def test_corrupted_xlsx_bytes(tmp_path: Path, good_xlsx: bytes, flips: list[tuple[int, int]]) -> None:
+def test_corrupted_xlsx_bytes(
+    tmp_path: Path, good_xlsx: bytes, flips: list[tuple[int, int]]
+) -> None:
     data = bytearray(good_xlsx)
     for position, value in flips:
         data[position % len(data)] = value

@@ -55,8 +55,15 @@ def test_rombel_as_third_column() -> None:
 
 
 def test_single_row_header_below_titles() -> None:
-    header = find_header(_rows(["DAFTAR SISWA"], ["Kecamatan: Klojen"], [],
-                               ["No", "Nama Siswa", "NISN", "Kelas"], [1, "Budi", "0071234567"]))
+    header = find_header(
+        _rows(
+            ["DAFTAR SISWA"],
+            ["Kecamatan: Klojen"],
+            [],
+            ["No", "Nama Siswa", "NISN", "Kelas"],
+            [1, "Budi", "0071234567"],
+        )
+    )
     assert header is not None and header.first_row == 4 and header.last_row == 4
 
 

@@ -172,7 +172,10 @@ def test_duplicate_in_other_school_is_a_warning(
 
 
 def test_cli_dry_run_and_commit(
-    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from ktpe_desktop.cli import main
 

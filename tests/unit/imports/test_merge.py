@@ -11,8 +11,15 @@ NPSN = "20533660"
 
 
 def _row(n: int, nisn: str | None, nik: str | None, **kw: object) -> RosterRow:
-    base: dict[str, object] = dict(row_number=n, name=f"Siswa {n}", nisn=nisn, nik=nik,
-                                   sex=Sex.MALE, birth_date=date(2007, 3, 12), class_name="XII")
+    base: dict[str, object] = dict(
+        row_number=n,
+        name=f"Siswa {n}",
+        nisn=nisn,
+        nik=nik,
+        sex=Sex.MALE,
+        birth_date=date(2007, 3, 12),
+        class_name="XII",
+    )
     base.update(kw)
     return RosterRow(**base)  # type: ignore[arg-type]
 

@@ -68,7 +68,7 @@ def test_dates_and_types(tmp_path: Path) -> None:
     ws.append(["text", 12, 1.5, True, datetime(2007, 3, 12), date(2007, 3, 12), "=1+1"])
     wb.save(tmp_path / "t.xlsx")
     with XlsxWorkbook(str(tmp_path / "t.xlsx")) as book:
-        (number, values), = list(book.rows(0))
+        ((number, values),) = list(book.rows(0))
     assert number == 1
     assert values[:6] == ["text", 12, 1.5, True, datetime(2007, 3, 12), datetime(2007, 3, 12)]
     assert values[6] is None  # a formula without a cached value: data_only gives None

@@ -1,0 +1,1250 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US" sourcelanguage="id_ID">
+  <context>
+    <name>ktpe</name>
+    <message>
+      <location filename="../../ktpe_desktop/ui/app.py" line="125" />
+      <source>Menyiapkan demo…</source>
+      <translation>Preparing the demo…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/app.py" line="134" />
+      <source>Server demo berjalan di {url}</source>
+      <translation>Demo server running at {url}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/crash.py" line="97" />
+      <source>Terjadi kesalahan</source>
+      <translation>Something went wrong</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/crash.py" line="101" />
+      <source>Terjadi kesalahan yang tidak terduga. Data yang sudah tersimpan aman.
+Salin laporan di bawah ini dan kirimkan ke admin kantor. Laporan ini tidak berisi data pribadi siswa.</source>
+      <translation>An unexpected error happened. Data already saved is safe.
+Copy the report below and send it to the office admin. The report holds no personal data of students.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/crash.py" line="115" />
+      <source>Salin laporan</source>
+      <translation>Copy report</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/crash.py" line="117" />
+      <source>Tutup</source>
+      <translation>Close</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/crash.py" line="124" />
+      <source>Tersalin</source>
+      <translation>Copied</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/crash.py" line="149" />
+      <source>Tidak berhasil</source>
+      <translation>Not done</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="53" />
+      <source>Nama</source>
+      <translation>Name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="54" />
+      <source>NISN</source>
+      <translation>NISN</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="55" />
+      <source>NIK</source>
+      <translation>NIK</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="56" />
+      <source>No. KK</source>
+      <translation>Family card no.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="57" />
+      <source>L/P</source>
+      <translation>M/F</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="58" />
+      <source>Tempat lahir</source>
+      <translation>Place of birth</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="59" />
+      <source>Tgl lahir</source>
+      <translation>Birth date</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="60" />
+      <source>Kelas</source>
+      <translation>Class</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="61" />
+      <source>Nama ibu</source>
+      <translation>Mother's name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="112" />
+      <source>Koreksi data siswa</source>
+      <translation>Correct student details</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="112" />
+      <source>Tambah siswa</source>
+      <translation>Add student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="115" />
+      <source>Ubah data yang salah. Perubahan dicatat dan dikirim ke server.</source>
+      <translation>Change what is wrong. Changes are logged and sent to the server.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="117" />
+      <source>Siswa yang hadir tetapi tidak ada di daftar. Nama wajib; NIK dan NISN diperiksa saat diketik.</source>
+      <translation>A student who is here but not on the roster. The name is required; NIK and NISN are checked as you type.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="135" />
+      <source>L (laki-laki)</source>
+      <translation>L (male)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="136" />
+      <source>P (perempuan)</source>
+      <translation>F (female)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="184" />
+      <source>Simpan (Ctrl+Enter)</source>
+      <translation>Save (Ctrl+Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="188" />
+      <source>Batal (Esc)</source>
+      <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="281" />
+      <source>Tidak ada data yang diubah.</source>
+      <translation>Nothing was changed.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="315" />
+      <source>Batalkan hasil</source>
+      <translation>Undo outcome</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="318" />
+      <source>Batalkan "{kind}" untuk {name} ({time})?
+Hasil lama tetap tercatat di riwayat.</source>
+      <translation>Undo "{kind}" for {name} ({time})?
+The old outcome stays in the history.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="330" />
+      <source>Alasan pembatalan (wajib), mis. salah pilih siswa</source>
+      <translation>Reason for the undo (required), e.g. wrong student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="336" />
+      <source>Kembali (Esc)</source>
+      <translation>Back (Esc)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="362" />
+      <source>Riwayat: {name}</source>
+      <translation>History: {name}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="366" />
+      <source>Kelas {c}</source>
+      <translation>Class {c}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="381" />
+      <source>Batalkan kejadian terpilih… (Del)</source>
+      <translation>Undo the selected event… (Del)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="385" />
+      <source>Tutup (Esc)</source>
+      <translation>Close (Esc)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="410" />
+      <source>Kejadian ini tidak dapat dibatalkan.</source>
+      <translation>This event cannot be undone.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="445" />
+      <source>Anomali</source>
+      <translation>Anomalies</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="449" />
+      <source>Data yang saling bertentangan (mis. terekam di dua laptop). Tidak ada yang ditimpa diam-diam: periksa riwayat siswa, lalu batalkan hasil yang salah.</source>
+      <translation>Contradicting data (e.g. recorded on two laptops). Nothing is silently overwritten: check the student's history, then undo the wrong outcome.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="468" />
+      <source>Lihat riwayat (Enter)</source>
+      <translation>Show history (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="481" />
+      <source>Tidak ada anomali.</source>
+      <translation>No anomalies.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="502" />
+      <source>Masalah sinkron</source>
+      <translation>Sync problems</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="506" />
+      <source>Kejadian berikut ditolak server dan disimpan terpisah (karantina). Datanya tetap aman di laptop ini. Ekspor daftarnya untuk admin kantor; setelah masalahnya diperbaiki, kirim ulang.</source>
+      <translation>The server refused these events; they are kept apart (quarantine). The data stays safe on this laptop. Export the list for the office admin; once the cause is fixed, send them again.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="525" />
+      <source>Kirim ulang semua</source>
+      <translation>Send all again</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="528" />
+      <source>Ekspor daftar (CSV)…</source>
+      <translation>Export the list (CSV)…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="548" />
+      <source>Tidak ada kejadian yang ditolak server.</source>
+      <translation>The server refused no events.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="556" />
+      <source>{n} kejadian masuk antrean lagi; akan dikirim pada sinkron berikutnya.</source>
+      <translation>{n} events queued again; they go out with the next sync.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="564" />
+      <source>Ekspor masalah sinkron</source>
+      <translation>Export sync problems</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="572" />
+      <source>{n} baris diekspor ke {file}.</source>
+      <translation>{n} rows exported to {file}.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="584" />
+      <source>Tambah pengguna</source>
+      <translation>Add user</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="590" />
+      <source>Petugas</source>
+      <translation>Operator</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="591" />
+      <source>Koordinator</source>
+      <translation>Team lead</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="595" />
+      <source>Nama lengkap</source>
+      <translation>Full name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="596" />
+      <source>Nama pengguna</source>
+      <translation>User name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="597" />
+      <source>Peran</source>
+      <translation>Role</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="598" />
+      <source>Kata sandi</source>
+      <translation>Password</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="628" />
+      <source>Pengaturan</source>
+      <translation>Settings</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="675" />
+      <source>Tentang</source>
+      <translation>About</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="677" />
+      <source>Versi</source>
+      <translation>Version</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="680" />
+      <source>Perekaman KTP-el pemilih pemula di sekolah, untuk tim jemput bola Dispendukcapil Kota Malang. Bekerja tanpa jaringan; data di laptop disandikan.</source>
+      <translation>KTP-el recording of first-time voters at schools, for the mobile teams of Dispendukcapil Kota Malang. Works without a network; data on the laptop is encrypted.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="688" />
+      <source>Folder data:</source>
+      <translation>Data folder:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="690" />
+      <source>Perangkat:</source>
+      <translation>Device:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="17" />
+      <source>Belum</source>
+      <translation>Pending</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="18" />
+      <source>Terekam</source>
+      <translation>Recorded</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="19" />
+      <source>Sudah Terekam Sebelumnya</source>
+      <translation>Already recorded before</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="20" />
+      <source>Tidak Hadir</source>
+      <translation>Absent</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="21" />
+      <source>Belum Cukup Umur</source>
+      <translation>Under age</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="22" />
+      <source>Gagal Rekam</source>
+      <translation>Recording failed</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="42" />
+      <source>Aktivasi IKD</source>
+      <translation>IKD activation</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="43" />
+      <source>Siswa ditambahkan</source>
+      <translation>Student added</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="44" />
+      <source>Data dikoreksi</source>
+      <translation>Details corrected</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="45" />
+      <source>Dibatalkan</source>
+      <translation>Undone</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="49" />
+      <source>Tidak ada KK</source>
+      <translation>No family card (KK)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="50" />
+      <source>Data tidak sesuai</source>
+      <translation>Data mismatch</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="51" />
+      <source>SIAK luring</source>
+      <translation>SIAK offline</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="52" />
+      <source>Perangkat bermasalah</source>
+      <translation>Device problem</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="53" />
+      <source>Lainnya</source>
+      <translation>Other</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="57" />
+      <source>Belum cukup umur</source>
+      <translation>Under age</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="58" />
+      <source>Bukan penduduk Kota Malang</source>
+      <translation>Not a resident of Kota Malang</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="65" />
+      <source>Terekam dua kali</source>
+      <translation>Recorded twice</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="66" />
+      <source>Terekam tetapi juga ditandai belum cukup umur</source>
+      <translation>Recorded but also marked under age</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="67" />
+      <source>Terekam dan juga sudah terekam sebelumnya</source>
+      <translation>Recorded and also already recorded before</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="68" />
+      <source>Aktivasi IKD tanpa perekaman</source>
+      <translation>IKD activated without a recording</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="69" />
+      <source>Pembatalan atas pembatalan</source>
+      <translation>Undo of an undo</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="70" />
+      <source>Pembatalan untuk siswa lain</source>
+      <translation>Undo for another student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="73" />
+      <source>KTP-el Jemput Bola</source>
+      <translation>KTP-el Jemput Bola</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="74" />
+      <source>Dispendukcapil Kota Malang · perekaman KTP-el pemilih pemula di sekolah</source>
+      <translation>Dispendukcapil Kota Malang · KTP-el recording of first-time voters at schools</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="98" />
+      <source>&amp;Pengguna</source>
+      <translation>&amp;User</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="100" />
+      <source>&amp;Kata sandi</source>
+      <translation>&amp;Password</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="111" />
+      <source>Masuk (Enter)</source>
+      <translation>Log in (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="145" />
+      <source>Layar terkunci karena tidak ada aktivitas. Data tetap aman.
+Masuk lagi, atau pilih petugas lain.</source>
+      <translation>The screen locked after a while without activity. The data is safe.
+Log in again, or choose another operator.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="156" />
+      <source>Mode demo — data contoh, bukan data asli.
+Pengguna: {user} · Kata sandi: {password}</source>
+      <translation>Demo mode — sample data, not real data.
+User: {user} · Password: {password}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="166" />
+      <source>Memeriksa…</source>
+      <translation>Checking…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="188" />
+      <source>Tunggu {n} detik</source>
+      <translation>Wait {n} seconds</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="211" />
+      <source>Ketik kata sandi.</source>
+      <translation>Type the password.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="239" />
+      <source>Selamat datang</source>
+      <translation>Welcome</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="240" />
+      <source>Laptop ini belum disiapkan. Buat akun Koordinator (ketua tim) untuk laptop ini. Semua data di laptop disandikan dengan kata sandi ini.</source>
+      <translation>This laptop is not set up yet. Create the team lead (Koordinator) account for it. All data on the laptop is encrypted with this password.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="250" />
+      <source>mis. Siti Rahayu</source>
+      <translation>e.g. Siti Rahayu</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="264" />
+      <source>Ulangi kata sandi</source>
+      <translation>Repeat the password</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="267" />
+      <source>Minimal {n} karakter. Lebih panjang lebih baik; campur huruf, angka, dan tanda baca.</source>
+      <translation>At least {n} characters. Longer is better; mix letters, digits and punctuation.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="280" />
+      <source>Buat akun (Enter)</source>
+      <translation>Create account (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="298" />
+      <source>Nama pengguna wajib diisi.</source>
+      <translation>The user name is required.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="300" />
+      <source>Kata sandi minimal {n} karakter.</source>
+      <translation>The password needs at least {n} characters.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="304" />
+      <source>Kedua kata sandi tidak sama.</source>
+      <translation>The two passwords differ.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="327" />
+      <source>Hubungkan ke server kantor</source>
+      <translation>Connect to the office server</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="328" />
+      <source>Masukkan alamat server dan kode pendaftaran dari admin kantor. Tanpa jaringan? Mulai luring dan impor daftar siswa dari berkas; laptop dapat didaftarkan nanti.</source>
+      <translation>Enter the server address and the enrolment code from the office admin. No network? Start offline and import the roster from a file; the laptop can be enrolled later.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="342" />
+      <source>mis. ABCD-EFGH-JKLM</source>
+      <translation>e.g. ABCD-EFGH-JKLM</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="345" />
+      <source>(opsional) sertifikat CA kantor</source>
+      <translation>(optional) the office CA certificate</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="346" />
+      <source>Pilih…</source>
+      <translation>Choose…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="350" />
+      <source>Alamat server</source>
+      <translation>Server address</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="351" />
+      <source>Kode pendaftaran</source>
+      <translation>Enrolment code</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="352" />
+      <source>Berkas CA</source>
+      <translation>CA file</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="359" />
+      <source>Mulai luring</source>
+      <translation>Start offline</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="361" />
+      <source>Impor daftar siswa…</source>
+      <translation>Import roster…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="362" />
+      <source>Daftarkan laptop</source>
+      <translation>Enrol laptop</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="378" />
+      <source>Pilih sertifikat CA</source>
+      <translation>Choose the CA certificate</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="378" />
+      <source>Sertifikat (*.pem *.crt);;Semua berkas (*)</source>
+      <translation>Certificates (*.pem *.crt);;All files (*)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="386" />
+      <source>Isi alamat server dan kode pendaftaran.</source>
+      <translation>Enter the server address and the enrolment code.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/login.py" line="389" />
+      <source>Menghubungi server…</source>
+      <translation>Contacting the server…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="174" />
+      <source>&amp;Berkas</source>
+      <translation>&amp;File</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="176" />
+      <source>Daftarkan ke server…</source>
+      <translation>Enrol with a server…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="179" />
+      <source>Cetak Berita Acara…</source>
+      <translation>Print Berita Acara…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="181" />
+      <source>Rekapitulasi Harian…</source>
+      <translation>Daily summary…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="182" />
+      <source>Ekspor…</source>
+      <translation>Export…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="184" />
+      <source>Kunci layar</source>
+      <translation>Lock screen</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="185" />
+      <source>Ganti petugas</source>
+      <translation>Switch operator</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="186" />
+      <source>Keluar</source>
+      <translation>Quit</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
+      <source>&amp;Siswa</source>
+      <translation>&amp;Student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="189" />
+      <source>Cari siswa</source>
+      <translation>Find student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="190" />
+      <source>Catat hasil (Enter)</source>
+      <translation>Record outcome (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="192" />
+      <source>Tambah siswa (tidak ada di daftar)…</source>
+      <translation>Add student (not on the roster)…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="195" />
+      <source>Koreksi data siswa…</source>
+      <translation>Correct student details…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
+      <source>Riwayat siswa…</source>
+      <translation>Student history…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="198" />
+      <source>Batalkan hasil terakhir saya…</source>
+      <translation>Undo my last outcome…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
+      <source>Tampilkan NIK lengkap</source>
+      <translation>Show the full NIK</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
+      <source>&amp;Tampilan</source>
+      <translation>&amp;View</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
+      <source>Hari ini</source>
+      <translation>Today</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
+      <source>Daftar Siswa</source>
+      <translation>Roster</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
+      <source>Sin&amp;kron</source>
+      <translation>S&amp;ync</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="208" />
+      <source>Sinkronkan</source>
+      <translation>Sync now</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
+      <source>Masalah sinkron…</source>
+      <translation>Sync problems…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
+      <source>Anomali…</source>
+      <translation>Anomalies…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
+      <source>&amp;Pengaturan</source>
+      <translation>S&amp;ettings</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="213" />
+      <source>Pengaturan…</source>
+      <translation>Settings…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
+      <source>Tambah pengguna…</source>
+      <translation>Add user…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
+      <source>B&amp;antuan</source>
+      <translation>&amp;Help</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="268" />
+      <source>Tidak dapat membuka data.</source>
+      <translation>Cannot open the data.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="359" />
+      <source>Pendaftaran gagal.</source>
+      <translation>Enrolment failed.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="391" />
+      <source>Hari ini (Ctrl+1)</source>
+      <translation>Today (Ctrl+1)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="392" />
+      <source>Daftar Siswa (Ctrl+2)</source>
+      <translation>Roster (Ctrl+2)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="421" />
+      <source>Petugas: {name} ({role})</source>
+      <translation>Operator: {name} ({role})</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="470" />
+      <source>Sinkron: {online} · {pending} · {last}</source>
+      <translation>Sync: {online} · {pending} · {last}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="518" />
+      <source>Tersimpan: {name} — {outcome}</source>
+      <translation>Saved: {name} — {outcome}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="534" />
+      <source>{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.</source>
+      <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="547" />
+      <source>Pilih sekolah dulu (Ctrl+1).</source>
+      <translation>Choose a school first (Ctrl+1).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="560" />
+      <source>Siswa ditambahkan: {name}</source>
+      <translation>Student added: {name}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="584" />
+      <source>Data dikoreksi: {name}</source>
+      <translation>Details corrected: {name}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="615" />
+      <source>Dibatalkan: {name} — status sekarang {status}</source>
+      <translation>Undone: {name} — status now {status}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="632" />
+      <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
+      <translation>You have no outcome that can be undone.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="701" />
+      <source>Simpan sebagai</source>
+      <translation>Save as</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="718" />
+      <source>Tersimpan ke berkas {file}</source>
+      <translation>Saved to the file {file}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="729" />
+      <source>Impor</source>
+      <translation>Import</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="729" />
+      <source>Impor daftar siswa belum terpasang pada versi ini.</source>
+      <translation>Roster import is not installed in this version.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="739" />
+      <source>Belum ada sekolah di laptop ini. Daftarkan laptop ke server dulu.</source>
+      <translation>There are no schools on this laptop yet. Enrol the laptop with the server first.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="744" />
+      <source>Impor daftar siswa</source>
+      <translation>Import roster</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="744" />
+      <source>Sekolah:</source>
+      <translation>School:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="793" />
+      <source>Pengguna ditambahkan: {name}</source>
+      <translation>User added: {name}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="75" />
+      <source>No</source>
+      <translation>No</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="80" />
+      <source>Tgl Lahir</source>
+      <translation>Birth date</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="81" />
+      <source>Umur</source>
+      <translation>Age</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="83" />
+      <source>Status</source>
+      <translation>Status</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="245" />
+      <source>Sekolah</source>
+      <translation>School</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="246" />
+      <source>Kecamatan</source>
+      <translation>District</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="247" />
+      <source>Target</source>
+      <translation>Target</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="251" />
+      <source>Gagal</source>
+      <translation>Failed</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="252" />
+      <source>Kemajuan</source>
+      <translation>Progress</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="310" />
+      <source>Waktu</source>
+      <translation>Time</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="311" />
+      <source>Kejadian</source>
+      <translation>Event</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="312" />
+      <source>Keterangan</source>
+      <translation>Details</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="314" />
+      <source>Perangkat</source>
+      <translation>Device</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="352" />
+      <source>{device} (laptop ini)</source>
+      <translation>{device} (this laptop)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="365" />
+      <source>alasan: {reason}</source>
+      <translation>reason: {reason}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="369" />
+      <source>diubah: {fields}</source>
+      <translation>changed: {fields}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="373" />
+      <source>(dibatalkan)</source>
+      <translation>(undone)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="382" />
+      <source>Masalah</source>
+      <translation>Problem</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="382" />
+      <source>Siswa</source>
+      <translation>Student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="429" />
+      <source>Percobaan</source>
+      <translation>Attempts</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="430" />
+      <source>Alasan ditolak</source>
+      <translation>Reason refused</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="66" />
+      <source>Gagal Rekam…</source>
+      <translation>Recording failed…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="79" />
+      <source>Catat hasil perekaman</source>
+      <translation>Record the outcome</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="105" />
+      <source>Tgl Lahir (umur)</source>
+      <translation>Birth date (age)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="107" />
+      <source>Status saat ini</source>
+      <translation>Current status</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="142" />
+      <source>Alasan gagal rekam (↑/↓ lalu Enter):</source>
+      <translation>Reason for the failure (↑/↓ then Enter):</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="153" />
+      <source>&amp;Catatan (opsional):</source>
+      <translation>&amp;Note (optional):</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="157" />
+      <source>mis. KK dibawa besok</source>
+      <translation>e.g. will bring the KK tomorrow</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="176" />
+      <source>Simpan (Enter)</source>
+      <translation>Save (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="229" />
+      <source>({n} th)</source>
+      <translation>({n} yrs)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="234" />
+      <source>Belum cukup umur: {age} tahun. Perekaman boleh mulai {day} (usia {min} tahun). Disarankan: Belum Cukup Umur (F4).</source>
+      <translation>Under age: {age} years. Recording allowed from {day} (age {min}). Suggested: Under age (F4).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="245" />
+      <source>Boleh direkam, tetapi belum berusia {n} tahun pada hari pemungutan suara.</source>
+      <translation>May be recorded, but will not be {n} on voting day.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="256" />
+      <source>Siswa ini sudah berstatus {status}. Enter tidak menyimpan apa pun; tekan tombol hasil bila memang perlu, atau batalkan hasil lama lewat Riwayat (Ctrl+H).</source>
+      <translation>This student's status is already {status}. Enter saves nothing; press an outcome key if really needed, or undo the old outcome from the history (Ctrl+H).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="263" />
+      <source>Perhatian: siswa ini terdaftar di sekolah lain.</source>
+      <translation>Note: this student belongs to another school.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="275" />
+      <source>Pilih hasil dengan F1–F6 · Esc untuk batal</source>
+      <translation>Choose the outcome with F1–F6 · Esc cancels</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="278" />
+      <source>Enter = {outcome} · F1–F6 memilih hasil · Esc untuk batal</source>
+      <translation>Enter = {outcome} · F1–F6 choose the outcome · Esc cancels</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="312" />
+      <source>Pilih alasan dengan ↑/↓ lalu tekan Enter</source>
+      <translation>Choose the reason with ↑/↓ then press Enter</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="345" />
+      <source>Menyimpan…</source>
+      <translation>Saving…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/outcome.py" line="373" />
+      <source>Tidak tersimpan: terjadi kesalahan.</source>
+      <translation>Not saved: an error happened.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="77" />
+      <source>Belum ada sekolah dipilih</source>
+      <translation>No school chosen yet</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="95" />
+      <source>Cari nama, NISN, atau NIK</source>
+      <translation>Search name, NISN or NIK</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="103" />
+      <source>Semua status</source>
+      <translation>All statuses</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="114" />
+      <source>Kelas:</source>
+      <translation>Class:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="116" />
+      <source>Status:</source>
+      <translation>Status:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="175" />
+      <source>Semua kelas</source>
+      <translation>All classes</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="274" />
+      <source>Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).</source>
+      <translation>No matching student. Not on the roster? Add the student (Ctrl+N).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="277" />
+      <source>{n} siswa</source>
+      <translation>{n} students</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/settings.py" line="66" />
+      <source>Bahasa tampilan</source>
+      <translation>Display language</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/settings.py" line="68" />
+      <source>Kunci otomatis setelah diam (menit)</source>
+      <translation>Auto-lock after idle (minutes)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/settings.py" line="70" />
+      <source>Ukuran kertas</source>
+      <translation>Paper size</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/settings.py" line="71" />
+      <source>Sekolah terakhir</source>
+      <translation>Last school</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/settings.py" line="72" />
+      <source>Pengguna terakhir</source>
+      <translation>Last user</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/settings.py" line="74" />
+      <source>Sinkron otomatis setiap (menit)</source>
+      <translation>Sync automatically every (minutes)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="30" />
+      <source>Menyiapkan</source>
+      <translation>Preparing</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="31" />
+      <source>Mengirim</source>
+      <translation>Sending</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="32" />
+      <source>Mengunduh daftar siswa</source>
+      <translation>Downloading the roster</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="33" />
+      <source>Mengunduh hasil laptop lain</source>
+      <translation>Downloading other laptops' outcomes</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="34" />
+      <source>Memeriksa tanda terima</source>
+      <translation>Checking the receipt</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="91" />
+      <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
+      <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="93" />
+      <source>{n} kejadian ditolak server</source>
+      <translation>{n} events refused by the server</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="134" />
+      <source>Sinkron gagal.</source>
+      <translation>Sync failed.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="174" />
+      <source>Sinkronkan (Ctrl+S)</source>
+      <translation>Sync now (Ctrl+S)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="199" />
+      <source>○ Belum dicek</source>
+      <translation>○ Not checked yet</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="202" />
+      <source>● Daring (online)</source>
+      <translation>● Daring (online)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="205" />
+      <source>○ Luring (offline)</source>
+      <translation>○ Luring (offline)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="211" />
+      <source>Belum terkirim: {n}</source>
+      <translation>Not sent yet: {n}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="214" />
+      <source>Terkirim: {acked} · Ditolak server: {q}</source>
+      <translation>Sent: {acked} · Refused by the server: {q}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="224" />
+      <source>Terakhir sinkron: —</source>
+      <translation>Last sync: —</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="229" />
+      <source>Terakhir sinkron: {t}</source>
+      <translation>Last sync: {t}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="240" />
+      <source>Klik untuk melihat masalah sinkron.</source>
+      <translation>Click to see the sync problems.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="246" />
+      <source>Menyinkronkan…</source>
+      <translation>Syncing…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/today.py" line="76" />
+      <source>Tampilkan semua sekolah</source>
+      <translation>Show all schools</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/today.py" line="109" />
+      <source>Pilih sekolah lalu tekan Enter untuk membuka Daftar Siswa.</source>
+      <translation>Choose a school and press Enter to open its roster.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/today.py" line="112" />
+      <source>Buka Daftar Siswa (Enter)</source>
+      <translation>Open the roster (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/today.py" line="131" />
+      <source>Tidak ada sekolah terjadwal hari ini. Centang "Tampilkan semua sekolah", sinkronkan dengan server (Ctrl+S), atau impor daftar siswa (Ctrl+I).</source>
+      <translation>No school is planned for today. Tick "Show all schools", sync with the server (Ctrl+S), or import a roster (Ctrl+I).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/today.py" line="138" />
+      <source>{schools} sekolah · target {target} siswa · terekam {done} · belum {pending}</source>
+      <translation>{schools} schools · target {target} students · recorded {done} · pending {pending}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="71" />
+      <source>Terlalu pendek</source>
+      <translation>Too short</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="72" />
+      <source>Lemah</source>
+      <translation>Weak</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="73" />
+      <source>Cukup</source>
+      <translation>Fair</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="74" />
+      <source>Kuat</source>
+      <translation>Strong</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="75" />
+      <source>Sangat kuat</source>
+      <translation>Very strong</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="101" />
+      <source>Kekuatan kata sandi: {word}</source>
+      <translation>Password strength: {word}</translation>
+    </message>
+  </context>
+</TS>

@@ -1,0 +1,241 @@
+"""UI benchmarks through Qt offscreen (``make bench``; not collected by ``make test``).
+
+* ``bench_keystroke_to_paint``: 500,000 students; for each keystroke of typical
+  queries (names with spelling variants, NISN/NIK prefixes) the time from the search
+  starting (the debounce firing) to the result rows painted in the table. Target
+  p95 ≤ 50 ms. The intentional debounce (``roster.DEBOUNCE_MS``) comes on top and
+  is reported apart.
+* ``bench_scan_to_saved``: a USB scanner types a NISN + Enter, the outcome dialog
+  opens, Enter records "Terekam"; the time until the service has committed the
+  event (``synchronous=FULL``). Target p99 ≤ 100 ms.
+
+The 500,000-student database is built once with the demo loader and cached under
+``$KTPE_BENCH_DIR`` (default ``/tmp/ktpe-bench-ui``); scans work on a copy-free
+fresh folder with the normal 4,586-student demo so the big cache is not written to.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KTPE_FAST_KDF", "1")
+
+STUDENTS = int(os.environ.get("KTPE_BENCH_STUDENTS", "500000"))
+CACHE = Path(os.environ.get("KTPE_BENCH_DIR", "/tmp/ktpe-bench-ui")) / f"roster-{STUDENTS}"
+USER, PASSWORD = "bench", "bench-password-1"
+QUERIES = (
+    "muhamad rizki",
+    "moch ardi",
+    "siti nur",
+    "achmad",
+    "dewi",
+    "putri ayu",
+    "0071",
+    "00712",
+    "3573",
+)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def _app() -> Any:
+    import ktpe_desktop.ui  # noqa: F401  (None refcount guard on PySide6 6.12)
+    from ktpe_desktop.ui import ops
+    from ktpe_desktop.ui.app import make_application
+
+    app = make_application()
+    ops.set_default_failure_handler(lambda _p, exc: (_ for _ in ()).throw(exc))
+    return app
+
+
+def _big_roster() -> Path:
+    from ktpe_desktop.services.demo_mode import load_demo_locally
+    from ktpe_desktop.services.workspace import Workspace
+
+    if (CACHE / ".complete").exists():
+        return CACHE
+    shutil.rmtree(CACHE, ignore_errors=True)
+    CACHE.mkdir(parents=True)
+    started = time.perf_counter()
+    ws = Workspace.create(CACHE, USER, PASSWORD)
+    try:
+        load_demo_locally(ws, students=STUDENTS)
+    finally:
+        ws.close()
+    (CACHE / ".complete").write_text(f"{time.perf_counter() - started:.1f} s\n")
+    return CACHE
+
+
+def _wait(app: Any, predicate: Any, timeout: float = 10.0) -> None:
+    from PySide6.QtCore import QEventLoop
+
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("benchmark step timed out")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+
+def bench_keystroke_to_paint() -> list[dict[str, Any]]:
+    from datetime import date
+
+    from ktpe_desktop.services.workspace import Workspace
+    from ktpe_desktop.ui.roster import DEBOUNCE_MS, RosterPage
+
+    app = _app()
+    data_dir = _big_roster()
+    ws = Workspace.open(data_dir, USER, PASSWORD)
+    try:
+        school = max(ws.schools(), key=lambda s: s.total)
+        page = RosterPage(ws)
+        page.resize(1366, 700)
+        page.show()
+        page.set_school(school, ws.rules(), date.today())
+        _wait(app, lambda: page.painted_generation == page.generation)
+        paint_ms: list[float] = []
+        sql_ms: list[float] = []
+        for _round in range(3):
+            for query in QUERIES:
+                for n in range(1, len(query) + 1):
+                    text = query[:n]
+                    page.search.blockSignals(True)
+                    page.search.setText(text)
+                    page.search.blockSignals(False)
+                    started = time.perf_counter()
+                    page.run_search()  # what the debounce timer does
+                    generation = page.generation
+                    _wait(app, lambda g=generation: page.painted_generation == g)
+                    page.table.viewport().repaint()
+                    paint_ms.append((time.perf_counter() - started) * 1000)
+                    sql_ms.append(page.last_search_ms)
+        page.close()
+        # the whole-roster case: search across every school (no school filter)
+        t0 = time.perf_counter()
+        ws.search(None, "muhamad rizki")
+        global_ms = (time.perf_counter() - t0) * 1000
+    finally:
+        ws.close()
+    p95 = _pct(paint_ms, 95)
+    return [
+        {
+            "name": f"ui.keystroke_to_painted_p95 ({STUDENTS:,} students)",
+            "value": round(p95, 2),
+            "unit": "ms",
+            "target": "<= 50",
+            "ok": p95 <= 50,
+        },
+        {
+            "name": "ui.keystroke_to_painted_median",
+            "value": round(statistics.median(paint_ms), 2),
+            "unit": "ms",
+            "target": "info",
+            "ok": None,
+        },
+        {
+            "name": "ui.search_query_in_worker_p95",
+            "value": round(_pct(sql_ms, 95), 2),
+            "unit": "ms",
+            "target": "<= 10",
+            "ok": _pct(sql_ms, 95) <= 10,
+        },
+        {
+            "name": "ui.search_debounce (added before the query)",
+            "value": float(DEBOUNCE_MS),
+            "unit": "ms",
+            "target": "80-120",
+            "ok": 80 <= DEBOUNCE_MS <= 120,
+        },
+        {
+            "name": "ui.search_all_schools_once",
+            "value": round(global_ms, 2),
+            "unit": "ms",
+            "target": "info",
+            "ok": None,
+        },
+    ]
+
+
+def bench_scan_to_saved() -> list[dict[str, Any]]:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from ktpe_desktop.services.demo_mode import load_demo_locally
+    from ktpe_desktop.services.workspace import Workspace
+    from ktpe_desktop.ui.main_window import MainWindow
+    from ktpe_desktop.ui.settings import Settings
+
+    app = _app()
+    tmp = Path(tempfile.mkdtemp(prefix="ktpe-bench-scan-"))
+    try:
+        ws = Workspace.create(tmp, USER, PASSWORD)
+        load_demo_locally(ws)
+        window = MainWindow(Settings(tmp), tmp)
+        window.resize(1366, 768)
+        window.show()
+        window.enter_work(ws)
+        school = max(ws.schools(), key=lambda s: s.total)
+        window.choose_school(school)
+        roster = window.roster
+        dialog = window.outcome_dialog
+        assert roster is not None and dialog is not None
+        _wait(app, lambda: roster.painted_generation == roster.generation)
+        students = [s for s in ws.search(school.npsn, "", limit=1000) if s.nisn]
+        saved: list[Any] = []
+        dialog.saved.connect(saved.append)
+        times: list[float] = []
+        for student in students[:150]:
+            count = len(saved)
+            roster.search.blockSignals(True)
+            roster.search.setText(student.nisn or "")
+            roster.search.blockSignals(False)
+            started = time.perf_counter()
+            QTest.keyClick(roster.search, Qt.Key.Key_Return)  # the scanner's Enter
+            _wait(app, dialog.isVisible)
+            QTest.keyClick(dialog, Qt.Key.Key_Return)  # Terekam
+            _wait(app, lambda c=count: len(saved) > c)
+            times.append((time.perf_counter() - started) * 1000)
+            _wait(app, lambda: not dialog.isVisible())
+        window.workspace = None
+        window.close()
+        from ktpe_desktop.ui.ops import wait_for_done
+
+        wait_for_done()
+        ws.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    p99 = _pct(times, 99)
+    return [
+        {
+            "name": "ui.scan_to_saved_p99",
+            "value": round(p99, 2),
+            "unit": "ms",
+            "target": "<= 100",
+            "ok": p99 <= 100,
+        },
+        {
+            "name": "ui.scan_to_saved_median",
+            "value": round(statistics.median(times), 2),
+            "unit": "ms",
+            "target": "info",
+            "ok": None,
+        },
+    ]
+
+
+if __name__ == "__main__":
+    rows = bench_keystroke_to_paint() + bench_scan_to_saved()
+    for row in rows:
+        print(f"{row['name']:<55} {row['value']:>10} {row['unit']:<4} {row['target']:<8} {row['ok']}")
+    sys.exit(0 if all(r["ok"] is not False for r in rows) else 1)
