@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", dest="app_data_dir", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--lang", choices=("id", "en"), default=None, help="UI language")
     parser.add_argument("--self-test", action="store_true", help="check the installed app and exit")
+    # tests/bench/bench_startup.py: log in with $KTPE_PASSWORD, time the roster, quit
+    parser.add_argument("--bench-startup", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"ktpe_desktop.commands.{name}")
@@ -45,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in argv:
+        # Before anything else (even the subcommand modules): the self-test must be
+        # able to report on an installation in which one of them fails to import.
+        from ktpe_desktop.selftest import run_self_test
+
+        return run_self_test()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -410,11 +410,24 @@ class Workspace:
             return [self._progress(s, r) for r in rows]
 
     def school(self, npsn: str) -> SchoolProgress | None:
+        """One school's progress (cheap: only that school's students are counted)."""
         with self._store.session() as s:
-            for r in repo.list_schools(s):
-                if r.npsn == npsn:
-                    return self._progress(s, r)
-        return None
+            row = s.get(m.School, npsn)
+            if row is None:
+                return None
+            info = repo.SchoolRow(
+                npsn=row.npsn,
+                name=row.name,
+                kind=row.kind,
+                status=row.status,
+                kecamatan=row.kecamatan,
+                address=row.address,
+                target=row.target,
+                visit_date=row.visit_date,
+                purged_at=row.purged_at,
+                student_count=0,
+            )
+            return self._progress(s, info)
 
     @staticmethod
     def _progress(s: Session, r: repo.SchoolRow) -> SchoolProgress:

@@ -111,12 +111,7 @@ class QtSyncAdapter(QObject):
         self._bridge.progressed.connect(self._on_progress)
         self._bridge.counted.connect(self._on_counts)
         self._bridge.online.connect(self._on_online)
-        self.scheduler = SyncScheduler(
-            self._round_on_worker,
-            backoff=backoff,
-            period_s=period_s,
-            on_state=lambda st: None,
-        )
+        self.scheduler = SyncScheduler(self._round_on_worker, backoff=backoff, period_s=period_s)
         self._state = SyncState.IDLE.value
         self._running = False
         self._pool = QThreadPool(self)

@@ -164,9 +164,9 @@ class StudentFormDialog(QDialog):
             ("class_name", self.class_name),
             ("mother_name", self.mother_name),
         ]
-        for key, widget in rows:
+        for key, field_widget in rows:
             title = tr(FIELD_TITLES[key]) + (" *" if key == "name" else "")
-            form.addRow(title, widget)
+            form.addRow(title, field_widget)
             if key in ("name", "nisn", "nik", "kk"):
                 note = QLabel()
                 note.setWordWrap(True)

@@ -33,8 +33,8 @@ def collect(directory: Path = UI_DIR) -> dict[str, tuple[str, int]]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            name = node.func.id if isinstance(node.func, ast.Name) else getattr(
-                node.func, "attr", ""
+            name = (
+                node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
             )
             args = node.args
             if name == "QT_TRANSLATE_NOOP" and len(args) == 2:
@@ -65,8 +65,9 @@ def write_ts(path: Path, sources: dict[str, tuple[str, int]], english: dict[str,
     missing = 0
     for source, (filename, line) in sorted(sources.items(), key=lambda kv: (kv[1], kv[0])):
         message = ET.SubElement(context, "message")
-        ET.SubElement(message, "location", filename=f"../../ktpe_desktop/ui/{filename}",
-                      line=str(line))
+        ET.SubElement(
+            message, "location", filename=f"../../ktpe_desktop/ui/{filename}", line=str(line)
+        )
         ET.SubElement(message, "source").text = source
         translation = ET.SubElement(message, "translation")
         if source in english:
@@ -76,8 +77,9 @@ def write_ts(path: Path, sources: dict[str, tuple[str, int]], english: dict[str,
             missing += 1
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
-    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + body + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + body + "\n", encoding="utf-8"
+    )
     return missing
 
 

@@ -41,9 +41,9 @@ def render(size: int) -> QImage:
 
 
 def build_icons() -> None:
-    render(256).save(str(resource("icons", "ktpe.png")), "PNG")
+    render(256).save(str(resource("icons", "ktpe.png")), b"PNG")
     # Qt's ICO writer stores one image; 256 px is what Windows scales from.
-    render(256).save(str(resource("icons", "ktpe.ico")), "ICO")
+    render(256).save(str(resource("icons", "ktpe.ico")), b"ICO")
 
 
 if __name__ == "__main__":

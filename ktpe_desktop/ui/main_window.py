@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         self._action(m_view, tr("Daftar Siswa"), lambda: self.show_tab(1), ("Ctrl+2",))
 
         m_sync = bar.addMenu(tr("Sin&kron"))
-        self._action(m_sync, tr("Sinkronkan"), self.sync_now, ("Ctrl+S", "F5"), name="syncAction")
+        self._action(m_sync, tr("Sinkronkan"), self.sync_now, ("Ctrl+S",), name="syncAction")
         self._action(m_sync, tr("Masalah sinkron…"), self.show_quarantine, ("Ctrl+Shift+S",))
         self._action(m_sync, tr("Anomali…"), self.show_anomalies, ("Ctrl+Shift+A",))
 
@@ -591,9 +591,12 @@ class MainWindow(QMainWindow):
         if ws is None or self.roster is None:
             return
         roster = self.roster
-        Op(self, lambda: ws.student(student_id), lane=Lane.READ).success(
-            lambda item: item is not None and roster.replace_student(item)
-        ).run()
+
+        def loaded(item: StudentItem | None) -> None:
+            if item is not None:
+                roster.replace_student(item)
+
+        Op(self, lambda: ws.student(student_id), lane=Lane.READ).success(loaded).run()
         roster.refresh_counters()
 
     def history_selected(self) -> None:

@@ -64,6 +64,20 @@ class _Table(QAbstractTableModel):
 
 # --------------------------------------------------------------------------- roster
 
+_STUDENT_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ToolTipRole,
+        ROLE_ID,
+        ROLE_ITEM,
+        ROLE_STATUS,
+    }
+)
+
 
 class StudentTableModel(_Table):
     """One page (or a few) of a school's roster, as the search returned it."""
@@ -90,6 +104,8 @@ class StudentTableModel(_Table):
         self._today = date.today()
         self._revealed: set[str] = set()
         self._fetcher: Callable[[int], list[StudentItem]] | None = None
+        self._mono = QFont("DejaVu Sans Mono")
+        self._mono.setStyleHint(QFont.StyleHint.Monospace)
 
     # ---- data in
     def set_rows(
@@ -129,6 +145,10 @@ class StudentTableModel(_Table):
         if self._rows:
             self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
 
+    def set_total(self, total: int) -> None:
+        """The exact count, known after the first page was shown."""
+        self._total = max(total, len(self._rows))
+
     # ---- paging
     def total(self) -> int:
         return self._total
@@ -165,12 +185,15 @@ class StudentTableModel(_Table):
         return list(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if role not in _STUDENT_ROLES:
+            return None  # the view asks for ~10 roles per cell: answer the rest fast
+        row = index.row()
+        if not 0 <= row < len(self._rows) or not index.isValid():
             return None
-        item = self._rows[index.row()]
+        item = self._rows[row]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(item, index.row(), col)
+            return self._display(item, row, col)
         if role == ROLE_ID:
             return item.id
         if role == ROLE_ITEM:
@@ -190,9 +213,7 @@ class StudentTableModel(_Table):
         ):
             return _ALIGN_CENTER
         if role == Qt.ItemDataRole.FontRole and col in (self.COL_NISN, self.COL_NIK):
-            font = QFont("DejaVu Sans Mono")
-            font.setStyleHint(QFont.StyleHint.Monospace)
-            return font
+            return self._mono
         if role == Qt.ItemDataRole.ToolTipRole and col == self.COL_STATUS:
             reason = labels.reason_label(item.status, item.reason)
             return reason or None

@@ -7,7 +7,9 @@
   and the order the operator pressed the keys is the order of the ledger.
 * :attr:`Lane.NET` — network work (sync rounds, enrolment), on its own small pool,
   so a slow server never delays a check-off.
-* :attr:`Lane.READ` — slow read-only queries (one reader thread).
+* :attr:`Lane.READ` — read-only queries (one reader thread: search as you type).
+* :attr:`Lane.BACKGROUND` — slow reads whose result may be dropped (exact counts),
+  kept off the reader so they never delay the next keystroke.
 
 The callbacks run on the main thread (a queued signal from the worker). The work
 function must return plain dataclasses or ids, never live ORM objects. When the
@@ -18,6 +20,7 @@ skipped. Without a :meth:`Op.failure` callback, :func:`default_failure` shows a
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from enum import Enum
@@ -34,9 +37,10 @@ class Lane(Enum):
     DB = "db"
     NET = "net"
     READ = "read"
+    BACKGROUND = "background"  # slow, droppable reads (exact counts): never delay a search
 
 
-_THREADS = {Lane.DB: 1, Lane.NET: 2, Lane.READ: 1}
+_THREADS = {Lane.DB: 1, Lane.NET: 2, Lane.READ: 1, Lane.BACKGROUND: 1}
 _pools: dict[Lane, QThreadPool] = {}
 
 
@@ -50,29 +54,32 @@ def pool(lane: Lane) -> QThreadPool:
     return found
 
 
-class _Relay(QObject):
-    """Lives on the main thread; the worker emits ``done`` to hand the result over.
+class _Dispatcher(QObject):
+    """Lives on the main thread for the whole run; workers emit ``done`` through it.
 
-    ``done`` is connected to a slot of this object (not to a lambda), so Qt queues
-    the call onto the relay's thread, the main thread.
+    A worker holds no reference to the Op, its callbacks or its function once it
+    emits: the last reference to anything Python (widgets captured by a lambda,
+    results) is always dropped on the main thread, never by a worker thread racing
+    the main thread's clean-up.
     """
 
-    # One tuple (result, exception-or-None): PySide6 mishandles the refcount of a bare
-    # None passed through a queued Signal(object) argument ("deallocating None").
-    done = Signal(object)
+    done = Signal(object)  # (token, result, exception or None) as one tuple
 
-    def __init__(self, deliver: Callable[[_Relay, Any, BaseException | None], None]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._deliver = deliver
         self.done.connect(self._on_done)
 
     @Slot(object)
-    def _on_done(self, outcome: tuple[Any, BaseException | None]) -> None:
-        result, exc = outcome
-        self._deliver(self, result, exc)
+    def _on_done(self, payload: tuple[int, Any, BaseException | None]) -> None:
+        token, result, exc = payload
+        op = _pending.pop(token, None)
+        if op is not None:
+            op._deliver(result, exc)
 
 
-_pending: set[_Relay] = set()
+_dispatcher: _Dispatcher | None = None
+_pending: dict[int, Op[Any]] = {}
+_tokens = itertools.count(1)
 _failure_handler: Callable[[QObject | None, BaseException], None] | None = None
 
 
@@ -126,23 +133,31 @@ class Op(Generic[T]):
         return self
 
     def run(self) -> None:
-        relay = _Relay(self._deliver)
-        _pending.add(relay)
-        fn = self._fn
+        """Queue the work (call on the main thread)."""
+        global _dispatcher
+        if _dispatcher is None:
+            _dispatcher = _Dispatcher()
+        dispatcher = _dispatcher
+        token = next(_tokens)
+        _pending[token] = self
 
         def work() -> None:
+            op = _pending.get(token)
+            if op is None:  # pragma: no cover - cancelled
+                return
+            fn = op._fn
+            del op
+            payload: tuple[int, Any, BaseException | None]
             try:
-                result = fn()
+                payload = (token, fn(), None)
             except BaseException as exc:  # handed to the main thread, never swallowed
-                relay.done.emit((None, exc))
-            else:
-                relay.done.emit((result, None))
+                payload = (token, None, exc)
+            del fn
+            dispatcher.done.emit(payload)
 
         pool(self._lane).start(QRunnable.create(work))
 
-    def _deliver(self, relay: _Relay, result: Any, exc: BaseException | None) -> None:
-        _pending.discard(relay)
-        relay.deleteLater()
+    def _deliver(self, result: Any, exc: BaseException | None) -> None:
         parent = self._parent
         if parent is not None and not shiboken6.isValid(parent):
             if exc is not None:

@@ -359,8 +359,8 @@ class OutcomeDialog(QDialog):
         self._saving = False
         self._set_enabled(True)
         self.message.clear()
-        self.accept()
         self.saved.emit(saved)
+        self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:
         self._saving = False

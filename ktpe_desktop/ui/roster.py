@@ -39,6 +39,7 @@ from ktpe_desktop.ui.ops import Lane, Op
 from ktpe_desktop.ui.widgets import CounterTile, SearchField
 
 DEBOUNCE_MS = 100
+MIN_DIGITS = 4
 _FULL_ID = re.compile(r"^(\d{10}|\d{16})$")
 _SEPARATORS = re.compile(r"[\s.\-]")
 
@@ -153,6 +154,14 @@ class RosterPage(QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.run_search)
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(300)
+        self._count_timer.timeout.connect(self._count_later)
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(400)
+        self._recount.timeout.connect(self._refresh_counters_now)
         self.search.textChanged.connect(self._text_changed)
         self.search.returnPressed.connect(self._enter)
         self.search.navigate.connect(self._navigate)
@@ -193,13 +202,19 @@ class RosterPage(QWidget):
         self.tiles["failed"].set_value(s.failed if s else 0)
 
     def refresh_counters(self) -> None:
+        """Recount the school soon (coalesced: a burst of saves costs one query)."""
+        self._recount.start()
+
+    def _refresh_counters_now(self) -> None:
         if self.school is None:
             return
         npsn = self.school.npsn
         ws = self.workspace
-        Op(self, lambda: ws.school(npsn), lane=Lane.READ).success(
-            lambda s: s is not None and self.set_progress(s)
-        ).run()
+        Op(self, lambda: ws.school(npsn), lane=Lane.READ).success(self._progress_loaded).run()
+
+    def _progress_loaded(self, school: SchoolProgress | None) -> None:
+        if school is not None:
+            self.set_progress(school)
 
     # ------------------------------------------------------------ search
 
@@ -210,14 +225,15 @@ class RosterPage(QWidget):
 
     def _text_changed(self, _text: str) -> None:
         self.generation += 1
+        self._count_timer.stop()
         self._debounce.start()
 
-    def _criteria(self) -> tuple[str, str | None, str | None, str | None]:
+    def _criteria(self) -> tuple[str | None, str, str | None, str | None]:
         npsn = self.school.npsn if self.school else None
         query = self.search.text().strip()
         class_name = str(self.class_filter.currentData() or "") or None
         status = str(self.status_filter.currentData() or "") or None
-        return npsn, query, class_name, status  # type: ignore[return-value]
+        return npsn, query, class_name, status
 
     def run_search(self, *, wait: bool = False) -> None:
         """Start the query for what is typed now; older results will be dropped.
@@ -233,20 +249,47 @@ class RosterPage(QWidget):
         npsn, query, class_name, status = self._criteria()
         ws = self.workspace
 
+        digits = _SEPARATORS.sub("", query)
+        if digits.isdigit() and len(digits) < MIN_DIGITS:
+            # 1-3 digits of a NISN/NIK match almost everybody: wait for more.
+            self.model.set_rows([], 0)
+            self.count_label.setText(
+                tr("Ketik minimal {n} angka NISN/NIK, atau pindai kartu.").format(n=MIN_DIGITS)
+            )
+            self.painted_generation = generation
+            self.results_painted.emit(generation)
+            return
+
         def work() -> tuple[int, list[StudentItem], int, float]:
             started = time.perf_counter()
             rows = ws.search(npsn, query, class_name=class_name, status=status, limit=PAGE_SIZE)
-            total = (
-                len(rows)
-                if len(rows) < PAGE_SIZE
-                else ws.count(npsn, query, class_name=class_name, status=status)
-            )
+            # A full page: the exact total comes after the rows are painted.
+            total = len(rows) if len(rows) < PAGE_SIZE else -1
             return generation, rows, total, (time.perf_counter() - started) * 1000
 
         if wait:
             self._show_results(work())
         else:
             Op(self, work, lane=Lane.READ).success(self._show_results).run()
+
+    def _count_later(self) -> None:
+        generation = self.generation
+        npsn, query, class_name, status = self._criteria()
+        ws = self.workspace
+
+        def work() -> tuple[int, int]:
+            if generation != self.generation:
+                return generation, -1  # the operator typed on: nobody will see it
+            return generation, ws.count(npsn, query, class_name=class_name, status=status)
+
+        Op(self, work, lane=Lane.BACKGROUND).success(self._show_count).run()
+
+    def _show_count(self, result: tuple[int, int]) -> None:
+        generation, total = result
+        if generation != self.generation or total < 0:
+            return
+        self.model.set_total(total)
+        self.count_label.setText(tr("{n} siswa").format(n=f"{total:,}".replace(",", ".")))
 
     def _fetcher(self) -> Callable[[int], list[StudentItem]]:
         npsn, query, class_name, status = self._criteria()
@@ -264,7 +307,8 @@ class RosterPage(QWidget):
         if generation != self.generation:
             return  # a newer search is on its way: drop this one
         self.last_search_ms = elapsed_ms
-        self.model.set_rows(rows, total, self._fetcher())
+        exact = total >= 0
+        self.model.set_rows(rows, total if exact else len(rows) + 1, self._fetcher())
         if rows:
             self.table.selectRow(0)
             self.table.scrollToTop()
@@ -273,8 +317,11 @@ class RosterPage(QWidget):
             self.count_label.setText(
                 tr("Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).")
             )
-        else:
+        elif exact:
             self.count_label.setText(tr("{n} siswa").format(n=f"{total:,}".replace(",", ".")))
+        else:
+            self.count_label.setText(tr("{n}+ siswa").format(n=len(rows)))
+            self._count_timer.start()  # when typing pauses: never competes with a search
         self.painted_generation = generation
         self.results_painted.emit(generation)
 

@@ -113,7 +113,7 @@ class Settings:
 
     @property
     def version(self) -> int:
-        return int(self._qs.value("meta/version", 0))
+        return int(str(self._qs.value("meta/version", 0)))
 
     def get(self, option: Option[T]) -> T:
         raw = self._qs.value(f"settings/{option.name}")

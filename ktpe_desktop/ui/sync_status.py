@@ -64,6 +64,10 @@ class SyncDriver(QObject):
         self._soon.setInterval(20_000)
         self._soon.timeout.connect(self.sync_now)
         self._progress_from_thread.connect(self.progress)
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(400)
+        self._recount.timeout.connect(self.refresh_counts)
         workspace.set_sync_progress(lambda st, d, t: self._progress_from_thread.emit(str(st), d, t))
 
     def start(self) -> None:
@@ -93,8 +97,8 @@ class SyncDriver(QObject):
             self.problem.emit(tr("{n} kejadian ditolak server").format(n=snap.quarantined))
 
     def outcome_saved(self) -> None:
-        """A new event waits: count it now, send it soon (batched)."""
-        self.refresh_counts()
+        """A new event waits: count it (coalesced), send it soon (batched)."""
+        self._recount.start()
         if self.enrolled and not self._soon.isActive():
             self._soon.start()
 

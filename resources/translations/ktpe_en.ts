@@ -787,157 +787,157 @@ User: {user} · Password: {password}</translation>
       <translation>Details corrected: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="615" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="618" />
       <source>Dibatalkan: {name} — status sekarang {status}</source>
       <translation>Undone: {name} — status now {status}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="632" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="635" />
       <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
       <translation>You have no outcome that can be undone.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="701" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="704" />
       <source>Simpan sebagai</source>
       <translation>Save as</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="718" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="721" />
       <source>Tersimpan ke berkas {file}</source>
       <translation>Saved to the file {file}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="729" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="732" />
       <source>Impor</source>
       <translation>Import</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="729" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="732" />
       <source>Impor daftar siswa belum terpasang pada versi ini.</source>
       <translation>Roster import is not installed in this version.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="739" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="742" />
       <source>Belum ada sekolah di laptop ini. Daftarkan laptop ke server dulu.</source>
       <translation>There are no schools on this laptop yet. Enrol the laptop with the server first.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="744" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="747" />
       <source>Impor daftar siswa</source>
       <translation>Import roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="744" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="747" />
       <source>Sekolah:</source>
       <translation>School:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="793" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="796" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="75" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="89" />
       <source>No</source>
       <translation>No</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="80" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="94" />
       <source>Tgl Lahir</source>
       <translation>Birth date</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="81" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="95" />
       <source>Umur</source>
       <translation>Age</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="83" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="97" />
       <source>Status</source>
       <translation>Status</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="245" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="266" />
       <source>Sekolah</source>
       <translation>School</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="246" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="267" />
       <source>Kecamatan</source>
       <translation>District</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="247" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="268" />
       <source>Target</source>
       <translation>Target</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="251" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="272" />
       <source>Gagal</source>
       <translation>Failed</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="252" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="273" />
       <source>Kemajuan</source>
       <translation>Progress</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="310" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="331" />
       <source>Waktu</source>
       <translation>Time</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="311" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="332" />
       <source>Kejadian</source>
       <translation>Event</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="312" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="333" />
       <source>Keterangan</source>
       <translation>Details</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="314" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="335" />
       <source>Perangkat</source>
       <translation>Device</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="352" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="373" />
       <source>{device} (laptop ini)</source>
       <translation>{device} (this laptop)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="365" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="386" />
       <source>alasan: {reason}</source>
       <translation>reason: {reason}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="369" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="390" />
       <source>diubah: {fields}</source>
       <translation>changed: {fields}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="373" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="394" />
       <source>(dibatalkan)</source>
       <translation>(undone)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="382" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="403" />
       <source>Masalah</source>
       <translation>Problem</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="382" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="403" />
       <source>Siswa</source>
       <translation>Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="429" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="450" />
       <source>Percobaan</source>
       <translation>Attempts</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="430" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="451" />
       <source>Alasan ditolak</source>
       <translation>Reason refused</translation>
     </message>
@@ -1032,44 +1032,54 @@ User: {user} · Password: {password}</translation>
       <translation>Not saved: an error happened.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="77" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="78" />
       <source>Belum ada sekolah dipilih</source>
       <translation>No school chosen yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="95" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="96" />
       <source>Cari nama, NISN, atau NIK</source>
       <translation>Search name, NISN or NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="103" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="104" />
       <source>Semua status</source>
       <translation>All statuses</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="114" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="115" />
       <source>Kelas:</source>
       <translation>Class:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="116" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="117" />
       <source>Status:</source>
       <translation>Status:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="175" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="180" />
       <source>Semua kelas</source>
       <translation>All classes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="274" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="252" />
+      <source>Ketik minimal {n} angka NISN/NIK, atau pindai kartu.</source>
+      <translation>Type at least {n} digits of the NISN/NIK, or scan the card.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="284" />
+      <source>{n} siswa</source>
+      <translation>{n} students</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="310" />
       <source>Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).</source>
       <translation>No matching student. Not on the roster? Add the student (Ctrl+N).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="277" />
-      <source>{n} siswa</source>
-      <translation>{n} students</translation>
+      <location filename="../../ktpe_desktop/ui/roster.py" line="315" />
+      <source>{n}+ siswa</source>
+      <translation>{n}+ students</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/settings.py" line="66" />
@@ -1127,67 +1137,67 @@ User: {user} · Password: {password}</translation>
       <translation>Checking the receipt</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="91" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="95" />
       <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
       <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="93" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="97" />
       <source>{n} kejadian ditolak server</source>
       <translation>{n} events refused by the server</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="134" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="138" />
       <source>Sinkron gagal.</source>
       <translation>Sync failed.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="174" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="178" />
       <source>Sinkronkan (Ctrl+S)</source>
       <translation>Sync now (Ctrl+S)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="199" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="203" />
       <source>○ Belum dicek</source>
       <translation>○ Not checked yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="202" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="206" />
       <source>● Daring (online)</source>
       <translation>● Daring (online)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="205" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="209" />
       <source>○ Luring (offline)</source>
       <translation>○ Luring (offline)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="215" />
       <source>Belum terkirim: {n}</source>
       <translation>Not sent yet: {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="218" />
       <source>Terkirim: {acked} · Ditolak server: {q}</source>
       <translation>Sent: {acked} · Refused by the server: {q}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="224" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="228" />
       <source>Terakhir sinkron: —</source>
       <translation>Last sync: —</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="229" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="233" />
       <source>Terakhir sinkron: {t}</source>
       <translation>Last sync: {t}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="240" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="244" />
       <source>Klik untuk melihat masalah sinkron.</source>
       <translation>Click to see the sync problems.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="246" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="250" />
       <source>Menyinkronkan…</source>
       <translation>Syncing…</translation>
     </message>

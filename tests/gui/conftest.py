@@ -14,13 +14,13 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KTPE_FAST_KDF"] = "1"
 
-import ktpe_desktop.ui  # noqa: E402,F401  (protects None's refcount on CPython 3.11)
-from ktpe_desktop.services.workspace import Workspace  # noqa: E402
-from ktpe_desktop.ui import ops  # noqa: E402
-from ktpe_desktop.ui.i18n import install_language  # noqa: E402
-from ktpe_desktop.ui.main_window import MainWindow  # noqa: E402
-from ktpe_desktop.ui.settings import Settings  # noqa: E402
-from ktpe_desktop.ui.style import apply_style  # noqa: E402
+import ktpe_desktop.ui  # noqa: F401  (protects None's refcount on CPython 3.11)
+from ktpe_desktop.services.workspace import Workspace
+from ktpe_desktop.ui import ops
+from ktpe_desktop.ui.i18n import install_language
+from ktpe_desktop.ui.main_window import MainWindow
+from ktpe_desktop.ui.settings import Settings
+from ktpe_desktop.ui.style import apply_style
 
 PASSWORD = "rahasia-malang-24"
 LEAD = "koordinator"
@@ -65,7 +65,9 @@ def demo_data(data_dir: Path) -> Path:
 
 
 def make_window(data_dir: Path, **kwargs: Any) -> MainWindow:
-    window = MainWindow(Settings(data_dir), data_dir, today=kwargs.pop("today", date.today()), **kwargs)
+    window = MainWindow(
+        Settings(data_dir), data_dir, today=kwargs.pop("today", date.today()), **kwargs
+    )
     window.resize(1366, 768)
     return window
 

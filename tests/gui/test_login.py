@@ -58,7 +58,9 @@ def test_wrong_passwords_make_the_user_wait_then_switch_operator(
     for _ in range(3):
         login.password.setText("bukan-sandinya")
         login.login_button.click()
-        qtbot.waitUntil(lambda: "salah" in login.message.text().lower() or "Tunggu" in login.login_button.text())
+        qtbot.waitUntil(
+            lambda: "salah" in login.message.text().lower() or "Tunggu" in login.login_button.text()
+        )
     # the third wrong password starts the delay: the button shows the wait
     qtbot.waitUntil(lambda: "Tunggu" in login.login_button.text())
     assert not login.login_button.isEnabled()

@@ -64,7 +64,9 @@ def login(qtbot: Any, w: MainWindow, password: str = DEMO_PASSWORD) -> None:
 def roster_ready(qtbot: Any, w: MainWindow) -> None:
     assert w.roster is not None
     roster = w.roster
-    qtbot.waitUntil(lambda: roster.painted_generation == roster.generation and roster.model.rowCount() > 0)
+    qtbot.waitUntil(
+        lambda: roster.painted_generation == roster.generation and roster.model.rowCount() > 0
+    )
 
 
 def type_search(qtbot: Any, w: MainWindow, text: str) -> None:

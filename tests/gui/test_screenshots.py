@@ -30,7 +30,9 @@ def shot(window: MainWindow, name: str, dialog: QWidget | None = None) -> Path:
         painter = QPainter(image)
         painter.fillRect(image.rect(), QColor(0, 0, 0, 70))
         top = dialog.grab()
-        pos = QPoint((image.width() - top.width()) // 2, max(30, (image.height() - top.height()) // 2))
+        pos = QPoint(
+            (image.width() - top.width()) // 2, max(30, (image.height() - top.height()) // 2)
+        )
         painter.fillRect(top.rect().translated(pos).adjusted(-1, -1, 1, 1), QColor("#90a4ae"))
         painter.drawPixmap(pos, top)
         painter.end()
@@ -70,8 +72,11 @@ def test_screenshots(qtbot: Any, demo_data: Path) -> None:
     w.sync_widget.set_online(False)
     w.reload_schools()
     settle(qtbot, w)
-    w.today_page.table.selectRow(w.today_page.model._rows.index(
-        next(r for r in w.today_page.model._rows if r.npsn == school.npsn)))
+    w.today_page.table.selectRow(
+        w.today_page.model._rows.index(
+            next(r for r in w.today_page.model._rows if r.npsn == school.npsn)
+        )
+    )
     shot(w, "hari-ini")
 
     w.choose_school(next(r for r in w.today_page.model._rows if r.npsn == school.npsn))
@@ -155,5 +160,3 @@ def test_first_run_screenshot(qtbot: Any, data_dir: Path) -> None:
     w.first_run.repeat_password.setText("Malang-Jemput-2024")
     shot(w, "first-run")
     close_window(w)
-
-

@@ -88,6 +88,12 @@ def test_three_laptops_exactly_once_through_faults(tmp_path: Path) -> None:
             assert errors > 0, "the faults never hit: the test proves nothing"
             hits = {f: n for f, n in proxy.faults.items() if f is not Fault.NONE}
             assert hits.get(Fault.RESET_AFTER_COMMIT, 0) > 0, hits
+            # A push whose reply was lost after the server committed: the resend must
+            # have been answered "duplicate" and still counted once.
+            assert any(
+                m == "POST" and p.endswith("/sync/events") and f is Fault.RESET_AFTER_COMMIT
+                for m, p, f in proxy.log
+            )
 
             # Heal and settle: a few rounds each until nothing moves.
             proxy.schedule = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 from typing import Any
@@ -15,6 +16,15 @@ from ktpe_desktop.sync.errors import Unauthorized
 from ktpe_desktop.sync.netstatus import NullNetworkStatus
 from ktpe_desktop.sync.qt import QtSyncAdapter
 from tests.unit.sync.conftest import FakeServer, write
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread() -> Any:
+    """Adapters sit in reference cycles (signals, listeners): collect them here, on the
+    main thread, not later in some server thread of another test (a QObject with a
+    QTimer must be deleted on its own thread)."""
+    yield
+    gc.collect()
 
 
 class ThreadSpy:

@@ -8,13 +8,13 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import ktpe_desktop.ui  # noqa: E402,F401
-from ktpe_desktop.ui import ops  # noqa: E402
-from ktpe_desktop.ui.crash import crash_report  # noqa: E402
-from ktpe_desktop.ui.i18n import install_language, tr  # noqa: E402
-from ktpe_desktop.ui.i18n_build import build  # noqa: E402
-from ktpe_desktop.ui.i18n_extract import collect, read_ts  # noqa: E402
-from ktpe_desktop.paths import resource  # noqa: E402
+import ktpe_desktop.ui  # noqa: F401
+from ktpe_desktop.paths import resource
+from ktpe_desktop.ui import ops
+from ktpe_desktop.ui.crash import crash_report
+from ktpe_desktop.ui.i18n import install_language, tr
+from ktpe_desktop.ui.i18n_build import build
+from ktpe_desktop.ui.i18n_extract import collect, read_ts
 
 
 def test_every_ui_string_has_an_english_translation() -> None:

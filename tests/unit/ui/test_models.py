@@ -10,18 +10,18 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import ktpe_desktop.ui  # noqa: E402,F401
-from PySide6.QtCore import QModelIndex, Qt  # noqa: E402
-from PySide6.QtTest import QAbstractItemModelTester  # noqa: E402
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtTest import QAbstractItemModelTester
 
-from ktpe_desktop.core.events import Status  # noqa: E402
-from ktpe_desktop.services.workspace import (  # noqa: E402
+import ktpe_desktop.ui  # noqa: F401
+from ktpe_desktop.core.events import Status
+from ktpe_desktop.services.workspace import (
     HistoryItem,
     QuarantineItem,
     SchoolProgress,
     StudentItem,
 )
-from ktpe_desktop.ui.models import (  # noqa: E402
+from ktpe_desktop.ui.models import (
     ROLE_ID,
     ROLE_ITEM,
     ROLE_PROGRESS,
@@ -120,8 +120,20 @@ def test_school_model_progress(qapp: Any) -> None:
     m = SchoolTableModel()
     QAbstractItemModelTester(m, QAbstractItemModelTester.FailureReportingMode.Fatal)
     m.set_rows(
-        [SchoolProgress("20533628", "SMAN 1", "Klojen", target=100, total=98, recorded=40,
-                        already_recorded=10, absent=3, failed=2, pending=43)]
+        [
+            SchoolProgress(
+                "20533628",
+                "SMAN 1",
+                "Klojen",
+                target=100,
+                total=98,
+                recorded=40,
+                already_recorded=10,
+                absent=3,
+                failed=2,
+                pending=43,
+            )
+        ]
     )
     assert m.data(m.index(0, SchoolTableModel.COL_DONE), DISPLAY) == "50"
     assert m.data(m.index(0, SchoolTableModel.COL_PROGRESS), DISPLAY) == "50 %"
@@ -133,10 +145,19 @@ def test_history_model_marks_voided_events(qapp: Any) -> None:
     at = datetime(2024, 10, 1, 2, 30, tzinfo=UTC)
     m.set_rows(
         [
-            HistoryItem("e1", "failed", at, "petugas1", "abcdef123456", True, reason="no_kk",
-                        voided_by="e2"),
-            HistoryItem("e2", "voided", at, "koordinator", "abcdef123456", True,
-                        reason="salah pilih", target_event_id="e1"),
+            HistoryItem(
+                "e1", "failed", at, "petugas1", "abcdef123456", True, reason="no_kk", voided_by="e2"
+            ),
+            HistoryItem(
+                "e2",
+                "voided",
+                at,
+                "koordinator",
+                "abcdef123456",
+                True,
+                reason="salah pilih",
+                target_event_id="e1",
+            ),
         ]
     )
     assert m.data(m.index(0, HistoryTableModel.COL_KIND), DISPLAY) == "Gagal Rekam"
