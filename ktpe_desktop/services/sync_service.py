@@ -9,6 +9,7 @@ so they are stored and folded exactly as the recording path does it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import Event
 from ktpe_desktop.services.recording import RecordingService
 from ktpe_desktop.storage.store import Store
@@ -34,6 +36,8 @@ from ktpe_desktop.sync.engine import (
 )
 from ktpe_desktop.sync.enrolment import enrol as _enrol
 from ktpe_desktop.sync.state import Enrolment
+
+log = logging.getLogger("ktpe.sync")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +85,10 @@ class SyncService:
         max_batch_size: int | None = None,
         page_size: int | None = None,
         progress: Progress | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.store = store
+        self._today = today
         self._client_factory = client_factory
         self._recording = RecordingService(store)
         extra: dict[str, Any] = {}
@@ -137,7 +143,22 @@ class SyncService:
         return self.engine.recover()
 
     def run_round(self) -> SyncSummary:
-        return self.engine.run_round()
+        """One sync round; after a successful one, purge schools past retention.
+
+        The purge only touches schools whose every event the server acknowledged
+        and whose retention period has passed (docs/sync-client.md), so running it
+        after each good round is what keeps personal data off the laptop in time.
+        """
+        summary = self.engine.run_round()
+        if summary.error is None:
+            try:
+                purged = self.purge_expired(today=self._today())
+            except KnownError as exc:  # a purge problem must not turn a good sync red
+                log.warning("retention purge skipped: %s", exc.code)
+            else:
+                if purged:
+                    log.info("retention purge: %d school(s)", len(purged))
+        return summary
 
     def status(self) -> SyncStatus:
         enr = self.engine.enrolment()

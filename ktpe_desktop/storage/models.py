@@ -178,7 +178,7 @@ class Campaign(Base):
     office_name: Mapped[str255] = mapped_column(default="")
     office_address: Mapped[str] = mapped_column(Text, default="")
     region_code: Mapped[str] = mapped_column(String(16), default="")
-    retention_days: Mapped[int] = mapped_column(Integer, default=30)
+    retention_days: Mapped[int] = mapped_column(Integer, default=14)
     updated_at: Mapped[utc_now]
 
 

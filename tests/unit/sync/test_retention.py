@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select, text
 
 from ktpe_desktop.services.recording import RecordingService
@@ -29,6 +30,13 @@ def _set_visit(service: SyncService, retention_days: int | None = None) -> None:
             )
 
 
+@pytest.fixture(autouse=True)
+def _today_is_visit_day(service: SyncService) -> None:
+    # Rounds purge what is due "today"; pin today to the visit so that each test
+    # decides when time passes.
+    service._today = lambda: VISIT
+
+
 def test_not_purged_before_the_retention_period(
     service: SyncService, recording: RecordingService
 ) -> None:
@@ -48,6 +56,15 @@ def test_not_purged_while_an_event_is_unacknowledged(
     assert service.purge_expired(today=VISIT + timedelta(days=60)) == []
     service.run_round()
     assert [p.npsn for p in service.purge_expired(today=VISIT + timedelta(days=60))] == [SCHOOL]
+
+
+def test_a_good_round_purges_what_is_due(service: SyncService, recording: RecordingService) -> None:
+    _set_visit(service)
+    write(recording, 3)
+    service._today = lambda: VISIT + timedelta(days=14)
+    assert service.run_round().all_acknowledged
+    status = {r.npsn: r for r in service.retention_status()}[SCHOOL]
+    assert status.unacknowledged == 0 and status.purged_at is not None
 
 
 def test_purge_blanks_personal_data_and_keeps_counts(
