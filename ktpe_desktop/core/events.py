@@ -268,29 +268,64 @@ def make_event(
     occurred_at: datetime,
     payload: Mapping[str, Any] | None = None,
 ) -> Event:
-    """Create a chained event: its id derived from ``(device_id, seq)``, its hash computed."""
+    """Create a chained event: its id derived from ``(device_id, seq)``, its hash computed.
+
+    The canonical encoding is computed once (it is also what refuses NaN and other
+    values JSON cannot hold): the content is built exactly as :meth:`Event.content`
+    builds it, so ``hash`` is the one :meth:`Event.computed_hash` gives.
+    """
     if seq < 1:
         raise ValueError("seq starts at 1")
-    occurred = parse_time(format_time(occurred_at))
-    draft = Event(
-        event_id=event_id_for(device_id, seq),
+    occurred, occurred_text = _normalized_time(occurred_at)
+    event_id = event_id_for(device_id, seq)
+    hlc_text = hlc.encode() if isinstance(hlc, Hlc) else hlc
+    kind_text = str(kind)
+    body = dict(payload or {})
+    content = {
+        "v": CANONICAL_VERSION,
+        "event_id": event_id,
+        "device_id": device_id,
+        "seq": seq,
+        "hlc": hlc_text,
+        "prev_hash": prev_hash,
+        "kind": kind_text,
+        "student_id": student_id,
+        "operator": operator,
+        "occurred_at": occurred_text,
+        "payload": body,
+    }
+    return Event(
+        event_id=event_id,
         device_id=device_id,
         seq=seq,
-        hlc=hlc.encode() if isinstance(hlc, Hlc) else hlc,
+        hlc=hlc_text,
         prev_hash=prev_hash,
-        hash="",
-        kind=str(kind),
+        hash=hashlib.sha256(canonical_bytes(content)).hexdigest(),
+        kind=kind_text,
         student_id=student_id,
         operator=operator,
         occurred_at=occurred,
-        payload=dict(payload or {}),
+        payload=body,
     )
-    canonical_bytes(draft.content())  # refuses floats NaN etc. early
-    return Event(**{**_fields(draft), "hash": draft.computed_hash()})
 
 
-def _fields(event: Event) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in Event.__dataclass_fields__}
+# The last time normalised by make_event: a batch (a roster import) gives the same
+# occurred_at to thousands of events. One tuple, replaced as a whole (thread-safe).
+_last_time: tuple[datetime, datetime, str] | None = None
+
+
+def _normalized_time(occurred_at: datetime) -> tuple[datetime, str]:
+    """``occurred_at`` cut to the millisecond in UTC, and its canonical text."""
+    global _last_time
+    cached = _last_time
+    # Both results depend on the instant only, which == compares (naive times, which
+    # format_time refuses, never equal an aware one).
+    if cached is not None and occurred_at.tzinfo is not None and cached[0] == occurred_at:
+        return cached[1], cached[2]
+    occurred = parse_time(format_time(occurred_at))
+    text = format_time(occurred)
+    _last_time = (occurred_at, occurred, text)
+    return occurred, text
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,11 @@ over all its events, read back inside the same transaction), the anomaly rows
 and, for corrections, voids and walk-ins, an audit row. When the call returns the
 outcome is on disk; when it raises nothing of it is (and ``next_seq`` is
 unchanged, so ``seq`` never has a gap).
+
+The write runs on the hot path of :mod:`ktpe_desktop.storage.ledger`
+(:class:`~ktpe_desktop.storage.ledger.WriteTxn`: prepared SQL on the driver
+connection, no per-commit ORM session); an ORM session joins the same
+transaction only for audit rows and detail events.
 """
 
 from __future__ import annotations
@@ -347,24 +352,20 @@ class RecordingService:
             raise _invalid(code)
         if not operator:
             raise InvalidInput("Petugas wajib diisi.", "The operator is required.", code="operator")
-        with self.store.transaction() as s:
+        with self.store.write_connection() as conn, ledger.WriteTxn(conn) as txn:
             if school_npsn is None:
-                student = s.get(m.Student, student_id)
-                if student is None or student.deleted:
+                student = ledger.read_student(txn, student_id)
+                if student is None or student[1]:
                     if require_student:
                         raise UnknownStudent(student_id)
                 else:
-                    school_npsn = student.school_npsn
+                    school_npsn = student[0]
             if school_npsn is None:
-                school_npsn = s.scalar(
-                    select(m.StudentState.school_npsn).where(
-                        m.StudentState.student_id == student_id
-                    )
-                )
-            ev = self._append(s, kind, student_id, operator, payload, school_npsn)
-            state = ledger.recompute_state(s, student_id)
+                school_npsn = ledger.state_school(txn, student_id)
+            ev = self._append(txn, kind, student_id, operator, payload, school_npsn)
+            state = ledger.recompute_state(txn, student_id)
             if audit_action is not None:
-                audit(s, operator, audit_action, audit_subject, audit_detail)
+                audit(txn.session(), operator, audit_action, audit_subject, audit_detail)
         return SavedEvent(
             event_id=ev.event_id,
             seq=ev.seq,
@@ -378,7 +379,7 @@ class RecordingService:
 
     def _append(
         self,
-        s: Session,
+        txn: ledger.WriteTxn,
         kind: EventKind,
         student_id: str,
         operator: str,
@@ -386,17 +387,18 @@ class RecordingService:
         school_npsn: str | None,
     ) -> Event:
         """Allocate the next seq inside the transaction and write event + outbox."""
-        device = s.get(m.Device, self.store.device_id)
-        if device is None:  # pragma: no cover - created with the database
+        head = ledger.read_head(txn, self.store.device_id)
+        if head is None:  # pragma: no cover - created with the database
             raise RuntimeError("device row missing")
-        persisted = Hlc.decode(device.hlc_last)
+        next_seq, head_hash, hlc_last = head
+        persisted = Hlc.decode(hlc_last)
         hlc = self.clock.tick()
         if hlc <= persisted:  # the clock was restored behind the database (tests, restore)
             hlc = self.clock.observe(persisted)
         ev = make_event(
-            device_id=device.device_id,
-            seq=device.next_seq,
-            prev_hash=device.head_hash,
+            device_id=self.store.device_id,
+            seq=next_seq,
+            prev_hash=head_hash,
             hlc=hlc,
             kind=kind,
             student_id=student_id,
@@ -404,11 +406,6 @@ class RecordingService:
             occurred_at=self._now(),
             payload=payload,
         )
-        s.add(ledger.row_from_event(ev, m.EventOrigin.LOCAL, school_npsn))
-        s.flush()
-        s.add(m.Outbox(event_id=ev.event_id, status=m.OutboxStatus.PENDING))
-        device.next_seq = ev.seq + 1
-        device.head_hash = ev.hash
-        device.hlc_last = hlc.encode()
-        s.flush()
+        ledger.insert_local_event(txn, ev, school_npsn)
+        ledger.advance_head(txn, ev)
         return ev

@@ -2,15 +2,32 @@
 
 These functions run inside a caller's transaction (``session``); they never
 commit. :mod:`ktpe_desktop.services.recording` owns the transactions.
+
+Two ways in:
+
+* an ORM :class:`~sqlalchemy.orm.Session` (sync pulls, imports, loaders);
+* a :class:`WriteTxn` — the check-off hot path. It runs plain prepared SQL on the
+  DBAPI connection underneath a Core connection's ``BEGIN IMMEDIATE`` transaction
+  (the driver caches the prepared statements), remembers the events it wrote so
+  the fold does not read them back, and only builds an ORM session (bound to the
+  same transaction) when a rare case needs one (detail events, audit rows).
+
+Both write the same rows with the same encodings (the column types of
+:mod:`~ktpe_desktop.storage.models` do the encoding), and the derived state is
+always ``fold_status`` over *all* the student's events.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from types import TracebackType
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import DETAIL_FIELDS, Event, fold_status
@@ -51,6 +68,244 @@ def row_from_event(ev: Event, origin: m.EventOrigin, school_npsn: str | None) ->
         payload=dict(ev.payload),
         origin=origin,
     )
+
+
+# --------------------------------------------------------------------------- raw hot path
+
+_DIALECT = sqlite.dialect()
+_UTC = m.UtcDateTime()
+_JSON = m.JsonText()
+
+_EVENT_COLUMNS = (
+    "event_id, device_id, seq, hlc, prev_hash, hash, kind, student_id, operator, "
+    "occurred_at, payload"
+)
+_SQL_STUDENT = "SELECT school_npsn, deleted FROM student WHERE id = ?"
+_SQL_STATE_SCHOOL = "SELECT school_npsn FROM student_state WHERE student_id = ?"
+_SQL_HEAD = "SELECT next_seq, head_hash, hlc_last FROM device WHERE device_id = ?"
+_SQL_ADVANCE = "UPDATE device SET next_seq = ?, head_hash = ?, hlc_last = ? WHERE device_id = ?"
+_SQL_INSERT_EVENT = (
+    "INSERT INTO event (event_id, device_id, seq, hlc, prev_hash, hash, kind, student_id, "
+    "school_npsn, operator, occurred_at, payload, origin, received_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQL_INSERT_OUTBOX = (
+    "INSERT INTO outbox (event_id, status, attempts, last_error, updated_at) "
+    "VALUES (?, ?, 0, NULL, ?)"
+)
+_SQL_STUDENT_EVENTS = f"SELECT {_EVENT_COLUMNS} FROM event WHERE student_id = ?"
+_SQL_EVENT_SCHOOL = (
+    "SELECT school_npsn FROM event WHERE student_id = ? AND school_npsn IS NOT NULL"
+)
+_SQL_UPSERT_STATE = (
+    "INSERT INTO student_state (student_id, school_npsn, status, reason, deciding_event_id, "
+    "decided_at, decided_by_device, decided_by_operator, ikd_activated, anomaly_count, "
+    "event_count, last_hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (student_id) DO UPDATE SET school_npsn = excluded.school_npsn, "
+    "status = excluded.status, reason = excluded.reason, "
+    "deciding_event_id = excluded.deciding_event_id, decided_at = excluded.decided_at, "
+    "decided_by_device = excluded.decided_by_device, "
+    "decided_by_operator = excluded.decided_by_operator, "
+    "ikd_activated = excluded.ikd_activated, anomaly_count = excluded.anomaly_count, "
+    "event_count = excluded.event_count, last_hlc = excluded.last_hlc"
+)
+_SQL_ANOMALIES = "SELECT id, code, event_ids, resolved FROM anomaly WHERE student_id = ?"
+_SQL_RESOLVE_ANOMALY = "UPDATE anomaly SET resolved = 1, resolved_at = ? WHERE id = ?"
+_SQL_INSERT_ANOMALY = (
+    "INSERT INTO anomaly (student_id, code, event_ids, resolved, created_at, resolved_at) "
+    "VALUES (?, ?, ?, 0, ?, NULL)"
+)
+
+
+def utc_text(ts: datetime | None) -> str | None:
+    """A time as :class:`~ktpe_desktop.storage.models.UtcDateTime` stores it."""
+    return _UTC.process_bind_param(ts, _DIALECT)
+
+
+def json_text(value: Any) -> str | None:
+    """A value as :class:`~ktpe_desktop.storage.models.JsonText` stores it."""
+    return _JSON.process_bind_param(value, _DIALECT)
+
+
+class WriteTxn:
+    """The hot-path handle on one write transaction (see the module docstring).
+
+    ``with WriteTxn(conn) as txn:`` inside ``conn``'s transaction (started with
+    ``BEGIN IMMEDIATE``); on a normal exit a session made by :meth:`session` is
+    flushed. The caller's ``conn`` commits or rolls back everything together.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.raw: Any = conn.connection.driver_connection
+        self.written: dict[str, Event] = {}  # the events this transaction inserted
+        self.student_schools: dict[str, str | None] = {}  # looked up in this transaction
+        self._session: Session | None = None
+
+    def session(self) -> Session:
+        """An ORM session joined to this transaction (made on first use)."""
+        if self._session is None:
+            self._session = Session(bind=self.conn, expire_on_commit=False)
+        return self._session
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def __enter__(self) -> WriteTxn:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.flush()
+        finally:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+
+
+def read_student(txn: WriteTxn, student_id: str) -> tuple[str, bool] | None:
+    """``(school_npsn, deleted)`` of a student row, or None."""
+    row = txn.raw.execute(_SQL_STUDENT, (student_id,)).fetchone()
+    if row is None:
+        txn.student_schools[student_id] = None
+        return None
+    txn.student_schools[student_id] = row[0]
+    return str(row[0]), bool(row[1])
+
+
+def state_school(txn: WriteTxn, student_id: str) -> str | None:
+    row = txn.raw.execute(_SQL_STATE_SCHOOL, (student_id,)).fetchone()
+    return None if row is None else row[0]
+
+
+def read_head(txn: WriteTxn, device_id: str) -> tuple[int, str, str] | None:
+    """This device's ledger head: ``(next_seq, head_hash, hlc_last)``."""
+    row = txn.raw.execute(_SQL_HEAD, (device_id,)).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
+
+
+def advance_head(txn: WriteTxn, ev: Event) -> None:
+    """Move this device's head past ``ev`` (next seq, chain head, persisted HLC)."""
+    cur = txn.raw.execute(_SQL_ADVANCE, (ev.seq + 1, ev.hash, ev.hlc, ev.device_id))
+    if cur.rowcount != 1:  # pragma: no cover - the row was read in this transaction
+        raise RuntimeError("device row missing")
+
+
+def insert_local_event(txn: WriteTxn, ev: Event, school_npsn: str | None) -> None:
+    """Insert a local event and its ``pending`` outbox row."""
+    payload = json_text(dict(ev.payload))
+    now = utc_text(datetime.now(UTC))
+    txn.raw.execute(
+        _SQL_INSERT_EVENT,
+        (
+            ev.event_id,
+            ev.device_id,
+            ev.seq,
+            ev.hlc,
+            ev.prev_hash,
+            ev.hash,
+            ev.kind,
+            ev.student_id,
+            school_npsn,
+            ev.operator,
+            utc_text(ev.occurred_at),
+            payload,
+            m.EventOrigin.LOCAL.value,
+            now,
+        ),
+    )
+    txn.raw.execute(_SQL_INSERT_OUTBOX, (ev.event_id, m.OutboxStatus.PENDING.value, now))
+    # Remember the event as a re-read would see it (payload through its JSON text).
+    txn.written[ev.event_id] = replace(ev, payload=json.loads(payload or "{}"))
+
+
+def _event_from_raw(r: tuple[Any, ...]) -> Event:
+    """An event from a ``_SQL_STUDENT_EVENTS`` row, decoded as the ORM would."""
+    return Event(
+        event_id=r[0],
+        device_id=r[1],
+        seq=r[2],
+        hlc=r[3],
+        prev_hash=r[4],
+        hash=r[5],
+        kind=r[6],
+        student_id=r[7],
+        operator=r[8],
+        occurred_at=datetime.fromisoformat(r[9]).astimezone(UTC),
+        payload=dict(json.loads(r[10]) or {}) if r[10] is not None else {},
+    )
+
+
+def _recompute_raw(txn: WriteTxn, student_id: str) -> FoldState:
+    """:func:`recompute_state` on the hot path: plain SQL, no ORM objects.
+
+    Reads the student's events (the ones this transaction wrote are taken from
+    memory, not re-decoded) and folds *all* of them with ``fold_status``; the fold
+    over a student's handful of events costs microseconds, and a full fold is
+    what keeps it exactly equal to the definition. Detail events (walk-ins,
+    corrections) touch the student row and go through the ORM path instead.
+    """
+    written = txn.written
+    events = [
+        written.get(r[0]) or _event_from_raw(r)
+        for r in txn.raw.execute(_SQL_STUDENT_EVENTS, (student_id,))
+    ]
+    state = fold_status(student_id, events)
+    if state.details:
+        return _recompute_orm(txn.session(), student_id)
+    if student_id in txn.student_schools:
+        school = txn.student_schools[student_id]
+    else:
+        row = txn.raw.execute(_SQL_STUDENT, (student_id,)).fetchone()
+        school = None if row is None else row[0]
+    if school is None:
+        row = txn.raw.execute(_SQL_EVENT_SCHOOL, (student_id,)).fetchone()
+        school = None if row is None else row[0]
+    txn.raw.execute(
+        _SQL_UPSERT_STATE,
+        (
+            student_id,
+            school,
+            state.status.value,
+            state.reason,
+            state.deciding_event_id,
+            utc_text(state.decided_at),
+            state.decided_by_device,
+            state.decided_by_operator,
+            1 if state.ikd_activated else 0,
+            len(state.anomalies),
+            state.event_count,
+            state.last_hlc,
+        ),
+    )
+    _sync_anomalies_raw(txn, student_id, state)
+    return state
+
+
+def _sync_anomalies_raw(txn: WriteTxn, student_id: str, state: FoldState) -> None:
+    existing = txn.raw.execute(_SQL_ANOMALIES, (student_id,)).fetchall()
+    if not existing and not state.anomalies:
+        return
+    wanted = {(a.code.value, tuple(sorted(a.event_ids))) for a in state.anomalies}
+    have: set[tuple[str, tuple[str, ...]]] = set()
+    now = utc_text(datetime.now(UTC))
+    for row_id, code, event_ids, resolved in existing:
+        ident = (code, tuple(sorted(json.loads(event_ids))))
+        have.add(ident)
+        if ident not in wanted and not resolved:
+            txn.raw.execute(_SQL_RESOLVE_ANOMALY, (now, row_id))
+    for code, ids in sorted(wanted - have):
+        txn.raw.execute(_SQL_INSERT_ANOMALY, (student_id, code, json_text(list(ids)), now))
+
+
+# --------------------------------------------------------------------------- ORM path
 
 
 def student_events(session: Session, student_id: str) -> list[Event]:
@@ -109,13 +364,21 @@ def apply_details(session: Session, student: m.Student, details: Mapping[str, An
     return changed
 
 
-def recompute_state(session: Session, student_id: str) -> FoldState:
+def recompute_state(session: Session | WriteTxn, student_id: str) -> FoldState:
     """Fold the student's events (read inside the transaction) into ``student_state``.
 
     Also keeps the ``anomaly`` rows in step (new ones added, vanished ones marked
     resolved) and applies detail events to the student row; a walk-in received
     from another laptop gets its student row here.
+
+    ``session`` is an ORM session, or the hot path's :class:`WriteTxn`.
     """
+    if isinstance(session, WriteTxn):
+        return _recompute_raw(session, student_id)
+    return _recompute_orm(session, student_id)
+
+
+def _recompute_orm(session: Session, student_id: str) -> FoldState:
     events = student_events(session, student_id)
     state = fold_status(student_id, events)
     student = session.get(m.Student, student_id)

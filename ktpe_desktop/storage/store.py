@@ -30,7 +30,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import GENESIS_HASH
@@ -264,6 +264,15 @@ class Store:
         """
         with known_db_errors(), self.write_session() as s, s.begin():
             yield s
+
+    @contextlib.contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """``with store.write_connection() as conn:`` — the same durable write transaction
+        (``BEGIN IMMEDIATE``, commit on success, rollback on error, known errors
+        translated) on a Core connection, without building an ORM session.
+        """
+        with known_db_errors(), self._write_engine.begin() as conn:
+            yield conn
 
     @property
     def clock(self) -> HybridClock:

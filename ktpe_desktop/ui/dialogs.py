@@ -251,6 +251,12 @@ class StudentFormDialog(QDialog):
             label.show()
         ok = not result.errors
         self.save_button.setEnabled(ok)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+            needed = self.sizeHint().height()
+            if needed > self.height():
+                self.resize(self.width(), needed)  # room for the messages just shown
         return ok
 
     def _changes(self) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
     Op(self, lambda: workspace.record_outcome(...)).success(self._saved).run()
 
-* :attr:`Lane.DB` — database work, on ONE writer thread: operations run one after
+* :attr:`Lane.DB` — database work, on ONE writer thread (a one-thread executor and
+  its queue): operations run one after
   the other in the order they were started, so a write never races another write
   and the order the operator pressed the keys is the order of the ledger.
 * :attr:`Lane.NET` — network work (sync rounds, enrolment), on its own small pool,
@@ -22,12 +23,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 T = TypeVar("T")
 log = logging.getLogger("ktpe.ui")
@@ -41,17 +44,49 @@ class Lane(Enum):
 
 
 _THREADS = {Lane.DB: 1, Lane.NET: 2, Lane.READ: 1, Lane.BACKGROUND: 1}
-_pools: dict[Lane, QThreadPool] = {}
 
 
-def pool(lane: Lane) -> QThreadPool:
-    found = _pools.get(lane)
-    if found is None:
-        found = QThreadPool()
-        found.setMaxThreadCount(_THREADS[lane])
-        found.setExpiryTimeout(-1)  # keep the writer thread: no thread start per write
-        _pools[lane] = found
-    return found
+class _Pool:
+    """One lane: a fixed set of worker threads fed by a queue (FIFO per lane).
+
+    Plain Python threads (``ThreadPoolExecutor``) rather than ``QRunnable``: a
+    runnable deleted by Qt while its Python wrapper lives on lets shiboken hand
+    that stale wrapper back for a new object at the same address.
+    """
+
+    def __init__(self, lane: Lane) -> None:
+        self._executor = ThreadPoolExecutor(_THREADS[lane], thread_name_prefix=f"ktpe-{lane.value}")
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    def start(self, work: Callable[[], None]) -> None:
+        with self._idle:
+            self._busy += 1
+        self._executor.submit(self._run, work)
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def wait_for_done(self, timeout_ms: int) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout_ms / 1000)
+
+
+_pools: dict[Lane, _Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool(lane: Lane) -> _Pool:
+    with _pools_lock:
+        found = _pools.get(lane)
+        if found is None:
+            found = _pools[lane] = _Pool(lane)
+        return found
 
 
 class _Dispatcher(QObject):
@@ -103,7 +138,7 @@ def pending_count() -> int:
 
 def wait_for_done(timeout_ms: int = 30_000) -> bool:
     """Block until every lane is idle (shutdown and tests)."""
-    return all(p.waitForDone(timeout_ms) for p in _pools.values())
+    return all(p.wait_for_done(timeout_ms) for p in list(_pools.values()))
 
 
 class Op(Generic[T]):
@@ -155,7 +190,7 @@ class Op(Generic[T]):
             del fn
             dispatcher.done.emit(payload)
 
-        pool(self._lane).start(QRunnable.create(work))
+        pool(self._lane).start(work)
 
     def _deliver(self, result: Any, exc: BaseException | None) -> None:
         parent = self._parent

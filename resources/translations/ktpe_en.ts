@@ -131,179 +131,179 @@ Copy the report below and send it to the office admin. The report holds no perso
       <translation>Cancel (Esc)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="281" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="287" />
       <source>Tidak ada data yang diubah.</source>
       <translation>Nothing was changed.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="315" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="321" />
       <source>Batalkan hasil</source>
       <translation>Undo outcome</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="318" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="324" />
       <source>Batalkan "{kind}" untuk {name} ({time})?
 Hasil lama tetap tercatat di riwayat.</source>
       <translation>Undo "{kind}" for {name} ({time})?
 The old outcome stays in the history.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="330" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="336" />
       <source>Alasan pembatalan (wajib), mis. salah pilih siswa</source>
       <translation>Reason for the undo (required), e.g. wrong student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="336" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="342" />
       <source>Kembali (Esc)</source>
       <translation>Back (Esc)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="362" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="368" />
       <source>Riwayat: {name}</source>
       <translation>History: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="366" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="372" />
       <source>Kelas {c}</source>
       <translation>Class {c}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="381" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="387" />
       <source>Batalkan kejadian terpilih… (Del)</source>
       <translation>Undo the selected event… (Del)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="385" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="391" />
       <source>Tutup (Esc)</source>
       <translation>Close (Esc)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="410" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="416" />
       <source>Kejadian ini tidak dapat dibatalkan.</source>
       <translation>This event cannot be undone.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="445" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="451" />
       <source>Anomali</source>
       <translation>Anomalies</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="449" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="455" />
       <source>Data yang saling bertentangan (mis. terekam di dua laptop). Tidak ada yang ditimpa diam-diam: periksa riwayat siswa, lalu batalkan hasil yang salah.</source>
       <translation>Contradicting data (e.g. recorded on two laptops). Nothing is silently overwritten: check the student's history, then undo the wrong outcome.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="468" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="474" />
       <source>Lihat riwayat (Enter)</source>
       <translation>Show history (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="481" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="487" />
       <source>Tidak ada anomali.</source>
       <translation>No anomalies.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="502" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="508" />
       <source>Masalah sinkron</source>
       <translation>Sync problems</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="506" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="512" />
       <source>Kejadian berikut ditolak server dan disimpan terpisah (karantina). Datanya tetap aman di laptop ini. Ekspor daftarnya untuk admin kantor; setelah masalahnya diperbaiki, kirim ulang.</source>
       <translation>The server refused these events; they are kept apart (quarantine). The data stays safe on this laptop. Export the list for the office admin; once the cause is fixed, send them again.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="525" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="531" />
       <source>Kirim ulang semua</source>
       <translation>Send all again</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="528" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="534" />
       <source>Ekspor daftar (CSV)…</source>
       <translation>Export the list (CSV)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="548" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="554" />
       <source>Tidak ada kejadian yang ditolak server.</source>
       <translation>The server refused no events.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="556" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="562" />
       <source>{n} kejadian masuk antrean lagi; akan dikirim pada sinkron berikutnya.</source>
       <translation>{n} events queued again; they go out with the next sync.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="564" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="570" />
       <source>Ekspor masalah sinkron</source>
       <translation>Export sync problems</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="572" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="578" />
       <source>{n} baris diekspor ke {file}.</source>
       <translation>{n} rows exported to {file}.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="584" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="590" />
       <source>Tambah pengguna</source>
       <translation>Add user</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="590" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="596" />
       <source>Petugas</source>
       <translation>Operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="591" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="597" />
       <source>Koordinator</source>
       <translation>Team lead</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="595" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="601" />
       <source>Nama lengkap</source>
       <translation>Full name</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="596" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="602" />
       <source>Nama pengguna</source>
       <translation>User name</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="597" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="603" />
       <source>Peran</source>
       <translation>Role</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="598" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="604" />
       <source>Kata sandi</source>
       <translation>Password</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="628" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="634" />
       <source>Pengaturan</source>
       <translation>Settings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="675" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="681" />
       <source>Tentang</source>
       <translation>About</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="677" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="683" />
       <source>Versi</source>
       <translation>Version</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="680" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="686" />
       <source>Perekaman KTP-el pemilih pemula di sekolah, untuk tim jemput bola Dispendukcapil Kota Malang. Bekerja tanpa jaringan; data di laptop disandikan.</source>
       <translation>KTP-el recording of first-time voters at schools, for the mobile teams of Dispendukcapil Kota Malang. Works without a network; data on the laptop is encrypted.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="688" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="694" />
       <source>Folder data:</source>
       <translation>Data folder:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="690" />
+      <location filename="../../ktpe_desktop/ui/dialogs.py" line="696" />
       <source>Perangkat:</source>
       <translation>Device:</translation>
     </message>
@@ -1057,27 +1057,27 @@ User: {user} · Password: {password}</translation>
       <translation>Status:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="180" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="184" />
       <source>Semua kelas</source>
       <translation>All classes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="252" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="257" />
       <source>Ketik minimal {n} angka NISN/NIK, atau pindai kartu.</source>
       <translation>Type at least {n} digits of the NISN/NIK, or scan the card.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="284" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="292" />
       <source>{n} siswa</source>
       <translation>{n} students</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="310" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="318" />
       <source>Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).</source>
       <translation>No matching student. Not on the roster? Add the student (Ctrl+N).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="315" />
+      <location filename="../../ktpe_desktop/ui/roster.py" line="323" />
       <source>{n}+ siswa</source>
       <translation>{n}+ students</translation>
     </message>
