@@ -204,7 +204,7 @@ def list_devices(db: Db) -> list[DeviceInfo]:
             select(m.Device, m.Team.name)
             .join(m.Team, m.Team.id == m.Device.team_id)
             .order_by(m.Team.name, m.Device.created_at)
-        ).tuples()
+        )
         return [
             DeviceInfo(
                 d.device_id,
@@ -414,23 +414,19 @@ def progress(db: Db) -> list[SchoolProgress]:
             select(m.StudentState.school_npsn, m.StudentState.status, func.count())
             .where(m.StudentState.school_npsn.is_not(None))
             .group_by(m.StudentState.school_npsn, m.StudentState.status)
-        ).tuples():
+        ):
             counts.setdefault(str(npsn), {})[status] = int(n)
         anomalies = dict(
             s.execute(
                 select(m.AnomalyRow.school_npsn, func.count()).group_by(m.AnomalyRow.school_npsn)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         roster_sizes = dict(
             s.execute(
                 select(m.Student.school_npsn, func.count())
                 .where(m.Student.deleted.is_(False))
                 .group_by(m.Student.school_npsn)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         out = []
         for sc in s.scalars(select(m.School).order_by(m.School.npsn)):

@@ -486,7 +486,7 @@ def create_app(
                 select(m.EventRow.school_npsn, m.EventRow.kind, m.EventRow.state, func.count())
                 .where(m.EventRow.device_id == who.device_id)
                 .group_by(m.EventRow.school_npsn, m.EventRow.kind, m.EventRow.state)
-            ).tuples():
+            ):
                 if st == "accepted" and npsn:
                     counts.setdefault(npsn, {})[kind] = int(n)
                 else:

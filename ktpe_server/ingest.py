@@ -162,9 +162,7 @@ class Ingestor:
                 select(m.Device.device_id, m.Device.team_id).where(
                     m.Device.device_id.in_(device_ids)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         in_scope = [d for d in device_ids if teams.get(d) == team_id]
         if not self.sqlite:
@@ -176,7 +174,7 @@ class Ingestor:
                 select(m.Device.device_id, m.Device.contiguous_seq, m.Device.head_hash).where(
                     m.Device.device_id.in_(in_scope)
                 )
-            ).tuples()
+            )
         }
 
         # 2. What the server already holds of the pushed seq ranges.
@@ -204,7 +202,7 @@ class Ingestor:
                     m.EventRow.school_npsn,
                     m.EventRow.reject_code,
                 ).where(or_(*ranges))
-            ).tuples():
+            ):
                 held[(dev, int(seq))] = (int(rid), h, st, sch, code)
 
         # 3. Chain verification, item by item.
@@ -261,16 +259,14 @@ class Ingestor:
                         m.StudentState.school_npsn,
                         m.StudentState.added_by_event_id,
                     ).where(self._in(m.StudentState.student_id, student_ids))
-                ).tuples()
+                )
             }
             roster = dict(
                 s.execute(
                     select(m.Student.id, m.Student.school_npsn).where(
                         self._in(m.Student.id, student_ids)
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         schools = set(
             s.scalars(
@@ -447,7 +443,7 @@ class Ingestor:
             select(*EVENT_COLUMNS).where(
                 self._in(m.EventRow.student_id, student_ids), m.EventRow.state == ACCEPTED
             )
-        ).tuples():
+        ):
             ev = event_from_tuple(row)
             by_student[ev.student_id].append(ev)
         for ev in new_events:

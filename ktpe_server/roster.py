@@ -127,7 +127,7 @@ def roster_page(s: Session, team_id: int, cursor: Cursor, limit: int) -> dict[st
         .where(_after(cursor, k, eff, m.School.npsn, cursor_key("school")))
         .order_by(eff, m.School.npsn)
         .limit(limit + 1)
-    ).tuples():
+    ):
         found.append(
             (
                 (int(e), k, sc.npsn),
@@ -201,7 +201,7 @@ def roster_page(s: Session, team_id: int, cursor: Cursor, limit: int) -> dict[st
         .where(_after(cursor, k, eff, m.Student.id, cursor_key("student")))
         .order_by(eff, m.Student.id)
         .limit(limit + 1)
-    ).tuples():
+    ):
         found.append(
             (
                 (int(e), k, st.id),

@@ -21,7 +21,7 @@ from .helpers import Laptop, enroll, push, statuses
 
 def stored_events(world: World) -> list[Event]:
     with Session(world.engine) as s:
-        return [event_from_tuple(r) for r in s.execute(select(*EVENT_COLUMNS)).tuples()]
+        return [event_from_tuple(r) for r in s.execute(select(*EVENT_COLUMNS))]
 
 
 def test_health_and_server_time(client: TestClient) -> None:

@@ -131,7 +131,7 @@ def test_fifty_clients_store_each_event_once(tmp_path: Path) -> None:
             total = s.scalar(select(func.count()).select_from(m.EventRow))
             assert total == DEVICES * EVENTS_PER_DEVICE
             assert s.scalar(select(func.count(func.distinct(m.EventRow.ingest_seq)))) == total
-            stored = [event_from_tuple(r) for r in s.execute(select(*EVENT_COLUMNS)).tuples()]
+            stored = [event_from_tuple(r) for r in s.execute(select(*EVENT_COLUMNS))]
             by_device: dict[str, list[Event]] = defaultdict(list)
             for ev in stored:
                 by_device[ev.device_id].append(ev)
