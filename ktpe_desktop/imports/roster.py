@@ -246,9 +246,12 @@ def _read(source: RowSource, file_name: str, today: date) -> RosterPreview:
                 continue
         raw = {f: (values[i] if i < len(values) else None) for f, i in field_items}
         texts = {f: cell_text(v) for f, v in raw.items()}
-        lead = [cell_text(v) for v in itertools.islice(values, name_col + 1)]
         has_identity = any(texts.get(f) for f in ("nisn", "nik", "birth_date"))
-        is_totals = not has_identity and any(_TOTALS.match(normalize_header(t)) for t in lead if t)
+        is_totals = not has_identity and any(
+            _TOTALS.match(normalize_header(t))
+            for t in (cell_text(v) for v in itertools.islice(values, name_col + 1))
+            if t
+        )
         if is_totals:
             in_footer = True
             preview.skipped_rows.append(number)

@@ -66,6 +66,20 @@ def cell_text(value: object) -> str:
     """
     if value is None:
         return ""
+    if isinstance(value, str):
+        # Already clean (most cells): printable ASCII has no invisible character and
+        # nothing NFC changes, and its only whitespace is the plain space.
+        if (
+            type(value) is str
+            and value.isascii()
+            and value.isprintable()
+            and "  " not in value
+            and value[:1] != " "
+            and value[-1:] != " "
+        ):
+            return value
+    elif type(value) is int:
+        return str(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):

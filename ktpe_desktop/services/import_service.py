@@ -194,11 +194,10 @@ def _insert_rows(
         if process is None:
             continue
         cells = values[index]
-        first = cells[0]
-        if all(v is first for v in cells):
-            values[index] = [process(first)] * len(cells)
+        if len(set(map(id, cells))) == 1:  # one object in every row: encode it once
+            values[index] = [process(cells[0])] * len(cells)
         else:
-            values[index] = [process(v) for v in cells]
+            values[index] = list(map(process, cells))
     conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 

@@ -6,10 +6,12 @@ like sqlite3's. Each connection runs, in order:
 
 * ``PRAGMA key = "x'<64 hex>'"`` — a raw 256-bit key (no PBKDF2: the key is
   already random; the password KDF lives in the key slots);
-* ``PRAGMA cipher_memory_security = ON`` — wipe freed memory;
+* ``PRAGMA cipher_memory_security = OFF`` — see docs/security.md;
 * ``PRAGMA foreign_keys = ON``, ``journal_mode = WAL``, ``synchronous = FULL``
   (a commit is durable once it returns), ``temp_store = MEMORY`` (no
-  plaintext temporary files ever touch the disk), ``busy_timeout``.
+  plaintext temporary files ever touch the disk), ``busy_timeout``;
+* writers: ``wal_autocheckpoint`` raised to a backstop and ``journal_size_limit``
+  (see :class:`IdleCheckpointer`: checkpoints normally run off the commit path).
 
 Transactions are explicit (the driver's implicit BEGIN is switched off): a
 read session starts with ``BEGIN``; a connection carrying the execution option
@@ -23,6 +25,8 @@ writer thread; connections are cheap to open because the key is raw.
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +34,21 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from ktpe_desktop.storage.logs import get_logger
+
 BUSY_TIMEOUT_MS = 5000
 WRITE_OPTION = "ktpe_write"
+# A checkpoint run by the commit that crosses this many WAL frames is a latency
+# spike of that commit (page copies + an fsync of the main file). The idle
+# checkpointer normally resets the WAL long before; this is the backstop for
+# bursts (imports, sync pulls, back-to-back benchmarks). ~8 MiB of 4 KiB pages.
+WAL_AUTOCHECKPOINT_PAGES = 2000
+# After a checkpoint the WAL file is reused from its start (overwriting blocks is
+# a cheaper fsync than appending); a WAL blown up by a bulk import is cut back
+# to this size instead of staying on disk until the app closes.
+JOURNAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024
+
+log = get_logger("storage")
 
 
 def key_pragma(key: bytes) -> str:
@@ -62,6 +79,8 @@ def connect_raw(path: Path, key: bytes, *, readonly: bool = False) -> Any:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}").fetchone()
+            conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT_BYTES}").fetchone()
         conn.execute("PRAGMA synchronous = FULL")
     except BaseException:
         conn.close()
@@ -98,3 +117,94 @@ def make_engine(path: Path, key: bytes, *, pool_size: int = 4) -> Engine:
 def write_engine(engine: Engine) -> Engine:
     """The same engine, whose transactions start with ``BEGIN IMMEDIATE``."""
     return engine.execution_options(**{WRITE_OPTION: True})
+
+
+class IdleCheckpointer:
+    """Runs ``PRAGMA wal_checkpoint(PASSIVE)`` on a background thread when writes pause.
+
+    :meth:`wrote` is called after each committed write transaction (cheap: no
+    I/O). Once ``min_writes`` writes have accumulated and no write has come for
+    ``idle_s`` seconds — between two scans at a station, typically — the thread
+    checkpoints through a pooled connection, so the next writer restarts the WAL
+    from its beginning without having paid for the checkpoint. A PASSIVE
+    checkpoint never waits for locks and never blocks a writer; durability does
+    not depend on it (every commit is already fsynced in the WAL). The thread is
+    started on the first write and stopped by :meth:`stop`.
+    """
+
+    def __init__(
+        self, engine: Engine, *, idle_s: float = 0.5, min_writes: int = 8, max_wait_s: float = 30.0
+    ) -> None:
+        self._engine = engine
+        self._idle_s = idle_s
+        self._min_writes = min_writes
+        self._max_wait_s = max_wait_s
+        self._cond = threading.Condition()
+        self._pending = 0
+        self._last_write = 0.0
+        self._first_pending = 0.0
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self.checkpoints = 0  # completed runs (tests, benchmarks)
+
+    def wrote(self) -> None:
+        now = time.monotonic()
+        with self._cond:
+            if self._stopped:
+                return
+            if self._pending == 0:
+                self._first_pending = now
+            self._pending += 1
+            self._last_write = now
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="ktpe-wal-checkpoint", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def _due(self, now: float) -> float | None:
+        """Seconds until a checkpoint is due (<= 0: now), or None: nothing to do."""
+        if self._pending == 0:
+            return None
+        idle_at = self._last_write + self._idle_s
+        if self._pending < self._min_writes:
+            # a few writes only: checkpoint them eventually, after a long pause
+            idle_at = max(idle_at, self._first_pending + self._max_wait_s)
+        return idle_at - now
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped:
+                    wait = self._due(time.monotonic())
+                    if wait is not None and wait <= 0:
+                        break
+                    self._cond.wait(wait)
+                if self._stopped:
+                    return
+                self._pending = 0
+            self.checkpoint()
+
+    def checkpoint(self) -> tuple[int, int, int] | None:
+        """One PASSIVE checkpoint now: ``(busy, wal frames, checkpointed)``, None on error."""
+        try:
+            raw = self._engine.raw_connection()
+            try:
+                driver: Any = raw.driver_connection
+                row = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            finally:
+                raw.close()
+        except Exception as exc:  # never fatal: the backstop autocheckpoint remains
+            log.debug("idle checkpoint skipped: %s", type(exc).__name__)
+            return None
+        self.checkpoints += 1
+        return (int(row[0]), int(row[1]), int(row[2])) if row else None
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=10)

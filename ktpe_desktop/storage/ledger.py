@@ -94,9 +94,7 @@ _SQL_INSERT_OUTBOX = (
     "VALUES (?, ?, 0, NULL, ?)"
 )
 _SQL_STUDENT_EVENTS = f"SELECT {_EVENT_COLUMNS} FROM event WHERE student_id = ?"
-_SQL_EVENT_SCHOOL = (
-    "SELECT school_npsn FROM event WHERE student_id = ? AND school_npsn IS NOT NULL"
-)
+_SQL_EVENT_SCHOOL = "SELECT school_npsn FROM event WHERE student_id = ? AND school_npsn IS NOT NULL"
 _SQL_UPSERT_STATE = (
     "INSERT INTO student_state (student_id, school_npsn, status, reason, deciding_event_id, "
     "decided_at, decided_by_device, decided_by_operator, ikd_activated, anomaly_count, "

@@ -36,7 +36,13 @@ from sqlalchemy.orm import Session
 from ktpe_desktop.core.events import GENESIS_HASH
 from ktpe_desktop.core.hlc import Hlc, HybridClock
 from ktpe_desktop.storage import models as m
-from ktpe_desktop.storage.engine import connect_raw, key_pragma, make_engine, write_engine
+from ktpe_desktop.storage.engine import (
+    IdleCheckpointer,
+    connect_raw,
+    key_pragma,
+    make_engine,
+    write_engine,
+)
 from ktpe_desktop.storage.errors import (
     AlreadyInitialised,
     DatabaseCorrupt,
@@ -225,6 +231,7 @@ class Store:
         self.role = role
         self.engine = engine
         self._write_engine = write_engine(engine)
+        self.checkpointer = IdleCheckpointer(engine)
         self._clock: HybridClock | None = None
         with Session(engine) as s:
             device = s.scalars(select(m.Device)).one()
@@ -264,6 +271,7 @@ class Store:
         """
         with known_db_errors(), self.write_session() as s, s.begin():
             yield s
+        self.checkpointer.wrote()
 
     @contextlib.contextmanager
     def write_connection(self) -> Iterator[Connection]:
@@ -273,6 +281,7 @@ class Store:
         """
         with known_db_errors(), self._write_engine.begin() as conn:
             yield conn
+        self.checkpointer.wrote()
 
     @property
     def clock(self) -> HybridClock:
@@ -670,6 +679,7 @@ class Store:
 
     def close(self) -> None:
         """Dispose of the connections (WAL checkpointed by SQLite on the last close)."""
+        self.checkpointer.stop()
         self.engine.dispose()
         self._key = b"\0" * 32
         unconfigure_logging(self.data_dir)

@@ -11,17 +11,24 @@ Construct it on the main (GUI) thread::
     ... sync.sync_now()  (the Sinkronkan button / Ctrl+S)
     ... sync.stop()      (on close, before store.close())
 
-Rounds run on a :class:`QThreadPool` (one at a time, never on the UI thread), with
-the service's own database sessions; results come back as plain dataclasses and
-every signal is emitted on the main thread.
+Rounds run on one Python worker thread (one at a time, never on the UI thread),
+with the service's own database sessions; results come back as plain dataclasses
+and every signal is emitted on the main thread through queued connections.
+
+A plain ``ThreadPoolExecutor`` rather than a ``QThreadPool`` of auto-deleting
+``QRunnable`` objects: Qt deleting the runnable behind Python's back left stale
+wrappers under PySide6 (a crash seen in the GUI day test), and the executor gives
+the same "one worker, results by signal" shape with no object shared with Qt.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Protocol
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from ktpe_desktop.core.protocol import CLOCK_SKEW_WARNING_SECONDS
 from ktpe_desktop.sync.backoff import Backoff
@@ -50,16 +57,6 @@ class _Bridge(QObject):
     progressed = Signal(str, int, int)
     counted = Signal(object)
     online = Signal(bool)
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Any) -> None:
-        super().__init__()
-        self._fn = fn
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        self._fn()
 
 
 class QtSyncAdapter(QObject):
@@ -114,8 +111,8 @@ class QtSyncAdapter(QObject):
         self.scheduler = SyncScheduler(self._round_on_worker, backoff=backoff, period_s=period_s)
         self._state = SyncState.IDLE.value
         self._running = False
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ktpe-sync")
+        self._pending: set[Future[None]] = set()
         self._timer = QTimer(self)
         self._timer.setInterval(tick_ms)
         self._timer.timeout.connect(self._tick)
@@ -146,7 +143,7 @@ class QtSyncAdapter(QObject):
         """Stop scheduling and wait for a running round (call before closing the store)."""
         self._timer.stop()
         self.network.stop()
-        self._pool.waitForDone(wait_ms)
+        wait(list(self._pending), timeout=wait_ms / 1000)
 
     @Slot()
     def sync_now(self) -> None:
@@ -171,7 +168,7 @@ class QtSyncAdapter(QObject):
             except Exception:
                 log.exception("reading outbox counts failed")
 
-        self._pool.start(_Job(job))
+        self._submit(job)
 
     # ------------------------------------------------------------ internals
 
@@ -186,7 +183,12 @@ class QtSyncAdapter(QObject):
             return
         self._running = True
         self._set_state(SyncState.SYNCING.value)
-        self._pool.start(_Job(self._worker))
+        self._submit(self._worker)
+
+    def _submit(self, fn: Callable[[], None]) -> None:
+        future = self._executor.submit(fn)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
 
     def _worker(self) -> None:
         """On the pool thread: one round through the scheduler, then the counts."""

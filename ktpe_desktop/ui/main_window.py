@@ -64,7 +64,6 @@ from ktpe_desktop.ui.settings import (
 )
 from ktpe_desktop.ui.sync_status import (
     AdapterDriver,
-    SyncDriver,
     SyncStatusWidget,
     make_sync_driver,
 )
@@ -97,7 +96,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.school: SchoolProgress | None = None
         self.is_locked = False
-        self.sync_driver: SyncDriver | AdapterDriver | None = None
+        self.sync_driver: AdapterDriver | None = None
         self.outcome_dialog: OutcomeDialog | None = None
         self.demo_credentials = demo_credentials
         self._closing = False
@@ -410,7 +409,7 @@ class MainWindow(QMainWindow):
         self.sync_driver.roundFinished.connect(lambda _r: self.reload_schools())
         self.sync_driver.start()
 
-    def _make_sync_driver(self, ws: Workspace) -> SyncDriver | AdapterDriver:
+    def _make_sync_driver(self, ws: Workspace) -> AdapterDriver:
         return make_sync_driver(ws, self, interval_minutes=self.settings.get(SYNC_INTERVAL_MINUTES))
 
     def _show_user(self) -> None:

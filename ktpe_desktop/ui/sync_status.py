@@ -4,10 +4,11 @@ The widget shows "● Daring (online)" / "○ Luring (offline)", "Belum terkirim
 "Terakhir sinkron: HH:MM", a problem with its reason (click: the quarantined
 items), a progress bar while a round runs, and the Sinkronkan button (Ctrl+S).
 
-:class:`SyncDriver` runs rounds on the network lane (never the UI thread): when the
-Sinkronkan button is pressed, every few minutes, and soon after an outcome is
-saved. When the sync package's Qt adapter (``ktpe_desktop.sync.qt``) is
-installed it is used instead; both emit the same signals.
+:class:`AdapterDriver` wraps the sync package's Qt adapter
+(``ktpe_desktop.sync.qt.QtSyncAdapter``: rounds on a worker thread, a network
+monitor, capped exponential backoff with full jitter) for the window: a round runs
+when the Sinkronkan button is pressed, every few minutes, when the network comes
+back, and soon after an outcome is saved while online.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from ktpe_desktop.services.workspace import SyncRound, SyncSnapshot, Workspace
+from ktpe_desktop.services.workspace import SyncSnapshot, Workspace
 from ktpe_desktop.ui import labels
-from ktpe_desktop.ui.i18n import current_language, noop, tr
+from ktpe_desktop.ui.i18n import noop, tr
 from ktpe_desktop.ui.ops import Lane, Op
 
 log = logging.getLogger("ktpe.ui")
@@ -33,117 +34,6 @@ STAGE_LABELS = {
     "pull_events": noop("Mengunduh hasil laptop lain"),
     "receipt": noop("Memeriksa tanda terima"),
 }
-
-
-class SyncDriver(QObject):
-    """Runs sync rounds off the UI thread and reports through signals."""
-
-    stateChanged = Signal(str)  # "idle" | "syncing"
-    progress = Signal(str, int, int)  # stage, done, total
-    countsChanged = Signal(int, int, int)  # pending, acked, quarantined
-    lastSuccessChanged = Signal(object)  # datetime | None
-    onlineChanged = Signal(bool)
-    problem = Signal(str)  # "" when there is none
-    roundFinished = Signal(object)  # SyncRound
-    _progress_from_thread = Signal(str, int, int)
-
-    def __init__(
-        self, workspace: Workspace, parent: QObject | None = None, *, interval_minutes: int = 5
-    ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.running = False
-        self.online: bool | None = None
-        self.enrolled = False
-        self._again = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(max(1, interval_minutes) * 60_000)
-        self._timer.timeout.connect(self.sync_now)
-        self._soon = QTimer(self)
-        self._soon.setSingleShot(True)
-        self._soon.setInterval(20_000)
-        self._soon.timeout.connect(self.sync_now)
-        self._progress_from_thread.connect(self.progress)
-        self._recount = QTimer(self)
-        self._recount.setSingleShot(True)
-        self._recount.setInterval(400)
-        self._recount.timeout.connect(self.refresh_counts)
-        workspace.set_sync_progress(lambda st, d, t: self._progress_from_thread.emit(str(st), d, t))
-
-    def start(self) -> None:
-        self.refresh_counts()
-        self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self._soon.stop()
-        self.workspace.set_sync_progress(None)
-
-    def set_interval(self, minutes: int) -> None:
-        self._timer.setInterval(max(1, minutes) * 60_000)
-
-    def refresh_counts(self) -> None:
-        ws = self.workspace
-        Op(self, ws.sync_snapshot, lane=Lane.READ).success(self._snapshot).run()
-
-    def _snapshot(self, snap: SyncSnapshot) -> None:
-        self.enrolled = snap.enrolled
-        self.countsChanged.emit(snap.pending, snap.acked, snap.quarantined)
-        if snap.last_success is not None:
-            self.lastSuccessChanged.emit(snap.last_success)
-        if not snap.enrolled:
-            self.problem.emit(tr("Laptop belum terdaftar di server (Berkas → Daftarkan ke server)"))
-        elif snap.quarantined:
-            self.problem.emit(tr("{n} kejadian ditolak server").format(n=snap.quarantined))
-
-    def outcome_saved(self) -> None:
-        """A new event waits: count it (coalesced), send it soon (batched)."""
-        self._recount.start()
-        if self.enrolled and not self._soon.isActive():
-            self._soon.start()
-
-    def sync_now(self) -> None:
-        if self.running:
-            self._again = True
-            return
-        self.running = True
-        self.stateChanged.emit("syncing")
-        ws = self.workspace
-        Op(self, ws.run_sync_round, lane=Lane.NET).success(self._finished).failure(
-            self._failed
-        ).finally_(self._done).run()
-
-    def _finished(self, result: SyncRound) -> None:
-        snap = result.snapshot
-        self.enrolled = snap.enrolled
-        if self.online is not result.online:
-            self.online = result.online
-            self.onlineChanged.emit(result.online)
-        self.countsChanged.emit(snap.pending, snap.acked, snap.quarantined)
-        if snap.last_success is not None:
-            self.lastSuccessChanged.emit(snap.last_success)
-        if result.error:
-            self.problem.emit(result.error_en if current_language() == "en" else result.error)
-        elif snap.quarantined:
-            self.problem.emit(tr("{n} kejadian ditolak server").format(n=snap.quarantined))
-        else:
-            self.problem.emit("")
-        self.roundFinished.emit(result)
-
-    def _failed(self, exc: BaseException) -> None:
-        log.warning("sync round failed: %s", type(exc).__name__)
-        if self.online is not False:
-            self.online = False
-            self.onlineChanged.emit(False)
-        text = getattr(exc, "message", None) or tr("Sinkron gagal.")
-        self.problem.emit(str(text))
-
-    def _done(self) -> None:
-        self.running = False
-        self.stateChanged.emit("idle")
-        if self._again:
-            self._again = False
-            self.sync_now()
 
 
 class SyncStatusWidget(QWidget):
@@ -253,7 +143,7 @@ class SyncStatusWidget(QWidget):
             self.bar.setRange(0, 0)
 
     def set_progress(self, *args: Any) -> None:
-        """``(stage, done, total)`` from :class:`SyncDriver`, ``(done, total)`` from the adapter."""
+        """``(done, total)`` from the adapter, or ``(stage, done, total)``."""
         stage, done, total = args if len(args) == 3 else ("", *args)
         if total > 0:
             self.bar.setRange(0, total)
@@ -305,6 +195,12 @@ class AdapterDriver(QObject):
         a.problem.connect(self.problem)
         a.roundFinished.connect(self._finished)
         self._quarantined = 0
+        # A saved outcome is sent soon (batched over 20 s) while the laptop is online;
+        # offline, the network monitor triggers the round when the network is back.
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(20_000)
+        self._soon.timeout.connect(self.sync_now)
 
     @property
     def running(self) -> bool:
@@ -315,6 +211,7 @@ class AdapterDriver(QObject):
         self.refresh_counts()
 
     def stop(self) -> None:
+        self._soon.stop()
         self.adapter.stop()
 
     def set_interval(self, minutes: int) -> None:
@@ -333,6 +230,8 @@ class AdapterDriver(QObject):
 
     def outcome_saved(self) -> None:
         self.adapter.refresh_counts()
+        if self.online and not self._soon.isActive():
+            self._soon.start()
 
     def sync_now(self) -> None:
         self.adapter.sync_now()
@@ -361,15 +260,6 @@ class AdapterDriver(QObject):
 
 def make_sync_driver(
     workspace: Workspace, parent: QObject | None = None, *, interval_minutes: int = 5
-) -> SyncDriver | AdapterDriver:
-    """Our :class:`SyncDriver`; ``KTPE_UI_SYNC=adapter`` opts into the sync package's
-    ``QtSyncAdapter`` (it crashed in a worker thread in the GUI day test, 6.12; see
-    the report to the lead before making it the default)."""
-    import os
-
-    if os.environ.get("KTPE_UI_SYNC") == "adapter":
-        try:
-            return AdapterDriver(workspace, parent, interval_minutes=interval_minutes)
-        except ImportError:
-            pass
-    return SyncDriver(workspace, parent, interval_minutes=interval_minutes)
+) -> AdapterDriver:
+    """The window's sync driver."""
+    return AdapterDriver(workspace, parent, interval_minutes=interval_minutes)

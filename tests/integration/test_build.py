@@ -125,7 +125,7 @@ def test_build_ships_resources_and_migrations(built_app: Path) -> None:
     ):
         assert (internal / rel).is_file(), rel
     assert list((internal / "ktpe_desktop/storage/migrations/versions").glob("0001_*.py"))
-    assert list(internal.glob("ktpe_jemput_bola-*.dist-info"))
+    assert list(internal.glob("ktpe_jemput_bola-*.dist-info")), "our metadata (--version)"
     # no translation sources, no Qt Quick/WebEngine
     assert not list(internal.rglob("*.ts"))
     assert not list(internal.rglob("*Qt6Quick*"))
