@@ -138,7 +138,9 @@ def _check_kdf() -> str:
     key = REAL_KDF.derive("self-test", secrets.token_bytes(16))
     if len(key) != 32:
         raise CheckFailed("kunci turunan bukan 32 byte")
-    return f"Argon2id {REAL_KDF.memory_cost // 1024} MiB dalam {time.perf_counter() - started:.2f} s"
+    return (
+        f"Argon2id {REAL_KDF.memory_cost // 1024} MiB dalam {time.perf_counter() - started:.2f} s"
+    )
 
 
 @contextlib.contextmanager

@@ -98,7 +98,7 @@ class TodayPage(QWidget):
         self.table.setItemDelegateForColumn(SchoolTableModel.COL_PROGRESS, ProgressDelegate(self))
         hh = self.table.horizontalHeader()
         hh.setStretchLastSection(True)
-        widths = (330, 130, 70, 80, 70, 95, 65)
+        widths = (330, 130, 70, 80, 70, 110, 65)
         for col, width in enumerate(widths):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(lambda _i: self._choose())

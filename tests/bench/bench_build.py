@@ -15,7 +15,6 @@ older than the sources).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -146,8 +145,13 @@ def bench_build_size() -> list[dict[str, Any]]:
         _row("build_app_zipped", _mb(zipped), "MB", "-", None),
         _row("build_hello_qt_zipped", _mb(hello_zipped), "MB", "-", None),
         _row("build_app_seconds", round(app_seconds, 1), "s", "-", None),
-        _row("build_version_runs", 1.0 if check.returncode == 0 else 0.0, "ok", "== 1",
-             check.returncode == 0),
+        _row(
+            "build_version_runs",
+            1.0 if check.returncode == 0 else 0.0,
+            "ok",
+            "== 1",
+            check.returncode == 0,
+        ),
     ]
 
 

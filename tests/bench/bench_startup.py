@@ -150,9 +150,7 @@ def run_once(app: Path, data_dir: Path, user: str, password: str, settle_ms: int
                 raise RuntimeError(f"--bench-startup: {report['error']}")
             report["exit_code"] = result.returncode
             return report
-    raise RuntimeError(
-        f"no KTPE_BENCH line (exit {result.returncode}): {result.stderr[-2000:]}"
-    )
+    raise RuntimeError(f"no KTPE_BENCH line (exit {result.returncode}): {result.stderr[-2000:]}")
 
 
 def bench_warm_start(runs: int = RUNS) -> list[dict[str, Any]]:
@@ -168,8 +166,13 @@ def bench_warm_start(runs: int = RUNS) -> list[dict[str, Any]]:
     median = statistics.median(painted)
     rss = statistics.median(float(r.get("rss_mb", 0)) for r in reports)
     return [
-        _row("warm_start_to_roster_4586", round(median, 3), "s", f"<= {TARGET_START_S}",
-             median <= TARGET_START_S),
+        _row(
+            "warm_start_to_roster_4586",
+            round(median, 3),
+            "s",
+            f"<= {TARGET_START_S}",
+            median <= TARGET_START_S,
+        ),
         _row("warm_start_to_roster_max", round(max(painted), 3), "s", "-", None),
         _row("warm_start_window_shown", round(statistics.median(shown), 3), "s", "-", None),
         _row("warm_start_unlocked", round(statistics.median(unlocked), 3), "s", "-", None),

@@ -71,6 +71,9 @@ def test_screenshots(qtbot: Any, demo_data: Path) -> None:
     ws.record_outcome(students[12].id, "failed", reason="no_kk", note="KK tertinggal")
     w.sync_widget.set_online(False)
     w.reload_schools()
+    assert w.sync_driver is not None
+    w.sync_driver.refresh_counts()
+    qtbot.waitUntil(lambda: w.sync_widget.pending == 13)
     settle(qtbot, w)
     w.today_page.table.selectRow(
         w.today_page.model._rows.index(
