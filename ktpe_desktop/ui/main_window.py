@@ -175,9 +175,29 @@ class MainWindow(QMainWindow):
         self._action(m_file, tr("Daftarkan ke server…"), self.show_enrol, ())
         m_file.addSeparator()
         self._action(
-            m_file, tr("Cetak Berita Acara…"), lambda: self.report("berita_acara"), ("Ctrl+P",)
+            m_file,
+            tr("Cetak Berita Acara…"),
+            lambda: self.print_report("berita_acara"),
+            ("Ctrl+P",),
         )
-        self._action(m_file, tr("Rekapitulasi Harian…"), lambda: self.report("daily"), ("Ctrl+R",))
+        self._action(
+            m_file,
+            tr("Simpan Berita Acara (PDF)…"),
+            lambda: self.report("berita_acara"),
+            ("Ctrl+Shift+P",),
+        )
+        self._action(
+            m_file,
+            tr("Cetak Rekapitulasi Harian…"),
+            lambda: self.print_report("daily"),
+            ("Ctrl+R",),
+        )
+        self._action(
+            m_file,
+            tr("Simpan Rekapitulasi Harian (PDF)…"),
+            lambda: self.report("daily"),
+            ("Ctrl+Shift+R",),
+        )
         self._action(m_file, tr("Ekspor…"), lambda: self.report("export"), ("Ctrl+Shift+E",))
         m_file.addSeparator()
         self._action(m_file, tr("Kunci layar"), self.lock, ("Ctrl+L",), name="lockAction")
@@ -700,6 +720,8 @@ class MainWindow(QMainWindow):
             "export": (f"siswa-{npsn}.xlsx", "Excel (*.xlsx)"),
         }
         default, pattern = names[kind]
+        if kind == "export" and not self._confirm_export():
+            return
         path, _ = QFileDialog.getSaveFileName(self, tr("Simpan sebagai"), default, pattern)
         if not path:
             return
@@ -719,6 +741,46 @@ class MainWindow(QMainWindow):
         Op(self, work).success(
             lambda name: self.show_toast(tr("Tersimpan ke berkas {file}").format(file=name))
         ).run()
+
+    def _confirm_export(self) -> bool:
+        """Exports hold personal data: say so, and let the user step back."""
+        from ktpe_desktop.reports.export import EXPORT_WARNING, EXPORT_WARNING_EN
+
+        text = EXPORT_WARNING_EN if current_language() == "en" else EXPORT_WARNING
+        answer = QMessageBox.warning(
+            self,
+            tr("Ekspor data pribadi"),
+            text,
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Ok
+
+    def print_report(self, kind: str) -> None:
+        """Cetak: the report is built off the UI thread, then the system print dialog."""
+        ws = self.workspace
+        if ws is None:
+            return
+        npsn = self.school.npsn if self.school else None
+        if kind == "berita_acara" and npsn is None:
+            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
+            return
+        today = self.today
+        paper = self.settings.get(PAPER_SIZE)
+        service = ws.report_service()
+
+        def build() -> Any:
+            if kind == "berita_acara":
+                return service.school_report(npsn)
+            return service.daily_report(today)
+
+        def show_dialog(report: Any) -> None:
+            from ktpe_desktop.reports.printing import print_document
+
+            if print_document(self, report, service, paper=paper):
+                self.show_toast(tr("Dokumen dikirim ke printer."))
+
+        Op(self, build, lane=Lane.READ).success(show_dialog).run()
 
     def open_import(self) -> None:
         ws = self.workspace

@@ -1,0 +1,73 @@
+"""The report actions of the window: print through the system dialog, and the
+personal-data warning before an export (the user may step back)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from ktpe_desktop.ui import ops
+from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
+
+
+@pytest.fixture
+def window(qtbot: Any, demo_data: Path) -> Any:
+    w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    with qtbot.waitSignal(w.unlocked, timeout=10_000):
+        w.login.password.setText(PASSWORD)
+        w.login.login_button.click()
+    qtbot.waitUntil(lambda: w.today_page.model.rowCount() > 0)
+    w.choose_school(w.today_page.model._rows[0])
+    ops.wait_for_done(10_000)
+    yield w
+    close_window(w)
+
+
+def test_print_opens_the_system_dialog_with_the_school_report(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[Any] = []
+
+    def fake_print(parent: Any, report: Any, service: Any, *, paper: str = "A4") -> bool:
+        shown.append((report, paper))
+        return True
+
+    monkeypatch.setattr("ktpe_desktop.reports.printing.print_document", fake_print)
+    window.print_report("berita_acara")
+    qtbot.waitUntil(lambda: len(shown) == 1)
+    report, paper = shown[0]
+    assert report.school.npsn == window.school.npsn
+    assert paper in ("A4", "F4")
+
+
+def test_export_warns_first_and_cancel_writes_nothing(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    warned: list[str] = []
+    asked: list[str] = []
+
+    def warning(_parent: Any, _title: str, text: str, *_a: Any) -> Any:
+        warned.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *_a, **_k: asked.append("x") or ("", "")
+    )
+    window.report("export")
+    assert warned and "UU No. 27 Tahun 2022" in warned[0]
+    assert asked == []  # cancelled before choosing a file
+
+    target = tmp_path / "siswa.xlsx"
+    monkeypatch.setattr(QMessageBox, "warning", lambda *_a: QMessageBox.StandardButton.Ok)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
+    window.report("export")
+    qtbot.waitUntil(target.exists, timeout=10_000)
+    ops.wait_for_done(10_000)
+    assert target.read_bytes()[:2] == b"PK"
