@@ -20,7 +20,7 @@ from ktpe_desktop.paths import resource
 
 UI_DIR = Path(__file__).resolve().parent
 FUNCTIONS = {"tr", "noop"}
-SKIP = {"i18n_extract.py", "import_dialog.py"}
+SKIP = {"i18n_extract.py"}
 
 
 def collect(directory: Path = UI_DIR) -> dict[str, tuple[str, int]]:

@@ -42,7 +42,7 @@ from ktpe_desktop.imports import (
     write_report_csv,
 )
 from ktpe_desktop.ui import labels
-from ktpe_desktop.ui.i18n import current_language
+from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op
 
 Index = QModelIndex | QPersistentModelIndex
@@ -112,18 +112,18 @@ class PreviewTableModel(_Model):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.headers = (
-            self.tr("Baris"), self.tr("Keadaan"), self.tr("Rencana"), self.tr("Nama"),
-            self.tr("NISN"), self.tr("NIK"), self.tr("L/P"), self.tr("Tgl lahir"),
-            self.tr("Kelas"),
+            tr("Baris"), tr("Keadaan"), tr("Rencana"), tr("Nama"),
+            tr("NISN"), tr("NIK"), tr("L/P"), tr("Tgl lahir"),
+            tr("Kelas"),
         )  # fmt: skip
 
     def load(self, preview: RosterPreview, plan: MergePlan | None) -> None:
         plans: dict[int, str] = {}
         if plan is not None:
-            plans.update((r.row_number, self.tr("Baru")) for r in plan.new)
-            plans.update((c.row.row_number, self.tr("Berubah")) for c in plan.changed)
-            plans.update((r.row_number, self.tr("Tetap")) for r, _ in plan.unchanged)
-            plans.update((s.row.row_number, self.tr("Dilewati")) for s in plan.skipped)
+            plans.update((r.row_number, tr("Baru")) for r in plan.new)
+            plans.update((c.row.row_number, tr("Berubah")) for c in plan.changed)
+            plans.update((r.row_number, tr("Tetap")) for r, _ in plan.unchanged)
+            plans.update((s.row.row_number, tr("Dilewati")) for s in plan.skipped)
         warned = {ln.row for ln in preview.warnings if ln.row is not None}
         if plan is not None:
             warned |= {ln.row for ln in plan.lines if ln.row is not None and
@@ -131,7 +131,7 @@ class PreviewTableModel(_Model):
         entries: list[tuple[int, tuple[Any, ...], tuple[str, str] | None]] = []
         for r in preview.rows:
             has_warning = r.row_number in warned
-            state = self.tr("Peringatan") if has_warning else self.tr("Siap")
+            state = tr("Peringatan") if has_warning else tr("Siap")
             entries.append(
                 (
                     r.row_number,
@@ -146,7 +146,7 @@ class PreviewTableModel(_Model):
             entries.append(
                 (
                     h.row_number,
-                    (h.row_number, self.tr("Ditahan"), self.tr("Tidak diimpor"),
+                    (h.row_number, tr("Ditahan"), tr("Tidak diimpor"),
                      v.get("name", ""), v.get("nisn", ""), labels.mask_nik(v.get("nik")),
                      v.get("sex", ""), v.get("birth_date", ""), v.get("class_name", "")),
                     _SEVERITY_COLORS[Severity.ERROR],
@@ -163,13 +163,13 @@ class ReportTableModel(_Model):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.headers = (self.tr("Baris"), self.tr("Tingkat"), self.tr("Kolom"), self.tr("Pesan"))
+        self.headers = (tr("Baris"), tr("Tingkat"), tr("Kolom"), tr("Pesan"))
 
     def load(self, lines: list[ReportLine]) -> None:
         names = {
-            Severity.ERROR: self.tr("Galat"),
-            Severity.WARNING: self.tr("Peringatan"),
-            Severity.INFO: self.tr("Info"),
+            Severity.ERROR: tr("Galat"),
+            Severity.WARNING: tr("Peringatan"),
+            Severity.INFO: tr("Info"),
         }
         order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
         ordered = sorted(lines, key=lambda ln: (order[ln.severity], ln.row or 0))
@@ -186,8 +186,8 @@ class ChangesTableModel(_Model):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.headers = (self.tr("Baris"), self.tr("Nama"), self.tr("Data"), self.tr("Lama"),
-                        self.tr("Baru"))  # fmt: skip
+        self.headers = (tr("Baris"), tr("Nama"), tr("Data"), tr("Lama"),
+                        tr("Baru"))  # fmt: skip
 
     def load(self, plan: MergePlan | None) -> None:
         rows: list[tuple[Any, ...]] = []
@@ -247,23 +247,23 @@ class ImportDialog(QDialog):
         self.preview: RosterPreview | None = None
         self.plan: MergePlan | None = None
         self.result: Any = None
-        title = self.tr("Impor Daftar Siswa")
+        title = tr("Impor Daftar Siswa")
         self.setWindowTitle(f"{title} — {school_name or school_npsn}")
         self.resize(1000, 620)
 
         self.path_edit = QLineEdit()
         self.path_edit.setReadOnly(True)
         self.path_edit.setPlaceholderText(
-            self.tr("Pilih ekspor Dapodik (.xlsx) atau berkas CSV daftar siswa")
+            tr("Pilih ekspor Dapodik (.xlsx) atau berkas CSV daftar siswa")
         )
-        self.choose_button = QPushButton(self.tr("&Pilih Berkas…"))
+        self.choose_button = QPushButton(tr("&Pilih Berkas…"))
         self.choose_button.clicked.connect(self.choose_file)
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Berkas:")))
+        top.addWidget(QLabel(tr("Berkas:")))
         top.addWidget(self.path_edit, 1)
         top.addWidget(self.choose_button)
 
-        self.summary_label = QLabel(self.tr("Belum ada berkas dipilih."))
+        self.summary_label = QLabel(tr("Belum ada berkas dipilih."))
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
         self.columns_label = QLabel("")
@@ -277,16 +277,16 @@ class ImportDialog(QDialog):
         self.report_view = _table(self.report_model, ReportTableModel.COL_MESSAGE)
         self.changes_view = _table(self.changes_model, 1)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.rows_view, self.tr("Data Siswa"))
-        self.tabs.addTab(self.report_view, self.tr("Laporan"))
-        self.tabs.addTab(self.changes_view, self.tr("Perubahan"))
+        self.tabs.addTab(self.rows_view, tr("Data Siswa"))
+        self.tabs.addTab(self.report_view, tr("Laporan"))
+        self.tabs.addTab(self.changes_view, tr("Perubahan"))
 
-        self.save_report_button = QPushButton(self.tr("Simpan &Laporan…"))
+        self.save_report_button = QPushButton(tr("Simpan &Laporan…"))
         self.save_report_button.clicked.connect(self.save_report)
-        self.import_button = QPushButton(self.tr("&Impor"))
+        self.import_button = QPushButton(tr("&Impor"))
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.commit)
-        self.close_button = QPushButton(self.tr("&Tutup"))
+        self.close_button = QPushButton(tr("&Tutup"))
         self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_report_button)
@@ -309,9 +309,9 @@ class ImportDialog(QDialog):
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self,
-            self.tr("Pilih berkas daftar siswa"),
+            tr("Pilih berkas daftar siswa"),
             "",
-            self.tr("Daftar siswa (*.xlsx *.xlsm *.csv *.txt);;Semua berkas (*)"),
+            tr("Daftar siswa (*.xlsx *.xlsm *.csv *.txt);;Semua berkas (*)"),
         )
         if path:
             self.load_file(Path(path))
@@ -321,7 +321,7 @@ class ImportDialog(QDialog):
         self.path_edit.setText(str(path))
         self.preview = self.plan = None
         self.result = None
-        self._set_busy(True, self.tr("Membaca berkas…"))
+        self._set_busy(True, tr("Membaca berkas…"))
         npsn = self._npsn
         service = self._service
         (
@@ -337,7 +337,7 @@ class ImportDialog(QDialog):
         preview, plan = self.preview, self.plan
         if preview is None or plan is None or plan.is_empty or self._busy:
             return
-        self._set_busy(True, self.tr("Menyimpan…"))
+        self._set_busy(True, tr("Menyimpan…"))
         service, npsn, operator = self._service, self._npsn, self._operator
         (
             Op(self, lambda: service.commit(preview, plan, npsn, operator), lane=Lane.DB)
@@ -351,7 +351,7 @@ class ImportDialog(QDialog):
         if self.preview is None:
             return
         path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Simpan laporan impor"), "laporan-impor.csv", self.tr("CSV (*.csv)")
+            self, tr("Simpan laporan impor"), "laporan-impor.csv", tr("CSV (*.csv)")
         )
         if path:
             self.write_report(Path(path))
@@ -374,12 +374,12 @@ class ImportDialog(QDialog):
         )
         s = plan.summary()
         where = (
-            self.tr("lembar '{0}'").format(preview.sheet_name)
+            tr("lembar '{0}'").format(preview.sheet_name)
             if preview.sheet_name is not None
-            else self.tr("CSV")
+            else tr("CSV")
         )
         self.summary_label.setText(
-            self.tr(
+            tr(
                 "{0} baris siswa ({1}, judul kolom di baris {2}): {3} siap, {4} ditahan karena "
                 "galat. {5} galat, {6} peringatan.\nRencana impor: {7} siswa baru, {8} berubah, "
                 "{9} tetap, {10} tidak ada di berkas (tidak dihapus), {11} dilewati."
@@ -392,15 +392,15 @@ class ImportDialog(QDialog):
         used = ", ".join(f"{FIELD_LABELS[f][0]} ← {label}" for f, label in
                          preview.mapped_fields.items())  # fmt: skip
         self.columns_label.setText(
-            self.tr("Kolom dipakai: {0}. Kolom lain ({1}) diabaikan.").format(
+            tr("Kolom dipakai: {0}. Kolom lain ({1}) diabaikan.").format(
                 used, len(preview.unused_columns)
             )
         )
         self.columns_label.setToolTip(", ".join(preview.unused_columns))
-        self.tabs.setTabText(0, self.tr("Data Siswa ({0})").format(preview.total_rows))
-        self.tabs.setTabText(1, self.tr("Laporan ({0} galat, {1} peringatan)").format(
+        self.tabs.setTabText(0, tr("Data Siswa ({0})").format(preview.total_rows))
+        self.tabs.setTabText(1, tr("Laporan ({0} galat, {1} peringatan)").format(
             errors, warnings))  # fmt: skip
-        self.tabs.setTabText(2, self.tr("Perubahan ({0})").format(len(plan.changed)))
+        self.tabs.setTabText(2, tr("Perubahan ({0})").format(len(plan.changed)))
         for view, widths in ((self.rows_view, (56, 90, 110, 230, 100, 150, 40, 90)),
                              (self.report_view, (56, 90, 140)),
                              (self.changes_view, (56, 220, 120, 160))):  # fmt: skip
@@ -413,7 +413,7 @@ class ImportDialog(QDialog):
         added = getattr(result, "added", 0)
         changed = getattr(result, "changed", 0)
         self.summary_label.setText(
-            self.tr("Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan "
+            tr("Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan "
                     "tidak diimpor; perbaiki berkasnya lalu impor lagi.").format(added, changed)
         )  # fmt: skip
         self.plan = None  # a second click must not import twice

@@ -308,6 +308,223 @@ The old outcome stays in the history.</translation>
       <translation>Device:</translation>
     </message>
     <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="115" />
+      <source>Baris</source>
+      <translation>Row</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="115" />
+      <source>Keadaan</source>
+      <translation>State</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="115" />
+      <source>Rencana</source>
+      <translation>Plan</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="124" />
+      <source>Berubah</source>
+      <translation>Changed</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="125" />
+      <source>Tetap</source>
+      <translation>Unchanged</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="126" />
+      <source>Dilewati</source>
+      <translation>Skipped</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="134" />
+      <source>Siap</source>
+      <translation>Ready</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="149" />
+      <source>Ditahan</source>
+      <translation>Held back</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="149" />
+      <source>Tidak diimpor</source>
+      <translation>Not imported</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="166" />
+      <source>Kolom</source>
+      <translation>Column</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="166" />
+      <source>Pesan</source>
+      <translation>Message</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="166" />
+      <source>Tingkat</source>
+      <translation>Level</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="170" />
+      <source>Galat</source>
+      <translation>Error</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="171" />
+      <source>Peringatan</source>
+      <translation>Warning</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="172" />
+      <source>Info</source>
+      <translation>Info</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="189" />
+      <source>Data</source>
+      <translation>Data</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="189" />
+      <source>Lama</source>
+      <translation>Old</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="190" />
+      <source>Baru</source>
+      <translation>New</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="250" />
+      <source>Impor Daftar Siswa</source>
+      <translation>Import Student Roster</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="257" />
+      <source>Pilih ekspor Dapodik (.xlsx) atau berkas CSV daftar siswa</source>
+      <translation>Choose a Dapodik export (.xlsx) or a CSV roster file</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="259" />
+      <source>&amp;Pilih Berkas…</source>
+      <translation>&amp;Choose File…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="262" />
+      <source>Berkas:</source>
+      <translation>File:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="266" />
+      <source>Belum ada berkas dipilih.</source>
+      <translation>No file chosen yet.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="280" />
+      <source>Data Siswa</source>
+      <translation>Students</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="281" />
+      <source>Laporan</source>
+      <translation>Report</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="282" />
+      <source>Perubahan</source>
+      <translation>Changes</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="284" />
+      <source>Simpan &amp;Laporan…</source>
+      <translation>Save &amp;Report…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="286" />
+      <source>&amp;Impor</source>
+      <translation>&amp;Import</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="289" />
+      <source>&amp;Tutup</source>
+      <translation>&amp;Close</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="312" />
+      <source>Pilih berkas daftar siswa</source>
+      <translation>Choose a roster file</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="314" />
+      <source>Daftar siswa (*.xlsx *.xlsm *.csv *.txt);;Semua berkas (*)</source>
+      <translation>Student rosters (*.xlsx *.xlsm *.csv *.txt);;All files (*)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="324" />
+      <source>Membaca berkas…</source>
+      <translation>Reading the file…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="340" />
+      <source>Menyimpan…</source>
+      <translation>Saving…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="354" />
+      <source>CSV (*.csv)</source>
+      <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="354" />
+      <source>Simpan laporan impor</source>
+      <translation>Save the import report</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="377" />
+      <source>lembar '{0}'</source>
+      <translation>sheet '{0}'</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="379" />
+      <source>CSV</source>
+      <translation>CSV</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="382" />
+      <source>{0} baris siswa ({1}, judul kolom di baris {2}): {3} siap, {4} ditahan karena galat. {5} galat, {6} peringatan.
+Rencana impor: {7} siswa baru, {8} berubah, {9} tetap, {10} tidak ada di berkas (tidak dihapus), {11} dilewati.</source>
+      <translation>{0} student rows ({1}, column titles on row {2}): {3} ready, {4} held back for errors. {5} errors, {6} warnings.
+Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file (not deleted), {11} skipped.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="395" />
+      <source>Kolom dipakai: {0}. Kolom lain ({1}) diabaikan.</source>
+      <translation>Columns used: {0}. Other columns ({1}) ignored.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="400" />
+      <source>Data Siswa ({0})</source>
+      <translation>Students ({0})</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="401" />
+      <source>Laporan ({0} galat, {1} peringatan)</source>
+      <translation>Report ({0} errors, {1} warnings)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="403" />
+      <source>Perubahan ({0})</source>
+      <translation>Changes ({0})</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="416" />
+      <source>Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan tidak diimpor; perbaiki berkasnya lalu impor lagi.</source>
+      <translation>Import done: {0} new students, {1} corrected. Rows held back were not imported; fix the file and import again.</translation>
+    </message>
+    <message>
       <location filename="../../ktpe_desktop/ui/labels.py" line="17" />
       <source>Belum</source>
       <translation>Pending</translation>
@@ -597,12 +814,12 @@ User: {user} · Password: {password}</translation>
       <translation>Contacting the server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="174" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="173" />
       <source>&amp;Berkas</source>
       <translation>&amp;File</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="176" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="175" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
@@ -612,227 +829,247 @@ User: {user} · Password: {password}</translation>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="181" />
-      <source>Rekapitulasi Harian…</source>
-      <translation>Daily summary…</translation>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="185" />
+      <source>Simpan Berita Acara (PDF)…</source>
+      <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="182" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
+      <source>Cetak Rekapitulasi Harian…</source>
+      <translation>Print Daily Summary…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
+      <source>Simpan Rekapitulasi Harian (PDF)…</source>
+      <translation>Save Daily Summary (PDF)…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="201" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="184" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="185" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="186" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="189" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="208" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="190" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="192" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="195" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="198" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="224" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="208" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="227" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="228" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="213" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="233" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="235" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="268" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="287" />
       <source>Tidak dapat membuka data.</source>
       <translation>Cannot open the data.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="359" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="378" />
       <source>Pendaftaran gagal.</source>
       <translation>Enrolment failed.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="391" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="410" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="392" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="411" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="421" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="440" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="470" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="489" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="518" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="537" />
       <source>Tersimpan: {name} — {outcome}</source>
       <translation>Saved: {name} — {outcome}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="534" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="553" />
       <source>{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.</source>
       <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="547" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="566" />
       <source>Pilih sekolah dulu (Ctrl+1).</source>
       <translation>Choose a school first (Ctrl+1).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="560" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="579" />
       <source>Siswa ditambahkan: {name}</source>
       <translation>Student added: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="584" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="603" />
       <source>Data dikoreksi: {name}</source>
       <translation>Details corrected: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="618" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="637" />
       <source>Dibatalkan: {name} — status sekarang {status}</source>
       <translation>Undone: {name} — status now {status}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="635" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="654" />
       <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
       <translation>You have no outcome that can be undone.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="704" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="725" />
       <source>Simpan sebagai</source>
       <translation>Save as</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="721" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="742" />
       <source>Tersimpan ke berkas {file}</source>
       <translation>Saved to the file {file}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="732" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="752" />
+      <source>Ekspor data pribadi</source>
+      <translation>Exporting personal data</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="781" />
+      <source>Dokumen dikirim ke printer.</source>
+      <translation>Document sent to the printer.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="793" />
       <source>Impor</source>
       <translation>Import</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="732" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="793" />
       <source>Impor daftar siswa belum terpasang pada versi ini.</source>
       <translation>Roster import is not installed in this version.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="742" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="803" />
       <source>Belum ada sekolah di laptop ini. Daftarkan laptop ke server dulu.</source>
       <translation>There are no schools on this laptop yet. Enrol the laptop with the server first.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="747" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="808" />
       <source>Impor daftar siswa</source>
       <translation>Import roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="747" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="808" />
       <source>Sekolah:</source>
       <translation>School:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="796" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="857" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>
@@ -1022,11 +1259,6 @@ User: {user} · Password: {password}</translation>
       <translation>Choose the reason with ↑/↓ then press Enter</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="345" />
-      <source>Menyimpan…</source>
-      <translation>Saving…</translation>
-    </message>
-    <message>
       <location filename="../../ktpe_desktop/ui/outcome.py" line="373" />
       <source>Tidak tersimpan: terjadi kesalahan.</source>
       <translation>Not saved: an error happened.</translation>
@@ -1112,94 +1344,89 @@ User: {user} · Password: {password}</translation>
       <translation>Sync automatically every (minutes)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="30" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="31" />
       <source>Menyiapkan</source>
       <translation>Preparing</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="31" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="32" />
       <source>Mengirim</source>
       <translation>Sending</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="32" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="33" />
       <source>Mengunduh daftar siswa</source>
       <translation>Downloading the roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="33" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="34" />
       <source>Mengunduh hasil laptop lain</source>
       <translation>Downloading other laptops' outcomes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="34" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="35" />
       <source>Memeriksa tanda terima</source>
       <translation>Checking the receipt</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="95" />
-      <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
-      <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="97" />
-      <source>{n} kejadian ditolak server</source>
-      <translation>{n} events refused by the server</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="138" />
-      <source>Sinkron gagal.</source>
-      <translation>Sync failed.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="178" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="68" />
       <source>Sinkronkan (Ctrl+S)</source>
       <translation>Sync now (Ctrl+S)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="203" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="93" />
       <source>○ Belum dicek</source>
       <translation>○ Not checked yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="206" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="96" />
       <source>● Daring (online)</source>
       <translation>● Daring (online)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="99" />
       <source>○ Luring (offline)</source>
       <translation>○ Luring (offline)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="215" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="105" />
       <source>Belum terkirim: {n}</source>
       <translation>Not sent yet: {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="218" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="108" />
       <source>Terkirim: {acked} · Ditolak server: {q}</source>
       <translation>Sent: {acked} · Refused by the server: {q}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="228" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="118" />
       <source>Terakhir sinkron: —</source>
       <translation>Last sync: —</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="233" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="123" />
       <source>Terakhir sinkron: {t}</source>
       <translation>Last sync: {t}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="244" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="134" />
       <source>Klik untuk melihat masalah sinkron.</source>
       <translation>Click to see the sync problems.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="250" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="140" />
       <source>Menyinkronkan…</source>
       <translation>Syncing…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="229" />
+      <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
+      <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="256" />
+      <source>{n} kejadian ditolak server</source>
+      <translation>{n} events refused by the server</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/today.py" line="76" />
