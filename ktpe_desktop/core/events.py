@@ -147,9 +147,25 @@ def from_ms(ms: int) -> datetime:
     return _EPOCH + timedelta(milliseconds=ms)
 
 
+_NAMESPACE_BYTES = EVENT_NAMESPACE.bytes
+
+
 def event_id_for(device_id: str, seq: int) -> str:
-    """The id of a device's ``seq``-th event (UUIDv5 of ``device_id/seq``)."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"{device_id}/{seq}"))
+    """The id of a device's ``seq``-th event (UUIDv5 of ``device_id/seq``).
+
+    ``str(uuid.uuid5(EVENT_NAMESPACE, f"{device_id}/{seq}"))`` computed without the
+    UUID object (SHA-1 of namespace + name, version and variant bits set, the
+    canonical 8-4-4-4-12 text); a batch of 10,000 events spends noticeably less.
+    """
+    digest = bytearray(
+        hashlib.sha1(
+            _NAMESPACE_BYTES + f"{device_id}/{seq}".encode(), usedforsecurity=False
+        ).digest()[:16]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,11 +261,16 @@ class Event:
         return self.computed_hash() == self.hash
 
 
+# What json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+# allow_nan=False) builds on every call (the encoder keeps no state between calls).
+_CANONICAL_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_bytes(content: Mapping[str, Any]) -> bytes:
     """The canonical encoding that the hash covers."""
-    return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL_ENCODER.encode(content).encode("utf-8")
 
 
 def hash_content(content: Mapping[str, Any]) -> str:

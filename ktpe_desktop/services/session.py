@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
+from ktpe_desktop.paths import default_data_dir
 from ktpe_desktop.services.audit import audit
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage.keyslots import UserRole
 from ktpe_desktop.storage.store import DB_FILE, KEYSLOTS_FILE, Store
-
-APP_DIR_NAME = "ktpe-jemput-bola"
-
-
-def default_data_dir() -> Path:
-    """``$KTPE_DATA_DIR``, else the platform's per-user data folder."""
-    env = os.environ.get("KTPE_DATA_DIR")
-    if env:
-        return Path(env)
-    if sys.platform.startswith("win"):
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return base / APP_DIR_NAME
 
 
 def is_initialised(data_dir: Path | str) -> bool:

@@ -152,10 +152,14 @@ class IdleCheckpointer:
         with self._cond:
             if self._stopped:
                 return
-            if self._pending == 0:
-                self._first_pending = now
             self._pending += 1
             self._last_write = now
+            if self._pending not in (1, self._min_writes):
+                # the thread already sleeps with a deadline that can only move later,
+                # and re-checks it when it wakes: no wake-up (GIL hand-over) per commit
+                return
+            if self._pending == 1:
+                self._first_pending = now
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="ktpe-wal-checkpoint", daemon=True

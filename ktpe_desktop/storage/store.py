@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from ktpe_desktop.core.events import GENESIS_HASH
 from ktpe_desktop.core.hlc import Hlc, HybridClock
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.engine import (
+    BUSY_TIMEOUT_MS,
     IdleCheckpointer,
     connect_raw,
     key_pragma,
@@ -46,6 +48,7 @@ from ktpe_desktop.storage.engine import (
 from ktpe_desktop.storage.errors import (
     AlreadyInitialised,
     DatabaseCorrupt,
+    DatabaseLocked,
     DataDirNotWritable,
     DiskFull,
     NewerSchema,
@@ -232,6 +235,8 @@ class Store:
         self.engine = engine
         self._write_engine = write_engine(engine)
         self.checkpointer = IdleCheckpointer(engine)
+        self._writer: Connection | None = None
+        self._writer_lock = threading.Lock()
         self._clock: HybridClock | None = None
         with Session(engine) as s:
             device = s.scalars(select(m.Device)).one()
@@ -278,9 +283,23 @@ class Store:
         """``with store.write_connection() as conn:`` — the same durable write transaction
         (``BEGIN IMMEDIATE``, commit on success, rollback on error, known errors
         translated) on a Core connection, without building an ORM session.
+
+        The connection is this store's writer, kept checked out between
+        transactions (no pool round trip per check-off; outside a transaction it
+        holds no lock and no snapshot) and used by one thread at a time: a second
+        writer waits like SQLite's busy timeout would, then gets DatabaseLocked.
         """
-        with known_db_errors(), self._write_engine.begin() as conn:
-            yield conn
+        if not self._writer_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise DatabaseLocked()
+        try:
+            with known_db_errors():
+                conn = self._writer
+                if conn is None or conn.closed or conn.invalidated:
+                    conn = self._writer = self._write_engine.connect()
+                with conn.begin():
+                    yield conn
+        finally:
+            self._writer_lock.release()
         self.checkpointer.wrote()
 
     @property
@@ -680,6 +699,10 @@ class Store:
     def close(self) -> None:
         """Dispose of the connections (WAL checkpointed by SQLite on the last close)."""
         self.checkpointer.stop()
+        with self._writer_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
         self._key = b"\0" * 32
         unconfigure_logging(self.data_dir)

@@ -1,20 +1,17 @@
 """Start the desktop app: ``run_app(args)`` (called by ``ktpe_desktop.cli``).
 
-``args`` carries ``demo``, ``lang``, ``app_data_dir`` and ``self_test``.
+``args`` carries ``demo``, ``lang`` and ``app_data_dir`` (``--self-test`` is handled
+by :mod:`ktpe_desktop.selftest` before the GUI starts).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ktpe_desktop.paths import default_data_dir
@@ -91,8 +88,6 @@ class AppController:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    if getattr(args, "self_test", False):
-        return self_test()
     app = make_application()
     base = Path(args.app_data_dir) if getattr(args, "app_data_dir", None) else default_data_dir()
     demo = bool(getattr(args, "demo", False))
@@ -154,64 +149,3 @@ def run_app(args: argparse.Namespace) -> int:
     if demo_session is not None:
         demo_session.stop()
     return int(rc)
-
-
-def self_test() -> int:
-    """``ktpe-desktop --self-test``: a temporary encrypted database, the main window
-    rendered offscreen, one event written and read back, a PDF rendered. Exit 0 or 1."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    started = time.perf_counter()
-    app = make_application()
-    ops.set_default_failure_handler(lambda _p, exc: log.error("self-test: %r", exc))
-    try:
-        with tempfile.TemporaryDirectory(prefix="ktpe-selftest-") as tmp:
-            data_dir = Path(tmp)
-            ws = Workspace.create(data_dir, "selftest", "self-test-password")
-            try:
-                from ktpe_desktop.services.demo_mode import load_demo_locally
-
-                load_demo_locally(ws, students=60)
-                school = next(s for s in ws.schools() if s.total)
-                student = ws.search(school.npsn, "")[0]
-                saved = ws.record_outcome(student.id, "recorded")
-                history = ws.history(student.id)
-                if not any(h.event_id == saved.event_id for h in history):
-                    raise RuntimeError("event not read back")
-                settings = Settings(data_dir)
-                window = MainWindow(settings, data_dir)
-                window.enter_work(ws)
-                window.choose_school(school)
-                deadline = time.monotonic() + 10
-                while ops.pending_count() and time.monotonic() < deadline:
-                    app.processEvents()
-                image = window.grab()
-                if image.isNull():
-                    raise RuntimeError("main window did not render")
-                pdf = data_dir / "self-test.pdf"
-                _render_pdf(pdf, image)
-                if pdf.stat().st_size < 500:
-                    raise RuntimeError("PDF too small")
-                window.workspace = None
-                window.close()
-            finally:
-                ops.wait_for_done(10_000)
-                ws.close()
-    except Exception as exc:
-        print(f"self-test FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    print(f"self-test ok ({time.perf_counter() - started:.1f} s)")
-    QTimer.singleShot(0, app.quit)
-    return 0
-
-
-def _render_pdf(path: Path, image: Any) -> None:
-    """A one-page PDF of the rendered window (Qt's PDF writer, as the reports use)."""
-    from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
-
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    painter = QPainter(writer)
-    target = painter.viewport()
-    height = int(target.width() * image.height() / max(1, image.width()))
-    painter.drawPixmap(0, 0, target.width(), height, image)
-    painter.end()

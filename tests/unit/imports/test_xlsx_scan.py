@@ -1,0 +1,253 @@
+"""The XLSX scan (regular expressions) gives exactly what the tree reader gives.
+
+Hand-written sheet parts in the shapes real writers produce (Excel's shared strings,
+styles, spans, formulas; entities, line ends), and in shapes the scan must hand over
+to the tree reader (comments, CDATA, prefixes, rich text, pretty printing …).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from ktpe_desktop.imports import xlsx as X
+from ktpe_desktop.imports.xlsx import XlsxFormatError, XlsxWorkbook
+from tests.unit.imports import corpus as C
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WORKBOOK = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<workbook xmlns="{MAIN}" '
+    f'xmlns:r="{REL}"><sheets><sheet name="Daftar" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+    '.org/package/2006/relationships"><Relationship Id="rId1" Type="x" '
+    'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="y" '
+    'Target="sharedStrings.xml"/></Relationships>'
+)
+STYLES = (
+    f'<styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt numFmtId="164" '
+    'formatCode="dd/mm/yyyy"/></numFmts><cellXfs count="3"><xf numFmtId="0"/>'
+    '<xf numFmtId="164"/><xf numFmtId="14"/></cellXfs></styleSheet>'
+)
+SHARED = (
+    f'<sst xmlns="{MAIN}" count="3" uniqueCount="3"><si><t>Nama</t></si><si><t>NISN</t></si>'
+    '<si><t xml:space="preserve"> Budi &amp; Ani </t></si></sst>'
+)
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+    f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
+    'mc:Ignorable="x14ac"><dimension ref="A1:E9"/><sheetViews><sheetView workbookViewId="0"/>'
+    '</sheetViews><sheetFormatPr defaultRowHeight="15" x14ac:dyDescent="0.25"/>'
+    '<cols><col min="1" max="1" width="9"/></cols><sheetData>'
+)
+TAIL = (
+    '</sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells>'
+    '<rowBreaks count="1" manualBreakCount="1"><brk id="5" max="16383" man="1"/></rowBreaks>'
+    "</worksheet>"
+)
+# Excel's own way: shared strings, spans, styles, formulas, all the cell types.
+EXCEL_ROWS = (
+    '<row r="1" spans="1:5" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c>'
+    '<c r="B1" t="s"><v>1</v></c><c r="C1" s="1"/></row>'
+    '<row r="2" spans="1:5"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>7123456789</v></c>'
+    '<c r="C2" s="1"><v>39153</v></c><c r="D2" s="2"><v>39153.5</v></c>'
+    '<c r="E2" t="b"><v>1</v></c></row>'
+    '<row r="4"><c r="A4" t="str"><f>A2&amp;"x"</f><v>Budi &amp; Ani x</v></c>'
+    '<c r="B4"><f t="shared" ref="B4:B5" si="0"/><v>1.5E+3</v></c><c r="C4" t="e"><v>#N/A</v></c>'
+    '<c r="D4" t="d"><v>2007-03-12T00:00:00Z</v></c><c r="E4"><f>1+1</f><v></v></c></row>'
+    '<row r="5"/><row><c r="A6" t="inlineStr"><is><t xml:space="preserve">  a\r\nb&#13;'
+    '&#x41;&lt;&gt;&quot;&apos; </t></is></c><c r="B6" t="inlineStr"><is/></c>'
+    '<c r="C6" t="inlineStr"><is><t/></is></c><c r="D6" t="inlineStr"></c><c r="E6" t="n">'
+    "<v>-0.25</v></c></row>"
+    '<row r="7" ht="30" customHeight="1">\n  <c r="A7" t="inlineStr"><is><t>Zoé 😀</t></is></c>'
+    '<c r="B9" t="inlineStr"><is><t>wrong row</t></is></c>\n</row>'
+    '<row r="9"><c r="AA9"><v>1</v></c><c r="A9" t="inlineStr"><is><t>x</t></is></c>'
+    '<c r="A9" t="inlineStr"><is><t>later wins</t></is></c><c r="ZZZ9"><v>2</v></c></row>'
+)
+WANTED: tuple[frozenset[int] | None, ...] = (
+    frozenset({0, 1, 2, 3, 4}),
+    frozenset({1, 3}),
+    frozenset({26}),
+    frozenset(),
+    None,
+)
+
+
+def _book(tmp_path: Path, sheet: str, name: str = "s.xlsx") -> Path:
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", RELS)
+        z.writestr("xl/styles.xml", STYLES)
+        z.writestr("xl/sharedStrings.xml", SHARED)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+Rows = list[tuple[int, list[X.CellValue]]]
+
+
+def _both(path: Path, wanted: frozenset[int] | None) -> tuple[Rows, Rows]:
+    with XlsxWorkbook(str(path)) as book:
+        part = book.sheets[0][1]
+        return list(book.rows(0, wanted)), list(book._tree_rows(part, wanted))
+
+
+def _scan(path: Path, wanted: frozenset[int] | None) -> Rows:
+    with XlsxWorkbook(str(path)) as book:
+        return list(book._scan_rows(book.sheets[0][1], wanted))
+
+
+@pytest.mark.parametrize("wanted", WANTED)
+def test_excel_shapes_are_scanned_like_the_tree_reader(
+    tmp_path: Path, wanted: frozenset[int] | None
+) -> None:
+    path = _book(tmp_path, HEAD + EXCEL_ROWS + TAIL)
+    scanned = _scan(path, wanted)  # no hand-over: these shapes are the scan's own
+    rows, tree = _both(path, wanted)
+    assert scanned == rows == tree
+    if wanted is None:
+        values = dict(scanned)
+        assert values[1][:2] == ["Nama", "NISN"]
+        assert values[2] == [" Budi & Ani ", 7123456789, datetime(2007, 3, 12),
+                             datetime(2007, 3, 12, 12), True]  # fmt: skip
+        assert values[4] == ["Budi & Ani x", 1500.0, "#N/A", datetime(2007, 3, 12), None]
+        assert values[5] == [] and 6 in values
+        assert values[6] == ["  a\nb\rA<>\"' ", "", "", None, -0.25]
+        assert values[7][:2] == ["Zoé 😀", "wrong row"]
+        assert values[9][0] == "later wins" and len(values[9]) == 27
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        '<row r="1"><!-- a comment --><c r="A1"><v>1</v></c></row>',
+        '<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[<b>]]></t></is></c></row>',
+        "<row r=\"1\"><c r='A1'><v>1</v></c></row>",
+        '<row r="1"><c t="n" r="A1"><v>1</v></c></row>',
+        '<row r="1"><c><v>1</v></c><c><v>2</v></c></row>',
+        '<row r="1"><c r="A1" t="inlineStr"><is><r><t>ri</t></r><r><t>ch</t></r></is></c></row>',
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t><rPh sb="0" eb="1"><t>x</t></rPh>'
+        "</is></c></row>",
+        '<row r="1"><c r="A1">\n  <v>1</v>\n</c></row>',
+        '<row r="1"><c r="A1" t="s&quot;"><v>1</v></c></row>',
+        '<row r="1"><x:c xmlns:x="' + MAIN + '" r="A1"><x:v>5</x:v></x:c></row>',
+        '<row r="1" xmlns="urn:other"><c r="A1"><v>1</v></c></row>',
+        '<row r="1"><c r="A1"><v>1</v><extLst/></c></row>',
+        '<row r="1"><c r="A1"><c r="B1"><v>1</v></c></c></row>',
+        '<row r="1"><c r="A1"><v>1</v></c></row><c r="B2"><v>2</v></c>',
+        '<row r="1"><c r="a1"><v>1</v></c></row>',
+        '<row r="1"><c r="ABCD1"><v>1</v></c></row>',
+        '<row r="1"><?pi <c r="A1"/>?><c r="B1"><v>1</v></c></row>',
+    ],
+)
+def test_unknown_shapes_hand_over_to_the_tree_reader(tmp_path: Path, rows: str) -> None:
+    path = _book(tmp_path, HEAD + rows + TAIL)
+    for wanted in WANTED:
+        with pytest.raises(X._NotStandard):
+            _scan(path, wanted)
+        try:
+            rows_got, tree = _both(path, wanted)
+        except XlsxFormatError:
+            with pytest.raises(X.DAMAGE), XlsxWorkbook(str(path)) as book:
+                list(book._tree_rows(book.sheets[0][1], wanted))
+        else:
+            assert rows_got == tree
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        HEAD.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"') + EXCEL_ROWS + TAIL,
+        HEAD.replace("?>\r\n<worksheet", '?>\r\n<!DOCTYPE worksheet [<!ENTITY e "x">]><worksheet')
+        + EXCEL_ROWS.replace("Zoé", "Zo&e;")
+        + TAIL,
+        HEAD.replace("<sheetData>", "<sheetData/>") + TAIL.replace("</sheetData>", ""),
+        HEAD.replace("<sheetData>", f'<x:sheetData xmlns:x="{MAIN}">')
+        + EXCEL_ROWS.replace("<row", "<x:row").replace("</row>", "</x:row>")
+        + TAIL.replace("</sheetData>", "</x:sheetData>"),
+        HEAD + EXCEL_ROWS + TAIL.replace("</worksheet>", '<row r="99"/></worksheet>'),
+    ],
+    ids=["latin-1", "doctype", "empty", "prefixed", "row-after-sheetdata"],
+)
+def test_unknown_parts_hand_over(tmp_path: Path, sheet: str) -> None:
+    data = sheet.encode("latin-1" if "ISO-8859-1" in sheet else "utf-8", errors="replace")
+    path = tmp_path / "p.xlsx"
+    _book(tmp_path, "").unlink()
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", RELS)
+        z.writestr("xl/styles.xml", STYLES)
+        z.writestr("xl/sharedStrings.xml", SHARED)
+        z.writestr("xl/worksheets/sheet1.xml", data)
+    for wanted in WANTED:
+        with pytest.raises(X._NotStandard):
+            _scan(path, wanted)
+        rows, tree = _both(path, wanted)
+        assert rows == tree
+
+
+def test_hand_over_in_the_middle_of_a_long_sheet(tmp_path: Path) -> None:
+    """Rows already given by the scan are not given twice by the tree reader."""
+    body = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>siswa {n}</t></is></c>'
+        f'<c r="B{n}"><v>{n}</v></c></row>'
+        for n in range(1, 20_001)
+    )
+    middle = body.index('<row r="15000">')
+    path = _book(tmp_path, HEAD + body[:middle] + "<!-- x -->" + body[middle:] + TAIL)
+    for wanted in (frozenset({1}), None):
+        rows, tree = _both(path, wanted)
+        assert rows == tree and len(rows) == 20_000
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda s: s[: len(s) // 2],  # truncated
+        lambda s: s.replace("<v>7123456789</v>", "<v>7123\x01456789</v>"),  # invalid char
+        lambda s: s.replace("&amp;", "&nbsp;", 1),  # undefined entity
+        lambda s: s.replace("</c></row>", "</row>", 1),  # unbalanced
+        lambda s: s.replace("Zoé", "Zo\udce9"),  # invalid UTF-8
+        lambda s: s + "<junk/>",  # junk after the root
+    ],
+)
+def test_damage_fails_as_in_the_tree_reader(tmp_path: Path, damage: object) -> None:
+    assert callable(damage)
+    sheet = damage(HEAD + EXCEL_ROWS + TAIL)
+    path = tmp_path / "d.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", RELS)
+        z.writestr("xl/styles.xml", STYLES)
+        z.writestr("xl/sharedStrings.xml", SHARED)
+        z.writestr("xl/worksheets/sheet1.xml", sheet.encode("utf-8", errors="surrogateescape"))
+    for wanted in WANTED:
+        with XlsxWorkbook(str(path)) as book:
+            with pytest.raises(XlsxFormatError):
+                list(book.rows(0, wanted))
+            with pytest.raises(X.DAMAGE):
+                list(book._tree_rows(book.sheets[0][1], wanted))
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_corpus_scan_equals_tree(tmp_path: Path, fast: bool) -> None:
+    students = C.make_students(300, seed=9)
+    path = C.write_dapodik_xlsx(
+        tmp_path / "k.xlsx", students, nisn_as_number=True, dates_as_cells=True,
+        blank_rows_after=(3, 50), totals=True, second_sheet=True, fast=fast,
+    )  # fmt: skip
+    with XlsxWorkbook(str(path)) as book:
+        for index, (_name, part) in enumerate(book.sheets):
+            for wanted in (frozenset({0, 1, 4, 6, 7, 42}), None):
+                scanned = list(book._scan_rows(part, wanted))
+                assert scanned == list(book._tree_rows(part, wanted))
+                assert scanned == list(book.rows(index, wanted))
