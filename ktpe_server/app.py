@@ -83,6 +83,51 @@ class ServerTimeMiddleware:
         await self.app(scope, receive, send_with_time)
 
 
+def log_internal_error(exc: BaseException) -> None:
+    """Log an unexpected exception by its type and place only.
+
+    Its message is never logged: a database error's message carries the row values
+    (names, NIKs), and other messages may echo what a client sent.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)[-4:]
+    where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
+    log.error("internal error %s at %s", type(exc).__name__, where)
+
+
+class ContainErrorsMiddleware:
+    """The outermost layer of our own: an unexpected exception ends here as a 500.
+
+    Starlette's ``ServerErrorMiddleware`` calls the app's 500 handler and then
+    *re-raises*, so that the ASGI server logs it — uvicorn logs "Exception in ASGI
+    application" with the whole traceback, whose last line is the exception's
+    message. Caught here, the exception goes no further: only its type and place
+    are logged (:func:`log_internal_error`).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            log_internal_error(exc)
+            if not started:
+                response = error_response(500, "internal", "unexpected server error")
+                await response(scope, receive, send)
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -159,6 +204,7 @@ def create_app(
     app.state.ktpe = state
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(ServerTimeMiddleware)
+    app.add_middleware(ContainErrorsMiddleware)  # added last: the outermost of ours
 
     # ------------------------------------------------------------------ errors
 
@@ -194,10 +240,8 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
-        # The message of a database error carries the row values: log the place only.
-        frames = traceback.extract_tb(exc.__traceback__)[-4:]
-        where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
-        log.error("internal error %s at %s", type(exc).__name__, where)
+        # Normally unreached (ContainErrorsMiddleware answers first); kept as a backstop.
+        log_internal_error(exc)
         return error_response(500, "internal", "unexpected server error")
 
     # ------------------------------------------------------------------ auth

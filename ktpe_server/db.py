@@ -24,6 +24,9 @@ INGEST_COUNTER = "ingest"
 def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None) -> Engine:
     """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and a busy timeout.
 
+    ``hide_parameters``: a failed statement's message (and SQL logging) never shows
+    the row's values — names and NIKs must not reach the server's logs.
+
     Args:
         url: SQLAlchemy URL.
         pool_size: PostgreSQL connection pool size.
@@ -31,7 +34,10 @@ def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None) -> 
     """
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_pre_ping=False,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -59,6 +65,7 @@ def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None) -> 
         max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args=connect_args,
+        hide_parameters=True,
     )
 
 

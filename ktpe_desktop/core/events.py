@@ -428,12 +428,16 @@ def fold_status(student_id: str, events: Iterable[Event]) -> StudentState:
 
     A pure function of the *set* of events (deduplicated by ``event_id``, sorted by
     :func:`event_order_key`), so any permutation or duplication gives the same state.
-    Events of other students are ignored.
+    Events of other students are ignored. Two different events under one id (a
+    corrupt or forged set: the server and the laptops refuse the second as a
+    conflict) fold the same whatever came first: the smaller hash is kept.
     """
     unique: dict[str, Event] = {}
     for ev in events:
         if ev.student_id == student_id:
-            unique.setdefault(ev.event_id, ev)
+            held = unique.get(ev.event_id)
+            if held is None or ev.hash < held.hash:
+                unique[ev.event_id] = ev
     ordered = sorted(unique.values(), key=event_order_key)
     anomalies: list[Anomaly] = []
 

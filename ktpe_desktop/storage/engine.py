@@ -102,6 +102,9 @@ def make_engine(path: Path, key: bytes, *, pool_size: int = 4) -> Engine:
         pool_size=pool_size,
         max_overflow=4,
         pool_pre_ping=False,
+        # A failed statement's error message (and SQL logging) must never carry the
+        # row's values: names and NIKs would reach a log file or a crash report.
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "begin")

@@ -109,6 +109,7 @@ _SQL_UPSERT_STATE = (
 )
 _SQL_ANOMALIES = "SELECT id, code, event_ids, resolved FROM anomaly WHERE student_id = ?"
 _SQL_RESOLVE_ANOMALY = "UPDATE anomaly SET resolved = 1, resolved_at = ? WHERE id = ?"
+_SQL_REOPEN_ANOMALY = "UPDATE anomaly SET resolved = 0, resolved_at = NULL WHERE id = ?"
 _SQL_INSERT_ANOMALY = (
     "INSERT INTO anomaly (student_id, code, event_ids, resolved, created_at, resolved_at) "
     "VALUES (?, ?, ?, 0, ?, NULL)"
@@ -296,9 +297,12 @@ def _sync_anomalies_raw(txn: WriteTxn, student_id: str, state: FoldState) -> Non
     now = utc_text(datetime.now(UTC))
     for row_id, code, event_ids, resolved in existing:
         ident = (code, tuple(sorted(json.loads(event_ids))))
+        if ident not in wanted:
+            if not resolved:
+                txn.raw.execute(_SQL_RESOLVE_ANOMALY, (now, row_id))
+        elif resolved and ident not in have:
+            txn.raw.execute(_SQL_REOPEN_ANOMALY, (row_id,))
         have.add(ident)
-        if ident not in wanted and not resolved:
-            txn.raw.execute(_SQL_RESOLVE_ANOMALY, (now, row_id))
     for code, ids in sorted(wanted - have):
         txn.raw.execute(_SQL_INSERT_ANOMALY, (student_id, code, json_text(list(ids)), now))
 
@@ -437,10 +441,14 @@ def _sync_anomalies(session: Session, student_id: str, state: FoldState) -> None
     now = datetime.now(UTC)
     for row in existing:
         ident = (row.code, tuple(sorted(row.event_ids)))
+        if ident not in wanted:
+            if not row.resolved:
+                row.resolved = True  # the events no longer contradict (e.g. one was voided)
+                row.resolved_at = now
+        elif row.resolved and ident not in have:
+            row.resolved = False  # the contradiction is back (e.g. its undo was undone)
+            row.resolved_at = None
         have.add(ident)
-        if ident not in wanted and not row.resolved:
-            row.resolved = True  # the events no longer contradict (e.g. one was voided)
-            row.resolved_at = now
     for code, ids in sorted(wanted - have):
         session.add(m.AnomalyRow(student_id=student_id, code=code, event_ids=list(ids)))
 

@@ -3,8 +3,11 @@
 Loggers are ``ktpe.<subsystem>`` (``ktpe.storage``, ``ktpe.sync`` …). No code
 should ever log a personal datum; as defence in depth, :class:`RedactFilter`
 rewrites every run of 10 or more digits (a NISN is 10, a NIK or No. KK 16) to
-``[redacted]`` in the message, its arguments and any traceback text before the
-record reaches a handler. Files go to ``<data_dir>/logs/ktpe.log`` (1 MB × 5).
+``[redacted]`` in the message and its arguments, and replaces a record's
+traceback by :func:`ktpe_desktop.core.redaction.format_exception` — frames and
+source lines, but exception messages only as far as they cannot carry a value
+(no SQL parameters, no quoted text, no names) — before the record reaches a
+handler. Files go to ``<data_dir>/logs/ktpe.log`` (1 MB × 5).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import logging
 import logging.handlers
 import re
 from pathlib import Path
+
+from ktpe_desktop.core.redaction import format_exception, scrub
 
 ROOT_LOGGER = "ktpe"
 LOG_FILE = "ktpe.log"
@@ -35,10 +40,12 @@ class RedactFilter(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None:
+            # never the standard traceback: its last line is the raw exception message
+            record.exc_text = format_exception(exc, REDACTED)
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text, REDACTED)
         record.exc_info = None
         if record.stack_info:
             record.stack_info = redact(record.stack_info)

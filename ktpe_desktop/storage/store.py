@@ -31,7 +31,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import GENESIS_HASH
@@ -237,6 +237,8 @@ class Store:
         self.checkpointer = IdleCheckpointer(engine)
         self._writer: Connection | None = None
         self._writer_lock = threading.Lock()
+        self._writer_stale = False  # engine.dispose(): the next write takes a new connection
+        event.listen(engine, "engine_disposed", self._on_dispose)
         self._clock: HybridClock | None = None
         with Session(engine) as s:
             device = s.scalars(select(m.Device)).one()
@@ -294,13 +296,19 @@ class Store:
         try:
             with known_db_errors():
                 conn = self._writer
-                if conn is None or conn.closed or conn.invalidated:
+                if conn is None or self._writer_stale or conn.closed or conn.invalidated:
+                    if conn is not None:
+                        conn.close()
                     conn = self._writer = self._write_engine.connect()
+                    self._writer_stale = False
                 with conn.begin():
                     yield conn
         finally:
             self._writer_lock.release()
         self.checkpointer.wrote()
+
+    def _on_dispose(self, engine: Engine) -> None:
+        self._writer_stale = True
 
     @property
     def clock(self) -> HybridClock:

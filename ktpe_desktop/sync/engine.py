@@ -53,6 +53,7 @@ from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import state as keys
 from ktpe_desktop.sync.client import SyncClient, Timeouts
 from ktpe_desktop.sync.errors import (
+    DeviceChainDiverged,
     NotEnrolled,
     ProtocolError,
     SyncError,
@@ -430,11 +431,17 @@ class SyncEngine:
             body = encode_push(batch)
             try:
                 reply = client.push(body)
+                # A restored laptop: stop before its reused seqs are quarantined.
+                head = reply.ledger.get(self.store.device_id)
+                if head is not None:
+                    with self.store.session() as s:
+                        self._check_own_chain(s, head.contiguous_seq, head.head_hash)
+                a, q, r = self._apply_reply(batch, reply)
             except BaseException as exc:
+                # Nothing of the reply was applied: the batch must not stay in flight.
                 self._return_to_pending([e.event_id for e in batch], exc)
                 raise
             sent += len(batch)
-            a, q, r = self._apply_reply(batch, reply)
             acked += a
             quarantined += q
             requeued += r
@@ -464,6 +471,11 @@ class SyncEngine:
                 result = apply_roster_page(s, page, team)
                 if nxt:
                     keys.put(s, keys.ROSTER_CURSOR, nxt)
+                if result.new_schools:
+                    # Events pushed about a school before it was assigned to our team
+                    # (by another team) sit below our event cursor: pull all again
+                    # (already held events are skipped as duplicates).
+                    keys.put(s, keys.EVENTS_CURSOR, None)
             students += result.students
             self._report(
                 Stage.PULL_ROSTER, page_no + 1, page_no + (2 if page.get("has_more") else 1)
@@ -518,6 +530,8 @@ class SyncEngine:
         except (TypeError, ValueError):
             raise ProtocolError("receipt without contiguous_seq") from None
         counts = data.get("counts_per_school") or data.get("counts") or {}
+        with self.store.session() as s:
+            self._check_own_chain(s, contiguous, head)
         with self.store.transaction() as s:
             self._requeue_lost(s, device_id, contiguous)
             local_hash = s.scalar(
@@ -742,6 +756,35 @@ class SyncEngine:
         if quarantine:
             log.warning("%d events quarantined by the server", len(quarantine))
         return len(ack_ids), len(quarantine), requeued
+
+    def _check_own_chain(self, s: Session, contiguous_seq: int, head_hash: str) -> None:
+        """Raise :class:`DeviceChainDiverged` when the server's chain of our device is not ours.
+
+        The server holding *fewer* of our events is fine (a new or restored server:
+        :meth:`_requeue_lost` re-sends them). Holding events beyond our last one, or a
+        head that is not our event at that seq, means this database was restored from
+        an older backup (or copied) and reuses seqs the server already holds.
+        """
+        if contiguous_seq <= 0:
+            return
+        device_id = self.store.device_id
+        local_hash = s.scalar(
+            select(m.EventRow.hash).where(
+                m.EventRow.device_id == device_id, m.EventRow.seq == contiguous_seq
+            )
+        )
+        if local_hash is not None and local_hash == head_hash:
+            return
+        local_seq = int(
+            s.scalar(select(func.max(m.EventRow.seq)).where(m.EventRow.device_id == device_id)) or 0
+        )
+        log.error(
+            "the server's chain of this device (seq %d) is not ours (local seq %d): "
+            "database restored from an old backup? sync stopped",
+            contiguous_seq,
+            local_seq,
+        )
+        raise DeviceChainDiverged(contiguous_seq, local_seq)
 
     def _requeue_lost(self, s: Session, device_id: str, contiguous_seq: int) -> int:
         """Acked events beyond the server's contiguous seq go back to pending."""

@@ -195,3 +195,35 @@ class SyncInProgress(SyncError):
 
     def __init__(self) -> None:
         super().__init__("Sinkronisasi sedang berjalan.", "A sync is already running.")
+
+
+class DeviceChainDiverged(SyncError):
+    """The server holds a chain for this device that this laptop does not have.
+
+    The server's ``contiguous_seq`` for our own device is beyond our last event, or
+    its head hash is not our event at that seq: the database was restored from an
+    older backup (or copied to another laptop) and has since reused ``seq`` numbers
+    the server already holds. Pushing would only get every new event refused as a
+    ``conflict``; the round stops instead and nothing is quarantined.
+    """
+
+    code = "device_chain_diverged"
+    retryable = False
+
+    def __init__(self, server_seq: int, local_seq: int) -> None:
+        super().__init__(
+            f"Server sudah menyimpan catatan perangkat ini yang tidak sama dengan isi laptop "
+            f"ini (server sampai nomor {server_seq}, laptop sampai nomor {local_seq}). "
+            f"Kemungkinan basis data laptop dipulihkan dari cadangan lama. Sinkronisasi "
+            f"dihentikan; data di laptop tetap tersimpan dan tidak ada yang ditolak. Jangan "
+            f"merekam dengan laptop ini dulu dan hubungi admin: laptop perlu didaftarkan ulang "
+            f"sebagai perangkat baru (panduan operasi, bagian cadangan dan pemulihan).",
+            f"The server holds records of this device that differ from this laptop's "
+            f"(server up to number {server_seq}, laptop up to number {local_seq}). The "
+            f"laptop's database was probably restored from an old backup. Sync stopped; the "
+            f"data on this laptop is kept and nothing was refused. Do not record on this "
+            f"laptop for now and contact the admin: it must be re-enrolled as a new device "
+            f"(operations guide, backups and restore).",
+        )
+        self.server_seq = server_seq
+        self.local_seq = local_seq

@@ -30,6 +30,9 @@ class RosterPageResult:
     assignments: int = 0
     students: int = 0
     skipped_purged: int = 0
+    # Schools that had no assignment of the team on this laptop before this page: the
+    # server's event pull cursor may already be past their older events.
+    new_schools: tuple[str, ...] = ()
 
 
 def _date(value: Any) -> date | None:
@@ -97,11 +100,19 @@ def apply_roster_page(session: Session, page: Mapping[str, Any], team: str) -> R
         operators += 1
 
     assignments = 0
+    new_schools: list[str] = []
     for a in page.get("assignments") or ():
         npsn = str(a["school_npsn"])
         day = _date(a.get("date") or a.get("visit_date"))
         if day is None:
             continue
+        known = session.scalar(
+            select(m.Assignment.id)
+            .where(m.Assignment.team_id == team, m.Assignment.school_npsn == npsn)
+            .limit(1)
+        )
+        if known is None and npsn not in new_schools:
+            new_schools.append(npsn)
         if session.get(m.School, npsn) is None:
             session.add(m.School(npsn=npsn, name=f"Sekolah {npsn}"))
             session.flush()
@@ -151,4 +162,5 @@ def apply_roster_page(session: Session, page: Mapping[str, Any], team: str) -> R
         assignments=assignments,
         students=len(students),
         skipped_purged=skipped,
+        new_schools=tuple(new_schools),
     )

@@ -3,8 +3,10 @@
 The crash report is meant to be copied and sent to the office, so it carries no
 personal data: no local variables (only file, line, function and source line of
 each frame), every run of 10+ digits (NISN, NIK, No. KK) replaced by
-``[disamarkan]`` and quoted text in the exception message hidden (it may be a
-name). ``sys.excepthook`` and ``threading.excepthook`` both lead here; a crash in
+``[disamarkan]``, and of each exception message only what
+:func:`ktpe_desktop.core.redaction.safe_message` keeps (no SQL parameters, no
+quoted text, no names: a message that is not a developer's lower-case text is
+reduced to its length). ``sys.excepthook`` and ``threading.excepthook`` both lead here; a crash in
 a worker thread is handed to the main thread through a queued signal.
 """
 
@@ -12,10 +14,8 @@ from __future__ import annotations
 
 import logging
 import platform
-import re
 import sys
 import threading
-import traceback
 from types import TracebackType
 
 from PySide6 import __version__ as pyside_version
@@ -33,22 +33,22 @@ from PySide6.QtWidgets import (
 
 from ktpe_desktop import __version__
 from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.core.redaction import exception_chain, frame_lines, redact_digits, safe_message
+from ktpe_desktop.core.redaction import scrub as _scrub
 from ktpe_desktop.ui.i18n import current_language, tr
 
 log = logging.getLogger("ktpe.ui")
-_DIGITS = re.compile(r"\d{10,}")
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 REDACTED = "[disamarkan]"
 
 
 def redact(text: str) -> str:
     """``text`` without any 10+-digit number."""
-    return _DIGITS.sub(REDACTED, text)
+    return redact_digits(text, REDACTED)
 
 
 def redact_message(text: str) -> str:
-    """An exception message without numbers or quoted values (names, paths of exports)."""
-    return redact(_QUOTED.sub("'…'", text))
+    """An exception message without numbers, quoted values or SQL parameters."""
+    return _scrub(text, REDACTED)
 
 
 def crash_report(exc: BaseException) -> str:
@@ -58,36 +58,15 @@ def crash_report(exc: BaseException) -> str:
         f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {pyside_version}",
         f"{platform.system()} {platform.release()} ({platform.machine()})",
         "",
-        f"{type(exc).__module__}.{type(exc).__qualname__}: {redact_message(str(exc))}",
+        f"{type(exc).__module__}.{type(exc).__qualname__}: {safe_message(exc, REDACTED)}",
         "",
         "Traceback (most recent call last):",
     ]
-    chain: list[BaseException] = []
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    for index, item in enumerate(reversed(chain)):
+    for index, item in enumerate(exception_chain(exc)):
         if index:
-            lines.append(f"-- then: {type(item).__qualname__}: {redact_message(str(item))}")
-        for frame in traceback.extract_tb(item.__traceback__):
-            lines.append(
-                f'  File "{_short_path(frame.filename)}", line {frame.lineno}, in {frame.name}'
-            )
-            if frame.line:
-                lines.append(f"    {frame.line.strip()}")
+            lines.append(f"-- then: {type(item).__qualname__}: {safe_message(item, REDACTED)}")
+        lines += frame_lines(item)
     return redact("\n".join(lines))
-
-
-def _short_path(path: str) -> str:
-    # Only the part from the package on: a home folder may carry the user's name.
-    for marker in ("ktpe_desktop", "ktpe_server", "site-packages", "lib"):
-        idx = path.rfind(marker)
-        if idx >= 0:
-            return path[idx:]
-    return path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
 
 
 class CrashDialog(QDialog):

@@ -18,7 +18,9 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
+    engine = create_engine(
+        config.get_main_option("sqlalchemy.url") or "sqlite://", hide_parameters=True
+    )
     with engine.begin() as conn:
         context.configure(connection=conn, target_metadata=target_metadata)
         with context.begin_transaction():

@@ -240,3 +240,31 @@ def test_idle_checkpointer_resets_the_wal_off_the_commit_path(
     store.checkpointer.stop()
     store.checkpointer.wrote()  # after stop: ignored, no thread
     assert store.checkpointer._thread is not None and not store.checkpointer._thread.is_alive()
+
+
+def test_a_contradiction_that_comes_back_is_reopened(store: Store, factory: Factory) -> None:
+    sid = factory.student()
+    service = RecordingService(store)
+    ikd = service.activate_ikd(sid, "op")
+    card = service.record_outcome(sid, "recorded", "op")
+    assert card.anomalies == ()
+    undo = service.void(card.event_id, "salah orang", "lead")
+    assert undo.anomalies == ("ikd_without_card",)
+    with store.session() as s:
+        rows = s.scalars(select(m.AnomalyRow).where(m.AnomalyRow.student_id == sid)).all()
+        assert [(a.code, a.event_ids, a.resolved) for a in rows] == [
+            ("ikd_without_card", [ikd.event_id], False)  # reopened, not left "Selesai"
+        ]
+        assert rows[0].resolved_at is None
+    assert_matches_full_recompute(store, sid)
+
+
+def test_writer_connection_is_renewed_after_dispose(store: Store, factory: Factory) -> None:
+    sid = factory.student()
+    service = RecordingService(store)
+    service.record_outcome(sid, "absent", "op")
+    writer = store._writer
+    assert writer is not None
+    store.engine.dispose()
+    assert service.record_outcome(sid, "recorded", "op").seq == 2
+    assert store._writer is not None and store._writer is not writer
