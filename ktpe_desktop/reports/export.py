@@ -18,14 +18,18 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from ktpe_desktop.reports.data import SchoolReport
 from ktpe_desktop.reports.labels import STATUS_ORDER, STATUS_SHORT
@@ -209,8 +213,35 @@ def school_xlsx_bytes(report: SchoolReport, students: Sequence[Mapping[str, Any]
 
     wb.properties.title = f"Data siswa {school.name} ({school.npsn})"
     wb.properties.creator = "KTP-el Jemput Bola"
+    return workbook_bytes(wb)
+
+
+class _InMemoryExcelWriter(ExcelWriter):  # type: ignore[misc]
+    """openpyxl's writer, with each worksheet serialised in memory.
+
+    The stock ``ExcelWriter.write_worksheet`` streams every sheet's XML — each
+    name and NIK of the export — into a ``NamedTemporaryFile`` in the system temp
+    folder before zipping it: plaintext personal data on the disk (deleted
+    afterwards, but recoverable, and left behind if the app dies mid-save).
+    """
+
+    def write_worksheet(self, ws: Any) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """``wb`` as XLSX bytes, built without any temporary file (see above)."""
     out = io.BytesIO()
-    wb.save(out)
+    archive = ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+    _InMemoryExcelWriter(wb, archive).save()
     return out.getvalue()
 
 

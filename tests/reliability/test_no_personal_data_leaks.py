@@ -345,7 +345,7 @@ def test_a_recording_day_leaves_no_personal_data_in_the_clear(
     # nothing was written outside the three folders (temporary files included)
     allowed = [str(p.resolve()) for p in (data_dir, exports, server_dir)]
     outside = sorted(p for p in watch.paths if not any(p.startswith(a) for a in allowed))
-    assert outside == []
+    assert outside == [], "\n".join(outside)
 
 
 def test_the_scan_sees_plaintext_utf16_and_gzip(tmp_path: Path) -> None:
