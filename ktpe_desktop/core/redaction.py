@@ -32,8 +32,9 @@ _PARAMETERS = re.compile(r"^\[parameters: .*$\n?", re.MULTILINE)
 _WORD = re.compile(r"[^\W\d_]+")
 _CAMEL = re.compile(r"[A-Z]?[a-z]+(?:[A-Z][a-z0-9]*)+")
 _ACRONYMS = frozenset(
-    "SQL HTTP HTTPS JSON TLS SSL URL UUID ID IDS NIK NISN NPSN KK NIP IKD HLC CSV XLSX PDF UTF "
-    "API OS IO DB WAL GCM AES KDF BOM XML EOF GIL UI QT CA PEM".split()
+    {"SQL", "HTTP", "HTTPS", "JSON", "TLS", "SSL", "URL", "UUID", "ID", "IDS", "NIK", "NISN"}
+    | {"NPSN", "KK", "NIP", "IKD", "HLC", "CSV", "XLSX", "PDF", "UTF", "API", "OS", "IO", "DB"}
+    | {"WAL", "GCM", "AES", "KDF", "BOM", "XML", "EOF", "GIL", "UI", "QT", "CA", "PEM"}
 )
 
 

@@ -74,8 +74,13 @@ class WireStats:
     received: int = 0
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def normalise_base_url(url: str) -> str:
     """``https://host[:port][/prefix]`` without a trailing slash.
+
+    ``http://`` is accepted for this machine only (127.0.0.1, localhost, ::1).
 
     Raises:
         InvalidServerAddress: not an http(s) URL with a host.
@@ -83,6 +88,10 @@ def normalise_base_url(url: str) -> str:
     text = (url or "").strip()
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidServerAddress(url)
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        # Plain HTTP would carry the roster, the token and every event in clear:
+        # only the embedded demo / test server on this machine may use it.
         raise InvalidServerAddress(url)
     try:
         parts.port  # noqa: B018 - validates the port

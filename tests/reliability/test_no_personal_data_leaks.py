@@ -19,6 +19,7 @@ export folder or the server's folder.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import os
@@ -32,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ktpe_desktop.core.namekeys import name_key
@@ -63,10 +63,26 @@ BAD_ROW_NISN = "0065432109"
 CRASH_NAME = "WIRASENTIKA HANDAYANINGRUM"
 CRASH_NIK = "3573054412060001"
 
-NAMES = (WALK_IN_NAME, MOTHER, CORRECTED_NAME, QUARANTINED_NAME, IMPORTED_NAME, BAD_ROW_NAME,
-         CRASH_NAME)
-NUMBERS = (WALK_IN_NIK, WALK_IN_NISN, WALK_IN_KK, CORRECTED_NIK, QUARANTINED_NISN,
-           IMPORTED_NISN, IMPORTED_NIK, BAD_ROW_NISN, CRASH_NIK)
+NAMES = (
+    WALK_IN_NAME,
+    MOTHER,
+    CORRECTED_NAME,
+    QUARANTINED_NAME,
+    IMPORTED_NAME,
+    BAD_ROW_NAME,
+    CRASH_NAME,
+)
+NUMBERS = (
+    WALK_IN_NIK,
+    WALK_IN_NISN,
+    WALK_IN_KK,
+    CORRECTED_NIK,
+    QUARANTINED_NISN,
+    IMPORTED_NISN,
+    IMPORTED_NIK,
+    BAD_ROW_NISN,
+    CRASH_NIK,
+)
 
 
 def needles() -> dict[bytes, str]:
@@ -91,10 +107,8 @@ def _layers(data: bytes) -> Iterator[bytes]:
     """The bytes, and the inflated content of a gzip / zlib stream they hold."""
     yield data
     if data[:2] == b"\x1f\x8b":
-        try:
+        with contextlib.suppress(OSError, EOFError, zlib.error):
             yield gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            pass
 
 
 def scan(root: Path, wanted: dict[bytes, str] | None = None) -> list[tuple[str, str]]:
@@ -194,28 +208,26 @@ def _roster_csv(path: Path) -> Path:
 
 def _integrity_error(ws: Workspace, school: str) -> IntegrityError:
     """A real database error whose statement carried personal values."""
-    with ws.store.session() as s:
-        taken = s.scalars(select(m.Student.id).limit(1)).first()
     try:
-        with ws.store.transaction() as s:
+        with ws.store.transaction() as s:  # no doc_no: NOT NULL fails
             s.add(
                 m.Student(
-                    id=taken, school_npsn=school, name=CRASH_NAME, nik=CRASH_NIK, nisn=None
+                    id="LEAKTEST01", school_npsn=school, name=CRASH_NAME, nik=CRASH_NIK, nisn=None
                 )
             )
     except IntegrityError as exc:
         return exc
-    raise AssertionError("the duplicate id was accepted")
+    raise AssertionError("the student without doc_no was accepted")
 
 
 @pytest.mark.allow_warnings()  # the dead server and the quarantine warn, as they should
 def test_a_recording_day_leaves_no_personal_data_in_the_clear(
     tmp_path: Path, server_log: Path
 ) -> None:
+    from ktpe_desktop.ui.crash import crash_report
     from ktpe_server import admin
     from ktpe_server.config import Settings, db_url_from
     from ktpe_server.embedded import start_embedded
-    from ktpe_desktop.ui.crash import crash_report
 
     data_dir = tmp_path / "data"
     exports = tmp_path / "exports"  # the folder the user picks in the save dialogs
@@ -233,7 +245,8 @@ def test_a_recording_day_leaves_no_personal_data_in_the_clear(
     server = None
     ws: Workspace | None = None
     try:
-        admin.seed_demo(db_url_from(str(db_path)), students=400)  # smaller than the default: keeps this fast
+        # fewer students than the default demo: keeps this test fast
+        admin.seed_demo(db_url_from(str(db_path)), students=400)
         server = start_embedded(
             db_path,
             seed_demo=True,
@@ -367,3 +380,167 @@ def test_the_write_watch_sees_temporary_files(tmp_path: Path) -> None:
     finally:
         watch.active = False
     assert os.path.abspath(name) in watch.paths
+
+
+@pytest.mark.allow_warnings("internal error")
+def test_server_errors_reach_no_log_with_their_values(tmp_path: Path) -> None:
+    """A failing push over real HTTP: uvicorn must not log the exception's message."""
+    import httpx
+
+    from ktpe_server import admin
+    from ktpe_server.config import Settings, db_url_from
+    from ktpe_server.embedded import start_embedded
+
+    url = db_url_from(str(tmp_path / "server.sqlite"))
+    admin.seed_demo(url, students=50)
+    server = start_embedded(url, settings=Settings(db_url=""))
+    path = tmp_path / "server.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger(), logging.getLogger("uvicorn")]  # uvicorn does not propagate
+    for lg in loggers:
+        lg.addHandler(handler)
+    try:
+        engine = admin.engine_for(url)
+        with engine.connect() as conn:  # a real database error, with values in its statement
+            try:
+                conn.exec_driver_sql("INSERT INTO team (id, name) VALUES (?, ?)", (1, CRASH_NAME))
+                raise AssertionError("duplicate team id accepted")
+            except IntegrityError as exc:
+                db_error = exc
+        assert CRASH_NAME not in str(db_error)  # hide_parameters on the server's engine
+
+        def boom(*_a: Any, **_k: Any) -> Any:
+            raise RuntimeError(f"cannot store {CRASH_NAME} / {CRASH_NIK}") from db_error
+
+        app: Any = server._server.config.app
+        app.state.ktpe.ingestor.push = boom
+        code = admin.make_enroll_code(url, TEAM)
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            r = http.post(
+                "/api/v1/enrollments",
+                json={
+                    "code": code,
+                    "device_id": "0f0e0d0c-0b0a-4909-8807-060504030201",
+                    "device_name": "laptop",
+                },
+            )
+            token = r.json()["token"]
+            r = http.post(
+                "/api/v1/sync/events",
+                json={"v": 1, "chains": []},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert r.status_code == 500 and r.json()["error"]["code"] == "internal"
+        assert "x-server-time" in r.headers
+    finally:
+        server.stop()
+        for lg in loggers:
+            lg.removeHandler(handler)
+        handler.close()
+    text = path.read_text(encoding="utf-8")
+    assert "internal error RuntimeError" in text
+    assert "Exception in ASGI application" not in text
+    assert [h for h in scan(tmp_path) if h[0] == "server.log"] == []
+
+
+# ---------------------------------------------------------------- one test per fix
+
+
+def test_exception_text_for_logs_keeps_no_values() -> None:
+    from ktpe_desktop.core.errors import KnownError
+    from ktpe_desktop.core.redaction import format_exception, safe_message
+
+    assert safe_message(IndexError("list index out of range")) == "list index out of range"
+    assert safe_message(AttributeError("'NoneType' object has no attribute 'id'")) == (
+        "'…' object has no attribute '…'"
+    )
+    assert safe_message(ValueError("Expecting value: line 1 column 1 (char 0)")).startswith(
+        "Expecting value"
+    )
+    for exc in (
+        ValueError(f"cannot place {CRASH_NAME} here"),
+        ValueError(f"cannot place {CRASH_NAME.title()} here"),
+        KeyError(CRASH_NAME),
+        KnownError(f"Siswa {CRASH_NAME} sudah ada", code="duplicate"),
+        FileNotFoundError(2, "No such file", f"/home/x/{CRASH_NAME}.xlsx"),
+        RuntimeError(f"nik {CRASH_NIK}"),
+    ):
+        try:
+            raise exc
+        except Exception as caught:
+            text = safe_message(caught) + format_exception(caught)
+        assert CRASH_NAME not in text.upper() and CRASH_NIK not in text, text
+    assert safe_message(KnownError("x", code="duplicate")) == "[duplicate]"
+
+
+def test_desktop_engine_hides_statement_parameters(tmp_path: Path) -> None:
+    """The SQLCipher engine runs with ``hide_parameters``: a failed insert names no value."""
+    ws = Workspace.create(tmp_path / "data", "koordinator", PASSWORD)
+    try:
+        with ws.store.transaction() as s:
+            s.add(m.School(npsn="20599998", name="SMA UJI", kind="SMA", target=1))
+        error = _integrity_error(ws, "20599998")
+    finally:
+        ws.close()
+    assert "hide_parameters=True" in str(error)
+    assert CRASH_NAME not in str(error) and CRASH_NIK not in str(error)
+
+
+@pytest.mark.allow_warnings("step failed")
+def test_the_file_log_hides_unquoted_names_in_tracebacks(tmp_path: Path) -> None:
+    configure_logging(tmp_path)
+    try:
+        try:
+            raise RuntimeError(f"row of {CRASH_NAME.title()} failed")
+        except RuntimeError:
+            get_logger("test").exception("step failed")
+    finally:
+        unconfigure_logging(tmp_path)
+    text = (tmp_path / "logs" / "ktpe.log").read_text(encoding="utf-8")
+    assert "step failed" in text and "RuntimeError: [message hidden" in text
+    assert scan(tmp_path) == []
+
+
+def test_xlsx_export_writes_no_temporary_file() -> None:
+    from openpyxl import Workbook, load_workbook
+
+    from ktpe_desktop.reports.export import workbook_bytes
+
+    wb = Workbook()
+    assert wb.active is not None
+    wb.active.append([CRASH_NAME, CRASH_NIK])
+    watch = write_watch()
+    watch.paths.clear()
+    watch.active = True
+    try:
+        data = workbook_bytes(wb)
+    finally:
+        watch.active = False
+    assert watch.paths == set()
+    import io
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet is not None and sheet["A1"].value == CRASH_NAME
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://ktpe.example.go.id", True),
+        ("http://127.0.0.1:8765", True),
+        ("http://localhost:8765/", True),
+        ("http://[::1]:8765", True),
+        ("http://ktpe.example.go.id", False),
+        ("http://192.168.1.10:8000", False),
+    ],
+)
+def test_plain_http_only_to_this_machine(url: str, ok: bool) -> None:
+    from ktpe_desktop.sync.client import normalise_base_url
+    from ktpe_desktop.sync.errors import InvalidServerAddress
+
+    if ok:
+        assert normalise_base_url(url) == url.rstrip("/")
+    else:
+        with pytest.raises(InvalidServerAddress):
+            normalise_base_url(url)
