@@ -121,7 +121,12 @@ def ensure_gui_application() -> QGuiApplication:
     )
     if headless:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _app = QGuiApplication([sys.argv[0] if sys.argv else "ktpe-desktop"])
+    # A QApplication (widgets), not a bare QGuiApplication: Qt allows one application
+    # object per process, and the window, the print dialog or the self-test may
+    # need widgets after a headless report was rendered.
+    from PySide6.QtWidgets import QApplication
+
+    _app = QApplication([sys.argv[0] if sys.argv else "ktpe-desktop"])
     return _app
 
 
