@@ -46,9 +46,10 @@ def print_report(
     *,
     lang: str = "id",
     quiet: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> None:
-    """The report as text lines: ``[row] SEVERITY column: message``."""
+    """The report as text lines: ``[row] SEVERITY column: message`` (default: stdout)."""
+    out = out if out is not None else sys.stdout  # looked up per call, not at import
     if not quiet:
         for line in preview.lines + (plan.lines if plan is not None else []):
             where = f"baris {line.row}" if line.row is not None else "berkas"

@@ -150,8 +150,12 @@ _OUTBOX_COLUMNS = ("event_id", "status", "attempts", "updated_at")
 _STUDENT_COLUMNS = (
     "id", "school_npsn", "name", "nisn", "nik", "kk", "sex", "birth_place", "birth_date",
     "class_name", "mother_name", "nipd", "source", "doc_no", "search_key", "deleted",
-    "updated_at",
+    "updated_at", "roster_details",
 )  # fmt: skip
+# An imported student has no roster values of its own: its student_added event gives
+# them (as on every other laptop, which makes the row from that event), so that an
+# undone correction falls back to the event's values (docs/decisions.md D12).
+_NO_ROSTER_VALUES: dict[str, Any] = {}
 _STATE_COLUMNS = (
     "student_id", "school_npsn", "status", "reason", "deciding_event_id", "decided_at",
     "decided_by_device", "decided_by_operator", "ikd_activated", "anomaly_count",
@@ -463,7 +467,7 @@ class ImportService:
                 (student_id, npsn, row.name, row.nisn, row.nik, row.kk,
                  row.sex.value if row.sex else None, row.birth_place, row.birth_date,
                  row.class_name or "", row.mother_name, row.nipd, _SERVER, doc_no,
-                 name_key(row.name), False, occurred)
+                 name_key(row.name), False, occurred, _NO_ROSTER_VALUES)
             )  # fmt: skip
             doc_no += 1
             # The state of a brand-new student is known without folding: its one

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from ktpe_desktop.core.events import DETAIL_FIELDS, Event, fold_status
+from ktpe_desktop.core.events import DETAIL_FIELDS, Event, EventKind, fold_status
 from ktpe_desktop.core.events import StudentState as FoldState
 from ktpe_desktop.core.namekeys import name_key
 from ktpe_desktop.storage import models as m
@@ -248,8 +248,9 @@ def _recompute_raw(txn: WriteTxn, student_id: str) -> FoldState:
     Reads the student's events (the ones this transaction wrote are taken from
     memory, not re-decoded) and folds *all* of them with ``fold_status``; the fold
     over a student's handful of events costs microseconds, and a full fold is
-    what keeps it exactly equal to the definition. Detail events (walk-ins,
-    corrections) touch the student row and go through the ORM path instead.
+    what keeps it exactly equal to the definition. A student with detail events
+    (walk-ins, corrections, even all of them undone: the row goes back to the
+    roster's values) has its row rewritten and goes through the ORM path instead.
     """
     written = txn.written
     events = [
@@ -257,7 +258,7 @@ def _recompute_raw(txn: WriteTxn, student_id: str) -> FoldState:
         for r in txn.raw.execute(_SQL_STUDENT_EVENTS, (student_id,))
     ]
     state = fold_status(student_id, events)
-    if state.details:
+    if state.details or any(ev.kind in DETAIL_KINDS for ev in events):
         return _recompute_orm(txn.session(), student_id)
     if student_id in txn.student_schools:
         school = txn.student_schools[student_id]
@@ -339,8 +340,48 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
+# Event kinds that carry student details (folded into ``StudentState.details``).
+DETAIL_KINDS = frozenset({EventKind.STUDENT_ADDED.value, EventKind.DETAILS_CORRECTED.value})
+
+
+def roster_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``student.roster_details`` of a roster row: every detail field, dates as ISO text."""
+    out: dict[str, Any] = {}
+    for key in DETAIL_FIELDS:
+        value = values.get(key)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif value == "" and key != "class_name":
+            value = None
+        out[key] = value
+    return out
+
+
+def displayed_details(student: m.Student, details: Mapping[str, Any]) -> dict[str, Any]:
+    """What the row shows: the roster's values overlaid with the fold's ``details``.
+
+    Every detail field is given: one neither the roster nor an event gives is
+    empty (a walk-in's base is ``{}``). A row from before migration 0002 has no
+    roster values (NULL): its current values are taken as the base, once, and
+    written to ``roster_details`` (a correction applied before the upgrade is
+    then part of that base; the roster sending the student again replaces it).
+    """
+    base = student.roster_details
+    if base is None:
+        base = roster_values({key: getattr(student, key) for key in DETAIL_FIELDS})
+        student.roster_details = base
+    shown: dict[str, Any] = dict.fromkeys(DETAIL_FIELDS)
+    shown.update((k, v) for k, v in base.items() if k in DETAIL_FIELDS)
+    shown.update((k, v) for k, v in details.items() if k in DETAIL_FIELDS)
+    return shown
+
+
 def apply_details(session: Session, student: m.Student, details: Mapping[str, Any]) -> bool:
-    """Write detail fields (from walk-in / correction events) onto the student row."""
+    """Write detail fields onto the student row (and its name key, so the FTS index).
+
+    A field missing from ``details`` is left as it is; an empty name or school is
+    never written (the row keeps its own).
+    """
     changed = False
     for key in DETAIL_FIELDS:
         if key not in details:
@@ -355,6 +396,8 @@ def apply_details(session: Session, student: m.Student, details: Mapping[str, An
             value = str(value)
         elif value is not None:
             value = str(value)
+        elif key == "class_name":
+            value = ""
         if key == "name" and not value:
             continue
         if getattr(student, key) != value:
@@ -370,8 +413,10 @@ def recompute_state(session: Session | WriteTxn, student_id: str) -> FoldState:
     """Fold the student's events (read inside the transaction) into ``student_state``.
 
     Also keeps the ``anomaly`` rows in step (new ones added, vanished ones marked
-    resolved) and applies detail events to the student row; a walk-in received
-    from another laptop gets its student row here.
+    resolved) and, for a student with detail events, writes the student row as
+    the roster's values overlaid with the fold's details (:func:`displayed_details`),
+    so an undone correction gives the roster's value back; a walk-in received from
+    another laptop gets its student row here.
 
     ``session`` is an ORM session, or the hot path's :class:`WriteTxn`.
     """
@@ -384,7 +429,7 @@ def _recompute_orm(session: Session, student_id: str) -> FoldState:
     events = student_events(session, student_id)
     state = fold_status(student_id, events)
     student = session.get(m.Student, student_id)
-    if state.details:
+    if state.details or any(ev.kind in DETAIL_KINDS for ev in events):
         if student is None and state.added_by_event_id and state.details.get("school_npsn"):
             ensure_school(session, str(state.details["school_npsn"]))
             student = m.Student(
@@ -395,10 +440,11 @@ def _recompute_orm(session: Session, student_id: str) -> FoldState:
                 class_name="",
                 search_key="",
                 source=m.StudentSource.LOCAL,
+                roster_details={},  # a walk-in: no roster values, its event gives them
             )
             session.add(student)
         if student is not None:
-            apply_details(session, student, state.details)
+            apply_details(session, student, displayed_details(student, state.details))
     school = student.school_npsn if student is not None else None
     if school is None:
         school = next(

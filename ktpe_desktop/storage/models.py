@@ -200,6 +200,9 @@ class School(Base):
 class Student(Base):
     """A student of the roster (or a local walk-in).
 
+    The detail columns (name, NIK …) show ``roster_details`` overlaid with the
+    details folded from the student's events (docs/decisions.md D12).
+
     ``doc_no`` is a stable integer that keys the FTS5 index (``student_fts``):
     SQLite's implicit rowid may change on VACUUM, so it cannot be used.
     """
@@ -227,6 +230,12 @@ class Student(Base):
     class_name: Mapped[str] = mapped_column(String(64), default="")
     mother_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     nipd: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The roster's own values of the detail fields (``core.events.DETAIL_FIELDS``,
+    # JSON, dates as ISO text), as the roster/demo gave them: the base that the
+    # fold's details (walk-in, corrections) are laid over. ``{}`` for a student with
+    # no roster values (walk-in, import); NULL before migration 0002 (see
+    # ``ledger.displayed_details``).
+    roster_details: Mapped[dict[str, Any] | None] = mapped_column(JsonText(), nullable=True)
     search_key: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[StudentSource] = mapped_column(
         _enum(StudentSource, "student_source"), default=StudentSource.SERVER

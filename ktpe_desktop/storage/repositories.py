@@ -588,8 +588,10 @@ def upsert_students_from_roster(
 ) -> tuple[int, int]:
     """Insert or update roster students in the caller's transaction.
 
-    The FTS index follows through its triggers (same transaction). Students with
-    walk-in/correction events keep the corrected details on top of the roster's.
+    The FTS index follows through its triggers (same transaction). The roster's
+    values are kept in ``roster_details``; students with walk-in/correction events
+    are refolded, so their row shows the corrected details on top of the roster's
+    (local work wins, and an undone correction falls back to these values).
     A new student gets a pending ``student_state`` row unless events already exist.
 
     Returns:
@@ -601,7 +603,7 @@ def upsert_students_from_roster(
     now = datetime.now(UTC)
     for st in students:
         row = session.get(m.Student, st.id)
-        values = {
+        values: dict[str, Any] = {
             "school_npsn": st.school_npsn,
             "nisn": st.nisn or None,
             "nik": st.nik or None,
@@ -616,6 +618,7 @@ def upsert_students_from_roster(
             "deleted": st.deleted,
             "search_key": name_key(st.name),
         }
+        values["roster_details"] = ledger.roster_values(values)
         ledger.ensure_school(session, st.school_npsn)
         if row is None:
             row = m.Student(
@@ -667,8 +670,9 @@ def bulk_insert_students(session: Session, rows: Sequence[Mapping[str, Any]]) ->
     """Fast insert of new students (demo loader, first roster download).
 
     ``rows`` are plain dicts with the :class:`~ktpe_desktop.storage.models.Student`
-    columns but ``doc_no``/``search_key``/``updated_at`` (computed here). Uses Core
-    ``executemany``; every student also gets a pending state row.
+    columns but ``doc_no``/``search_key``/``roster_details``/``updated_at`` (computed
+    here: the given values are the roster's). Uses Core ``executemany``; every
+    student also gets a pending state row.
     """
     if not rows:
         return 0
@@ -690,6 +694,7 @@ def bulk_insert_students(session: Session, rows: Sequence[Mapping[str, Any]]) ->
             **r,
             "doc_no": doc_no + i,
             "search_key": name_key(str(r["name"])),
+            "roster_details": ledger.roster_values(r),
             "source": r.get("source", m.StudentSource.SERVER),
             "deleted": False,
             "updated_at": now,

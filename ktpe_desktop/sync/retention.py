@@ -8,7 +8,9 @@ A school is purged when
   visit date (the later of ``school.visit_date`` and its last assignment day).
 
 The purge blanks the students' personal fields (NIK, NISN, KK, name, birth place
-and date, mother's name, NIPD), removes their names from the name index
+and date, mother's name, NIPD) and forgets the roster's copy of them
+(``roster_details``: NULL, so a later refold takes the blanked row as its base),
+removes their names from the name index
 (``student_fts`` keeps only the school code of each row, so the index stays in
 step with its triggers), scrubs the personal fields out of the stored event payloads,
 and keeps what the reports count: the student rows themselves (id, school, class,
@@ -177,7 +179,8 @@ def purge_school(store: Store, npsn: str, *, now: datetime | None = None) -> Pur
                 text(
                     "UPDATE student SET nik = NULL, nisn = NULL, kk = NULL, name = '', "
                     "birth_place = NULL, birth_date = NULL, mother_name = NULL, nipd = NULL, "
-                    "search_key = '', updated_at = :t WHERE school_npsn = :n"
+                    "roster_details = NULL, search_key = '', updated_at = :t "
+                    "WHERE school_npsn = :n"
                 ),
                 {"n": npsn, "t": now.isoformat(timespec="microseconds")},
             )

@@ -2,14 +2,16 @@
 
 The state and anomaly rows it writes must be exactly what the ORM refold
 (``fold_status`` over every event of the student, read back from the database)
-writes: after any mix of local outcomes, IKD, voids, corrections and remote
-events arriving out of order, a full ORM recompute must change nothing.
+writes: after any mix of local outcomes, IKD, voids, corrections (and undoing
+them), roster re-sends and remote events arriving out of order, a full ORM
+recompute must change nothing, and the student row must show the roster's values
+overlaid with the fold's details (docs/decisions.md D12).
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from ktpe_desktop.core.events import Status, fold_status, make_event, verify_chain
+from ktpe_desktop.core.events import DETAIL_FIELDS, Status, fold_status, make_event, verify_chain
 from ktpe_desktop.core.hlc import Hlc
 from ktpe_desktop.services.recording import RecordingService
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage.engine import IdleCheckpointer
 from ktpe_desktop.storage.store import Store
 from tests.conftest import Factory
@@ -41,8 +44,11 @@ STATE_COLUMNS = (
 )
 
 
+STUDENT_COLUMNS = (*DETAIL_FIELDS, "search_key", "roster_details")
+
+
 def snapshot(store: Store, sid: str) -> tuple[Any, ...]:
-    """The raw stored text of the state row and the anomaly rows (encodings included)."""
+    """The raw stored text of the state row, the anomaly rows and the student row."""
     with store.engine.connect() as conn:
         state = conn.exec_driver_sql(
             f"SELECT {', '.join(STATE_COLUMNS)} FROM student_state WHERE student_id = ?", (sid,)
@@ -51,7 +57,14 @@ def snapshot(store: Store, sid: str) -> tuple[Any, ...]:
             "SELECT code, event_ids, resolved FROM anomaly WHERE student_id = ? ORDER BY id",
             (sid,),
         ).all()
-    return (tuple(state) if state is not None else None, [tuple(a) for a in anomalies])
+        student = conn.exec_driver_sql(
+            f"SELECT {', '.join(STUDENT_COLUMNS)} FROM student WHERE id = ?", (sid,)
+        ).one_or_none()
+    return (
+        tuple(state) if state is not None else None,
+        [tuple(a) for a in anomalies],
+        tuple(student) if student is not None else None,
+    )
 
 
 def assert_matches_full_recompute(store: Store, sid: str) -> None:
@@ -78,10 +91,20 @@ def assert_matches_full_recompute(store: Store, sid: str) -> None:
         assert sorted((a.code, tuple(sorted(a.event_ids))) for a in open_rows) == sorted(
             (a.code.value, tuple(sorted(a.event_ids))) for a in expected.anomalies
         )
+        student = s.get(m.Student, sid)
+        if student is not None and student.roster_details is not None:
+            # the row shows the roster's values overlaid with the fold's details
+            shown = {**student.roster_details, **expected.details}
+            for key in DETAIL_FIELDS:
+                value = getattr(student, key)
+                assert (value.isoformat() if key == "birth_date" and value else value) == (
+                    shown.get(key)
+                ), key
         ledger.recompute_state(s, sid)  # the ORM path: must be a no-op
     after = snapshot(store, sid)
     assert after[0] == before[0]
     assert [(c, e, r) for c, e, r in after[1]] == [(c, e, r) for c, e, r in before[1]]
+    assert after[2] == before[2]
 
 
 OPS = st.lists(
@@ -96,6 +119,8 @@ OPS = st.lists(
                 "ikd",
                 "void",
                 "correct",
+                "correct_name",
+                "roster",
                 "remote",
             ]
         ),
@@ -140,6 +165,34 @@ def test_hot_path_state_equals_full_recompute(store: Store, factory: Factory) ->
                 written.append(
                     service.correct_details(sid, {"class_name": f"XII IPA {pick}"}, "op").event_id
                 )
+            elif op == "correct_name":
+                changes = {"name": f"NAMA KOREKSI {pick}", "nik": f"357302470807{pick + 1:04d}"}
+                written.append(service.correct_details(sid, changes, "op").event_id)
+            elif op == "roster":  # the roster sends the student again, maybe renamed
+                with store.transaction() as s:
+                    row = repo.get_student(s, sid)
+                    assert row is not None
+                    held = s.get(m.Student, sid)
+                    assert held is not None and held.roster_details is not None
+                    sent = held.roster_details
+                    repo.upsert_students_from_roster(
+                        s,
+                        [
+                            repo.RosterStudent(
+                                id=sid,
+                                school_npsn=row.school_npsn,
+                                name=f"{sent['name']} S" if pick % 2 else sent["name"],
+                                nisn=sent["nisn"],
+                                nik=sent["nik"],
+                                kk=sent["kk"],
+                                sex=sent["sex"],
+                                birth_place=sent["birth_place"],
+                                birth_date=date.fromisoformat(sent["birth_date"]),
+                                class_name=sent["class_name"],
+                                mother_name=sent["mother_name"],
+                            )
+                        ],
+                    )
             elif op == "remote":
                 remote_seq[0] += 1
                 # an HLC that may sort before the local events already held

@@ -166,13 +166,13 @@ def test_newer_schema_is_refused_untouched(store: Store) -> None:
     assert not list_backups(store.data_dir)
 
 
-MIGRATION_0002 = '''
-"""Test-only revision."""
+MIGRATION_TEST = '''
+"""Test-only revision after the real head."""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9000_test"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -192,15 +192,16 @@ def test_older_schema_is_migrated_after_a_backup(
 ) -> None:
     factory.student()
     store.close()
+    head = store_mod.schema_head()
     migrations = tmp_path / "migrations"
     shutil.copytree(store_mod.MIGRATIONS_DIR, migrations)
-    (migrations / "versions" / "0002_test.py").write_text(MIGRATION_0002)
+    (migrations / "versions" / "9000_test.py").write_text(MIGRATION_TEST.format(head=head))
     monkeypatch.setattr(store_mod, "MIGRATIONS_DIR", migrations)
     s = Store.open(store.data_dir, LEAD, PASSWORD)
     try:
-        assert s.schema_revision() == "0002"
+        assert s.schema_revision() == "9000_test"
         backups = list_backups(s.data_dir)
-        assert [b.reason for b in backups] == ["pre-migrate-0001"]
+        assert [b.reason for b in backups] == [f"pre-migrate-{head}"]
         with s.session() as ss:
             assert ss.execute(text("SELECT test_note FROM school")).all() == [(None,)]
             assert ss.scalar(select(func.count()).select_from(m.Student)) == 1
@@ -211,9 +212,55 @@ def test_older_schema_is_migrated_after_a_backup(
     key = store.keyslots.unlock(LEAD, PASSWORD)
     conn = engine_mod.connect_raw(backups[0].path, key, readonly=True)
     try:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head
     finally:
         conn.close()
+
+
+def test_a_0001_database_gains_roster_details(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0001 -> 0002: backed up, upgraded; the old rows' roster values are their own values."""
+    old = tmp_path / "migrations-0001"
+    shutil.copytree(store_mod.MIGRATIONS_DIR, old)
+    (old / "versions" / "0002_roster_details.py").unlink()
+    monkeypatch.setattr(store_mod, "MIGRATIONS_DIR", old)
+    s = Store.create(data_dir, LEAD, PASSWORD)
+    assert s.schema_revision() == "0001"
+    with s.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO school (npsn, name, kind, status, kecamatan, "
+                             "address, target, updated_at) VALUES ('20530001', 'SMA', '', '', "
+                             "'', '', 0, '2024-11-01T00:00:00.000000+00:00')")  # fmt: skip
+        conn.exec_driver_sql(
+            "INSERT INTO student (id, doc_no, school_npsn, name, class_name, search_key, "
+            "source, deleted, updated_at, nik) VALUES ('s-1', 1, '20530001', 'RINA MARLINA', "
+            "'XII IPA 1', 'rina marlina', 'server', 0, '2024-11-01T00:00:00.000000+00:00', "
+            "'3573024708070001')"
+        )
+    s.close()
+    monkeypatch.undo()
+    s = Store.open(data_dir, LEAD, PASSWORD)
+    try:
+        assert s.schema_revision() == "0002" == store_mod.schema_head()
+        assert [b.reason for b in list_backups(s.data_dir)] == ["pre-migrate-0001"]
+        with s.session() as ss:
+            student = ss.get(m.Student, "s-1")
+            assert student is not None and student.roster_details is None
+        service = RecordingService(s)
+        fix = service.correct_details("s-1", {"name": "RINA MARLINAWATI"}, "op")
+        with s.session() as ss:
+            student = ss.get(m.Student, "s-1")
+            assert student is not None and student.name == "RINA MARLINAWATI"
+            assert student.roster_details is not None
+            assert student.roster_details["name"] == "RINA MARLINA"  # taken lazily
+            assert student.roster_details["nik"] == "3573024708070001"
+        service.void(fix.event_id, "salah ketik", "op")
+        with s.session() as ss:
+            student = ss.get(m.Student, "s-1")
+            assert student is not None and student.name == "RINA MARLINA"
+            assert student.search_key == "rina marlina"
+    finally:
+        s.close()
 
 
 def test_backup_is_encrypted_and_opens_with_the_key(store: Store, factory: Factory) -> None:
