@@ -21,7 +21,6 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +51,6 @@ class DemoSession:
             with contextlib.suppress(Exception):
                 self.server.stop()
             self.server = None
-
-
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        log.info("demo: %s not available (%s)", module, type(exc).__name__)
-        return None
 
 
 def prepare_demo(
@@ -131,70 +122,10 @@ def _repoint(ws: Workspace, url: str) -> None:
 
 
 def load_demo_locally(ws: Workspace, *, students: int = 4586) -> None:
-    """Load the demo campaign into the local database without any server."""
-    demo_service = _optional("ktpe_desktop.services.demo_service")
-    if demo_service is not None and hasattr(demo_service, "load_demo"):
-        try:
-            demo_service.load_demo(ws.store, students=students)
-            return
-        except TypeError:
-            demo_service.load_demo(ws.store)
-            return
-    _load_demo_fallback(ws, students)
+    """Load the demo campaign into the local database without any server.
 
+    No school is planned for a day then, so "Hari ini" lists them all.
+    """
+    from ktpe_desktop.services.demo_service import load_demo
 
-def _load_demo_fallback(ws: Workspace, students: int) -> None:
-    from ktpe_desktop.core.demo import generate_demo
-    from ktpe_desktop.storage import models as m
-    from ktpe_desktop.storage import repositories as repo
-
-    campaign, schools, pupils = generate_demo(students=students)
-    today = date.today()
-    with ws.store.transaction() as s:
-        s.merge(
-            m.Campaign(
-                id=campaign.id,
-                name=campaign.name,
-                reference_date=campaign.reference_date,
-                min_recording_age=campaign.min_recording_age,
-                voting_age=campaign.voting_age,
-                office_name=campaign.office_name,
-                government_name=campaign.government_name,
-                office_address=campaign.office_address,
-                region_code=campaign.region_code,
-                retention_days=campaign.retention_days,
-            )
-        )
-        for i, sc in enumerate(schools):
-            s.merge(
-                m.School(
-                    npsn=sc.npsn,
-                    name=sc.name,
-                    kind=sc.kind,
-                    status=sc.status,
-                    kecamatan=sc.kecamatan,
-                    address=sc.address,
-                    target=sc.target,
-                    visit_date=today if i < 3 else None,
-                )
-            )
-        s.flush()
-        repo.bulk_insert_students(
-            s,
-            [
-                {
-                    "id": p.id,
-                    "school_npsn": p.school_npsn,
-                    "nisn": p.nisn,
-                    "nik": p.nik,
-                    "kk": p.kk,
-                    "name": p.name,
-                    "sex": p.sex.value,
-                    "birth_place": p.birth_place,
-                    "birth_date": p.birth_date,
-                    "class_name": p.class_name,
-                    "mother_name": p.mother_name,
-                }
-                for p in pupils
-            ],
-        )
+    load_demo(ws.store, students=students)
