@@ -11,6 +11,7 @@ from datetime import date, datetime
 from PySide6.QtGui import QColor
 
 from ktpe_desktop.core.events import EventKind, FailReason, NotEligibleReason, Status
+from ktpe_desktop.reports.words import format_tanggal
 from ktpe_desktop.ui.i18n import current_language, noop, tr
 
 STATUS_LABELS: dict[str, str] = {
@@ -70,21 +71,6 @@ ANOMALY_LABELS: dict[str, str] = {
     "void_other_student": noop("Pembatalan untuk siswa lain"),
 }
 
-_DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 _DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS_EN = (
     "January",
@@ -121,7 +107,7 @@ def long_date(day: date) -> str:
     """``Rabu, 27 November 2024`` (or ``Wednesday, 27 November 2024`` in English)."""
     if current_language() == "en":
         return f"{_DAYS_EN[day.weekday()]}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{_DAYS_ID[day.weekday()]}, {day.day} {_MONTHS_ID[day.month - 1]} {day.year}"
+    return format_tanggal(day)
 
 
 def short_date(day: date | None) -> str:
