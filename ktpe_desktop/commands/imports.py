@@ -1,7 +1,10 @@
-"""``ktpe-desktop import-roster FILE --school NPSN --data-dir D``: import a roster file.
+"""``ktpe-desktop import-roster FILE --school NPSN [--school-name NAME] --data-dir D``.
 
 Reads a Dapodik export / XLSX / CSV, prints the report (errors, warnings, the merge
-plan) and, unless ``--dry-run``, commits it all-or-nothing. ``--report out.csv``
+plan) and, unless ``--dry-run``, commits it all-or-nothing. A school not on the
+laptop yet (a laptop started offline) is created with the import when its NPSN is
+in the Kota Malang school list shipped with the app, or when ``--school-name`` gives
+its name; otherwise the import is refused. ``--report out.csv``
 writes the report for the office. Exit codes: 0 imported (or dry run) with no
 held-back rows, 1 imported but some rows were held back with errors, 2 refused
 (an unreadable file, an unknown school …, explained on stderr).
@@ -31,6 +34,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("file", help="berkas .xlsx atau .csv")
     p.add_argument("--school", required=True, help="NPSN sekolah (8 digit)")
+    p.add_argument(
+        "--school-name",
+        default=None,
+        help="nama sekolah, bila sekolah belum ada di laptop dan tidak ada di daftar "
+        "sekolah Kota Malang (sekolah dibuat bersama impor)",
+    )
     p.add_argument("--data-dir", required=True, help="folder data laptop")
     p.add_argument("--user", default=None, help="pengguna lokal (bawaan: koordinator pertama)")
     p.add_argument("--dry-run", action="store_true", help="hanya pratinjau, tidak menyimpan")
@@ -72,12 +81,28 @@ def print_report(
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
     from ktpe_desktop.commands.sync import open_store_for_cli
-    from ktpe_desktop.services.import_service import ImportService
+    from ktpe_desktop.services.import_service import ImportRefused, ImportService
 
     store = open_store_for_cli(args)
     try:
         service = ImportService(store)
-        preview, plan = service.preview(Path(args.file), args.school)
+        try:
+            new_school = service.new_school(args.school, args.school_name)
+        except ImportRefused as exc:
+            print(f"Galat: {exc.message}", file=sys.stderr)
+            if exc.code == "unknown_school":
+                print(
+                    'Beri nama sekolahnya dengan --school-name "NAMA SEKOLAH"; sekolah '
+                    "akan dibuat bersama impor ini.",
+                    file=sys.stderr,
+                )
+            return 2
+        if new_school is not None:
+            print(
+                f"Sekolah {new_school.name} (NPSN {new_school.npsn}) belum ada di laptop ini; "
+                "akan ditambahkan bersama impor."
+            )
+        preview, plan = service.preview(Path(args.file), args.school, school_name=args.school_name)
         print_report(preview, plan, lang=args.lang, quiet=args.quiet)
         if args.report:
             write_report_csv(preview, plan, Path(args.report))
@@ -87,7 +112,11 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         elif plan.is_empty:
             print("Tidak ada yang perlu disimpan.")
         else:
-            result = service.commit(preview, plan, args.school, store.username)
+            result = service.commit(
+                preview, plan, args.school, store.username, school_name=args.school_name
+            )
+            if result.school_created:
+                print(f"Sekolah {new_school.name if new_school else args.school} ditambahkan.")
             print(
                 f"Tersimpan: {result.added} siswa baru, {result.changed} dikoreksi "
                 f"(peristiwa seq {result.first_seq}–{result.last_seq})."

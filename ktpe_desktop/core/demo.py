@@ -16,19 +16,17 @@ All names are invented combinations of common given names; no real person's data
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import random
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib import resources
 
 from ktpe_desktop.core import regions
 from ktpe_desktop.core.eligibility import date_reaching_age
 from ktpe_desktop.core.identifiers import Sex
+from ktpe_desktop.core.schools import reference_rows
 
 __all__ = [
     "KOTA_MALANG_DISTRICTS",
@@ -57,7 +55,6 @@ PLANTED_SHARES: Mapping[str, float] = {
     "nik_mismatch": 0.015,  # the NIK's date part disagrees with the birth date
 }
 
-_SCHOOLS_FILE = "sma_smk_kota_malang_2019.csv"
 _SWASTA_COUNT = 28
 
 
@@ -265,8 +262,7 @@ _NISN_BITS = 24  # 2**24 > 10**7: cycle-walk the 24-bit permutation below 10**7
 
 
 def _read_school_rows() -> list[dict[str, str]]:
-    raw = resources.files("ktpe_desktop.core").joinpath("data", _SCHOOLS_FILE).read_text("utf-8")
-    return list(csv.DictReader(io.StringIO(raw)))
+    return reference_rows()
 
 
 def _largest_remainder(weights: Sequence[float], total: int) -> list[int]:

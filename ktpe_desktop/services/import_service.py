@@ -40,6 +40,7 @@ from ktpe_desktop.core.events import (
 from ktpe_desktop.core.hlc import Hlc
 from ktpe_desktop.core.identifiers import parse_npsn
 from ktpe_desktop.core.namekeys import name_key
+from ktpe_desktop.core.schools import find_reference_school
 from ktpe_desktop.imports import (
     ExistingStudent,
     MergePlan,
@@ -53,7 +54,7 @@ from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 
-__all__ = ["ImportRefused", "ImportResult", "ImportService", "student_id_for"]
+__all__ = ["ImportRefused", "ImportResult", "ImportService", "NewSchool", "student_id_for"]
 
 log = logging.getLogger("ktpe.imports")
 
@@ -65,6 +66,35 @@ class ImportRefused(KnownError):
     """The import cannot go ahead (unknown school, roster changed since the preview …)."""
 
     code = "import_refused"
+
+
+@dataclass(frozen=True, slots=True)
+class NewSchool:
+    """A school an import creates on this laptop (it was not there yet).
+
+    Attributes:
+        source: ``"reference"`` (from the public school list) or ``"manual"``
+            (the name the user typed).
+    """
+
+    npsn: str
+    name: str
+    kind: str = ""
+    status: str = ""
+    kecamatan: str = ""
+    address: str = ""
+    source: str = "manual"
+
+    def row(self, *, target: int) -> m.School:
+        return m.School(
+            npsn=self.npsn,
+            name=self.name,
+            kind=self.kind,
+            status=self.status,
+            kecamatan=self.kecamatan,
+            address=self.address,
+            target=target,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +111,7 @@ class ImportResult:
     first_seq: int | None
     last_seq: int | None
     student_ids: tuple[str, ...] = ()
+    school_created: bool = False
 
     @property
     def events(self) -> int:
@@ -269,34 +300,72 @@ class ImportService:
 
     # ------------------------------------------------------------ preview
 
-    def preview(self, path: Path | str, school_npsn: str) -> tuple[RosterPreview, MergePlan]:
+    def preview(
+        self, path: Path | str, school_npsn: str, *, school_name: str | None = None
+    ) -> tuple[RosterPreview, MergePlan]:
         """Read ``path`` and plan its merge into the school's roster; writes nothing.
+
+        ``school_name`` is for a school not on this laptop yet (see :meth:`new_school`):
+        the preview then plans against an empty roster, and the commit creates it.
 
         Raises:
             RosterFileError: the file cannot be read.
-            ImportRefused: the school is unknown on this laptop.
+            ImportRefused: an invalid NPSN, or a school unknown on this laptop, not in
+                the reference list and without a name.
         """
-        npsn = self._check_school(school_npsn)
+        npsn, _ = self._resolve_school(school_npsn, school_name)
         preview = read_roster(path, today=self._today())
         with self.store.session() as s:
             plan = self._plan(s, preview, npsn)
         return preview, plan
 
-    def _check_school(self, school_npsn: str) -> str:
+    def new_school(self, school_npsn: str, school_name: str | None = None) -> NewSchool | None:
+        """The school a commit would create for ``school_npsn``, or None if it is on the laptop.
+
+        A school not on this laptop (a laptop started offline has none) is accepted when
+        its NPSN is valid and either it is in the public reference
+        (:func:`~ktpe_desktop.core.schools.find_reference_school`: name, kind, status,
+        kecamatan and address come from there) or ``school_name`` is given.
+
+        Raises:
+            ImportRefused: an invalid NPSN (``npsn_*`` codes), or an unknown school
+                without a name (``unknown_school``).
+        """
+        return self._resolve_school(school_npsn, school_name)[1]
+
+    def _resolve_school(
+        self, school_npsn: str, school_name: str | None
+    ) -> tuple[str, NewSchool | None]:
         result = parse_npsn(school_npsn)
         if result.value is None:
             err = result.errors[0]
             raise ImportRefused(err.message, err.message_en, code=err.code)
+        npsn = result.value
         with self.store.session() as s:
-            if s.get(m.School, result.value) is None:
-                raise ImportRefused(
-                    f"Sekolah dengan NPSN {result.value} tidak ada di laptop ini. Unduh daftar "
-                    "sekolah dulu (Sinkronkan).",
-                    f"No school with NPSN {result.value} on this laptop. Download the schools "
-                    "first (Sync).",
-                    code="unknown_school",
-                )
-        return result.value
+            if s.get(m.School, npsn) is not None:
+                return npsn, None
+        ref = find_reference_school(npsn)
+        if ref is not None:
+            return npsn, NewSchool(
+                npsn=npsn,
+                name=ref.name,
+                kind=ref.kind,
+                status=ref.status,
+                kecamatan=ref.kecamatan,
+                address=ref.address,
+                source="reference",
+            )
+        name = " ".join((school_name or "").split())
+        if name:
+            return npsn, NewSchool(npsn=npsn, name=name[:255], source="manual")
+        raise ImportRefused(
+            f"Sekolah dengan NPSN {npsn} tidak ada di laptop ini dan tidak ada di daftar "
+            "sekolah Kota Malang. Isi nama sekolahnya, atau unduh daftar sekolah dulu "
+            "(Sinkronkan).",
+            f"No school with NPSN {npsn} on this laptop nor in the Kota Malang school list. "
+            "Give the school's name, or download the schools first (Sync).",
+            code="unknown_school",
+        )
 
     def existing_students(
         self, s: Session, school_npsn: str, preview: RosterPreview
@@ -333,7 +402,13 @@ class ImportService:
     # ------------------------------------------------------------ commit
 
     def commit(
-        self, preview: RosterPreview, plan: MergePlan, school_npsn: str, operator: str
+        self,
+        preview: RosterPreview,
+        plan: MergePlan,
+        school_npsn: str,
+        operator: str,
+        *,
+        school_name: str | None = None,
     ) -> ImportResult:
         """Apply ``plan`` in one transaction (all or nothing).
 
@@ -341,15 +416,22 @@ class ImportService:
         changed since the preview (a sync, another import), the commit is refused
         so that the user confirms what is really written.
 
+        A school not on this laptop (see :meth:`new_school`) is created in the same
+        transaction, with a target of the number of students added: a refused or
+        failed import leaves no school behind.
+
         Raises:
-            ImportRefused: unknown school, empty operator, or a stale plan.
+            ImportRefused: invalid NPSN, unknown school without a name, empty
+                operator, a stale plan, or nothing to import for a new school.
         """
-        npsn = self._check_school(school_npsn)
+        npsn, new_school = self._resolve_school(school_npsn, school_name)
         if not operator:
             raise ImportRefused(
                 "Petugas wajib diisi.", "The operator is required.", code="operator"
             )
         with self.store.transaction() as s:
+            if new_school is not None and s.get(m.School, npsn) is not None:
+                new_school = None  # created meanwhile (a sync): import into it
             fresh = self._plan(s, preview, npsn)
             if _signature(fresh) != _signature(plan):
                 raise ImportRefused(
@@ -359,6 +441,17 @@ class ImportService:
                     "Preview again, then import.",
                     code="stale_preview",
                 )
+            if new_school is not None:
+                if not fresh.new:
+                    raise ImportRefused(
+                        f"Berkas ini tidak berisi siswa baru untuk {new_school.name}; "
+                        "sekolah tidak ditambahkan.",
+                        f"This file has no new students for {new_school.name}; "
+                        "the school was not added.",
+                        code="no_new_students",
+                    )
+                s.add(new_school.row(target=len(fresh.new)))
+                s.flush()
             first_seq, ids = self._add_students(s, fresh, npsn, operator)
             last_seq = self._correct_students(s, fresh, operator)
             device = s.get(m.Device, self.store.device_id)
@@ -376,6 +469,7 @@ class ImportService:
                     "held_back": len(preview.held_back),
                     "skipped": len(fresh.skipped),
                     "missing": len(fresh.missing),
+                    **({"school_created": new_school.source} if new_school else {}),
                 },
             )
         if first_seq is None and last_seq is not None:
@@ -398,6 +492,7 @@ class ImportService:
             first_seq=first_seq,
             last_seq=written_last,
             student_ids=tuple(ids),
+            school_created=new_school is not None,
         )
 
     def _add_students(

@@ -62,6 +62,26 @@ class ImportServiceLike(Protocol):
     ) -> Any: ...
 
 
+class _NewSchoolImport:
+    """``service`` for a school not on this laptop yet: its name goes with every call,
+    so that the commit creates the school together with the roster (all or nothing)."""
+
+    def __init__(self, service: Any, school_name: str) -> None:
+        self._service = service
+        self._name = school_name
+
+    def preview(self, path: Path | str, school_npsn: str) -> tuple[RosterPreview, MergePlan]:
+        result: tuple[RosterPreview, MergePlan] = self._service.preview(
+            path, school_npsn, school_name=self._name
+        )
+        return result
+
+    def commit(
+        self, preview: RosterPreview, plan: MergePlan, school_npsn: str, operator: str
+    ) -> Any:
+        return self._service.commit(preview, plan, school_npsn, operator, school_name=self._name)
+
+
 class _Model(QAbstractTableModel):
     headers: tuple[str, ...] = ()
 
@@ -221,6 +241,10 @@ def _table(model: QAbstractTableModel, stretch: int) -> QTableView:
 class ImportDialog(QDialog):
     """Choose a roster file → preview and report → "Impor" (all or nothing).
 
+    With ``new_school=True`` the school is not on this laptop yet (a laptop started
+    offline): ``school_name`` goes with the service calls and the commit creates the
+    school with its roster.
+
     Signals:
         previewed(object): the (preview, plan) pair is shown.
         committed(object): the service's commit result.
@@ -238,10 +262,14 @@ class ImportDialog(QDialog):
         operator: str,
         *,
         school_name: str = "",
+        new_school: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._service = service
+        self.setObjectName("importDialog")
+        self._service: ImportServiceLike = (
+            _NewSchoolImport(service, school_name) if new_school else service
+        )
         self._npsn = school_npsn
         self._operator = operator
         self.preview: RosterPreview | None = None
@@ -294,7 +322,18 @@ class ImportDialog(QDialog):
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.close_button)
 
+        self.new_school_label = QLabel(
+            tr(
+                "{name} (NPSN {npsn}) belum ada di laptop ini. Sekolah ini ditambahkan "
+                "bersama daftar siswanya saat Anda menekan Impor."
+            ).format(name=school_name or school_npsn, npsn=school_npsn)
+        )
+        self.new_school_label.setObjectName("infoBanner")
+        self.new_school_label.setWordWrap(True)
+        self.new_school_label.setVisible(new_school)
+
         layout = QVBoxLayout(self)
+        layout.addWidget(self.new_school_label)
         layout.addLayout(top)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.columns_label)
@@ -412,10 +451,13 @@ class ImportDialog(QDialog):
         self.result = result
         added = getattr(result, "added", 0)
         changed = getattr(result, "changed", 0)
-        self.summary_label.setText(
-            tr("Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan "
-                    "tidak diimpor; perbaiki berkasnya lalu impor lagi.").format(added, changed)
-        )  # fmt: skip
+        text = tr(
+            "Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan "
+            "tidak diimpor; perbaiki berkasnya lalu impor lagi."
+        ).format(added, changed)
+        if getattr(result, "school_created", False):
+            self.new_school_label.setText(tr("Sekolah ditambahkan ke laptop ini."))
+        self.summary_label.setText(text)
         self.plan = None  # a second click must not import twice
         self.committed.emit(result)
 

@@ -19,7 +19,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -53,6 +52,7 @@ from ktpe_desktop.ui.login import FirstRunPage, LoginPage
 from ktpe_desktop.ui.ops import Lane, Op
 from ktpe_desktop.ui.outcome import OutcomeDialog
 from ktpe_desktop.ui.roster import RosterPage
+from ktpe_desktop.ui.school_chooser import ChosenSchool, SchoolChooserDialog
 from ktpe_desktop.ui.settings import (
     IDLE_LOCK_MINUTES,
     LANGUAGE,
@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self.is_locked = False
         self.sync_driver: AdapterDriver | None = None
         self.outcome_dialog: OutcomeDialog | None = None
+        self.school_chooser: SchoolChooserDialog | None = None
+        self.import_dialog: QDialog | None = None
         self.demo_credentials = demo_credentials
         self._closing = False
         self.setWindowTitle(tr("KTP-el Jemput Bola"))
@@ -172,6 +174,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         m_file = bar.addMenu(tr("&Berkas"))
         self._action(m_file, tr("Impor daftar siswa…"), self.open_import, ("Ctrl+I",))
+        self._action(m_file, tr("Impor daftar siswa sekolah lain…"), self.import_other_school, ())
         self._action(m_file, tr("Daftarkan ke server…"), self.show_enrol, ())
         m_file.addSeparator()
         self._action(
@@ -380,8 +383,13 @@ class MainWindow(QMainWindow):
         ).run()
 
     def _start_offline(self) -> None:
-        if self.workspace is not None:
-            self.enter_work(self.workspace)
+        """Work without a server; a laptop without schools goes on to import a roster."""
+        ws = self.workspace
+        if ws is None:
+            return
+        self.enter_work(ws)
+        if not ws.schools():
+            self.import_other_school()
 
     # ================================================================ work
 
@@ -783,6 +791,30 @@ class MainWindow(QMainWindow):
         Op(self, build, lane=Lane.READ).success(show_dialog).run()
 
     def open_import(self) -> None:
+        """Import a roster for the school open in Daftar Siswa, or choose the school first."""
+        if self.school is None:
+            self.import_other_school()
+        else:
+            self._import_for(ChosenSchool(self.school.npsn, self.school.name, on_laptop=True))
+
+    def import_other_school(self) -> None:
+        """Choose a school (on the laptop, from the public list, or by NPSN), then import."""
+        ws = self.workspace
+        if ws is None:
+            return
+        chooser = SchoolChooserDialog(
+            ws.schools(), preselect=self.school.npsn if self.school else None, parent=self
+        )
+        self.school_chooser = chooser
+
+        def chosen() -> None:
+            if chooser.chosen is not None:
+                self._import_for(chooser.chosen)
+
+        chooser.accepted.connect(chosen)
+        chooser.open()
+
+    def _import_for(self, school: ChosenSchool) -> None:
         ws = self.workspace
         if ws is None:
             return
@@ -793,41 +825,36 @@ class MainWindow(QMainWindow):
                 self, tr("Impor"), tr("Impor daftar siswa belum terpasang pada versi ini.")
             )
             return
-        school = self.school
-        if school is None:
-            schools = ws.schools()
-            if not schools:
-                QMessageBox.information(
-                    self,
-                    tr("Impor"),
-                    tr("Belum ada sekolah di laptop ini. Daftarkan laptop ke server dulu."),
-                )
-                return
-            labels_ = [f"{s.name} ({s.npsn})" for s in schools]
-            choice, ok = QInputDialog.getItem(
-                self, tr("Impor daftar siswa"), tr("Sekolah:"), labels_, 0, False
-            )
-            if not ok:
-                return
-            school = schools[labels_.index(choice)]
         dialog = ImportDialog(
             ws.import_service(),
             school.npsn,
             ws.user.username,
             school_name=school.name,
+            new_school=not school.on_laptop,
             parent=self,
         )
-        dialog.finished.connect(lambda _r: self._after_import())
+        self.import_dialog = dialog
+        imported: list[str] = []
+        dialog.committed.connect(lambda _result: imported.append(school.npsn))
+        dialog.finished.connect(lambda _r: self._after_import(imported[-1] if imported else None))
         dialog.open()
 
-    def _after_import(self) -> None:
-        if self.stack.currentWidget() is self.first_run and self.workspace is not None:
-            self.enter_work(self.workspace)
+    def _after_import(self, npsn: str | None = None) -> None:
+        """Back from the import dialog: refresh, and open the imported school's roster."""
+        ws = self.workspace
+        if ws is None:
+            return
+        if self.stack.currentWidget() is self.first_run:
+            self.enter_work(ws)
         else:
             self.reload_schools()
             if self.roster is not None and self.school is not None:
                 self.roster.run_search()
                 self.roster.refresh_counters()
+        if npsn is not None and (self.school is None or self.school.npsn != npsn):
+            Op(self, lambda: ws.school(npsn), lane=Lane.READ).success(
+                lambda school: self.choose_school(school) if school is not None else None
+            ).run()
 
     # ================================================================ settings, users, about
 

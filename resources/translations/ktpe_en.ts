@@ -4,44 +4,44 @@
   <context>
     <name>ktpe</name>
     <message>
-      <location filename="../../ktpe_desktop/ui/app.py" line="125" />
+      <location filename="../../ktpe_desktop/ui/app.py" line="120" />
       <source>Menyiapkan demo…</source>
       <translation>Preparing the demo…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/app.py" line="134" />
+      <location filename="../../ktpe_desktop/ui/app.py" line="129" />
       <source>Server demo berjalan di {url}</source>
       <translation>Demo server running at {url}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="97" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="76" />
       <source>Terjadi kesalahan</source>
       <translation>Something went wrong</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="101" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="80" />
       <source>Terjadi kesalahan yang tidak terduga. Data yang sudah tersimpan aman.
 Salin laporan di bawah ini dan kirimkan ke admin kantor. Laporan ini tidak berisi data pribadi siswa.</source>
       <translation>An unexpected error happened. Data already saved is safe.
 Copy the report below and send it to the office admin. The report holds no personal data of students.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="115" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="94" />
       <source>Salin laporan</source>
       <translation>Copy report</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="117" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="96" />
       <source>Tutup</source>
       <translation>Close</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="124" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="103" />
       <source>Tersalin</source>
       <translation>Copied</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="149" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="128" />
       <source>Tidak berhasil</source>
       <translation>Not done</translation>
     </message>
@@ -308,334 +308,344 @@ The old outcome stays in the history.</translation>
       <translation>Device:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="115" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="135" />
       <source>Baris</source>
       <translation>Row</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="115" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="135" />
       <source>Keadaan</source>
       <translation>State</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="115" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="135" />
       <source>Rencana</source>
       <translation>Plan</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="124" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="144" />
       <source>Berubah</source>
       <translation>Changed</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="125" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="145" />
       <source>Tetap</source>
       <translation>Unchanged</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="126" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="146" />
       <source>Dilewati</source>
       <translation>Skipped</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="134" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="154" />
       <source>Siap</source>
       <translation>Ready</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="149" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="169" />
       <source>Ditahan</source>
       <translation>Held back</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="149" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="169" />
       <source>Tidak diimpor</source>
       <translation>Not imported</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="166" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="186" />
       <source>Kolom</source>
       <translation>Column</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="166" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="186" />
       <source>Pesan</source>
       <translation>Message</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="166" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="186" />
       <source>Tingkat</source>
       <translation>Level</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="170" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="190" />
       <source>Galat</source>
       <translation>Error</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="171" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="191" />
       <source>Peringatan</source>
       <translation>Warning</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="172" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="192" />
       <source>Info</source>
       <translation>Info</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="189" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="209" />
       <source>Data</source>
       <translation>Data</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="189" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="209" />
       <source>Lama</source>
       <translation>Old</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="190" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="210" />
       <source>Baru</source>
       <translation>New</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="250" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="278" />
       <source>Impor Daftar Siswa</source>
       <translation>Import Student Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="257" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="285" />
       <source>Pilih ekspor Dapodik (.xlsx) atau berkas CSV daftar siswa</source>
       <translation>Choose a Dapodik export (.xlsx) or a CSV roster file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="259" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="287" />
       <source>&amp;Pilih Berkas…</source>
       <translation>&amp;Choose File…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="262" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="290" />
       <source>Berkas:</source>
       <translation>File:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="266" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="294" />
       <source>Belum ada berkas dipilih.</source>
       <translation>No file chosen yet.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="280" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="308" />
       <source>Data Siswa</source>
       <translation>Students</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="281" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="309" />
       <source>Laporan</source>
       <translation>Report</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="282" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="310" />
       <source>Perubahan</source>
       <translation>Changes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="284" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="312" />
       <source>Simpan &amp;Laporan…</source>
       <translation>Save &amp;Report…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="286" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="314" />
       <source>&amp;Impor</source>
       <translation>&amp;Import</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="289" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="317" />
       <source>&amp;Tutup</source>
       <translation>&amp;Close</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="312" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="326" />
+      <source>{name} (NPSN {npsn}) belum ada di laptop ini. Sekolah ini ditambahkan bersama daftar siswanya saat Anda menekan Impor.</source>
+      <translation>{name} (NPSN {npsn}) is not on this laptop yet. The school is added together with its roster when you press Import.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="351" />
       <source>Pilih berkas daftar siswa</source>
       <translation>Choose a roster file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="314" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="353" />
       <source>Daftar siswa (*.xlsx *.xlsm *.csv *.txt);;Semua berkas (*)</source>
       <translation>Student rosters (*.xlsx *.xlsm *.csv *.txt);;All files (*)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="324" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="363" />
       <source>Membaca berkas…</source>
       <translation>Reading the file…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="340" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="379" />
       <source>Menyimpan…</source>
       <translation>Saving…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="354" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="393" />
       <source>CSV (*.csv)</source>
       <translation>CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="354" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="393" />
       <source>Simpan laporan impor</source>
       <translation>Save the import report</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="377" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="416" />
       <source>lembar '{0}'</source>
       <translation>sheet '{0}'</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="379" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="418" />
       <source>CSV</source>
       <translation>CSV</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="382" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="421" />
       <source>{0} baris siswa ({1}, judul kolom di baris {2}): {3} siap, {4} ditahan karena galat. {5} galat, {6} peringatan.
 Rencana impor: {7} siswa baru, {8} berubah, {9} tetap, {10} tidak ada di berkas (tidak dihapus), {11} dilewati.</source>
       <translation>{0} student rows ({1}, column titles on row {2}): {3} ready, {4} held back for errors. {5} errors, {6} warnings.
 Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file (not deleted), {11} skipped.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="395" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="434" />
       <source>Kolom dipakai: {0}. Kolom lain ({1}) diabaikan.</source>
       <translation>Columns used: {0}. Other columns ({1}) ignored.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="400" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="439" />
       <source>Data Siswa ({0})</source>
       <translation>Students ({0})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="401" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="440" />
       <source>Laporan ({0} galat, {1} peringatan)</source>
       <translation>Report ({0} errors, {1} warnings)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="403" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="442" />
       <source>Perubahan ({0})</source>
       <translation>Changes ({0})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="416" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="454" />
       <source>Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan tidak diimpor; perbaiki berkasnya lalu impor lagi.</source>
       <translation>Import done: {0} new students, {1} corrected. Rows held back were not imported; fix the file and import again.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="17" />
+      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="459" />
+      <source>Sekolah ditambahkan ke laptop ini.</source>
+      <translation>The school was added to this laptop.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="18" />
       <source>Belum</source>
       <translation>Pending</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="18" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="19" />
       <source>Terekam</source>
       <translation>Recorded</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="19" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="20" />
       <source>Sudah Terekam Sebelumnya</source>
       <translation>Already recorded before</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="20" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="21" />
       <source>Tidak Hadir</source>
       <translation>Absent</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="21" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="22" />
       <source>Belum Cukup Umur</source>
       <translation>Under age</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="22" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="23" />
       <source>Gagal Rekam</source>
       <translation>Recording failed</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="42" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="43" />
       <source>Aktivasi IKD</source>
       <translation>IKD activation</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="43" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="44" />
       <source>Siswa ditambahkan</source>
       <translation>Student added</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="44" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="45" />
       <source>Data dikoreksi</source>
       <translation>Details corrected</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="45" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="46" />
       <source>Dibatalkan</source>
       <translation>Undone</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="49" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="50" />
       <source>Tidak ada KK</source>
       <translation>No family card (KK)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="50" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="51" />
       <source>Data tidak sesuai</source>
       <translation>Data mismatch</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="51" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="52" />
       <source>SIAK luring</source>
       <translation>SIAK offline</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="52" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="53" />
       <source>Perangkat bermasalah</source>
       <translation>Device problem</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="53" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="54" />
       <source>Lainnya</source>
       <translation>Other</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="57" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="58" />
       <source>Belum cukup umur</source>
       <translation>Under age</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="58" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="59" />
       <source>Bukan penduduk Kota Malang</source>
       <translation>Not a resident of Kota Malang</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="65" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="66" />
       <source>Terekam dua kali</source>
       <translation>Recorded twice</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="66" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="67" />
       <source>Terekam tetapi juga ditandai belum cukup umur</source>
       <translation>Recorded but also marked under age</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="67" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="68" />
       <source>Terekam dan juga sudah terekam sebelumnya</source>
       <translation>Recorded and also already recorded before</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="68" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="69" />
       <source>Aktivasi IKD tanpa perekaman</source>
       <translation>IKD activated without a recording</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="69" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="70" />
       <source>Pembatalan atas pembatalan</source>
       <translation>Undo of an undo</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="70" />
+      <location filename="../../ktpe_desktop/ui/labels.py" line="71" />
       <source>Pembatalan untuk siswa lain</source>
       <translation>Undo for another student</translation>
     </message>
@@ -814,262 +824,252 @@ User: {user} · Password: {password}</translation>
       <translation>Contacting the server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="173" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="175" />
       <source>&amp;Berkas</source>
       <translation>&amp;File</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="175" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="177" />
+      <source>Impor daftar siswa sekolah lain…</source>
+      <translation>Import roster of another school…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="178" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="179" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="182" />
       <source>Cetak Berita Acara…</source>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="185" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
       <source>Simpan Berita Acara (PDF)…</source>
       <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="194" />
       <source>Cetak Rekapitulasi Harian…</source>
       <translation>Print Daily Summary…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
       <source>Simpan Rekapitulasi Harian (PDF)…</source>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="201" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="208" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="208" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="224" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="227" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="227" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="230" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="228" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="235" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="233" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="236" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="235" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="238" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="287" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="290" />
       <source>Tidak dapat membuka data.</source>
       <translation>Cannot open the data.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="378" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="381" />
       <source>Pendaftaran gagal.</source>
       <translation>Enrolment failed.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="410" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="418" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="411" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="419" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="440" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="448" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="489" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="497" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="537" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="545" />
       <source>Tersimpan: {name} — {outcome}</source>
       <translation>Saved: {name} — {outcome}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="553" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="561" />
       <source>{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.</source>
       <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="566" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="574" />
       <source>Pilih sekolah dulu (Ctrl+1).</source>
       <translation>Choose a school first (Ctrl+1).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="579" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="587" />
       <source>Siswa ditambahkan: {name}</source>
       <translation>Student added: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="603" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="611" />
       <source>Data dikoreksi: {name}</source>
       <translation>Details corrected: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="637" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="645" />
       <source>Dibatalkan: {name} — status sekarang {status}</source>
       <translation>Undone: {name} — status now {status}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="654" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="662" />
       <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
       <translation>You have no outcome that can be undone.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="725" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="733" />
       <source>Simpan sebagai</source>
       <translation>Save as</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="742" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="750" />
       <source>Tersimpan ke berkas {file}</source>
       <translation>Saved to the file {file}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="752" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="760" />
       <source>Ekspor data pribadi</source>
       <translation>Exporting personal data</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="781" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="789" />
       <source>Dokumen dikirim ke printer.</source>
       <translation>Document sent to the printer.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="793" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="825" />
       <source>Impor</source>
       <translation>Import</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="793" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="825" />
       <source>Impor daftar siswa belum terpasang pada versi ini.</source>
       <translation>Roster import is not installed in this version.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="803" />
-      <source>Belum ada sekolah di laptop ini. Daftarkan laptop ke server dulu.</source>
-      <translation>There are no schools on this laptop yet. Enrol the laptop with the server first.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="808" />
-      <source>Impor daftar siswa</source>
-      <translation>Import roster</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="808" />
-      <source>Sekolah:</source>
-      <translation>School:</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="857" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="884" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>
@@ -1312,6 +1312,86 @@ User: {user} · Password: {password}</translation>
       <location filename="../../ktpe_desktop/ui/roster.py" line="323" />
       <source>{n}+ siswa</source>
       <translation>{n}+ students</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="95" />
+      <source>Pilih Sekolah</source>
+      <translation>Choose School</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="100" />
+      <source>Sekolah mana yang daftar siswanya diimpor?</source>
+      <translation>Which school's roster are you importing?</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="103" />
+      <source>Ketik sebagian nama sekolah atau NPSN, lalu Enter. Sekolah yang belum ada di laptop ini ditambahkan bersama daftar siswanya.</source>
+      <translation>Type part of the school's name or its NPSN, then Enter. A school not yet on this laptop is added together with its roster.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="113" />
+      <source>Cari nama sekolah atau NPSN…</source>
+      <translation>Search school name or NPSN…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="125" />
+      <source>{name} ({npsn}) — sudah di laptop ini</source>
+      <translation>{name} ({npsn}) — already on this laptop</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="142" />
+      <source>NPSN lain…</source>
+      <translation>Other NPSN…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="146" />
+      <source>Sekolah yang tidak ada di daftar: ketik NPSN dan namanya</source>
+      <translation>A school not in the list: type its NPSN and name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="153" />
+      <source>8 digit, mis. 20533660</source>
+      <translation>8 digits, e.g. 20533660</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="157" />
+      <source>mis. SMA HARAPAN BANGSA</source>
+      <translation>e.g. SMA HARAPAN BANGSA</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="159" />
+      <source>NPSN</source>
+      <translation>NPSN</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="160" />
+      <source>Nama sekolah</source>
+      <translation>School name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="169" />
+      <source>Lanjut: pilih berkas (Enter)</source>
+      <translation>Next: choose file (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="246" />
+      <source>Tidak ada sekolah yang cocok. Pakai "NPSN lain…" untuk sekolah di luar daftar.</source>
+      <translation>No matching school. Use "Other NPSN…" for a school outside the list.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="249" />
+      <source>{n} sekolah</source>
+      <translation>{n} schools</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="323" />
+      <source>NPSN {npsn} tidak ada di daftar sekolah. Isi nama sekolahnya.</source>
+      <translation>NPSN {npsn} is not in the school list. Enter the school's name.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="348" />
+      <source>Pilih sekolah dari daftar, atau pakai "NPSN lain…".</source>
+      <translation>Choose a school from the list, or use "Other NPSN…".</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/settings.py" line="66" />

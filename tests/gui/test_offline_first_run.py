@@ -1,0 +1,180 @@
+"""A brand-new laptop that starts offline: lead account, "Mulai luring", choose a school
+from the public list, import a Dapodik file, and the students are in Daftar Siswa."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ktpe_desktop.ui.import_dialog import ImportDialog
+from ktpe_desktop.ui.school_chooser import ChosenSchool, SchoolChooserDialog
+from tests.gui.conftest import close_window, make_window
+from tests.gui.test_screenshots import settle, shot
+from tests.unit.imports import corpus as C
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+SMKN2 = "20533814"  # SMKN 2 MALANG, in the shipped school list
+
+
+def test_offline_first_run_imports_a_roster_for_a_listed_school(
+    qtbot: Any, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    students = C.make_students(25, seed=41)
+    roster_file = C.write_dapodik_xlsx(tmp_path / "dapodik-smkn2.xlsx", students)
+    monkeypatch.setattr(
+        "ktpe_desktop.ui.import_dialog.QFileDialog.getOpenFileName",
+        lambda *_a, **_k: (str(roster_file), ""),
+    )
+
+    w = make_window(data_dir)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    page = w.first_run
+    qtbot.keyClicks(page.display_name, "Siti Rahayu")
+    qtbot.keyClicks(page.new_password, "Jemput-Bola-2024")
+    qtbot.keyClicks(page.repeat_password, "Jemput-Bola-2024")
+    qtbot.keyClick(page.repeat_password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.stack.currentIndex() == 1)
+
+    # "Mulai luring": the laptop has no schools, so the school chooser opens.
+    with qtbot.waitSignal(w.unlocked):
+        page.offline_button.click()
+    qtbot.waitUntil(lambda: w.school_chooser is not None and w.school_chooser.isVisible())
+    chooser = w.school_chooser
+    assert isinstance(chooser, SchoolChooserDialog)
+    assert len(chooser.visible_schools()) == 101
+    assert not any(s.on_laptop for s in chooser.visible_schools())
+    qtbot.keyClicks(chooser.search, "smkn 2")
+    assert [s.npsn for s in chooser.visible_schools()] == [SMKN2]
+    assert "1 sekolah" in chooser.count_label.text()
+    chooser.search.clear()
+    qtbot.keyClicks(chooser.search, "smk")
+    settle(qtbot, w)
+    shot(w, "school-chooser", chooser)
+    chooser.search.clear()
+    qtbot.keyClicks(chooser.search, "2053381")  # an NPSN prefix
+    assert SMKN2 in [s.npsn for s in chooser.visible_schools()]
+    assert chooser.select(SMKN2)
+    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
+    assert chooser.chosen == ChosenSchool(SMKN2, "SMKN 2 MALANG", on_laptop=False)
+
+    # The import dialog for that school, which is not on the laptop yet.
+    qtbot.waitUntil(lambda: w.import_dialog is not None and w.import_dialog.isVisible())
+    dialog = w.import_dialog
+    assert isinstance(dialog, ImportDialog)
+    assert "SMKN 2 MALANG" in dialog.windowTitle()
+    assert not dialog.new_school_label.isHidden()
+    with qtbot.waitSignal(dialog.previewed, timeout=10_000) as previewed:
+        dialog.choose_button.click()
+    _preview, plan = previewed.args[0]
+    assert len(plan.new) == 25
+    with qtbot.waitSignal(dialog.committed, timeout=10_000) as committed:
+        dialog.import_button.click()
+    assert committed.args[0].school_created and committed.args[0].added == 25
+    dialog.close_button.click()
+
+    # The new school is in Hari ini and its roster is open in Daftar Siswa.
+    roster, today = w.roster, w.today_page
+    assert roster is not None and today is not None and w.tabs is not None
+    qtbot.waitUntil(lambda: w.school is not None and w.school.npsn == SMKN2)
+    qtbot.waitUntil(lambda: w.tabs.currentWidget() is roster)
+    qtbot.waitUntil(lambda: roster.model.rowCount() == 25, timeout=10_000)
+    assert {item.name for item in roster.model.items()} == {s.name for s in students}
+    qtbot.waitUntil(lambda: today.model.rowCount() == 1)
+    row = today.model.item(0)
+    assert row is not None and row.npsn == SMKN2 and row.name == "SMKN 2 MALANG"
+    assert row.goal == 25
+    close_window(w)
+
+
+def test_first_run_import_button_with_another_npsn(
+    qtbot: Any, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run's "Impor daftar siswa…" button, for a school outside the list."""
+    from ktpe_desktop.services.workspace import Workspace
+    from tests.gui.conftest import LEAD, PASSWORD
+
+    students = C.make_students(7, seed=42)
+    roster_file = C.write_csv(tmp_path / "siswa.csv", students)
+    monkeypatch.setattr(
+        "ktpe_desktop.ui.import_dialog.QFileDialog.getOpenFileName",
+        lambda *_a, **_k: (str(roster_file), ""),
+    )
+    w = make_window(data_dir)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    w._account_created(Workspace.create(data_dir, LEAD, PASSWORD, "Siti Rahayu"))
+    w.first_run.import_button.click()
+    chooser = w.school_chooser
+    assert chooser is not None and chooser.isVisible()
+    chooser.other_button.click()
+    qtbot.keyClicks(chooser.npsn_field, "69999999")
+    qtbot.keyClicks(chooser.name_field, "SMA Harapan Bangsa")
+    qtbot.keyClick(chooser.name_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.import_dialog is not None and w.import_dialog.isVisible())
+    dialog = w.import_dialog
+    assert isinstance(dialog, ImportDialog)
+    with qtbot.waitSignal(dialog.previewed, timeout=10_000):
+        dialog.choose_button.click()
+    with qtbot.waitSignal(dialog.committed, timeout=10_000) as committed:
+        dialog.import_button.click()
+    assert committed.args[0].school_created and committed.args[0].added == 7
+    dialog.reject()
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.tabs)
+    qtbot.waitUntil(lambda: w.school is not None and w.school.npsn == "69999999")
+    assert w.school is not None and w.school.name == "SMA Harapan Bangsa"
+    roster = w.roster
+    assert roster is not None
+    qtbot.waitUntil(lambda: roster.model.rowCount() == 7, timeout=10_000)
+    close_window(w)
+
+
+def test_chooser_other_npsn_needs_a_valid_npsn_and_a_name(qtbot: Any) -> None:
+    chooser = SchoolChooserDialog([_Local("20533660", "SMAN 1 MALANG")])
+    qtbot.addWidget(chooser)
+    chooser.show()
+    # a school on the laptop comes first and is marked as such
+    assert chooser.visible_schools()[0] == ChosenSchool("20533660", "SMAN 1 MALANG", True)
+    assert sum(s.npsn == "20533660" for s in chooser.visible_schools()) == 1
+    qtbot.keyClicks(chooser.search, "tidak ada sekolah ini")
+    assert chooser.visible_schools() == []
+    assert "NPSN lain" in chooser.count_label.text()
+    chooser.accept()
+    assert chooser.chosen is None and chooser.isVisible() and chooser.message.text()
+
+    chooser.search.clear()
+    qtbot.keyClicks(chooser.search, "69999999")
+    chooser.other_button.click()
+    assert chooser.npsn_field.text() == "69999999" and not chooser.list.isEnabled()
+    chooser.npsn_field.setText("6999")
+    chooser.accept()
+    assert chooser.chosen is None and "NPSN" in chooser.message.text()
+    chooser.npsn_field.setText("69999999")
+    chooser.accept()
+    assert chooser.chosen is None and "nama sekolah" in chooser.message.text().lower()
+    qtbot.keyClicks(chooser.name_field, "SMA Harapan Bangsa")
+    qtbot.keyClick(chooser.name_field, Qt.Key.Key_Return)
+    assert chooser.chosen == ChosenSchool("69999999", "SMA Harapan Bangsa", on_laptop=False)
+
+
+def test_chooser_other_npsn_of_a_listed_school_uses_the_list(qtbot: Any) -> None:
+    chooser = SchoolChooserDialog([])
+    qtbot.addWidget(chooser)
+    chooser.show()
+    chooser.other_button.click()
+    qtbot.keyClicks(chooser.npsn_field, SMKN2)
+    assert chooser.name_field.text() == "SMKN 2 MALANG"
+    chooser.accept()
+    assert chooser.chosen == ChosenSchool(SMKN2, "SMKN 2 MALANG", on_laptop=False)
+
+
+class _Local:
+    def __init__(self, npsn: str, name: str) -> None:
+        self.npsn = npsn
+        self.name = name
