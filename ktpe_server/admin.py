@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -479,36 +479,9 @@ def seed_demo(
 
     today = today or date.today()
     campaign, schools, demo_students = generate_demo(seed=seed, students=students)
-    upsert_campaign(
-        db,
-        id=campaign.id,
-        name=campaign.name,
-        reference_date=campaign.reference_date,
-        min_recording_age=campaign.min_recording_age,
-        voting_age=campaign.voting_age,
-        government_name=campaign.government_name,
-        office_name=campaign.office_name,
-        office_address=campaign.office_address,
-        region_code=campaign.region_code,
-        retention_days=campaign.retention_days,
-    )
-    upsert_schools(
-        db,
-        (
-            {
-                "npsn": sc.npsn,
-                "name": sc.name,
-                "kind": sc.kind,
-                "status": sc.status,
-                "kecamatan": sc.kecamatan,
-                "address": sc.address,
-                "lat": sc.lat,
-                "lon": sc.lon,
-                "target": sc.target,
-            }
-            for sc in schools
-        ),
-    )
+    # DemoCampaign and DemoSchool carry exactly the columns of their server tables.
+    upsert_campaign(db, **asdict(campaign))
+    upsert_schools(db, (asdict(sc) for sc in schools))
     upsert_students(
         db,
         (

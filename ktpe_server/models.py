@@ -10,7 +10,7 @@ the event pull cursor.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from sqlalchemy import (
     BigInteger,
@@ -233,7 +233,3 @@ class AnomalyRow(Base):
     code: Mapped[str] = mapped_column(String(64), nullable=False)
     event_ids: Mapped[str] = mapped_column(Text, nullable=False)
     detected_at: Mapped[Utc] = mapped_column(default=utcnow)
-
-
-def row_dict(obj: Any, *names: str) -> dict[str, Any]:
-    return {n: getattr(obj, n) for n in names}

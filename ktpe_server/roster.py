@@ -10,6 +10,7 @@ triple sent, so paging is exact and resumable (keyset pagination).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -65,6 +66,71 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _campaign_row(c: m.Campaign) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "reference_date": _iso(c.reference_date),
+        "min_recording_age": c.min_recording_age,
+        "voting_age": c.voting_age,
+        "government_name": c.government_name,
+        "office_name": c.office_name,
+        "office_address": c.office_address,
+        "region_code": c.region_code,
+        "retention_days": c.retention_days,
+    }
+
+
+def _school_row(sc: m.School) -> dict[str, Any]:
+    return {
+        "npsn": sc.npsn,
+        "name": sc.name,
+        "kind": sc.kind,
+        "status": sc.status,
+        "kecamatan": sc.kecamatan,
+        "address": sc.address,
+        "lat": sc.lat,
+        "lon": sc.lon,
+        "target": sc.target,
+    }
+
+
+def _operator_row(op: m.Operator) -> dict[str, Any]:
+    return {"id": op.id, "name": op.name, "nip": op.nip, "role": op.role, "active": op.active}
+
+
+def _assignment_row(a: m.Assignment) -> dict[str, Any]:
+    return {"id": a.id, "school_npsn": a.school_npsn, "date": _iso(a.date)}
+
+
+def _student_row(st: m.Student) -> dict[str, Any]:
+    return {
+        "id": st.id,
+        "school_npsn": st.school_npsn,
+        "nisn": st.nisn,
+        "nik": st.nik,
+        "kk": st.kk,
+        "name": st.name,
+        "sex": st.sex,
+        "birth_place": st.birth_place,
+        "birth_date": _iso(st.birth_date),
+        "class_name": st.class_name,
+        "mother_name": st.mother_name,
+        "nipd": st.nipd,
+        "deleted": st.deleted,
+    }
+
+
+# How each kind is sent, in KINDS order.
+_ROW: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "campaign": _campaign_row,
+    "school": _school_row,
+    "operator": _operator_row,
+    "assignment": _assignment_row,
+    "student": _student_row,
+}
+
+
 def roster_page(s: Session, team_id: int, cursor: Cursor, limit: int) -> dict[str, Any]:
     """One page of the feed for a team: rows grouped by kind, plus the next cursor."""
     first = (
@@ -89,140 +155,37 @@ def roster_page(s: Session, team_id: int, cursor: Cursor, limit: int) -> dict[st
     def cursor_key(kind: str) -> Any:
         return key_of(kind, cursor.key) if _K[kind] == cursor.kind else None
 
-    # campaign
-    k = _K["campaign"]
-    for c in s.scalars(
-        select(m.Campaign)
-        .where(_after(cursor, k, m.Campaign.change_seq, m.Campaign.id, cursor_key("campaign")))
-        .order_by(m.Campaign.change_seq, m.Campaign.id)
-        .limit(limit + 1)
-    ):
-        found.append(
-            (
-                (c.change_seq, k, c.id),
-                "campaign",
-                {
-                    "id": c.id,
-                    "name": c.name,
-                    "reference_date": _iso(c.reference_date),
-                    "min_recording_age": c.min_recording_age,
-                    "voting_age": c.voting_age,
-                    "government_name": c.government_name,
-                    "office_name": c.office_name,
-                    "office_address": c.office_address,
-                    "region_code": c.region_code,
-                    "retention_days": c.retention_days,
-                },
-            )
-        )
+    def by_change(kind: str, model: Any, *where: Any) -> None:
+        """Rows ordered by their own ``change_seq``, keyed by ``id``."""
+        k = _K[kind]
+        for row in s.scalars(
+            select(model)
+            .where(*where, _after(cursor, k, model.change_seq, model.id, cursor_key(kind)))
+            .order_by(model.change_seq, model.id)
+            .limit(limit + 1)
+        ):
+            found.append(((row.change_seq, k, row.id), kind, _ROW[kind](row)))
 
-    # schools in scope
-    k = _K["school"]
-    eff = case(
-        (m.School.change_seq > first.c.first_seq, m.School.change_seq), else_=first.c.first_seq
-    )
-    for sc, e in s.execute(
-        select(m.School, eff)
-        .join(first, first.c.npsn == m.School.npsn)
-        .where(_after(cursor, k, eff, m.School.npsn, cursor_key("school")))
-        .order_by(eff, m.School.npsn)
-        .limit(limit + 1)
-    ):
-        found.append(
-            (
-                (int(e), k, sc.npsn),
-                "school",
-                {
-                    "npsn": sc.npsn,
-                    "name": sc.name,
-                    "kind": sc.kind,
-                    "status": sc.status,
-                    "kecamatan": sc.kecamatan,
-                    "address": sc.address,
-                    "lat": sc.lat,
-                    "lon": sc.lon,
-                    "target": sc.target,
-                },
-            )
+    def in_scope(kind: str, model: Any, npsn: Any, key: Any) -> None:
+        """Rows of the schools in scope, ordered by their effective sequence."""
+        k = _K[kind]
+        eff = case(
+            (model.change_seq > first.c.first_seq, model.change_seq), else_=first.c.first_seq
         )
+        for row, e in s.execute(
+            select(model, eff)
+            .join(first, first.c.npsn == npsn)
+            .where(_after(cursor, k, eff, key, cursor_key(kind)))
+            .order_by(eff, key)
+            .limit(limit + 1)
+        ):
+            found.append(((int(e), k, getattr(row, key.key)), kind, _ROW[kind](row)))
 
-    # the team's operators
-    k = _K["operator"]
-    for op in s.scalars(
-        select(m.Operator)
-        .where(
-            m.Operator.team_id == team_id,
-            _after(cursor, k, m.Operator.change_seq, m.Operator.id, cursor_key("operator")),
-        )
-        .order_by(m.Operator.change_seq, m.Operator.id)
-        .limit(limit + 1)
-    ):
-        found.append(
-            (
-                (op.change_seq, k, op.id),
-                "operator",
-                {
-                    "id": op.id,
-                    "name": op.name,
-                    "nip": op.nip,
-                    "role": op.role,
-                    "active": op.active,
-                },
-            )
-        )
-
-    # the team's assignments
-    k = _K["assignment"]
-    for a in s.scalars(
-        select(m.Assignment)
-        .where(
-            m.Assignment.team_id == team_id,
-            _after(cursor, k, m.Assignment.change_seq, m.Assignment.id, cursor_key("assignment")),
-        )
-        .order_by(m.Assignment.change_seq, m.Assignment.id)
-        .limit(limit + 1)
-    ):
-        found.append(
-            (
-                (a.change_seq, k, a.id),
-                "assignment",
-                {"id": a.id, "school_npsn": a.school_npsn, "date": _iso(a.date)},
-            )
-        )
-
-    # students of the schools in scope
-    k = _K["student"]
-    eff = case(
-        (m.Student.change_seq > first.c.first_seq, m.Student.change_seq), else_=first.c.first_seq
-    )
-    for st, e in s.execute(
-        select(m.Student, eff)
-        .join(first, first.c.npsn == m.Student.school_npsn)
-        .where(_after(cursor, k, eff, m.Student.id, cursor_key("student")))
-        .order_by(eff, m.Student.id)
-        .limit(limit + 1)
-    ):
-        found.append(
-            (
-                (int(e), k, st.id),
-                "student",
-                {
-                    "id": st.id,
-                    "school_npsn": st.school_npsn,
-                    "nisn": st.nisn,
-                    "nik": st.nik,
-                    "kk": st.kk,
-                    "name": st.name,
-                    "sex": st.sex,
-                    "birth_place": st.birth_place,
-                    "birth_date": _iso(st.birth_date),
-                    "class_name": st.class_name,
-                    "mother_name": st.mother_name,
-                    "nipd": st.nipd,
-                    "deleted": st.deleted,
-                },
-            )
-        )
+    by_change("campaign", m.Campaign)
+    in_scope("school", m.School, m.School.npsn, m.School.npsn)
+    by_change("operator", m.Operator, m.Operator.team_id == team_id)
+    by_change("assignment", m.Assignment, m.Assignment.team_id == team_id)
+    in_scope("student", m.Student, m.Student.school_npsn, m.Student.id)
 
     found.sort(key=lambda f: f[0])
     page = found[:limit]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.services.session import default_data_dir
+from ktpe_desktop.storage.keyslots import KeySlots, UserRole
+from ktpe_desktop.storage.store import KEYSLOTS_FILE, Store
 
 PASSWORD_ENV = "KTPE_PASSWORD"
 USER_ENV = "KTPE_USER"
@@ -38,12 +40,17 @@ def user_of(args: argparse.Namespace) -> str:
     return str(getattr(args, "user", None) or os.environ.get(USER_ENV) or DEFAULT_USER)
 
 
-def password(*, confirm: bool = False) -> str:
-    """The password: ``$KTPE_PASSWORD`` or a prompt (asked twice with ``confirm``)."""
+def password(*, confirm: bool = False, user: str | None = None) -> str:
+    """The password: ``$KTPE_PASSWORD`` or a prompt (asked twice with ``confirm``).
+
+    Args:
+        confirm: ask twice and require both answers to match (a new password).
+        user: named in the prompt when given.
+    """
     env = os.environ.get(PASSWORD_ENV)
     if env:
         return env
-    first = getpass.getpass("Kata sandi: ")
+    first = getpass.getpass(f"Kata sandi untuk {user}: " if user else "Kata sandi: ")
     if confirm:
         second = getpass.getpass("Ulangi kata sandi: ")
         if first != second:
@@ -55,3 +62,27 @@ def password(*, confirm: bool = False) -> str:
             "Kata sandi tidak boleh kosong.", "The password must not be empty.", code="empty"
         )
     return first
+
+
+def first_lead(data_dir: Path) -> str:
+    """The first lead of a data folder (else its first user): the CLI's default user."""
+    slots = KeySlots(data_dir / KEYSLOTS_FILE)
+    if not slots.exists():
+        raise KnownError(
+            f"Folder data belum disiapkan: {data_dir}",
+            f"Data folder not set up: {data_dir}",
+            code="not_initialised",
+        )
+    users = slots.users()
+    leads = [u for u in users if u.role == UserRole.LEAD]
+    chosen = (leads or users)[0] if users else None
+    if chosen is None:
+        raise KnownError("Tidak ada pengguna lokal.", "No local user.", code="no_user")
+    return chosen.username
+
+
+def open_store_for_cli(args: argparse.Namespace) -> Store:
+    """Open ``--data-dir`` as ``--user`` (default: :func:`first_lead`) with :func:`password`."""
+    data_dir = Path(args.data_dir).expanduser()
+    user = args.user or first_lead(data_dir)
+    return Store.open(data_dir, user, password(user=user))

@@ -80,7 +80,7 @@ def print_report(
 
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
-    from ktpe_desktop.commands.sync import open_store_for_cli
+    from ktpe_desktop.commands._common import open_store_for_cli
     from ktpe_desktop.services.import_service import ImportRefused, ImportService
 
     store = open_store_for_cli(args)

@@ -12,15 +12,10 @@ The password comes from ``KTPE_PASSWORD`` or is asked for; the user from
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from ktpe_desktop.core.errors import KnownError
-from ktpe_desktop.storage.keyslots import KeySlots, UserRole
-from ktpe_desktop.storage.store import KEYSLOTS_FILE, Store
+from ktpe_desktop.commands._common import open_store_for_cli
 
 
 def register(sub: Any) -> None:
@@ -31,7 +26,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("url", help="alamat server, mis. https://ktpe.example.go.id")
     p.add_argument("code", help="kode pendaftaran sekali pakai dari admin")
-    _common(p)
+    _add_store_arguments(p)
     p.add_argument("--ca", dest="ca_file", default=None, help="berkas CA (PEM) untuk dipercaya")
     p.add_argument("--keyring", action="store_true", help="simpan token di keyring sistem")
     p.set_defaults(func=cmd_enroll)
@@ -42,41 +37,16 @@ def register(sub: Any) -> None:
         description="Kirim data yang belum terkirim dan unduh perubahan daftar siswa "
         "(satu putaran). Kode keluar 0 hanya jika semua data sudah diterima server.",
     )
-    _common(q)
+    _add_store_arguments(q)
     q.add_argument(
         "--purge", action="store_true", help="hapus data pribadi sekolah yang masa simpannya lewat"
     )
     q.set_defaults(func=cmd_sync)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _add_store_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", required=True, help="folder data laptop")
     p.add_argument("--user", default=None, help="pengguna lokal (bawaan: koordinator pertama)")
-
-
-def _default_user(data_dir: Path) -> str:
-    slots = KeySlots(data_dir / KEYSLOTS_FILE)
-    if not slots.exists():
-        raise KnownError(
-            f"Folder data belum disiapkan: {data_dir}",
-            f"Data folder not set up: {data_dir}",
-            code="not_initialised",
-        )
-    users = slots.users()
-    leads = [u for u in users if u.role == UserRole.LEAD]
-    chosen = (leads or users)[0] if users else None
-    if chosen is None:
-        raise KnownError("Tidak ada pengguna lokal.", "No local user.", code="no_user")
-    return chosen.username
-
-
-def open_store_for_cli(args: argparse.Namespace) -> Store:
-    data_dir = Path(args.data_dir).expanduser()
-    user = args.user or _default_user(data_dir)
-    password = os.environ.get("KTPE_PASSWORD")
-    if password is None:
-        password = getpass.getpass(f"Kata sandi untuk {user}: ")
-    return Store.open(data_dir, user, password)
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:

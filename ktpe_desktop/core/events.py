@@ -184,10 +184,6 @@ class Event:
     occurred_at: datetime
     payload: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def hlc_value(self) -> Hlc:
-        return Hlc.decode(self.hlc)
-
     def content(self) -> dict[str, Any]:
         """Every field but ``hash``, as plain JSON values (the hashed content)."""
         return {

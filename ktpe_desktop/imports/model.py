@@ -206,9 +206,6 @@ class RosterPreview:
         """Field -> header label of the columns that are used."""
         return {c.field: c.label for c in self.columns if c.field is not None}
 
-    def lines_for_row(self, row_number: int) -> list[ReportLine]:
-        return [ln for ln in self.lines if ln.row == row_number]
-
     @property
     def total_rows(self) -> int:
         """Student rows found (valid + held back)."""

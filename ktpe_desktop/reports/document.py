@@ -18,6 +18,7 @@ from ktpe_desktop.reports.data import (
     DailyReport,
     DailySchoolRow,
     SchoolReport,
+    SexCount,
     Signatory,
     SyncStatus,
 )
@@ -168,34 +169,15 @@ def _blocks(
 # --------------------------------------------------------------------------- Berita Acara
 
 
+def _by_sex(no: str, label: str, count: SexCount, *, bold: bool = False) -> Row:
+    """A row of ``No | label | L | P | Jumlah``."""
+    return Row((no, label, _n(count.male), _n(count.female), _n(count.total)), bold=bold)
+
+
 def outcome_table(report: SchoolReport) -> TableSpec:
-    rows = [
-        Row((str(i), o.label, _n(o.count.male), _n(o.count.female), _n(o.count.total)))
-        for i, o in enumerate(report.outcomes, 1)
-    ]
-    rows.append(
-        Row(
-            (
-                "",
-                "Jumlah siswa dalam daftar",
-                _n(report.roster.male),
-                _n(report.roster.female),
-                _n(report.roster.total),
-            ),
-            bold=True,
-        )
-    )
-    rows.append(
-        Row(
-            (
-                "",
-                "Aktivasi IKD (Identitas Kependudukan Digital)",
-                _n(report.ikd.male),
-                _n(report.ikd.female),
-                _n(report.ikd.total),
-            )
-        )
-    )
+    rows = [_by_sex(str(i), o.label, o.count) for i, o in enumerate(report.outcomes, 1)]
+    rows.append(_by_sex("", "Jumlah siswa dalam daftar", report.roster, bold=True))
+    rows.append(_by_sex("", "Aktivasi IKD (Identitas Kependudukan Digital)", report.ikd))
     return TableSpec(
         "outcomes",
         (

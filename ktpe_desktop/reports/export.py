@@ -33,7 +33,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ktpe_desktop.reports.data import SchoolReport
 from ktpe_desktop.reports.labels import STATUS_ORDER, STATUS_SHORT
-from ktpe_desktop.reports.words import format_tanggal, format_waktu
+from ktpe_desktop.reports.words import format_waktu
 
 #: Shown by the UI before the save dialog (Bahasa Indonesia, then English).
 EXPORT_WARNING = (
@@ -271,7 +271,3 @@ def school_csv_bytes(students: Iterable[Mapping[str, Any]]) -> tuple[bytes, int]
         writer.writerow([_csv_text(_cell_value(c[0], student, index)) for c in STUDENT_COLUMNS])
         count += 1
     return ("\ufeff" + out.getvalue()).encode("utf-8"), count
-
-
-def export_title(report: SchoolReport) -> str:
-    return f"{report.school.name} — {format_tanggal(report.report_date)}"

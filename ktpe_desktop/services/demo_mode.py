@@ -10,16 +10,13 @@
 4. When the server part is not available (not installed, fails to start), the demo
    campaign is loaded locally instead, so the app still works fully offline.
 
-Everything here runs off the UI thread (it may take a few seconds); the UI shows
-progress messages passed to ``progress``.
+Everything here runs off the UI thread (it may take a few seconds).
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,49 +45,43 @@ class DemoSession:
 
     def stop(self) -> None:
         if self.server is not None:
-            with contextlib.suppress(Exception):
+            try:
                 self.server.stop()
+            except Exception as exc:  # on the way out: say so, do not block the exit
+                log.warning("demo server did not stop: %s", type(exc).__name__)
             self.server = None
 
 
-def prepare_demo(
-    data_dir: Path,
-    *,
-    progress: Callable[[str], None] = lambda _msg: None,
-    use_server: bool = True,
-) -> DemoSession:
+def prepare_demo(data_dir: Path, *, use_server: bool = True) -> DemoSession:
     """Set the demo up (idempotent: a second start reuses the folder and the server DB)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     Workspace.configure_logging(data_dir)
     first_time = not Workspace.exists(data_dir)
     if first_time:
-        progress("Membuat akun koordinator demo…")
         ws = Workspace.create(data_dir, DEMO_USER, DEMO_PASSWORD, DEMO_DISPLAY_NAME)
-        with contextlib.suppress(Exception):
+        try:
             ws.add_user(
                 DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD, role="operator", display_name="Petugas 1"
             )
+        except Exception as exc:  # the demo still opens, with the Koordinator only
+            log.warning("demo operator not created: %s", type(exc).__name__)
     else:
         ws = Workspace.open(data_dir, DEMO_USER, DEMO_PASSWORD)
     session = DemoSession(data_dir, ws)
     if use_server:
         try:
-            _start_server_and_enrol(session, progress, first_time)
+            _start_server_and_enrol(session, first_time)
         except Exception as exc:  # the demo must still open: fall back to local data
             log.warning("demo server unavailable: %s", type(exc).__name__)
             session.notes.append(f"server: {type(exc).__name__}")
             session.stop()
     if not ws.schools():
-        progress("Memuat kampanye demo di laptop ini…")
         load_demo_locally(ws)
     return session
 
 
-def _start_server_and_enrol(
-    session: DemoSession, progress: Callable[[str], None], first_time: bool
-) -> None:
+def _start_server_and_enrol(session: DemoSession, first_time: bool) -> None:
     embedded = importlib.import_module("ktpe_server.embedded")
-    progress("Menjalankan server demo…")
     server = embedded.start_embedded(
         session.data_dir / "server-demo.sqlite", host="127.0.0.1", port=0, seed_demo=True
     )
@@ -98,14 +89,12 @@ def _start_server_and_enrol(
     session.server_url = str(server.url)
     ws = session.workspace
     if first_time or not ws.sync_snapshot().enrolled:
-        progress("Mendaftarkan laptop ke server demo…")
         admin = importlib.import_module("ktpe_server.admin")
         code = str(admin.make_enroll_code(server.db_url, DEMO_TEAM))
         ws.enrol(session.server_url, code)
     else:
         _repoint(ws, session.server_url)
     session.enrolled = True
-    progress("Mengunduh daftar siswa…")
     ws.run_sync_round()
 
 

@@ -12,7 +12,7 @@ import random
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -62,20 +62,7 @@ def load_demo(store: Store, seed: int = 2024, students: int = 4586) -> DemoLoad:
     campaign = DemoCampaign(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)))
     schools = demo_schools(seed, students)
     with store.transaction() as s:
-        s.add(
-            m.Campaign(
-                id=campaign.id,
-                name=campaign.name,
-                reference_date=campaign.reference_date,
-                min_recording_age=campaign.min_recording_age,
-                voting_age=campaign.voting_age,
-                government_name=campaign.government_name,
-                office_name=campaign.office_name,
-                office_address=campaign.office_address,
-                region_code=campaign.region_code,
-                retention_days=campaign.retention_days,
-            )
-        )
+        s.add(m.Campaign(**asdict(campaign)))  # DemoCampaign's fields are its columns
         for school in schools:
             s.add(
                 m.School(

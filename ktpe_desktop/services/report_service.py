@@ -118,49 +118,55 @@ class ReportService:
         target = check_destination(path, PDF_SUFFIXES)
         report = self.school_report(npsn, report_date=report_date)
         doc = self.school_document(report, paper)
-        self._write_pdf(target, doc)
-        self._audited_file(
+        return self._pdf(
             target,
+            doc,
             rdata.berita_acara_subject(npsn),
             document="berita_acara",
             number=report.number,
-            pages=doc.page_count,
-            paper=doc.paper,
-            output="pdf",
-            destination=target,
             extra={"npsn": npsn, "students_listed": len(report.follow_up)},
         )
-        return PdfResult(str(target), doc.page_count, report.number, doc.paper)
 
     def daily_pdf(self, day: date, path: str | os.PathLike[str], paper: str = "A4") -> PdfResult:
         """Write the daily recap of ``day`` to ``path`` and audit it."""
         target = check_destination(path, PDF_SUFFIXES)
         report = self.daily_report(day)
         doc = self.daily_document(report, paper)
-        self._write_pdf(target, doc)
-        self._audited_file(
+        return self._pdf(
             target,
+            doc,
             rdata.rekap_harian_subject(day),
             document="rekap_harian",
             number=report.number,
-            pages=doc.page_count,
-            paper=doc.paper,
-            output="pdf",
-            destination=target,
             extra={"day": day.isoformat(), "schools": len(report.rows)},
         )
-        return PdfResult(str(target), doc.page_count, report.number, doc.paper)
 
-    def _write_pdf(self, target: Path, doc: PagedDocument) -> None:
-        write_file_atomically(target, doc.pdf_bytes())
-
-    def _audited_file(self, target: Path, subject: str, **kwargs: Any) -> None:
-        try:
-            self.record_print(subject, **kwargs)
-        except BaseException:
-            # A document that cannot be audited must not stay on disk.
-            target.unlink(missing_ok=True)
-            raise
+    def _pdf(
+        self,
+        target: Path,
+        doc: PagedDocument,
+        subject: str,
+        *,
+        document: str,
+        number: str,
+        extra: dict[str, Any],
+    ) -> PdfResult:
+        """Write ``doc`` to ``target`` as a PDF and audit it as one print."""
+        _write_audited(
+            target,
+            doc.pdf_bytes(),
+            lambda: self.record_print(
+                subject,
+                document=document,
+                number=number,
+                pages=doc.page_count,
+                paper=doc.paper,
+                output="pdf",
+                destination=target,
+                extra=extra,
+            ),
+        )
+        return PdfResult(str(target), doc.page_count, number, doc.paper)
 
     def record_print(
         self,
@@ -218,8 +224,7 @@ class ReportService:
     def _finish_export(
         self, npsn: str, target: Path, payload: bytes, rows: int, fmt: str, actor: str | None
     ) -> export.ExportResult:
-        write_file_atomically(target, payload)
-        try:
+        def record() -> None:
             with self.store.transaction() as s:
                 audit(
                     s,
@@ -228,11 +233,22 @@ class ReportService:
                     f"students:{npsn}",
                     {"format": fmt, "npsn": npsn, "rows": rows, "destination": str(target)},
                 )
-        except BaseException:
-            # An export that cannot be audited must not stay on disk.
-            target.unlink(missing_ok=True)
-            raise
+
+        _write_audited(target, payload, record)
         return export.ExportResult(str(target), rows, fmt)
+
+
+def _write_audited(target: Path, payload: bytes, record: Callable[[], None]) -> None:
+    """Write ``payload`` to ``target``, then ``record`` its audit row.
+
+    A file that cannot be audited must not stay on disk: it is removed again.
+    """
+    write_file_atomically(target, payload)
+    try:
+        record()
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
 
 
 __all__ = ["PdfResult", "ReportService"]

@@ -9,7 +9,7 @@ safe to call from any thread; the UI calls writes on its single writer thread
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -651,10 +651,6 @@ class Workspace:
             pulled_students=summary.pulled_students,
             pulled_events=summary.pulled_events,
         )
-
-    def set_sync_progress(self, callback: Callable[[str, int, int], None] | None) -> None:
-        """``callback(stage, done, total)``, called on the syncing thread."""
-        self.sync.engine.progress = callback
 
     def quarantined(self) -> list[QuarantineItem]:
         """Local events the server refused (they stay here; the admin is told)."""

@@ -147,14 +147,18 @@ def rotate_backups(data_dir: Path, *, now: datetime | None = None) -> list[Path]
 
 def _check_file(path: Path, key: bytes) -> bool:
     """Whether ``path`` opens with ``key`` and passes ``quick_check``."""
+    # Any failure (wrong key, truncated or foreign file) answers "not a good backup":
+    # the caller then tries the next older one.
     try:
         conn = connect_raw(path, key, readonly=True)
-    except Exception:
+    except Exception as exc:
+        log.debug("backup %s does not open: %s", path.name, type(exc).__name__)
         return False
     try:
         rows = conn.execute("PRAGMA quick_check").fetchall()
         return [tuple(r) for r in rows] == [("ok",)]
-    except Exception:
+    except Exception as exc:
+        log.debug("backup %s fails quick_check: %s", path.name, type(exc).__name__)
         return False
     finally:
         conn.close()
@@ -484,15 +488,23 @@ class Store:
     @staticmethod
     def _checked_revision(data_dir: Path, key: bytes, check: str) -> str:
         db = data_dir / DB_FILE
+
+        def explained(exc: Exception) -> Exception:
+            """The KnownError for ``exc`` (locked, disk full, corrupt …), else ``exc``."""
+            known = translate_db_error(exc)
+            if known is not None:
+                return known
+            if is_corruption(exc):
+                return DatabaseCorrupt(db, latest_good_backup(data_dir, key), str(exc))
+            return exc
+
         try:
             conn = connect_raw(db, key)
         except Exception as exc:
-            known = translate_db_error(exc)
-            if known is not None:
-                raise known from exc
-            if is_corruption(exc):
-                raise DatabaseCorrupt(db, latest_good_backup(data_dir, key), str(exc)) from exc
-            raise
+            err = explained(exc)
+            if err is exc:
+                raise
+            raise err from exc
         try:
             problems = Store._check_conn(conn, check)
             if problems:
@@ -506,12 +518,10 @@ class Store:
         except DatabaseCorrupt:
             raise
         except Exception as exc:
-            known = translate_db_error(exc)
-            if known is not None:
-                raise known from exc
-            if is_corruption(exc):
-                raise DatabaseCorrupt(db, latest_good_backup(data_dir, key), str(exc)) from exc
-            raise
+            err = explained(exc)
+            if err is exc:
+                raise
+            raise err from exc
         finally:
             conn.close()
 
@@ -692,11 +702,6 @@ class Store:
             )
 
     # ------------------------------------------------------------ meta
-
-    def meta_get(self, key: str) -> str | None:
-        with self.session() as s:
-            row = s.get(m.Meta, key)
-            return row.value if row else None
 
     def meta_set(self, key: str, value: str) -> None:
         with self.transaction() as s:

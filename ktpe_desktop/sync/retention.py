@@ -55,10 +55,6 @@ class SchoolRetention:
     unacknowledged: int
     purged_at: datetime | None
 
-    @property
-    def eligible_on(self) -> date | None:
-        return self.purge_due
-
 
 @dataclass(frozen=True, slots=True)
 class PurgeResult:

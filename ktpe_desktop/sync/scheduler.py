@@ -75,10 +75,6 @@ class SyncScheduler:
     def state(self) -> SyncState:
         return self._state
 
-    @property
-    def next_attempt_at(self) -> float | None:
-        return self._next_at
-
     def _set_state(self, state: SyncState) -> None:
         if state != self._state:
             self._state = state

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 from ktpe_desktop import __version__
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.redaction import exception_chain, frame_lines, redact_digits, safe_message
-from ktpe_desktop.core.redaction import scrub as _scrub
 from ktpe_desktop.ui.i18n import current_language, tr
 
 log = logging.getLogger("ktpe.ui")
@@ -44,11 +43,6 @@ REDACTED = "[disamarkan]"
 def redact(text: str) -> str:
     """``text`` without any 10+-digit number."""
     return redact_digits(text, REDACTED)
-
-
-def redact_message(text: str) -> str:
-    """An exception message without numbers, quoted values or SQL parameters."""
-    return _scrub(text, REDACTED)
 
 
 def crash_report(exc: BaseException) -> str:

@@ -15,8 +15,6 @@ from PySide6.QtSvg import QSvgRenderer
 
 from ktpe_desktop.paths import resource
 
-SIZES = (16, 24, 32, 48, 64, 128, 256)
-
 
 def app_icon() -> QIcon:
     icon = QIcon()

@@ -40,9 +40,6 @@ class IdleWatcher(QObject):
         if self._active:
             self._timer.start()
 
-    def interval_ms(self) -> int:
-        return self._timer.interval()
-
     def start(self) -> None:
         app = QApplication.instance()
         if app is not None and not self._active:

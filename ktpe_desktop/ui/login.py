@@ -63,7 +63,6 @@ class LoginPage(QWidget):
     """Choose a user, type the password. Also the lock screen and "Ganti Petugas"."""
 
     login_requested = Signal(str, str)  # username, password
-    quit_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,9 +94,9 @@ class LoginPage(QWidget):
         self.password.setObjectName("passwordField")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText(tr("Kata sandi"))
-        user_label = QLabel(tr("&Pengguna"))
+        user_label = QLabel(tr("Pen&gguna"))
         user_label.setBuddy(self.user_combo)
-        password_label = QLabel(tr("&Kata sandi"))
+        password_label = QLabel(tr("Kata san&di"))
         password_label.setBuddy(self.password)
         form.addRow(user_label, self.user_combo)
         form.addRow(password_label, self.password)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.services.workspace import (
+    HistoryItem,
     SavedEvent,
     SchoolProgress,
     StudentItem,
@@ -62,11 +63,7 @@ from ktpe_desktop.ui.settings import (
     SYNC_INTERVAL_MINUTES,
     Settings,
 )
-from ktpe_desktop.ui.sync_status import (
-    AdapterDriver,
-    SyncStatusWidget,
-    make_sync_driver,
-)
+from ktpe_desktop.ui.sync_status import AdapterDriver, SyncStatusWidget
 from ktpe_desktop.ui.today import TodayPage
 
 log = logging.getLogger("ktpe.ui")
@@ -101,7 +98,6 @@ class MainWindow(QMainWindow):
         self.school_chooser: SchoolChooserDialog | None = None
         self.import_dialog: QDialog | None = None
         self.demo_credentials = demo_credentials
-        self._closing = False
         self.setWindowTitle(tr("KTP-el Jemput Bola"))
         self.resize(1366, 768)
 
@@ -388,8 +384,9 @@ class MainWindow(QMainWindow):
         if ws is None:
             return
         self.enter_work(ws)
-        if not ws.schools():
-            self.import_other_school()
+        Op(self, ws.schools, lane=Lane.READ).success(
+            lambda schools: None if schools else self.import_other_school()
+        ).run()
 
     # ================================================================ work
 
@@ -430,15 +427,14 @@ class MainWindow(QMainWindow):
         self.outcome_dialog.finished.connect(lambda _r: self.focus_search())
         if self.sync_driver is not None:
             self.sync_driver.stop()
-        self.sync_driver = self._make_sync_driver(ws)
+        self.sync_driver = AdapterDriver(
+            ws, self, interval_minutes=self.settings.get(SYNC_INTERVAL_MINUTES)
+        )
         self.sync_widget.connect_driver(self.sync_driver)
         self.sync_widget.show()
         self.sync_driver.countsChanged.connect(lambda *_a: self._update_today_sync())
         self.sync_driver.roundFinished.connect(lambda _r: self.reload_schools())
         self.sync_driver.start()
-
-    def _make_sync_driver(self, ws: Workspace) -> AdapterDriver:
-        return make_sync_driver(ws, self, interval_minutes=self.settings.get(SYNC_INTERVAL_MINUTES))
 
     def _show_user(self) -> None:
         if self.workspace is None:
@@ -654,15 +650,22 @@ class MainWindow(QMainWindow):
         ws = self.workspace
         if ws is None:
             return
-        Op(self, ws.last_own_outcome, lane=Lane.READ).success(self._confirm_undo).run()
 
-    def _confirm_undo(self, item: Any) -> None:
+        def work() -> tuple[HistoryItem, str] | None:
+            item = ws.last_own_outcome()
+            if item is None:
+                return None
+            student = ws.student(item.student_id)
+            return item, student.name if student else ""
+
+        Op(self, work, lane=Lane.READ).success(self._confirm_undo).run()
+
+    def _confirm_undo(self, found: tuple[HistoryItem, str] | None) -> None:
         ws = self.workspace
-        if item is None or ws is None:
+        if found is None or ws is None:
             self.show_toast(tr("Tidak ada hasil Anda yang dapat dibatalkan."), error=True)
             return
-        student = ws.student(item.student_id)
-        name = student.name if student else ""
+        item, name = found
         dialog = VoidDialog(item, name, self)
         dialog.accepted.connect(
             lambda: (
@@ -689,15 +692,16 @@ class MainWindow(QMainWindow):
             return
         dialog = AnomaliesDialog(self.workspace, self)
         dialog.open_history.connect(self._history_by_id)
+        dialog.finished.connect(lambda _r: self.focus_search())
         dialog.open()
 
     def _history_by_id(self, student_id: str) -> None:
         ws = self.workspace
         if ws is None:
             return
-        item = ws.student(student_id)
-        if item is not None:
-            self.show_history(item)
+        Op(self, lambda: ws.student(student_id), lane=Lane.READ).success(
+            lambda item: self.show_history(item) if item is not None else None
+        ).run()
 
     def show_quarantine(self) -> None:
         if self.workspace is None or self.is_locked:
@@ -705,6 +709,7 @@ class MainWindow(QMainWindow):
         dialog = QuarantineDialog(self.workspace, self)
         if self.sync_driver is not None:
             dialog.changed.connect(self.sync_driver.refresh_counts)
+        dialog.finished.connect(lambda _r: self.focus_search())
         dialog.open()
 
     # ================================================================ sync, reports, import
@@ -818,13 +823,8 @@ class MainWindow(QMainWindow):
         ws = self.workspace
         if ws is None:
             return
-        try:
-            from ktpe_desktop.ui.import_dialog import ImportDialog
-        except ImportError:
-            QMessageBox.information(
-                self, tr("Impor"), tr("Impor daftar siswa belum terpasang pada versi ini.")
-            )
-            return
+        from ktpe_desktop.ui.import_dialog import ImportDialog
+
         dialog = ImportDialog(
             ws.import_service(),
             school.npsn,
@@ -891,7 +891,6 @@ class MainWindow(QMainWindow):
     # ================================================================ close
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._closing = True
         self.idle.stop()
         if self.sync_driver is not None:
             self.sync_driver.stop()

@@ -37,7 +37,6 @@ Index = QModelIndex | QPersistentModelIndex
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_ITEM = Qt.ItemDataRole.UserRole + 2
 ROLE_STATUS = Qt.ItemDataRole.UserRole + 3
-ROLE_SORT = Qt.ItemDataRole.UserRole + 4
 ROLE_PROGRESS = Qt.ItemDataRole.UserRole + 5
 
 _ALIGN_CENTER = int(Qt.AlignmentFlag.AlignCenter)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
-ACCENT = "#1565c0"
-
 STYLESHEET = """
 QMainWindow, QDialog { background: #fafafa; }
 QTableView {

@@ -20,20 +20,12 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from ktpe_desktop.services.workspace import SyncSnapshot, Workspace
+from ktpe_desktop.services.workspace import OFFLINE_CODES, SyncSnapshot, Workspace
 from ktpe_desktop.ui import labels
-from ktpe_desktop.ui.i18n import noop, tr
+from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.ops import Lane, Op
 
 log = logging.getLogger("ktpe.ui")
-
-STAGE_LABELS = {
-    "recover": noop("Menyiapkan"),
-    "push": noop("Mengirim"),
-    "pull_roster": noop("Mengunduh daftar siswa"),
-    "pull_events": noop("Mengunduh hasil laptop lain"),
-    "receipt": noop("Memeriksa tanda terima"),
-}
 
 
 class SyncStatusWidget(QWidget):
@@ -142,20 +134,17 @@ class SyncStatusWidget(QWidget):
         if syncing:
             self.bar.setRange(0, 0)
 
-    def set_progress(self, *args: Any) -> None:
-        """``(done, total)`` from the adapter, or ``(stage, done, total)``."""
-        stage, done, total = args if len(args) == 3 else ("", *args)
+    def set_progress(self, done: int, total: int) -> None:
+        """``done`` of ``total`` in the current stage (a busy bar while the total is unknown)."""
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
         else:
             self.bar.setRange(0, 0)
-        if stage:
-            self.bar.setToolTip(tr(STAGE_LABELS.get(stage, stage)))
 
-    def connect_driver(self, driver: Any) -> None:
+    def connect_driver(self, driver: AdapterDriver) -> None:
         driver.stateChanged.connect(self.set_state)
-        driver.progress.connect(lambda *args: self.set_progress(*args))
+        driver.progress.connect(self.set_progress)
         driver.countsChanged.connect(self.set_counts)
         driver.lastSuccessChanged.connect(self.set_last_success)
         driver.onlineChanged.connect(self.set_online)
@@ -164,8 +153,8 @@ class SyncStatusWidget(QWidget):
 
 
 class AdapterDriver(QObject):
-    """The sync package's ``QtSyncAdapter`` (network monitor, backoff, scheduler) behind
-    the same interface as :class:`SyncDriver`, so the window does not care which runs."""
+    """The sync package's ``QtSyncAdapter`` (network monitor, backoff, scheduler), plus
+    what the window adds: the enrolment hint and a round soon after an outcome."""
 
     stateChanged = Signal(str)
     progress = Signal(int, int)
@@ -189,22 +178,17 @@ class AdapterDriver(QObject):
         a = self.adapter
         a.stateChanged.connect(self.stateChanged)
         a.progress.connect(self.progress)
-        a.countsChanged.connect(self._counts)
+        a.countsChanged.connect(self.countsChanged)
         a.lastSuccessChanged.connect(self.lastSuccessChanged)
         a.onlineChanged.connect(self._online)
         a.problem.connect(self.problem)
         a.roundFinished.connect(self._finished)
-        self._quarantined = 0
         # A saved outcome is sent soon (batched over 20 s) while the laptop is online;
         # offline, the network monitor triggers the round when the network is back.
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
         self._soon.setInterval(20_000)
         self._soon.timeout.connect(self.sync_now)
-
-    @property
-    def running(self) -> bool:
-        return bool(self.adapter.busy)
 
     def start(self) -> None:
         self.adapter.start()
@@ -236,10 +220,6 @@ class AdapterDriver(QObject):
     def sync_now(self) -> None:
         self.adapter.sync_now()
 
-    def _counts(self, pending: int, acked: int, quarantined: int) -> None:
-        self._quarantined = quarantined
-        self.countsChanged.emit(pending, acked, quarantined)
-
     def _online(self, online: bool) -> None:
         self.online = online
         self.onlineChanged.emit(online)
@@ -247,7 +227,7 @@ class AdapterDriver(QObject):
     def _finished(self, summary: Any) -> None:
         error = getattr(summary, "error", None)
         code = getattr(summary, "error_code", None) or ""
-        online = code not in ("server_unreachable", "not_enrolled")
+        online = code not in OFFLINE_CODES
         if self.online is not online:
             self._online(online)
         if error is None:
@@ -256,10 +236,3 @@ class AdapterDriver(QObject):
                 tr("{n} kejadian ditolak server").format(n=quarantined) if quarantined else ""
             )
         self.roundFinished.emit(summary)
-
-
-def make_sync_driver(
-    workspace: Workspace, parent: QObject | None = None, *, interval_minutes: int = 5
-) -> AdapterDriver:
-    """The window's sync driver."""
-    return AdapterDriver(workspace, parent, interval_minutes=interval_minutes)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -43,10 +43,22 @@ class SearchField(QLineEdit):
     """The search field that keeps focus: arrows move in the result table.
 
     Up/Down/PageUp/PageDown are forwarded as ``navigate`` (the roster moves its
-    selection); Escape clears the text.
+    selection); Escape clears the text. Ctrl+Z is left to the window ("Batalkan hasil
+    terakhir saya"): a line edit would otherwise take it as undo-typing, and the focus
+    is almost always here.
     """
 
     navigate = Signal(int)  # +1 / -1 rows, +10 / -10 for pages
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Undo)
+        ):
+            event.ignore()  # not overridden: the window's shortcut runs
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -14,34 +14,34 @@
       <translation>Demo server running at {url}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="76" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="70" />
       <source>Terjadi kesalahan</source>
       <translation>Something went wrong</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="80" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="74" />
       <source>Terjadi kesalahan yang tidak terduga. Data yang sudah tersimpan aman.
 Salin laporan di bawah ini dan kirimkan ke admin kantor. Laporan ini tidak berisi data pribadi siswa.</source>
       <translation>An unexpected error happened. Data already saved is safe.
 Copy the report below and send it to the office admin. The report holds no personal data of students.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="94" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="88" />
       <source>Salin laporan</source>
       <translation>Copy report</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="96" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="90" />
       <source>Tutup</source>
       <translation>Close</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="103" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="97" />
       <source>Tersalin</source>
       <translation>Copied</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/crash.py" line="128" />
+      <location filename="../../ktpe_desktop/ui/crash.py" line="122" />
       <source>Tidak berhasil</source>
       <translation>Not done</translation>
     </message>
@@ -650,423 +650,413 @@ Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file 
       <translation>Undo for another student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="73" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="72" />
       <source>KTP-el Jemput Bola</source>
       <translation>KTP-el Jemput Bola</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="74" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="73" />
       <source>Dispendukcapil Kota Malang · perekaman KTP-el pemilih pemula di sekolah</source>
       <translation>Dispendukcapil Kota Malang · KTP-el recording of first-time voters at schools</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="98" />
-      <source>&amp;Pengguna</source>
+      <location filename="../../ktpe_desktop/ui/login.py" line="97" />
+      <source>Pen&amp;gguna</source>
       <translation>&amp;User</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="100" />
-      <source>&amp;Kata sandi</source>
+      <location filename="../../ktpe_desktop/ui/login.py" line="99" />
+      <source>Kata san&amp;di</source>
       <translation>&amp;Password</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="111" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="110" />
       <source>Masuk (Enter)</source>
       <translation>Log in (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="145" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="144" />
       <source>Layar terkunci karena tidak ada aktivitas. Data tetap aman.
 Masuk lagi, atau pilih petugas lain.</source>
       <translation>The screen locked after a while without activity. The data is safe.
 Log in again, or choose another operator.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="156" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="155" />
       <source>Mode demo — data contoh, bukan data asli.
 Pengguna: {user} · Kata sandi: {password}</source>
       <translation>Demo mode — sample data, not real data.
 User: {user} · Password: {password}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="166" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="165" />
       <source>Memeriksa…</source>
       <translation>Checking…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="188" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="187" />
       <source>Tunggu {n} detik</source>
       <translation>Wait {n} seconds</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="210" />
       <source>Ketik kata sandi.</source>
       <translation>Type the password.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="239" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="238" />
       <source>Selamat datang</source>
       <translation>Welcome</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="240" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="239" />
       <source>Laptop ini belum disiapkan. Buat akun Koordinator (ketua tim) untuk laptop ini. Semua data di laptop disandikan dengan kata sandi ini.</source>
       <translation>This laptop is not set up yet. Create the team lead (Koordinator) account for it. All data on the laptop is encrypted with this password.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="250" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="249" />
       <source>mis. Siti Rahayu</source>
       <translation>e.g. Siti Rahayu</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="264" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="263" />
       <source>Ulangi kata sandi</source>
       <translation>Repeat the password</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="267" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="266" />
       <source>Minimal {n} karakter. Lebih panjang lebih baik; campur huruf, angka, dan tanda baca.</source>
       <translation>At least {n} characters. Longer is better; mix letters, digits and punctuation.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="280" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="279" />
       <source>Buat akun (Enter)</source>
       <translation>Create account (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="298" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="297" />
       <source>Nama pengguna wajib diisi.</source>
       <translation>The user name is required.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="300" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="299" />
       <source>Kata sandi minimal {n} karakter.</source>
       <translation>The password needs at least {n} characters.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="304" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="303" />
       <source>Kedua kata sandi tidak sama.</source>
       <translation>The two passwords differ.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="327" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="326" />
       <source>Hubungkan ke server kantor</source>
       <translation>Connect to the office server</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="328" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="327" />
       <source>Masukkan alamat server dan kode pendaftaran dari admin kantor. Tanpa jaringan? Mulai luring dan impor daftar siswa dari berkas; laptop dapat didaftarkan nanti.</source>
       <translation>Enter the server address and the enrolment code from the office admin. No network? Start offline and import the roster from a file; the laptop can be enrolled later.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="342" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="341" />
       <source>mis. ABCD-EFGH-JKLM</source>
       <translation>e.g. ABCD-EFGH-JKLM</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="345" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="344" />
       <source>(opsional) sertifikat CA kantor</source>
       <translation>(optional) the office CA certificate</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="346" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="345" />
       <source>Pilih…</source>
       <translation>Choose…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="350" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="349" />
       <source>Alamat server</source>
       <translation>Server address</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="351" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="350" />
       <source>Kode pendaftaran</source>
       <translation>Enrolment code</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="352" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="351" />
       <source>Berkas CA</source>
       <translation>CA file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="359" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="358" />
       <source>Mulai luring</source>
       <translation>Start offline</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="361" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="360" />
       <source>Impor daftar siswa…</source>
       <translation>Import roster…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="362" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="361" />
       <source>Daftarkan laptop</source>
       <translation>Enrol laptop</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="378" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="377" />
       <source>Pilih sertifikat CA</source>
       <translation>Choose the CA certificate</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="378" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="377" />
       <source>Sertifikat (*.pem *.crt);;Semua berkas (*)</source>
       <translation>Certificates (*.pem *.crt);;All files (*)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="386" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="385" />
       <source>Isi alamat server dan kode pendaftaran.</source>
       <translation>Enter the server address and the enrolment code.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="389" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="388" />
       <source>Menghubungi server…</source>
       <translation>Contacting the server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="175" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="171" />
       <source>&amp;Berkas</source>
       <translation>&amp;File</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="177" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="173" />
       <source>Impor daftar siswa sekolah lain…</source>
       <translation>Import roster of another school…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="178" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="174" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="182" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="178" />
       <source>Cetak Berita Acara…</source>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="184" />
       <source>Simpan Berita Acara (PDF)…</source>
       <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="194" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="190" />
       <source>Cetak Rekapitulasi Harian…</source>
       <translation>Print Daily Summary…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="196" />
       <source>Simpan Rekapitulasi Harian (PDF)…</source>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="202" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="208" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="208" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="213" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="227" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="230" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="227" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="228" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="230" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="235" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="236" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="238" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="290" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="286" />
       <source>Tidak dapat membuka data.</source>
       <translation>Cannot open the data.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="381" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="377" />
       <source>Pendaftaran gagal.</source>
       <translation>Enrolment failed.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="418" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="415" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="419" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="416" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="448" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="444" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="497" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="493" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="545" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="541" />
       <source>Tersimpan: {name} — {outcome}</source>
       <translation>Saved: {name} — {outcome}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="561" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="557" />
       <source>{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.</source>
       <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="574" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="570" />
       <source>Pilih sekolah dulu (Ctrl+1).</source>
       <translation>Choose a school first (Ctrl+1).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="587" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="583" />
       <source>Siswa ditambahkan: {name}</source>
       <translation>Student added: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="611" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="607" />
       <source>Data dikoreksi: {name}</source>
       <translation>Details corrected: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="645" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="641" />
       <source>Dibatalkan: {name} — status sekarang {status}</source>
       <translation>Undone: {name} — status now {status}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="662" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="666" />
       <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
       <translation>You have no outcome that can be undone.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="733" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="738" />
       <source>Simpan sebagai</source>
       <translation>Save as</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="750" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="755" />
       <source>Tersimpan ke berkas {file}</source>
       <translation>Saved to the file {file}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="760" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="765" />
       <source>Ekspor data pribadi</source>
       <translation>Exporting personal data</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="789" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="794" />
       <source>Dokumen dikirim ke printer.</source>
       <translation>Document sent to the printer.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="825" />
-      <source>Impor</source>
-      <translation>Import</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="825" />
-      <source>Impor daftar siswa belum terpasang pada versi ini.</source>
-      <translation>Roster import is not installed in this version.</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/main_window.py" line="884" />
@@ -1074,107 +1064,107 @@ User: {user} · Password: {password}</translation>
       <translation>User added: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="89" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="88" />
       <source>No</source>
       <translation>No</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="94" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="93" />
       <source>Tgl Lahir</source>
       <translation>Birth date</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="95" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="94" />
       <source>Umur</source>
       <translation>Age</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="97" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="96" />
       <source>Status</source>
       <translation>Status</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="266" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="265" />
       <source>Sekolah</source>
       <translation>School</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="267" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="266" />
       <source>Kecamatan</source>
       <translation>District</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="268" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="267" />
       <source>Target</source>
       <translation>Target</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="272" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="271" />
       <source>Gagal</source>
       <translation>Failed</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="273" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="272" />
       <source>Kemajuan</source>
       <translation>Progress</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="331" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="330" />
       <source>Waktu</source>
       <translation>Time</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="332" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="331" />
       <source>Kejadian</source>
       <translation>Event</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="333" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="332" />
       <source>Keterangan</source>
       <translation>Details</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="335" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="334" />
       <source>Perangkat</source>
       <translation>Device</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="373" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="372" />
       <source>{device} (laptop ini)</source>
       <translation>{device} (this laptop)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="386" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="385" />
       <source>alasan: {reason}</source>
       <translation>reason: {reason}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="390" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="389" />
       <source>diubah: {fields}</source>
       <translation>changed: {fields}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="394" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="393" />
       <source>(dibatalkan)</source>
       <translation>(undone)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="403" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="402" />
       <source>Masalah</source>
       <translation>Problem</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="403" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="402" />
       <source>Siswa</source>
       <translation>Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="450" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="449" />
       <source>Percobaan</source>
       <translation>Attempts</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="451" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="450" />
       <source>Alasan ditolak</source>
       <translation>Reason refused</translation>
     </message>
@@ -1424,87 +1414,62 @@ User: {user} · Password: {password}</translation>
       <translation>Sync automatically every (minutes)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="31" />
-      <source>Menyiapkan</source>
-      <translation>Preparing</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="32" />
-      <source>Mengirim</source>
-      <translation>Sending</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="33" />
-      <source>Mengunduh daftar siswa</source>
-      <translation>Downloading the roster</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="34" />
-      <source>Mengunduh hasil laptop lain</source>
-      <translation>Downloading other laptops' outcomes</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="35" />
-      <source>Memeriksa tanda terima</source>
-      <translation>Checking the receipt</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="68" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="60" />
       <source>Sinkronkan (Ctrl+S)</source>
       <translation>Sync now (Ctrl+S)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="93" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="85" />
       <source>○ Belum dicek</source>
       <translation>○ Not checked yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="96" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="88" />
       <source>● Daring (online)</source>
       <translation>● Daring (online)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="99" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="91" />
       <source>○ Luring (offline)</source>
       <translation>○ Luring (offline)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="105" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="97" />
       <source>Belum terkirim: {n}</source>
       <translation>Not sent yet: {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="108" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="100" />
       <source>Terkirim: {acked} · Ditolak server: {q}</source>
       <translation>Sent: {acked} · Refused by the server: {q}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="118" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="110" />
       <source>Terakhir sinkron: —</source>
       <translation>Last sync: —</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="123" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="115" />
       <source>Terakhir sinkron: {t}</source>
       <translation>Last sync: {t}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="134" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="126" />
       <source>Klik untuk melihat masalah sinkron.</source>
       <translation>Click to see the sync problems.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="140" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="132" />
       <source>Menyinkronkan…</source>
       <translation>Syncing…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="229" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="213" />
       <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
       <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="256" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="236" />
       <source>{n} kejadian ditolak server</source>
       <translation>{n} events refused by the server</translation>
     </message>
@@ -1534,32 +1499,32 @@ User: {user} · Password: {password}</translation>
       <translation>{schools} schools · target {target} students · recorded {done} · pending {pending}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="71" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="83" />
       <source>Terlalu pendek</source>
       <translation>Too short</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="72" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="84" />
       <source>Lemah</source>
       <translation>Weak</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="73" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="85" />
       <source>Cukup</source>
       <translation>Fair</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="74" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="86" />
       <source>Kuat</source>
       <translation>Strong</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="75" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="87" />
       <source>Sangat kuat</source>
       <translation>Very strong</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="101" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="113" />
       <source>Kekuatan kata sandi: {word}</source>
       <translation>Password strength: {word}</translation>
     </message>
