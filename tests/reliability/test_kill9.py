@@ -25,7 +25,8 @@ from tests.reliability import harness as h
 from tests.reliability.faultproxy import FaultProxy, LinkShape
 
 ROOT = Path(__file__).resolve().parents[2]
-CYCLES = 20
+# `make soak` raises the number of kill cycles (KTPE_SOAK_FACTOR, default 1).
+CYCLES = 20 * int(os.environ.get("KTPE_SOAK_FACTOR", "1"))
 
 # Faults make the engine and the server log warnings: that is what is tested here.
 pytestmark = [pytest.mark.timeout(300), pytest.mark.allow_warnings()]

@@ -9,6 +9,7 @@ everyone syncs until quiet, and all parties hold the same events and states.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import tempfile
@@ -111,7 +112,7 @@ class SyncMachine(RuleBasedStateMachine):
 
 
 SyncMachine.TestCase.settings = settings(
-    max_examples=8,
+    max_examples=8 * int(os.environ.get("KTPE_SOAK_FACTOR", "1")),
     stateful_step_count=16,
     deadline=None,
     derandomize=True,
