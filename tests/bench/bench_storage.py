@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tests.bench.calibration import SyncProbe
+
 BENCH_USER = "bench"
 BENCH_PASSWORD = "bench-password"  # a throwaway database of invented students
 
@@ -44,44 +46,6 @@ def measure_fsync(folder: Path, n: int = 200) -> list[float]:
         return [probe.fsync_overwrite() for _ in range(n)]
     finally:
         probe.close()
-
-
-class SyncProbe:
-    """The disk's own sync cost, sampled between commits (same load, same moment).
-
-    * ``fsync_overwrite``: ``pwrite`` of 4 KiB inside a preallocated 256 KiB file +
-      ``fsync`` (what a WAL commit costs once the WAL is reused after a checkpoint);
-    * ``fdatasync_append``: 4 KiB appended + ``fdatasync`` (a WAL that is growing).
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self._paths = (folder / "fsync-probe-overwrite.bin", folder / "fsync-probe-append.bin")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        self._ow = os.open(self._paths[0], flags, 0o600)
-        self._ap = os.open(self._paths[1], flags | os.O_APPEND, 0o600)
-        self._block = os.urandom(4096)
-        os.pwrite(self._ow, os.urandom(64 * 4096), 0)
-        os.fsync(self._ow)
-        self._i = 0
-
-    def fsync_overwrite(self) -> float:
-        self._i += 1
-        t = time.perf_counter()
-        os.pwrite(self._ow, self._block, (self._i % 64) * 4096)
-        os.fsync(self._ow)
-        return (time.perf_counter() - t) * 1000
-
-    def fdatasync_append(self) -> float:
-        t = time.perf_counter()
-        os.write(self._ap, self._block)
-        os.fdatasync(self._ap)
-        return (time.perf_counter() - t) * 1000
-
-    def close(self) -> None:
-        os.close(self._ow)
-        os.close(self._ap)
-        for path in self._paths:
-            path.unlink()
 
 
 def _wal_salt(wal: Path) -> bytes:
@@ -184,8 +148,15 @@ def bench_checkoff_commit(n: int = 400, paced: int = 60) -> list[dict[str, Any]]
         _row("fdatasync_4k_append_p99", a99, "ms", "-", None),
         _row("fsync_p50", o50, "ms", "-", None),  # 4 KiB overwrite + fsync
         _row("fsync_p99", o99, "ms", "-", None),
-        _row("checkoff_p50_over_fdatasync_append_p50", r50, "x", "<= 3", r50 <= 3),
-        _row("checkoff_p99_over_fdatasync_append_p99", r99, "x", "<= 3", r99 <= 3),
+        # A timing target expressed against the disk: the margin rule halves it.
+        {
+            **_row("checkoff_p50_over_fdatasync_append_p50", r50, "x", "<= 3", r50 <= 3),
+            "margin": "timing",
+        },
+        {
+            **_row("checkoff_p99_over_fdatasync_append_p99", r99, "x", "<= 3", r99 <= 3),
+            "margin": "timing",
+        },
         _row("checkoff_p50_over_fsync_p50", c50 / o50 if o50 else 0.0, "x", "-", None),
         _row("checkoff_p99_over_fsync_p99", c99 / o99 if o99 else 0.0, "x", "-", None),
         _row("wal_frames_per_commit", frames, "frames", "-", None),
