@@ -43,7 +43,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _device_events(device_id: str, students: list[str], rng: random.Random) -> list[Event]:
+def _device_events(
+    device_id: str, students: list[str], rng: random.Random, events: int = EVENTS_PER_DEVICE
+) -> list[Event]:
     """Days at a school: mostly recordings, some absent/failed, a few IKD activations.
 
     Most events are about a student the laptop has not seen yet; about a third come
@@ -53,7 +55,7 @@ def _device_events(device_id: str, students: list[str], rng: random.Random) -> l
     prev = GENESIS_HASH
     t = datetime(2024, 11, 20, 1, 0, tzinfo=UTC)
     ops = ["Budi Santoso", "Siti Aminah"]
-    for seq in range(1, EVENTS_PER_DEVICE + 1):
+    for seq in range(1, events + 1):
         t += timedelta(milliseconds=rng.randint(20_000, 60_000))
         roll = rng.random()
         payload: dict[str, Any] | None = None
@@ -84,6 +86,11 @@ def _device_events(device_id: str, students: list[str], rng: random.Random) -> l
 
 def bench_server_ingest() -> list[dict[str, Any]]:
     """Run the benchmark; rows ``{name, value, unit, target, ok}``."""
+    return run_ingest(DEVICES, EVENTS_PER_DEVICE)
+
+
+def run_ingest(devices: int, events_per_device: int) -> list[dict[str, Any]]:
+    """``devices`` threads push ``events_per_device`` events each (a fresh database)."""
     from sqlalchemy import create_engine, func, select, text
 
     from ktpe_server import admin
@@ -102,7 +109,8 @@ def bench_server_ingest() -> list[dict[str, Any]]:
         engine = admin.engine_for(url)
         admin.upsert_campaign(engine, id="bench", name="Bench", reference_date=date(2024, 11, 27))
         npsns = [f"2053{i:04d}" for i in range(5)]
-        n_students = DEVICES * STUDENTS_PER_DEVICE
+        students_per_device = max(1, events_per_device * STUDENTS_PER_DEVICE // EVENTS_PER_DEVICE)
+        n_students = devices * students_per_device
         admin.upsert_schools(
             engine, [{"npsn": n, "name": f"SMA {n}", "target": n_students // 5} for n in npsns]
         )
@@ -163,7 +171,7 @@ def bench_server_ingest() -> list[dict[str, Any]]:
 
         tokens: list[tuple[str, str]] = []
         with httpx.Client(base_url=base, timeout=30) as http:
-            for i in range(DEVICES):
+            for i in range(devices):
                 device_id = str(uuid.uuid4())
                 r = http.post(
                     f"{API_PREFIX}/enrollments",
@@ -180,16 +188,16 @@ def bench_server_ingest() -> list[dict[str, Any]]:
         bodies: list[list[bytes]] = []
         wire_bytes = 0
         for i, (device_id, _tok) in enumerate(tokens):
-            mine = students[i * STUDENTS_PER_DEVICE : (i + 1) * STUDENTS_PER_DEVICE]
-            evs = _device_events(device_id, mine, random.Random(device_id))
+            mine = students[i * students_per_device : (i + 1) * students_per_device]
+            evs = _device_events(device_id, mine, random.Random(device_id), events_per_device)
             chunks = [gzip_json(encode_push(evs[i : i + BATCH])) for i in range(0, len(evs), BATCH)]
             wire_bytes += sum(len(c) for c in chunks)
             bodies.append(chunks)
-        total = DEVICES * EVENTS_PER_DEVICE
+        total = devices * events_per_device
 
-        acked = [0] * DEVICES
+        acked = [0] * devices
         failures: list[str] = []
-        start = threading.Barrier(DEVICES + 1)
+        start = threading.Barrier(devices + 1)
 
         def device(i: int) -> None:
             _device_id, tok = tokens[i]
@@ -209,7 +217,7 @@ def bench_server_ingest() -> list[dict[str, Any]]:
                     reply = PushReply.from_json(r.json())
                     acked[i] += sum(1 for s in reply.statuses.values() if s.acknowledged)
 
-        threads = [threading.Thread(target=device, args=(i,)) for i in range(DEVICES)]
+        threads = [threading.Thread(target=device, args=(i,)) for i in range(devices)]
         for t in threads:
             t.start()
         start.wait()
@@ -222,13 +230,13 @@ def bench_server_ingest() -> list[dict[str, Any]]:
             stored = c.scalar(select(func.count()).select_from(m.EventRow))
             distinct = c.scalar(select(func.count(func.distinct(m.EventRow.event_id))))
             full = c.scalar(
-                select(func.count()).where(m.Device.contiguous_seq == EVENTS_PER_DEVICE)
+                select(func.count()).where(m.Device.contiguous_seq == events_per_device)
             )
         lost = total - int(distinct or 0)
         duplicated = int(stored or 0) - int(distinct or 0)
         eps = total / elapsed
         bpe = wire_bytes / total
-        ok_integrity = not failures and lost == 0 and duplicated == 0 and full == DEVICES
+        ok_integrity = not failures and lost == 0 and duplicated == 0 and full == devices
         ok_integrity = ok_integrity and sum(acked) == total
         rows = [
             {
