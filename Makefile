@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test bench soak lint build translations clean
+.PHONY: run test bench soak lint build wheel translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,12 +34,16 @@ soak: $(STAMP) translations
 	KTPE_SOAK_FACTOR=10 $(BIN)/python -m pytest -q tests/reliability
 
 lint: $(STAMP)
-	$(BIN)/ruff check ktpe_desktop ktpe_server tests
-	$(BIN)/ruff format --check ktpe_desktop ktpe_server tests
+	$(BIN)/ruff check ktpe_desktop ktpe_server tests setup.py
+	$(BIN)/ruff format --check ktpe_desktop ktpe_server tests setup.py
 	$(BIN)/mypy ktpe_desktop ktpe_server
 
 build: $(STAMP) translations
 	$(BIN)/pyinstaller --noconfirm --clean build.spec
+
+# The wheel (and sdist-free): built in the venv, which has Qt's lrelease for the .qm.
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation -w dist .
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache

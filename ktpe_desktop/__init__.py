@@ -1,8 +1,5 @@
 """KTP-el Jemput Bola desktop app."""
 
-from importlib.metadata import PackageNotFoundError, version
+from ktpe_desktop.__about__ import __version__
 
-try:
-    __version__ = version("ktpe-jemput-bola")
-except PackageNotFoundError:  # running from a source tree or a frozen build
-    __version__ = "0.1.0"
+__all__ = ["__version__"]

@@ -1,8 +1,9 @@
 """Where the app's read-only resources and its data folder live.
 
-Resources (translations, report templates, icons) sit in ``resources/`` at the
-repository root when running from source, and in ``<bundle>/resources`` in the
-PyInstaller build. The data folder is per user and holds only encrypted or
+Resources (translations, report templates, icons) sit inside the package, in
+``ktpe_desktop/resources/``: the same relative place in a source checkout, an
+installed wheel (package data) and the PyInstaller build
+(``<bundle>/_internal/ktpe_desktop/resources``), so one function finds them. The data folder is per user and holds only encrypted or
 non-personal files (see docs/security.md).
 """
 
@@ -14,14 +15,19 @@ from pathlib import Path
 
 
 def resources_dir() -> Path:
-    """The folder holding ``templates/``, ``translations/`` and ``icons/``."""
+    """The folder holding ``templates/``, ``translations/`` and ``icons/``.
+
+    A real folder on disk in all three layouts (Qt's translator and the report
+    templates want file paths, not ``importlib.resources`` traversables).
+    """
     frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    if frozen:  # PyInstaller: the datas are laid out under the bundle's root
+        return Path(frozen) / "ktpe_desktop" / "resources"
+    return Path(__file__).resolve().parent / "resources"
 
 
 def resource(*parts: str) -> Path:
+    """A file or folder inside the resources folder (``resource("icons", "ktpe.svg")``)."""
     return resources_dir().joinpath(*parts)
 
 

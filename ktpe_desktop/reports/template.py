@@ -1,6 +1,6 @@
 """Report templates: HTML with ``$placeholders`` and ``<!-- @marker -->`` blocks (Qt-free).
 
-A template in ``resources/templates/`` is plain HTML that ``QTextDocument`` can
+A template in ``ktpe_desktop/resources/templates/`` is plain HTML that ``QTextDocument`` can
 show, cut into blocks by marker comments that the renderer draws itself:
 
 * ``<!-- @table NAME -->`` — a bordered table whose rows come from the data (its
@@ -90,5 +90,5 @@ def split_segments(text: str) -> list[Segment]:
 
 
 def render_template(name: str, values: Mapping[str, object]) -> list[Segment]:
-    """Load, fill and split a template of ``resources/templates``."""
+    """Load, fill and split a template of ``ktpe_desktop/resources/templates``."""
     return split_segments(fill(strip_comments(load_template(name)), values))

@@ -1,7 +1,7 @@
 """Translation helpers: Bahasa Indonesia is the source language, English the second.
 
 Every user-visible string goes through :func:`tr` (one translation context,
-``ktpe``), so ``i18n_extract`` can collect them for ``resources/translations/ktpe_en.ts``.
+``ktpe``), so ``i18n_extract`` can collect them for ``ktpe_desktop/resources/translations/ktpe_en.ts``.
 Strings that must be translated later (table headers, labels in class bodies) are
 marked with :func:`noop` — ``QT_TRANSLATE_NOOP("ktpe", …)``.
 """

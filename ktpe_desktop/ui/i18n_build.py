@@ -1,7 +1,7 @@
 """Build the ``.qm`` translation catalogues from the committed ``.ts`` sources.
 
 ``python -m ktpe_desktop.ui.i18n_build`` runs ``lrelease`` (shipped inside the
-PySide6 wheel) on every ``resources/translations/*.ts`` whose ``.qm`` is missing
+PySide6 wheel) on every ``ktpe_desktop/resources/translations/*.ts`` whose ``.qm`` is missing
 or older than its source, so it is fast and safe to run again (``make run`` and
 ``make test`` call it). The ``.qm`` files are build products: git ignores them,
 the PyInstaller build ships them.

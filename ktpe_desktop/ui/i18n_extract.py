@@ -1,4 +1,4 @@
-"""Update ``resources/translations/ktpe_en.ts`` from the UI sources (a dev tool).
+"""Update ``ktpe_desktop/resources/translations/ktpe_en.ts`` from the UI sources (a dev tool).
 
 ``python -m ktpe_desktop.ui.i18n_extract`` collects every literal passed to
 ``tr(...)``, ``noop(...)`` or ``QT_TRANSLATE_NOOP("ktpe", ...)`` under

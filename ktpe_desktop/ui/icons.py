@@ -1,4 +1,4 @@
-"""The app icon: drawn as SVG (``resources/icons/ktpe.svg``), rasterised by Qt.
+"""The app icon: drawn as SVG (``ktpe_desktop/resources/icons/ktpe.svg``), rasterised by Qt.
 
 ``python -m ktpe_desktop.ui.icons`` regenerates ``ktpe.png`` (256 px) and
 ``ktpe.ico`` (16–256 px) from the SVG; both are committed for the PyInstaller

@@ -97,7 +97,7 @@ def executable(folder: Path, name: str = APP_NAME) -> Path:
 
 
 def _sources_newer_than(stamp: float) -> bool:
-    for base in (ROOT / "ktpe_desktop", ROOT / "resources"):
+    for base in (ROOT / "ktpe_desktop",):  # the resources live inside the package
         for path in base.rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts and path.stat().st_mtime > stamp:
                 return True

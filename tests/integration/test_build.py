@@ -12,7 +12,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -29,9 +28,10 @@ pytestmark = [
 ]
 
 
-def _pyproject_version() -> str:
-    with open(ROOT / "pyproject.toml", "rb") as fh:
-        return str(tomllib.load(fh)["project"]["version"])
+def _source_version() -> str:
+    scope: dict[str, object] = {}
+    exec((ROOT / "ktpe_desktop" / "__about__.py").read_text("utf-8"), scope)
+    return str(scope["__version__"])
 
 
 @pytest.fixture(scope="module")
@@ -107,25 +107,24 @@ def test_self_test_passes_on_the_built_folder(built_app: Path) -> None:
     assert "UJI MANDIRI LULUS" in out
 
 
-def test_version_is_the_one_of_pyproject(built_app: Path) -> None:
+def test_version_is_the_one_of_the_source(built_app: Path) -> None:
     result = _run(built_app, "--version")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"ktpe-desktop {_pyproject_version()}"
+    assert result.stdout.strip() == f"ktpe-desktop {_source_version()}"
 
 
 def test_build_ships_resources_and_migrations(built_app: Path) -> None:
     internal = built_app / "_internal"
     for rel in (
-        "resources/templates/berita_acara.html",
-        "resources/translations/ktpe_en.qm",
-        "resources/icons/ktpe.svg",
+        "ktpe_desktop/resources/templates/berita_acara.html",
+        "ktpe_desktop/resources/translations/ktpe_en.qm",
+        "ktpe_desktop/resources/icons/ktpe.svg",
         "ktpe_desktop/core/data/wilayah_kemendagri_2025.csv",
         "ktpe_desktop/core/data/name_variants.csv",
         "ktpe_desktop/storage/migrations/env.py",
     ):
         assert (internal / rel).is_file(), rel
     assert list((internal / "ktpe_desktop/storage/migrations/versions").glob("0001_*.py"))
-    assert list(internal.glob("ktpe_jemput_bola-*.dist-info")), "our metadata (--version)"
     # no translation sources, no Qt Quick/WebEngine
     assert not list(internal.rglob("*.ts"))
     assert not list(internal.rglob("*Qt6Quick*"))
