@@ -45,7 +45,7 @@ from ktpe_server.config import Settings
 from ktpe_server.db import make_engine, session_factory, upgrade
 from ktpe_server.errors import ERROR_CODES, ApiError, server_now
 from ktpe_server.ingest import EVENT_COLUMNS, Ingestor, event_from_tuple
-from ktpe_server.roster import BadCursor, Cursor, roster_page
+from ktpe_server.roster_feed import BadCursor, Cursor, roster_page
 from ktpe_server.security import RateLimiter, new_token, normalize_code, token_hash
 
 log = logging.getLogger("ktpe.server.api")

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ktpe_desktop.core.events import (
     Event,
     EventKind,
-    StudentState,
+    FoldState,
     fold_status,
     from_ms,
     to_ms,
@@ -543,12 +543,12 @@ def _columns(
     return out
 
 
-def _details_school(state: StudentState) -> str | None:
+def _details_school(state: FoldState) -> str | None:
     school = state.details.get("school_npsn")
     return school if isinstance(school, str) and len(school) <= 8 else None
 
 
-def state_values(state: StudentState, school: str | None, now: datetime) -> dict[str, Any]:
+def state_values(state: FoldState, school: str | None, now: datetime) -> dict[str, Any]:
     return {
         "student_id": state.student_id,
         "school_npsn": school,

@@ -396,7 +396,7 @@ class Anomaly:
 
 
 @dataclass(frozen=True, slots=True)
-class StudentState:
+class FoldState:
     """What a student's events say, computed by :func:`fold_status`."""
 
     student_id: str
@@ -419,7 +419,7 @@ def event_order_key(ev: Event) -> tuple[str, str, str]:
     return (ev.hlc, ev.device_id, ev.event_id)
 
 
-def fold_status(student_id: str, events: Iterable[Event]) -> StudentState:
+def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
     """Fold a student's events into its state.
 
     A pure function of the *set* of events (deduplicated by ``event_id``, sorted by
@@ -509,7 +509,7 @@ def fold_status(student_id: str, events: Iterable[Event]) -> StudentState:
 
     last_hlc = ordered[-1].hlc if ordered else None
     if best is None:
-        return StudentState(
+        return FoldState(
             student_id=student_id,
             ikd_activated=bool(ikd),
             details=details,
@@ -519,7 +519,7 @@ def fold_status(student_id: str, events: Iterable[Event]) -> StudentState:
             last_hlc=last_hlc,
         )
     reason = best.payload.get("reason")
-    return StudentState(
+    return FoldState(
         student_id=student_id,
         status=OUTCOME_KINDS[EventKind(best.kind)],
         reason=str(reason) if reason is not None else None,

@@ -34,7 +34,7 @@ from ktpe_desktop.imports.model import (
     Severity,
 )
 from ktpe_desktop.imports.report import report_lines, write_report_csv
-from ktpe_desktop.imports.roster import MAX_DATA_ROWS, read_roster
+from ktpe_desktop.imports.roster_reader import MAX_DATA_ROWS, read_roster
 from ktpe_desktop.imports.source import MAX_FILE_BYTES
 
 __all__ = [

@@ -198,7 +198,7 @@ class ServerReceipt:
 
 
 @dataclass(frozen=True, slots=True)
-class SyncStatus:
+class AckStatus:
     """Whether the events behind a report are all acknowledged by the server."""
 
     device_id: str
@@ -254,7 +254,7 @@ class SchoolReport:
     kepala_sekolah: Signatory
     device_id: str
     printed_at: datetime  # local time (WIB)
-    sync: SyncStatus
+    sync: AckStatus
 
     def outcome(self, status: Status) -> SexCount:
         for row in self.outcomes:
@@ -301,7 +301,7 @@ class DailyReport:
     koordinator: Signatory
     device_id: str
     printed_at: datetime
-    sync: SyncStatus
+    sync: AckStatus
 
 
 # --------------------------------------------------------------------------- queries
@@ -436,7 +436,7 @@ def parse_receipt(text: str, *, fallback_time: datetime | None = None) -> Server
     )
 
 
-def sync_status(session: Session, npsns: Iterable[str]) -> SyncStatus:
+def sync_status(session: Session, npsns: Iterable[str]) -> AckStatus:
     """Are the events this laptop wrote for these schools all acknowledged?
 
     An event counts as acknowledged when its outbox row is ``acked`` or, with a
@@ -456,7 +456,7 @@ def sync_status(session: Session, npsns: Iterable[str]) -> SyncStatus:
         if receipt is not None and seq <= receipt.contiguous_seq:
             continue
         unacked += 1
-    return SyncStatus(device_id(session), len(rows), unacked, receipt)
+    return AckStatus(device_id(session), len(rows), unacked, receipt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -814,6 +814,7 @@ def school_students_for_export(session: Session, npsn: str) -> list[dict[str, An
 
 __all__ = [
     "LOCAL_TZ",
+    "AckStatus",
     "AnomalyItem",
     "ClassCount",
     "DailyReport",
@@ -829,7 +830,6 @@ __all__ = [
     "ServerReceipt",
     "SexCount",
     "Signatory",
-    "SyncStatus",
     "load_daily_report",
     "load_school_report",
 ]

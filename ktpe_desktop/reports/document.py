@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.reports.data import (
+    AckStatus,
     DailyReport,
     DailySchoolRow,
     SchoolReport,
     SexCount,
     Signatory,
-    SyncStatus,
 )
 from ktpe_desktop.reports.labels import STATUS_LABELS, STATUS_ORDER, STATUS_SHORT
 from ktpe_desktop.reports.template import Html, Segment, escape, render_template
@@ -137,7 +137,7 @@ def _signature_values(prefix: str, who: Signatory) -> dict[str, object]:
     }
 
 
-def _footer(document: str, device_id: str, printed_text: str, sync: SyncStatus) -> FooterSpec:
+def _footer(document: str, device_id: str, printed_text: str, sync: AckStatus) -> FooterSpec:
     return FooterSpec(
         document=document,
         device_line=f"Perangkat: {device_id} · Dicetak: {printed_text}",

@@ -31,11 +31,11 @@ from ktpe_desktop.core.events import (
     OUTCOME_KINDS,
     Event,
     EventKind,
+    FoldState,
     Status,
     make_event,
     validate_event_payload,
 )
-from ktpe_desktop.core.events import StudentState as FoldState
 from ktpe_desktop.core.hlc import Hlc, HybridClock
 from ktpe_desktop.core.identifiers import parse_kk, parse_nik, parse_nisn
 from ktpe_desktop.services.audit import audit

@@ -41,7 +41,7 @@ log = logging.getLogger("ktpe.sync")
 
 
 @dataclass(frozen=True, slots=True)
-class SyncStatus:
+class SyncOverview:
     """What the status bar and the sync dialog show."""
 
     enrolled: bool
@@ -160,11 +160,11 @@ class SyncService:
                     log.info("retention purge: %d school(s)", len(purged))
         return summary
 
-    def status(self) -> SyncStatus:
+    def status(self) -> SyncOverview:
         enr = self.engine.enrolment()
         with self.store.session() as s:
             skew = keys.get(s, keys.CLOCK_SKEW)
-            status = SyncStatus(
+            status = SyncOverview(
                 enrolled=enr is not None,
                 needs_enrolment=bool(enr and enr.needs_enrolment),
                 server_url=enr.server_url if enr else keys.get(s, keys.SERVER_URL),

@@ -10,7 +10,6 @@ safe to call from any thread; the UI calls writes on its single writer thread
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,31 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ktpe_desktop.core import identifiers as ids
+from ktpe_desktop.core.checks import (
+    MIN_PASSWORD_LENGTH,
+    DetailsCheck,
+    check_details,
+    check_password,
+    password_strength,
+)
 from ktpe_desktop.core.eligibility import CampaignRules
-from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import OUTCOME_KINDS, EventKind, Status
 from ktpe_desktop.services.audit import audit
 from ktpe_desktop.services.recording import RecordingService
 from ktpe_desktop.services.session import open_store
 from ktpe_desktop.services.sync_service import SyncService
+from ktpe_desktop.services.views import (
+    AnomalyItem,
+    CampaignInfo,
+    HistoryItem,
+    QuarantineItem,
+    SavedChange,
+    SchoolProgress,
+    StudentItem,
+    SyncRound,
+    SyncSnapshot,
+    UserInfo,
+)
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage.errors import PermissionDenied
@@ -33,192 +49,7 @@ from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
 from ktpe_desktop.storage.logs import configure_logging
 from ktpe_desktop.storage.store import DB_FILE, KEYSLOTS_FILE, Store
 
-
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    username: str
-    role: str  # "lead" | "operator"
-    display_name: str = ""
-    seconds_to_wait: float = 0.0
-
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "lead"
-
-    @property
-    def label(self) -> str:
-        return self.display_name or self.username
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignInfo:
-    name: str
-    reference_date: date | None
-    min_recording_age: int = 16
-    voting_age: int = 17
-
-
-@dataclass(frozen=True, slots=True)
-class SchoolProgress:
-    """One school and how far its recording is."""
-
-    npsn: str
-    name: str
-    kecamatan: str = ""
-    visit_date: date | None = None
-    target: int = 0
-    total: int = 0
-    recorded: int = 0
-    already_recorded: int = 0
-    absent: int = 0
-    not_eligible: int = 0
-    failed: int = 0
-    pending: int = 0
-
-    @property
-    def done(self) -> int:
-        """Students with a card: recorded here or earlier elsewhere."""
-        return self.recorded + self.already_recorded
-
-    @property
-    def goal(self) -> int:
-        return self.target or self.total
-
-
-@dataclass(frozen=True, slots=True)
-class StudentItem:
-    """One roster row as the UI shows it (the NIK is masked by the UI, not here)."""
-
-    id: str
-    name: str
-    nisn: str | None
-    nik: str | None
-    sex: str | None
-    birth_date: date | None
-    class_name: str
-    status: str = Status.PENDING
-    reason: str | None = None
-    ikd_activated: bool = False
-    school_npsn: str = ""
-    walk_in: bool = False
-    kk: str | None = None
-    birth_place: str | None = None
-    mother_name: str | None = None
-    anomaly_count: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class SavedEvent:
-    """What a write returns: enough to confirm it on screen."""
-
-    event_id: str
-    student_id: str
-    kind: str
-    student_name: str
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryItem:
-    event_id: str
-    kind: str
-    occurred_at: datetime
-    operator: str
-    device_id: str
-    this_device: bool
-    reason: str | None = None
-    note: str | None = None
-    target_event_id: str | None = None
-    voided_by: str | None = None
-    changes: tuple[str, ...] = ()
-    seq: int = 0
-    student_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AnomalyItem:
-    id: int
-    student_id: str
-    student_name: str
-    school_npsn: str
-    code: str
-    event_ids: tuple[str, ...]
-    created_at: datetime | None
-    resolved: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineItem:
-    event_id: str
-    kind: str
-    student_name: str
-    occurred_at: datetime | None
-    attempts: int
-    last_error: str
-
-
-@dataclass(frozen=True, slots=True)
-class SyncSnapshot:
-    enrolled: bool
-    server_url: str = ""
-    pending: int = 0
-    acked: int = 0
-    quarantined: int = 0
-    last_success: datetime | None = None
-    last_error: str = ""
-    needs_enrolment: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SyncRound:
-    """What one sync round did."""
-
-    snapshot: SyncSnapshot
-    error: str = ""
-    error_en: str = ""
-    error_code: str = ""
-    pushed: int = 0
-    acked: int = 0
-    pulled_students: int = 0
-    pulled_events: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.error_code
-
-    @property
-    def online(self) -> bool:
-        """False when the server could not be reached at all."""
-        return self.error_code not in OFFLINE_CODES
-
-
-OFFLINE_CODES = frozenset({"server_unreachable", "not_enrolled"})
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A warning or error about a typed identifier (from core.identifiers)."""
-
-    field: str
-    severity: str  # "error" | "warning"
-    message: str
-    message_en: str
-
-
-@dataclass(frozen=True, slots=True)
-class DetailsCheck:
-    findings: tuple[Finding, ...] = field(default_factory=tuple)
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "warning")
-
-
-# =========================================================================== facade
+__all__ = ["MIN_PASSWORD_LENGTH", "Workspace", "check_password", "password_strength"]
 
 
 def _student_item(row: repo.StudentRow) -> StudentItem:
@@ -504,11 +335,11 @@ class Workspace:
 
     # ------------------------------------------------------------ writes
 
-    def _saved(self, saved: Any, name: str | None = None) -> SavedEvent:
+    def _saved(self, saved: Any, name: str | None = None) -> SavedChange:
         if name is None:
             item = self.student(saved.student_id)
             name = item.name if item else ""
-        return SavedEvent(saved.event_id, saved.student_id, saved.kind, name, str(saved.status))
+        return SavedChange(saved.event_id, saved.student_id, saved.kind, name, str(saved.status))
 
     def record_outcome(
         self,
@@ -517,7 +348,7 @@ class Workspace:
         *,
         reason: str | None = None,
         note: str | None = None,
-    ) -> SavedEvent:
+    ) -> SavedChange:
         """Write an outcome; durable on disk when this returns."""
         if kind == EventKind.IKD_ACTIVATED:
             saved = self._recording.activate_ikd(student_id, self._store.username, note=note)
@@ -535,14 +366,14 @@ class Workspace:
         assert item is not None
         return item
 
-    def correct(self, student_id: str, changes: Mapping[str, Any]) -> SavedEvent:
+    def correct(self, student_id: str, changes: Mapping[str, Any]) -> SavedChange:
         if UserRole(self._store.role) != UserRole.LEAD:
             raise PermissionDenied("mengoreksi data siswa")
         return self._saved(
             self._recording.correct_details(student_id, changes, self._store.username)
         )
 
-    def void(self, event_id: str, reason: str) -> SavedEvent:
+    def void(self, event_id: str, reason: str) -> SavedChange:
         return self._saved(self._recording.void(event_id, reason, self._store.username))
 
     def last_own_outcome(self) -> HistoryItem | None:
@@ -723,58 +554,3 @@ class Workspace:
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-MIN_PASSWORD_LENGTH = 8
-
-
-def password_strength(password: str) -> int:
-    """0 (unusable) … 4 (strong): length and variety of characters."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return 0
-    classes = sum(
-        (
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
-        )
-    )
-    score = 1 + (len(password) >= 12) + (classes >= 3) + (len(password) >= 16 or classes == 4)
-    return min(4, score)
-
-
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise KnownError(
-            f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.",
-            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
-            code="weak_password",
-        )
-
-
-def check_details(details: Mapping[str, Any], today: date | None = None) -> DetailsCheck:
-    findings: list[Finding] = []
-
-    def add(field_name: str, items: Sequence[ids.Finding]) -> None:
-        for f in items:
-            findings.append(Finding(field_name, f.severity.value, f.message, f.message_en))
-
-    birth = details.get("birth_date")
-    birth_date = birth if isinstance(birth, date) else None
-    sex_raw = details.get("sex")
-    sex = ids.Sex(sex_raw) if sex_raw in ("L", "P") else None
-    nik = str(details.get("nik") or "").strip()
-    if nik:
-        add("nik", ids.parse_nik(nik, birth_date=birth_date, sex=sex, today=today).findings)
-    kk = str(details.get("kk") or "").strip()
-    if kk:
-        add("kk", ids.parse_kk(kk).findings)
-        if nik:
-            add("kk", ids.check_nik_vs_kk(nik, kk))
-    nisn = str(details.get("nisn") or "").strip()
-    if nisn:
-        add("nisn", ids.parse_nisn(nisn).findings)
-    if not str(details.get("name") or "").strip():
-        findings.append(Finding("name", "error", "Nama wajib diisi.", "The name is required."))
-    return DetailsCheck(tuple(findings))

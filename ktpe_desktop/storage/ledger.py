@@ -30,8 +30,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from ktpe_desktop.core.events import DETAIL_FIELDS, Event, EventKind, fold_status
-from ktpe_desktop.core.events import StudentState as FoldState
+from ktpe_desktop.core.events import DETAIL_FIELDS, Event, EventKind, FoldState, fold_status
 from ktpe_desktop.core.namekeys import name_key
 from ktpe_desktop.storage import models as m
 

@@ -60,7 +60,7 @@ from ktpe_desktop.sync.errors import (
     SyncInProgress,
     Unauthorized,
 )
-from ktpe_desktop.sync.roster import apply_roster_page
+from ktpe_desktop.sync.roster_pull import apply_roster_page
 from ktpe_desktop.sync.state import Enrolment, read_token
 
 log = logging.getLogger("ktpe.sync")

@@ -26,7 +26,7 @@ SKIP = {"i18n_extract.py"}
 def collect(directory: Path = UI_DIR) -> dict[str, tuple[str, int]]:
     """source text -> (file, line) of its first use."""
     found: dict[str, tuple[str, int]] = {}
-    for path in sorted(directory.glob("*.py")):
+    for path in sorted(directory.rglob("*.py")):
         if path.name in SKIP:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -42,7 +42,9 @@ def collect(directory: Path = UI_DIR) -> dict[str, tuple[str, int]]:
             elif name not in FUNCTIONS:
                 continue
             if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
-                found.setdefault(args[0].value, (path.name, node.lineno))
+                found.setdefault(
+                    args[0].value, (path.relative_to(directory).as_posix(), node.lineno)
+                )
     return found
 
 

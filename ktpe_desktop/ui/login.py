@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.services.workspace import MIN_PASSWORD_LENGTH, UserInfo
+from ktpe_desktop.core.checks import MIN_PASSWORD_LENGTH
+from ktpe_desktop.services.views import UserInfo
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.labels import ROLE_LABELS
 from ktpe_desktop.ui.widgets import StrengthMeter

@@ -14,68 +14,52 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QLabel,
-    QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QTabWidget,
     QWidget,
 )
 
-from ktpe_desktop.core.errors import KnownError
-from ktpe_desktop.services.workspace import (
-    HistoryItem,
-    SavedEvent,
+from ktpe_desktop.services.views import (
     SchoolProgress,
-    StudentItem,
-    UserInfo,
-    Workspace,
 )
+from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
-from ktpe_desktop.ui.dialogs import (
-    AboutDialog,
-    AddUserDialog,
-    AnomaliesDialog,
-    HistoryDialog,
-    QuarantineDialog,
-    SettingsDialog,
-    StudentFormDialog,
-    VoidDialog,
-)
-from ktpe_desktop.ui.i18n import current_language, tr
+from ktpe_desktop.ui.dialogs.about import AboutDialog
+from ktpe_desktop.ui.dialogs.add_user import AddUserDialog
+from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog
+from ktpe_desktop.ui.dialogs.school_chooser import SchoolChooserDialog
+from ktpe_desktop.ui.dialogs.settings_dialog import SettingsDialog
+from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.idle import IdleWatcher
 from ktpe_desktop.ui.login import FirstRunPage, LoginPage
 from ktpe_desktop.ui.ops import Lane, Op
-from ktpe_desktop.ui.outcome import OutcomeDialog
-from ktpe_desktop.ui.roster import RosterPage
-from ktpe_desktop.ui.school_chooser import ChosenSchool, SchoolChooserDialog
+from ktpe_desktop.ui.roster_page import RosterPage
 from ktpe_desktop.ui.settings import (
     IDLE_LOCK_MINUTES,
     LANGUAGE,
     LAST_SCHOOL,
     LAST_USER,
-    PAPER_SIZE,
     SYNC_INTERVAL_MINUTES,
     Settings,
 )
 from ktpe_desktop.ui.sync_status import AdapterDriver, SyncStatusWidget
 from ktpe_desktop.ui.today import TodayPage
+from ktpe_desktop.ui.window.base import WindowBase
+from ktpe_desktop.ui.window.report_actions import ReportActions
+from ktpe_desktop.ui.window.session_flow import SessionFlow
+from ktpe_desktop.ui.window.student_actions import StudentActions
 
 log = logging.getLogger("ktpe.ui")
 TOAST_MS = 8000
 
 
-class MainWindow(QMainWindow):
-    """One window for the whole day."""
-
-    unlocked = Signal()
-    locked = Signal()
-    language_changed = Signal(str)
+class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
+    """One window for the whole day: the shell (pages, menus, status bar) over its sections."""
 
     def __init__(
         self,
@@ -244,150 +228,6 @@ class MainWindow(QMainWindow):
             self.reveal_action.setEnabled(lead)
             self.add_user_action.setEnabled(lead)
 
-    # ================================================================ start, login, lock
-
-    def start(self) -> None:
-        """Show the first-run page or the login page, depending on the data folder."""
-        if not Workspace.exists(self.data_dir):
-            self.stack.setCurrentWidget(self.first_run)
-            self.first_run.show_account_step()
-            return
-        self.show_login()
-
-    def show_login(self, locked_user: str | None = None) -> None:
-        users = Workspace.users(self.data_dir)
-        preferred = locked_user or self.settings.get(LAST_USER)
-        self.login.set_users(users, preferred)
-        self.login.set_locked_mode(locked_user)
-        self.login.reset()
-        self.login.set_busy(False)
-        self.stack.setCurrentWidget(self.login)
-        self.login.password.setFocus()
-
-    def _login(self, username: str, password: str) -> None:
-        self.login.set_busy(True)
-        if self.workspace is None:
-            data_dir = self.data_dir
-            Op(self, lambda: Workspace.open(data_dir, username, password)).success(
-                self._opened
-            ).failure(self._login_failed).run()
-        else:
-            ws = self.workspace
-            Op(self, lambda: ws.unlock(username, password)).success(self._unlocked).failure(
-                self._login_failed
-            ).run()
-
-    def _login_failed(self, exc: BaseException) -> None:
-        self.login.set_busy(False)
-        if isinstance(exc, KnownError):
-            wait = float(getattr(exc, "seconds_to_wait", 0) or 0)
-            self.login.show_error(exc.text(current_language()), wait)
-        else:
-            self.login.show_error(tr("Tidak dapat membuka data."))
-            from ktpe_desktop.ui.crash import show_crash
-
-            show_crash(exc, self)
-
-    def _opened(self, ws: Workspace) -> None:
-        self.login.set_busy(False)
-        self.enter_work(ws)
-
-    def _unlocked(self, user: UserInfo) -> None:
-        self.login.set_busy(False)
-        self.is_locked = False
-        self.settings.set(LAST_USER, user.username)
-        self._show_user()
-        self._set_work_enabled(True)
-        self.stack.setCurrentWidget(self.work)
-        self.idle.start()
-        if self.roster is not None:
-            self.roster.model.hide_niks()
-        self.unlocked.emit()
-        self.focus_search()
-
-    def lock(self, *, idle: bool = False) -> None:
-        """Hide the data behind the login page; the database stays open."""
-        if self.workspace is None or self.is_locked:
-            return
-        self.is_locked = True
-        self.idle.stop()
-        for dialog in self.findChildren(QDialog):
-            if dialog.isVisible():
-                dialog.reject()
-        if self.roster is not None:
-            self.roster.model.hide_niks()
-            self.roster.search.clear()
-        ws = self.workspace
-        Op(self, ws.record_lock).run()
-        self._set_work_enabled(False)
-        self.user_label.clear()
-        self.show_login(locked_user=ws.user.username if idle else None)
-        if not idle:
-            self.login.set_locked_mode(None)
-        self.locked.emit()
-
-    def _idle_lock(self) -> None:
-        self.lock(idle=True)
-
-    def switch_operator(self) -> None:
-        self.lock(idle=False)
-        self.login.user_combo.setFocus()
-
-    # ================================================================ first run
-
-    def _create_account(self, display_name: str, username: str, password: str) -> None:
-        data_dir = self.data_dir
-        Op(
-            self, lambda: Workspace.create(data_dir, username, password, display_name or None)
-        ).success(self._account_created).failure(
-            lambda exc: self.first_run.account_failed(
-                exc.text(current_language())
-                if isinstance(exc, KnownError)
-                else str(type(exc).__name__)
-            )
-        ).run()
-
-    def _account_created(self, ws: Workspace) -> None:
-        self.workspace = ws
-        self.settings.set(LAST_USER, ws.user.username)
-        self.first_run.show_enrol_step()
-        self.stack.setCurrentWidget(self.first_run)
-
-    def show_enrol(self) -> None:
-        if self.workspace is None:
-            return
-        self.first_run.show_enrol_step()
-        self.first_run.enrol_button.setEnabled(True)
-        self.stack.setCurrentWidget(self.first_run)
-        self._set_work_enabled(False)
-
-    def _enrol(self, url: str, code: str, ca_file: str) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-
-        def work() -> Any:
-            ws.enrol(url, code, ca_file or None)
-            return ws.run_sync_round()
-
-        Op(self, work, lane=Lane.NET).success(lambda _r: self.enter_work(ws)).failure(
-            lambda exc: self.first_run.enrol_failed(
-                exc.text(current_language())
-                if isinstance(exc, KnownError)
-                else tr("Pendaftaran gagal.")
-            )
-        ).run()
-
-    def _start_offline(self) -> None:
-        """Work without a server; a laptop without schools goes on to import a roster."""
-        ws = self.workspace
-        if ws is None:
-            return
-        self.enter_work(ws)
-        Op(self, ws.schools, lane=Lane.READ).success(
-            lambda schools: None if schools else self.import_other_school()
-        ).run()
-
     # ================================================================ work
 
     def enter_work(self, ws: Workspace) -> None:
@@ -515,346 +355,10 @@ class MainWindow(QMainWindow):
                 self.activateWindow()
             self.roster.focus_search()
 
-    # ================================================================ outcomes
-
-    def open_selected(self) -> None:
-        if self.roster is not None:
-            self.roster.open_selected()
-
-    def open_student(self, student: StudentItem) -> None:
-        if self.outcome_dialog is None or self.workspace is None or self.is_locked:
-            return
-        npsn = self.school.npsn if self.school else ""
-        revealed = self.roster is not None and student.id in self.roster.model._revealed
-        self.outcome_dialog.set_student(
-            student,
-            rules=self.workspace.rules(),
-            today=self.today,
-            school_npsn=npsn,
-            reveal_nik=revealed,
-        )
-        self.outcome_dialog.open()
-
-    def _outcome_saved(self, saved: SavedEvent) -> None:
-        label = labels.kind_label(saved.kind)
-        self.show_toast(
-            tr("Tersimpan: {name} — {outcome}").format(name=saved.student_name, outcome=label)
-        )
-        if self.roster is not None:
-            self.roster.apply_saved(saved)
-        if self.sync_driver is not None:
-            self.sync_driver.outcome_saved()
-        self.focus_search()
-
     def show_toast(self, text: str, *, error: bool = False) -> None:
         self.toast.setStyleSheet("color: #c62828; font-weight: bold;" if error else "")
         self.toast.setText(text)
         self._toast_timer.start(TOAST_MS)
-
-    def _not_found(self, digits: str) -> None:
-        kind = "NISN" if len(digits) == 10 else "NIK"
-        self.show_toast(
-            tr("{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.").format(
-                kind=kind, number=digits[:4] + "…"
-            ),
-            error=True,
-        )
-
-    # ================================================================ exceptions
-
-    def _selected(self) -> StudentItem | None:
-        return self.roster.selected_student() if self.roster is not None else None
-
-    def add_walk_in(self) -> None:
-        if self.workspace is None or self.school is None:
-            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
-            return
-        dialog = StudentFormDialog(self.workspace, self.school.npsn, None, self, today=self.today)
-        prefill = self.roster.search.text().strip() if self.roster else ""
-        if prefill and not prefill.replace(" ", "").isdigit():
-            dialog.name.setText(prefill.upper())
-        elif prefill.isdigit() and len(prefill) == 10:
-            dialog.nisn.setText(prefill)
-        dialog.saved.connect(self._walk_in_saved)
-        dialog.finished.connect(lambda _r: self.focus_search())
-        dialog.open()
-
-    def _walk_in_saved(self, item: StudentItem) -> None:
-        self.show_toast(tr("Siswa ditambahkan: {name}").format(name=item.name))
-        if self.roster is not None:
-            self.roster.search.setText(item.name)
-            self.roster.run_search(wait=True)
-            row = self.roster.model.row_of(item.id)
-            if row >= 0:
-                self.roster.table.selectRow(row)
-            self.roster.refresh_counters()
-        if self.sync_driver is not None:
-            self.sync_driver.outcome_saved()
-        self.open_student(item)
-
-    def correct_selected(self) -> None:
-        student = self._selected()
-        if self.workspace is None or student is None:
-            return
-        dialog = StudentFormDialog(
-            self.workspace, student.school_npsn, student, self, today=self.today
-        )
-        dialog.saved.connect(self._corrected)
-        dialog.finished.connect(lambda _r: self.focus_search())
-        dialog.open()
-
-    def _corrected(self, saved: SavedEvent) -> None:
-        self.show_toast(tr("Data dikoreksi: {name}").format(name=saved.student_name))
-        self._refresh_student(saved.student_id)
-        if self.sync_driver is not None:
-            self.sync_driver.outcome_saved()
-
-    def _refresh_student(self, student_id: str) -> None:
-        ws = self.workspace
-        if ws is None or self.roster is None:
-            return
-        roster = self.roster
-
-        def loaded(item: StudentItem | None) -> None:
-            if item is not None:
-                roster.replace_student(item)
-
-        Op(self, lambda: ws.student(student_id), lane=Lane.READ).success(loaded).run()
-        roster.refresh_counters()
-
-    def history_selected(self) -> None:
-        student = self._selected()
-        if student is not None:
-            self.show_history(student)
-
-    def show_history(self, student: StudentItem) -> HistoryDialog | None:
-        if self.workspace is None:
-            return None
-        dialog = HistoryDialog(self.workspace, student, self)
-        dialog.voided.connect(self._voided)
-        dialog.finished.connect(lambda _r: self.focus_search())
-        dialog.open()
-        return dialog
-
-    def _voided(self, saved: SavedEvent) -> None:
-        self.show_toast(
-            tr("Dibatalkan: {name} — status sekarang {status}").format(
-                name=saved.student_name, status=labels.status_label(saved.status)
-            )
-        )
-        self._refresh_student(saved.student_id)
-        if self.sync_driver is not None:
-            self.sync_driver.outcome_saved()
-
-    def undo_last(self) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-
-        def work() -> tuple[HistoryItem, str] | None:
-            item = ws.last_own_outcome()
-            if item is None:
-                return None
-            student = ws.student(item.student_id)
-            return item, student.name if student else ""
-
-        Op(self, work, lane=Lane.READ).success(self._confirm_undo).run()
-
-    def _confirm_undo(self, found: tuple[HistoryItem, str] | None) -> None:
-        ws = self.workspace
-        if found is None or ws is None:
-            self.show_toast(tr("Tidak ada hasil Anda yang dapat dibatalkan."), error=True)
-            return
-        item, name = found
-        dialog = VoidDialog(item, name, self)
-        dialog.accepted.connect(
-            lambda: (
-                Op(self, lambda: ws.void(item.event_id, dialog.reason.text().strip()))
-                .success(self._voided)
-                .run()
-            )
-        )
-        dialog.finished.connect(lambda _r: self.focus_search())
-        dialog.open()
-
-    def reveal_nik(self) -> None:
-        student = self._selected()
-        ws = self.workspace
-        if student is None or ws is None or self.roster is None:
-            return
-        roster = self.roster
-        Op(self, lambda: ws.reveal_nik(student.id)).success(
-            lambda _nik: roster.model.reveal_nik(student.id)
-        ).run()
-
-    def show_anomalies(self) -> None:
-        if self.workspace is None:
-            return
-        dialog = AnomaliesDialog(self.workspace, self)
-        dialog.open_history.connect(self._history_by_id)
-        dialog.finished.connect(lambda _r: self.focus_search())
-        dialog.open()
-
-    def _history_by_id(self, student_id: str) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        Op(self, lambda: ws.student(student_id), lane=Lane.READ).success(
-            lambda item: self.show_history(item) if item is not None else None
-        ).run()
-
-    def show_quarantine(self) -> None:
-        if self.workspace is None or self.is_locked:
-            return
-        dialog = QuarantineDialog(self.workspace, self)
-        if self.sync_driver is not None:
-            dialog.changed.connect(self.sync_driver.refresh_counts)
-        dialog.finished.connect(lambda _r: self.focus_search())
-        dialog.open()
-
-    # ================================================================ sync, reports, import
-
-    def sync_now(self) -> None:
-        if self.sync_driver is not None:
-            self.sync_driver.sync_now()
-
-    def report(self, kind: str) -> None:
-        """Cetak Berita Acara (PDF of the school), Rekapitulasi Harian, Ekspor (XLSX)."""
-        ws = self.workspace
-        if ws is None:
-            return
-        npsn = self.school.npsn if self.school else None
-        if kind != "daily" and npsn is None:
-            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
-            return
-        names = {
-            "berita_acara": (f"berita-acara-{npsn}.pdf", "PDF (*.pdf)"),
-            "daily": (f"rekap-harian-{self.today:%Y-%m-%d}.pdf", "PDF (*.pdf)"),
-            "export": (f"siswa-{npsn}.xlsx", "Excel (*.xlsx)"),
-        }
-        default, pattern = names[kind]
-        if kind == "export" and not self._confirm_export():
-            return
-        path, _ = QFileDialog.getSaveFileName(self, tr("Simpan sebagai"), default, pattern)
-        if not path:
-            return
-        paper = self.settings.get(PAPER_SIZE)
-        today = self.today
-
-        def work() -> str:
-            service = ws.report_service()
-            if kind == "berita_acara":
-                service.school_pdf(npsn, path, paper)
-            elif kind == "daily":
-                service.daily_pdf(today, path, paper)
-            else:
-                service.export_school_xlsx(npsn, path, ws.user.username)
-            return Path(path).name
-
-        Op(self, work).success(
-            lambda name: self.show_toast(tr("Tersimpan ke berkas {file}").format(file=name))
-        ).run()
-
-    def _confirm_export(self) -> bool:
-        """Exports hold personal data: say so, and let the user step back."""
-        from ktpe_desktop.reports.export import EXPORT_WARNING, EXPORT_WARNING_EN
-
-        text = EXPORT_WARNING_EN if current_language() == "en" else EXPORT_WARNING
-        answer = QMessageBox.warning(
-            self,
-            tr("Ekspor data pribadi"),
-            text,
-            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Ok
-
-    def print_report(self, kind: str) -> None:
-        """Cetak: the report is built off the UI thread, then the system print dialog."""
-        ws = self.workspace
-        if ws is None:
-            return
-        npsn = self.school.npsn if self.school else None
-        if kind == "berita_acara" and npsn is None:
-            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
-            return
-        today = self.today
-        paper = self.settings.get(PAPER_SIZE)
-        service = ws.report_service()
-
-        def build() -> Any:
-            if kind == "berita_acara":
-                return service.school_report(npsn)
-            return service.daily_report(today)
-
-        def show_dialog(report: Any) -> None:
-            from ktpe_desktop.reports.printing import print_document
-
-            if print_document(self, report, service, paper=paper):
-                self.show_toast(tr("Dokumen dikirim ke printer."))
-
-        Op(self, build, lane=Lane.READ).success(show_dialog).run()
-
-    def open_import(self) -> None:
-        """Import a roster for the school open in Daftar Siswa, or choose the school first."""
-        if self.school is None:
-            self.import_other_school()
-        else:
-            self._import_for(ChosenSchool(self.school.npsn, self.school.name, on_laptop=True))
-
-    def import_other_school(self) -> None:
-        """Choose a school (on the laptop, from the public list, or by NPSN), then import."""
-        ws = self.workspace
-        if ws is None:
-            return
-        chooser = SchoolChooserDialog(
-            ws.schools(), preselect=self.school.npsn if self.school else None, parent=self
-        )
-        self.school_chooser = chooser
-
-        def chosen() -> None:
-            if chooser.chosen is not None:
-                self._import_for(chooser.chosen)
-
-        chooser.accepted.connect(chosen)
-        chooser.open()
-
-    def _import_for(self, school: ChosenSchool) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        from ktpe_desktop.ui.import_dialog import ImportDialog
-
-        dialog = ImportDialog(
-            ws.import_service(),
-            school.npsn,
-            ws.user.username,
-            school_name=school.name,
-            new_school=not school.on_laptop,
-            parent=self,
-        )
-        self.import_dialog = dialog
-        imported: list[str] = []
-        dialog.committed.connect(lambda _result: imported.append(school.npsn))
-        dialog.finished.connect(lambda _r: self._after_import(imported[-1] if imported else None))
-        dialog.open()
-
-    def _after_import(self, npsn: str | None = None) -> None:
-        """Back from the import dialog: refresh, and open the imported school's roster."""
-        ws = self.workspace
-        if ws is None:
-            return
-        if self.stack.currentWidget() is self.first_run:
-            self.enter_work(ws)
-        else:
-            self.reload_schools()
-            if self.roster is not None and self.school is not None:
-                self.roster.run_search()
-                self.roster.refresh_counters()
-        if npsn is not None and (self.school is None or self.school.npsn != npsn):
-            Op(self, lambda: ws.school(npsn), lane=Lane.READ).success(
-                lambda school: self.choose_school(school) if school is not None else None
-            ).run()
 
     # ================================================================ settings, users, about
 

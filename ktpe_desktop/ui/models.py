@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from ktpe_desktop.core.eligibility import age_on
-from ktpe_desktop.services.workspace import (
+from ktpe_desktop.services.views import (
     AnomalyItem,
     HistoryItem,
     QuarantineItem,

@@ -20,7 +20,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from ktpe_desktop.services.workspace import OFFLINE_CODES, SyncSnapshot, Workspace
+from ktpe_desktop.services.views import OFFLINE_CODES, SyncSnapshot
+from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.ops import Lane, Op

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.services.workspace import SchoolProgress
+from ktpe_desktop.services.views import SchoolProgress
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.models import ROLE_PROGRESS, SchoolTableModel

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.services.workspace import password_strength
+from ktpe_desktop.core.checks import password_strength
 from ktpe_desktop.ui.i18n import noop, tr
 
 

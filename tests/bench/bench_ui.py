@@ -92,7 +92,7 @@ def bench_keystroke_to_paint() -> list[dict[str, Any]]:
     from datetime import date
 
     from ktpe_desktop.services.workspace import Workspace
-    from ktpe_desktop.ui.roster import DEBOUNCE_MS, RosterPage
+    from ktpe_desktop.ui.roster_page import DEBOUNCE_MS, RosterPage
 
     app = _app()
     data_dir = _big_roster()

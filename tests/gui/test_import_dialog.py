@@ -21,7 +21,7 @@ from ktpe_desktop.imports import (
     compare_with_roster,
     read_roster,
 )
-from ktpe_desktop.ui.import_dialog import ImportDialog, PreviewTableModel
+from ktpe_desktop.ui.dialogs.import_roster import ImportDialog, PreviewTableModel
 from tests.unit.imports import corpus as C
 
 TODAY = date(2024, 9, 1)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from ktpe_desktop.ui.import_dialog import ImportDialog
-from ktpe_desktop.ui.school_chooser import ChosenSchool, SchoolChooserDialog
+from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
+from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool, SchoolChooserDialog
 from tests.gui.conftest import close_window, make_window
 from tests.gui.test_screenshots import settle, shot
 from tests.unit.imports import corpus as C
@@ -26,7 +26,7 @@ def test_offline_first_run_imports_a_roster_for_a_listed_school(
     students = C.make_students(25, seed=41)
     roster_file = C.write_dapodik_xlsx(tmp_path / "dapodik-smkn2.xlsx", students)
     monkeypatch.setattr(
-        "ktpe_desktop.ui.import_dialog.QFileDialog.getOpenFileName",
+        "ktpe_desktop.ui.dialogs.import_roster.QFileDialog.getOpenFileName",
         lambda *_a, **_k: (str(roster_file), ""),
     )
 
@@ -102,7 +102,7 @@ def test_first_run_import_button_with_another_npsn(
     students = C.make_students(7, seed=42)
     roster_file = C.write_csv(tmp_path / "siswa.csv", students)
     monkeypatch.setattr(
-        "ktpe_desktop.ui.import_dialog.QFileDialog.getOpenFileName",
+        "ktpe_desktop.ui.dialogs.import_roster.QFileDialog.getOpenFileName",
         lambda *_a, **_k: (str(roster_file), ""),
     )
     w = make_window(data_dir)

@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 
 from ktpe_desktop.core.events import EventKind, Status
 from ktpe_desktop.services.demo_mode import DEMO_PASSWORD, DEMO_USER, DemoSession, prepare_demo
-from ktpe_desktop.services.workspace import StudentItem, Workspace
+from ktpe_desktop.services.views import StudentItem
+from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.main_window import MainWindow
 from tests.gui.conftest import close_window, make_window
 
@@ -216,7 +217,7 @@ def test_a_whole_recording_day(qtbot: Any, window: MainWindow, demo: DemoSession
 
     # --- 5. undo my last outcome (the walk-in's recording), with a reason
     qtbot.keyClick(roster, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    from ktpe_desktop.ui.dialogs import VoidDialog
+    from ktpe_desktop.ui.dialogs.void import VoidDialog
 
     qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(VoidDialog)))
     void = next(d for d in w.findChildren(VoidDialog) if d.isVisible())
@@ -267,7 +268,7 @@ def test_a_whole_recording_day(qtbot: Any, window: MainWindow, demo: DemoSession
 
 
 def _walk_in_type() -> Any:
-    from ktpe_desktop.ui.dialogs import StudentFormDialog
+    from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
 
     return StudentFormDialog.__new__(StudentFormDialog)
 

@@ -15,7 +15,9 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from ktpe_desktop.services.workspace import Workspace
-from ktpe_desktop.ui.dialogs import HistoryDialog, QuarantineDialog, StudentFormDialog
+from ktpe_desktop.ui.dialogs.history import HistoryDialog
+from ktpe_desktop.ui.dialogs.quarantine import QuarantineDialog
+from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
 from ktpe_desktop.ui.main_window import MainWindow
 from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
 

@@ -46,493 +46,683 @@ Copy the report below and send it to the office admin. The report holds no perso
       <translation>Not done</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="53" />
-      <source>Nama</source>
-      <translation>Name</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="54" />
-      <source>NISN</source>
-      <translation>NISN</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="55" />
-      <source>NIK</source>
-      <translation>NIK</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="56" />
-      <source>No. KK</source>
-      <translation>Family card no.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="57" />
-      <source>L/P</source>
-      <translation>M/F</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="58" />
-      <source>Tempat lahir</source>
-      <translation>Place of birth</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="59" />
-      <source>Tgl lahir</source>
-      <translation>Birth date</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="60" />
-      <source>Kelas</source>
-      <translation>Class</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="61" />
-      <source>Nama ibu</source>
-      <translation>Mother's name</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="112" />
-      <source>Koreksi data siswa</source>
-      <translation>Correct student details</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="112" />
-      <source>Tambah siswa</source>
-      <translation>Add student</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="115" />
-      <source>Ubah data yang salah. Perubahan dicatat dan dikirim ke server.</source>
-      <translation>Change what is wrong. Changes are logged and sent to the server.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="117" />
-      <source>Siswa yang hadir tetapi tidak ada di daftar. Nama wajib; NIK dan NISN diperiksa saat diketik.</source>
-      <translation>A student who is here but not on the roster. The name is required; NIK and NISN are checked as you type.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="135" />
-      <source>L (laki-laki)</source>
-      <translation>L (male)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="136" />
-      <source>P (perempuan)</source>
-      <translation>F (female)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="184" />
-      <source>Simpan (Ctrl+Enter)</source>
-      <translation>Save (Ctrl+Enter)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="188" />
-      <source>Batal (Esc)</source>
-      <translation>Cancel (Esc)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="287" />
-      <source>Tidak ada data yang diubah.</source>
-      <translation>Nothing was changed.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="321" />
-      <source>Batalkan hasil</source>
-      <translation>Undo outcome</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="324" />
-      <source>Batalkan "{kind}" untuk {name} ({time})?
-Hasil lama tetap tercatat di riwayat.</source>
-      <translation>Undo "{kind}" for {name} ({time})?
-The old outcome stays in the history.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="336" />
-      <source>Alasan pembatalan (wajib), mis. salah pilih siswa</source>
-      <translation>Reason for the undo (required), e.g. wrong student</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="342" />
-      <source>Kembali (Esc)</source>
-      <translation>Back (Esc)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="368" />
-      <source>Riwayat: {name}</source>
-      <translation>History: {name}</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="372" />
-      <source>Kelas {c}</source>
-      <translation>Class {c}</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="387" />
-      <source>Batalkan kejadian terpilih… (Del)</source>
-      <translation>Undo the selected event… (Del)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="391" />
-      <source>Tutup (Esc)</source>
-      <translation>Close (Esc)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="416" />
-      <source>Kejadian ini tidak dapat dibatalkan.</source>
-      <translation>This event cannot be undone.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="451" />
-      <source>Anomali</source>
-      <translation>Anomalies</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="455" />
-      <source>Data yang saling bertentangan (mis. terekam di dua laptop). Tidak ada yang ditimpa diam-diam: periksa riwayat siswa, lalu batalkan hasil yang salah.</source>
-      <translation>Contradicting data (e.g. recorded on two laptops). Nothing is silently overwritten: check the student's history, then undo the wrong outcome.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="474" />
-      <source>Lihat riwayat (Enter)</source>
-      <translation>Show history (Enter)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="487" />
-      <source>Tidak ada anomali.</source>
-      <translation>No anomalies.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="508" />
-      <source>Masalah sinkron</source>
-      <translation>Sync problems</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="512" />
-      <source>Kejadian berikut ditolak server dan disimpan terpisah (karantina). Datanya tetap aman di laptop ini. Ekspor daftarnya untuk admin kantor; setelah masalahnya diperbaiki, kirim ulang.</source>
-      <translation>The server refused these events; they are kept apart (quarantine). The data stays safe on this laptop. Export the list for the office admin; once the cause is fixed, send them again.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="531" />
-      <source>Kirim ulang semua</source>
-      <translation>Send all again</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="534" />
-      <source>Ekspor daftar (CSV)…</source>
-      <translation>Export the list (CSV)…</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="554" />
-      <source>Tidak ada kejadian yang ditolak server.</source>
-      <translation>The server refused no events.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="562" />
-      <source>{n} kejadian masuk antrean lagi; akan dikirim pada sinkron berikutnya.</source>
-      <translation>{n} events queued again; they go out with the next sync.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="570" />
-      <source>Ekspor masalah sinkron</source>
-      <translation>Export sync problems</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="578" />
-      <source>{n} baris diekspor ke {file}.</source>
-      <translation>{n} rows exported to {file}.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="590" />
-      <source>Tambah pengguna</source>
-      <translation>Add user</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="596" />
-      <source>Petugas</source>
-      <translation>Operator</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="597" />
-      <source>Koordinator</source>
-      <translation>Team lead</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="601" />
-      <source>Nama lengkap</source>
-      <translation>Full name</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="602" />
-      <source>Nama pengguna</source>
-      <translation>User name</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="603" />
-      <source>Peran</source>
-      <translation>Role</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="604" />
-      <source>Kata sandi</source>
-      <translation>Password</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="634" />
-      <source>Pengaturan</source>
-      <translation>Settings</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="681" />
+      <location filename="../../ktpe_desktop/ui/dialogs/about.py" line="24" />
       <source>Tentang</source>
       <translation>About</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="683" />
+      <location filename="../../ktpe_desktop/ui/dialogs/about.py" line="26" />
       <source>Versi</source>
       <translation>Version</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="686" />
+      <location filename="../../ktpe_desktop/ui/dialogs/about.py" line="29" />
       <source>Perekaman KTP-el pemilih pemula di sekolah, untuk tim jemput bola Dispendukcapil Kota Malang. Bekerja tanpa jaringan; data di laptop disandikan.</source>
       <translation>KTP-el recording of first-time voters at schools, for the mobile teams of Dispendukcapil Kota Malang. Works without a network; data on the laptop is encrypted.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="694" />
+      <location filename="../../ktpe_desktop/ui/dialogs/about.py" line="37" />
       <source>Folder data:</source>
       <translation>Data folder:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs.py" line="696" />
+      <location filename="../../ktpe_desktop/ui/dialogs/about.py" line="39" />
       <source>Perangkat:</source>
       <translation>Device:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="135" />
+      <location filename="../../ktpe_desktop/ui/dialogs/add_user.py" line="24" />
+      <source>Tambah pengguna</source>
+      <translation>Add user</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/add_user.py" line="30" />
+      <source>Petugas</source>
+      <translation>Operator</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/add_user.py" line="31" />
+      <source>Koordinator</source>
+      <translation>Team lead</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/add_user.py" line="35" />
+      <source>Nama lengkap</source>
+      <translation>Full name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/add_user.py" line="36" />
+      <source>Nama pengguna</source>
+      <translation>User name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/add_user.py" line="37" />
+      <source>Peran</source>
+      <translation>Role</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/add_user.py" line="38" />
+      <source>Kata sandi</source>
+      <translation>Password</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/anomalies.py" line="32" />
+      <source>Anomali</source>
+      <translation>Anomalies</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/anomalies.py" line="36" />
+      <source>Data yang saling bertentangan (mis. terekam di dua laptop). Tidak ada yang ditimpa diam-diam: periksa riwayat siswa, lalu batalkan hasil yang salah.</source>
+      <translation>Contradicting data (e.g. recorded on two laptops). Nothing is silently overwritten: check the student's history, then undo the wrong outcome.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/anomalies.py" line="55" />
+      <source>Lihat riwayat (Enter)</source>
+      <translation>Show history (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/anomalies.py" line="57" />
+      <source>Tutup (Esc)</source>
+      <translation>Close (Esc)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/anomalies.py" line="68" />
+      <source>Tidak ada anomali.</source>
+      <translation>No anomalies.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="39" />
+      <source>Riwayat: {name}</source>
+      <translation>History: {name}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="43" />
+      <source>Kelas {c}</source>
+      <translation>Class {c}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="58" />
+      <source>Batalkan kejadian terpilih… (Del)</source>
+      <translation>Undo the selected event… (Del)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="87" />
+      <source>Kejadian ini tidak dapat dibatalkan.</source>
+      <translation>This event cannot be undone.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="135" />
       <source>Baris</source>
       <translation>Row</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="135" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="135" />
       <source>Keadaan</source>
       <translation>State</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="135" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="135" />
+      <source>Nama</source>
+      <translation>Name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="135" />
       <source>Rencana</source>
       <translation>Plan</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="144" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
+      <source>L/P</source>
+      <translation>M/F</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
+      <source>NIK</source>
+      <translation>NIK</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
+      <source>NISN</source>
+      <translation>NISN</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
+      <source>Tgl lahir</source>
+      <translation>Birth date</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="137" />
+      <source>Kelas</source>
+      <translation>Class</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="144" />
       <source>Berubah</source>
       <translation>Changed</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="145" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="145" />
       <source>Tetap</source>
       <translation>Unchanged</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="146" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="146" />
       <source>Dilewati</source>
       <translation>Skipped</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="154" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="154" />
       <source>Siap</source>
       <translation>Ready</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="169" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="169" />
       <source>Ditahan</source>
       <translation>Held back</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="169" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="169" />
       <source>Tidak diimpor</source>
       <translation>Not imported</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="186" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="186" />
       <source>Kolom</source>
       <translation>Column</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="186" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="186" />
       <source>Pesan</source>
       <translation>Message</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="186" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="186" />
       <source>Tingkat</source>
       <translation>Level</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="190" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="190" />
       <source>Galat</source>
       <translation>Error</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="191" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="191" />
       <source>Peringatan</source>
       <translation>Warning</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="192" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="192" />
       <source>Info</source>
       <translation>Info</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="209" />
       <source>Data</source>
       <translation>Data</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="209" />
       <source>Lama</source>
       <translation>Old</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="210" />
       <source>Baru</source>
       <translation>New</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="278" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="278" />
       <source>Impor Daftar Siswa</source>
       <translation>Import Student Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="285" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="285" />
       <source>Pilih ekspor Dapodik (.xlsx) atau berkas CSV daftar siswa</source>
       <translation>Choose a Dapodik export (.xlsx) or a CSV roster file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="287" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="287" />
       <source>&amp;Pilih Berkas…</source>
       <translation>&amp;Choose File…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="290" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="290" />
       <source>Berkas:</source>
       <translation>File:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="294" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="294" />
       <source>Belum ada berkas dipilih.</source>
       <translation>No file chosen yet.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="308" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="308" />
       <source>Data Siswa</source>
       <translation>Students</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="309" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="309" />
       <source>Laporan</source>
       <translation>Report</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="310" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="310" />
       <source>Perubahan</source>
       <translation>Changes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="312" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="312" />
       <source>Simpan &amp;Laporan…</source>
       <translation>Save &amp;Report…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="314" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="314" />
       <source>&amp;Impor</source>
       <translation>&amp;Import</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="317" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="317" />
       <source>&amp;Tutup</source>
       <translation>&amp;Close</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="326" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="326" />
       <source>{name} (NPSN {npsn}) belum ada di laptop ini. Sekolah ini ditambahkan bersama daftar siswanya saat Anda menekan Impor.</source>
       <translation>{name} (NPSN {npsn}) is not on this laptop yet. The school is added together with its roster when you press Import.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="351" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="351" />
       <source>Pilih berkas daftar siswa</source>
       <translation>Choose a roster file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="353" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="353" />
       <source>Daftar siswa (*.xlsx *.xlsm *.csv *.txt);;Semua berkas (*)</source>
       <translation>Student rosters (*.xlsx *.xlsm *.csv *.txt);;All files (*)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="363" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="363" />
       <source>Membaca berkas…</source>
       <translation>Reading the file…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="379" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="379" />
       <source>Menyimpan…</source>
       <translation>Saving…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="393" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="393" />
       <source>CSV (*.csv)</source>
       <translation>CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="393" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="393" />
       <source>Simpan laporan impor</source>
       <translation>Save the import report</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="416" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="416" />
       <source>lembar '{0}'</source>
       <translation>sheet '{0}'</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="418" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="418" />
       <source>CSV</source>
       <translation>CSV</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="421" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="421" />
       <source>{0} baris siswa ({1}, judul kolom di baris {2}): {3} siap, {4} ditahan karena galat. {5} galat, {6} peringatan.
 Rencana impor: {7} siswa baru, {8} berubah, {9} tetap, {10} tidak ada di berkas (tidak dihapus), {11} dilewati.</source>
       <translation>{0} student rows ({1}, column titles on row {2}): {3} ready, {4} held back for errors. {5} errors, {6} warnings.
 Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file (not deleted), {11} skipped.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="434" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="434" />
       <source>Kolom dipakai: {0}. Kolom lain ({1}) diabaikan.</source>
       <translation>Columns used: {0}. Other columns ({1}) ignored.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="439" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="439" />
       <source>Data Siswa ({0})</source>
       <translation>Students ({0})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="440" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="440" />
       <source>Laporan ({0} galat, {1} peringatan)</source>
       <translation>Report ({0} errors, {1} warnings)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="442" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="442" />
       <source>Perubahan ({0})</source>
       <translation>Changes ({0})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="454" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="454" />
       <source>Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan tidak diimpor; perbaiki berkasnya lalu impor lagi.</source>
       <translation>Import done: {0} new students, {1} corrected. Rows held back were not imported; fix the file and import again.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/import_dialog.py" line="459" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="459" />
       <source>Sekolah ditambahkan ke laptop ini.</source>
       <translation>The school was added to this laptop.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="61" />
+      <source>Terekam</source>
+      <translation>Recorded</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="63" />
+      <source>Sudah Terekam Sebelumnya</source>
+      <translation>Already recorded before</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="65" />
+      <source>Tidak Hadir</source>
+      <translation>Absent</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="66" />
+      <source>Belum Cukup Umur</source>
+      <translation>Under age</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="67" />
+      <source>Gagal Rekam…</source>
+      <translation>Recording failed…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="68" />
+      <source>Aktivasi IKD</source>
+      <translation>IKD activation</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="80" />
+      <source>Catat hasil perekaman</source>
+      <translation>Record the outcome</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="106" />
+      <source>Tgl Lahir (umur)</source>
+      <translation>Birth date (age)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="108" />
+      <source>Status saat ini</source>
+      <translation>Current status</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="143" />
+      <source>Alasan gagal rekam (↑/↓ lalu Enter):</source>
+      <translation>Reason for the failure (↑/↓ then Enter):</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="154" />
+      <source>&amp;Catatan (opsional):</source>
+      <translation>&amp;Note (optional):</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="158" />
+      <source>mis. KK dibawa besok</source>
+      <translation>e.g. will bring the KK tomorrow</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="174" />
+      <source>Batal (Esc)</source>
+      <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="177" />
+      <source>Simpan (Enter)</source>
+      <translation>Save (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="230" />
+      <source>({n} th)</source>
+      <translation>({n} yrs)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="235" />
+      <source>Belum cukup umur: {age} tahun. Perekaman boleh mulai {day} (usia {min} tahun). Disarankan: Belum Cukup Umur (F4).</source>
+      <translation>Under age: {age} years. Recording allowed from {day} (age {min}). Suggested: Under age (F4).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="246" />
+      <source>Boleh direkam, tetapi belum berusia {n} tahun pada hari pemungutan suara.</source>
+      <translation>May be recorded, but will not be {n} on voting day.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="257" />
+      <source>Siswa ini sudah berstatus {status}. Enter tidak menyimpan apa pun; tekan tombol hasil bila memang perlu, atau batalkan hasil lama lewat Riwayat (Ctrl+H).</source>
+      <translation>This student's status is already {status}. Enter saves nothing; press an outcome key if really needed, or undo the old outcome from the history (Ctrl+H).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="264" />
+      <source>Perhatian: siswa ini terdaftar di sekolah lain.</source>
+      <translation>Note: this student belongs to another school.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="276" />
+      <source>Pilih hasil dengan F1–F6 · Esc untuk batal</source>
+      <translation>Choose the outcome with F1–F6 · Esc cancels</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="279" />
+      <source>Enter = {outcome} · F1–F6 memilih hasil · Esc untuk batal</source>
+      <translation>Enter = {outcome} · F1–F6 choose the outcome · Esc cancels</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="313" />
+      <source>Pilih alasan dengan ↑/↓ lalu tekan Enter</source>
+      <translation>Choose the reason with ↑/↓ then press Enter</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="374" />
+      <source>Tidak tersimpan: terjadi kesalahan.</source>
+      <translation>Not saved: an error happened.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="36" />
+      <source>Masalah sinkron</source>
+      <translation>Sync problems</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="40" />
+      <source>Kejadian berikut ditolak server dan disimpan terpisah (karantina). Datanya tetap aman di laptop ini. Ekspor daftarnya untuk admin kantor; setelah masalahnya diperbaiki, kirim ulang.</source>
+      <translation>The server refused these events; they are kept apart (quarantine). The data stays safe on this laptop. Export the list for the office admin; once the cause is fixed, send them again.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="59" />
+      <source>Kirim ulang semua</source>
+      <translation>Send all again</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="62" />
+      <source>Ekspor daftar (CSV)…</source>
+      <translation>Export the list (CSV)…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="82" />
+      <source>Tidak ada kejadian yang ditolak server.</source>
+      <translation>The server refused no events.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="90" />
+      <source>{n} kejadian masuk antrean lagi; akan dikirim pada sinkron berikutnya.</source>
+      <translation>{n} events queued again; they go out with the next sync.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="98" />
+      <source>Ekspor masalah sinkron</source>
+      <translation>Export sync problems</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="106" />
+      <source>{n} baris diekspor ke {file}.</source>
+      <translation>{n} rows exported to {file}.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="95" />
+      <source>Pilih Sekolah</source>
+      <translation>Choose School</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="100" />
+      <source>Sekolah mana yang daftar siswanya diimpor?</source>
+      <translation>Which school's roster are you importing?</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="103" />
+      <source>Ketik sebagian nama sekolah atau NPSN, lalu Enter. Sekolah yang belum ada di laptop ini ditambahkan bersama daftar siswanya.</source>
+      <translation>Type part of the school's name or its NPSN, then Enter. A school not yet on this laptop is added together with its roster.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="113" />
+      <source>Cari nama sekolah atau NPSN…</source>
+      <translation>Search school name or NPSN…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="125" />
+      <source>{name} ({npsn}) — sudah di laptop ini</source>
+      <translation>{name} ({npsn}) — already on this laptop</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="142" />
+      <source>NPSN lain…</source>
+      <translation>Other NPSN…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="146" />
+      <source>Sekolah yang tidak ada di daftar: ketik NPSN dan namanya</source>
+      <translation>A school not in the list: type its NPSN and name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="153" />
+      <source>8 digit, mis. 20533660</source>
+      <translation>8 digits, e.g. 20533660</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="157" />
+      <source>mis. SMA HARAPAN BANGSA</source>
+      <translation>e.g. SMA HARAPAN BANGSA</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="159" />
+      <source>NPSN</source>
+      <translation>NPSN</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="160" />
+      <source>Nama sekolah</source>
+      <translation>School name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="169" />
+      <source>Lanjut: pilih berkas (Enter)</source>
+      <translation>Next: choose file (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="246" />
+      <source>Tidak ada sekolah yang cocok. Pakai "NPSN lain…" untuk sekolah di luar daftar.</source>
+      <translation>No matching school. Use "Other NPSN…" for a school outside the list.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="249" />
+      <source>{n} sekolah</source>
+      <translation>{n} schools</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="323" />
+      <source>NPSN {npsn} tidak ada di daftar sekolah. Isi nama sekolahnya.</source>
+      <translation>NPSN {npsn} is not in the school list. Enter the school's name.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/school_chooser.py" line="348" />
+      <source>Pilih sekolah dari daftar, atau pakai "NPSN lain…".</source>
+      <translation>Choose a school from the list, or use "Other NPSN…".</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/settings_dialog.py" line="28" />
+      <source>Pengaturan</source>
+      <translation>Settings</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="32" />
+      <source>No. KK</source>
+      <translation>Family card no.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="34" />
+      <source>Tempat lahir</source>
+      <translation>Place of birth</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="37" />
+      <source>Nama ibu</source>
+      <translation>Mother's name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="67" />
+      <source>Koreksi data siswa</source>
+      <translation>Correct student details</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="67" />
+      <source>Tambah siswa</source>
+      <translation>Add student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="70" />
+      <source>Ubah data yang salah. Perubahan dicatat dan dikirim ke server.</source>
+      <translation>Change what is wrong. Changes are logged and sent to the server.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="72" />
+      <source>Siswa yang hadir tetapi tidak ada di daftar. Nama wajib; NIK dan NISN diperiksa saat diketik.</source>
+      <translation>A student who is here but not on the roster. The name is required; NIK and NISN are checked as you type.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="90" />
+      <source>L (laki-laki)</source>
+      <translation>L (male)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="91" />
+      <source>P (perempuan)</source>
+      <translation>F (female)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="139" />
+      <source>Simpan (Ctrl+Enter)</source>
+      <translation>Save (Ctrl+Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="242" />
+      <source>Tidak ada data yang diubah.</source>
+      <translation>Nothing was changed.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/void.py" line="25" />
+      <source>Batalkan hasil</source>
+      <translation>Undo outcome</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/void.py" line="28" />
+      <source>Batalkan "{kind}" untuk {name} ({time})?
+Hasil lama tetap tercatat di riwayat.</source>
+      <translation>Undo "{kind}" for {name} ({time})?
+The old outcome stays in the history.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/void.py" line="40" />
+      <source>Alasan pembatalan (wajib), mis. salah pilih siswa</source>
+      <translation>Reason for the undo (required), e.g. wrong student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/void.py" line="46" />
+      <source>Kembali (Esc)</source>
+      <translation>Back (Esc)</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/labels.py" line="18" />
@@ -540,34 +730,9 @@ Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file 
       <translation>Pending</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="19" />
-      <source>Terekam</source>
-      <translation>Recorded</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="20" />
-      <source>Sudah Terekam Sebelumnya</source>
-      <translation>Already recorded before</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="21" />
-      <source>Tidak Hadir</source>
-      <translation>Absent</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="22" />
-      <source>Belum Cukup Umur</source>
-      <translation>Under age</translation>
-    </message>
-    <message>
       <location filename="../../ktpe_desktop/ui/labels.py" line="23" />
       <source>Gagal Rekam</source>
       <translation>Recording failed</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/labels.py" line="43" />
-      <source>Aktivasi IKD</source>
-      <translation>IKD activation</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/labels.py" line="44" />
@@ -650,416 +815,351 @@ Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file 
       <translation>Undo for another student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="72" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="73" />
       <source>KTP-el Jemput Bola</source>
       <translation>KTP-el Jemput Bola</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="73" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="74" />
       <source>Dispendukcapil Kota Malang · perekaman KTP-el pemilih pemula di sekolah</source>
       <translation>Dispendukcapil Kota Malang · KTP-el recording of first-time voters at schools</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="97" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="98" />
       <source>Pen&amp;gguna</source>
       <translation>&amp;User</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="99" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="100" />
       <source>Kata san&amp;di</source>
       <translation>&amp;Password</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="110" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="111" />
       <source>Masuk (Enter)</source>
       <translation>Log in (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="144" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="145" />
       <source>Layar terkunci karena tidak ada aktivitas. Data tetap aman.
 Masuk lagi, atau pilih petugas lain.</source>
       <translation>The screen locked after a while without activity. The data is safe.
 Log in again, or choose another operator.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="155" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="156" />
       <source>Mode demo — data contoh, bukan data asli.
 Pengguna: {user} · Kata sandi: {password}</source>
       <translation>Demo mode — sample data, not real data.
 User: {user} · Password: {password}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="165" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="166" />
       <source>Memeriksa…</source>
       <translation>Checking…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="187" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="188" />
       <source>Tunggu {n} detik</source>
       <translation>Wait {n} seconds</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="211" />
       <source>Ketik kata sandi.</source>
       <translation>Type the password.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="238" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="239" />
       <source>Selamat datang</source>
       <translation>Welcome</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="239" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="240" />
       <source>Laptop ini belum disiapkan. Buat akun Koordinator (ketua tim) untuk laptop ini. Semua data di laptop disandikan dengan kata sandi ini.</source>
       <translation>This laptop is not set up yet. Create the team lead (Koordinator) account for it. All data on the laptop is encrypted with this password.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="249" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="250" />
       <source>mis. Siti Rahayu</source>
       <translation>e.g. Siti Rahayu</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="263" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="264" />
       <source>Ulangi kata sandi</source>
       <translation>Repeat the password</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="266" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="267" />
       <source>Minimal {n} karakter. Lebih panjang lebih baik; campur huruf, angka, dan tanda baca.</source>
       <translation>At least {n} characters. Longer is better; mix letters, digits and punctuation.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="279" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="280" />
       <source>Buat akun (Enter)</source>
       <translation>Create account (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="297" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="298" />
       <source>Nama pengguna wajib diisi.</source>
       <translation>The user name is required.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="299" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="300" />
       <source>Kata sandi minimal {n} karakter.</source>
       <translation>The password needs at least {n} characters.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="303" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="304" />
       <source>Kedua kata sandi tidak sama.</source>
       <translation>The two passwords differ.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="326" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="327" />
       <source>Hubungkan ke server kantor</source>
       <translation>Connect to the office server</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="327" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="328" />
       <source>Masukkan alamat server dan kode pendaftaran dari admin kantor. Tanpa jaringan? Mulai luring dan impor daftar siswa dari berkas; laptop dapat didaftarkan nanti.</source>
       <translation>Enter the server address and the enrolment code from the office admin. No network? Start offline and import the roster from a file; the laptop can be enrolled later.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="341" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="342" />
       <source>mis. ABCD-EFGH-JKLM</source>
       <translation>e.g. ABCD-EFGH-JKLM</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="344" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="345" />
       <source>(opsional) sertifikat CA kantor</source>
       <translation>(optional) the office CA certificate</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="345" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="346" />
       <source>Pilih…</source>
       <translation>Choose…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="349" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="350" />
       <source>Alamat server</source>
       <translation>Server address</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="350" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="351" />
       <source>Kode pendaftaran</source>
       <translation>Enrolment code</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="351" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="352" />
       <source>Berkas CA</source>
       <translation>CA file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="358" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="359" />
       <source>Mulai luring</source>
       <translation>Start offline</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="360" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="361" />
       <source>Impor daftar siswa…</source>
       <translation>Import roster…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="361" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="362" />
       <source>Daftarkan laptop</source>
       <translation>Enrol laptop</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="377" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="378" />
       <source>Pilih sertifikat CA</source>
       <translation>Choose the CA certificate</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="377" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="378" />
       <source>Sertifikat (*.pem *.crt);;Semua berkas (*)</source>
       <translation>Certificates (*.pem *.crt);;All files (*)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="385" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="386" />
       <source>Isi alamat server dan kode pendaftaran.</source>
       <translation>Enter the server address and the enrolment code.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="388" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="389" />
       <source>Menghubungi server…</source>
       <translation>Contacting the server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="171" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="155" />
       <source>&amp;Berkas</source>
       <translation>&amp;File</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="173" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="157" />
       <source>Impor daftar siswa sekolah lain…</source>
       <translation>Import roster of another school…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="174" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="158" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="178" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="162" />
       <source>Cetak Berita Acara…</source>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="184" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="168" />
       <source>Simpan Berita Acara (PDF)…</source>
       <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="190" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="174" />
       <source>Cetak Rekapitulasi Harian…</source>
       <translation>Print Daily Summary…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="196" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="180" />
       <source>Simpan Rekapitulasi Harian (PDF)…</source>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="184" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="202" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="186" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="187" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="190" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="208" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="192" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="194" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="213" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="199" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="202" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="227" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="228" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="230" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="286" />
-      <source>Tidak dapat membuka data.</source>
-      <translation>Cannot open the data.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="377" />
-      <source>Pendaftaran gagal.</source>
-      <translation>Enrolment failed.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="415" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="255" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="416" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="256" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="444" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="284" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="493" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="333" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="541" />
-      <source>Tersimpan: {name} — {outcome}</source>
-      <translation>Saved: {name} — {outcome}</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="557" />
-      <source>{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.</source>
-      <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="570" />
-      <source>Pilih sekolah dulu (Ctrl+1).</source>
-      <translation>Choose a school first (Ctrl+1).</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="583" />
-      <source>Siswa ditambahkan: {name}</source>
-      <translation>Student added: {name}</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="607" />
-      <source>Data dikoreksi: {name}</source>
-      <translation>Details corrected: {name}</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="641" />
-      <source>Dibatalkan: {name} — status sekarang {status}</source>
-      <translation>Undone: {name} — status now {status}</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="666" />
-      <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
-      <translation>You have no outcome that can be undone.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="738" />
-      <source>Simpan sebagai</source>
-      <translation>Save as</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="755" />
-      <source>Tersimpan ke berkas {file}</source>
-      <translation>Saved to the file {file}</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="765" />
-      <source>Ekspor data pribadi</source>
-      <translation>Exporting personal data</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="794" />
-      <source>Dokumen dikirim ke printer.</source>
-      <translation>Document sent to the printer.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="884" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="388" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>
@@ -1169,219 +1269,54 @@ User: {user} · Password: {password}</translation>
       <translation>Reason refused</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="66" />
-      <source>Gagal Rekam…</source>
-      <translation>Recording failed…</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="79" />
-      <source>Catat hasil perekaman</source>
-      <translation>Record the outcome</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="105" />
-      <source>Tgl Lahir (umur)</source>
-      <translation>Birth date (age)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="107" />
-      <source>Status saat ini</source>
-      <translation>Current status</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="142" />
-      <source>Alasan gagal rekam (↑/↓ lalu Enter):</source>
-      <translation>Reason for the failure (↑/↓ then Enter):</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="153" />
-      <source>&amp;Catatan (opsional):</source>
-      <translation>&amp;Note (optional):</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="157" />
-      <source>mis. KK dibawa besok</source>
-      <translation>e.g. will bring the KK tomorrow</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="176" />
-      <source>Simpan (Enter)</source>
-      <translation>Save (Enter)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="229" />
-      <source>({n} th)</source>
-      <translation>({n} yrs)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="234" />
-      <source>Belum cukup umur: {age} tahun. Perekaman boleh mulai {day} (usia {min} tahun). Disarankan: Belum Cukup Umur (F4).</source>
-      <translation>Under age: {age} years. Recording allowed from {day} (age {min}). Suggested: Under age (F4).</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="245" />
-      <source>Boleh direkam, tetapi belum berusia {n} tahun pada hari pemungutan suara.</source>
-      <translation>May be recorded, but will not be {n} on voting day.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="256" />
-      <source>Siswa ini sudah berstatus {status}. Enter tidak menyimpan apa pun; tekan tombol hasil bila memang perlu, atau batalkan hasil lama lewat Riwayat (Ctrl+H).</source>
-      <translation>This student's status is already {status}. Enter saves nothing; press an outcome key if really needed, or undo the old outcome from the history (Ctrl+H).</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="263" />
-      <source>Perhatian: siswa ini terdaftar di sekolah lain.</source>
-      <translation>Note: this student belongs to another school.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="275" />
-      <source>Pilih hasil dengan F1–F6 · Esc untuk batal</source>
-      <translation>Choose the outcome with F1–F6 · Esc cancels</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="278" />
-      <source>Enter = {outcome} · F1–F6 memilih hasil · Esc untuk batal</source>
-      <translation>Enter = {outcome} · F1–F6 choose the outcome · Esc cancels</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="312" />
-      <source>Pilih alasan dengan ↑/↓ lalu tekan Enter</source>
-      <translation>Choose the reason with ↑/↓ then press Enter</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/outcome.py" line="373" />
-      <source>Tidak tersimpan: terjadi kesalahan.</source>
-      <translation>Not saved: an error happened.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="78" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="79" />
       <source>Belum ada sekolah dipilih</source>
       <translation>No school chosen yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="96" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="97" />
       <source>Cari nama, NISN, atau NIK</source>
       <translation>Search name, NISN or NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="104" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="105" />
       <source>Semua status</source>
       <translation>All statuses</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="115" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="116" />
       <source>Kelas:</source>
       <translation>Class:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="117" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="118" />
       <source>Status:</source>
       <translation>Status:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="184" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="185" />
       <source>Semua kelas</source>
       <translation>All classes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="257" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="258" />
       <source>Ketik minimal {n} angka NISN/NIK, atau pindai kartu.</source>
       <translation>Type at least {n} digits of the NISN/NIK, or scan the card.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="292" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="293" />
       <source>{n} siswa</source>
       <translation>{n} students</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="318" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="319" />
       <source>Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).</source>
       <translation>No matching student. Not on the roster? Add the student (Ctrl+N).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster.py" line="323" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="324" />
       <source>{n}+ siswa</source>
       <translation>{n}+ students</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="95" />
-      <source>Pilih Sekolah</source>
-      <translation>Choose School</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="100" />
-      <source>Sekolah mana yang daftar siswanya diimpor?</source>
-      <translation>Which school's roster are you importing?</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="103" />
-      <source>Ketik sebagian nama sekolah atau NPSN, lalu Enter. Sekolah yang belum ada di laptop ini ditambahkan bersama daftar siswanya.</source>
-      <translation>Type part of the school's name or its NPSN, then Enter. A school not yet on this laptop is added together with its roster.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="113" />
-      <source>Cari nama sekolah atau NPSN…</source>
-      <translation>Search school name or NPSN…</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="125" />
-      <source>{name} ({npsn}) — sudah di laptop ini</source>
-      <translation>{name} ({npsn}) — already on this laptop</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="142" />
-      <source>NPSN lain…</source>
-      <translation>Other NPSN…</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="146" />
-      <source>Sekolah yang tidak ada di daftar: ketik NPSN dan namanya</source>
-      <translation>A school not in the list: type its NPSN and name</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="153" />
-      <source>8 digit, mis. 20533660</source>
-      <translation>8 digits, e.g. 20533660</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="157" />
-      <source>mis. SMA HARAPAN BANGSA</source>
-      <translation>e.g. SMA HARAPAN BANGSA</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="159" />
-      <source>NPSN</source>
-      <translation>NPSN</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="160" />
-      <source>Nama sekolah</source>
-      <translation>School name</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="169" />
-      <source>Lanjut: pilih berkas (Enter)</source>
-      <translation>Next: choose file (Enter)</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="246" />
-      <source>Tidak ada sekolah yang cocok. Pakai "NPSN lain…" untuk sekolah di luar daftar.</source>
-      <translation>No matching school. Use "Other NPSN…" for a school outside the list.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="249" />
-      <source>{n} sekolah</source>
-      <translation>{n} schools</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="323" />
-      <source>NPSN {npsn} tidak ada di daftar sekolah. Isi nama sekolahnya.</source>
-      <translation>NPSN {npsn} is not in the school list. Enter the school's name.</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/school_chooser.py" line="348" />
-      <source>Pilih sekolah dari daftar, atau pakai "NPSN lain…".</source>
-      <translation>Choose a school from the list, or use "Other NPSN…".</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/settings.py" line="66" />
@@ -1414,62 +1349,62 @@ User: {user} · Password: {password}</translation>
       <translation>Sync automatically every (minutes)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="60" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="61" />
       <source>Sinkronkan (Ctrl+S)</source>
       <translation>Sync now (Ctrl+S)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="85" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="86" />
       <source>○ Belum dicek</source>
       <translation>○ Not checked yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="88" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="89" />
       <source>● Daring (online)</source>
       <translation>● Daring (online)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="91" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="92" />
       <source>○ Luring (offline)</source>
       <translation>○ Luring (offline)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="97" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="98" />
       <source>Belum terkirim: {n}</source>
       <translation>Not sent yet: {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="100" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="101" />
       <source>Terkirim: {acked} · Ditolak server: {q}</source>
       <translation>Sent: {acked} · Refused by the server: {q}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="110" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="111" />
       <source>Terakhir sinkron: —</source>
       <translation>Last sync: —</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="115" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="116" />
       <source>Terakhir sinkron: {t}</source>
       <translation>Last sync: {t}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="126" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="127" />
       <source>Klik untuk melihat masalah sinkron.</source>
       <translation>Click to see the sync problems.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="132" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="133" />
       <source>Menyinkronkan…</source>
       <translation>Syncing…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="213" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="214" />
       <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
       <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="236" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="237" />
       <source>{n} kejadian ditolak server</source>
       <translation>{n} events refused by the server</translation>
     </message>
@@ -1527,6 +1462,71 @@ User: {user} · Password: {password}</translation>
       <location filename="../../ktpe_desktop/ui/widgets.py" line="113" />
       <source>Kekuatan kata sandi: {word}</source>
       <translation>Password strength: {word}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="51" />
+      <source>Pilih sekolah dulu (Ctrl+1).</source>
+      <translation>Choose a school first (Ctrl+1).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="61" />
+      <source>Simpan sebagai</source>
+      <translation>Save as</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="78" />
+      <source>Tersimpan ke berkas {file}</source>
+      <translation>Saved to the file {file}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="88" />
+      <source>Ekspor data pribadi</source>
+      <translation>Exporting personal data</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="117" />
+      <source>Dokumen dikirim ke printer.</source>
+      <translation>Document sent to the printer.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/session_flow.py" line="69" />
+      <source>Tidak dapat membuka data.</source>
+      <translation>Cannot open the data.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/session_flow.py" line="160" />
+      <source>Pendaftaran gagal.</source>
+      <translation>Enrolment failed.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="50" />
+      <source>Tersimpan: {name} — {outcome}</source>
+      <translation>Saved: {name} — {outcome}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="61" />
+      <source>{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.</source>
+      <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="87" />
+      <source>Siswa ditambahkan: {name}</source>
+      <translation>Student added: {name}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="111" />
+      <source>Data dikoreksi: {name}</source>
+      <translation>Details corrected: {name}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="145" />
+      <source>Dibatalkan: {name} — status sekarang {status}</source>
+      <translation>Undone: {name} — status now {status}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="170" />
+      <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
+      <translation>You have no outcome that can be undone.</translation>
     </message>
   </context>
 </TS>

@@ -150,7 +150,7 @@ def test_a_receipt_whose_chain_differs_is_not_synced() -> None:
         json.dumps({"contiguous_seq": 5, "head_hash": "a" * 64, "local_hash_at_seq": "b" * 64})
     )
     assert receipt is not None and not receipt.chain_matches
-    status = rdata.SyncStatus("dev", 5, 0, receipt)
+    status = rdata.AckStatus("dev", 5, 0, receipt)
     assert not status.synced
     assert "BELUM TERSINKRON" in status.text()
     assert rdata.parse_receipt("not json") is None

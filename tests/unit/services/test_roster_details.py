@@ -26,7 +26,7 @@ from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync.retention import purge_school
-from ktpe_desktop.sync.roster import apply_roster_page
+from ktpe_desktop.sync.roster_pull import apply_roster_page
 from tests.conftest import LEAD, PASSWORD, Factory
 
 SCHOOL = "20539901"

@@ -15,12 +15,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 
 import ktpe_desktop.ui  # noqa: F401
 from ktpe_desktop.core.events import Status
-from ktpe_desktop.services.workspace import (
-    HistoryItem,
-    QuarantineItem,
-    SchoolProgress,
-    StudentItem,
-)
+from ktpe_desktop.services.views import HistoryItem, QuarantineItem, SchoolProgress, StudentItem
 from ktpe_desktop.ui.models import (
     ROLE_ID,
     ROLE_ITEM,

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from ktpe_desktop.core.eligibility import CampaignRules
 from ktpe_desktop.core.events import Status
-from ktpe_desktop.services.workspace import SavedEvent, SchoolProgress, StudentItem, Workspace
+from ktpe_desktop.services.views import SavedChange, SchoolProgress, StudentItem
+from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.models import PAGE_SIZE, StudentTableModel
@@ -366,7 +367,7 @@ class RosterPage(QWidget):
 
     # ------------------------------------------------------------ after a save
 
-    def apply_saved(self, saved: SavedEvent) -> None:
+    def apply_saved(self, saved: SavedChange) -> None:
         """Show a saved outcome in place (no reset of the page), then recount."""
         row = self.model.row_of(saved.student_id)
         if row >= 0:

@@ -42,7 +42,8 @@ from PySide6.QtWidgets import (
 from ktpe_desktop.core.eligibility import CampaignRules, assess
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import EventKind, FailReason, NotEligibleReason, Status
-from ktpe_desktop.services.workspace import SavedEvent, StudentItem, Workspace
+from ktpe_desktop.services.views import SavedChange, StudentItem
+from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import current_language, noop, tr
 from ktpe_desktop.ui.ops import Op
@@ -71,7 +72,7 @@ CHOICES = (
 class OutcomeDialog(QDialog):
     """Reused for every student (``set_student``), so opening it costs little."""
 
-    saved = Signal(object)  # SavedEvent
+    saved = Signal(object)  # SavedChange
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -355,7 +356,7 @@ class OutcomeDialog(QDialog):
         self.save_button.setEnabled(enabled)
         self.note.setEnabled(enabled)
 
-    def _on_saved(self, saved: SavedEvent) -> None:
+    def _on_saved(self, saved: SavedChange) -> None:
         self._saving = False
         self._set_enabled(True)
         self.message.clear()

@@ -1,0 +1,93 @@
+"""Checks of what a user types: passwords and a student's identifiers (pure, no I/O).
+
+The walk-in and correction forms call :func:`check_details` as the user types;
+errors block saving, warnings are shown and saved with the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ktpe_desktop.core import identifiers as ids
+from ktpe_desktop.core.errors import KnownError
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A warning or error about a typed identifier (from core.identifiers)."""
+
+    field: str
+    severity: str  # "error" | "warning"
+    message: str
+    message_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsCheck:
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def password_strength(password: str) -> int:
+    """0 (unusable) … 4 (strong): length and variety of characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return 0
+    classes = sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+    score = 1 + (len(password) >= 12) + (classes >= 3) + (len(password) >= 16 or classes == 4)
+    return min(4, score)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise KnownError(
+            f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.",
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            code="weak_password",
+        )
+
+
+def check_details(details: Mapping[str, Any], today: date | None = None) -> DetailsCheck:
+    findings: list[Finding] = []
+
+    def add(field_name: str, items: Sequence[ids.Finding]) -> None:
+        for f in items:
+            findings.append(Finding(field_name, f.severity.value, f.message, f.message_en))
+
+    birth = details.get("birth_date")
+    birth_date = birth if isinstance(birth, date) else None
+    sex_raw = details.get("sex")
+    sex = ids.Sex(sex_raw) if sex_raw in ("L", "P") else None
+    nik = str(details.get("nik") or "").strip()
+    if nik:
+        add("nik", ids.parse_nik(nik, birth_date=birth_date, sex=sex, today=today).findings)
+    kk = str(details.get("kk") or "").strip()
+    if kk:
+        add("kk", ids.parse_kk(kk).findings)
+        if nik:
+            add("kk", ids.check_nik_vs_kk(nik, kk))
+    nisn = str(details.get("nisn") or "").strip()
+    if nisn:
+        add("nisn", ids.parse_nisn(nisn).findings)
+    if not str(details.get("name") or "").strip():
+        findings.append(Finding("name", "error", "Nama wajib diisi.", "The name is required."))
+    return DetailsCheck(tuple(findings))

@@ -1,0 +1,1 @@
+"""The sections of the main window (see ``ui/main_window.py``)."""

@@ -1,0 +1,180 @@
+"""The report, sync and import actions of the main window."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMessageBox,
+)
+
+from ktpe_desktop.ui.dialogs.quarantine import QuarantineDialog
+from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool, SchoolChooserDialog
+from ktpe_desktop.ui.i18n import current_language, tr
+from ktpe_desktop.ui.ops import Lane, Op
+from ktpe_desktop.ui.settings import (
+    PAPER_SIZE,
+)
+from ktpe_desktop.ui.window.base import WindowBase
+
+log = logging.getLogger("ktpe.ui")
+
+
+class ReportActions(WindowBase):
+    """Sinkronkan, Cetak/Simpan reports, Ekspor, roster imports."""
+
+    def show_quarantine(self) -> None:
+        if self.workspace is None or self.is_locked:
+            return
+        dialog = QuarantineDialog(self.workspace, self)
+        if self.sync_driver is not None:
+            dialog.changed.connect(self.sync_driver.refresh_counts)
+        dialog.finished.connect(lambda _r: self.focus_search())
+        dialog.open()
+
+    # ================================================================ sync, reports, import
+
+    def sync_now(self) -> None:
+        if self.sync_driver is not None:
+            self.sync_driver.sync_now()
+
+    def report(self, kind: str) -> None:
+        """Cetak Berita Acara (PDF of the school), Rekapitulasi Harian, Ekspor (XLSX)."""
+        ws = self.workspace
+        if ws is None:
+            return
+        npsn = self.school.npsn if self.school else None
+        if kind != "daily" and npsn is None:
+            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
+            return
+        names = {
+            "berita_acara": (f"berita-acara-{npsn}.pdf", "PDF (*.pdf)"),
+            "daily": (f"rekap-harian-{self.today:%Y-%m-%d}.pdf", "PDF (*.pdf)"),
+            "export": (f"siswa-{npsn}.xlsx", "Excel (*.xlsx)"),
+        }
+        default, pattern = names[kind]
+        if kind == "export" and not self._confirm_export():
+            return
+        path, _ = QFileDialog.getSaveFileName(self, tr("Simpan sebagai"), default, pattern)
+        if not path:
+            return
+        paper = self.settings.get(PAPER_SIZE)
+        today = self.today
+
+        def work() -> str:
+            service = ws.report_service()
+            if kind == "berita_acara":
+                service.school_pdf(npsn, path, paper)
+            elif kind == "daily":
+                service.daily_pdf(today, path, paper)
+            else:
+                service.export_school_xlsx(npsn, path, ws.user.username)
+            return Path(path).name
+
+        Op(self, work).success(
+            lambda name: self.show_toast(tr("Tersimpan ke berkas {file}").format(file=name))
+        ).run()
+
+    def _confirm_export(self) -> bool:
+        """Exports hold personal data: say so, and let the user step back."""
+        from ktpe_desktop.reports.export import EXPORT_WARNING, EXPORT_WARNING_EN
+
+        text = EXPORT_WARNING_EN if current_language() == "en" else EXPORT_WARNING
+        answer = QMessageBox.warning(
+            self,
+            tr("Ekspor data pribadi"),
+            text,
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Ok
+
+    def print_report(self, kind: str) -> None:
+        """Cetak: the report is built off the UI thread, then the system print dialog."""
+        ws = self.workspace
+        if ws is None:
+            return
+        npsn = self.school.npsn if self.school else None
+        if kind == "berita_acara" and npsn is None:
+            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
+            return
+        today = self.today
+        paper = self.settings.get(PAPER_SIZE)
+        service = ws.report_service()
+
+        def build() -> Any:
+            if kind == "berita_acara":
+                return service.school_report(npsn)
+            return service.daily_report(today)
+
+        def show_dialog(report: Any) -> None:
+            from ktpe_desktop.reports.printing import print_document
+
+            if print_document(self, report, service, paper=paper):
+                self.show_toast(tr("Dokumen dikirim ke printer."))
+
+        Op(self, build, lane=Lane.READ).success(show_dialog).run()
+
+    def open_import(self) -> None:
+        """Import a roster for the school open in Daftar Siswa, or choose the school first."""
+        if self.school is None:
+            self.import_other_school()
+        else:
+            self._import_for(ChosenSchool(self.school.npsn, self.school.name, on_laptop=True))
+
+    def import_other_school(self) -> None:
+        """Choose a school (on the laptop, from the public list, or by NPSN), then import."""
+        ws = self.workspace
+        if ws is None:
+            return
+        chooser = SchoolChooserDialog(
+            ws.schools(), preselect=self.school.npsn if self.school else None, parent=self
+        )
+        self.school_chooser = chooser
+
+        def chosen() -> None:
+            if chooser.chosen is not None:
+                self._import_for(chooser.chosen)
+
+        chooser.accepted.connect(chosen)
+        chooser.open()
+
+    def _import_for(self, school: ChosenSchool) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
+
+        dialog = ImportDialog(
+            ws.import_service(),
+            school.npsn,
+            ws.user.username,
+            school_name=school.name,
+            new_school=not school.on_laptop,
+            parent=self,
+        )
+        self.import_dialog = dialog
+        imported: list[str] = []
+        dialog.committed.connect(lambda _result: imported.append(school.npsn))
+        dialog.finished.connect(lambda _r: self._after_import(imported[-1] if imported else None))
+        dialog.open()
+
+    def _after_import(self, npsn: str | None = None) -> None:
+        """Back from the import dialog: refresh, and open the imported school's roster."""
+        ws = self.workspace
+        if ws is None:
+            return
+        if self.stack.currentWidget() is self.first_run:
+            self.enter_work(ws)
+        else:
+            self.reload_schools()
+            if self.roster is not None and self.school is not None:
+                self.roster.run_search()
+                self.roster.refresh_counters()
+        if npsn is not None and (self.school is None or self.school.npsn != npsn):
+            Op(self, lambda: ws.school(npsn), lane=Lane.READ).success(
+                lambda school: self.choose_school(school) if school is not None else None
+            ).run()

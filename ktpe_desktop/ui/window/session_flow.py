@@ -1,0 +1,172 @@
+"""The session flow of the main window: first run, enrolment, login, lock, switch operator."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+)
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.services.views import (
+    UserInfo,
+)
+from ktpe_desktop.services.workspace import Workspace
+from ktpe_desktop.ui.i18n import current_language, tr
+from ktpe_desktop.ui.ops import Lane, Op
+from ktpe_desktop.ui.settings import (
+    LAST_USER,
+)
+from ktpe_desktop.ui.window.base import WindowBase
+
+log = logging.getLogger("ktpe.ui")
+
+
+class SessionFlow(WindowBase):
+    """Start, log in, lock and unlock; the first-run steps."""
+
+    # ================================================================ start, login, lock
+
+    def start(self) -> None:
+        """Show the first-run page or the login page, depending on the data folder."""
+        if not Workspace.exists(self.data_dir):
+            self.stack.setCurrentWidget(self.first_run)
+            self.first_run.show_account_step()
+            return
+        self.show_login()
+
+    def show_login(self, locked_user: str | None = None) -> None:
+        users = Workspace.users(self.data_dir)
+        preferred = locked_user or self.settings.get(LAST_USER)
+        self.login.set_users(users, preferred)
+        self.login.set_locked_mode(locked_user)
+        self.login.reset()
+        self.login.set_busy(False)
+        self.stack.setCurrentWidget(self.login)
+        self.login.password.setFocus()
+
+    def _login(self, username: str, password: str) -> None:
+        self.login.set_busy(True)
+        if self.workspace is None:
+            data_dir = self.data_dir
+            Op(self, lambda: Workspace.open(data_dir, username, password)).success(
+                self._opened
+            ).failure(self._login_failed).run()
+        else:
+            ws = self.workspace
+            Op(self, lambda: ws.unlock(username, password)).success(self._unlocked).failure(
+                self._login_failed
+            ).run()
+
+    def _login_failed(self, exc: BaseException) -> None:
+        self.login.set_busy(False)
+        if isinstance(exc, KnownError):
+            wait = float(getattr(exc, "seconds_to_wait", 0) or 0)
+            self.login.show_error(exc.text(current_language()), wait)
+        else:
+            self.login.show_error(tr("Tidak dapat membuka data."))
+            from ktpe_desktop.ui.crash import show_crash
+
+            show_crash(exc, self)
+
+    def _opened(self, ws: Workspace) -> None:
+        self.login.set_busy(False)
+        self.enter_work(ws)
+
+    def _unlocked(self, user: UserInfo) -> None:
+        self.login.set_busy(False)
+        self.is_locked = False
+        self.settings.set(LAST_USER, user.username)
+        self._show_user()
+        self._set_work_enabled(True)
+        self.stack.setCurrentWidget(self.work)
+        self.idle.start()
+        if self.roster is not None:
+            self.roster.model.hide_niks()
+        self.unlocked.emit()
+        self.focus_search()
+
+    def lock(self, *, idle: bool = False) -> None:
+        """Hide the data behind the login page; the database stays open."""
+        if self.workspace is None or self.is_locked:
+            return
+        self.is_locked = True
+        self.idle.stop()
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
+        if self.roster is not None:
+            self.roster.model.hide_niks()
+            self.roster.search.clear()
+        ws = self.workspace
+        Op(self, ws.record_lock).run()
+        self._set_work_enabled(False)
+        self.user_label.clear()
+        self.show_login(locked_user=ws.user.username if idle else None)
+        if not idle:
+            self.login.set_locked_mode(None)
+        self.locked.emit()
+
+    def _idle_lock(self) -> None:
+        self.lock(idle=True)
+
+    def switch_operator(self) -> None:
+        self.lock(idle=False)
+        self.login.user_combo.setFocus()
+
+    # ================================================================ first run
+
+    def _create_account(self, display_name: str, username: str, password: str) -> None:
+        data_dir = self.data_dir
+        Op(
+            self, lambda: Workspace.create(data_dir, username, password, display_name or None)
+        ).success(self._account_created).failure(
+            lambda exc: self.first_run.account_failed(
+                exc.text(current_language())
+                if isinstance(exc, KnownError)
+                else str(type(exc).__name__)
+            )
+        ).run()
+
+    def _account_created(self, ws: Workspace) -> None:
+        self.workspace = ws
+        self.settings.set(LAST_USER, ws.user.username)
+        self.first_run.show_enrol_step()
+        self.stack.setCurrentWidget(self.first_run)
+
+    def show_enrol(self) -> None:
+        if self.workspace is None:
+            return
+        self.first_run.show_enrol_step()
+        self.first_run.enrol_button.setEnabled(True)
+        self.stack.setCurrentWidget(self.first_run)
+        self._set_work_enabled(False)
+
+    def _enrol(self, url: str, code: str, ca_file: str) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+
+        def work() -> Any:
+            ws.enrol(url, code, ca_file or None)
+            return ws.run_sync_round()
+
+        Op(self, work, lane=Lane.NET).success(lambda _r: self.enter_work(ws)).failure(
+            lambda exc: self.first_run.enrol_failed(
+                exc.text(current_language())
+                if isinstance(exc, KnownError)
+                else tr("Pendaftaran gagal.")
+            )
+        ).run()
+
+    def _start_offline(self) -> None:
+        """Work without a server; a laptop without schools goes on to import a roster."""
+        ws = self.workspace
+        if ws is None:
+            return
+        self.enter_work(ws)
+        Op(self, ws.schools, lane=Lane.READ).success(
+            lambda schools: None if schools else self.import_other_school()
+        ).run()

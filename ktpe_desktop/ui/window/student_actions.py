@@ -1,0 +1,208 @@
+"""The student actions of the main window: outcomes, walk-ins, corrections, history, undo."""
+
+from __future__ import annotations
+
+import logging
+
+from ktpe_desktop.services.views import (
+    HistoryItem,
+    SavedChange,
+    StudentItem,
+)
+from ktpe_desktop.ui import labels
+from ktpe_desktop.ui.dialogs.anomalies import AnomaliesDialog
+from ktpe_desktop.ui.dialogs.history import HistoryDialog
+from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
+from ktpe_desktop.ui.dialogs.void import VoidDialog
+from ktpe_desktop.ui.i18n import tr
+from ktpe_desktop.ui.ops import Lane, Op
+from ktpe_desktop.ui.window.base import WindowBase
+
+log = logging.getLogger("ktpe.ui")
+
+
+class StudentActions(WindowBase):
+    """What the operator and the lead do to one student."""
+
+    # ================================================================ outcomes
+
+    def open_selected(self) -> None:
+        if self.roster is not None:
+            self.roster.open_selected()
+
+    def open_student(self, student: StudentItem) -> None:
+        if self.outcome_dialog is None or self.workspace is None or self.is_locked:
+            return
+        npsn = self.school.npsn if self.school else ""
+        revealed = self.roster is not None and student.id in self.roster.model._revealed
+        self.outcome_dialog.set_student(
+            student,
+            rules=self.workspace.rules(),
+            today=self.today,
+            school_npsn=npsn,
+            reveal_nik=revealed,
+        )
+        self.outcome_dialog.open()
+
+    def _outcome_saved(self, saved: SavedChange) -> None:
+        label = labels.kind_label(saved.kind)
+        self.show_toast(
+            tr("Tersimpan: {name} — {outcome}").format(name=saved.student_name, outcome=label)
+        )
+        if self.roster is not None:
+            self.roster.apply_saved(saved)
+        if self.sync_driver is not None:
+            self.sync_driver.outcome_saved()
+        self.focus_search()
+
+    def _not_found(self, digits: str) -> None:
+        kind = "NISN" if len(digits) == 10 else "NIK"
+        self.show_toast(
+            tr("{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.").format(
+                kind=kind, number=digits[:4] + "…"
+            ),
+            error=True,
+        )
+
+    # ================================================================ exceptions
+
+    def _selected(self) -> StudentItem | None:
+        return self.roster.selected_student() if self.roster is not None else None
+
+    def add_walk_in(self) -> None:
+        if self.workspace is None or self.school is None:
+            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
+            return
+        dialog = StudentFormDialog(self.workspace, self.school.npsn, None, self, today=self.today)
+        prefill = self.roster.search.text().strip() if self.roster else ""
+        if prefill and not prefill.replace(" ", "").isdigit():
+            dialog.name.setText(prefill.upper())
+        elif prefill.isdigit() and len(prefill) == 10:
+            dialog.nisn.setText(prefill)
+        dialog.saved.connect(self._walk_in_saved)
+        dialog.finished.connect(lambda _r: self.focus_search())
+        dialog.open()
+
+    def _walk_in_saved(self, item: StudentItem) -> None:
+        self.show_toast(tr("Siswa ditambahkan: {name}").format(name=item.name))
+        if self.roster is not None:
+            self.roster.search.setText(item.name)
+            self.roster.run_search(wait=True)
+            row = self.roster.model.row_of(item.id)
+            if row >= 0:
+                self.roster.table.selectRow(row)
+            self.roster.refresh_counters()
+        if self.sync_driver is not None:
+            self.sync_driver.outcome_saved()
+        self.open_student(item)
+
+    def correct_selected(self) -> None:
+        student = self._selected()
+        if self.workspace is None or student is None:
+            return
+        dialog = StudentFormDialog(
+            self.workspace, student.school_npsn, student, self, today=self.today
+        )
+        dialog.saved.connect(self._corrected)
+        dialog.finished.connect(lambda _r: self.focus_search())
+        dialog.open()
+
+    def _corrected(self, saved: SavedChange) -> None:
+        self.show_toast(tr("Data dikoreksi: {name}").format(name=saved.student_name))
+        self._refresh_student(saved.student_id)
+        if self.sync_driver is not None:
+            self.sync_driver.outcome_saved()
+
+    def _refresh_student(self, student_id: str) -> None:
+        ws = self.workspace
+        if ws is None or self.roster is None:
+            return
+        roster = self.roster
+
+        def loaded(item: StudentItem | None) -> None:
+            if item is not None:
+                roster.replace_student(item)
+
+        Op(self, lambda: ws.student(student_id), lane=Lane.READ).success(loaded).run()
+        roster.refresh_counters()
+
+    def history_selected(self) -> None:
+        student = self._selected()
+        if student is not None:
+            self.show_history(student)
+
+    def show_history(self, student: StudentItem) -> HistoryDialog | None:
+        if self.workspace is None:
+            return None
+        dialog = HistoryDialog(self.workspace, student, self)
+        dialog.voided.connect(self._voided)
+        dialog.finished.connect(lambda _r: self.focus_search())
+        dialog.open()
+        return dialog
+
+    def _voided(self, saved: SavedChange) -> None:
+        self.show_toast(
+            tr("Dibatalkan: {name} — status sekarang {status}").format(
+                name=saved.student_name, status=labels.status_label(saved.status)
+            )
+        )
+        self._refresh_student(saved.student_id)
+        if self.sync_driver is not None:
+            self.sync_driver.outcome_saved()
+
+    def undo_last(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+
+        def work() -> tuple[HistoryItem, str] | None:
+            item = ws.last_own_outcome()
+            if item is None:
+                return None
+            student = ws.student(item.student_id)
+            return item, student.name if student else ""
+
+        Op(self, work, lane=Lane.READ).success(self._confirm_undo).run()
+
+    def _confirm_undo(self, found: tuple[HistoryItem, str] | None) -> None:
+        ws = self.workspace
+        if found is None or ws is None:
+            self.show_toast(tr("Tidak ada hasil Anda yang dapat dibatalkan."), error=True)
+            return
+        item, name = found
+        dialog = VoidDialog(item, name, self)
+        dialog.accepted.connect(
+            lambda: (
+                Op(self, lambda: ws.void(item.event_id, dialog.reason.text().strip()))
+                .success(self._voided)
+                .run()
+            )
+        )
+        dialog.finished.connect(lambda _r: self.focus_search())
+        dialog.open()
+
+    def reveal_nik(self) -> None:
+        student = self._selected()
+        ws = self.workspace
+        if student is None or ws is None or self.roster is None:
+            return
+        roster = self.roster
+        Op(self, lambda: ws.reveal_nik(student.id)).success(
+            lambda _nik: roster.model.reveal_nik(student.id)
+        ).run()
+
+    def show_anomalies(self) -> None:
+        if self.workspace is None:
+            return
+        dialog = AnomaliesDialog(self.workspace, self)
+        dialog.open_history.connect(self._history_by_id)
+        dialog.finished.connect(lambda _r: self.focus_search())
+        dialog.open()
+
+    def _history_by_id(self, student_id: str) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        Op(self, lambda: ws.student(student_id), lane=Lane.READ).success(
+            lambda item: self.show_history(item) if item is not None else None
+        ).run()
