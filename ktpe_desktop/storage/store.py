@@ -263,6 +263,18 @@ class Store:
     def backup_dir(self) -> Path:
         return self.data_dir / BACKUP_DIR
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A 256-bit key for another encrypted file of this laptop (HKDF of the database key).
+
+        Used by the school hub's server database (issue 14): it opens only while this
+        store is unlocked, and never with the database key itself.
+        """
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        info = f"ktpe-jemput-bola/{purpose}".encode()
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(self._key)
+
     # ------------------------------------------------------------ sessions
 
     def session(self) -> Session:

@@ -32,6 +32,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "ktpe_desktop.imports",
         "ktpe_desktop.reports",
         "ktpe_server",
+        "ktpe_desktop.hub",
     ),
     "ktpe_desktop/storage": (
         "PySide6",
@@ -41,6 +42,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "ktpe_desktop.services",
         "ktpe_desktop.sync",
         "ktpe_server",
+        "ktpe_desktop.hub",
     ),
     "ktpe_desktop/sync": (
         "PySide6",
@@ -48,6 +50,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "ktpe_desktop.ui",
         "ktpe_desktop.services",
         "ktpe_server",
+        "ktpe_desktop.hub",
     ),
     "ktpe_desktop/imports": (
         "PySide6",
@@ -58,8 +61,17 @@ RULES: dict[str, tuple[str, ...]] = {
         "ktpe_desktop.storage",
         "ktpe_desktop.services",
         "ktpe_server",
+        "ktpe_desktop.hub",
     ),
     "ktpe_desktop/services": ("PySide6", "shiboken6", "ktpe_desktop.ui", "ktpe_server"),
+    # The school hub runs the reference server inside the laptop (docs/decisions.md):
+    # the one desktop package allowed to import ktpe_server; no Qt, no UI, no services.
+    "ktpe_desktop/hub": (
+        "PySide6",
+        "shiboken6",
+        "ktpe_desktop.ui",
+        "ktpe_desktop.services",
+    ),
     "ktpe_desktop/ui": (
         "sqlalchemy",
         "requests",
@@ -76,6 +88,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "ktpe_desktop.sync",
         "sqlcipher3",
         "requests",
+        "ktpe_desktop.hub",
     ),
 }
 

@@ -1,0 +1,199 @@
+"""The hub's own routes, beside the unchanged sync protocol: info, pairing, stations.
+
+No ``from __future__ import annotations``: FastAPI reads the annotations of the
+route functions defined inside :func:`make_router` when they are defined.
+"""
+
+import hmac
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.protocol import API_PREFIX, PROTOCOL_VERSION
+from ktpe_desktop.hub import pairing
+from ktpe_desktop.hub.store import register_station, stations
+from ktpe_server import models as sm
+from ktpe_server.errors import ApiError, server_now
+from ktpe_server.security import RateLimiter, token_hash
+
+log = logging.getLogger("ktpe.hub")
+
+HUB_PREFIX = f"{API_PREFIX}/hub"
+NONCE_TTL_S = 300.0
+MAX_NONCES = 256
+
+
+@dataclass
+class PairingState:
+    """What the pairing routes share; the code changes after too many wrong tries."""
+
+    engine: Engine
+    hub_id: str
+    team: str
+    campaign_id: str
+    fingerprint: str
+    code: str
+    wrong_attempts: int = 0
+    on_code_changed: Any = None  # callable(new_code) | None
+    nonces: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    limits: RateLimiter = field(default_factory=lambda: RateLimiter(20.0, 1.0))
+
+    def new_nonce(self) -> str:
+        now = time.monotonic()
+        with self.lock:
+            for n, t in list(self.nonces.items()):
+                if now - t > NONCE_TTL_S:
+                    del self.nonces[n]
+            if len(self.nonces) >= MAX_NONCES:
+                self.nonces.pop(next(iter(self.nonces)))
+            nonce = pairing.new_nonce()
+            self.nonces[nonce] = now
+            return nonce
+
+    def take_nonce(self, nonce: str) -> bool:
+        with self.lock:
+            t = self.nonces.pop(nonce, None)
+        return t is not None and time.monotonic() - t <= NONCE_TTL_S
+
+    def wrong(self) -> bool:
+        """Count a wrong proof; True when the code was just retired (a new one shown)."""
+        with self.lock:
+            self.wrong_attempts += 1
+            if self.wrong_attempts < pairing.MAX_WRONG_ATTEMPTS:
+                return False
+            self.code = pairing.new_code()
+            self.wrong_attempts = 0
+            callback = self.on_code_changed
+        log.warning("pairing code retired after %d wrong attempts", pairing.MAX_WRONG_ATTEMPTS)
+        if callback is not None:
+            callback(self.code)
+        return True
+
+
+class ChallengeBody(BaseModel):
+    nonce: str = Field(min_length=16, max_length=64, pattern=r"^[0-9a-f]+$")
+
+
+class JoinBody(BaseModel):
+    hub_nonce: str = Field(min_length=16, max_length=64)
+    proof: str = Field(min_length=64, max_length=64)
+    device_id: str = Field(min_length=1, max_length=64)
+    device_name: str = Field(default="", max_length=200)
+    station_name: str = Field(default="", max_length=64)
+    team: str = Field(min_length=1, max_length=64)
+    campaign_id: str = Field(default="", max_length=64)
+
+
+def make_router(state: PairingState) -> APIRouter:
+    router = APIRouter(prefix=HUB_PREFIX, tags=["hub"])
+    bearer = HTTPBearer(auto_error=False)
+
+    def limited(request: Request) -> None:
+        client = request.client.host if request.client else "?"
+        wait = state.limits.take(client)
+        if wait:
+            raise ApiError(
+                429, "rate_limited", "too many pairing attempts", {"Retry-After": str(int(wait))}
+            )
+
+    def paired(
+        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> str:
+        if cred is None or not cred.credentials or len(cred.credentials) > 200:
+            raise ApiError(401, "unauthorized", "a hub token is required")
+        digest = token_hash(cred.credentials)
+        with Session(state.engine) as s:
+            row = s.execute(
+                select(sm.Device.device_id, sm.Device.token_hash, sm.Device.revoked).where(
+                    sm.Device.token_hash == digest
+                )
+            ).first()
+        if row is None or row.revoked or not hmac.compare_digest(row.token_hash, digest):
+            raise ApiError(401, "unauthorized", "unknown hub token")
+        return str(row.device_id)
+
+    @router.get("/info")
+    def info() -> dict[str, Any]:
+        """Who this hub is (no token needed; nothing personal)."""
+        return {
+            "hub_id": state.hub_id,
+            "team": state.team,
+            "campaign_id": state.campaign_id,
+            "protocol": PROTOCOL_VERSION,
+            "server_time": server_now(),
+        }
+
+    @router.post("/pair/challenge", dependencies=[Depends(limited)])
+    def challenge(body: ChallengeBody) -> dict[str, Any]:
+        """Prove that this hub knows the code shown on its screen, for its certificate."""
+        with state.lock:
+            code = state.code
+        return {
+            "hub_id": state.hub_id,
+            "team": state.team,
+            "proof": pairing.hub_proof(code, state.fingerprint, body.nonce),
+            "hub_nonce": state.new_nonce(),
+            "server_time": server_now(),
+        }
+
+    @router.post("/pair/join", dependencies=[Depends(limited)])
+    def join(body: JoinBody) -> dict[str, Any]:
+        """Admit a laptop of the same team that proves it typed the code."""
+        if not state.take_nonce(body.hub_nonce):
+            raise ApiError(403, "pairing_expired", "the pairing challenge expired; start again")
+        with state.lock:
+            code = state.code
+        expected = pairing.station_proof(
+            code,
+            state.fingerprint,
+            body.hub_nonce,
+            body.device_id,
+            body.team,
+            body.campaign_id,
+        )
+        if not pairing.same(expected, body.proof.lower()):
+            retired = state.wrong()
+            raise ApiError(
+                403,
+                "pairing_code_retired" if retired else "pairing_code_wrong",
+                "wrong pairing code" + ("; the hub shows a new code now" if retired else ""),
+            )
+        if body.team != state.team or (
+            state.campaign_id and body.campaign_id and body.campaign_id != state.campaign_id
+        ):
+            log.warning("pairing refused: a laptop of another team")
+            raise ApiError(403, "other_team", "this laptop belongs to another team")
+        token, station = register_station(
+            state.engine, state.team, body.device_id.lower(), body.device_name, body.station_name
+        )
+        log.info("station %d paired", station.station_no)
+        return {
+            "hub_id": state.hub_id,
+            "token": token,
+            "station_no": station.station_no,
+            "station_name": station.station_name,
+            "server_time": server_now(),
+        }
+
+    @router.get("/stations")
+    def list_stations(_who: Annotated[str, Depends(paired)]) -> dict[str, Any]:
+        """The paired stations (numbers and names), for "sudah dicatat di stasiun 2"."""
+        return {
+            "hub_id": state.hub_id,
+            "stations": [
+                {"device_id": st.device_id, "station_no": st.station_no, "name": st.station_name}
+                for st in stations(state.engine)
+            ],
+            "server_time": server_now(),
+        }
+
+    return router

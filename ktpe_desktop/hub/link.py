@@ -1,0 +1,520 @@
+"""A station's link to the school hub: join (pairing), then push and pull rounds.
+
+The link speaks the unchanged sync protocol to the hub with the ordinary
+:class:`~ktpe_desktop.sync.client.SyncClient`, over a session that pins the hub's
+certificate fingerprint (authenticated by the pairing code when joining).
+
+It never touches the outbox: the outbox and its acknowledgements belong to the
+central server, so a hub's "received" never counts as "sent to the office". What
+the hub holds is tracked per origin device (the hub's contiguous ``seq``, from each
+push reply's ledger), so a round sends every held event the hub lacks — this
+laptop's own, and those of teammates it received elsewhere (relay: a station that
+moves to another hub, or a second hub by mistake, carries everything across).
+Pulled events go through the same ``apply_remote`` as the central server's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.events import Event
+from ktpe_desktop.core.protocol import (
+    DEFAULT_PAGE_SIZE,
+    MAX_EVENTS_PER_PUSH,
+    encode_push,
+)
+from ktpe_desktop.hub import pairing
+from ktpe_desktop.hub.errors import (
+    HubCertificateChanged,
+    HubNotAuthentic,
+    HubTokenRefused,
+    HubUnreachable,
+    InvalidHubAddress,
+    InvalidPairingCode,
+    NotEnrolledForHub,
+    OtherTeam,
+    PairingCodeWrong,
+)
+from ktpe_desktop.hub.tls import peer_fingerprint
+from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.store import Store
+from ktpe_desktop.sync import state as keys
+from ktpe_desktop.sync.client import USER_AGENT, SyncClient, Timeouts
+from ktpe_desktop.sync.errors import (
+    CertificateError,
+    ProtocolError,
+    ServerUnreachable,
+    SyncError,
+    Unauthorized,
+)
+
+log = logging.getLogger("ktpe.hub")
+
+LINK_KEY = "hub_link"
+CURSOR_KEY = "hub_link.events_cursor"
+HEADS_KEY = "hub_link.heads"
+STATIONS_KEY = "hub_link.stations"
+PUSH_LIMIT = min(500, MAX_EVENTS_PER_PUSH)
+HUB_TIMEOUTS = Timeouts(connect=3.0, read=15.0, probe=2.0)
+
+ApplyRemote = Callable[[Session, list[Event]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkConfig:
+    """This laptop's membership of a hub (kept in the encrypted store)."""
+
+    url: str
+    fingerprint: str
+    token: str = field(repr=False)
+    hub_id: str
+    team: str
+    station_no: int
+    station_name: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "fingerprint": self.fingerprint,
+            "token": self.token,
+            "hub_id": self.hub_id,
+            "team": self.team,
+            "station_no": self.station_no,
+            "station_name": self.station_name,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> LinkConfig:
+        return cls(
+            url=str(d["url"]),
+            fingerprint=str(d["fingerprint"]),
+            token=str(d["token"]),
+            hub_id=str(d["hub_id"]),
+            team=str(d.get("team", "")),
+            station_no=int(d.get("station_no", 0)),
+            station_name=str(d.get("station_name", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HubRound:
+    pushed: int = 0
+    acknowledged: int = 0
+    pulled: int = 0
+    touched_students: tuple[str, ...] = ()
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """``192.168.1.20:47180``, ``https://host:port`` or ``host`` -> ``(host, port)``."""
+    from ktpe_desktop.hub.server import DEFAULT_PORT
+
+    raw = (text or "").strip()
+    if not raw:
+        raise InvalidHubAddress(text)
+    parts = urlsplit(raw if "://" in raw else f"https://{raw}")
+    if parts.scheme != "https" or not parts.hostname or parts.path not in ("", "/"):
+        raise InvalidHubAddress(text)
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError:
+        raise InvalidHubAddress(text) from None
+    return parts.hostname, port
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """Accepts exactly one certificate, by its SHA-256 fingerprint (no CA, no host name)."""
+
+    def __init__(self, fingerprint: str) -> None:
+        self._fingerprint = fingerprint
+        super().__init__(max_retries=0, pool_connections=1, pool_maxsize=2)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["assert_fingerprint"] = self._fingerprint
+        super().init_poolmanager(*args, **kwargs)
+
+
+class HubClient(SyncClient):
+    """The sync client, pinned to the hub's certificate, plus the hub's own routes."""
+
+    def __init__(self, base_url: str, fingerprint: str, *, token: str | None = None) -> None:
+        super().__init__(base_url, token=token, timeouts=HUB_TIMEOUTS)
+        self.fingerprint = fingerprint
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            s = requests.Session()
+            # Verification by the pinned fingerprint (urllib3 assert_fingerprint),
+            # which the pairing code authenticated; no CA can vouch for a hub.
+            s.verify = False
+            s.trust_env = False
+            s.headers.update(
+                {
+                    "User-Agent": USER_AGENT,
+                    "Accept": "application/json",
+                    "Accept-Encoding": "gzip",
+                }
+            )
+            s.mount("https://", _PinnedAdapter(self.fingerprint))
+            self._session = s
+        return self._session
+
+    def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        try:
+            return self._request(method, path, json_body=body, gzip=False)
+        except CertificateError:
+            raise HubCertificateChanged() from None
+        except ServerUnreachable as exc:
+            raise HubUnreachable(self.base_url, exc.detail) from None
+        except Unauthorized:
+            raise HubTokenRefused() from None
+
+    def info(self) -> dict[str, Any]:
+        return self.call("GET", "/hub/info")
+
+    def challenge(self, nonce: str) -> dict[str, Any]:
+        return self.call("POST", "/hub/pair/challenge", {"nonce": nonce})
+
+    def join(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.call("POST", "/hub/pair/join", body)
+
+    def stations(self) -> dict[str, Any]:
+        return self.call("GET", "/hub/stations")
+
+
+def _enrolment(store: Store) -> tuple[str, str, str]:
+    """``(device_id, team, campaign_id)`` of the central enrolment."""
+    with store.session() as s:
+        team = keys.get(s, keys.TEAM) or ""
+        campaign = keys.get(s, keys.CAMPAIGN_ID) or ""
+        device = keys.get(s, keys.ENROLLED_DEVICE) or store.device_id
+    if not team:
+        raise NotEnrolledForHub()
+    return device, team, campaign
+
+
+def load_link(store: Store) -> LinkConfig | None:
+    with store.session() as s:
+        data = keys.get_json(s, LINK_KEY)
+    return LinkConfig.from_json(data) if data else None
+
+
+def join_hub(
+    store: Store,
+    address: str,
+    code_text: str,
+    *,
+    station_name: str = "",
+    device_name: str = "",
+) -> LinkConfig:
+    """Pair this laptop with the hub at ``address`` using the code shown on the hub.
+
+    Raises:
+        InvalidPairingCode, InvalidHubAddress: what was typed cannot be right.
+        HubUnreachable: nothing answers TLS at the address.
+        HubNotAuthentic: the machine there cannot prove the code for its certificate
+            (a wrong code, or a fake hub) — checked before anything is sent.
+        PairingCodeWrong: the hub refused the code.
+        OtherTeam: the hub belongs to another team.
+        NotEnrolledForHub: this laptop has no team yet.
+    """
+    code = pairing.normalize_code(code_text)
+    if code is None:
+        raise InvalidPairingCode()
+    host, port = parse_address(address)
+    device_id, team, campaign = _enrolment(store)
+    try:
+        fp = peer_fingerprint(host, port, timeout=HUB_TIMEOUTS.connect)
+    except OSError as exc:
+        raise HubUnreachable(f"{host}:{port}", type(exc).__name__) from None
+    url = f"https://{host}:{port}" if ":" not in host else f"https://[{host}]:{port}"
+    client = HubClient(url, fp)
+    try:
+        nonce = pairing.new_nonce()
+        ch = client.challenge(nonce)
+        proof = str(ch.get("proof", ""))
+        if not pairing.same(proof, pairing.hub_proof(code, fp, nonce)):
+            log.warning("hub at %s:%d failed to prove the pairing code", host, port)
+            raise HubNotAuthentic()
+        hub_team = str(ch.get("team", ""))
+        if hub_team and hub_team != team:
+            raise OtherTeam(hub_team, team)
+        hub_nonce = str(ch.get("hub_nonce", ""))
+        body = {
+            "hub_nonce": hub_nonce,
+            "proof": pairing.station_proof(code, fp, hub_nonce, device_id, team, campaign),
+            "device_id": device_id,
+            "device_name": device_name[:200],
+            "station_name": station_name[:64],
+            "team": team,
+            "campaign_id": campaign,
+        }
+        try:
+            reply = client.join(body)
+        except ProtocolError as exc:
+            if exc.server_code == "pairing_code_wrong":
+                raise PairingCodeWrong() from None
+            if exc.server_code == "pairing_code_retired":
+                raise PairingCodeWrong(retired=True) from None
+            if exc.server_code == "other_team":
+                raise OtherTeam(hub_team, team) from None
+            raise
+    finally:
+        client.close()
+    config = LinkConfig(
+        url=url,
+        fingerprint=fp,
+        token=str(reply["token"]),
+        hub_id=str(reply.get("hub_id") or ch.get("hub_id") or ""),
+        team=team,
+        station_no=int(reply.get("station_no", 0)),
+        station_name=str(reply.get("station_name", "")),
+    )
+    previous = load_link(store)
+    with store.transaction() as s:
+        keys.put_json(s, LINK_KEY, config.to_json())
+        if previous is None or previous.hub_id != config.hub_id:
+            keys.put(s, CURSOR_KEY, None)
+            keys.put(s, HEADS_KEY, None)
+    log.info("joined hub %s as station %d", config.hub_id[:6], config.station_no)
+    return config
+
+
+def leave_hub(store: Store) -> None:
+    with store.transaction() as s:
+        for key in (LINK_KEY, CURSOR_KEY, HEADS_KEY):
+            keys.put(s, key, None)
+
+
+def use_local_hub(store: Store, url: str, fingerprint: str, token: str, hub_id: str) -> None:
+    """The hub laptop's own link to its own hub (station 1, over loopback)."""
+    _device, team, _campaign = _enrolment(store)
+    previous = load_link(store)
+    config = LinkConfig(url, fingerprint, token, hub_id, team, 1, "hub")
+    with store.transaction() as s:
+        keys.put_json(s, LINK_KEY, config.to_json())
+        if previous is None or previous.hub_id != hub_id:
+            keys.put(s, CURSOR_KEY, None)
+            keys.put(s, HEADS_KEY, None)
+
+
+class HubLink:
+    """Push/pull rounds with the joined hub; one round at a time.
+
+    Args:
+        store: the unlocked laptop store.
+        apply_remote: stores pulled events and refolds (the recording service's).
+        page_size: events per pulled page.
+    """
+
+    def __init__(
+        self, store: Store, apply_remote: ApplyRemote, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> None:
+        self.store = store
+        self.apply_remote = apply_remote
+        self.page_size = page_size
+        self._lock = threading.Lock()
+        self._client: HubClient | None = None
+        self._client_key: tuple[str, str, str] | None = None
+        self._refused: set[str] = set()
+
+    def config(self) -> LinkConfig | None:
+        return load_link(self.store)
+
+    def _client_for(self, cfg: LinkConfig) -> HubClient:
+        key = (cfg.url, cfg.fingerprint, cfg.token)
+        if self._client is None or self._client_key != key:
+            if self._client is not None:
+                self._client.close()
+            self._client = HubClient(cfg.url, cfg.fingerprint, token=cfg.token)
+            self._client_key = key
+            self._refused.clear()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def run_round(self) -> HubRound | None:
+        """One push + pull with the hub; None when this laptop has joined no hub.
+
+        Raises:
+            HubError: the hub is unreachable, refuses us, or is not the paired one.
+        """
+        with self._lock:
+            cfg = self.config()
+            if cfg is None:
+                return None
+            client = self._client_for(cfg)
+            try:
+                pushed, acked = self._push(client)
+                pulled, touched = self._pull(client)
+            except HubCertificateChanged:
+                self.close()
+                raise
+            except (HubUnreachable, HubTokenRefused):
+                self.close()
+                raise
+            except SyncError as exc:
+                self.close()
+                raise HubUnreachable(cfg.url, str(exc)) from None
+            if pulled or not self._stations_known():
+                self._refresh_stations(client)
+            return HubRound(pushed, acked, pulled, touched)
+
+    # ------------------------------------------------------------ push
+
+    def _heads(self) -> dict[str, int]:
+        with self.store.session() as s:
+            data = keys.get_json(s, HEADS_KEY) or {}
+        return {str(k): int(v) for k, v in data.items()}
+
+    def _pending(self, heads: dict[str, int]) -> list[Event]:
+        """Held events the hub lacks: per device, the contiguous run after its head."""
+        out: list[Event] = []
+        with self.store.session() as s:
+            tops = dict(
+                s.execute(
+                    select(m.EventRow.device_id, func.max(m.EventRow.seq)).group_by(
+                        m.EventRow.device_id
+                    )
+                ).all()
+            )
+            for device_id, top in sorted(tops.items()):
+                head = heads.get(device_id, 0)
+                if device_id in self._refused or int(top) <= head:
+                    continue
+                budget = PUSH_LIMIT - len(out)
+                if budget <= 0:
+                    break
+                rows = s.scalars(
+                    select(m.EventRow)
+                    .where(m.EventRow.device_id == device_id, m.EventRow.seq > head)
+                    .order_by(m.EventRow.seq)
+                    .limit(budget)
+                ).all()
+                expected = head + 1
+                for row in rows:
+                    if row.seq != expected:
+                        break  # a gap in what we hold: the hub gets the run before it
+                    out.append(ledger.event_from_row(row))
+                    expected += 1
+        return out
+
+    def _push(self, client: HubClient) -> tuple[int, int]:
+        pushed = acked = 0
+        for _ in range(100):
+            heads = self._heads()
+            batch = self._pending(heads)
+            if not batch:
+                break
+            try:
+                reply = client.push(encode_push(batch))
+            except CertificateError:
+                raise HubCertificateChanged() from None
+            except ServerUnreachable as exc:
+                raise HubUnreachable(client.base_url, exc.detail) from None
+            except Unauthorized:
+                raise HubTokenRefused() from None
+            pushed += len(batch)
+            acked += sum(1 for st in reply.statuses.values() if st.acknowledged)
+            moved = False
+            for device_id in {e.device_id for e in batch}:
+                head = reply.ledger.get(device_id)
+                if head is None:
+                    self._refused.add(device_id)  # not in the hub's scope: never resend
+                    continue
+                if head.contiguous_seq != heads.get(device_id, 0):
+                    moved = True
+                heads[device_id] = head.contiguous_seq
+            with self.store.transaction() as s:
+                keys.put_json(s, HEADS_KEY, heads)
+            if not moved:
+                break
+        return pushed, acked
+
+    # ------------------------------------------------------------ pull
+
+    def _pull(self, client: HubClient) -> tuple[int, tuple[str, ...]]:
+        received = 0
+        touched: set[str] = set()
+        for _ in range(10_000):
+            with self.store.session() as s:
+                cursor = keys.get(s, CURSOR_KEY)
+            page = client.pull_events(cursor, self.page_size)
+            raw = page.get("events")
+            nxt = page.get("next_cursor")
+            if not isinstance(raw, list) or (nxt is not None and not isinstance(nxt, str)):
+                raise ProtocolError("event page without events or next_cursor")
+            try:
+                events = [Event.from_json(e) for e in raw]
+            except (ValueError, TypeError) as exc:
+                raise ProtocolError(f"bad event from the hub: {exc}") from None
+            with self.store.transaction() as s:
+                if events:
+                    self.apply_remote(s, events)
+                    # The hub accepts only contiguous chains: what it sent, it holds
+                    # with everything before (no need to push those back).
+                    heads = {str(k): int(v) for k, v in (keys.get_json(s, HEADS_KEY) or {}).items()}
+                    for ev in events:
+                        heads[ev.device_id] = max(heads.get(ev.device_id, 0), ev.seq)
+                    keys.put_json(s, HEADS_KEY, heads)
+                if nxt:
+                    keys.put(s, CURSOR_KEY, nxt)
+            received += len(events)
+            touched.update(e.student_id for e in events)
+            if not page.get("has_more") or nxt == cursor:
+                break
+        return received, tuple(sorted(touched))
+
+    # ------------------------------------------------------------ stations
+
+    def _stations_known(self) -> bool:
+        with self.store.session() as s:
+            return keys.get(s, STATIONS_KEY) is not None
+
+    def _refresh_stations(self, client: HubClient) -> None:
+        try:
+            data = client.stations()
+        except SyncError as exc:
+            log.info("station list not refreshed: %s", exc.code)
+            return
+        rows = data.get("stations")
+        if not isinstance(rows, list):
+            return
+        known = {
+            str(r["device_id"]): {"no": int(r["station_no"]), "name": str(r.get("name") or "")}
+            for r in rows
+            if isinstance(r, dict) and "device_id" in r and "station_no" in r
+        }
+        with self.store.transaction() as s:
+            merged = dict(keys.get_json(s, STATIONS_KEY) or {})
+            merged.update(known)
+            keys.put_json(s, STATIONS_KEY, merged)
+
+
+def station_labels(store: Store) -> dict[str, str]:
+    """``device_id -> "stasiun 2"`` (or ``"stasiun 2 · Lab"``) for every known station."""
+    with store.session() as s:
+        data = keys.get_json(s, STATIONS_KEY) or {}
+    out: dict[str, str] = {}
+    for device_id, v in data.items():
+        try:
+            no, name = int(v["no"]), str(v.get("name") or "")
+        except (KeyError, TypeError, ValueError):
+            continue
+        label = f"stasiun {no}"
+        out[device_id] = f"{label} · {name}" if name and name != "hub" else label
+    return out

@@ -1,0 +1,239 @@
+"""The hub's server database: the reference server's schema on an encrypted file.
+
+The hub runs :mod:`ktpe_server` inside the laptop. Its database is a SQLCipher file
+in the laptop's data folder (``hub/hub-server.db``) whose key is derived from the
+laptop's own database key (:meth:`Store.derived_key`): it opens only while the
+laptop is unlocked, and no unencrypted server database ever exists on a laptop.
+
+The hub knows the team's roster from the laptop's own store (:func:`seed_from_laptop`):
+the schools of the laptop, assigned to the hub's team, and their students, so the
+server's ingest checks (known student, assigned school) work unchanged. Paired
+stations are ``device`` rows with a hub-only token, and one ``hub_station`` row
+each (station number and name, shown as "stasiun 2").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import DateTime, Engine, Integer, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from ktpe_desktop.storage import models as lm
+from ktpe_desktop.storage.engine import make_engine, write_engine
+from ktpe_desktop.storage.store import Store
+from ktpe_server import models as sm
+from ktpe_server.db import upgrade
+from ktpe_server.security import new_token, token_hash
+
+HUB_DIR = "hub"
+HUB_DB_FILE = "hub-server.db"
+KEY_PURPOSE = "hub-server-db-v1"
+
+
+class HubBase(DeclarativeBase):
+    pass
+
+
+class HubStation(HubBase):
+    """A laptop paired with this hub (the hub itself is station 1)."""
+
+    __tablename__ = "hub_station"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_no: Mapped[int] = mapped_column(Integer, unique=True)
+    station_name: Mapped[str] = mapped_column(String(64), default="")
+    paired_at: Mapped[datetime] = mapped_column(DateTime, default=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class StationInfo:
+    device_id: str
+    station_no: int
+    station_name: str
+
+    @property
+    def label(self) -> str:
+        """``stasiun 2`` or ``stasiun 2 · Lab Komputer`` (never a person's name)."""
+        base = f"stasiun {self.station_no}"
+        return f"{base} · {self.station_name}" if self.station_name else base
+
+
+def hub_db_path(store: Store) -> Path:
+    return store.data_dir / HUB_DIR / HUB_DB_FILE
+
+
+def open_hub_engine(store: Store) -> Engine:
+    """The hub's encrypted server database, migrated to the server's head.
+
+    Every transaction starts with ``BEGIN IMMEDIATE`` (as the server's own SQLite
+    engine): the request handlers write from several threads.
+    """
+    path = hub_db_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = write_engine(make_engine(path, store.derived_key(KEY_PURPOSE), pool_size=4))
+    upgrade(engine)
+    HubBase.metadata.create_all(engine)
+    return engine
+
+
+def delete_hub_db(store: Store) -> None:
+    """Remove the hub database (hub mode switched off for good)."""
+    path = hub_db_path(store)
+    for suffix in ("", "-wal", "-shm"):
+        p = path.with_name(path.name + suffix)
+        if p.exists():
+            p.unlink()
+
+
+def _team_id(s: Session, team: str) -> int:
+    tid = s.scalar(select(sm.Team.id).where(sm.Team.name == team))
+    if tid is None:
+        row = sm.Team(name=team)
+        s.add(row)
+        s.flush()
+        tid = row.id
+    return int(tid)
+
+
+def seed_from_laptop(engine: Engine, store: Store, team: str, campaign_id: str) -> int:
+    """Copy the laptop's campaign, schools and students into the hub database.
+
+    Idempotent (upserts); returns the number of students the hub knows.
+    """
+    with store.session() as ls:
+        campaign = ls.get(lm.Campaign, campaign_id) if campaign_id else None
+        schools = list(ls.scalars(select(lm.School).where(lm.School.purged_at.is_(None))))
+        npsns = {sc.npsn for sc in schools}
+        students = [
+            st
+            for st in ls.scalars(select(lm.Student).where(lm.Student.deleted.is_(False)))
+            if st.school_npsn in npsns
+        ]
+    with Session(engine) as s, s.begin():
+        tid = _team_id(s, team)
+        if campaign is not None and s.get(sm.Campaign, campaign.id) is None:
+            s.add(
+                sm.Campaign(
+                    id=campaign.id,
+                    name=campaign.name,
+                    reference_date=campaign.reference_date,
+                    min_recording_age=campaign.min_recording_age,
+                    voting_age=campaign.voting_age,
+                    government_name=campaign.government_name,
+                    office_name=campaign.office_name,
+                    office_address=campaign.office_address[:200],
+                    region_code=campaign.region_code,
+                    retention_days=campaign.retention_days,
+                )
+            )
+        held_schools = set(s.scalars(select(sm.School.npsn)))
+        assigned = set(
+            s.scalars(select(sm.Assignment.school_npsn).where(sm.Assignment.team_id == tid))
+        )
+        for sc in schools:
+            if sc.npsn not in held_schools:
+                s.add(
+                    sm.School(
+                        npsn=sc.npsn,
+                        name=sc.name,
+                        kind=sc.kind,
+                        status=sc.status,
+                        kecamatan=sc.kecamatan,
+                        address=sc.address[:200],
+                        target=sc.target,
+                    )
+                )
+            if sc.npsn not in assigned:
+                s.flush()  # the school row first (no ORM relationship orders them)
+                s.add(
+                    sm.Assignment(
+                        team_id=tid, school_npsn=sc.npsn, date=sc.visit_date or date.today()
+                    )
+                )
+        s.flush()
+        held = set(s.scalars(select(sm.Student.id)))
+        for st in students:
+            if st.id in held:
+                continue
+            s.add(
+                sm.Student(
+                    id=st.id,
+                    school_npsn=st.school_npsn,
+                    nisn=st.nisn,
+                    nik=st.nik,
+                    kk=st.kk,
+                    name=st.name[:200],
+                    sex=st.sex,
+                    birth_place=st.birth_place,
+                    birth_date=st.birth_date,
+                    class_name=st.class_name,
+                    mother_name=st.mother_name,
+                    nipd=st.nipd,
+                )
+            )
+        s.flush()
+        return int(s.scalar(select(func.count()).select_from(sm.Student)) or 0)
+
+
+def register_station(
+    engine: Engine, team: str, device_id: str, device_name: str, station_name: str
+) -> tuple[str, StationInfo]:
+    """Admit a device of ``team`` (new token each time); returns ``(token, station)``."""
+    token = new_token()
+    with Session(engine) as s, s.begin():
+        tid = _team_id(s, team)
+        dev = s.get(sm.Device, device_id)
+        if dev is None:
+            dev = sm.Device(device_id=device_id, team_id=tid, contiguous_seq=0)
+            s.add(dev)
+        dev.team_id = tid
+        dev.name = device_name[:200]
+        dev.token_hash = token_hash(token)
+        dev.revoked = False
+        st = s.get(HubStation, device_id)
+        if st is None:
+            top = s.scalar(select(func.max(HubStation.station_no))) or 0
+            st = HubStation(device_id=device_id, station_no=int(top) + 1)
+            s.add(st)
+        st.station_name = station_name[:64]
+        info = StationInfo(device_id, st.station_no, st.station_name)
+    return token, info
+
+
+def register_origin_devices(engine: Engine, team_id: int, device_ids: list[str]) -> int:
+    """Make the hub know origin devices relayed by a paired teammate (no usable token).
+
+    The hub trusts a paired station's word that a chain belongs to a teammate; the
+    central server, which enrolled every device, is the one that decides (and, with
+    signed chains, the origin device's signature).
+    """
+    if not device_ids:
+        return 0
+    with Session(engine) as s, s.begin():
+        known = set(
+            s.scalars(select(sm.Device.device_id).where(sm.Device.device_id.in_(device_ids)))
+        )
+        added = 0
+        for d in device_ids:
+            if d in known:
+                continue
+            unusable = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
+            s.add(
+                sm.Device(
+                    device_id=d, team_id=team_id, name="", token_hash=unusable, contiguous_seq=0
+                )
+            )
+            added += 1
+        return added
+
+
+def stations(engine: Engine) -> list[StationInfo]:
+    with Session(engine) as s:
+        return [
+            StationInfo(r.device_id, r.station_no, r.station_name)
+            for r in s.scalars(select(HubStation).order_by(HubStation.station_no))
+        ]

@@ -1,0 +1,192 @@
+"""Joining a school hub: the right code admits a teammate; everything else is refused."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from ktpe_desktop.hub import pairing
+from ktpe_desktop.hub.errors import (
+    HubCertificateChanged,
+    HubNotAuthentic,
+    HubUnreachable,
+    InvalidPairingCode,
+    OtherTeam,
+    PairingCodeWrong,
+)
+from ktpe_desktop.hub.link import HubClient, join_hub, load_link
+from ktpe_desktop.hub.server import HubServer
+from ktpe_desktop.hub.tls import peer_fingerprint
+from ktpe_desktop.sync.errors import ProtocolError
+from tests.integration.hub.conftest import CAMPAIGN, STUDENTS, Laptop, make_laptop
+
+
+def _addr(hub: HubServer) -> str:
+    return f"127.0.0.1:{hub.port}"
+
+
+def test_teammate_joins_with_the_code(hub: HubServer, team_laptops: list[Laptop]) -> None:
+    cfg = join_hub(team_laptops[1].store, _addr(hub), hub.code.lower(), station_name="Lab 2")
+    assert cfg.station_no == 2
+    assert cfg.fingerprint == hub.fingerprint
+    assert load_link(team_laptops[1].store) == cfg
+    assert {st.station_no for st in hub.stations()} == {1, 2}
+
+
+def test_code_typos_are_read_as_meant() -> None:
+    assert pairing.normalize_code("k7qm-2xpd") == "K7QM2XPD"
+    assert pairing.normalize_code("K7QM 2XPO") == "K7QM2XP0"
+    assert pairing.normalize_code("K7QM-2XP") is None
+    assert pairing.normalize_code("K7QM-2XP!") is None
+
+
+def test_malformed_code_refused_before_any_connection(
+    hub: HubServer, team_laptops: list[Laptop]
+) -> None:
+    with pytest.raises(InvalidPairingCode) as err:
+        join_hub(team_laptops[1].store, _addr(hub), "12345")
+    assert "8 huruf" in err.value.message
+
+
+@pytest.mark.allow_warnings("failed to prove the pairing code")
+def test_wrong_code_refused_and_nothing_sent(hub: HubServer, team_laptops: list[Laptop]) -> None:
+    wrong = "ZZZZZZZZ" if pairing.normalize_code(hub.code) != "ZZZZZZZZ" else "YYYYYYYY"
+    with pytest.raises(HubNotAuthentic) as err:
+        join_hub(team_laptops[1].store, _addr(hub), wrong)
+    assert "Kode pasangan" in err.value.message
+    assert load_link(team_laptops[1].store) is None
+    assert {st.station_no for st in hub.stations()} == {1}
+
+
+@pytest.mark.allow_warnings("pairing code retired")
+def test_machine_with_wrong_code_refused_by_the_hub(hub: HubServer) -> None:
+    """A machine that skips the hub's proof and sends a proof made from a wrong code."""
+    fp = peer_fingerprint("127.0.0.1", hub.port)
+    client = HubClient(f"https://127.0.0.1:{hub.port}", fp)
+    try:
+        for attempt in range(pairing.MAX_WRONG_ATTEMPTS):
+            ch = client.challenge(pairing.new_nonce())
+            body = {
+                "hub_nonce": ch["hub_nonce"],
+                "proof": pairing.station_proof(
+                    "ZZZZ0000", fp, ch["hub_nonce"], "intruder", "tim-01", CAMPAIGN
+                ),
+                "device_id": "intruder",
+                "team": "tim-01",
+                "campaign_id": CAMPAIGN,
+            }
+            with pytest.raises(ProtocolError) as err:
+                client.join(body)
+            last = attempt == pairing.MAX_WRONG_ATTEMPTS - 1
+            assert err.value.status == 403
+            assert err.value.server_code == (
+                "pairing_code_retired" if last else "pairing_code_wrong"
+            )
+    finally:
+        client.close()
+    assert {st.device_id for st in hub.stations()} == {hub.store.device_id}
+    # The station-side words for it:
+    assert "Kode pasangan salah" in PairingCodeWrong().message
+
+
+def test_other_team_refused(hub: HubServer, tmp_path: Path) -> None:
+    stranger = make_laptop(tmp_path / "other", "tim-07", STUDENTS[:2])
+    try:
+        with pytest.raises(OtherTeam) as err:
+            join_hub(stranger.store, _addr(hub), hub.code)
+        assert "tim lain" in err.value.message and "tim-07" in err.value.message
+        assert load_link(stranger.store) is None
+    finally:
+        stranger.store.close()
+    assert len(hub.stations()) == 1
+
+
+@pytest.mark.allow_warnings("another team")
+def test_other_team_refused_by_the_hub_even_if_it_lies_to_the_station(hub: HubServer) -> None:
+    fp = peer_fingerprint("127.0.0.1", hub.port)
+    code = pairing.normalize_code(hub.code)
+    assert code is not None
+    client = HubClient(f"https://127.0.0.1:{hub.port}", fp)
+    try:
+        ch = client.challenge(pairing.new_nonce())
+        body = {
+            "hub_nonce": ch["hub_nonce"],
+            "proof": pairing.station_proof(code, fp, ch["hub_nonce"], "dev-x", "tim-07", CAMPAIGN),
+            "device_id": "dev-x",
+            "team": "tim-07",
+            "campaign_id": CAMPAIGN,
+        }
+        with pytest.raises(ProtocolError) as err:
+            client.join(body)
+        assert err.value.server_code == "other_team"
+    finally:
+        client.close()
+
+
+@pytest.mark.allow_warnings("failed to prove the pairing code")
+def test_fake_hub_with_another_certificate_refused(
+    hub: HubServer, team_laptops: list[Laptop], tmp_path: Path
+) -> None:
+    """Another machine on the Wi-Fi runs a hub of its own; the station types the real code."""
+    impostor_laptop = make_laptop(tmp_path / "impostor", "tim-01", STUDENTS[:1])
+    impostor = HubServer(
+        impostor_laptop.store,
+        team="tim-01",
+        campaign_id=CAMPAIGN,
+        host="127.0.0.1",
+        port=0,
+        announce=False,
+    )
+    impostor.start()
+    try:
+        assert impostor.fingerprint != hub.fingerprint
+        with pytest.raises(HubNotAuthentic) as err:
+            join_hub(team_laptops[1].store, f"127.0.0.1:{impostor.port}", hub.code)
+        assert "BUKAN hub tim Anda" in err.value.message
+        assert load_link(team_laptops[1].store) is None
+        assert len(impostor.stations()) == 1
+    finally:
+        impostor.stop()
+        impostor_laptop.store.close()
+
+
+@pytest.mark.allow_warnings("TLS refused")
+def test_paired_station_refuses_a_hub_whose_certificate_changed(
+    hub: HubServer, team_laptops: list[Laptop], tmp_path: Path
+) -> None:
+    station = team_laptops[1]
+    join_hub(station.store, _addr(hub), hub.code)
+    port = hub.port
+    hub.stop()
+    impostor_laptop = make_laptop(tmp_path / "impostor", "tim-01", STUDENTS[:1])
+    impostor = HubServer(
+        impostor_laptop.store,
+        team="tim-01",
+        campaign_id=CAMPAIGN,
+        host="127.0.0.1",
+        port=port,
+        announce=False,
+    )
+    impostor.start()
+    try:
+        station.record(STUDENTS[0])
+        with pytest.raises(HubCertificateChanged) as err:
+            station.link.run_round()
+        assert "Sertifikat hub berubah" in err.value.message
+        assert impostor.held_events() == 0
+    finally:
+        impostor.stop()
+        impostor_laptop.store.close()
+
+
+def test_port_closed_when_hub_mode_is_off(hub: HubServer, team_laptops: list[Laptop]) -> None:
+    port = hub.port
+    with socket.create_connection(("127.0.0.1", port), timeout=2):
+        pass
+    hub.stop()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    with pytest.raises(HubUnreachable):
+        join_hub(team_laptops[1].store, f"127.0.0.1:{port}", "K7QM2XPD")
