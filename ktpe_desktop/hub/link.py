@@ -117,8 +117,6 @@ class HubRound:
 
 def parse_address(text: str) -> tuple[str, int]:
     """``192.168.1.20:47180``, ``https://host:port`` or ``host`` -> ``(host, port)``."""
-    from ktpe_desktop.hub.server import DEFAULT_PORT
-
     raw = (text or "").strip()
     if not raw:
         raise InvalidHubAddress(text)
@@ -126,7 +124,7 @@ def parse_address(text: str) -> tuple[str, int]:
     if parts.scheme != "https" or not parts.hostname or parts.path not in ("", "/"):
         raise InvalidHubAddress(text)
     try:
-        port = parts.port or DEFAULT_PORT
+        port = parts.port or pairing.DEFAULT_PORT
     except ValueError:
         raise InvalidHubAddress(text) from None
     return parts.hostname, port

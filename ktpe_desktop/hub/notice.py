@@ -24,6 +24,8 @@ class OtherStationOutcome:
     station: str  # "stasiun 2", or "perangkat 1a2b3c4d" for a laptop not seen at the hub
     operator: str
     at: datetime  # aware, UTC
+    station_no: int | None = None  # None: a laptop this station never saw at the hub
+    device_id: str = ""
 
     def local_time(self) -> str:
         """``09.41`` in this laptop's time zone (Indonesian style)."""
@@ -48,5 +50,8 @@ def other_station_outcome(store: Store, student_id: str) -> OtherStationOutcome 
             st.decided_by_operator or "",
             st.decided_at,
         )
-    label = station_labels(store).get(device) or f"perangkat {device[:8]}"
-    return OtherStationOutcome(status, label, operator, at)
+    label = station_labels(store).get(device)
+    number = int(label.split()[1]) if label else None
+    return OtherStationOutcome(
+        status, label or f"perangkat {device[:8]}", operator, at, number, device
+    )

@@ -27,6 +27,7 @@ import secrets
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ALIASES = {"I": "1", "L": "1", "O": "0", "U": "V"}
 CODE_LENGTH = 8
+DEFAULT_PORT = 47180  # the hub's TCP port (another one is taken when it is busy)
 MAX_WRONG_ATTEMPTS = 5
 NONCE_BYTES = 16
 

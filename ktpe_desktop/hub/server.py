@@ -54,7 +54,7 @@ from ktpe_server.ingest import Ingestor, PushResult
 
 log = logging.getLogger("ktpe.hub")
 
-DEFAULT_PORT = 47180
+DEFAULT_PORT = pairing.DEFAULT_PORT
 SESSION_KEY = "hub_session"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,6 +48,9 @@ from ktpe_desktop.storage.errors import PermissionDenied
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
 from ktpe_desktop.storage.logs import configure_logging
 from ktpe_desktop.storage.store import DB_FILE, KEYSLOTS_FILE, Store
+
+if TYPE_CHECKING:  # imported on first use: hub mode pulls in uvicorn and zeroconf
+    from ktpe_desktop.services.hub_service import HubService
 
 __all__ = ["MIN_PASSWORD_LENGTH", "Workspace", "check_password", "password_strength"]
 
@@ -89,6 +92,7 @@ class Workspace:
         self._recording = RecordingService(store)
         self._display_names: dict[str, str] = {}
         self._sync: SyncService | None = None
+        self._hub: HubService | None = None
 
     # ------------------------------------------------------------ folder, users
 
@@ -145,6 +149,8 @@ class Workspace:
         return cls(open_store(data_dir, username, password))
 
     def close(self) -> None:
+        if self._hub is not None:
+            self._hub.close()
         if self._sync is not None:
             self._sync.close()
         self._store.close()
@@ -463,6 +469,21 @@ class Workspace:
         if self._sync is None:
             self._sync = SyncService(self._store)
         return self._sync
+
+    @property
+    def hub(self) -> HubService:
+        """The school hub: hub mode, joining, the background link (issue 14)."""
+        if self._hub is None:
+            from ktpe_desktop.services.hub_service import HubService
+
+            self._hub = HubService(self._store, self._recording)
+        return self._hub
+
+    def other_station_outcome(self, student_id: str) -> Any:
+        """Another station's outcome for the student (an ``OtherStationOutcome``), or None."""
+        from ktpe_desktop.hub.notice import other_station_outcome
+
+        return other_station_outcome(self._store, student_id)
 
     def enrol(self, url: str, code: str, ca_file: str | None = None) -> SyncSnapshot:
         """Enrol this laptop with a server (one-time code from the admin)."""

@@ -34,6 +34,7 @@ from ktpe_desktop.ui.dialogs.add_user import AddUserDialog
 from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog
 from ktpe_desktop.ui.dialogs.school_chooser import SchoolChooserDialog
 from ktpe_desktop.ui.dialogs.settings_dialog import SettingsDialog
+from ktpe_desktop.ui.hub_page import HubDialog, HubDriver, HubStatusLabel
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.idle import IdleWatcher
 from ktpe_desktop.ui.login import FirstRunPage, LoginPage
@@ -78,6 +79,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.school: SchoolProgress | None = None
         self.is_locked = False
         self.sync_driver: AdapterDriver | None = None
+        self.hub_driver: HubDriver | None = None
         self.outcome_dialog: OutcomeDialog | None = None
         self.school_chooser: SchoolChooserDialog | None = None
         self.import_dialog: QDialog | None = None
@@ -103,6 +105,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.user_label.setObjectName("userLabel")
         self.statusBar().addWidget(self.toast, 1)
         self.statusBar().addPermanentWidget(self.user_label)
+        self.hub_label = HubStatusLabel()
+        self.statusBar().addPermanentWidget(self.hub_label)
         self.sync_widget = SyncStatusWidget()
         self.sync_widget.hide()  # shown once a data folder is open
         self.statusBar().addPermanentWidget(self.sync_widget)
@@ -210,6 +214,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self._action(m_sync, tr("Sinkronkan"), self.sync_now, ("Ctrl+S",), name="syncAction")
         self._action(m_sync, tr("Masalah sinkron…"), self.show_quarantine, ("Ctrl+Shift+S",))
         self._action(m_sync, tr("Anomali…"), self.show_anomalies, ("Ctrl+Shift+A",))
+        self._action(m_sync, tr("Hub sekolah…"), self.show_hub, ("Ctrl+Shift+H",), name="hubAction")
 
         m_settings = bar.addMenu(tr("&Pengaturan"))
         self._action(m_settings, tr("Pengaturan…"), self.show_settings, ("Ctrl+,",))
@@ -275,6 +280,11 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.sync_driver.countsChanged.connect(lambda *_a: self._update_today_sync())
         self.sync_driver.roundFinished.connect(lambda _r: self.reload_schools())
         self.sync_driver.start()
+        self.hub_driver = HubDriver(ws, self)  # the school hub link (issue 14)
+        self.hub_driver.statusChanged.connect(self.hub_label.set_status)
+        self.hub_driver.studentsChanged.connect(self._from_other_stations)
+        self.sync_driver.outcomeSaved.connect(self.hub_driver.saved)
+        self.hub_driver.start()
 
     def _show_user(self) -> None:
         if self.workspace is None:
@@ -387,6 +397,16 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         Op(self, lambda: ws.add_user(username, password, role=role, display_name=name)).success(
             lambda u: self.show_toast(tr("Pengguna ditambahkan: {name}").format(name=u.username))
         ).run()
+
+    def show_hub(self) -> None:
+        if self.workspace is not None:
+            HubDialog(self.workspace, self).open()
+
+    def _from_other_stations(self, student_ids: list[str]) -> None:
+        """Events of other stations arrived through the hub: refresh what shows them."""
+        for sid in student_ids[:50]:
+            self._refresh_student(sid)
+        self.reload_schools()
 
     def show_about(self) -> None:
         device = self.workspace.device_id if self.workspace else ""

@@ -164,6 +164,7 @@ class AdapterDriver(QObject):
     onlineChanged = Signal(bool)
     problem = Signal(str)
     roundFinished = Signal(object)
+    outcomeSaved = Signal()  # every save, whatever the network (the school hub listens)
 
     def __init__(
         self, workspace: Workspace, parent: QObject | None = None, *, interval_minutes: int = 5
@@ -214,6 +215,7 @@ class AdapterDriver(QObject):
             self.problem.emit(tr("Laptop belum terdaftar di server (Berkas → Daftarkan ke server)"))
 
     def outcome_saved(self) -> None:
+        self.outcomeSaved.emit()
         self.adapter.refresh_counts()
         if self.online and not self._soon.isActive():
             self._soon.start()

@@ -493,32 +493,47 @@ Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file 
       <translation>May be recorded, but will not be {n} on voting day.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="257" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="259" />
+      <source>stasiun {n}</source>
+      <translation>station {n}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="261" />
+      <source>perangkat {id}</source>
+      <translation>device {id}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="264" />
+      <source>Sudah dicatat {status} di {station} ({operator}) pukul {time}.</source>
+      <translation>Already recorded as {status} at {station} ({operator}) at {time}.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="272" />
       <source>Siswa ini sudah berstatus {status}. Enter tidak menyimpan apa pun; tekan tombol hasil bila memang perlu, atau batalkan hasil lama lewat Riwayat (Ctrl+H).</source>
       <translation>This student's status is already {status}. Enter saves nothing; press an outcome key if really needed, or undo the old outcome from the history (Ctrl+H).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="264" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="279" />
       <source>Perhatian: siswa ini terdaftar di sekolah lain.</source>
       <translation>Note: this student belongs to another school.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="276" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="291" />
       <source>Pilih hasil dengan F1–F6 · Esc untuk batal</source>
       <translation>Choose the outcome with F1–F6 · Esc cancels</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="279" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="294" />
       <source>Enter = {outcome} · F1–F6 memilih hasil · Esc untuk batal</source>
       <translation>Enter = {outcome} · F1–F6 choose the outcome · Esc cancels</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="313" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="328" />
       <source>Pilih alasan dengan ↑/↓ lalu tekan Enter</source>
       <translation>Choose the reason with ↑/↓ then press Enter</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="374" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="389" />
       <source>Tidak tersimpan: terjadi kesalahan.</source>
       <translation>Not saved: an error happened.</translation>
     </message>
@@ -723,6 +738,143 @@ The old outcome stays in the history.</translation>
       <location filename="../../ktpe_desktop/ui/dialogs/void.py" line="46" />
       <source>Kembali (Esc)</source>
       <translation>Back (Esc)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="89" />
+      <source>Hub: terhubung ({station})</source>
+      <translation>Hub: connected ({station})</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="93" />
+      <source>Hub: tidak terjangkau — tetap bekerja luring</source>
+      <translation>Hub: unreachable — still working offline</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="105" />
+      <source>Hub sekolah</source>
+      <translation>School hub</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="111" />
+      <source>Jadikan laptop ini hub sekolah</source>
+      <translation>Make this laptop the school hub</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="114" />
+      <source>Laptop lain dari tim yang sama bergabung lewat jaringan lokal (router, hotspot ponsel atau kabel), tanpa internet. Tunjukkan kode pasangan ini kepada mereka.</source>
+      <translation>Other laptops of the same team join over the local network (router, phone hotspot or cable), without internet. Show them this pairing code.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="140" />
+      <source>Kode baru</source>
+      <translation>New code</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="149" />
+      <source>Hanya Koordinator yang dapat menjadikan laptop ini hub.</source>
+      <translation>Only the team lead can make this laptop the hub.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="154" />
+      <source>Gabung ke hub sekolah</source>
+      <translation>Join a school hub</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="161" />
+      <source>Cari hub di jaringan</source>
+      <translation>Find hubs on the network</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="170" />
+      <source>&amp;Alamat hub:</source>
+      <translation>Hub &amp;address:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="175" />
+      <source>&amp;Kode pasangan:</source>
+      <translation>Pairing &amp;code:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="179" />
+      <source>mis. Meja 2 (opsional)</source>
+      <translation>e.g. Desk 2 (optional)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="180" />
+      <source>Nama &amp;stasiun:</source>
+      <translation>&amp;Station name:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="182" />
+      <source>Gabung</source>
+      <translation>Join</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="185" />
+      <source>Keluar dari hub</source>
+      <translation>Leave the hub</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="222" />
+      <source>Alamat: {addresses}
+Sidik jari sertifikat: {fp}</source>
+      <translation>Address: {addresses}
+Certificate fingerprint: {fp}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="231" />
+      <source>Stasiun {n}</source>
+      <translation>Station {n}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="233" />
+      <source>(hub ini)</source>
+      <translation>(this hub)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="235" />
+      <source>Hentikan hub</source>
+      <translation>Stop the hub</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="239" />
+      <source>Hub belum aktif: port jaringan tertutup.</source>
+      <translation>The hub is not running: its network port is closed.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="241" />
+      <source>Jadikan hub sekolah</source>
+      <translation>Make school hub</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="245" />
+      <source>Laptop ini belum bergabung dengan hub.</source>
+      <translation>This laptop has not joined a hub.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="248" />
+      <source>Tergabung sebagai stasiun {n} ({url}).</source>
+      <translation>Joined as station {n} ({url}).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="278" />
+      <source>Mencari…</source>
+      <translation>Searching…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="284" />
+      <source>Hub {team} di {address}</source>
+      <translation>Hub {team} at {address}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="290" />
+      <source>Tidak ada hub yang terlihat. Ketik alamat yang tampil di layar hub.</source>
+      <translation>No hub is visible. Type the address shown on the hub's screen.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="315" />
+      <source>Bergabung dengan hub sebagai stasiun {n}.</source>
+      <translation>Joined the hub as station {n}.</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/labels.py" line="18" />
@@ -989,177 +1141,182 @@ User: {user} · Password: {password}</translation>
       <translation>Contacting the server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="155" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="159" />
       <source>&amp;Berkas</source>
       <translation>&amp;File</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="157" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="161" />
       <source>Impor daftar siswa sekolah lain…</source>
       <translation>Import roster of another school…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="158" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="162" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="162" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="166" />
       <source>Cetak Berita Acara…</source>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="168" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="172" />
       <source>Simpan Berita Acara (PDF)…</source>
       <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="174" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="178" />
       <source>Cetak Rekapitulasi Harian…</source>
       <translation>Print Daily Summary…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="180" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="184" />
       <source>Simpan Rekapitulasi Harian (PDF)…</source>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="184" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="186" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="190" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="187" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="192" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="190" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="194" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="195" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="192" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="196" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="194" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="198" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="201" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="199" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="202" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="213" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
+      <source>Hub sekolah…</source>
+      <translation>School hub…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="255" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="260" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="256" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="261" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="284" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="294" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="333" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="343" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="388" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="398" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>
@@ -1399,12 +1556,12 @@ User: {user} · Password: {password}</translation>
       <translation>Syncing…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="215" />
       <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
       <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="237" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="239" />
       <source>{n} kejadian ditolak server</source>
       <translation>{n} events refused by the server</translation>
     </message>

@@ -253,6 +253,21 @@ class OutcomeDialog(QDialog):
             self.fields["birth"].setText("—")
         if student.status != Status.PENDING:
             default = None
+            other = self.workspace.other_station_outcome(student.id)  # school hub, issue 14
+            if other is not None:
+                station = (
+                    tr("stasiun {n}").format(n=other.station_no)
+                    if other.station_no
+                    else tr("perangkat {id}").format(id=other.device_id[:8])
+                )
+                banners.append(
+                    tr("Sudah dicatat {status} di {station} ({operator}) pukul {time}.").format(
+                        status=labels.status_label(other.status),
+                        station=station,
+                        operator=other.operator,
+                        time=other.local_time(),
+                    )
+                )
             banners.append(
                 tr(
                     "Siswa ini sudah berstatus {status}. Enter tidak menyimpan apa pun; "

@@ -1,0 +1,154 @@
+"""The station's background loop with the hub: a round soon after each save, and
+at least every few seconds otherwise, on its own thread (never the UI's or the
+writer's). Failures never stop recording: the status says "unreachable" and the
+next round retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.hub.errors import HubError
+from ktpe_desktop.hub.link import HubLink, HubRound
+
+log = logging.getLogger("ktpe.hub")
+
+INTERVAL_S = 4.0  # "at least every 5 s", with room for the round itself
+AFTER_SAVE_S = 0.2  # a short debounce: several quick saves make one round
+
+
+class LinkState(StrEnum):
+    OFF = "off"  # no hub joined
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    UNREACHABLE = "unreachable"
+    REFUSED = "refused"  # certificate changed, token refused: a person must act
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStatus:
+    state: LinkState
+    station_no: int = 0
+    last_success: datetime | None = None
+    error: KnownError | None = None
+
+
+class HubLinkRunner:
+    """Runs :meth:`HubLink.run_round` on a thread.
+
+    Args:
+        link: the station's link.
+        on_round: called (on the runner thread) after each round that moved events.
+        on_status: called (on the runner thread) when the status changes.
+        interval_s: longest pause between rounds.
+    """
+
+    def __init__(
+        self,
+        link: HubLink,
+        *,
+        on_round: Callable[[HubRound], None] | None = None,
+        on_status: Callable[[LinkStatus], None] | None = None,
+        interval_s: float = INTERVAL_S,
+        after_save_s: float = AFTER_SAVE_S,
+    ) -> None:
+        self.link = link
+        self.on_round = on_round
+        self.on_status = on_status
+        self.interval_s = interval_s
+        self.after_save_s = after_save_s
+        self._cond = threading.Condition()
+        self._woken = False
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self._status = LinkStatus(LinkState.OFF)
+        self.rounds = 0
+
+    @property
+    def status(self) -> LinkStatus:
+        return self._status
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="ktpe-hub-link", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A save happened (or the user asked): run a round soon."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
+        self.link.close()
+
+    def _set(self, status: LinkStatus) -> None:
+        changed = (status.state, status.error and status.error.code) != (
+            self._status.state,
+            self._status.error and self._status.error.code,
+        )
+        self._status = status
+        if changed and self.on_status is not None:
+            try:
+                self.on_status(status)
+            except Exception:
+                log.exception("hub status listener failed")
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._woken and not self._stopped:
+                    self._cond.wait(self.interval_s)
+                if self._stopped:
+                    return
+                woken, self._woken = self._woken, False
+            if woken and self.after_save_s:
+                time.sleep(self.after_save_s)
+            self.round_now()
+
+    def round_now(self) -> HubRound | None:
+        """One round on the calling thread; never raises (the status tells)."""
+        cfg = self.link.config()
+        if cfg is None:
+            self._set(LinkStatus(LinkState.OFF))
+            return None
+        if self._status.state is LinkState.OFF:
+            self._set(LinkStatus(LinkState.CONNECTING, cfg.station_no))
+        try:
+            result = self.link.run_round()
+        except HubError as exc:
+            state = LinkState.UNREACHABLE if exc.retryable else LinkState.REFUSED
+            if state is not self._status.state:
+                log.info("hub link %s: %s", state.value, exc.code)
+            self._set(LinkStatus(state, cfg.station_no, self._status.last_success, exc))
+            return None
+        except KnownError as exc:  # disk full, database locked: the next round retries
+            log.warning("hub round failed: %s", exc.code)
+            self._set(LinkStatus(LinkState.UNREACHABLE, cfg.station_no, None, exc))
+            return None
+        except Exception:
+            log.exception("hub round crashed")
+            return None
+        self.rounds += 1
+        self._set(LinkStatus(LinkState.CONNECTED, cfg.station_no, datetime.now(UTC)))
+        if result is not None and (result.pulled or result.pushed) and self.on_round:
+            try:
+                self.on_round(result)
+            except Exception:
+                log.exception("hub round listener failed")
+        return result
