@@ -82,9 +82,7 @@ def test_hub_mode_join_and_the_other_station_notice(
         assert station.hub.link.run_round() is not None
 
         # The hub's own link pulls it within a round (at most a few seconds).
-        qtbot.waitUntil(
-            lambda: ws.other_station_outcome(target.id) is not None, timeout=20_000
-        )
+        qtbot.waitUntil(lambda: ws.other_station_outcome(target.id) is not None, timeout=20_000)
         qtbot.waitUntil(lambda: w.hub_label.isVisible() and "terhubung" in w.hub_label.text())
         item = ws.student(target.id)
         assert item is not None
