@@ -104,6 +104,23 @@ class _Ledger:
 
 
 @dataclass(slots=True)
+class _Push:
+    """One push on its way through the phases of :meth:`Ingestor._push_once`."""
+
+    team_id: int
+    now: datetime
+    items: list[list[_Item]]  # per pushed chain, in push order
+    teams: dict[str, int] = field(default_factory=dict)  # origin device -> its team
+    ledgers: dict[str, _Ledger] = field(default_factory=dict)  # in-scope origin devices
+    held: dict[tuple[str, int], tuple[int, str, str, str | None, str | None]] = field(
+        default_factory=dict
+    )  # (device, seq) -> (row id, hash, state, school, reject code) already stored
+    candidates: list[_Item] = field(default_factory=list)  # new or re-validated events
+    student_ids: list[str] = field(default_factory=list)  # students of the candidates
+    roster: dict[str, str] = field(default_factory=dict)  # student -> roster school
+
+
+@dataclass(slots=True)
 class PushResult:
     reply: dict[str, Any]
     counts: dict[str, int] = field(default_factory=dict)
@@ -150,25 +167,39 @@ class Ingestor:
         raise AssertionError("unreachable")
 
     # ----------------------------------------------------------------- the work
+    #
+    # A push goes through named phases: lock_ledgers -> load_held -> verify_chains
+    # -> check_domain -> fold_accepted -> store -> reply. Each phase reads and fills
+    # the :class:`_Push`; only ``store`` writes event rows and ledger heads.
 
     def _push_once(self, s: Session, team_id: int, chains: Sequence[Sequence[Event]]) -> PushResult:
-        now = datetime.now(UTC)
-        items: list[list[_Item]] = [[_Item(ev) for ev in chain] for chain in chains]
-        device_ids = sorted({chain[0].device_id for chain in chains if chain})
+        """One push, in named phases (each reads and fills the :class:`_Push`)."""
+        push = _Push(team_id, datetime.now(UTC), [[_Item(ev) for ev in c] for c in chains])
+        self._lock_ledgers(s, push)
+        self._load_held(s, push)
+        self._verify_chains(push)
+        self._check_domain(s, push)
+        self._fold_accepted(s, push)
+        self._store(s, push)
+        return self._reply(push)
 
-        # 1. Scope, then one lock per in-scope origin device, then its ledger head.
-        teams = dict(
+    # ----------------------------------------------------------------- phases
+
+    def _lock_ledgers(self, s: Session, push: _Push) -> None:
+        """Phase 1: scope, then one lock per in-scope origin device, then its ledger head."""
+        device_ids = sorted({chain[0].event.device_id for chain in push.items if chain})
+        push.teams = dict(
             s.execute(
                 select(m.Device.device_id, m.Device.team_id).where(
                     m.Device.device_id.in_(device_ids)
                 )
             ).all()
         )
-        in_scope = [d for d in device_ids if teams.get(d) == team_id]
+        in_scope = [d for d in device_ids if push.teams.get(d) == push.team_id]
         if not self.sqlite:
             for d in in_scope:
                 s.execute(text("SELECT pg_advisory_xact_lock(7301, hashtext(:d))"), {"d": d})
-        ledgers: dict[str, _Ledger] = {
+        push.ledgers = {
             d: _Ledger(int(c), h)
             for d, c, h in s.execute(
                 select(m.Device.device_id, m.Device.contiguous_seq, m.Device.head_hash).where(
@@ -177,60 +208,61 @@ class Ingestor:
             )
         }
 
-        # 2. What the server already holds of the pushed seq ranges.
-        held: dict[tuple[str, int], tuple[int, str, str, str | None, str | None]] = {}
+    def _load_held(self, s: Session, push: _Push) -> None:
+        """Phase 2: what the server already holds of the pushed seq ranges."""
         ranges = []
-        for chain in chains:
-            if chain and chain[0].device_id in ledgers:
-                led = ledgers[chain[0].device_id]
-                lo, hi = chain[0].seq, min(chain[-1].seq, led.contiguous_seq)
+        for chain in push.items:
+            if chain and chain[0].event.device_id in push.ledgers:
+                first, last = chain[0].event, chain[-1].event
+                led = push.ledgers[first.device_id]
+                lo, hi = first.seq, min(last.seq, led.contiguous_seq)
                 if hi >= lo:
                     ranges.append(
                         and_(
-                            m.EventRow.device_id == chain[0].device_id,
-                            m.EventRow.seq.between(lo, hi),
+                            m.EventRow.device_id == first.device_id, m.EventRow.seq.between(lo, hi)
                         )
                     )
-        if ranges:
-            for rid, dev, seq, h, st, sch, code in s.execute(
-                select(
-                    m.EventRow.id,
-                    m.EventRow.device_id,
-                    m.EventRow.seq,
-                    m.EventRow.hash,
-                    m.EventRow.state,
-                    m.EventRow.school_npsn,
-                    m.EventRow.reject_code,
-                ).where(or_(*ranges))
-            ):
-                held[(dev, int(seq))] = (int(rid), h, st, sch, code)
+        if not ranges:
+            return
+        for rid, dev, seq, h, st, sch, code in s.execute(
+            select(
+                m.EventRow.id,
+                m.EventRow.device_id,
+                m.EventRow.seq,
+                m.EventRow.hash,
+                m.EventRow.state,
+                m.EventRow.school_npsn,
+                m.EventRow.reject_code,
+            ).where(or_(*ranges))
+        ):
+            push.held[(dev, int(seq))] = (int(rid), h, st, sch, code)
 
-        # 3. Chain verification, item by item.
-        candidates: list[_Item] = []  # new events and stored rejected ones to re-validate
-        for chain_items in items:
+    def _verify_chains(self, push: _Push) -> None:
+        """Phase 3: chain verification, item by item (fills ``push.candidates``)."""
+        for chain_items in push.items:
             if not chain_items:
                 continue
             device_id = chain_items[0].event.device_id
-            if device_id not in ledgers:
-                code = "unknown_device" if device_id not in teams else "other_team"
+            if device_id not in push.ledgers:
+                code = "unknown_device" if device_id not in push.teams else "other_team"
                 for it in chain_items:
                     it.status, it.code = ItemStatus.NOT_IN_SCOPE, code
                 continue
-            led = ledgers[device_id]
+            led = push.ledgers[device_id]
             broken = False
             for it in chain_items:
                 ev = it.event
                 if broken:
                     it.status, it.code = ItemStatus.CHAIN_BROKEN, "after_broken_link"
                 elif ev.seq <= led.contiguous_seq:
-                    rid, stored_hash, state, school, _code = held[(device_id, ev.seq)]
+                    rid, stored_hash, state, _school, _code = push.held[(device_id, ev.seq)]
                     if ev.hash != stored_hash or ev.computed_hash() != stored_hash:
                         it.status, it.code = ItemStatus.CONFLICT, "content_differs"
                     elif state == ACCEPTED:
                         it.status = ItemStatus.DUPLICATE
                     else:
                         it.stored_row_id = rid
-                        candidates.append(it)
+                        push.candidates.append(it)
                 elif ev.seq == led.contiguous_seq + 1:
                     if ev.prev_hash != led.head_hash:
                         it.status, it.code = ItemStatus.CHAIN_BROKEN, "bad_prev_hash"
@@ -241,16 +273,17 @@ class Ingestor:
                     else:
                         it.store = True
                         led.contiguous_seq, led.head_hash, led.changed = ev.seq, ev.hash, True
-                        candidates.append(it)
+                        push.candidates.append(it)
                 else:
                     it.status, it.code = ItemStatus.SEQ_GAP, "missing_seq"
 
-        # 4. Domain checks, in push order (a student_added earlier in the push counts).
-        student_ids = sorted({it.event.student_id for it in candidates})
+    def _check_domain(self, s: Session, push: _Push) -> None:
+        """Phase 4: domain checks, in push order (a student_added earlier in the push counts)."""
+        candidates = push.candidates
+        push.student_ids = sorted({it.event.student_id for it in candidates})
         states: dict[str, tuple[str | None, str | None]] = {}
-        roster: dict[str, str] = {}
-        if student_ids:
-            self._lock_states(s, student_ids, now)
+        if push.student_ids:
+            self._lock_states(s, push.student_ids, push.now)
             states = {
                 sid: (sch, added)
                 for sid, sch, added in s.execute(
@@ -258,19 +291,21 @@ class Ingestor:
                         m.StudentState.student_id,
                         m.StudentState.school_npsn,
                         m.StudentState.added_by_event_id,
-                    ).where(self._in(m.StudentState.student_id, student_ids))
+                    ).where(self._in(m.StudentState.student_id, push.student_ids))
                 )
             }
-            roster = dict(
+            push.roster = dict(
                 s.execute(
                     select(m.Student.id, m.Student.school_npsn).where(
-                        self._in(m.Student.id, student_ids)
+                        self._in(m.Student.id, push.student_ids)
                     )
                 ).all()
             )
         schools = set(
             s.scalars(
-                select(m.Assignment.school_npsn).where(m.Assignment.team_id == team_id).distinct()
+                select(m.Assignment.school_npsn)
+                .where(m.Assignment.team_id == push.team_id)
+                .distinct()
             )
         )
         # Walk-ins added by this push count wherever they stand in it (order-free).
@@ -291,7 +326,7 @@ class Ingestor:
                 npsn = ev.payload.get("school_npsn")
                 school = npsn if isinstance(npsn, str) else None
             else:
-                school = roster.get(ev.student_id) or added_now.get(ev.student_id)
+                school = push.roster.get(ev.student_id) or added_now.get(ev.student_id)
                 if school is None:
                     st_school, added_by = states.get(ev.student_id, (None, None))
                     school = st_school if added_by else None
@@ -306,23 +341,26 @@ class Ingestor:
             else:
                 it.status, it.code = ItemStatus.REJECTED, code
 
-        # 5. The fold of every student with a newly accepted event.
-        accepted_now = [it for it in candidates if it.status is ItemStatus.ACCEPTED]
+    def _fold_accepted(self, s: Session, push: _Push) -> None:
+        """Phase 5: the fold of every student with a newly accepted event."""
+        accepted_now = [it for it in push.candidates if it.status is ItemStatus.ACCEPTED]
         touched = sorted({it.event.student_id for it in accepted_now})
         if touched:
-            self._refold(s, touched, [it.event for it in accepted_now], roster, now)
-        if student_ids:
+            self._refold(s, touched, [it.event for it in accepted_now], push.roster, push.now)
+        if push.student_ids:
             # States created only to be locked, for students with no accepted event.
             s.execute(
                 delete(m.StudentState).where(
-                    self._in(m.StudentState.student_id, student_ids),
+                    self._in(m.StudentState.student_id, push.student_ids),
                     m.StudentState.event_count == 0,
                 )
             )
 
-        # 6. Store: ingest_seq values under the counter lock, taken last.
-        new_items = [it for it in candidates if it.store]
-        reaccepted = [it for it in candidates if it.reaccept]
+    def _store(self, s: Session, push: _Push) -> None:
+        """Phase 6: rows and ledger heads; ``ingest_seq`` values under the counter lock."""
+        now = push.now
+        new_items = [it for it in push.candidates if it.store]
+        reaccepted = [it for it in push.candidates if it.reaccept]
         n = len(new_items) + len(reaccepted)
         if n:
             last = bump_counter(s, INGEST_COUNTER, n)
@@ -367,14 +405,14 @@ class Ingestor:
                     )
                 )
                 next_seq += 1
-        for it in candidates:
+        for it in push.candidates:
             if it.stored_row_id is not None and it.status is ItemStatus.REJECTED:
                 s.execute(
                     update(m.EventRow)
                     .where(m.EventRow.id == it.stored_row_id)
                     .values(reject_code=it.code, school_npsn=it.school_npsn)
                 )
-        for d, led in ledgers.items():
+        for d, led in push.ledgers.items():
             if led.changed:
                 s.execute(
                     update(m.Device)
@@ -382,11 +420,12 @@ class Ingestor:
                     .values(contiguous_seq=led.contiguous_seq, head_hash=led.head_hash)
                 )
 
-        # 7. The reply.
+    def _reply(self, push: _Push) -> PushResult:
+        """Phase 7: the reply (per-event statuses, problems, ledger heads)."""
         counts: dict[str, int] = {}
         problems: list[ItemProblem] = []
         chain_results = []
-        for chain_items in items:
+        for chain_items in push.items:
             if not chain_items:
                 continue
             sts: list[ItemStatus] = []
@@ -411,9 +450,11 @@ class Ingestor:
             server_now(),
             chain_results,
             problems,
-            {d: LedgerHead(led.contiguous_seq, led.head_hash) for d, led in ledgers.items()},
+            {d: LedgerHead(led.contiguous_seq, led.head_hash) for d, led in push.ledgers.items()},
         )
         return PushResult(reply, counts)
+
+    # ----------------------------------------------------------------- helpers
 
     def _in(self, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
         """``column IN values``; one array parameter on PostgreSQL (no per-value binds)."""

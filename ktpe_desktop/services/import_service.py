@@ -8,11 +8,12 @@ chained to the head, with its outbox row; the student rows (and their FTS entrie
 by trigger), their derived state and one audit row. Nothing is deleted. If anything
 fails, nothing of the import is written and ``seq`` has no gap.
 
-The events are written as a batch (one DB-API ``executemany`` per table, values
-encoded by the models' own column types, see :func:`_insert_rows`) rather than one
-:meth:`RecordingService.correct_details` call each: the same chaining as the
-recording service (next ``seq``, head hash, HLC, outbox row), but 10,000 new
-students commit in about half a second instead of a minute. A brand-new student's
+The events are appended as one batch by ``ledger.append_local`` (the one owner of
+the device chain: next ``seq``, head hash, HLC, outbox row) and the student rows
+are written with one DB-API ``executemany`` per table (values encoded by the
+models' own column types, see :func:`_insert_rows`) rather than one
+:meth:`RecordingService.correct_details` call each: 10,000 new students commit in
+about half a second instead of a minute. A brand-new student's
 state is written directly (pending, one event): folding a single ``student_added``
 cannot give anything else. Corrections are refolded with ``ledger.recompute_state``.
 """
@@ -34,10 +35,8 @@ from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import (
     EventKind,
     Status,
-    make_event,
     validate_event_payload,
 )
-from ktpe_desktop.core.hlc import Hlc
 from ktpe_desktop.core.identifiers import parse_npsn
 from ktpe_desktop.core.namekeys import name_key
 from ktpe_desktop.core.schools import find_reference_school
@@ -170,14 +169,7 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + _IN_CHUNK]
 
 
-_LOCAL = m.EventOrigin.LOCAL
-_PENDING = m.OutboxStatus.PENDING
 _SERVER = m.StudentSource.SERVER
-_EVENT_COLUMNS = (
-    "event_id", "device_id", "seq", "hlc", "prev_hash", "hash", "kind", "student_id",
-    "school_npsn", "operator", "occurred_at", "payload", "origin", "received_at",
-)  # fmt: skip
-_OUTBOX_COLUMNS = ("event_id", "status", "attempts", "updated_at")
 _STUDENT_COLUMNS = (
     "id", "school_npsn", "name", "nisn", "nik", "kk", "sex", "birth_place", "birth_date",
     "class_name", "mother_name", "nipd", "source", "doc_no", "search_key", "deleted",
@@ -501,11 +493,6 @@ class ImportService:
         """Batch-write the ``student_added`` events, outbox rows, students and states."""
         if not plan.new:
             return None, []
-        device = s.get(m.Device, self.store.device_id)
-        if device is None:  # pragma: no cover - created with the database
-            raise RuntimeError("device row missing")
-        clock = self.recording.clock
-        persisted = Hlc.decode(device.hlc_last)
         wanted_ids = [student_id_for(npsn, r.nisn, r.nik) for r in plan.new]
         taken: set[str] = set()
         for chunk in _chunks(wanted_ids):
@@ -513,15 +500,9 @@ class ImportService:
             taken.update(
                 s.scalars(select(m.EventRow.student_id).where(m.EventRow.student_id.in_(chunk)))
             )
-        seq, prev_hash = device.next_seq, device.head_hash
         doc_no = first_doc_no = ledger.next_doc_no(s)
-        first_seq = seq
         occurred = self._now()
-        device_id = device.device_id
-        events: list[tuple[Any, ...]] = []
-        outbox: list[tuple[Any, ...]] = []
-        students: list[tuple[Any, ...]] = []
-        states: list[tuple[Any, ...]] = []
+        drafts: list[ledger.Draft] = []
         ids: list[str] = []
         added = EventKind.STUDENT_ADDED
         for row, student_id in zip(plan.new, wanted_ids, strict=True):
@@ -537,27 +518,14 @@ class ImportService:
                     f"Row {row.row_number}: invalid data ({code}).",
                     code=code,
                 )
-            hlc = clock.tick()
-            if hlc <= persisted:
-                hlc = clock.observe(persisted)
-            persisted = hlc
-            ev = make_event(
-                device_id=device_id,
-                seq=seq,
-                prev_hash=prev_hash,
-                hlc=hlc,
-                kind=added,
-                student_id=student_id,
-                operator=operator,
-                occurred_at=occurred,
-                payload=payload,
-            )
-            seq, prev_hash = seq + 1, ev.hash
-            events.append(
-                (ev.event_id, ev.device_id, ev.seq, ev.hlc, ev.prev_hash, ev.hash, ev.kind,
-                 student_id, npsn, operator, ev.occurred_at, ev.payload, _LOCAL, occurred)
-            )  # fmt: skip
-            outbox.append((ev.event_id, _PENDING, 0, occurred))
+            drafts.append(ledger.Draft(added, student_id, operator, payload, npsn, occurred))
+            ids.append(student_id)
+        written = ledger.append_local(
+            s, drafts, device_id=self.store.device_id, clock=self.recording.clock, now=occurred
+        )
+        students: list[tuple[Any, ...]] = []
+        states: list[tuple[Any, ...]] = []
+        for row, student_id, ev in zip(plan.new, ids, written, strict=True):
             students.append(
                 (student_id, npsn, row.name, row.nisn, row.nik, row.kk,
                  row.sex.value if row.sex else None, row.birth_place, row.birth_date,
@@ -573,74 +541,41 @@ class ImportService:
                 (student_id, npsn, Status.PENDING, None, None, None, None, None, False, 0, 1,
                  ev.hlc)
             )  # fmt: skip
-            ids.append(student_id)
         # One DB-API executemany per table: the ORM's per-row bookkeeping, and even
         # Core's per-row parameter processing, would double the commit time of a
         # 10,000-row file. The FTS index gets the new rows in one statement.
         conn = s.connection()
-        _insert_rows(conn, _table(m.EventRow), _EVENT_COLUMNS, events)
-        _insert_rows(conn, _table(m.Outbox), _OUTBOX_COLUMNS, outbox)
         _insert_students(conn, students, first_doc_no, doc_no - 1)
         _insert_rows(conn, _table(m.StudentState), _STATE_COLUMNS, states)
-        device.next_seq = seq
-        device.head_hash = prev_hash
-        device.hlc_last = persisted.encode()
         s.flush()
-        return first_seq, ids
+        return written[0].seq, ids
 
     def _correct_students(self, s: Session, plan: MergePlan, operator: str) -> int | None:
         """One ``details_corrected`` event per changed student, then its refold.
 
-        Chained exactly as the recording service chains an event (next ``seq``,
-        head hash, HLC ticked past the persisted one, a ``pending`` outbox row),
-        written in the same batch way as the new students; then each student's
-        state and row follow from ``ledger.recompute_state`` over all its events.
+        Appended with ``ledger.append_local`` (as every local event); then each
+        student's state and row follow from ``ledger.recompute_state`` over all its
+        events.
         """
         if not plan.changed:
             return None
-        device = s.get(m.Device, self.store.device_id)
-        if device is None:  # pragma: no cover - created with the database
-            raise RuntimeError("device row missing")
-        clock = self.recording.clock
-        persisted = Hlc.decode(device.hlc_last)
-        seq, prev_hash = device.next_seq, device.head_hash
-        events: list[tuple[Any, ...]] = []
-        outbox: list[tuple[Any, ...]] = []
-        for change in plan.changed:
-            hlc = clock.tick()
-            if hlc <= persisted:  # the clock was restored behind the database
-                hlc = clock.observe(persisted)
-            persisted = hlc
-            student = change.student
-            ev = make_event(
-                device_id=device.device_id,
-                seq=seq,
-                prev_hash=prev_hash,
-                hlc=hlc,
-                kind=EventKind.DETAILS_CORRECTED,
-                student_id=student.student_id,
-                operator=operator,
-                occurred_at=self._now(),
-                payload=change.payload(),
+        drafts = [
+            ledger.Draft(
+                EventKind.DETAILS_CORRECTED,
+                change.student.student_id,
+                operator,
+                change.payload(),
+                change.student.school_npsn,
+                self._now(),
             )
-            seq, prev_hash = seq + 1, ev.hash
-            received = m.now_utc()
-            events.append(
-                (ev.event_id, ev.device_id, ev.seq, ev.hlc, ev.prev_hash, ev.hash, ev.kind,
-                 ev.student_id, student.school_npsn, operator, ev.occurred_at, ev.payload,
-                 _LOCAL, received)
-            )  # fmt: skip
-            outbox.append((ev.event_id, _PENDING, 0, received))
-        conn = s.connection()
-        _insert_rows(conn, _table(m.EventRow), _EVENT_COLUMNS, events)
-        _insert_rows(conn, _table(m.Outbox), _OUTBOX_COLUMNS, outbox)
-        device.next_seq = seq
-        device.head_hash = prev_hash
-        device.hlc_last = persisted.encode()
-        s.flush()
+            for change in plan.changed
+        ]
+        written = ledger.append_local(
+            s, drafts, device_id=self.store.device_id, clock=self.recording.clock
+        )
         for change in plan.changed:
             ledger.recompute_state(s, change.student.student_id)
-        return seq - 1
+        return written[-1].seq
 
 
 def _signature(plan: MergePlan) -> tuple[object, ...]:

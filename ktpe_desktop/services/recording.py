@@ -33,7 +33,6 @@ from ktpe_desktop.core.events import (
     EventKind,
     FoldState,
     Status,
-    make_event,
     validate_event_payload,
 )
 from ktpe_desktop.core.hlc import Hlc, HybridClock
@@ -386,26 +385,7 @@ class RecordingService:
         payload: dict[str, Any],
         school_npsn: str | None,
     ) -> Event:
-        """Allocate the next seq inside the transaction and write event + outbox."""
-        head = ledger.read_head(txn, self.store.device_id)
-        if head is None:  # pragma: no cover - created with the database
-            raise RuntimeError("device row missing")
-        next_seq, head_hash, hlc_last = head
-        persisted = Hlc.decode(hlc_last)
-        hlc = self.clock.tick()
-        if hlc <= persisted:  # the clock was restored behind the database (tests, restore)
-            hlc = self.clock.observe(persisted)
-        ev = make_event(
-            device_id=self.store.device_id,
-            seq=next_seq,
-            prev_hash=head_hash,
-            hlc=hlc,
-            kind=kind,
-            student_id=student_id,
-            operator=operator,
-            occurred_at=self._now(),
-            payload=payload,
-        )
-        ledger.insert_local_event(txn, ev, school_npsn)
-        ledger.advance_head(txn, ev)
+        """Append the event to this device's chain (``ledger.append_local``)."""
+        draft = ledger.Draft(kind, student_id, operator, payload, school_npsn, self._now())
+        (ev,) = ledger.append_local(txn, [draft], device_id=self.store.device_id, clock=self.clock)
         return ev

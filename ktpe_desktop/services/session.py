@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ktpe_desktop.paths import default_data_dir
 from ktpe_desktop.services.audit import audit
-from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import outbox
 from ktpe_desktop.storage.keyslots import UserRole
 from ktpe_desktop.storage.store import DB_FILE, KEYSLOTS_FILE, Store
 
@@ -23,7 +23,7 @@ def open_store(data_dir: Path | str, username: str, password: str) -> Store:
     """
     store = Store.open(data_dir, username, password)
     with store.transaction() as s:
-        ledger.reset_in_flight(s)
+        outbox.reset_in_flight(s)
     return store
 
 

@@ -1,12 +1,28 @@
-"""Low-level event persistence and the derived student state.
+"""The device chain and the derived student state: the one owner of both.
 
-These functions run inside a caller's transaction (``session``); they never
-commit. :mod:`ktpe_desktop.services.recording` owns the transactions.
+These functions run inside a caller's transaction; they never commit.
+:mod:`ktpe_desktop.services.recording` and the import service own the transactions.
+
+**The device chain** (the small API other modules use):
+
+* :class:`Draft` -- what a use case wants to write (kind, student, operator,
+  payload, the school the event is about).
+* :func:`append_local` ``(txn, drafts, *, device_id, clock)`` -- THE one place that
+  appends to this laptop's chain: for 1..N drafts it ticks the HLC (never behind
+  the persisted one), builds each event (next ``seq``, chained to the head hash),
+  writes the event rows and their ``pending`` outbox rows
+  (:mod:`ktpe_desktop.storage.outbox`) and advances the head (``next_seq``,
+  ``head_hash``, ``hlc_last``). Returns the events written, in ``seq`` order.
+  ``txn`` is a :class:`WriteTxn` (the hot path) or an ORM session (imports).
+* :func:`read_head` -- the chain head ``(next_seq, head_hash, hlc_last)``.
+
+Events received from others go in with :func:`insert_events_if_absent` (never the
+outbox); every write path then refolds with :func:`recompute_state`.
 
 Two ways in:
 
 * an ORM :class:`~sqlalchemy.orm.Session` (sync pulls, imports, loaders);
-* a :class:`WriteTxn` — the check-off hot path. It runs plain prepared SQL on the
+* a :class:`WriteTxn` -- the check-off hot path. It runs plain prepared SQL on the
   DBAPI connection underneath a Core connection's ``BEGIN IMMEDIATE`` transaction
   (the driver caches the prepared statements), remembers the events it wrote so
   the fold does not read them back, and only builds an ORM session (bound to the
@@ -20,19 +36,29 @@ always ``fold_status`` over *all* the student's events.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from ktpe_desktop.core.events import DETAIL_FIELDS, Event, EventKind, FoldState, fold_status
+from ktpe_desktop.core.events import (
+    DETAIL_FIELDS,
+    Event,
+    EventKind,
+    FoldState,
+    fold_status,
+    make_event,
+)
+from ktpe_desktop.core.hlc import Hlc, HybridClock
 from ktpe_desktop.core.namekeys import name_key
 from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage import outbox
 
 
 def event_from_row(row: m.EventRow) -> Event:
@@ -87,10 +113,6 @@ _SQL_INSERT_EVENT = (
     "INSERT INTO event (event_id, device_id, seq, hlc, prev_hash, hash, kind, student_id, "
     "school_npsn, operator, occurred_at, payload, origin, received_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SQL_INSERT_OUTBOX = (
-    "INSERT INTO outbox (event_id, status, attempts, last_error, updated_at) "
-    "VALUES (?, ?, 0, NULL, ?)"
 )
 _SQL_STUDENT_EVENTS = f"SELECT {_EVENT_COLUMNS} FROM event WHERE student_id = ?"
 _SQL_EVENT_SCHOOL = "SELECT school_npsn FROM event WHERE student_id = ? AND school_npsn IS NOT NULL"
@@ -189,39 +211,108 @@ def read_head(txn: WriteTxn, device_id: str) -> tuple[int, str, str] | None:
     return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
 
-def advance_head(txn: WriteTxn, ev: Event) -> None:
-    """Move this device's head past ``ev`` (next seq, chain head, persisted HLC)."""
-    cur = txn.raw.execute(_SQL_ADVANCE, (ev.seq + 1, ev.hash, ev.hlc, ev.device_id))
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An event a use case wants to append to this laptop's chain.
+
+    Args:
+        kind: the event kind.
+        student_id: the student the event is about.
+        operator: who did it.
+        payload: the kind's payload (already validated by the caller).
+        school_npsn: the school the event row is filed under (None: unknown).
+        occurred_at: when it happened (default: the append's ``now``).
+    """
+
+    kind: EventKind | str
+    student_id: str
+    operator: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    school_npsn: str | None = None
+    occurred_at: datetime | None = None
+
+
+def _raw_connection(txn: WriteTxn | Session) -> Any:
+    if isinstance(txn, WriteTxn):
+        return txn.raw
+    txn.flush()  # pending ORM rows (a new school, a student) go first
+    return txn.connection().connection.driver_connection
+
+
+def append_local(
+    txn: WriteTxn | Session,
+    drafts: Sequence[Draft],
+    *,
+    device_id: str,
+    clock: HybridClock,
+    now: datetime | None = None,
+) -> list[Event]:
+    """Append ``drafts`` to this device's chain (see the module docstring).
+
+    Everything happens in the caller's transaction: if it rolls back, nothing of
+    it stays (and ``next_seq`` is unchanged, so ``seq`` never has a gap).
+
+    Args:
+        txn: the hot path's :class:`WriteTxn`, or an ORM session.
+        drafts: 1..N events to write, in the order they get their ``seq``.
+        device_id: this laptop's device id (``Store.device_id``).
+        clock: this laptop's HLC (ticked once per event).
+        now: ``occurred_at`` of drafts without one, and the rows' ``received_at``.
+
+    Returns:
+        The events written, in ``seq`` order.
+    """
+    if not drafts:
+        return []
+    raw = _raw_connection(txn)
+    row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
+    if row is None:  # pragma: no cover - created with the database
+        raise RuntimeError("device row missing")
+    seq, prev_hash, persisted = int(row[0]), str(row[1]), Hlc.decode(str(row[2]))
+    stamp = now or datetime.now(UTC)
+    stamp_text = utc_text(stamp)
+    events: list[Event] = []
+    event_rows: list[tuple[Any, ...]] = []
+    for draft in drafts:
+        hlc = clock.tick()
+        if hlc <= persisted:  # the clock was restored behind the database (tests, restore)
+            hlc = clock.observe(persisted)
+        persisted = hlc
+        ev = make_event(
+            device_id=device_id,
+            seq=seq,
+            prev_hash=prev_hash,
+            hlc=hlc,
+            kind=draft.kind,
+            student_id=draft.student_id,
+            operator=draft.operator,
+            occurred_at=draft.occurred_at or stamp,
+            payload=draft.payload,
+        )
+        payload_text = json_text(dict(ev.payload))
+        event_rows.append(
+            (ev.event_id, ev.device_id, ev.seq, ev.hlc, ev.prev_hash, ev.hash, ev.kind,
+             ev.student_id, draft.school_npsn, ev.operator, utc_text(ev.occurred_at),
+             payload_text, m.EventOrigin.LOCAL.value, stamp_text)
+        )  # fmt: skip
+        # Kept as a re-read would see it (payload through its JSON text).
+        events.append(replace(ev, payload=json.loads(payload_text or "{}")))
+        seq, prev_hash = seq + 1, ev.hash
+    if len(event_rows) == 1:
+        raw.execute(_SQL_INSERT_EVENT, event_rows[0])
+    else:
+        raw.executemany(_SQL_INSERT_EVENT, event_rows)
+    outbox.add_pending(raw, [ev.event_id for ev in events], stamp_text)
+    cur = raw.execute(_SQL_ADVANCE, (seq, prev_hash, persisted.encode(), device_id))
     if cur.rowcount != 1:  # pragma: no cover - the row was read in this transaction
         raise RuntimeError("device row missing")
-
-
-def insert_local_event(txn: WriteTxn, ev: Event, school_npsn: str | None) -> None:
-    """Insert a local event and its ``pending`` outbox row."""
-    payload = json_text(dict(ev.payload))
-    now = utc_text(datetime.now(UTC))
-    txn.raw.execute(
-        _SQL_INSERT_EVENT,
-        (
-            ev.event_id,
-            ev.device_id,
-            ev.seq,
-            ev.hlc,
-            ev.prev_hash,
-            ev.hash,
-            ev.kind,
-            ev.student_id,
-            school_npsn,
-            ev.operator,
-            utc_text(ev.occurred_at),
-            payload,
-            m.EventOrigin.LOCAL.value,
-            now,
-        ),
-    )
-    txn.raw.execute(_SQL_INSERT_OUTBOX, (ev.event_id, m.OutboxStatus.PENDING.value, now))
-    # Remember the event as a re-read would see it (payload through its JSON text).
-    txn.written[ev.event_id] = replace(ev, payload=json.loads(payload or "{}"))
+    if isinstance(txn, WriteTxn):
+        txn.written.update((ev.event_id, ev) for ev in events)
+    else:
+        held = txn.identity_map.get(identity_key(m.Device, device_id))
+        if held is not None:
+            txn.expire(held)  # the ORM's copy of the head is stale now
+    return events
 
 
 def _event_from_raw(r: tuple[Any, ...]) -> Event:
@@ -535,13 +626,3 @@ def insert_events_if_absent(
         inserted.append(ev)
     session.flush()
     return inserted, conflicting
-
-
-def reset_in_flight(session: Session) -> int:
-    """At start-up, outbox rows left ``in_flight`` by a crash go back to ``pending``."""
-    result = session.execute(
-        update(m.Outbox)
-        .where(m.Outbox.status == m.OutboxStatus.IN_FLIGHT)
-        .values(status=m.OutboxStatus.PENDING, updated_at=datetime.now(UTC))
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.core.namekeys import name_key, query_tokens
-from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import ledger, outbox
 from ktpe_desktop.storage import models as m
 
 NISN_LENGTH = 10
@@ -566,12 +566,14 @@ def list_anomalies(
 
 
 def outbox_counts(session: Session) -> dict[str, int]:
-    counts = {s.value: 0 for s in m.OutboxStatus}
-    for status, n in session.execute(
-        select(m.Outbox.status, func.count()).group_by(m.Outbox.status)
-    ):
-        counts[str(status.value if hasattr(status, "value") else status)] = int(n)
-    return counts
+    """Outbox rows per status (``storage.outbox.counts`` as a dict)."""
+    c = outbox.counts(session)
+    return {
+        m.OutboxStatus.PENDING.value: c.pending,
+        m.OutboxStatus.IN_FLIGHT.value: c.in_flight,
+        m.OutboxStatus.ACKED.value: c.acked,
+        m.OutboxStatus.QUARANTINED.value: c.quarantined,
+    }
 
 
 def device_head(session: Session) -> tuple[str, int, str]:

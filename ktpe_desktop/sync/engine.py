@@ -27,14 +27,14 @@ import csv
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import Event, format_time
@@ -43,12 +43,16 @@ from ktpe_desktop.core.protocol import (
     CLOCK_SKEW_WARNING_SECONDS,
     DEFAULT_PAGE_SIZE,
     MAX_EVENTS_PER_PUSH,
-    ItemStatus,
     PushReply,
     encode_push,
 )
-from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import ledger, outbox
 from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.outbox import (
+    OutboxCounts,
+    QuarantinedItem,
+    encode_problem,
+)
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import state as keys
 from ktpe_desktop.sync.client import SyncClient, Timeouts
@@ -65,10 +69,23 @@ from ktpe_desktop.sync.state import Enrolment, read_token
 
 log = logging.getLogger("ktpe.sync")
 
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "ApplyRemote",
+    "ClientFactory",
+    "OutboxCounts",
+    "Progress",
+    "PushResult",
+    "QuarantinedItem",
+    "Receipt",
+    "Stage",
+    "SyncEngine",
+    "SyncSummary",
+    "default_client_factory",
+]
+
 DEFAULT_BATCH_SIZE = 300
 MAX_PAGES_PER_ROUND = 10_000
-Outbox = m.Outbox
-OS = m.OutboxStatus
 
 ClientFactory = Callable[[str, str | None, str | None], SyncClient]
 ApplyRemote = Callable[[Session, list[Event]], Any]
@@ -90,19 +107,6 @@ def default_client_factory(
         return SyncClient(url, token=token, ca_file=ca_file, timeouts=timeouts)
 
     return make
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxCounts:
-    pending: int = 0
-    in_flight: int = 0
-    acked: int = 0
-    quarantined: int = 0
-
-    @property
-    def unsent(self) -> int:
-        """Belum Terkirim: what still has to reach the server."""
-        return self.pending + self.in_flight
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +135,6 @@ class Receipt:
     def matches_local(self) -> bool:
         """The server's chain head is our own event at that seq (None-safe)."""
         return self.contiguous_seq == 0 or self.local_hash_at_seq == self.head_hash
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantinedItem:
-    """A refused event, with the server's reason (no personal data)."""
-
-    event_id: str
-    seq: int
-    kind: str
-    student_id: str
-    school_npsn: str | None
-    occurred_at: datetime
-    status: str
-    code: str
-    message: str
-    attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,20 +175,6 @@ class SyncSummary:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def encode_problem(status: ItemStatus | str, code: str, message: str) -> str:
-    """``last_error`` of a quarantined row: ``status|code|message``."""
-    return f"{status}|{code}|{message}"
-
-
-def decode_problem(text: str | None) -> tuple[str, str, str]:
-    if not text:
-        return "", "", ""
-    parts = text.split("|", 2)
-    while len(parts) < 3:
-        parts.append("")
-    return parts[0], parts[1], parts[2]
 
 
 class SyncEngine:
@@ -295,38 +269,11 @@ class SyncEngine:
 
     def counts(self) -> OutboxCounts:
         with self.store.session() as s:
-            rows = dict(
-                s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
-            )
-        get = lambda st: int(rows.get(st, 0) or rows.get(st.value, 0) or 0)  # noqa: E731
-        return OutboxCounts(get(OS.PENDING), get(OS.IN_FLIGHT), get(OS.ACKED), get(OS.QUARANTINED))
+            return outbox.counts(s)
 
     def quarantined(self) -> list[QuarantinedItem]:
         with self.store.session() as s:
-            rows = s.execute(
-                select(Outbox, m.EventRow)
-                .join(m.EventRow, m.EventRow.event_id == Outbox.event_id)
-                .where(Outbox.status == OS.QUARANTINED)
-                .order_by(m.EventRow.device_id, m.EventRow.seq)
-            ).all()
-            out = []
-            for ob, ev in rows:
-                status, code, message = decode_problem(ob.last_error)
-                out.append(
-                    QuarantinedItem(
-                        event_id=ev.event_id,
-                        seq=ev.seq,
-                        kind=ev.kind,
-                        student_id=ev.student_id,
-                        school_npsn=ev.school_npsn,
-                        occurred_at=ev.occurred_at,
-                        status=status,
-                        code=code,
-                        message=message,
-                        attempts=ob.attempts,
-                    )
-                )
-            return out
+            return outbox.quarantined(s)
 
     def export_quarantined_csv(self, path: Path | str) -> int:
         """Write the quarantined events (ids, codes, reasons: no personal data) as CSV.
@@ -380,15 +327,11 @@ class SyncEngine:
 
     def retry_quarantined(self, event_ids: Iterable[str] | None = None) -> int:
         """Move quarantined events (all, or those given) back to ``pending``."""
+        ids = None if event_ids is None else list(event_ids)
+        if ids is not None and not ids:
+            return 0
         with self.store.transaction() as s:
-            stmt = update(Outbox).where(Outbox.status == OS.QUARANTINED)
-            if event_ids is not None:
-                ids = list(event_ids)
-                if not ids:
-                    return 0
-                stmt = stmt.where(Outbox.event_id.in_(ids))
-            result = s.execute(stmt.values(status=OS.PENDING, updated_at=_now()))
-            n = int(getattr(result, "rowcount", 0) or 0)
+            n = outbox.retry_quarantined(s, ids)
             s.add(
                 m.AuditLog(
                     actor=self.store.username,
@@ -409,7 +352,7 @@ class SyncEngine:
     def recover(self) -> int:
         """Stage ``recover``: rows left ``in_flight`` go back to ``pending``."""
         with self.store.transaction() as s:
-            n = ledger.reset_in_flight(s)
+            n = outbox.reset_in_flight(s)
         if n:
             log.info("recovered %d in-flight outbox rows", n)
         self._recovered = True
@@ -665,40 +608,13 @@ class SyncEngine:
     def _take_batch(self, size: int | None = None) -> list[Event]:
         """Mark the next contiguous run of pending events ``in_flight`` (committed)."""
         with self.store.transaction() as s:
-            rows = (
-                s.execute(
-                    select(m.EventRow)
-                    .join(Outbox, Outbox.event_id == m.EventRow.event_id)
-                    .where(Outbox.status == OS.PENDING)
-                    .order_by(m.EventRow.device_id, m.EventRow.seq)
-                    .limit(size or self.batch_size)
-                )
-                .scalars()
-                .all()
-            )
-            events = [ledger.event_from_row(r) for r in rows]
-            events = _contiguous_runs(events)
-            if not events:
-                return []
-            ids = [e.event_id for e in events]
-            for chunk in _chunks(ids, 500):
-                s.execute(
-                    update(Outbox)
-                    .where(Outbox.event_id.in_(chunk))
-                    .values(status=OS.IN_FLIGHT, attempts=Outbox.attempts + 1, updated_at=_now())
-                )
-        return events
+            return outbox.take_batch(s, size or self.batch_size)
 
     def _return_to_pending(self, event_ids: Sequence[str], exc: BaseException) -> None:
         code = getattr(exc, "code", type(exc).__name__)
         try:
             with self.store.transaction() as s:
-                for chunk in _chunks(list(event_ids), 500):
-                    s.execute(
-                        update(Outbox)
-                        .where(Outbox.event_id.in_(chunk), Outbox.status == OS.IN_FLIGHT)
-                        .values(status=OS.PENDING, last_error=str(code), updated_at=_now())
-                    )
+                outbox.return_to_pending(s, event_ids, str(code))
         except Exception:  # recover() at the next start does the same
             log.exception("could not return a batch to pending")
 
@@ -728,27 +644,9 @@ class SyncEngine:
                         encode_problem(st, p.code if p else st.value, p.message if p else ""),
                     )
                 )
-        now = _now()
         requeued = 0
         with self.store.transaction() as s:
-            for chunk in _chunks(ack_ids, 500):
-                s.execute(
-                    update(Outbox)
-                    .where(Outbox.event_id.in_(chunk))
-                    .values(status=OS.ACKED, last_error=None, updated_at=now)
-                )
-            for chunk in _chunks(pending_ids, 500):
-                s.execute(
-                    update(Outbox)
-                    .where(Outbox.event_id.in_(chunk))
-                    .values(status=OS.PENDING, last_error="seq_gap", updated_at=now)
-                )
-            for event_id, problem in quarantine:
-                s.execute(
-                    update(Outbox)
-                    .where(Outbox.event_id == event_id)
-                    .values(status=OS.QUARANTINED, last_error=problem, updated_at=now)
-                )
+            outbox.mark_replied(s, ack_ids, pending_ids, quarantine)
             head = reply.ledger.get(self.store.device_id)
             if head is not None:
                 requeued = self._requeue_lost(s, self.store.device_id, head.contiguous_seq)
@@ -788,28 +686,14 @@ class SyncEngine:
 
     def _requeue_lost(self, s: Session, device_id: str, contiguous_seq: int) -> int:
         """Acked events beyond the server's contiguous seq go back to pending."""
-        lost = s.scalars(
-            select(Outbox.event_id)
-            .join(m.EventRow, m.EventRow.event_id == Outbox.event_id)
-            .where(
-                Outbox.status == OS.ACKED,
-                m.EventRow.device_id == device_id,
-                m.EventRow.seq > contiguous_seq,
-            )
-        ).all()
-        for chunk in _chunks(list(lost), 500):
-            s.execute(
-                update(Outbox)
-                .where(Outbox.event_id.in_(chunk))
-                .values(status=OS.PENDING, last_error="server_lost", updated_at=_now())
-            )
+        lost = outbox.requeue_lost(s, device_id, contiguous_seq)
         if lost:
             log.error(
                 "the server holds %d but we had %d more acked: re-sending",
                 contiguous_seq,
-                len(lost),
+                lost,
             )
-        return len(lost)
+        return lost
 
     def _apply_remote_default(self, s: Session, events: list[Event]) -> None:
         good = [e for e in events if e.with_valid_hash()]
@@ -822,28 +706,6 @@ class SyncEngine:
             device = s.get(m.Device, self.store.device_id)
             if device is not None and reading.encode() > device.hlc_last:
                 device.hlc_last = reading.encode()
-
-
-def _contiguous_runs(events: list[Event]) -> list[Event]:
-    """Per device, the leading run of consecutive ``seq`` (what one chain may carry)."""
-    out: list[Event] = []
-    last: dict[str, int] = {}
-    stopped: set[str] = set()
-    for ev in events:
-        if ev.device_id in stopped:
-            continue
-        prev = last.get(ev.device_id)
-        if prev is not None and ev.seq != prev + 1:
-            stopped.add(ev.device_id)
-            continue
-        last[ev.device_id] = ev.seq
-        out.append(ev)
-    return out
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _asdict(obj: Any) -> dict[str, Any]:

@@ -63,6 +63,12 @@ def test_new_students_state_is_the_fold(tmp_path: Path, store: Store) -> None:
     assert _raw(store, "student_fts", "rowid") == fts
 
 
+_EVENT_COLUMNS = (
+    "event_id", "device_id", "seq", "hlc", "prev_hash", "hash", "kind", "student_id",
+    "school_npsn", "operator", "occurred_at", "payload", "origin", "received_at",
+)  # fmt: skip
+
+
 def test_insert_rows_writes_what_core_writes(store: Store) -> None:
     when = datetime(2024, 9, 1, 15, 30, 1, 234567, tzinfo=timezone(timedelta(hours=7)))
     shared = {"school_npsn": NPSN, "n": [1, 2.5, None, True], "s": 'Zoé \u2028 "q"'}
@@ -75,10 +81,10 @@ def test_insert_rows_writes_what_core_writes(store: Store) -> None:
     slow = [row(f"slow-{i}", 100 + i, shared if i % 2 else {"i": i}) for i in range(1, 5)]
     with store.transaction() as s:
         conn = s.connection()
-        I._insert_rows(conn, I._table(m.EventRow), I._EVENT_COLUMNS, fast)
+        I._insert_rows(conn, I._table(m.EventRow), _EVENT_COLUMNS, fast)
         conn.execute(
             insert(I._table(m.EventRow)),
-            [dict(zip(I._EVENT_COLUMNS, r, strict=True)) for r in slow],
+            [dict(zip(_EVENT_COLUMNS, r, strict=True)) for r in slow],
         )
         conn.execute(
             insert(I._table(m.Student)),

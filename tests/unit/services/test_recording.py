@@ -10,7 +10,7 @@ from ktpe_desktop.core.events import Status, make_event, verify_chain
 from ktpe_desktop.core.hlc import Hlc, HybridClock
 from ktpe_desktop.services import recording as rec
 from ktpe_desktop.services.recording import RecordingService, UnknownStudent
-from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import ledger, outbox
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage.store import Store
@@ -236,7 +236,7 @@ def test_reset_in_flight(store: Store, factory: Factory) -> None:
     with store.transaction() as s:
         s.get(m.Outbox, saved.event_id).status = m.OutboxStatus.IN_FLIGHT  # type: ignore[union-attr]
     with store.transaction() as s:
-        assert ledger.reset_in_flight(s) == 1
+        assert outbox.reset_in_flight(s) == 1
     with store.session() as s:
         assert s.get(m.Outbox, saved.event_id).status is m.OutboxStatus.PENDING  # type: ignore[union-attr]
 

@@ -248,7 +248,7 @@ def test_hot_path_rows_read_back_as_written(store: Store, factory: Factory) -> N
         assert device.hlc_last == second.hlc and device.next_seq == 3
 
 
-@pytest.mark.parametrize("where", ["insert_local_event", "advance_head", "_sync_anomalies_raw"])
+@pytest.mark.parametrize("where", ["append_local", "_sync_anomalies_raw"])
 def test_failure_anywhere_in_the_hot_path_leaves_nothing(
     store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:

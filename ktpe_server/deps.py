@@ -1,0 +1,135 @@
+"""What the routers share: the server state and the authentication dependencies.
+
+* :class:`ServerState` -- database, ingest, rate limits; one per app
+  (``app.state.ktpe``), reached in a route through :func:`get_state` / ``StateDep``.
+* ``CallerDep`` -- the enrolled device behind a bearer token (401 otherwise;
+  429 when its rate limit is spent).
+* ``AdminDep`` -- the ``X-Admin-Token`` check of the admin API (403 otherwise).
+* :func:`error_doc` -- the OpenAPI ``responses`` of a route from its error codes.
+
+No ``from __future__ import annotations``: FastAPI reads these annotations.
+"""
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine, select, update
+
+from ktpe_server import models as m
+from ktpe_server import schemas as sc
+from ktpe_server.config import Settings
+from ktpe_server.db import session_factory
+from ktpe_server.errors import ERROR_CODES, ApiError
+from ktpe_server.ingest import Ingestor
+from ktpe_server.security import RateLimiter, token_hash
+
+LAST_SEEN_EVERY = timedelta(seconds=60)
+
+# The errors every authenticated route can answer.
+AUTH_ERRORS = ("unauthorized", "rate_limited", "internal")
+
+
+class ServerState:
+    """What the request handlers share: database, ingest, rate limits."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = session_factory(engine)
+        self.ingestor = Ingestor(engine, self.sessions)
+        self.device_limits = RateLimiter(settings.rate_capacity, settings.rate_per_second)
+        self.enroll_limits = RateLimiter(
+            settings.enroll_rate_capacity, settings.enroll_rate_per_second
+        )
+        self.last_seen: dict[str, datetime] = {}
+
+
+def get_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.ktpe
+    return state
+
+
+StateDep = Annotated[ServerState, Depends(get_state)]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The enrolled device a request comes from."""
+
+    device_id: str
+    team_id: int
+    team_name: str
+
+
+bearer = HTTPBearer(auto_error=False, description="The device token from /enrollments.")
+
+
+def caller(
+    state: StateDep,
+    cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """The device of the bearer token (401 unknown/revoked, 429 rate limited)."""
+    if cred is None or not cred.credentials or len(cred.credentials) > 200:
+        raise ApiError(401, "unauthorized", "a device token is required")
+    digest = token_hash(cred.credentials)
+    with state.sessions() as s:
+        row = s.execute(
+            select(
+                m.Device.device_id,
+                m.Device.team_id,
+                m.Device.token_hash,
+                m.Device.revoked,
+                m.Team.name,
+            )
+            .join(m.Team, m.Team.id == m.Device.team_id)
+            .where(m.Device.token_hash == digest)
+        ).first()
+        if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
+            raise ApiError(401, "unauthorized", "unknown or revoked device token")
+        wait = state.device_limits.take(row.device_id)
+        if wait:
+            raise ApiError(
+                429, "rate_limited", "too many requests", {"Retry-After": str(int(wait))}
+            )
+        now = datetime.now(UTC)
+        seen = state.last_seen.get(row.device_id)
+        if seen is None or now - seen > LAST_SEEN_EVERY:
+            state.last_seen[row.device_id] = now
+            s.execute(
+                update(m.Device).where(m.Device.device_id == row.device_id).values(last_seen=now)
+            )
+            s.commit()
+    return Caller(row.device_id, int(row.team_id), row.name)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+admin_key = APIKeyHeader(
+    name="X-Admin-Token", auto_error=False, description="The server's KTPE_ADMIN_TOKEN."
+)
+
+
+def admin(state: StateDep, token: Annotated[str | None, Depends(admin_key)]) -> None:
+    """The admin API's token check (403 when off or wrong)."""
+    expected = state.settings.admin_token
+    if not expected:
+        raise ApiError(403, "forbidden", "the admin API is off (no KTPE_ADMIN_TOKEN)")
+    if token is None or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise ApiError(403, "forbidden", "wrong admin token")
+
+
+AdminDep = Depends(admin)
+
+
+def error_doc(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route that can answer these error codes."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status, text = ERROR_CODES[code]
+        entry = out.setdefault(status, {"model": sc.ErrorReply, "description": ""})
+        entry["description"] = (entry["description"] + f" `{code}`: {text}").strip()
+    return out

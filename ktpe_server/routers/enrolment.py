@@ -1,0 +1,95 @@
+"""``POST /api/v1/enrollments``: a one-time enrolment code for a device token."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from fastapi import APIRouter, Request
+from sqlalchemy import CursorResult, select, update
+
+from ktpe_desktop.core.protocol import API_PREFIX
+from ktpe_server import models as m
+from ktpe_server import schemas as sc
+from ktpe_server.deps import StateDep, error_doc
+from ktpe_server.errors import ApiError, server_now
+from ktpe_server.security import new_token, normalize_code, token_hash
+
+log = logging.getLogger("ktpe.server.api")
+
+ENROLL_RETRY_WINDOW = timedelta(hours=1)
+
+router = APIRouter(prefix=API_PREFIX, tags=["sync"])
+
+
+@router.post(
+    "/enrollments",
+    response_model=sc.EnrollmentReply,
+    responses=error_doc(
+        "invalid_json",
+        "invalid_body",
+        "enrollment_code_invalid",
+        "device_conflict",
+        "rate_limited",
+    ),
+)
+def enroll(body: sc.EnrollmentRequest, request: Request, state: StateDep) -> dict[str, Any]:
+    """Trade a one-time enrolment code for a device token."""
+    client = request.client.host if request.client else "?"
+    wait = state.enroll_limits.take(client)
+    if wait:
+        raise ApiError(
+            429, "rate_limited", "too many enrolment attempts", {"Retry-After": str(int(wait))}
+        )
+    device_id = body.device_id.lower()
+    digest = token_hash(normalize_code(body.code))
+    now = datetime.now(UTC)
+    token = new_token()
+    with state.sessions() as s, s.begin():
+        code = s.get(m.EnrollmentCode, digest)
+        if code is None:
+            raise ApiError(403, "enrollment_code_invalid", "unknown enrolment code")
+        retry = (
+            code.used_at is not None
+            and code.used_by_device == device_id
+            and now - code.used_at < ENROLL_RETRY_WINDOW
+        )
+        if code.used_at is not None and not retry:
+            raise ApiError(403, "enrollment_code_used", "the enrolment code was already used")
+        if code.expires_at <= now and not retry:
+            raise ApiError(403, "enrollment_code_expired", "the enrolment code has expired")
+        device = s.get(m.Device, device_id)
+        if device is not None and device.team_id != code.team_id:
+            raise ApiError(409, "device_conflict", "this device_id belongs to another team")
+        if not retry:
+            taken = s.execute(
+                update(m.EnrollmentCode)
+                .where(m.EnrollmentCode.code_hash == digest, m.EnrollmentCode.used_at.is_(None))
+                .values(used_at=now, used_by_device=device_id)
+            )
+            if cast(CursorResult[Any], taken).rowcount != 1:
+                raise ApiError(403, "enrollment_code_used", "the enrolment code was already used")
+        if device is None:
+            device = m.Device(
+                device_id=device_id,
+                team_id=code.team_id,
+                created_at=now,
+                contiguous_seq=0,
+            )
+            s.add(device)
+        device.name = body.device_name
+        device.app_version = body.app_version
+        device.token_hash = token_hash(token)
+        device.revoked = False
+        device.last_seen = now
+        team = s.get(m.Team, code.team_id)
+        campaign_id = s.scalar(select(m.Campaign.id).order_by(m.Campaign.change_seq.desc()))
+        assert team is not None
+        team_ref = {"id": team.id, "name": team.name}
+    log.info("device %s enrolled in team %s", device_id, team_ref["id"])
+    return {
+        "device_id": device_id,
+        "token": token,
+        "team": team_ref,
+        "campaign_id": campaign_id,
+        "server_time": server_now(),
+    }
