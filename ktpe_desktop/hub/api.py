@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.protocol import API_PREFIX, PROTOCOL_VERSION
 from ktpe_desktop.hub import pairing
-from ktpe_desktop.hub.store import register_station, stations
+from ktpe_desktop.hub.store import merge_central_heads, register_station, stations
 from ktpe_server import models as sm
 from ktpe_server.errors import ApiError, server_now
 from ktpe_server.security import RateLimiter, token_hash
@@ -81,6 +81,15 @@ class PairingState:
 
 class ChallengeBody(BaseModel):
     nonce: str = Field(min_length=16, max_length=64, pattern=r"^[0-9a-f]+$")
+
+
+class CentralHead(BaseModel):
+    contiguous_seq: int = Field(ge=0)
+    head_hash: str = Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]+$")
+
+
+class ReceiptsBody(BaseModel):
+    heads: dict[str, CentralHead] = Field(default_factory=dict, max_length=10_000)
 
 
 class JoinBody(BaseModel):
@@ -193,6 +202,18 @@ def make_router(state: PairingState) -> APIRouter:
                 {"device_id": st.device_id, "station_no": st.station_no, "name": st.station_name}
                 for st in stations(state.engine)
             ],
+            "server_time": server_now(),
+        }
+
+    @router.post("/central-heads")
+    def central_heads(body: ReceiptsBody, _who: Annotated[str, Depends(paired)]) -> dict[str, Any]:
+        """Receipts flow down: what the central server holds, as relaying teammates saw it."""
+        merged = merge_central_heads(
+            state.engine,
+            {d: (h.contiguous_seq, h.head_hash) for d, h in body.heads.items() if len(d) <= 64},
+        )
+        return {
+            "heads": {d: {"contiguous_seq": seq, "head_hash": h} for d, (seq, h) in merged.items()},
             "server_time": server_now(),
         }
 

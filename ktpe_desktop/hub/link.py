@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,8 +31,6 @@ from sqlalchemy.orm import Session
 from ktpe_desktop.core.events import Event
 from ktpe_desktop.core.protocol import (
     DEFAULT_PAGE_SIZE,
-    MAX_EVENTS_PER_PUSH,
-    encode_push,
 )
 from ktpe_desktop.hub import pairing
 from ktpe_desktop.hub.errors import (
@@ -46,9 +45,9 @@ from ktpe_desktop.hub.errors import (
     PairingCodeWrong,
 )
 from ktpe_desktop.hub.tls import peer_fingerprint
-from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
+from ktpe_desktop.sync import relay
 from ktpe_desktop.sync import state as keys
 from ktpe_desktop.sync.client import USER_AGENT, SyncClient, Timeouts
 from ktpe_desktop.sync.errors import (
@@ -65,7 +64,6 @@ LINK_KEY = "hub_link"
 CURSOR_KEY = "hub_link.events_cursor"
 HEADS_KEY = "hub_link.heads"
 STATIONS_KEY = "hub_link.stations"
-PUSH_LIMIT = min(500, MAX_EVENTS_PER_PUSH)
 HUB_TIMEOUTS = Timeouts(connect=3.0, read=15.0, probe=2.0)
 
 ApplyRemote = Callable[[Session, list[Event]], Any]
@@ -359,6 +357,7 @@ class HubLink:
             try:
                 pushed, acked = self._push(client)
                 pulled, touched = self._pull(client)
+                self._exchange_receipts(client)
             except HubCertificateChanged:
                 self.close()
                 raise
@@ -374,74 +373,58 @@ class HubLink:
 
     # ------------------------------------------------------------ push
 
-    def _heads(self) -> dict[str, int]:
-        with self.store.session() as s:
-            data = keys.get_json(s, HEADS_KEY) or {}
-        return {str(k): int(v) for k, v in data.items()}
-
-    def _pending(self, heads: dict[str, int]) -> list[Event]:
-        """Held events the hub lacks: per device, the contiguous run after its head."""
-        out: list[Event] = []
-        with self.store.session() as s:
-            tops = dict(
-                s.execute(
-                    select(m.EventRow.device_id, func.max(m.EventRow.seq)).group_by(
-                        m.EventRow.device_id
-                    )
-                ).all()
-            )
-            for device_id, top in sorted(tops.items()):
-                head = heads.get(device_id, 0)
-                if device_id in self._refused or int(top) <= head:
-                    continue
-                budget = PUSH_LIMIT - len(out)
-                if budget <= 0:
-                    break
-                rows = s.scalars(
-                    select(m.EventRow)
-                    .where(m.EventRow.device_id == device_id, m.EventRow.seq > head)
-                    .order_by(m.EventRow.seq)
-                    .limit(budget)
-                ).all()
-                expected = head + 1
-                for row in rows:
-                    if row.seq != expected:
-                        break  # a gap in what we hold: the hub gets the run before it
-                    out.append(ledger.event_from_row(row))
-                    expected += 1
-        return out
-
     def _push(self, client: HubClient) -> tuple[int, int]:
-        pushed = acked = 0
-        for _ in range(100):
-            heads = self._heads()
-            batch = self._pending(heads)
-            if not batch:
-                break
+        try:
+            result = relay.push_missing(
+                self.store, client, HEADS_KEY, include_own=True, skip=self._refused
+            )
+        except CertificateError:
+            raise HubCertificateChanged() from None
+        except ServerUnreachable as exc:
+            raise HubUnreachable(client.base_url, exc.detail) from None
+        except Unauthorized:
+            raise HubTokenRefused() from None
+        return result.pushed, result.acknowledged
+
+    # ------------------------------------------------------------ receipts
+
+    def _exchange_receipts(self, client: HubClient) -> None:
+        """Tell the hub what the central server holds (as we know it); learn the rest.
+
+        A head for this laptop's own chain that matches our event at that seq, and
+        is newer than our last receipt, becomes the receipt the Berita Acara prints
+        (marked as relayed by the hub).
+        """
+        mine = relay.central_receipts(self.store)
+        reply = client.call("POST", "/hub/central-heads", {"heads": mine})
+        heads = reply.get("heads")
+        if not isinstance(heads, dict):
+            return
+        learnt: dict[str, tuple[int, str]] = {}
+        for device_id, v in heads.items():
             try:
-                reply = client.push(encode_push(batch))
-            except CertificateError:
-                raise HubCertificateChanged() from None
-            except ServerUnreachable as exc:
-                raise HubUnreachable(client.base_url, exc.detail) from None
-            except Unauthorized:
-                raise HubTokenRefused() from None
-            pushed += len(batch)
-            acked += sum(1 for st in reply.statuses.values() if st.acknowledged)
+                learnt[str(device_id)] = (int(v["contiguous_seq"]), str(v["head_hash"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+        with self.store.transaction() as s:
+            central = relay.read_heads(s, relay.CENTRAL_HEADS)
             moved = False
-            for device_id in {e.device_id for e in batch}:
-                head = reply.ledger.get(device_id)
-                if head is None:
-                    self._refused.add(device_id)  # not in the hub's scope: never resend
+            for device_id, (seq, head_hash) in learnt.items():
+                if seq <= central.get(device_id, 0):
                     continue
-                if head.contiguous_seq != heads.get(device_id, 0):
+                held = s.scalar(
+                    select(m.EventRow.hash).where(
+                        m.EventRow.device_id == device_id, m.EventRow.seq == seq
+                    )
+                )
+                if held == head_hash:
+                    central[device_id] = seq
                     moved = True
-                heads[device_id] = head.contiguous_seq
-            with self.store.transaction() as s:
-                keys.put_json(s, HEADS_KEY, heads)
-            if not moved:
-                break
-        return pushed, acked
+            if moved:
+                keys.put_json(s, relay.CENTRAL_HEADS, central)
+            own = learnt.get(self.store.device_id)
+            if own is not None:
+                _adopt_relayed_receipt(s, self.store.device_id, own[0], own[1], client.base_url)
 
     # ------------------------------------------------------------ pull
 
@@ -463,12 +446,8 @@ class HubLink:
             with self.store.transaction() as s:
                 if events:
                     self.apply_remote(s, events)
-                    # The hub accepts only contiguous chains: what it sent, it holds
-                    # with everything before (no need to push those back).
-                    heads = {str(k): int(v) for k, v in (keys.get_json(s, HEADS_KEY) or {}).items()}
-                    for ev in events:
-                        heads[ev.device_id] = max(heads.get(ev.device_id, 0), ev.seq)
-                    keys.put_json(s, HEADS_KEY, heads)
+                    # What the hub sent, it holds (no need to push it back).
+                    relay.note_held(s, HEADS_KEY, events)
                 if nxt:
                     keys.put(s, CURSOR_KEY, nxt)
             received += len(events)
@@ -516,3 +495,44 @@ def station_labels(store: Store) -> dict[str, str]:
         label = f"stasiun {no}"
         out[device_id] = f"{label} · {name}" if name and name != "hub" else label
     return out
+
+
+def _adopt_relayed_receipt(s: Session, device_id: str, seq: int, head_hash: str, via: str) -> bool:
+    """Keep a relayed central head as this laptop's receipt when it is newer and ours."""
+    current = keys.get_json(s, keys.LAST_RECEIPT) or {}
+    if int(current.get("contiguous_seq") or 0) >= seq:
+        return False
+    held = s.scalar(
+        select(m.EventRow.hash).where(m.EventRow.device_id == device_id, m.EventRow.seq == seq)
+    )
+    if held != head_hash:
+        return False
+    counts: dict[str, dict[str, int]] = {}
+    for npsn, kind, n in s.execute(
+        select(m.EventRow.school_npsn, m.EventRow.kind, func.count())
+        .where(m.EventRow.device_id == device_id, m.EventRow.seq <= seq)
+        .group_by(m.EventRow.school_npsn, m.EventRow.kind)
+    ):
+        if npsn:
+            counts.setdefault(npsn, {})[kind] = int(n)
+    now = datetime.now(UTC).isoformat()
+    local_seq = int(
+        s.scalar(select(func.max(m.EventRow.seq)).where(m.EventRow.device_id == device_id)) or 0
+    )
+    keys.put_json(
+        s,
+        keys.LAST_RECEIPT,
+        {
+            "device_id": device_id,
+            "contiguous_seq": seq,
+            "head_hash": head_hash,
+            "counts": counts,
+            "server_time": now,
+            "fetched_at": now,
+            "local_seq": local_seq,
+            "local_hash_at_seq": held,
+            "via": f"hub {via}",
+        },
+    )
+    log.info("central receipt up to seq %d received through the hub", seq)
+    return True

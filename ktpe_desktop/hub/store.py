@@ -49,6 +49,16 @@ class HubStation(HubBase):
     paired_at: Mapped[datetime] = mapped_column(DateTime, default=lambda: datetime.now(UTC))
 
 
+class HubCentralHead(HubBase):
+    """What the central server holds of a device's chain, as a relaying teammate saw it."""
+
+    __tablename__ = "hub_central_head"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contiguous_seq: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=lambda: datetime.now(UTC))
+
+
 @dataclass(frozen=True, slots=True)
 class StationInfo:
     device_id: str
@@ -237,3 +247,31 @@ def stations(engine: Engine) -> list[StationInfo]:
             StationInfo(r.device_id, r.station_no, r.station_name)
             for r in s.scalars(select(HubStation).order_by(HubStation.station_no))
         ]
+
+
+def merge_central_heads(
+    engine: Engine, heads: dict[str, tuple[int, str]]
+) -> dict[str, tuple[int, str]]:
+    """Keep the highest central head per device; returns every head the hub knows.
+
+    A claimed head counts only when the hub holds that device's event at that seq
+    with that hash (a teammate cannot make up a receipt for a chain it never had).
+    """
+    with Session(engine) as s, s.begin():
+        for device_id, (seq, head_hash) in heads.items():
+            held = s.scalar(
+                select(sm.EventRow.hash).where(
+                    sm.EventRow.device_id == device_id, sm.EventRow.seq == seq
+                )
+            )
+            if held != head_hash:
+                continue
+            row = s.get(HubCentralHead, device_id)
+            if row is None:
+                s.add(HubCentralHead(device_id=device_id, contiguous_seq=seq, head_hash=head_hash))
+            elif seq > row.contiguous_seq:
+                row.contiguous_seq, row.head_hash = seq, head_hash
+                row.updated_at = datetime.now(UTC)
+        return {
+            r.device_id: (r.contiguous_seq, r.head_hash) for r in s.scalars(select(HubCentralHead))
+        }

@@ -23,7 +23,7 @@ from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import Event
 from ktpe_desktop.services.recording import RecordingService
 from ktpe_desktop.storage.store import Store
-from ktpe_desktop.sync import retention
+from ktpe_desktop.sync import relay, retention
 from ktpe_desktop.sync import state as keys
 from ktpe_desktop.sync.engine import (
     ClientFactory,
@@ -108,7 +108,9 @@ class SyncService:
         )
 
     def _apply_remote(self, session: Session, events: list[Event]) -> Any:
-        return self._recording.apply_remote_events(session, events)
+        result = self._recording.apply_remote_events(session, events)
+        relay.note_held(session, relay.CENTRAL_HEADS, events)  # nothing to relay back
+        return result
 
     # ------------------------------------------------------------ enrolment
 
@@ -151,6 +153,7 @@ class SyncService:
         """
         summary = self.engine.run_round()
         if summary.error is None:
+            self.relay_teammates()
             try:
                 purged = self.purge_expired(today=self._today())
             except KnownError as exc:  # a purge problem must not turn a good sync red
@@ -159,6 +162,26 @@ class SyncService:
                 if purged:
                     log.info("retention purge: %d school(s)", len(purged))
         return summary
+
+    def relay_teammates(self) -> relay.RelayResult:
+        """Push the teammates' events received through a school hub that the server lacks.
+
+        Each reaches the server once (it is idempotent on ``event_id``), exactly as its
+        origin device wrote it. A failure here never turns a good round red: the next
+        round retries.
+        """
+        try:
+            result = relay.push_missing(
+                self.store, self.engine.client(), relay.CENTRAL_HEADS, include_own=False
+            )
+        except KnownError as exc:
+            log.info("relay of teammates' events postponed: %s", exc.code)
+            return relay.RelayResult()
+        if result.pushed:
+            log.info(
+                "relayed %d teammate event(s), %d acknowledged", result.pushed, result.acknowledged
+            )
+        return result
 
     def status(self) -> SyncOverview:
         enr = self.engine.enrolment()

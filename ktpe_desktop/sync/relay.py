@@ -1,0 +1,177 @@
+"""Relay: push the held events a server lacks, whichever laptop wrote them.
+
+The protocol lets a laptop push any device of its team ("relay"); the server
+stores each ``event_id`` once. What a server holds of each origin device is
+tracked here as its contiguous ``seq`` ("heads", one map per server in
+``sync_state``), learnt from push replies (their ``ledger``) and from pulls (a
+server only hands out accepted events, which lie inside its contiguous run).
+
+Two users:
+
+* the school hub's link (:mod:`ktpe_desktop.hub.link`), which pushes everything
+  the hub lacks, this laptop's own events included (the hub has no outbox);
+* the central round (:class:`~ktpe_desktop.services.sync_service.SyncService`),
+  which pushes teammates' events received through a hub (own events go through
+  the outbox, whose acknowledgements stay the outbox's business).
+
+Relayed events are sent exactly as stored (hash chain, and signatures once the
+protocol carries them): a relay never writes another device's chain.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.events import Event
+from ktpe_desktop.core.protocol import MAX_EVENTS_PER_PUSH, PushReply, encode_push
+from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.store import Store
+from ktpe_desktop.sync import state as keys
+from ktpe_desktop.sync.client import SyncClient
+
+log = logging.getLogger("ktpe.sync")
+
+CENTRAL_HEADS = "central_heads"  # what the central server holds, per origin device
+PUSH_LIMIT = min(500, MAX_EVENTS_PER_PUSH)
+MAX_PUSHES_PER_ROUND = 100
+
+
+@dataclass(frozen=True, slots=True)
+class RelayResult:
+    pushed: int = 0
+    acknowledged: int = 0
+    requests: int = 0
+
+
+def read_heads(session: Session, key: str) -> dict[str, int]:
+    data = keys.get_json(session, key) or {}
+    return {str(k): int(v) for k, v in data.items()}
+
+
+def note_held(session: Session, key: str, events: Iterable[Event]) -> None:
+    """A server sent these events: it holds each device's chain up to them."""
+    heads = read_heads(session, key)
+    moved = False
+    for ev in events:
+        if ev.seq > heads.get(ev.device_id, 0):
+            heads[ev.device_id] = ev.seq
+            moved = True
+    if moved:
+        keys.put_json(session, key, heads)
+
+
+def pending(
+    store: Store,
+    heads: dict[str, int],
+    *,
+    include_own: bool,
+    skip: set[str] | None = None,
+    limit: int = PUSH_LIMIT,
+) -> list[Event]:
+    """Held events the server lacks: per device, the contiguous run after its head."""
+    out: list[Event] = []
+    skip = skip or set()
+    with store.session() as s:
+        tops = dict(
+            s.execute(
+                select(m.EventRow.device_id, func.max(m.EventRow.seq)).group_by(
+                    m.EventRow.device_id
+                )
+            ).all()
+        )
+        for device_id, top in sorted(tops.items()):
+            if device_id in skip or (device_id == store.device_id and not include_own):
+                continue
+            head = heads.get(device_id, 0)
+            if int(top) <= head:
+                continue
+            budget = limit - len(out)
+            if budget <= 0:
+                break
+            rows = s.scalars(
+                select(m.EventRow)
+                .where(m.EventRow.device_id == device_id, m.EventRow.seq > head)
+                .order_by(m.EventRow.seq)
+                .limit(budget)
+            ).all()
+            expected = head + 1
+            for row in rows:
+                if row.seq != expected:
+                    break  # a gap in what we hold: the server gets the run before it
+                out.append(ledger.event_from_row(row))
+                expected += 1
+    return out
+
+
+def push_missing(
+    store: Store,
+    client: SyncClient,
+    heads_key: str,
+    *,
+    include_own: bool,
+    skip: set[str] | None = None,
+) -> RelayResult:
+    """Push, batch after batch, every held event the server lacks.
+
+    Devices the server does not take (another team, unknown) are added to ``skip``
+    and not offered again by this caller. Raises the client's ``SyncError``.
+    """
+    skip = skip if skip is not None else set()
+    pushed = acked = requests = 0
+    for _ in range(MAX_PUSHES_PER_ROUND):
+        with store.session() as s:
+            heads = read_heads(s, heads_key)
+        batch = pending(store, heads, include_own=include_own, skip=skip)
+        if not batch:
+            break
+        reply: PushReply = client.push(encode_push(batch))
+        requests += 1
+        pushed += len(batch)
+        acked += sum(1 for st in reply.statuses.values() if st.acknowledged)
+        moved = False
+        with store.transaction() as s:
+            heads = read_heads(s, heads_key)
+            for device_id in sorted({e.device_id for e in batch}):
+                head = reply.ledger.get(device_id)
+                if head is None:
+                    skip.add(device_id)
+                    log.info("relay: the server does not take device %s", device_id[:8])
+                    continue
+                if head.contiguous_seq != heads.get(device_id, 0):
+                    moved = True
+                heads[device_id] = head.contiguous_seq
+            keys.put_json(s, heads_key, heads)
+        if not moved:
+            break
+    return RelayResult(pushed, acked, requests)
+
+
+def central_receipts(store: Store) -> dict[str, dict[str, object]]:
+    """What the central server holds of each device's chain, as this laptop knows it.
+
+    ``{device_id: {"contiguous_seq", "head_hash"}}`` with the head hash read from the
+    events held here (a relay's word is checked against the chain it names).
+    """
+    out: dict[str, dict[str, object]] = {}
+    with store.session() as s:
+        heads = read_heads(s, CENTRAL_HEADS)
+        own = keys.get(s, keys.SERVER_CONTIGUOUS_SEQ)
+        if own and own.isdigit():
+            heads[store.device_id] = max(heads.get(store.device_id, 0), int(own))
+        for device_id, seq in heads.items():
+            if seq <= 0:
+                continue
+            h = s.scalar(
+                select(m.EventRow.hash).where(
+                    m.EventRow.device_id == device_id, m.EventRow.seq == seq
+                )
+            )
+            if h:
+                out[device_id] = {"contiguous_seq": seq, "head_hash": h}
+    return out

@@ -1,0 +1,127 @@
+"""Upward relay: the hub (or any station) carries every teammate's events to the
+central server exactly once, and the server's receipt flows back down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.hub.link import HubLink, join_hub, use_local_hub
+from ktpe_desktop.hub.server import HubServer
+from ktpe_desktop.services.recording import RecordingService
+from ktpe_desktop.services.sync_service import SyncService
+from ktpe_desktop.storage import models as lm
+from ktpe_desktop.storage.store import Store
+from ktpe_desktop.sync import state as keys
+from ktpe_server import models as sm
+from ktpe_server.admin import engine_for, make_enroll_code, seed_demo
+from ktpe_server.config import Settings
+from ktpe_server.embedded import EmbeddedServer, start_embedded
+from tests.conftest import LEAD, PASSWORD
+
+UNLIMITED = {"rate_capacity": 1e6, "rate_per_second": 1e6}
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[EmbeddedServer]:
+    url = f"sqlite:///{tmp_path / 'central.sqlite'}"
+    seed_demo(url, students=800, schools_per_team=1)
+    server = start_embedded(url, settings=Settings(db_url=url, **UNLIMITED))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Laptop:
+    def __init__(self, path: Path, central: EmbeddedServer) -> None:
+        self.store = Store.create(path, LEAD, PASSWORD, display_name="Koordinator Uji")
+        self.recording = RecordingService(self.store)
+        self.sync = SyncService(self.store)
+        self.sync.enrol(central.url, make_enroll_code(central.db_url, "tim-01"))
+        assert self.sync.run_round().error is None  # roster of the team's schools
+        self.link = HubLink(self.store, self.recording.apply_remote_events)
+
+    def students(self) -> list[str]:
+        with self.store.session() as s:
+            return list(s.scalars(select(lm.Student.id).order_by(lm.Student.id)))
+
+    def receipt(self) -> Any:
+        with self.store.session() as s:
+            return keys.get_json(s, keys.LAST_RECEIPT)
+
+    def close(self) -> None:
+        self.link.close()
+        self.sync.close()
+        self.store.close()
+
+
+def test_hub_relays_everyones_events_once_and_receipts_flow_down(
+    central: EmbeddedServer, tmp_path: Path
+) -> None:
+    laptops = [Laptop(tmp_path / f"lap{i}", central) for i in range(3)]
+    hub_laptop, a, b = laptops
+    with hub_laptop.store.session() as s:
+        team, campaign = keys.get(s, keys.TEAM), keys.get(s, keys.CAMPAIGN_ID)
+    assert team  # the team id of the enrolment
+    hub = HubServer(
+        hub_laptop.store,
+        team=team,
+        campaign_id=campaign or "",
+        host="127.0.0.1",
+        port=0,
+        announce=False,
+    )
+    hub.start()
+    try:
+        assert hub.own_token is not None
+        use_local_hub(hub_laptop.store, hub.local_url, hub.fingerprint, hub.own_token, hub.hub_id)
+        for lap in (a, b):
+            join_hub(lap.store, f"127.0.0.1:{hub.port}", hub.code)
+        students = a.students()
+        assert len(students) >= 6
+        for i in range(3):
+            a.recording.record_outcome(students[i], "recorded", "budi")
+            b.recording.record_outcome(students[3 + i], "absent", "sari")
+        b.recording.record_outcome(students[0], "recorded", "sari")  # an anomaly
+        for lap in (a, b, hub_laptop):
+            lap.link.run_round()
+        # Only the hub laptop is online: its central round relays a's and b's events.
+        assert hub_laptop.sync.run_round().error is None
+        engine = engine_for(central.db_url)
+        with Session(engine) as s:
+            per_device = dict(
+                s.execute(
+                    select(sm.EventRow.device_id, func.count()).group_by(sm.EventRow.device_id)
+                ).all()
+            )
+            distinct_ids = s.scalar(select(func.count(func.distinct(sm.EventRow.event_id))))
+            total = s.scalar(select(func.count()).select_from(sm.EventRow))
+            anomalies = s.scalar(select(func.count()).select_from(sm.AnomalyRow))
+        assert per_device.get(a.store.device_id) == 3
+        assert per_device.get(b.store.device_id) == 4
+        assert distinct_ids == total == 7
+        assert anomalies == 1
+        # A second central round relays nothing again.
+        assert hub_laptop.sync.relay_teammates().pushed == 0
+        # Receipts flow down through the hub to the stations that never went online.
+        hub_laptop.link.run_round()
+        for lap, n in ((a, 3), (b, 4)):
+            lap.link.run_round()
+            receipt = lap.receipt()
+            assert receipt is not None and receipt["contiguous_seq"] == n
+            assert receipt["via"].startswith("hub ")
+        # A station that later reaches the server itself sends nothing twice.
+        assert a.sync.run_round().error is None
+        with Session(engine) as s:
+            assert s.scalar(select(func.count()).select_from(sm.EventRow)) == 7
+        assert a.sync.counts().unsent == 0
+    finally:
+        hub.stop()
+        for lap in laptops:
+            lap.close()
