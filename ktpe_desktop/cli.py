@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "sync",
     "reports",
     "imports",
+    "papers",
 )
 
 

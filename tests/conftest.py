@@ -117,6 +117,14 @@ class Factory:
         self.schools.append(npsn)
         return npsn
 
+    def letterhead(self) -> None:
+        """Set the shipped Kota Malang letterhead (papers are never printed without one)."""
+        from ktpe_desktop.core.letterhead import default_letterhead
+        from ktpe_desktop.reports.data import save_letterhead
+
+        with self.store.transaction() as s:
+            save_letterhead(s, default_letterhead())
+
     def student(self, school_npsn: str | None = None, **kw: Any) -> str:
         """Insert a roster student (pending); returns its id."""
         from ktpe_desktop.storage.repositories import RosterStudent, upsert_students_from_roster

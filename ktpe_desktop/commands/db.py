@@ -6,6 +6,7 @@ Every command prints counts only, never a personal datum.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from sqlalchemy import func, select
@@ -30,7 +31,10 @@ def register(subparsers: Any) -> None:
 
     p = sub.add_parser("init", help="buat folder data dan pengguna pertama (koordinator)")
     add_store_arguments(p)
-    p.add_argument("--display-name", default=None, help="nama tampilan pengguna")
+    p.add_argument(
+        "--display-name", default=None, help="nama lengkap (penanda tangan Berita Acara)"
+    )
+    p.add_argument("--nip", default=None, help="NIP koordinator (18 angka), bila ada")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("check", help="periksa keutuhan basis data (lengkap)")
@@ -54,19 +58,43 @@ def register(subparsers: Any) -> None:
     add_store_arguments(p)
     p.add_argument("username", help="nama pengguna baru")
     p.add_argument("--role", choices=[r.value for r in UserRole], default="operator")
-    p.add_argument("--display-name", default=None)
+    p.add_argument("--display-name", default=None, help="nama lengkap")
+    p.add_argument("--nip", default=None, help="NIP (18 angka), bila ada")
     p.set_defaults(func=cmd_add_user)
+
+    p = sub.add_parser(
+        "set-user", help="ubah nama lengkap / NIP pengguna (penanda tangan Berita Acara)"
+    )
+    add_store_arguments(p)
+    p.add_argument("username", nargs="?", default=None, help="pengguna (bawaan: diri sendiri)")
+    p.add_argument("--display-name", default=None, help="nama lengkap")
+    p.add_argument("--nip", default=None, help="NIP (18 angka); '' untuk mengosongkan")
+    p.set_defaults(func=cmd_set_user)
+
+
+NO_SIGNER_NAME = (
+    "PERHATIAN: nama lengkap belum diisi; Berita Acara akan mencetak garis titik-titik untuk "
+    'nama penanda tangan. Isi dengan: ktpe-desktop db set-user --display-name "…" --nip …'
+)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from ktpe_desktop.services.paper_settings import PaperSettings, clean_nip
+
     data_dir = data_dir_of(args)
-    store = Store.create(
-        data_dir, user_of(args), password(confirm=True), display_name=args.display_name
-    )
+    nip = clean_nip(args.nip)  # refused before anything is created
+    display_name = args.display_name
+    if display_name is None and sys.stdin.isatty():
+        display_name = input("Nama lengkap (penanda tangan Berita Acara): ").strip() or None
+    store = Store.create(data_dir, user_of(args), password(confirm=True), display_name=display_name)
     try:
+        if nip is not None:
+            PaperSettings(store).set_signer(display_name=None, nip=nip)
         print(f"Folder data dibuat: {store.data_dir}")
         print(f"Perangkat: {store.device_id}")
         print(f"Pengguna: {store.username} (koordinator)")
+        if not display_name:
+            print(NO_SIGNER_NAME, file=sys.stderr)
     finally:
         store.close()
     return 0
@@ -178,8 +206,36 @@ def cmd_add_user(args: argparse.Namespace) -> int:
         if new_password != again:
             print("Kedua kata sandi tidak sama.")
             return 2
-        store.add_user(args.username, new_password, role=args.role, display_name=args.display_name)
+        from ktpe_desktop.services.paper_settings import clean_nip
+
+        store.add_user(
+            args.username,
+            new_password,
+            role=args.role,
+            display_name=args.display_name,
+            nip=clean_nip(args.nip),
+        )
         print(f"Pengguna {args.username} ditambahkan ({args.role}).")
         return 0
     finally:
         store.close()
+
+
+def cmd_set_user(args: argparse.Namespace) -> int:
+    from ktpe_desktop.services.paper_settings import PaperSettings
+
+    if args.display_name is None and args.nip is None:
+        print("Tidak ada yang diubah: beri --display-name dan/atau --nip.", file=sys.stderr)
+        return 2
+    store = open_store(data_dir_of(args), user_of(args), password())
+    try:
+        signer = PaperSettings(store).set_signer(
+            args.username, display_name=args.display_name, nip=args.nip
+        )
+    finally:
+        store.close()
+    print(
+        f"Pengguna {signer.username}: nama {signer.display_name or '(belum diisi)'}, "
+        f"NIP {signer.nip or '(tidak ada)'}"
+    )
+    return 0

@@ -1,6 +1,6 @@
 """``ktpe-desktop report …`` and ``ktpe-desktop export …``: the reports, headless.
 
-    ktpe-desktop report school NPSN --data-dir D --pdf OUT.pdf [--paper A4|F4]
+    ktpe-desktop report school NPSN --data-dir D --pdf OUT.pdf [--paper A4|F4] [--date D]
     ktpe-desktop report day --date YYYY-MM-DD --data-dir D --pdf OUT.pdf [--paper A4|F4]
     ktpe-desktop export school NPSN --data-dir D (--xlsx OUT.xlsx | --csv OUT.csv)
 
@@ -33,6 +33,12 @@ def register(subparsers: Any) -> None:
     add_store_arguments(p)
     p.add_argument("--pdf", required=True, help="berkas PDF tujuan")
     p.add_argument("--paper", type=str.upper, choices=PAPERS, default="A4")
+    p.add_argument(
+        "--date",
+        type=_parse_date,
+        default=None,
+        help="hari kunjungan YYYY-MM-DD (bawaan: hari ini); kunjungan beberapa hari = satu BA",
+    )
     p.set_defaults(func=cmd_report_school)
 
     p = sub.add_parser("day", help="rekapitulasi harian tim")
@@ -81,10 +87,13 @@ def cmd_report_school(args: argparse.Namespace) -> int:
     npsn = _check_npsn(args.npsn)
     service = _service(args)
     try:
-        result = service.school_pdf(npsn, args.pdf, args.paper)
+        result = service.school_pdf(npsn, args.pdf, args.paper, report_date=args.date)
     finally:
         service.store.close()
-    print(f"Berita Acara {result.number}: {result.pages} halaman {result.paper} → {result.path}")
+    copy = " (SALINAN)" if result.copy else ""
+    print(
+        f"Berita Acara {result.number}{copy}: {result.pages} halaman {result.paper} → {result.path}"
+    )
     return 0
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "ReferenceSchool",
     "find_reference_school",
     "natural_key",
+    "official_school_name",
     "reference_rows",
     "reference_schools",
     "school_matches",
@@ -137,3 +138,89 @@ def school_matches(text: str, name: str, npsn: str) -> bool:
 def search_reference_schools(text: str) -> list[ReferenceSchool]:
     """The reference schools matching ``text`` (:func:`school_matches`), by name."""
     return [s for s in _schools() if school_matches(text, s.name, s.npsn)]
+
+
+# --------------------------------------------------------------------------- names
+
+#: Dapodik's abbreviations of a school's form and status, as an office letter spells them.
+_FORM_PREFIXES: dict[str, str] = {
+    "SMAN": "SMA Negeri",
+    "SMKN": "SMK Negeri",
+    "MAN": "MA Negeri",
+    "SMAS": "SMA",
+    "SMKS": "SMK",
+    "MAS": "MA",
+    "SMA": "SMA",
+    "SMK": "SMK",
+    "MA": "MA",
+}
+#: Words kept in capitals (acronyms, Roman numerals) or spelled as letters write them.
+_WORD_SPELLING: dict[str, str] = {
+    "PGRI": "PGRI",
+    "YPK": "YPK",
+    "YP": "YP",
+    "UM": "UM",
+    "IT": "IT",
+    "ST": "St.",
+    "K": "Katolik",
+    "MAARIF": "Ma'arif",
+    "JATIM": "Jatim",
+    "NU": "NU",
+}
+_ROMAN = re.compile(r"^(?=[IVX]+$)X{0,3}(IX|IV|V?I{0,3})$")
+_CITY_SUFFIXES = ("KOTA MALANG", "MALANG")
+
+
+def _spell(word: str) -> str:
+    upper = word.upper()
+    if upper in _WORD_SPELLING:
+        return _WORD_SPELLING[upper]
+    if upper.isdigit() or _ROMAN.match(upper):
+        return upper
+    return word[:1].upper() + word[1:].lower()
+
+
+def official_school_name(name: str, status: str = "", city: str = "Malang") -> str:
+    """A school's name as the office writes it in a letter (``"SMA Negeri 3 Malang"``).
+
+    Dapodik's short forms (``"SMAN 3"``, ``"SMKS PGRI 3 MALANG"``) are spelled out:
+    the form and status (``SMAN`` → ``SMA Negeri``), the words in title case but
+    acronyms and numerals kept (``PGRI``, ``IV``), and a state school named with its
+    city, as state schools are numbered per city. A name already written in mixed
+    case and without a short form (the office typed it) is kept as it is.
+
+    Args:
+        name: the name as the school list or the roster gives it.
+        status: ``"negeri"`` or ``"swasta"``; kept for callers, the form (``SMAN``,
+            ``SMA NEGERI``) decides, since a roster's status column is often wrong.
+        city: the city a state school is numbered in.
+    """
+    text = " ".join((name or "").split())
+    if not text:
+        return text
+    text = re.sub(r"\bMA ARIF\b", "MAARIF", text)
+    words = text.split(" ")
+    first = words[0].upper()
+    short_form = first in ("SMAN", "SMKN", "MAN", "SMAS", "SMKS", "MAS")
+    if not short_form and text != text.upper():
+        return text  # already written by hand (mixed case)
+    if first not in _FORM_PREFIXES:
+        return " ".join(_spell(w) for w in words)
+    rest = words[1:]
+    state = first in ("SMAN", "SMKN", "MAN") or [w.upper() for w in rest[:1]] == ["NEGERI"]
+    prefix = _FORM_PREFIXES[first]
+    if state and "Negeri" not in prefix:
+        prefix += " Negeri"
+    if rest and rest[0].upper() == "NEGERI":
+        rest = rest[1:]
+    had_city = False
+    joined = " ".join(rest).upper()
+    for suffix in _CITY_SUFFIXES:
+        if joined.endswith(" " + suffix) or joined == suffix:
+            rest = rest[: len(rest) - len(suffix.split())]
+            had_city = True
+            break
+    out = " ".join([prefix, *(_spell(w) for w in rest)])
+    if (state or had_city) and city:
+        out += f" {city}"
+    return out

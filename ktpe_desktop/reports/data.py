@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -30,6 +30,9 @@ from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import OUTCOME_KINDS, Status
+from ktpe_desktop.core.letterhead import Letterhead, check_letterhead, default_region_code
+from ktpe_desktop.core.receipt import ReceiptCode
+from ktpe_desktop.core.schools import natural_key, official_school_name
 from ktpe_desktop.reports.labels import (
     STATUS_LABELS,
     STATUS_ORDER,
@@ -45,10 +48,12 @@ from ktpe_desktop.storage.models import (
     AuditLog,
     Campaign,
     Device,
+    DocumentNumber,
     EventOrigin,
     EventRow,
     LocalUser,
     Meta,
+    Operator,
     Outbox,
     OutboxStatus,
     School,
@@ -100,18 +105,9 @@ class SchoolPurged(KnownError):
 
 
 @dataclass(frozen=True, slots=True)
-class Letterhead:
-    """The kop surat: from the campaign settings."""
-
-    government_name: str
-    office_name: str
-    office_address: str
-
-
-@dataclass(frozen=True, slots=True)
 class SchoolInfo:
     npsn: str
-    name: str
+    name: str  # as the office writes it ("SMA Negeri 3 Malang")
     address: str
     kecamatan: str
     kind: str
@@ -175,11 +171,59 @@ class AnomalyItem:
 
 @dataclass(frozen=True, slots=True)
 class Signatory:
-    """A signature block: who signs, under which title (name/NIP blank → dotted line)."""
+    """A party who signs: name, NIP and position (jabatan).
+
+    A blank name prints a dotted line to fill in by hand. ``nip_line`` says whether
+    a NIP line is printed: a principal known to have no NIP (most private schools)
+    gets none, an unknown signer gets a dotted one.
+    """
 
     title: str
     name: str = ""
     nip: str = ""
+    nip_line: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    """Someone who served at the visit (an operator of an event there)."""
+
+    name: str
+    nip: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDay:
+    """One day of a visit and its service hours (first and last outcome, local time)."""
+
+    day: date
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """The days of one visit of a school (a run of days at most a weekend apart)."""
+
+    days: tuple[ServiceDay, ...]
+
+    @property
+    def first_day(self) -> date:
+        return self.days[0].day
+
+    @property
+    def last_day(self) -> date:
+        return self.days[-1].day
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedNumber:
+    """The number a visit's Berita Acara got at its first print."""
+
+    number: str
+    counter: int
+    first_day: date
+    issued_at: datetime  # local time
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +299,30 @@ class SchoolReport:
     device_id: str
     printed_at: datetime  # local time (WIB)
     sync: AckStatus
+    visit: Visit
+    team: tuple[TeamMember, ...] = ()
+    counter: int = 1
+    #: The first print of this visit's Berita Acara when this one is a reprint (Salinan).
+    original: IssuedNumber | None = None
+
+    @property
+    def is_copy(self) -> bool:
+        return self.original is not None
+
+    def receipt_code(self) -> ReceiptCode:
+        """The code printed as a QR code (:mod:`ktpe_desktop.core.receipt`)."""
+        receipt = self.sync.receipt
+        synced = self.sync.synced and receipt is not None
+        counts = {status.value: self.outcome(status).total for status in STATUS_ORDER}
+        counts["ikd"] = self.ikd.total
+        return ReceiptCode(
+            number=self.number,
+            npsn=self.school.npsn,
+            device_id=self.device_id,
+            seq=receipt.contiguous_seq if synced and receipt is not None else 0,
+            head_hash=receipt.head_hash if synced and receipt is not None else "",
+            counts=counts,
+        )
 
     def outcome(self, status: Status) -> SexCount:
         for row in self.outcomes:
@@ -323,17 +391,67 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def letterhead(session: Session) -> Letterhead:
+#: ``meta`` keys of a letterhead typed in on a laptop without campaign settings.
+LETTERHEAD_META_KEYS = (
+    "letterhead.government_name",
+    "letterhead.office_name",
+    "letterhead.office_address",
+)
+
+
+def stored_letterhead(session: Session) -> Letterhead:
+    """The letterhead: the campaign's when complete, else the one the lead typed in
+    (``meta``), else whatever is there (possibly incomplete)."""
     campaign = session.scalars(select(Campaign).limit(1)).first()
-    if campaign is None:
-        return Letterhead("", "", "")
-    return Letterhead(campaign.government_name, campaign.office_name, campaign.office_address)
+    from_campaign = (
+        Letterhead(campaign.government_name, campaign.office_name, campaign.office_address)
+        if campaign is not None
+        else Letterhead("", "", "")
+    )
+    if from_campaign.cleaned().complete:
+        return from_campaign.cleaned()
+    values = []
+    for key in LETTERHEAD_META_KEYS:
+        row = session.get(Meta, key)
+        values.append(row.value if row is not None else "")
+    local = Letterhead(*values)
+    return local.cleaned() if local.cleaned().complete else from_campaign.cleaned()
+
+
+def save_letterhead(session: Session, letterhead: Letterhead) -> Letterhead:
+    """Keep a letterhead typed in by the lead (no commit).
+
+    It goes into the campaign row when there is one (a later roster pull may bring
+    the office's own), else into ``meta``.
+
+    Raises:
+        LetterheadMissing: a line is empty.
+    """
+    tidy = check_letterhead(letterhead)
+    campaign = session.scalars(select(Campaign).limit(1)).first()
+    if campaign is not None:
+        campaign.government_name, campaign.office_name, campaign.office_address = tidy.lines()
+    for key, value in zip(LETTERHEAD_META_KEYS, tidy.lines(), strict=True):
+        row = session.get(Meta, key)
+        if row is None:
+            session.add(Meta(key=key, value=value))
+        else:
+            row.value = value
+    return tidy
+
+
+def letterhead(session: Session) -> Letterhead:
+    """The letterhead a paper prints.
+
+    Raises:
+        LetterheadMissing: none is set (a paper is never printed without one).
+    """
+    return check_letterhead(stored_letterhead(session))
 
 
 def place_name(session: Session) -> str:
     """The place a document is signed: the government's city (``"Malang"``)."""
-    campaign = session.scalars(select(Campaign).limit(1)).first()
-    name = (campaign.government_name if campaign else "").strip()
+    name = stored_letterhead(session).government_name.strip()
     for prefix in ("Pemerintah ", "Kota ", "Kabupaten "):
         if name.lower().startswith(prefix.lower()):
             name = name[len(prefix) :].strip()
@@ -342,7 +460,7 @@ def place_name(session: Session) -> str:
 
 def region_code(session: Session) -> str:
     campaign = session.scalars(select(Campaign).limit(1)).first()
-    return (campaign.region_code if campaign else "") or "35.73"
+    return (campaign.region_code if campaign else "") or default_region_code()
 
 
 def device_id(session: Session) -> str:
@@ -354,13 +472,31 @@ def device_id(session: Session) -> str:
     return meta.value if meta is not None else "-"
 
 
+def signer_name(user: LocalUser) -> str:
+    """A local user's name for a signature: the display name, never the login name."""
+    name = " ".join((user.display_name or "").split())
+    return "" if not name or name == user.username else name
+
+
 def signatory_for(session: Session, username: str | None, title: str) -> Signatory:
-    """The signature block of a local user (display name and NIP), blank when unknown."""
+    """The signature block of a local user (display name and NIP).
+
+    A user without a display name of their own (``db init`` without
+    ``--display-name``) gets a dotted line to sign over, never the login name.
+    """
     if username:
         user = session.get(LocalUser, username)
         if user is not None:
-            return Signatory(title, user.display_name or user.username, user.nip or "")
+            return Signatory(title, signer_name(user), user.nip or "")
     return Signatory(title)
+
+
+def principal_of(school: School, school_name: str) -> Signatory:
+    """PIHAK KEDUA: the school's head (a NIP line only when the NIP is known or the
+    principal is not known at all, to be filled in by hand)."""
+    name = " ".join((school.principal_name or "").split())
+    nip = (school.principal_nip or "").strip()
+    return Signatory(f"Kepala {school_name}", name, nip, nip_line=bool(nip) or not name)
 
 
 def document_counter(session: Session, subject: str) -> int:
@@ -371,6 +507,155 @@ def document_counter(session: Session, subject: str) -> int:
         .where(AuditLog.action == AuditAction.PRINT, AuditLog.subject == subject)
     )
     return int(done or 0) + 1
+
+
+BERITA_ACARA = "berita_acara"
+
+
+def issued_number(session: Session, npsn: str, visit: Visit) -> IssuedNumber | None:
+    """The number this visit's Berita Acara already got, if it was printed before."""
+    row = session.scalars(
+        select(DocumentNumber)
+        .where(
+            DocumentNumber.document == BERITA_ACARA,
+            DocumentNumber.subject == npsn,
+            DocumentNumber.first_day >= visit.first_day,
+            DocumentNumber.first_day <= visit.last_day,
+        )
+        .order_by(DocumentNumber.first_day)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return IssuedNumber(row.number, row.counter, row.first_day, to_local(row.issued_at))
+
+
+def next_visit_counter(session: Session, npsn: str) -> int:
+    """The counter of a visit's first print: one more than any number the school had
+    (numbers issued per visit, and prints made before numbers were kept per visit)."""
+    issued = session.scalar(
+        select(func.max(DocumentNumber.counter)).where(
+            DocumentNumber.document == BERITA_ACARA, DocumentNumber.subject == npsn
+        )
+    )
+    legacy = session.scalar(
+        select(func.count())
+        .select_from(AuditLog)
+        .where(
+            AuditLog.action == AuditAction.PRINT,
+            AuditLog.subject == berita_acara_subject(npsn),
+        )
+    )
+    issued_count = int(issued or 0)
+    legacy_count = int(legacy or 0)
+    if issued_count:  # every print since then is audited too: the kept numbers decide
+        return issued_count + 1
+    return legacy_count + 1
+
+
+def keep_number(session: Session, report: SchoolReport, actor: str) -> None:
+    """Record the number of a visit's first print (no-op for a reprint; no commit)."""
+    if report.original is not None:
+        return
+    session.add(
+        DocumentNumber(
+            document=BERITA_ACARA,
+            subject=report.school.npsn,
+            first_day=report.visit.first_day,
+            last_day=report.visit.last_day,
+            counter=report.counter,
+            number=report.number,
+            issued_at=report.printed_at.astimezone(UTC),
+            issued_by=actor,
+        )
+    )
+
+
+#: Days of one visit may be this many days apart (Friday to Monday stays one visit).
+VISIT_GAP_DAYS = 3
+
+
+def school_visit(session: Session, npsn: str, on: date, school: School | None = None) -> Visit:
+    """The visit of a school that ``on`` belongs to (or the last one before it).
+
+    The days of a school are its scheduled days (assignment, ``visit_date``) and the
+    days an outcome was recorded there (by any device, local time), up to ``on``.
+    Days at most :data:`VISIT_GAP_DAYS` apart are one visit. Each day carries its
+    service hours: the first and the last outcome recorded that day.
+    """
+    _, end_utc = local_day_bounds(on)
+    hours: dict[date, tuple[datetime, datetime]] = {}
+    for (moment,) in session.execute(
+        select(EventRow.occurred_at).where(
+            EventRow.school_npsn == npsn,
+            EventRow.kind.in_([str(k) for k in OUTCOME_KINDS]),
+            EventRow.occurred_at < end_utc,
+        )
+    ):
+        local = to_local(moment)
+        first, last = hours.get(local.date(), (local, local))
+        hours[local.date()] = (min(first, local), max(last, local))
+    days = set(hours)
+    scheduled = set(
+        session.scalars(
+            select(Assignment.visit_date).where(
+                Assignment.school_npsn == npsn, Assignment.visit_date <= on
+            )
+        )
+    )
+    school = school or session.get(School, npsn)
+    if school is not None and school.visit_date is not None and school.visit_date <= on:
+        scheduled.add(school.visit_date)
+    days |= scheduled
+    if not days:
+        days.add(on)
+    ordered = sorted(days)
+    runs: list[list[date]] = [[ordered[0]]]
+    for day in ordered[1:]:
+        if (day - runs[-1][-1]).days <= VISIT_GAP_DAYS:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    run = runs[-1]
+    for candidate in runs:
+        if candidate[0] <= on <= candidate[-1]:
+            run = candidate
+    return Visit(tuple(ServiceDay(d, *hours[d]) if d in hours else ServiceDay(d) for d in run))
+
+
+def visit_team(session: Session, npsn: str, visit: Visit) -> tuple[TeamMember, ...]:
+    """Who served at the visit: the operators of the outcomes recorded on its days.
+
+    Names come from the local users (display name, NIP) and the team's operators
+    from the server; an operator known by neither is listed by the id it recorded
+    under.
+    """
+    start, _ = local_day_bounds(visit.first_day)
+    _, end = local_day_bounds(visit.last_day)
+    operators = session.scalars(
+        select(EventRow.operator)
+        .where(
+            EventRow.school_npsn == npsn,
+            EventRow.occurred_at >= start,
+            EventRow.occurred_at < end,
+        )
+        .distinct()
+    ).all()
+    members: dict[str, TeamMember] = {}
+    for op in operators:
+        if not op:
+            continue
+        user = session.get(LocalUser, op)
+        if user is not None and signer_name(user):
+            member = TeamMember(signer_name(user), user.nip or "")
+        else:
+            known = session.get(Operator, op)
+            if known is not None and known.name.strip():
+                member = TeamMember(" ".join(known.name.split()), known.nip or "")
+            else:
+                member = TeamMember(op)
+        members.setdefault(member.name.casefold(), member)
+    return tuple(sorted(members.values(), key=lambda m: m.name.casefold()))
 
 
 def school_document_number(npsn: str, counter: int, region: str, day: date) -> str:
@@ -522,10 +807,15 @@ def class_sort_key(name: str) -> tuple[Any, ...]:
     return (name == "", tuple(parts))
 
 
-def _school_info(school: School) -> SchoolInfo:
+def school_display_name(school: School, city: str = "Malang") -> str:
+    """The school's name as the office writes it (``"SMA Negeri 3 Malang"``)."""
+    return official_school_name(school.name, school.status, city)
+
+
+def _school_info(school: School, city: str = "Malang") -> SchoolInfo:
     return SchoolInfo(
         npsn=school.npsn,
-        name=school.name,
+        name=school_display_name(school, city),
         address=school.address,
         kecamatan=school.kecamatan,
         kind=school.kind,
@@ -544,28 +834,32 @@ def load_school_report(
     petugas: Signatory | None = None,
     counter: int | None = None,
 ) -> SchoolReport:
-    """Read a school's Berita Acara.
+    """Read a school's Berita Acara (of the visit ``report_date`` belongs to).
 
     Args:
         session: an open session (read only).
         npsn: the school.
         printed_at: when the document is made (aware; default now); shown in WIB.
-        report_date: the date of the Berita Acara (default: the local date of
-            ``printed_at``).
+        report_date: a day of the visit (default: the local date of ``printed_at``);
+            the Berita Acara is dated the visit's last day up to this one.
         petugas: who signs for the team (default: a blank block).
-        counter: the per-school document counter (default: earlier prints + 1).
+        counter: force the per-school counter (default: the visit's number if it
+            was printed before, else one more than the school's last number).
 
     Raises:
         SchoolNotFound: no such school on this laptop.
         SchoolPurged: its personal data were purged after the retention period.
+        LetterheadMissing: no letterhead is set.
     """
     school = session.get(School, npsn)
     if school is None:
         raise SchoolNotFound(npsn)
     if school.purged_at is not None:
         raise SchoolPurged(npsn)
+    kop = letterhead(session)
     printed = to_local(printed_at) if printed_at is not None else local_now()
-    day = report_date or printed.date()
+    visit = school_visit(session, npsn, report_date or printed.date(), school)
+    day = visit.last_day
     rows = _school_rows(session, npsn)
 
     by_status: dict[Status, list[_Row]] = {s: [] for s in STATUS_ORDER}
@@ -627,15 +921,22 @@ def load_school_report(
         for name, class_name, code, resolved in anomaly_rows
     )
 
-    if counter is None:
-        counter = document_counter(session, berita_acara_subject(npsn))
-    info = _school_info(school)
+    original = issued_number(session, npsn, visit) if counter is None else None
+    if original is not None:
+        counter = original.counter
+        number = original.number
+    else:
+        if counter is None:
+            counter = next_visit_counter(session, npsn)
+        number = school_document_number(npsn, counter, region_code(session), day)
+    place = place_name(session)
+    info = _school_info(school, place)
     return SchoolReport(
-        letterhead=letterhead(session),
+        letterhead=kop,
         title="Berita Acara Perekaman KTP-el Pemilih Pemula",
-        number=school_document_number(npsn, counter, region_code(session), day),
+        number=number,
         report_date=day,
-        place=place_name(session),
+        place=place,
         school=info,
         roster=_sex_count(rows),
         outcomes=outcomes,
@@ -644,11 +945,15 @@ def load_school_report(
         ikd=_sex_count(r for r in rows if r.ikd),
         follow_up=follow_up,
         anomalies=anomalies,
-        petugas=petugas or Signatory("Petugas/Koordinator"),
-        kepala_sekolah=Signatory(f"Kepala {school.name}"),
+        petugas=petugas or Signatory("Koordinator Tim"),
+        kepala_sekolah=principal_of(school, info.name),
         device_id=device_id(session),
         printed_at=printed,
         sync=sync_status(session, [npsn]),
+        visit=visit,
+        team=visit_team(session, npsn, visit),
+        counter=counter,
+        original=original,
     )
 
 
@@ -683,7 +988,12 @@ def load_daily_report(
     koordinator: Signatory | None = None,
     counter: int | None = None,
 ) -> DailyReport:
-    """Read the team's daily recap (every school of ``day``, with totals)."""
+    """Read the team's daily recap (every school of ``day``, with totals).
+
+    Raises:
+        LetterheadMissing: no letterhead is set.
+    """
+    kop = letterhead(session)
     printed = to_local(printed_at) if printed_at is not None else local_now()
     npsns = schools_of_day(session, day)
     start, end = local_day_bounds(day)
@@ -735,15 +1045,17 @@ def load_daily_report(
                 decided_today=int(today or 0),
             )
         )
-    rows.sort(key=lambda r: r.name)
+    place = place_name(session)
+    rows = [replace(r, name=school_display_name(schools[r.npsn], place)) for r in rows]
+    rows.sort(key=lambda r: natural_key(r.name))
     if counter is None:
         counter = document_counter(session, rekap_harian_subject(day))
     return DailyReport(
-        letterhead=letterhead(session),
+        letterhead=kop,
         title="Rekapitulasi Harian Perekaman KTP-el Pemilih Pemula",
         number=daily_document_number(counter, region_code(session), day),
         day=day,
-        place=place_name(session),
+        place=place,
         rows=tuple(rows),
         totals=sum_rows(rows),
         koordinator=koordinator or Signatory("Koordinator Tim"),
@@ -820,6 +1132,7 @@ __all__ = [
     "DailyReport",
     "DailySchoolRow",
     "FollowUpStudent",
+    "IssuedNumber",
     "Letterhead",
     "OutcomeCount",
     "ReasonCount",
@@ -830,6 +1143,8 @@ __all__ = [
     "ServerReceipt",
     "SexCount",
     "Signatory",
+    "TeamMember",
+    "Visit",
     "load_daily_report",
     "load_school_report",
 ]

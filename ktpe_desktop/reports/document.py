@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.reports.data import (
@@ -21,12 +21,16 @@ from ktpe_desktop.reports.data import (
     SchoolReport,
     SexCount,
     Signatory,
+    TeamMember,
+    Visit,
 )
 from ktpe_desktop.reports.labels import STATUS_LABELS, STATUS_ORDER, STATUS_SHORT
 from ktpe_desktop.reports.template import Html, Segment, escape, render_template
 from ktpe_desktop.reports.words import (
     format_angka,
+    format_jam,
     format_tanggal,
+    format_tanggal_angka,
     format_waktu,
     kalimat_tanggal,
     persen,
@@ -66,6 +70,7 @@ class TableSpec:
 @dataclass(frozen=True, slots=True)
 class HtmlSpec:
     html: str
+    signatures: bool = False  # the signed block: the other pages get paraf boxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,8 @@ class FooterSpec:
     device_line: str  # "Perangkat … · Dicetak …"
     receipt_line: str
     receipt_alarm: bool  # True: "BELUM TERSINKRON", printed bold
+    #: Initials boxes painted on every page without the signatures (e.g. the parties).
+    paraf: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,9 @@ class DocumentSpec:
     footer: FooterSpec
     landscape: bool = False
     font_pt: float = 12.0
+    #: Images the HTML refers to as ``<img src="NAME">``: QR matrices (rows of dark
+    #: modules, quiet zone included), drawn by the renderer.
+    qr_codes: Mapping[str, tuple[tuple[bool, ...], ...]] = field(default_factory=dict)
 
 
 def page_label(page: int, pages: int) -> str:
@@ -137,12 +147,19 @@ def _signature_values(prefix: str, who: Signatory) -> dict[str, object]:
     }
 
 
-def _footer(document: str, device_id: str, printed_text: str, sync: AckStatus) -> FooterSpec:
+def _footer(
+    document: str,
+    device_id: str,
+    printed_text: str,
+    sync: AckStatus,
+    paraf: tuple[str, ...] = (),
+) -> FooterSpec:
     return FooterSpec(
         document=document,
         device_line=f"Perangkat: {device_id} · Dicetak: {printed_text}",
         receipt_line=sync.text(),
         receipt_alarm=not sync.synced,
+        paraf=paraf,
     )
 
 
@@ -150,9 +167,13 @@ def _blocks(
     segments: Sequence[Segment], tables: Mapping[str, Callable[[], TableSpec]]
 ) -> tuple[BlockSpec, ...]:
     out: list[BlockSpec] = []
+    signatures_next = False
     for seg in segments:
-        if seg.kind == "html":
-            out.append(HtmlSpec(seg.value))
+        if seg.kind == "signatures":
+            signatures_next = True
+        elif seg.kind == "html":
+            out.append(HtmlSpec(seg.value, signatures=signatures_next))
+            signatures_next = False
         elif seg.kind == "table":
             out.append(tables[seg.value.strip()]())
         elif seg.kind == "rule":
@@ -297,23 +318,160 @@ def anomaly_table(report: SchoolReport) -> TableSpec:
     )
 
 
+PARTY_FIRST = "PIHAK PERTAMA"
+PARTY_SECOND = "PIHAK KEDUA"
+#: What a party without a NIP prints in the NIP line of a form to fill in by hand.
+RECEIPT_QR = "qr:receipt"
+
+
+def office_of_place(report: SchoolReport | DailyReport) -> str:
+    """``"Dinas Kependudukan dan Pencatatan Sipil Kota Malang"``: the office with its
+    city unless the letterhead's office line already names it."""
+    office = _clean(report.letterhead.office_name)
+    government = _clean(report.letterhead.government_name)
+    if report.place and report.place.lower() in office.lower():
+        return office
+    region = government
+    for prefix in ("Pemerintah ",):
+        if region.lower().startswith(prefix.lower()):
+            region = region[len(prefix) :]
+    return f"{office} {region or report.place}".strip()
+
+
+def jabatan_petugas(report: SchoolReport) -> str:
+    """The team lead's position: ``Koordinator Tim Jemput Bola <office of the city>``."""
+    return f"Koordinator Tim Jemput Bola {office_of_place(report)}"
+
+
+def _party_rows(no: str, who: Signatory, jabatan: str, party: str) -> str:
+    def line(label: str, value: str) -> str:
+        return (
+            f"<tr><td width='22'>{escape(no) if label == 'Nama' else ''}</td>"
+            f"<td width='70'>{escape(label)}</td><td width='12'>:</td>"
+            f"<td>{value}</td></tr>"
+        )
+
+    name = f"<b>{escape(who.name)}</b>" if who.name else escape(BLANK_NAME)
+    rows = [line("Nama", name)]
+    if who.nip:
+        rows.append(line("NIP", escape(who.nip)))
+    elif who.nip_line:
+        rows.append(line("NIP", escape(BLANK_NIP)))
+    rows.append(line("Jabatan", escape(jabatan)))
+    rows.append(
+        f"<tr><td></td><td colspan='3'>selanjutnya disebut <b>{escape(party)}</b>.</td></tr>"
+    )
+    return "".join(rows)
+
+
+def parties_html(report: SchoolReport) -> Html:
+    """The two parties, in the usual form (name, NIP when there is one, position)."""
+    first = _party_rows("1.", report.petugas, jabatan_petugas(report), PARTY_FIRST)
+    second = _party_rows("2.", report.kepala_sekolah, report.kepala_sekolah.title, PARTY_SECOND)
+    return Html(
+        "<table cellspacing='0' cellpadding='1' style='margin-left:12mm;'>"
+        f"{first}<tr><td colspan='4' style='font-size:4pt;'>&nbsp;</td></tr>{second}</table>"
+    )
+
+
+def team_html(team: Sequence[TeamMember]) -> Html:
+    """The team members who served, numbered (a NIP when known)."""
+    if not team:
+        return Html("<p style='margin:0; margin-left:12mm;'>–</p>")
+    rows = "".join(
+        f"<tr><td width='22'>{i}.</td><td>{escape(m.name)}"
+        + (f" (NIP. {escape(m.nip)})" if m.nip else "")
+        + "</td></tr>"
+        for i, m in enumerate(team, 1)
+    )
+    return Html(f"<table cellspacing='0' cellpadding='1' style='margin-left:12mm;'>{rows}</table>")
+
+
+def service_hours(visit: Visit) -> str:
+    """``"Rabu, 27 November 2024 pukul 07.45–13.10 WIB"`` for each day of the visit."""
+    parts = []
+    for day in visit.days:
+        text = format_tanggal(day.day)
+        if day.start is not None and day.end is not None:
+            text += f" pukul {format_jam(day.start)}–{format_jam(day.end)} WIB"
+        parts.append(text)
+    if len(parts) == 1:
+        return parts[0]
+    return "; ".join(parts[:-1]) + "; dan " + parts[-1]
+
+
+def visit_span(visit: Visit) -> str:
+    """``"27 November 2024"`` or ``"27 s.d. 28 November 2024"``."""
+    first, last = visit.first_day, visit.last_day
+    if first == last:
+        return format_tanggal(first, with_day=False)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day} s.d. {format_tanggal(last, with_day=False)}"
+    return f"{format_tanggal(first, with_day=False)} s.d. {format_tanggal(last, with_day=False)}"
+
+
+def totals_html(report: SchoolReport) -> Html:
+    """The recap's totals, on the signed page (a small bordered table)."""
+    heads = ["Jumlah Siswa", *(STATUS_SHORT[s] for s in STATUS_ORDER), "IKD"]
+    values = [report.roster.total, *(report.outcome(s).total for s in STATUS_ORDER)]
+    values.append(report.ikd.total)
+    head = "".join(f"<td align='center' bgcolor='#e8e8e8'><b>{escape(h)}</b></td>" for h in heads)
+    cells = "".join(f"<td align='center'>{escape(_n(v))}</td>" for v in values)
+    return Html(
+        "<table width='100%' border='1' cellspacing='0' cellpadding='2' "
+        "style='border-collapse:collapse; border-color:#000; font-size:9.5pt;'>"
+        f"<tr>{head}</tr><tr>{cells}</tr></table>"
+    )
+
+
+def receipt_text(report: SchoolReport) -> str:
+    """The receipt code as printed beside the QR code (a space after each ``|`` so it
+    wraps; the office's page ignores spaces)."""
+    return report.receipt_code().text().replace("|", "| ")
+
+
+def copy_line(report: SchoolReport) -> str:
+    """``SALINAN — dicetak ulang …; asli dicetak …`` for a reprint, else ``""``."""
+    if report.original is None:
+        return ""
+    return (
+        f"SALINAN – dicetak ulang {format_waktu(report.printed_at)}; "
+        f"asli dicetak {format_waktu(report.original.issued_at)}"
+    )
+
+
 def berita_acara_values(report: SchoolReport) -> dict[str, object]:
     school = report.school
     pending = len(report.follow_up)
     open_anomalies = sum(1 for a in report.anomalies if not a.resolved)
+    follow_up_parts = ", ".join(
+        f"{STATUS_LABELS[s]} {_n(report.outcome(s).total)}"
+        for s in (Status.FAILED, Status.NOT_ELIGIBLE, Status.ABSENT, Status.PENDING)
+    )
+    copy = copy_line(report)
     values: dict[str, object] = {
         "government_name": report.letterhead.government_name.upper(),
         "office_name": report.letterhead.office_name.upper(),
         "office_address": report.letterhead.office_address,
         "title": upper_title(report.title),
         "number": report.number,
+        "copy_line": Html(
+            f"<p align='center' style='margin:0; font-size:10pt;'><b>{escape(copy)}</b></p>"
+            if copy
+            else ""
+        ),
         "tanggal_kalimat": kalimat_tanggal(report.report_date),
+        "tanggal_angka": format_tanggal_angka(report.report_date),
         "tanggal": format_tanggal(report.report_date, with_day=False),
         "place": report.place,
-        "office_name_title": report.letterhead.office_name,
+        "office_name_title": office_of_place(report),
         "school_name": school.name,
         "npsn": school.npsn,
         "school_address": school_address(report),
+        "parties": parties_html(report),
+        "team": team_html(report.team),
+        "service_hours": service_hours(report.visit),
+        "visit_span": visit_span(report.visit),
         "roster_total": _n(report.roster.total),
         "target": _n(school.target),
         "achieved": _n(report.achieved),
@@ -321,12 +479,34 @@ def berita_acara_values(report: SchoolReport) -> dict[str, object]:
         "recorded": _n(report.outcome(Status.RECORDED).total),
         "ikd_total": _n(report.ikd.total),
         "pending_total": _n(pending),
+        "pending_parts": follow_up_parts,
+        "not_served": _n(report.outcome(Status.PENDING).total),
         "anomaly_total": _n(len(report.anomalies)),
         "anomaly_open": _n(open_anomalies),
+        "totals": totals_html(report),
+        "receipt_code": receipt_text(report),
+        "receipt_status": report.sync.text(),
+        "qr": RECEIPT_QR,
     }
     values.update(_signature_values("kepsek", report.kepala_sekolah))
     values.update(_signature_values("petugas", report.petugas))
+    values["kepsek_nip_line"] = Html(
+        f"<br/>NIP. {escape(report.kepala_sekolah.nip or BLANK_NIP)}"
+        if report.kepala_sekolah.nip_line
+        else ""
+    )
+    values["petugas_nip_line"] = Html(
+        f"<br/>NIP. {escape(report.petugas.nip or BLANK_NIP)}" if report.petugas.nip_line else ""
+    )
     return values
+
+
+def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code of ``text`` (error correction M, quiet zone of 2 modules)."""
+    import segno
+
+    code = segno.make(text, error="m", micro=False, boost_error=False)
+    return tuple(tuple(bool(v) for v in row) for row in code.matrix_iter(scale=1, border=2))
 
 
 def berita_acara(report: SchoolReport) -> DocumentSpec:
@@ -339,15 +519,20 @@ def berita_acara(report: SchoolReport) -> DocumentSpec:
         "follow_up": lambda: follow_up_table(report),
         "anomalies": lambda: anomaly_table(report),
     }
+    document_line = f"Berita Acara Nomor {report.number} · {report.school.name}"
+    if report.is_copy:
+        document_line = f"SALINAN · {document_line}"
     return DocumentSpec(
         title=f"Berita Acara {report.school.name} ({report.school.npsn})",
         blocks=_blocks(segments, tables),
         footer=_footer(
-            f"Berita Acara Nomor {report.number} · {report.school.name}",
+            document_line,
             report.device_id,
             format_waktu(report.printed_at),
             report.sync,
+            paraf=(PARTY_FIRST, PARTY_SECOND),
         ),
+        qr_codes={RECEIPT_QR: qr_matrix(report.receipt_code().text())},
     )
 
 

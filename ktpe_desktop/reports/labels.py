@@ -1,7 +1,9 @@
 """The words the reports print for statuses, reasons and anomalies (Bahasa Indonesia).
 
 Kept apart from the UI's translations on purpose: a Berita Acara is an official
-document written in Indonesian whatever the UI language is.
+document written in Indonesian whatever the UI language is. The reasons and the
+anomalies read exactly as the operator chose them in the UI (``ui/labels.py``,
+Indonesian): a test holds the two lists equal.
 """
 
 from __future__ import annotations
@@ -40,23 +42,23 @@ STATUS_SHORT: Mapping[Status, str] = {
 }
 
 FAIL_REASON_LABELS: Mapping[str, str] = {
-    FailReason.NO_KK: "Belum terdaftar dalam KK",
+    FailReason.NO_KK: "Tidak ada KK",
     FailReason.DATA_MISMATCH: "Data tidak sesuai",
-    FailReason.SIAK_OFFLINE: "SIAK tidak dapat diakses",
-    FailReason.DEVICE_ERROR: "Gangguan perangkat",
+    FailReason.SIAK_OFFLINE: "SIAK luring",
+    FailReason.DEVICE_ERROR: "Perangkat bermasalah",
     FailReason.OTHER: "Lainnya",
 }
 
 NOT_ELIGIBLE_LABELS: Mapping[str, str] = {
     NotEligibleReason.UNDER_AGE: "Belum cukup umur",
-    NotEligibleReason.NOT_A_RESIDENT: "Bukan penduduk setempat",
+    NotEligibleReason.NOT_A_RESIDENT: "Bukan penduduk Kota Malang",
     NotEligibleReason.OTHER: "Lainnya",
 }
 
 ANOMALY_LABELS: Mapping[str, str] = {
     AnomalyCode.RECORDED_TWICE: "Terekam dua kali",
-    AnomalyCode.RECORDED_AND_NOT_ELIGIBLE: "Terekam sekaligus tidak memenuhi syarat",
-    AnomalyCode.RECORDED_AND_ALREADY_RECORDED: "Terekam sekaligus sudah terekam sebelumnya",
+    AnomalyCode.RECORDED_AND_NOT_ELIGIBLE: "Terekam tetapi juga ditandai belum cukup umur",
+    AnomalyCode.RECORDED_AND_ALREADY_RECORDED: "Terekam dan juga sudah terekam sebelumnya",
     AnomalyCode.IKD_WITHOUT_CARD: "Aktivasi IKD tanpa perekaman",
     AnomalyCode.VOID_OF_VOID: "Pembatalan atas pembatalan",
     AnomalyCode.VOID_OTHER_STUDENT: "Pembatalan untuk siswa lain",
@@ -75,7 +77,7 @@ def reason_label(status: Status, reason: str | None) -> str:
 
 
 def keterangan(status: Status, reason: str | None) -> str:
-    """``"Gagal Rekam – Belum terdaftar dalam KK"``, or the status alone."""
+    """``"Gagal Rekam – Tidak ada KK"``, or the status alone."""
     why = reason_label(status, reason)
     label = STATUS_LABELS[status]
     return f"{label} – {why}" if why else label

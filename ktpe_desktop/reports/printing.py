@@ -119,8 +119,10 @@ def print_document(
     pages = print_to(printer, doc)
     subject, kind = _subject_and_kind(report)
     extra: dict[str, object] = {"printer": printer.printerName() or "-"}
-    if isinstance(report, rdata.SchoolReport):
-        extra["npsn"] = report.school.npsn
+    school_report = report if isinstance(report, rdata.SchoolReport) else None
+    if school_report is not None:
+        extra["npsn"] = school_report.school.npsn
+        extra["copy"] = school_report.is_copy
     service.record_print(
         subject,
         document=kind,
@@ -129,6 +131,7 @@ def print_document(
         paper=doc.paper,
         output="printer",
         extra=extra,
+        report=school_report,
     )
     return True
 

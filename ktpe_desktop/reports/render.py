@@ -26,7 +26,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMarginsF,
+    QPointF,
+    QRectF,
+    QSizeF,
+    Qt,
+    QUrl,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -74,6 +84,8 @@ FOOTER_PT = 7.5
 CELL_PAD_X_MM = 1.2
 CELL_PAD_Y_MM = 0.55
 HEADER_FILL = QColor(232, 232, 232)
+PARAF_BOX_W_MM = 24.0
+PARAF_PT = 6.0
 BORDER_PT = 0.6
 
 _app: QGuiApplication | None = None
@@ -235,6 +247,7 @@ class _Html:
     doc: QTextDocument
     height: float
     keep_with_next: bool = False
+    signatures: bool = False
 
     def cut_positions(self) -> list[float]:
         """The y of every line bottom: where the block may be cut if it must be."""
@@ -365,12 +378,44 @@ def _build_table(spec: TableSpec, width: float, fonts: _Fonts) -> _Table:
     return table
 
 
-def _build_html(html: str, width: float, device: QPaintDevice, font_pt: float) -> _Html:
+#: Pixels per QR module in the embedded image (the PDF keeps the image whole, so the
+#: modules stay sharp at any zoom; the HTML sets the printed size).
+QR_PIXELS_PER_MODULE = 8
+
+
+def qr_image(matrix: Sequence[Sequence[bool]]) -> QImage:
+    """A QR matrix as a black-on-white image, :data:`QR_PIXELS_PER_MODULE` per module."""
+    size = len(matrix)
+    px = QR_PIXELS_PER_MODULE
+    image = QImage(size * px, size * px, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    try:
+        black = QColor("black")
+        for y, row in enumerate(matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    painter.fillRect(x * px, y * px, px, px, black)
+    finally:
+        painter.end()
+    return image
+
+
+def _build_html(
+    html: str,
+    width: float,
+    device: QPaintDevice,
+    font_pt: float,
+    images: dict[str, QImage] | None = None,
+) -> _Html:
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(device)
     doc.setUseDesignMetrics(True)
     doc.setDocumentMargin(0)
     doc.setDefaultFont(serif(font_pt))
+    for name, image in (images or {}).items():
+        if name in html:
+            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     doc.setHtml(html)
     doc.setTextWidth(width)
     return _Html(doc, doc.size().height())
@@ -408,16 +453,25 @@ class PagedDocument:
         self._device.setResolution(int(LAYOUT_DPI))
         self._device.setPageLayout(self.page_layout)
         self._fonts = _Fonts(self._device)
+        self._images = {name: qr_image(matrix) for name, matrix in spec.qr_codes.items()}
         self._blocks = [self._build(b) for b in spec.blocks]
         self._mark_keep_with_next()
         self.pages = self._paginate()
+        #: The pages that carry the signed block (the others get paraf boxes).
+        self.signature_pages = {
+            i
+            for i, page in enumerate(self.pages)
+            if any(isinstance(it.block, _Html) and it.block.signatures for it in page.items)
+        }
 
     # ---------------------------------------------------------------- layout
 
     def _build(self, block: object) -> _Block:
         width = self.geometry.content_width
         if isinstance(block, HtmlSpec):
-            return _build_html(block.html, width, self._device, self.spec.font_pt)
+            built = _build_html(block.html, width, self._device, self.spec.font_pt, self._images)
+            built.signatures = block.signatures
+            return built
         if isinstance(block, TableSpec):
             return _build_table(block, width, self._fonts)
         if isinstance(block, RuleSpec):
@@ -622,6 +676,10 @@ class PagedDocument:
         line_h = self._fonts.metrics(FOOTER_PT, False).height() * 1.05
         y = g.footer_top + 0.8 * MM
         width = g.content_width
+        if footer.paraf:
+            width -= len(footer.paraf) * (PARAF_BOX_W_MM + 1.5) * MM
+            if self.signature_pages and index not in self.signature_pages:
+                self._paint_paraf(painter, footer.paraf)
         left = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignTop)
         right = int(Qt.AlignmentFlag.AlignRight) | int(Qt.AlignmentFlag.AlignTop)
         page_text = page_label(index + 1, self.page_count)
@@ -635,6 +693,26 @@ class PagedDocument:
         y += line_h
         painter.setFont(bold if footer.receipt_alarm else regular)
         painter.drawText(QRectF(g.left, y, width, line_h), left, footer.receipt_line)
+        painter.restore()
+
+    def _paint_paraf(self, painter: QPainter, parties: Sequence[str]) -> None:
+        """Initials boxes at the right of the footer, one per party."""
+        g = self.geometry
+        painter.save()
+        painter.setPen(QPen(QColor("black"), BORDER_PT * PT))
+        painter.setFont(_Fonts.for_painter(painter, PARAF_PT))
+        w, h = PARAF_BOX_W_MM * MM, FOOTER_HEIGHT_MM * MM - 1.6 * MM
+        x = g.right
+        top = g.footer_top + 0.8 * MM
+        flags = int(Qt.AlignmentFlag.AlignHCenter) | int(Qt.AlignmentFlag.AlignTop)
+        for party in reversed(parties):
+            x -= w
+            rect = QRectF(x, top, w, h)
+            painter.drawRect(rect)
+            painter.drawText(
+                rect.adjusted(0.5 * MM, 0.4 * MM, -0.5 * MM, 0), flags, f"Paraf {party}"
+            )
+            x -= 1.5 * MM
         painter.restore()
 
     # ---------------------------------------------------------------- outputs

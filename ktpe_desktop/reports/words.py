@@ -144,3 +144,13 @@ def persen(part: int, whole: int) -> str:
 def format_angka(n: int) -> str:
     """Thousands with a dot, as Indonesian text writes them (``4586`` → ``"4.586"``)."""
     return f"{n:,}".replace(",", ".")
+
+
+def format_tanggal_angka(day: date) -> str:
+    """The date in figures, as a Berita Acara repeats it: ``"27-11-2024"``."""
+    return f"{day:%d-%m-%Y}"
+
+
+def format_jam(moment: datetime) -> str:
+    """A time of day as Indonesian letters write it: ``"07.45"``."""
+    return f"{moment:%H.%M}"

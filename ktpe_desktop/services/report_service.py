@@ -6,8 +6,10 @@ The UI and the CLI call :class:`ReportService`; it reads through
 one audit row per print, PDF and export: who, when, which school or day, how many
 pages / rows, and where the file went — never a personal value.
 
-The Berita Acara's number counts the school's earlier prints in the audit log, so
-:meth:`ReportService.school_report` shows the number that the next print gets.
+A visit's Berita Acara gets its number at its first print (kept in
+``document_number`` in the same transaction as the print's audit row); a reprint
+keeps that number and says *Salinan* with the reprint time. The preview of
+:meth:`ReportService.school_report` shows the number the print will carry.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class PdfResult:
     pages: int
     number: str
     paper: str
+    copy: bool = False  # a reprint of a visit's Berita Acara (Salinan)
 
 
 class ReportService:
@@ -70,7 +73,7 @@ class ReportService:
                 npsn,
                 printed_at=self._now(),
                 report_date=report_date,
-                petugas=rdata.signatory_for(s, self.store.username, "Petugas/Koordinator"),
+                petugas=rdata.signatory_for(s, self.store.username, "Koordinator Tim"),
                 counter=counter,
             )
 
@@ -124,7 +127,13 @@ class ReportService:
             rdata.berita_acara_subject(npsn),
             document="berita_acara",
             number=report.number,
-            extra={"npsn": npsn, "students_listed": len(report.follow_up)},
+            extra={
+                "npsn": npsn,
+                "students_listed": len(report.follow_up),
+                "visit": [report.visit.first_day.isoformat(), report.visit.last_day.isoformat()],
+                "copy": report.is_copy,
+            },
+            report=report,
         )
 
     def daily_pdf(self, day: date, path: str | os.PathLike[str], paper: str = "A4") -> PdfResult:
@@ -150,6 +159,7 @@ class ReportService:
         document: str,
         number: str,
         extra: dict[str, Any],
+        report: rdata.SchoolReport | None = None,
     ) -> PdfResult:
         """Write ``doc`` to ``target`` as a PDF and audit it as one print."""
         _write_audited(
@@ -164,9 +174,11 @@ class ReportService:
                 output="pdf",
                 destination=target,
                 extra=extra,
+                report=report,
             ),
         )
-        return PdfResult(str(target), doc.page_count, number, doc.paper)
+        copy = report.is_copy if report is not None else False
+        return PdfResult(str(target), doc.page_count, number, doc.paper, copy)
 
     def record_print(
         self,
@@ -179,8 +191,13 @@ class ReportService:
         output: str,
         destination: Path | str | None = None,
         extra: dict[str, Any] | None = None,
+        report: rdata.SchoolReport | None = None,
     ) -> None:
-        """Audit one print (``output`` "printer" or "pdf"): this numbers the next one."""
+        """Audit one print (``output`` "printer" or "pdf").
+
+        For a Berita Acara (``report``), the first print of a visit keeps its number
+        in the same transaction, so every reprint carries it.
+        """
         detail: dict[str, Any] = {
             "document": document,
             "number": number,
@@ -192,6 +209,8 @@ class ReportService:
             detail["destination"] = str(destination)
         detail.update(extra or {})
         with self.store.transaction() as s:
+            if report is not None:
+                rdata.keep_number(s, report, self.store.username)
             audit(s, self.store.username, AuditAction.PRINT, subject, detail)
 
     # ------------------------------------------------------------ exports

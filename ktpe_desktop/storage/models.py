@@ -130,6 +130,7 @@ class AuditAction(enum.StrEnum):
     SYNC = "sync"
     IMPORT = "import"
     MIGRATE = "migrate"
+    SETTINGS = "settings"
 
 
 # Shared column types (Annotated): one definition, many columns.
@@ -194,6 +195,10 @@ class School(Base):
     target: Mapped[int] = mapped_column(Integer, default=0)
     visit_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The head of the school, who signs the Berita Acara as PIHAK KEDUA (roster pull or
+    # typed in by the lead; most private schools' principals have no NIP).
+    principal_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    principal_nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
     updated_at: Mapped[utc_now]
 
 
@@ -369,6 +374,27 @@ class Assignment(Base):
     school_npsn: Mapped[str] = mapped_column(String(8), ForeignKey("school.npsn"))
     visit_date: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[utc_now]
+
+
+class DocumentNumber(Base):
+    """The number a paper got at its first print: reprints keep it (and say Salinan).
+
+    One row per visit of a school (``first_day`` .. ``last_day``, the visit's days
+    when it was first printed) for a Berita Acara.
+    """
+
+    __tablename__ = "document_number"
+    __table_args__ = (UniqueConstraint("document", "subject", "first_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document: Mapped[str] = mapped_column(String(32))  # "berita_acara"
+    subject: Mapped[str] = mapped_column(String(64))  # the NPSN
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    counter: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(128))
+    issued_at: Mapped[utc_now]
+    issued_by: Mapped[str64]
 
 
 class SyncState(Base):

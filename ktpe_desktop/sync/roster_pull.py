@@ -80,6 +80,10 @@ def apply_roster_page(session: Session, page: Mapping[str, Any], team: str) -> R
         for key in ("kind", "status", "kecamatan", "address"):
             if sc.get(key) is not None:
                 setattr(row_s, key, str(sc[key]))
+        # The principal signs the Berita Acara (PIHAK KEDUA); a NIP only when there is one.
+        if "principal_name" in sc:
+            row_s.principal_name = _text(sc.get("principal_name"))
+            row_s.principal_nip = _text(sc.get("principal_nip"))
         if isinstance(sc.get("target"), int):
             row_s.target = sc["target"]
         row_s.updated_at = now

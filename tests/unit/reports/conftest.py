@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LEAD, PASSWORD
+from tests.conftest import LEAD, PASSWORD, Factory
 
 #: The clock the report services are given (printed time on documents).
 PRINT_TIME = datetime(2024, 11, 27, 7, 30, tzinfo=UTC)  # 14:30 WIB
@@ -34,6 +34,14 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield store
     finally:
         store.close()
+
+
+@pytest.fixture
+def factory(store: Any) -> Factory:
+    """The shared row factory, on a laptop that has its letterhead (papers need one)."""
+    made = Factory(store)
+    made.letterhead()
+    return made
 
 
 def flat(text: str) -> str:

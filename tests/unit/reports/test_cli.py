@@ -14,7 +14,7 @@ from tests.unit.reports.conftest import pdf_pages
 
 @pytest.fixture
 def cli_env(store: Any, factory: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
-    npsn = factory.school(name="SMA CLI", visit_date=__import__("datetime").date(2024, 11, 27))
+    npsn = factory.school(name="SMAN 3", visit_date=__import__("datetime").date(2024, 11, 27))
     factory.outcome(factory.student(npsn), "recorded")
     factory.student(npsn, name="ANI BELUM")
     monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
@@ -49,7 +49,7 @@ def test_report_day_and_export(cli_env: tuple[Path, str], tmp_path: Path, capsys
         )
         == 0
     )
-    assert "SMA CLI" in " ".join(pdf_pages(day))
+    assert "SMA Negeri 3 Malang" in " ".join(pdf_pages(day))  # as the office writes it
     xlsx = tmp_path / "siswa.xlsx"
     assert main(["export", "school", npsn, "--data-dir", str(data_dir), "--xlsx", str(xlsx)]) == 0
     captured = capsys.readouterr()

@@ -157,25 +157,33 @@ def test_a_receipt_whose_chain_differs_is_not_synced() -> None:
     assert rdata.parse_receipt(json.dumps({"head_hash": "x"})) is None
 
 
-def test_each_print_numbers_the_next_document(store: Any, factory: Any) -> None:
+def test_a_visit_keeps_its_number_and_a_print_without_one_moves_the_counter(
+    store: Any, factory: Any
+) -> None:
     npsn = factory.school()
     factory.student(npsn)
     service = ReportService(store, now=lambda: PRINT_TIME)
-    first = service.school_report(npsn).number
-    assert "/BA-01/" in first
+    report = service.school_report(npsn)
+    assert "/BA-01/" in report.number and not report.is_copy
     service.record_print(
         rdata.berita_acara_subject(npsn),
         document="berita_acara",
-        number=first,
+        number=report.number,
         pages=2,
         paper="A4",
         output="printer",
+        report=report,
     )
+    again = service.school_report(npsn)
+    assert again.number == report.number and again.is_copy  # the same visit: a Salinan
+    # Prints made before numbers were kept per visit still count for the next visit.
+    with store.transaction() as s:
+        s.execute(m.DocumentNumber.__table__.delete())
     assert "/BA-02/" in service.school_report(npsn).number
 
 
 def test_daily_report_rows_and_totals(store: Any, factory: Any) -> None:
-    a = factory.school(name="SMA ALFA", visit_date=date(2024, 11, 27), target=3)
+    a = factory.school(name="SMAN 11", visit_date=date(2024, 11, 27), target=3)
     b = factory.school(name="SMA BETA", target=5)
     factory.school(name="SMA GAMMA", visit_date=date(2024, 11, 28))
     s1, s2 = factory.student(a, sex="L"), factory.student(a, sex="P")
@@ -184,13 +192,13 @@ def test_daily_report_rows_and_totals(store: Any, factory: Any) -> None:
     factory.outcome(s2, "failed", reason="no_kk")
     report = ReportService(store, now=lambda: PRINT_TIME).daily_report(date(2024, 11, 27))
     # Scheduled that day: ALFA. BETA is not (nothing recorded there), GAMMA is another day.
-    assert [r.name for r in report.rows] == ["SMA ALFA"]
+    assert [r.name for r in report.rows] == ["SMA Negeri 11 Malang"]
     row = report.rows[0]
     assert (row.roster, row.count(Status.RECORDED), row.count(Status.FAILED)) == (2, 1, 1)
     assert report.totals.roster == 2 and report.totals.target == 3
     today = rdata.local_now().date()
     live = ReportService(store).daily_report(today)
-    assert "SMA ALFA" in [r.name for r in live.rows]  # worked today (events of today)
+    assert "SMA Negeri 11 Malang" in [r.name for r in live.rows]  # worked today (events of today)
     assert live.totals.decided_today == 2
 
 

@@ -52,7 +52,7 @@ def test_xlsx_sheets_text_identifiers_and_headers(store: Any, school: str, tmp_p
         assert row[1].data_type == "s" and row[2].data_type == "s"
         assert row[3].data_type == "s"  # a name that looks like a formula stays text
     assert rows["SITI AMINAH"][8] == "Gagal Rekam"
-    assert rows["SITI AMINAH"][9] == "Belum terdaftar dalam KK"
+    assert rows["SITI AMINAH"][9] == "Tidak ada KK"
     recap = {r[0]: r for r in wb["Rekapitulasi"].iter_rows(values_only=True) if r[0]}
     assert recap["Terekam"][1:] == (1, 0, 1)
     assert recap["Gagal Rekam"][1:] == (0, 1, 1)

@@ -37,4 +37,6 @@ def test_shipped_templates_have_their_tables(name: str) -> None:
     segments = split_segments(strip_comments(load_template(name)))
     tables = {s.value for s in segments if s.kind == "table"}
     assert tables, name
-    assert all(s.kind in {"html", "table", "rule", "space", "pagebreak"} for s in segments)
+    assert all(
+        s.kind in {"html", "table", "rule", "space", "pagebreak", "signatures"} for s in segments
+    )

@@ -223,7 +223,9 @@ def test_a_0001_database_gains_roster_details(
     """0001 -> 0002: backed up, upgraded; the old rows' roster values are their own values."""
     old = tmp_path / "migrations-0001"
     shutil.copytree(store_mod.MIGRATIONS_DIR, old)
-    (old / "versions" / "0002_roster_details.py").unlink()
+    for later in (old / "versions").glob("0*.py"):
+        if not later.name.startswith("0001_"):
+            later.unlink()
     monkeypatch.setattr(store_mod, "MIGRATIONS_DIR", old)
     s = Store.create(data_dir, LEAD, PASSWORD)
     assert s.schema_revision() == "0001"
@@ -241,7 +243,7 @@ def test_a_0001_database_gains_roster_details(
     monkeypatch.undo()
     s = Store.open(data_dir, LEAD, PASSWORD)
     try:
-        assert s.schema_revision() == "0002" == store_mod.schema_head()
+        assert s.schema_revision() == store_mod.schema_head()
         assert [b.reason for b in list_backups(s.data_dir)] == ["pre-migrate-0001"]
         with s.session() as ss:
             student = ss.get(m.Student, "s-1")
