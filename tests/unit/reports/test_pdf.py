@@ -24,9 +24,6 @@ from ktpe_desktop.storage.repositories import bulk_insert_students
 from tests.unit.reports.conftest import PRINT_TIME, count_of, page_footer_ok, pdf_pages
 from tests.unit.reports.test_data import busiest_school, sql_counts
 
-ROOT = Path(__file__).resolve().parents[3]
-DOCS = ROOT / "docs"
-
 
 def n(value: int) -> str:
     return format_angka(value)
@@ -273,12 +270,11 @@ def test_bad_destinations_are_refused_before_any_work(
     assert list(out.iterdir()) == []
 
 
-def test_docs_pngs_of_page_one(demo_store: Any) -> None:
-    """Page 1 of each report, drawn by the page renderer itself, for docs/reports.md."""
+def test_page_one_renders_to_png(demo_store: Any, tmp_path: Path) -> None:
+    """Page 1 of each report as an image (previews; docs/ images are `make screenshots`)."""
     service = ReportService(demo_store)  # today's clock: the outcomes were simulated today
     school = service.school_report(busiest_school(demo_store), counter=1)
     daily = service.daily_report(rdata.local_now().date(), counter=1)
-    DOCS.mkdir(exist_ok=True)
     for doc, name in (
         (service.school_document(school), "report-berita-acara.png"),
         (service.daily_document(daily), "report-rekap-harian.png"),
@@ -293,7 +289,7 @@ def test_docs_pngs_of_page_one(demo_store: Any) -> None:
             if image.pixelColor(x, y).lightness() < 100
         )
         assert dark > 200
-        assert image.save(str(DOCS / name))
+        assert image.save(str(tmp_path / name))  # never into the source tree
 
 
 def test_rendered_at_a_printer_resolution_looks_the_same(demo_store: Any, tmp_path: Path) -> None:
