@@ -216,7 +216,30 @@ def _check_pdf(t: SelfTest) -> str:
         raise CheckFailed(f"berkas tidak diawali %PDF ({head!r})")
     if result.pages < 1:
         raise CheckFailed("PDF tanpa halaman")
-    return f"Berita Acara {result.pages} halaman, {path.stat().st_size // 1024} KB"
+    fonts = pdf_fonts(path.read_bytes())
+    foreign = sorted(f for f in fonts if not f.startswith(REPORT_FONT_PREFIXES))
+    if not fonts or foreign:
+        raise CheckFailed(
+            "PDF tidak memakai huruf laporan yang dikirim bersama aplikasi "
+            f"(KTPE Serif/Mono): {', '.join(foreign) or 'tidak ada huruf'}"
+        )
+    return (
+        f"Berita Acara {result.pages} halaman, {path.stat().st_size // 1024} KB, "
+        f"huruf {', '.join(sorted(fonts))}"
+    )
+
+
+#: The PostScript names of the shipped report fonts (resources/fonts).
+REPORT_FONT_PREFIXES = ("KTPESerif-", "KTPEMono-")
+
+
+def pdf_fonts(data: bytes) -> set[str]:
+    """The fonts a PDF made by Qt names (``/BaseFont /KTPESerif-Bold`` → ``KTPESerif-Bold``;
+    a subset's ``ABCDEF+`` tag dropped)."""
+    import re
+
+    names = re.findall(rb"/BaseFont\s*/([A-Za-z0-9+\-_,.]+)", data)
+    return {n.decode("ascii", "replace").split("+", 1)[-1] for n in names}
 
 
 def _application() -> Any:

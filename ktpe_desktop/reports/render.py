@@ -69,8 +69,23 @@ LAYOUT_DPI = 96.0
 MM = LAYOUT_DPI / 25.4
 PT = LAYOUT_DPI / 72.0
 
-#: Serif faces in order of preference: Windows, then metric-compatible free ones.
-SERIF_FAMILIES = ["Times New Roman", "Liberation Serif", "Tinos", "Nimbus Roman", "DejaVu Serif"]
+#: The reports' faces, shipped in ``resources/fonts`` under the SIL OFL 1.1: Liberation
+#: Serif / Mono 2.1.5 (Serif is metric-compatible with Times New Roman, what office
+#: letters use) renamed "KTPE Serif" / "KTPE Mono" so that no other installed version
+#: can be mixed in (resources/fonts/README.txt). They are loaded into Qt's application
+#: font database before any report is laid out, so a Berita Acara is laid out and drawn
+#: the same on Windows and Linux; the other names are only a safety net for a broken
+#: install (the self-test fails then).
+REPORT_SERIF = "KTPE Serif"
+REPORT_MONO = "KTPE Mono"
+SERIF_FAMILIES = [REPORT_SERIF, "Times New Roman", "Liberation Serif", "DejaVu Serif"]
+FONT_FILES = (
+    "KTPESerif-Regular.ttf",
+    "KTPESerif-Bold.ttf",
+    "KTPESerif-Italic.ttf",
+    "KTPESerif-BoldItalic.ttf",
+    "KTPEMono-Regular.ttf",
+)
 
 PAPERS = ("A4", "F4")
 
@@ -90,6 +105,40 @@ BORDER_PT = 0.6
 
 _app: QGuiApplication | None = None
 _none_guarded = False
+_fonts_loaded: tuple[str, ...] | None = None
+
+
+def load_report_fonts() -> tuple[str, ...]:
+    """Add the shipped report fonts to Qt's font database (once per process).
+
+    Returns:
+        The families loaded (``("KTPE Serif", "KTPE Mono")``).
+
+    Raises:
+        KnownError: a font file is missing or unreadable (a broken installation).
+    """
+    global _fonts_loaded
+    if _fonts_loaded is not None:
+        return _fonts_loaded
+    from PySide6.QtGui import QFontDatabase
+
+    from ktpe_desktop.paths import resource
+
+    families: list[str] = []
+    for name in FONT_FILES:
+        path = resource("fonts", name)
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        if font_id < 0:
+            raise KnownError(
+                f"Huruf laporan tidak dapat dimuat: {path}. Pasang ulang aplikasi.",
+                f"The report font cannot be loaded: {path}. Reinstall the app.",
+                code="report_font_missing",
+            )
+        for family in QFontDatabase.applicationFontFamilies(font_id):
+            if family not in families:
+                families.append(family)
+    _fonts_loaded = tuple(families)
+    return _fonts_loaded
 
 
 def guard_none_refcount() -> bool:
@@ -125,6 +174,7 @@ def ensure_gui_application() -> QGuiApplication:
     guard_none_refcount()
     existing = QGuiApplication.instance()
     if isinstance(existing, QGuiApplication):
+        load_report_fonts()
         return existing
     if existing is not None:
         raise RuntimeError("a QCoreApplication without GUI support is running")
@@ -139,6 +189,7 @@ def ensure_gui_application() -> QGuiApplication:
     from PySide6.QtWidgets import QApplication
 
     _app = QApplication([sys.argv[0] if sys.argv else "ktpe-desktop"])
+    load_report_fonts()
     return _app
 
 

@@ -395,3 +395,22 @@ def test_the_roster_pull_carries_the_principal(store: Any) -> None:
     with store.transaction() as s:
         apply_roster_page(s, {"schools": [school]}, team="tim-1")
     assert PaperSettings(store).principal("20533812").name == "Romo Yohanes, S.S."
+
+
+# --------------------------------------------------------------------------- fonts
+
+
+def test_the_pdf_uses_only_the_shipped_fonts(store: Any, visit: str, tmp_path: Path) -> None:
+    from ktpe_desktop.paths import resource
+    from ktpe_desktop.reports.render import FONT_FILES, load_report_fonts
+    from ktpe_desktop.selftest import pdf_fonts
+
+    assert load_report_fonts() == ("KTPE Serif", "KTPE Mono")
+    for name in FONT_FILES:
+        assert resource("fonts", name).is_file()
+    licence = resource("fonts", "LICENSE-OFL-1.1.txt").read_text("utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence
+    service_at(store, at(date(2024, 11, 27), 14)).school_pdf(visit, tmp_path / "f.pdf")
+    fonts = pdf_fonts((tmp_path / "f.pdf").read_bytes())
+    assert {"KTPESerif-Regular", "KTPESerif-Bold", "KTPEMono-Regular"} <= fonts
+    assert all(f.startswith(("KTPESerif-", "KTPEMono-")) for f in fonts), fonts
