@@ -83,6 +83,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.outcome_dialog: OutcomeDialog | None = None
         self.school_chooser: SchoolChooserDialog | None = None
         self.import_dialog: QDialog | None = None
+        self.paper_settings_dialog: QDialog | None = None
         self.demo_credentials = demo_credentials
         self.setWindowTitle(tr("KTP-el Jemput Bola"))
         self.resize(1366, 768)
@@ -219,6 +220,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         m_settings = bar.addMenu(tr("&Pengaturan"))
         self._action(m_settings, tr("Pengaturan…"), self.show_settings, ("Ctrl+,",))
         self.add_user_action = self._action(m_settings, tr("Tambah pengguna…"), self.add_user, ())
+        self._action(m_settings, tr("Kop surat dan penanda tangan…"), self.show_paper_settings, ())
 
         m_help = bar.addMenu(tr("B&antuan"))
         self._action(m_help, tr("Tentang"), self.show_about, (), work=False)

@@ -10,6 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
+from ktpe_desktop.services.paper_settings import PaperSettings
+from ktpe_desktop.ui.dialogs.paper_settings import PaperSettingsDialog
 from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool, SchoolChooserDialog
 from tests.gui.conftest import close_window, make_window
 from tests.gui.test_screenshots import settle, shot
@@ -62,6 +64,15 @@ def test_offline_first_run_imports_a_roster_for_a_listed_school(
     assert chooser.select(SMKN2)
     qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
     assert chooser.chosen == ChosenSchool(SMKN2, "SMKN 2 MALANG", on_laptop=False)
+
+    # No campaign settings: the letterhead is asked for first, prefilled for Kota Malang.
+    qtbot.waitUntil(lambda: w.paper_settings_dialog is not None)
+    kop = w.paper_settings_dialog
+    assert isinstance(kop, PaperSettingsDialog) and kop.letterhead_only
+    assert kop.government.text() == "Pemerintah Kota Malang"
+    kop.address.setText("Jl. Mayjen Sungkono, Malang")  # editable
+    kop.save()
+    assert not PaperSettings(w.workspace.store).needs_letterhead()
 
     # The import dialog for that school, which is not on the laptop yet.
     qtbot.waitUntil(lambda: w.import_dialog is not None and w.import_dialog.isVisible())
@@ -117,6 +128,8 @@ def test_first_run_import_button_with_another_npsn(
     qtbot.keyClicks(chooser.npsn_field, "69999999")
     qtbot.keyClicks(chooser.name_field, "SMA Harapan Bangsa")
     qtbot.keyClick(chooser.name_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.paper_settings_dialog is not None)
+    w.paper_settings_dialog.reject()  # not now: the import goes on, papers will ask again
     qtbot.waitUntil(lambda: w.import_dialog is not None and w.import_dialog.isVisible())
     dialog = w.import_dialog
     assert isinstance(dialog, ImportDialog)

@@ -538,6 +538,61 @@ Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file 
       <translation>Not saved: an error happened.</translation>
     </message>
     <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="59" />
+      <source>Kop surat dan penanda tangan</source>
+      <translation>Letterhead and signers</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="63" />
+      <source>Laptop ini belum punya kop surat untuk Berita Acara. Periksa isian di bawah (sudah diisi untuk Dispendukcapil Kota Malang) lalu simpan; Berita Acara tidak dicetak tanpa kop surat.</source>
+      <translation>This laptop has no letterhead for the Berita Acara yet. Check the fields below (filled in for Dispendukcapil Kota Malang) and save; no Berita Acara is printed without a letterhead.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="73" />
+      <source>Kop surat</source>
+      <translation>Letterhead</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="78" />
+      <source>Pemerintah daerah</source>
+      <translation>Local government</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="79" />
+      <source>Nama dinas</source>
+      <translation>Office name</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="80" />
+      <source>Alamat kantor</source>
+      <translation>Office address</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="89" />
+      <source>Penanda tangan (PIHAK PERTAMA): Anda</source>
+      <translation>Signer (PIHAK PERTAMA): you</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="91" />
+      <source>Nama lengkap dan gelar</source>
+      <translation>Full name and titles</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="92" />
+      <source>NIP (18 angka)</source>
+      <translation>NIP (18 digits)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="101" />
+      <source>Kepala sekolah (PIHAK KEDUA): {school}</source>
+      <translation>Principal (PIHAK KEDUA): {school}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/paper_settings.py" line="105" />
+      <source>NIP (kosongkan bila tidak ada)</source>
+      <translation>NIP (leave empty when there is none)</translation>
+    </message>
+    <message>
       <location filename="../../ktpe_desktop/ui/dialogs/quarantine.py" line="36" />
       <source>Masalah sinkron</source>
       <translation>Sync problems</translation>
@@ -1141,182 +1196,187 @@ User: {user} · Password: {password}</translation>
       <translation>Contacting the server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="159" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="160" />
       <source>&amp;Berkas</source>
       <translation>&amp;File</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="161" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="162" />
       <source>Impor daftar siswa sekolah lain…</source>
       <translation>Import roster of another school…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="162" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="163" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="166" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="167" />
       <source>Cetak Berita Acara…</source>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="172" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="173" />
       <source>Simpan Berita Acara (PDF)…</source>
       <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="178" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="179" />
       <source>Cetak Rekapitulasi Harian…</source>
       <translation>Print Daily Summary…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="184" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="185" />
       <source>Simpan Rekapitulasi Harian (PDF)…</source>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="189" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="190" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="192" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="192" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="193" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="194" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="195" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="195" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="196" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="196" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="198" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="199" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="201" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="202" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="213" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
       <source>Hub sekolah…</source>
       <translation>School hub…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
+      <source>Kop surat dan penanda tangan…</source>
+      <translation>Letterhead and signers…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="260" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="262" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="261" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="263" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="294" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="296" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="343" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="345" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="398" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="400" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>

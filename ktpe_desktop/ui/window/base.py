@@ -45,6 +45,7 @@ class WindowBase(QMainWindow):
     outcome_dialog: OutcomeDialog | None
     school_chooser: SchoolChooserDialog | None
     import_dialog: QDialog | None
+    paper_settings_dialog: QDialog | None
     demo_credentials: tuple[str, str] | None
     stack: QStackedWidget
     first_run: FirstRunPage
@@ -90,4 +91,7 @@ class WindowBase(QMainWindow):
         raise NotImplementedError
 
     def import_other_school(self) -> None:
+        raise NotImplementedError
+
+    def show_paper_settings(self) -> None:
         raise NotImplementedError

@@ -142,7 +142,44 @@ class ReportActions(WindowBase):
         chooser.accepted.connect(chosen)
         chooser.open()
 
+    def show_paper_settings(self) -> None:
+        """Kop surat dan penanda tangan: letterhead, own name/NIP, the school's principal."""
+        ws = self.workspace
+        if ws is None or self.is_locked:
+            return
+        from ktpe_desktop.services.paper_settings import PaperSettings
+        from ktpe_desktop.ui.dialogs.paper_settings import PaperSettingsDialog
+
+        dialog = PaperSettingsDialog(
+            PaperSettings(ws.store),
+            npsn=self.school.npsn if self.school is not None else None,
+            school_name=self.school.name if self.school is not None else "",
+            parent=self,
+        )
+        self.paper_settings_dialog = dialog
+        dialog.finished.connect(lambda _r: self.focus_search())
+        dialog.open()
+
     def _import_for(self, school: ChosenSchool) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        from ktpe_desktop.services.paper_settings import PaperSettings
+
+        settings = PaperSettings(ws.store)
+        if ws.user.is_lead and settings.needs_letterhead():
+            # The first import on a laptop without campaign settings: ask for the kop
+            # surat now (prefilled for Kota Malang), then go on with the import.
+            from ktpe_desktop.ui.dialogs.paper_settings import PaperSettingsDialog
+
+            ask = PaperSettingsDialog(settings, letterhead_only=True, parent=self)
+            self.paper_settings_dialog = ask
+            ask.finished.connect(lambda _r: self._open_import_dialog(school))
+            ask.open()
+            return
+        self._open_import_dialog(school)
+
+    def _open_import_dialog(self, school: ChosenSchool) -> None:
         ws = self.workspace
         if ws is None:
             return

@@ -1,0 +1,143 @@
+"""Kop surat dan penanda tangan: what the Berita Acara needs besides the records.
+
+Three parts, each shown when it applies:
+
+* the **letterhead** (kop surat): three lines, prefilled with the stored one or Kota
+  Malang's shipped one; a paper is never printed without it, so the lead is asked
+  for it at the first import on a laptop that has none (``letterhead_only``);
+* the **signer** (PIHAK PERTAMA): the signed-in user's full name and NIP;
+* the **principal** (PIHAK KEDUA) of the open school: name and NIP (empty when the
+  principal has none, as in most private schools).
+
+The dialog reads and writes through :class:`~ktpe_desktop.services.paper_settings.PaperSettings`;
+a refused value (an empty letterhead line, a NIP that is not 18 digits) is shown in
+the dialog and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.core.letterhead import Letterhead
+from ktpe_desktop.services.paper_settings import PaperSettings
+from ktpe_desktop.ui.i18n import current_language, tr
+
+
+class PaperSettingsDialog(QDialog):
+    """Edit the letterhead, the signer's name/NIP and the open school's principal.
+
+    Args:
+        settings: the service of the unlocked store.
+        npsn: the school whose principal is edited (None: no principal part).
+        letterhead_only: only the letterhead (the first-import question).
+    """
+
+    def __init__(
+        self,
+        settings: PaperSettings,
+        *,
+        npsn: str | None = None,
+        school_name: str = "",
+        letterhead_only: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("paperSettingsDialog")
+        self.settings = settings
+        self.npsn = None if letterhead_only else npsn
+        self.letterhead_only = letterhead_only
+        self.setWindowTitle(tr("Kop surat dan penanda tangan"))
+        root = QVBoxLayout(self)
+        if letterhead_only:
+            intro = QLabel(
+                tr(
+                    "Laptop ini belum punya kop surat untuk Berita Acara. Periksa isian "
+                    "di bawah (sudah diisi untuk Dispendukcapil Kota Malang) lalu simpan; "
+                    "Berita Acara tidak dicetak tanpa kop surat."
+                )
+            )
+            intro.setWordWrap(True)
+            root.addWidget(intro)
+
+        kop = settings.letterhead_prefill()
+        group = QGroupBox(tr("Kop surat"))
+        form = QFormLayout(group)
+        self.government = QLineEdit(kop.government_name)
+        self.office = QLineEdit(kop.office_name)
+        self.address = QLineEdit(kop.office_address)
+        form.addRow(tr("Pemerintah daerah"), self.government)
+        form.addRow(tr("Nama dinas"), self.office)
+        form.addRow(tr("Alamat kantor"), self.address)
+        root.addWidget(group)
+
+        self.signer_name = QLineEdit()
+        self.signer_nip = QLineEdit()
+        if not letterhead_only:
+            signer = settings.signer()
+            self.signer_name.setText(signer.display_name)
+            self.signer_nip.setText(signer.nip)
+            group = QGroupBox(tr("Penanda tangan (PIHAK PERTAMA): Anda"))
+            form = QFormLayout(group)
+            form.addRow(tr("Nama lengkap dan gelar"), self.signer_name)
+            form.addRow(tr("NIP (18 angka)"), self.signer_nip)
+            root.addWidget(group)
+
+        self.principal_name = QLineEdit()
+        self.principal_nip = QLineEdit()
+        if self.npsn is not None:
+            principal = settings.principal(self.npsn)
+            self.principal_name.setText(principal.name)
+            self.principal_nip.setText(principal.nip)
+            title = tr("Kepala sekolah (PIHAK KEDUA): {school}").format(school=school_name)
+            group = QGroupBox(title)
+            form = QFormLayout(group)
+            form.addRow(tr("Nama lengkap dan gelar"), self.principal_name)
+            form.addRow(tr("NIP (kosongkan bila tidak ada)"), self.principal_nip)
+            root.addWidget(group)
+
+        self.error = QLabel()
+        self.error.setObjectName("paperSettingsError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b71c1c;")
+        self.error.hide()
+        root.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        root.addWidget(buttons)
+        self.resize(620, self.sizeHint().height())
+
+    def save(self) -> None:
+        """Keep what was typed; on a refused value, say why and keep the dialog open."""
+        try:
+            self.settings.set_letterhead(
+                Letterhead(self.government.text(), self.office.text(), self.address.text())
+            )
+            if not self.letterhead_only:
+                self.settings.set_signer(
+                    display_name=self.signer_name.text(), nip=self.signer_nip.text()
+                )
+            if self.npsn is not None:
+                self.settings.set_principal(
+                    self.npsn, name=self.principal_name.text(), nip=self.principal_nip.text()
+                )
+        except KnownError as exc:
+            self.error.setText(exc.text(current_language()))
+            self.error.show()
+            return
+        self.accept()
+
+
+__all__ = ["PaperSettingsDialog"]

@@ -1,0 +1,43 @@
+"""Kop surat dan penanda tangan: the dialog keeps the letterhead, the signer's NIP and the
+principal, and refuses a bad NIP in the dialog itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ktpe_desktop.services.paper_settings import PaperSettings
+from ktpe_desktop.services.workspace import Workspace
+from ktpe_desktop.ui.dialogs.paper_settings import PaperSettingsDialog
+from tests.gui.conftest import LEAD, PASSWORD
+
+
+def test_the_dialog_saves_the_signer_and_the_principal(qtbot: Any, data_dir: Path) -> None:
+    ws = Workspace.create(data_dir, LEAD, PASSWORD, "Siti Rahayu")
+    try:
+        from ktpe_desktop.storage import models as m
+
+        with ws.store.transaction() as s:
+            s.add(m.School(npsn="20533812", name="SMAS KATOLIK ST ALBERTUS", status="swasta"))
+        settings = PaperSettings(ws.store)
+        dialog = PaperSettingsDialog(
+            settings, npsn="20533812", school_name="SMA Katolik St. Albertus"
+        )
+        qtbot.addWidget(dialog)
+        assert dialog.government.text() == "Pemerintah Kota Malang"  # the shipped prefill
+        assert dialog.signer_name.text() == "Siti Rahayu"
+        dialog.signer_nip.setText("1970 0101 1995 03 1 001")
+        dialog.principal_name.setText("Romo Yohanes Budi, S.S.")
+        dialog.principal_nip.setText("123")  # not a NIP
+        dialog.save()
+        assert dialog.error.isVisibleTo(dialog) and "NIP" in dialog.error.text()
+        assert settings.principal("20533812").name == ""  # nothing of it saved
+        dialog.principal_nip.setText("")  # a private school's principal has none
+        dialog.save()
+        assert dialog.result() == PaperSettingsDialog.DialogCode.Accepted
+        assert settings.signer().nip == "197001011995031001"
+        assert settings.principal("20533812").name == "Romo Yohanes Budi, S.S."
+        assert settings.principal("20533812").nip == ""
+        assert not settings.needs_letterhead()
+    finally:
+        ws.close()
