@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
 from ktpe_desktop.services.paper_settings import PaperSettings
+from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
 from ktpe_desktop.ui.dialogs.paper_settings import PaperSettingsDialog
 from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool, SchoolChooserDialog
 from tests.gui.conftest import close_window, make_window
