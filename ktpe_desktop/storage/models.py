@@ -421,7 +421,8 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JsonText(), nullable=True)
 
 
-# The FTS5 index and its triggers (created by migration 0001; exported for tests).
+# The FTS5 index and its triggers (created by migration 0001, prefixes 1-8 since
+# migration 0004; exported for tests).
 FTS_INSERT_TRIGGER = (
     "CREATE TRIGGER student_fts_ai AFTER INSERT ON student BEGIN "
     "INSERT INTO student_fts(rowid, search_key, school_npsn) "
@@ -430,7 +431,7 @@ FTS_INSERT_TRIGGER = (
 FTS_DDL = (
     "CREATE VIRTUAL TABLE student_fts USING fts5("
     "search_key, school_npsn, content='student', content_rowid='doc_no', "
-    "prefix='1 2 3 4', tokenize='unicode61 remove_diacritics 2')",
+    "prefix='1 2 3 4 5 6 7 8', tokenize='unicode61 remove_diacritics 2')",
     FTS_INSERT_TRIGGER,
     "CREATE TRIGGER student_fts_ad AFTER DELETE ON student BEGIN "
     "INSERT INTO student_fts(student_fts, rowid, search_key, school_npsn) "

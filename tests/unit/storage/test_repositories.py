@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.services.recording import RecordingService
@@ -171,3 +171,43 @@ def test_bulk_insert(store: Store, factory: Factory, data_dir: Path) -> None:
     factory.student(school, name="SESUDAH SUGIANTO")  # the trigger is back
     with store.session() as s:
         assert repo.count_students(s, school, "sugi") == 51
+
+
+def test_migration_0004_rebuilds_the_name_index_with_longer_prefixes(
+    store: Store, factory: Factory
+) -> None:
+    """Down to 0003 (prefixes 1-4) and back up: the rebuilt index finds every student."""
+    from alembic import command
+
+    from ktpe_desktop.storage.store import alembic_config
+
+    school = factory.school()
+    factory.student(school, name="MUHAMMAD FIRMANSYAH")
+    factory.student(school, name="MOCH. RIZKI PRATAMA")
+
+    def fts_sql() -> str:
+        with store.session() as s:
+            return str(
+                s.scalar(
+                    select(text("sql"))
+                    .select_from(text("sqlite_master"))
+                    .where(text("name = 'student_fts'"))
+                )
+            )
+
+    assert "prefix='1 2 3 4 5 6 7 8'" in fts_sql()
+    cfg = alembic_config()
+    for target in ("0003", "head"):
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if target == "0003" else command.upgrade)(cfg, target)
+        with store.session() as s:
+            assert names(repo.search_students(s, school, "muhamma")) == {
+                "MUHAMMAD FIRMANSYAH",
+                "MOCH. RIZKI PRATAMA",
+            }
+            assert names(repo.search_students(s, None, "firmans")) == {"MUHAMMAD FIRMANSYAH"}
+    assert "prefix='1 2 3 4 5 6 7 8'" in fts_sql()
+    factory.student(school, name="SITI MUHAMMADIYAH")  # the triggers feed the new table
+    with store.session() as s:
+        assert "SITI MUHAMMADIYAH" in names(repo.search_students(s, school, "muhammadi"))
