@@ -38,9 +38,15 @@ NIK_LENGTH = 16
 _TOKEN_SAFE = re.compile(r"[^0-9a-z]")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StudentRow:
-    """One line of the roster as the UI shows it."""
+    """One line of the roster as the UI shows it (read-only by convention).
+
+    Not ``frozen``: a frozen dataclass sets each field through
+    ``object.__setattr__``, and building the 200 rows of a search page that way
+    cost about as much CPU as the query itself (9x a plain slots dataclass,
+    docs/performance.md). Nobody assigns to these rows.
+    """
 
     id: str
     school_npsn: str
