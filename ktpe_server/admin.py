@@ -147,6 +147,14 @@ def make_enroll_code(db: Db, team: str | int, ttl_hours: float = 24.0) -> str:
     """A one-time enrolment code for a device of ``team`` (only its hash is stored)."""
     code = new_enroll_code()
     with _session(db) as s, s.begin():
+        if s.scalar(select(m.Campaign.id).limit(1)) is None:
+            raise AdminError(
+                "Kampanye belum diatur: atur dulu di konsol kantor (/office/campaign) atau "
+                "dengan 'ktpe-server campaign set', baru kode pendaftaran dapat dibuat.",
+                "No campaign is set up: set it up first in the office console (/office/campaign) "
+                "or with 'ktpe-server campaign set', then enrolment codes can be issued.",
+                code="no_campaign",
+            )
         t = _team(s, team)
         now = datetime.now(UTC)
         s.add(
@@ -390,6 +398,44 @@ def import_roster(db: Db, path: Path, school_npsn: str) -> RosterImport:
     written = upsert_students(db, rows) if rows else 0
     log.info("roster import: %d rows, %d held back", written, len(preview.held_back))
     return RosterImport(written, len(preview.held_back), len(preview.warnings), errors)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterImportReport:
+    """A roster import with the importer's report lines (row, cell, column, message)."""
+
+    imported: int
+    held_back: int
+    warnings: int
+    errors: int
+    lines: list[Any] = field(default_factory=list)  # ktpe_desktop.imports.ReportLine
+
+
+def import_roster_report(db: Db, path: Path, school_npsn: str) -> RosterImportReport:
+    """Import a roster file for one school (the laptop's reader and report).
+
+    Valid rows are written (matched by id, else by NISN); rows with an error are held
+    back and listed. Raises AdminError for an unknown school, RosterFileError for a
+    file that is not a roster at all.
+    """
+    from ktpe_desktop.imports import read_roster, report_lines
+
+    with _session(db) as s:
+        if s.get(m.School, school_npsn) is None:
+            raise AdminError(
+                f"Sekolah tidak dikenal: {school_npsn}", f"Unknown school: {school_npsn}"
+            )
+    preview = read_roster(path)
+    rows = [{"school_npsn": school_npsn, **row.details()} for row in preview.rows]
+    written = upsert_students(db, rows) if rows else 0
+    log.info("roster import: %d rows, %d held back", written, len(preview.held_back))
+    return RosterImportReport(
+        written,
+        len(preview.held_back),
+        len(preview.warnings),
+        len(preview.errors),
+        report_lines(preview),
+    )
 
 
 # ------------------------------------------------------------------- reports

@@ -133,4 +133,8 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+    from ktpe_server.office import mount_office
+
+    mount_office(app)
     return app

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from ktpe_desktop.core.errors import KnownError
 from ktpe_server import __version__, admin
@@ -96,6 +97,51 @@ def _parser() -> argparse.ArgumentParser:
     dr = dev_sub.add_parser("revoke", parents=[common], help="revoke a device's token")
     dr.add_argument("device_id")
     dev_sub.add_parser("list", parents=[common], help="list devices")
+
+    ou = sub.add_parser("office-user", parents=[common], help="office console accounts")
+    ou_sub = ou.add_subparsers(dest="office_user_command", required=True, metavar="ACTION")
+    oua = ou_sub.add_parser(
+        "add",
+        parents=[common],
+        help="create an account (the password is asked, or read from standard input)",
+    )
+    oua.add_argument("username")
+    oua.add_argument("--role", choices=("admin", "pemantau"), required=True)
+    oua.add_argument("--name", default="", help="display name")
+    ou_sub.add_parser("list", parents=[common], help="list accounts")
+    oud = ou_sub.add_parser("disable", parents=[common], help="disable an account")
+    oud.add_argument("username")
+    oue = ou_sub.add_parser("enable", parents=[common], help="enable an account again")
+    oue.add_argument("username")
+
+    cp = sub.add_parser("campaign", parents=[common], help="the campaign's set-up")
+    cp_sub = cp.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
+    cp_sub.add_parser("show", parents=[common], help="print the set-up (JSON)")
+    cs = cp_sub.add_parser(
+        "set",
+        parents=[common],
+        help="change the set-up (name and voting day needed the first time)",
+    )
+    cs.add_argument("--name")
+    cs.add_argument("--voting-day", dest="reference_date", help="YYYY-MM-DD")
+    cs.add_argument("--min-recording-age", dest="min_recording_age")
+    cs.add_argument("--voting-age", dest="voting_age")
+    cs.add_argument("--time-zone", dest="time_zone", choices=("WIB", "WITA", "WIT"))
+    cs.add_argument("--retention-days", dest="retention_days")
+    cs.add_argument("--government", dest="government_name")
+    cs.add_argument("--office-name", dest="office_name")
+    cs.add_argument(
+        "--letterhead", action="append", help="one letterhead line (repeat, top to bottom)"
+    )
+    cs.add_argument("--office-address", dest="office_address")
+    cs.add_argument("--region-code", dest="region_code")
+    cs.add_argument("--head-name", dest="head_name", help="head of office")
+    cs.add_argument("--head-nip", dest="head_nip", help="18 digits")
+    cs.add_argument(
+        "--ba-pattern",
+        dest="ba_number_pattern",
+        help="Berita Acara number, e.g. '474/BA-{no:02d}/{npsn}/{wilayah}/{bulan_romawi}/{tahun}'",
+    )
 
     rep = sub.add_parser("report", parents=[common], help="reports")
     rep_sub = rep.add_subparsers(dest="report_command", required=True, metavar="REPORT")
@@ -201,6 +247,10 @@ def run(argv: Sequence[str] | None = None) -> int:
             file=out,
         )
         return 0
+    if cmd == "office-user":
+        return _office_user(url, args, out)
+    if cmd == "campaign":
+        return _campaign(url, args, out)
     if cmd == "report":
         rows = admin.progress(url)
         if args.format == "json":
@@ -226,6 +276,92 @@ def run(argv: Sequence[str] | None = None) -> int:
             )
         return 0
     raise AssertionError(cmd)  # pragma: no cover
+
+
+def _read_password() -> str:
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("Kata sandi / password: ")
+        if getpass.getpass("Ulangi / again: ") != first:
+            raise KnownError("Kata sandi tidak sama.", "The passwords differ.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _office_user(url: str, args: argparse.Namespace, out: TextIO) -> int:
+    from ktpe_server.office import accounts
+    from ktpe_server.office.audit import CLI_ADDRESS
+
+    engine = admin.engine_for(url)
+    actor = f"cli:{getpass_user()}"
+    if args.office_user_command == "add":
+        info = accounts.add_user(
+            engine,
+            args.username,
+            _read_password(),
+            args.role,
+            args.name,
+            actor=actor,
+            address=CLI_ADDRESS,
+        )
+        print(f"office user {info.username} ({info.role}) created", file=out)
+        return 0
+    if args.office_user_command in ("disable", "enable"):
+        active = args.office_user_command == "enable"
+        accounts.set_active(engine, args.username, active, actor="cli", address=CLI_ADDRESS)
+        print(f"office user {args.username} {'enabled' if active else 'disabled'}", file=out)
+        return 0
+    users = accounts.list_users(engine)
+    print(
+        _table(
+            [
+                (
+                    u.username,
+                    u.display_name,
+                    u.role,
+                    "active" if u.active else "disabled",
+                    u.last_login.isoformat(timespec="seconds") if u.last_login else "-",
+                )
+                for u in users
+            ],
+            ("username", "name", "role", "state", "last_login"),
+        ),
+        file=out,
+    )
+    return 0
+
+
+def _campaign(url: str, args: argparse.Namespace, out: TextIO) -> int:
+    from ktpe_server.office import campaign
+    from ktpe_server.office.audit import CLI_ADDRESS
+
+    engine = admin.engine_for(url)
+    if args.campaign_command == "show":
+        setup = campaign.load(engine)
+        if setup is None:
+            print("error: no campaign is set up (ktpe-server campaign set …)", file=sys.stderr)
+            return 1
+        json.dump(setup.as_audit(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    values = {
+        name: getattr(args, name)
+        for name in campaign.FIELD_NAMES
+        if getattr(args, name, None) is not None
+    }
+    setup = campaign.save(engine, values, actor=f"cli:{getpass_user()}", address=CLI_ADDRESS)
+    print(f"campaign {setup.id} saved", file=out)
+    return 0
+
+
+def getpass_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "?"
 
 
 def _serve(url: str, host: str, port: int, workers: int, log_level: str) -> int:

@@ -32,6 +32,7 @@ class Settings:
         rate_per_second: token-bucket refill per device.
         enroll_rate_capacity: bucket size per client address for enrolment attempts.
         enroll_rate_per_second: refill of that bucket.
+        office_demo_hint: demo mode only: the demo admin shown on the sign-in page.
     """
 
     db_url: str = DEFAULT_DB_URL
@@ -40,6 +41,8 @@ class Settings:
     rate_per_second: float = 20.0
     enroll_rate_capacity: float = 10.0
     enroll_rate_per_second: float = 0.2
+    # The demo admin's (user name, password), shown on the console's sign-in page.
+    office_demo_hint: tuple[str, str] | None = None
 
     @classmethod
     def from_env(cls, db_url: str | None = None) -> Settings:

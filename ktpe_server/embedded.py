@@ -13,6 +13,7 @@ import uvicorn
 from ktpe_server.admin import engine_for, seed_demo
 from ktpe_server.app import create_app
 from ktpe_server.config import Settings, db_url_from
+from ktpe_server.office.demo import ensure_demo_admin
 
 log = logging.getLogger("ktpe.server.embedded")
 
@@ -76,8 +77,10 @@ def start_embedded(
     """
     url = db_url_from(str(db_url_or_path))
     engine = engine_for(url)
+    demo_hint = None
     if seed_demo:
         _seed_if_empty(url)
+        demo_hint = ensure_demo_admin(engine)
     base = settings or Settings.from_env(url)
     app_settings = Settings(
         db_url=url,
@@ -86,6 +89,7 @@ def start_embedded(
         rate_per_second=base.rate_per_second,
         enroll_rate_capacity=base.enroll_rate_capacity,
         enroll_rate_per_second=base.enroll_rate_per_second,
+        office_demo_hint=demo_hint or base.office_demo_hint,
     )
     app = create_app(app_settings, engine=engine, migrate=False)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)

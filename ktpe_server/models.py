@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -91,6 +92,12 @@ class Campaign(Base):
     office_address: Mapped[Str]
     region_code: Mapped[Str]
     retention_days: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
+    # Set up from the office console (issue 13); sent to laptops in the roster pull.
+    letterhead: Mapped[str] = mapped_column(Text, nullable=False, default="")  # one line each
+    head_name: Mapped[Str]
+    head_nip: Mapped[OptStr]
+    time_zone: Mapped[str] = mapped_column(String(4), nullable=False, default="WIB")
+    ba_number_pattern: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     change_seq: Mapped[Seq]
 
 
@@ -105,6 +112,8 @@ class School(Base):
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     target: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    principal_name: Mapped[Str]
+    principal_nip: Mapped[OptStr]  # most private schools' principals have none
     change_seq: Mapped[Seq]
 
 
@@ -156,6 +165,12 @@ class Device(Base):
     last_seen: Mapped[OptUtc]
     contiguous_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     head_hash: Mapped[Hash] = mapped_column(default=GENESIS_HASH)
+    # What the laptop reports about itself (headers on its sync calls), for the console.
+    reported_unsent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reported_quarantined: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    clock_skew_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_sync: Mapped[OptUtc]
+    revoked_at: Mapped[OptUtc]
 
 
 class EnrollmentCode(Base):
@@ -185,6 +200,12 @@ class EventRow(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "seq", name="uq_event_device_seq"),
         Index("ix_event_device_school_kind", "device_id", "school_npsn", "kind"),
+        Index(
+            "ix_event_refused",
+            "device_id",
+            postgresql_where=text("state <> 'accepted'"),
+            sqlite_where=text("state <> 'accepted'"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -233,3 +254,67 @@ class AnomalyRow(Base):
     code: Mapped[str] = mapped_column(String(64), nullable=False)
     event_ids: Mapped[str] = mapped_column(Text, nullable=False)
     detected_at: Mapped[Utc] = mapped_column(default=utcnow)
+
+
+class AnomalyResolution(Base):
+    """An office decision about one anomaly, keyed by what identifies it.
+
+    The ingest rewrites ``anomaly`` rows on every refold of a student, so the
+    resolution lives apart, keyed by (student, code, event ids): the same anomaly
+    detected again stays resolved; one with other events is a new one (reopened).
+    """
+
+    __tablename__ = "anomaly_resolution"
+    __table_args__ = (UniqueConstraint("student_id", "code", "event_ids"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    student_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    event_ids: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    resolved_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    resolved_at: Mapped[Utc]
+
+
+class OfficeUser(Base):
+    """A member of the office staff who signs in to the console (role admin|pemantau)."""
+
+    __tablename__ = "office_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[Str]
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[OptUtc]
+    created_at: Mapped[Utc] = mapped_column(default=utcnow)
+    last_login: Mapped[OptUtc]
+
+
+class OfficeSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie is stored."""
+
+    __tablename__ = "office_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("office_user.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[Utc] = mapped_column(default=utcnow)
+    expires_at: Mapped[Utc]
+    last_seen: Mapped[Utc] = mapped_column(default=utcnow)
+    address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+
+
+class AuditLog(Base):
+    """Every change made from the console or the office commands: who, when, what, where.
+
+    ``detail`` is JSON without personal data of students (ids and counts only).
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[Utc] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    detail: Mapped[str] = mapped_column(Text, nullable=False, default="{}")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from ktpe_desktop.core.paperwork import DEFAULT_BA_PATTERN, TIME_ZONES
 from ktpe_server import models as m
 
 KINDS = ("campaign", "school", "operator", "assignment", "student")
@@ -78,6 +79,12 @@ def _campaign_row(c: m.Campaign) -> dict[str, Any]:
         "office_address": c.office_address,
         "region_code": c.region_code,
         "retention_days": c.retention_days,
+        "letterhead_lines": [line for line in (c.letterhead or "").split("\n") if line.strip()],
+        "head_of_office_name": c.head_name or "",
+        "head_of_office_nip": c.head_nip or None,
+        "time_zone": c.time_zone or "WIB",
+        "utc_offset_minutes": TIME_ZONES.get(c.time_zone or "WIB", 420),
+        "ba_number_pattern": c.ba_number_pattern or DEFAULT_BA_PATTERN,
     }
 
 
@@ -92,6 +99,8 @@ def _school_row(sc: m.School) -> dict[str, Any]:
         "lat": sc.lat,
         "lon": sc.lon,
         "target": sc.target,
+        "principal_name": sc.principal_name or "",
+        "principal_nip": sc.principal_nip or None,
     }
 
 

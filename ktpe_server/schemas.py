@@ -59,6 +59,12 @@ class CampaignOut(BaseModel):
     office_address: str
     region_code: str
     retention_days: int
+    letterhead_lines: list[str] = []
+    head_of_office_name: str = ""
+    head_of_office_nip: str | None = None
+    time_zone: Literal["WIB", "WITA", "WIT"] = "WIB"
+    utc_offset_minutes: int = 420
+    ba_number_pattern: str = ""
 
 
 class SchoolOut(BaseModel):
@@ -71,6 +77,8 @@ class SchoolOut(BaseModel):
     lat: float | None
     lon: float | None
     target: int
+    principal_name: str = ""
+    principal_nip: str | None = None
 
 
 class OperatorOut(BaseModel):

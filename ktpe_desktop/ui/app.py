@@ -128,6 +128,8 @@ def run_app(args: argparse.Namespace) -> int:
                 controller.window.show_toast(
                     tr("Server demo berjalan di {url}").format(url=session.server_url)
                 )
+                # The office console of the same demo server (issue 13), for a browser.
+                print(f"Konsol kantor / office console: {session.server_url}/office/", flush=True)
 
         def failed(exc: BaseException) -> None:
             controller.window.start()

@@ -112,6 +112,10 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         == 1
     )
     capsys.readouterr()
+    assert main(["--db", db, "enroll-code", "--team", "tim-01", "--ttl-hours", "2"]) == 1
+    assert "campaign set" in capsys.readouterr().err  # no campaign: no code
+    assert main(["--db", db, "campaign", "set", "--name", "K", "--voting-day", "2024-11-27"]) == 0
+    capsys.readouterr()
     assert main(["--db", db, "enroll-code", "--team", "tim-01", "--ttl-hours", "2"]) == 0
     code = capsys.readouterr().out.strip().splitlines()[-1]
     assert len(code) == 14 and code.count("-") == 2

@@ -1,0 +1,51 @@
+"""The campaign at a glance (the console's first page) and per-team progress."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from ktpe_server.office import campaign, queries
+from ktpe_server.office.charts import bars_by_day, progress_bar
+from ktpe_server.office.web import StaffDep, render, state
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, staff: StaffDep) -> Response:
+    engine = state(request).engine
+    setup = campaign.load(engine)
+    tz = setup.time_zone if setup else "WIB"
+    request.state.time_zone = tz
+    with Session(engine) as s:
+        schools = queries.school_tallies(s)
+        total = queries.campaign_tally(schools)
+        teams = queries.team_tallies(s, schools)
+        days = queries.by_day(s, tz)
+        today = queries.local_today(tz)
+        gaps = queries.visits_without_receipt(s, today)
+    not_visited = sorted(
+        (
+            r
+            for r in schools.values()
+            if r.tally.done == 0
+            and sum(r.tally.statuses.values()) - r.tally.statuses.get("pending", 0) == 0
+        ),
+        key=lambda r: (r.first_visit is None, r.first_visit or today, r.name),
+    )
+    return render(
+        request,
+        "home.html",
+        staff,
+        setup=setup,
+        total=total,
+        teams=teams,
+        chart=bars_by_day(days, "Terekam per hari"),
+        days=days,
+        not_visited=not_visited,
+        gaps=gaps,
+        today=today,
+        bar=progress_bar,
+    )

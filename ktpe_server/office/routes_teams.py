@@ -1,0 +1,257 @@
+"""Teams with their members, and the visit schedule (a visit may span several days)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_server import admin
+from ktpe_server import models as m
+from ktpe_server.db import ROSTER_COUNTER, bump_counter
+from ktpe_server.office import campaign, queries
+from ktpe_server.office.audit import audit
+from ktpe_server.office.web import (
+    AdminDep,
+    AdminForm,
+    StaffDep,
+    client_address,
+    done_message,
+    lang_of,
+    redirect,
+    render,
+    state,
+)
+from ktpe_server.office.web import form_text as form_field
+
+router = APIRouter()
+MAX_VISIT_DAYS = 14
+
+
+@dataclass
+class TeamView:
+    id: int
+    name: str
+    members: list[m.Operator] = field(default_factory=list)
+
+
+def _teams(s: Session) -> list[TeamView]:
+    teams = {t.id: TeamView(t.id, t.name) for t in s.scalars(select(m.Team).order_by(m.Team.name))}
+    for op in s.scalars(select(m.Operator).order_by(m.Operator.role, m.Operator.name)):
+        if op.team_id in teams:
+            teams[op.team_id].members.append(op)
+    return list(teams.values())
+
+
+def _teams_page(request: Request, staff: object, status: int = 200, error: str = "") -> Response:
+    with Session(state(request).engine) as s:
+        teams = _teams(s)
+    return render(
+        request,
+        "teams.html",
+        staff,  # type: ignore[arg-type]
+        status,
+        teams=teams,
+        error=error,
+        done=done_message(request),
+    )
+
+
+def _message(request: Request, exc: KnownError) -> str:
+    return exc.message_en if lang_of(request) == "en" else exc.message
+
+
+@router.get("/teams")
+def teams_page(request: Request, staff: StaffDep) -> Response:
+    return _teams_page(request, staff)
+
+
+@router.post("/teams")
+def team_add(request: Request, staff: AdminDep, form: AdminForm) -> Response:
+    engine = state(request).engine
+    name = form_field(form, "name")
+    try:
+        team = admin.create_team(engine, name)
+    except KnownError as exc:
+        return _teams_page(request, staff, 422, _message(request, exc))
+    with Session(engine) as s, s.begin():
+        audit(s, staff.username, client_address(request), "team.add", team.name)
+    return redirect("/teams", done="team_added")
+
+
+@router.post("/teams/{team_id}/members")
+def member_add(request: Request, team_id: int, staff: AdminDep, form: AdminForm) -> Response:
+    engine = state(request).engine
+    nip = "".join(form_field(form, "nip").split()) or None
+    try:
+        op_id = admin.add_operator(
+            engine, team_id, form_field(form, "name"), nip, form_field(form, "role") or "operator"
+        )
+    except KnownError as exc:
+        return _teams_page(request, staff, 422, _message(request, exc))
+    with Session(engine) as s, s.begin():
+        audit(
+            s,
+            staff.username,
+            client_address(request),
+            "team.member_add",
+            str(team_id),
+            member_id=op_id,
+            role=form_field(form, "role"),
+        )
+    return redirect(f"/teams#team-{team_id}", done="member_added")
+
+
+@router.post("/teams/{team_id}/members/{member_id}")
+def member_change(
+    request: Request, team_id: int, member_id: int, staff: AdminDep, form: AdminForm
+) -> Response:
+    """Deactivate (or activate again) a member, or switch the role lead/operator."""
+    engine = state(request).engine
+    with Session(engine) as s, s.begin():
+        op = s.get(m.Operator, member_id)
+        if op is None or op.team_id != team_id:
+            return render(request, "error.html", staff, 404, kind="missing")
+        active = form_field(form, "active")
+        role = form_field(form, "role")
+        if active in ("0", "1"):
+            op.active = active == "1"
+        if role in ("lead", "operator"):
+            op.role = role
+        op.change_seq = bump_counter(s, ROSTER_COUNTER)
+        audit(
+            s,
+            staff.username,
+            client_address(request),
+            "team.member_change",
+            str(team_id),
+            member_id=member_id,
+            active=op.active,
+            role=op.role,
+        )
+    return redirect(f"/teams#team-{team_id}", done="member_changed")
+
+
+# ------------------------------------------------------------------ schedule
+
+
+@dataclass
+class Visit:
+    team: str
+    npsn: str
+    school: str
+    first: date
+    last: date
+    done: int = 0
+    target: int = 0
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def visits(s: Session) -> list[Visit]:
+    """Assignments grouped into visits: consecutive days of one team at one school."""
+    out: list[Visit] = []
+    rows = s.execute(
+        select(m.Team.name, m.Assignment.school_npsn, m.School.name, m.Assignment.date)
+        .join(m.Team, m.Team.id == m.Assignment.team_id)
+        .join(m.School, m.School.npsn == m.Assignment.school_npsn)
+        .order_by(m.Team.name, m.Assignment.school_npsn, m.Assignment.date)
+    ).all()
+    for team, npsn, school, day in rows:
+        last = out[-1] if out else None
+        if (
+            last
+            and last.team == team
+            and last.npsn == npsn
+            and day - last.last <= timedelta(days=1)
+        ):
+            last.last = max(last.last, day)
+        else:
+            out.append(Visit(team, npsn, school, day, day))
+    out.sort(key=lambda v: (v.first, v.team, v.school))
+    return out
+
+
+def _schedule_page(request: Request, staff: object, status: int = 200, error: str = "") -> Response:
+    engine = state(request).engine
+    setup = campaign.load(engine)
+    tz = setup.time_zone if setup else "WIB"
+    with Session(engine) as s:
+        vs = visits(s)
+        tallies = queries.school_tallies(s)
+        teams = list(s.scalars(select(m.Team.name).order_by(m.Team.name)))
+        schools = [(r.npsn, r.name) for r in sorted(tallies.values(), key=lambda r: r.name)]
+    for v in vs:
+        t = tallies.get(v.npsn)
+        if t is not None:
+            v.done, v.target = t.tally.done, t.tally.target
+    today = queries.local_today(tz)
+    return render(
+        request,
+        "schedule.html",
+        staff,  # type: ignore[arg-type]
+        status,
+        visits=vs,
+        teams=teams,
+        schools=schools,
+        today=today,
+        error=error,
+        done=done_message(request),
+    )
+
+
+@router.get("/schedule")
+def schedule_page(request: Request, staff: StaffDep) -> Response:
+    return _schedule_page(request, staff)
+
+
+@router.post("/schedule")
+def visit_add(request: Request, staff: AdminDep, form: AdminForm) -> Response:
+    engine = state(request).engine
+    id_en = lang_of(request) == "en"
+    try:
+        first = date.fromisoformat(form_field(form, "first"))
+        last_raw = form_field(form, "last")
+        last = date.fromisoformat(last_raw) if last_raw else first
+    except ValueError:
+        return _schedule_page(
+            request,
+            staff,
+            422,
+            "Not a valid date." if id_en else "Tanggal tidak valid.",
+        )
+    if last < first or (last - first).days >= MAX_VISIT_DAYS:
+        return _schedule_page(
+            request,
+            staff,
+            422,
+            f"The last day must be on or after the first, at most {MAX_VISIT_DAYS} days."
+            if id_en
+            else f"Hari terakhir harus sama atau sesudah hari pertama, paling lama {MAX_VISIT_DAYS} hari.",
+        )
+    team, npsn = form_field(form, "team"), form_field(form, "school")
+    try:
+        day = first
+        while day <= last:
+            admin.assign(engine, team, npsn, day)
+            day += timedelta(days=1)
+    except KnownError as exc:
+        return _schedule_page(request, staff, 422, _message(request, exc))
+    with Session(engine) as s, s.begin():
+        audit(
+            s,
+            staff.username,
+            client_address(request),
+            "schedule.add",
+            f"{team}/{npsn}",
+            first=first.isoformat(),
+            last=last.isoformat(),
+        )
+    return redirect("/schedule", done="visit_added")
