@@ -46,7 +46,7 @@ def _login_page(request: Request, status: int = 200, **ctx: object) -> Response:
         None,
         status,
         login_csrf=token,
-        next=_safe_next(request.query_params.get("next", "")),
+        next=_safe_next(str(ctx.get("next") or request.query_params.get("next", ""))),
         demo_hint=getattr(settings, "office_demo_hint", None),
         error=ctx.get("error", ""),
         username=ctx.get("username", ""),
@@ -82,6 +82,7 @@ async def login(request: Request) -> Response:
             401,
             error=result.message_en if lang_en else result.message,
             username=username[:64],
+            next=form_text(form, "next"),
         )
     response = RedirectResponse(_safe_next(form_text(form, "next")), status_code=303)
     set_cookie(request, response, SESSION_COOKIE, result.token)
