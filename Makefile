@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test bench soak lint build wheel translations clean
+.PHONY: run test bench soak lint build wheel translations clean chromium screenshots-office
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,7 +22,7 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	QT_QPA_PLATFORM= $(BIN)/ktpe-desktop --demo
 
-test: $(STAMP) translations
+test: $(STAMP) translations chromium
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP) translations
@@ -47,3 +47,16 @@ wheel: $(STAMP)
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache
+
+# The office console's browser tests drive Debian's Chromium (Playwright's own browser
+# download is not reachable): install it when missing; without it they are skipped.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1) || \
+	  echo "chromium could not be installed: the office browser tests will be skipped"
+
+# Screenshots of every office console page (1366x768 and phone width) into docs/screenshots.
+screenshots-office: $(STAMP) chromium
+	KTPE_OFFICE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
+	  tests/integration/office_browser -k screenshots

@@ -29,6 +29,7 @@ from ktpe_server.middleware import (
     error_response,
     log_internal_error,
 )
+from ktpe_server.office import mount_office
 from ktpe_server.routers import admin, enrolment, meta, sync
 
 log = logging.getLogger("ktpe.server.api")
@@ -134,7 +135,5 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    from ktpe_server.office import mount_office
-
-    mount_office(app)
+    mount_office(app)  # the office console at /office/ (issue 13)
     return app

@@ -25,6 +25,7 @@ from ktpe_server.config import Settings
 from ktpe_server.db import session_factory
 from ktpe_server.errors import ERROR_CODES, ApiError
 from ktpe_server.ingest import Ingestor
+from ktpe_server.office.device_reports import device_report
 from ktpe_server.security import RateLimiter, token_hash
 
 LAST_SEEN_EVERY = timedelta(seconds=60)
@@ -46,6 +47,7 @@ class ServerState:
             settings.enroll_rate_capacity, settings.enroll_rate_per_second
         )
         self.last_seen: dict[str, datetime] = {}
+        self.last_report: dict[str, dict[str, Any]] = {}  # office/device_reports.py
 
 
 def get_state(request: Request) -> ServerState:
@@ -70,6 +72,7 @@ bearer = HTTPBearer(auto_error=False, description="The device token from /enroll
 
 def caller(
     state: StateDep,
+    request: Request,
     cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     """The device of the bearer token (401 unknown/revoked, 429 rate limited)."""
@@ -97,10 +100,19 @@ def caller(
             )
         now = datetime.now(UTC)
         seen = state.last_seen.get(row.device_id)
-        if seen is None or now - seen > LAST_SEEN_EVERY:
+        # What the laptop reports about itself (office console, devices page).
+        report = device_report(request.headers, now)
+        skew = report.pop("clock_skew_ms", None)
+        changed = bool(report) and state.last_report.get(row.device_id) != report
+        if seen is None or now - seen > LAST_SEEN_EVERY or changed:
             state.last_seen[row.device_id] = now
+            state.last_report[row.device_id] = dict(report)
+            if skew is not None:
+                report["clock_skew_ms"] = skew
             s.execute(
-                update(m.Device).where(m.Device.device_id == row.device_id).values(last_seen=now)
+                update(m.Device)
+                .where(m.Device.device_id == row.device_id)
+                .values(last_seen=now, **report)
             )
             s.commit()
     return Caller(row.device_id, int(row.team_id), row.name)

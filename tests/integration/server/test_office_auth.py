@@ -50,7 +50,8 @@ def office_routes(app: Any) -> list[tuple[str, str]]:
     routes = []
     for route in app.routes:
         if hasattr(route, "original_router"):  # FastAPI >= 0.16x includes routers lazily
-            routes.extend((r, "/office") for r in route.original_router.routes)
+            prefix = route.include_context.prefix
+            routes.extend((r, prefix) for r in route.original_router.routes)
         else:
             routes.append((route, ""))
     for route, prefix in routes:

@@ -340,3 +340,35 @@ def test_exports_csv_xlsx_and_recap_pdf(
     with Session(world.engine) as s:
         actions = [a for a in s.scalars(select(m.AuditLog.action))]
     assert actions.count("export.students") == 2 and "print.recap" in actions
+
+
+def test_devices_page_shows_what_laptops_report(admin_client: TestClient, world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    lap = Laptop()
+    assert enroll(admin_client, world.code(), lap).status_code == 200
+    ahead = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    headers = {
+        "X-Ktpe-App-Version": "0.2.0",
+        "X-Ktpe-Unsent": "17",
+        "X-Ktpe-Quarantined": "2",
+        "X-Ktpe-Client-Time": ahead,
+    }
+    r = admin_client.get(f"{API_PREFIX}/sync/receipt", headers={**lap.auth, **headers})
+    assert r.status_code == 200
+    with Session(world.engine) as s:
+        dev = s.get(m.Device, lap.device_id)
+        assert dev is not None
+        assert (dev.app_version, dev.reported_unsent, dev.reported_quarantined) == ("0.2.0", 17, 2)
+        assert dev.clock_skew_ms is not None and 290_000 < dev.clock_skew_ms < 310_000
+    page = admin_client.get("/office/devices").text
+    assert ("0.2.0" in page and ">17<" in page and "+300 s" in page) or "+299 s" in page
+    # Nonsense is ignored, never stored.
+    bad = {"X-Ktpe-Unsent": "-1", "X-Ktpe-App-Version": "x" * 100, "X-Ktpe-Client-Time": "kemarin"}
+    assert (
+        admin_client.get(f"{API_PREFIX}/sync/receipt", headers={**lap.auth, **bad}).status_code
+        == 200
+    )
+    with Session(world.engine) as s:
+        dev = s.get(m.Device, lap.device_id)
+        assert dev is not None and dev.app_version == "0.2.0" and dev.reported_unsent == 17
