@@ -1,16 +1,13 @@
 """Shared conventions of the papers, used by the laptop and the office console.
 
 * :func:`format_ba_number`: a Berita Acara number from the campaign's pattern.
-* :func:`format_receipt_code` / :func:`parse_receipt_code`: the receipt code a
-  laptop prints on a Berita Acara (text and QR) and the office's receipt page reads.
+* the receipt code printed on a Berita Acara is :mod:`ktpe_desktop.core.receipt`.
 * :data:`TIME_ZONES`: the three Indonesian time zones and their UTC offsets.
 """
 
 from __future__ import annotations
 
-import re
 import string
-from dataclasses import dataclass
 from datetime import date
 
 TIME_ZONES: dict[str, int] = {"WIB": 7 * 60, "WITA": 8 * 60, "WIT": 9 * 60}  # minutes east of UTC
@@ -80,38 +77,3 @@ def check_ba_pattern(pattern: str) -> None:
         )
     except (ValueError, KeyError, IndexError) as exc:
         raise PatternError(str(exc)) from None
-
-
-RECEIPT_PREFIX = "KTPE-BA1"
-_RECEIPT_RE = re.compile(
-    r"^KTPE-BA1/(?P<npsn>\d{8})/(?P<device>[0-9a-f-]{8,64})/(?P<seq>\d{1,12})/(?P<head>[0-9a-f]{8,64})$"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ReceiptCode:
-    """What a printed Berita Acara says the server acknowledged for one visit."""
-
-    npsn: str
-    device_id: str
-    seq: int  # the server's contiguous seq of the device when the paper was printed
-    head: str  # the chain hash at that seq (a prefix of at least 8 hex digits)
-
-    def text(self) -> str:
-        return format_receipt_code(self.npsn, self.device_id, self.seq, self.head)
-
-
-def format_receipt_code(npsn: str, device_id: str, seq: int, head_hash: str) -> str:
-    """``KTPE-BA1/<npsn>/<device id>/<contiguous seq>/<first 16 hex of the chain head>``."""
-    return f"{RECEIPT_PREFIX}/{npsn}/{device_id.lower()}/{seq}/{head_hash[:16].lower()}"
-
-
-def parse_receipt_code(text: str) -> ReceiptCode | None:
-    """Read a receipt code as typed or scanned (spaces and case forgiven); None if not one."""
-    cleaned = "".join(text.split())
-    if cleaned.upper().startswith(RECEIPT_PREFIX):
-        cleaned = RECEIPT_PREFIX + cleaned[len(RECEIPT_PREFIX) :].lower()
-    found = _RECEIPT_RE.match(cleaned)
-    if found is None:
-        return None
-    return ReceiptCode(found["npsn"], found["device"], int(found["seq"]), found["head"])

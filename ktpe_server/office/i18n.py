@@ -246,4 +246,11 @@ ENGLISH: dict[str, str] = {
     "selesai": "done",
     "server": "server",
     "terbuka": "open",
+    "BELUM TERSINKRON: kertas ini dicetak sebelum server menerima catatan kunjungan ini. Minta tim sinkron lalu cetak ulang.": "NOT SYNCED: this paper was printed before the server received the visit's records. Ask the team to sync and print again.",
+    "Nomor Berita Acara": "Berita Acara number",
+    "Angka di kertas dan di server sekarang": "Figures on the paper and on the server now",
+    "Di kertas": "On the paper",
+    "Di server sekarang": "On the server now",
+    "Angka server mencakup catatan semua perangkat tim, termasuk yang diterima sesudah kertas dicetak.": "The server's figures include every device of the team, also records received after the paper was printed.",
+    "Ketik atau pindai kode tanda terima yang tercetak di Berita Acara (KTPE-BA1|…).": "Type or scan the receipt code printed on the Berita Acara (KTPE-BA1|…).",
 }

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from ktpe_desktop.core.paperwork import parse_receipt_code
+from ktpe_desktop.core.receipt import COUNT_KEYS, BadReceiptCode, ReceiptCode, parse_receipt_code
 from ktpe_server import models as m
 from ktpe_server.office import campaign
 from ktpe_server.office.audit import audit
@@ -253,95 +253,94 @@ def anomaly_reopen(request: Request, anomaly_id: int, staff: AdminDep, form: Adm
 
 @dataclass
 class ReceiptCheck:
-    code: str
-    npsn: str
+    code: ReceiptCode
     school: str
-    device_id: str
     device_name: str
     team: str
-    seq: int
-    head: str
     known_device: bool
     chain_matches: bool
     server_seq: int
-    counts: dict[str, int]  # kind -> events of this device for the school up to seq
-    later: int  # events of this device for the school after seq
-    school_status: dict[str, int]
+    counts: dict[str, int]  # kind -> this device's events for the school up to seq
+    later: int  # this device's events for the school after seq
+    printed: dict[str, int]  # what the paper says (recorded, already_recorded, …, ikd)
+    server_now: dict[str, int]  # the school's outcomes on the server now, same keys
 
 
 @router.get("/receipt")
 def receipt_page(request: Request, staff: StaffDep) -> Response:
     _tz(request)
-    raw = request.query_params.get("code", "")[:300]
+    raw = request.query_params.get("code", "")[:600]
     if not raw.strip():
         return render(request, "receipt.html", staff, check=None, raw="", error="")
-    code = parse_receipt_code(raw)
-    if code is None:
+    try:
+        code = parse_receipt_code(raw)
+    except BadReceiptCode:
         msg = (
-            "This is not a Berita Acara receipt code (KTPE-BA1/NPSN/device/seq/hash)."
+            "This is not a Berita Acara receipt code (KTPE-BA1|…), or it was typed with a slip."
             if lang_of(request) == "en"
-            else "Ini bukan kode tanda terima Berita Acara (KTPE-BA1/NPSN/perangkat/seq/hash)."
+            else "Ini bukan kode tanda terima Berita Acara (KTPE-BA1|…), atau ada salah ketik."
         )
         return render(request, "receipt.html", staff, 422, check=None, raw=raw, error=msg)
     with Session(state(request).engine) as s:
-        dev = s.get(m.Device, code.device_id)
+        dev = s.get(m.Device, code.device_id.lower())
         team = s.get(m.Team, dev.team_id) if dev else None
         school = s.get(m.School, code.npsn)
         at_seq = s.scalar(
             select(m.EventRow.hash).where(
-                m.EventRow.device_id == code.device_id,
+                m.EventRow.device_id == code.device_id.lower(),
                 m.EventRow.seq == code.seq,
                 m.EventRow.state == "accepted",
             )
         )
+        mine = (
+            m.EventRow.device_id == code.device_id.lower(),
+            m.EventRow.school_npsn == code.npsn,
+            m.EventRow.state == "accepted",
+        )
         counts = dict(
             s.execute(
                 select(m.EventRow.kind, func.count())
-                .where(
-                    m.EventRow.device_id == code.device_id,
-                    m.EventRow.school_npsn == code.npsn,
-                    m.EventRow.seq <= code.seq,
-                    m.EventRow.state == "accepted",
-                )
+                .where(*mine, m.EventRow.seq <= code.seq)
                 .group_by(m.EventRow.kind)
             ).all()
         )
-        later = s.scalar(
-            select(func.count()).where(
-                m.EventRow.device_id == code.device_id,
-                m.EventRow.school_npsn == code.npsn,
-                m.EventRow.seq > code.seq,
-                m.EventRow.state == "accepted",
-            )
-        )
-        status = dict(
-            s.execute(
+        later = s.scalar(select(func.count()).where(*mine, m.EventRow.seq > code.seq))
+        status = {
+            str(k): int(v)
+            for k, v in s.execute(
                 select(m.StudentState.status, func.count())
                 .where(m.StudentState.school_npsn == code.npsn)
                 .group_by(m.StudentState.status)
             ).all()
+        }
+        status["ikd"] = int(
+            s.scalar(
+                select(func.count()).where(
+                    m.StudentState.school_npsn == code.npsn,
+                    m.StudentState.ikd_activated.is_(True),
+                )
+            )
+            or 0
         )
     matches = bool(
         dev is not None
+        and code.synced
         and at_seq is not None
-        and at_seq.startswith(code.head)
+        and at_seq == code.head_hash
         and code.seq <= dev.contiguous_seq
     )
     check = ReceiptCheck(
-        code.text(),
-        code.npsn,
+        code,
         school.name if school else "",
-        code.device_id,
         dev.name if dev else "",
         team.name if team else "",
-        code.seq,
-        code.head,
         dev is not None,
         matches,
         dev.contiguous_seq if dev else 0,
         {k: int(v) for k, v in counts.items()},
         int(later or 0),
-        {k: int(v) for k, v in status.items()},
+        dict(code.counts),
+        status,
     )
     with Session(state(request).engine) as s, s.begin():
         audit(
@@ -350,8 +349,9 @@ def receipt_page(request: Request, staff: StaffDep) -> Response:
             client_address(request),
             "receipt.check",
             code.npsn,
+            number=code.number,
             device=code.device_id,
             seq=code.seq,
             matches=matches,
         )
-    return render(request, "receipt.html", staff, check=check, raw=raw, error="")
+    return render(request, "receipt.html", staff, check=check, raw=raw, error="", keys=COUNT_KEYS)

@@ -211,7 +211,7 @@ PAGES = (
     "/office/schools",
     "/office/schools/{npsn}",
     "/office/anomalies",
-    "/office/receipt?code=KTPE-BA1/{npsn}/{device}/500/0000000000000000",
+    "/office/receipt?code={receipt}",
     "/office/exports",
     "/office/users",
     "/office/audit",
@@ -240,10 +240,15 @@ def _client(engine: Engine) -> Any:
 
 
 def measure_pages(engine: Engine, facts: dict[str, Any]) -> list[dict[str, Any]]:
+    from urllib.parse import quote
+
+    from ktpe_desktop.core.receipt import ReceiptCode
+
     client = _client(engine)
     rows = []
     for path in PAGES:
-        url = path.format(npsn=facts["npsn"], device=facts["device"])
+        receipt = ReceiptCode("474/BA-01", facts["npsn"], facts["device"], 500, "0" * 64).text()
+        url = path.format(npsn=facts["npsn"], receipt=quote(receipt))
         times = []
         for _ in range(REPEATS):
             started = time.perf_counter()

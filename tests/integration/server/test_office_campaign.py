@@ -16,8 +16,6 @@ from ktpe_desktop.core.paperwork import (
     PatternError,
     check_ba_pattern,
     format_ba_number,
-    format_receipt_code,
-    parse_receipt_code,
 )
 from ktpe_desktop.core.protocol import API_PREFIX
 from ktpe_server import admin
@@ -200,13 +198,6 @@ def test_paperwork_conventions() -> None:
     for bad in ("{x}", "{no", "{npsn}", "{no:q}"):
         with pytest.raises(PatternError):
             check_ba_pattern(bad)
-    code = format_receipt_code("20533660", "ABCDEF12-0000-4000-8000-000000000000", 42, "f" * 64)
-    assert code == "KTPE-BA1/20533660/abcdef12-0000-4000-8000-000000000000/42/" + "f" * 16
-    parsed = parse_receipt_code(
-        "  ktpe-ba1/20533660/ABCDEF12-0000-4000-8000-000000000000/42/" + "F" * 16
-    )
-    assert parsed is not None and parsed.seq == 42 and parsed.text() == code
-    assert parse_receipt_code("KTPE-BA1/123/x/1/zz") is None
 
 
 def test_demo_admin_is_shown_on_the_sign_in_page(tmp_path: Path) -> None:

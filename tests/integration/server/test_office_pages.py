@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ktpe_desktop.core.paperwork import format_receipt_code
 from ktpe_desktop.core.protocol import API_PREFIX
+from ktpe_desktop.core.receipt import ReceiptCode
 from ktpe_server import models as m
 from ktpe_server.office.recap import recap_rows
 
@@ -270,12 +270,25 @@ def test_principal_and_roster_import_report(admin_client: TestClient, world: Wor
 
 def test_receipt_check(admin_client: TestClient, world: World) -> None:
     a, _b = _two_laptops_record_the_same_student(admin_client, world)
-    good = format_receipt_code(SCHOOL_A, a.device_id, a.seq, a.head)
-    page = admin_client.get("/office/receipt", params={"code": good}).text
+    printed = {"recorded": 2, "absent": 1, "pending": 2, "ikd": 1}
+    good = ReceiptCode(
+        "474/BA-01/20533660/35.73/XI/2024", SCHOOL_A, a.device_id, a.seq, a.head, printed
+    )
+    page = admin_client.get("/office/receipt", params={"code": good.text()}).text
     assert "COCOK" in page and "TIDAK" not in page
     assert re.search(r"<td>recorded</td><td class=\"n\">2</td>", page)
-    bad = format_receipt_code(SCHOOL_A, a.device_id, a.seq, "0" * 64)
-    assert "TIDAK COCOK" in admin_client.get("/office/receipt", params={"code": bad}).text
+    assert "474/BA-01/20533660/35.73/XI/2024" in page
+    assert re.search(r"<td>Terekam</td><td class=\"n\">2</td><td class=\"n\">2</td>", page)
+    bad = ReceiptCode("474/BA-01", SCHOOL_A, a.device_id, a.seq, "0" * 64, printed)
+    assert "TIDAK COCOK" in admin_client.get("/office/receipt", params={"code": bad.text()}).text
+    unsynced = ReceiptCode("474/BA-02", SCHOOL_A, a.device_id, 0, "", printed)
+    assert (
+        "BELUM TERSINKRON"
+        in admin_client.get("/office/receipt", params={"code": unsynced.text()}).text
+    )
+    slip = good.text()[:-1] + ("0" if good.text()[-1] != "0" else "1")
+    r = admin_client.get("/office/receipt", params={"code": slip})
+    assert r.status_code == 422 and "salah ketik" in r.text
     r = admin_client.get("/office/receipt", params={"code": "bukan kode"})
     assert r.status_code == 422 and "bukan kode tanda terima" in r.text
 
