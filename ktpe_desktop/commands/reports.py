@@ -2,6 +2,8 @@
 
     ktpe-desktop report school NPSN --data-dir D --pdf OUT.pdf [--paper A4|F4] [--date D]
     ktpe-desktop report day --date YYYY-MM-DD --data-dir D --pdf OUT.pdf [--paper A4|F4]
+    ktpe-desktop report classes NPSN --data-dir D --pdf OUT.pdf [--after] [--date D]
+    ktpe-desktop report team --data-dir D --pdf OUT.pdf [--paper A4|F4]
     ktpe-desktop export school NPSN --data-dir D (--xlsx OUT.xlsx | --csv OUT.csv)
 
 The password comes from ``$KTPE_PASSWORD`` or is asked for; ``--user`` (or
@@ -47,6 +49,23 @@ def register(subparsers: Any) -> None:
     p.add_argument("--pdf", required=True, help="berkas PDF tujuan")
     p.add_argument("--paper", type=str.upper, choices=PAPERS, default="A4")
     p.set_defaults(func=cmd_report_day)
+
+    p = sub.add_parser("classes", help="Daftar Hadir per Rombel satu sekolah")
+    p.add_argument("npsn", help="NPSN sekolah (8 angka)")
+    add_store_arguments(p)
+    p.add_argument("--pdf", required=True, help="berkas PDF tujuan")
+    p.add_argument("--paper", type=str.upper, choices=PAPERS, default="A4")
+    p.add_argument(
+        "--after", action="store_true", help="sesudah pelayanan: hasil tiap siswa terisi"
+    )
+    p.add_argument("--date", type=_parse_date, default=None, help="tanggal YYYY-MM-DD")
+    p.set_defaults(func=cmd_report_classes)
+
+    p = sub.add_parser("team", help="rekapitulasi semua sekolah di laptop ini")
+    add_store_arguments(p)
+    p.add_argument("--pdf", required=True, help="berkas PDF tujuan")
+    p.add_argument("--paper", type=str.upper, choices=PAPERS, default="A4")
+    p.set_defaults(func=cmd_report_team)
 
     exp = subparsers.add_parser("export", help="ekspor data siswa (XLSX/CSV; data pribadi!)")
     sub = exp.add_subparsers(dest="export_command", metavar="EXPORT", required=True)
@@ -104,6 +123,29 @@ def cmd_report_day(args: argparse.Namespace) -> int:
     finally:
         service.store.close()
     print(f"Rekapitulasi {result.number}: {result.pages} halaman {result.paper} → {result.path}")
+    return 0
+
+
+def cmd_report_classes(args: argparse.Namespace) -> int:
+    npsn = _check_npsn(args.npsn)
+    service = _service(args)
+    try:
+        result = service.class_list_pdf(npsn, args.pdf, args.paper, after=args.after, day=args.date)
+    finally:
+        service.store.close()
+    print(f"Daftar Hadir per Rombel: {result.pages} halaman {result.paper} → {result.path}")
+    return 0
+
+
+def cmd_report_team(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        result = service.team_recap_pdf(args.pdf, args.paper)
+    finally:
+        service.store.close()
+    print(
+        f"Rekapitulasi Tim {result.number}: {result.pages} halaman {result.paper} → {result.path}"
+    )
     return 0
 
 

@@ -65,6 +65,10 @@ class TableSpec:
     rows: tuple[Row, ...]
     font_pt: float = 11.0
     empty_text: str = EMPTY_TABLE_TEXT
+    #: Printed above the header row when the table goes on over a page ("… (lanjutan)").
+    caption: str = ""
+    #: The least height of a body row (room for a signature), 0 for the text's height.
+    row_min_mm: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

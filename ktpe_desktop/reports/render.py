@@ -346,6 +346,7 @@ class _Table:
     widths: list[float]
     header: _TableRow
     rows: list[_TableRow] = field(default_factory=list)
+    caption_height: float = 0.0  # the caption repeated above a continued table
 
     def min_height(self) -> float:
         """The header plus the first row: what a heading keeps with it."""
@@ -421,9 +422,16 @@ def _build_table(spec: TableSpec, width: float, fonts: _Fonts) -> _Table:
             )
         return _TableRow(tuple(cells), bold, height + 2 * pad_y, span)
 
+    def body_row(cells: Sequence[str], bold: bool) -> _TableRow:
+        made = row(cells, bold)
+        made.height = max(made.height, spec.row_min_mm * MM)
+        return made
+
     table = _Table(spec, xs, widths, row([c.title for c in spec.columns], True))
+    if spec.caption:
+        table.caption_height = fonts.metrics(spec.font_pt, True).height() + 2 * pad_y
     if spec.rows:
-        table.rows = [row(r.cells, r.bold) for r in spec.rows]
+        table.rows = [body_row(r.cells, r.bold) for r in spec.rows]
     else:
         table.rows = [row([spec.empty_text], False, span=True)]
     return table
@@ -614,10 +622,12 @@ class PagedDocument:
             rows = block.rows
             i = 0
             while i < len(rows):
-                if y + block.header.height + rows[i].height > g.bottom and pages[-1].items:
+                # A continued table repeats its caption ("Kelas X-1 (lanjutan)") too.
+                cap = block.caption_height if i > 0 else 0.0
+                if y + cap + block.header.height + rows[i].height > g.bottom and pages[-1].items:
                     new_page()
                 start = i
-                row_y = y + block.header.height
+                row_y = y + cap + block.header.height
                 # At least one row per page, even one taller than the page (clipped).
                 while i < len(rows) and (i == start or row_y + rows[i].height <= g.bottom):
                     row_y += rows[i].height
@@ -709,6 +719,11 @@ class PagedDocument:
                 painter.drawText(inner, wrap | int(align), row.cells[col])
 
         y = item.y
+        if item.start > 0 and table.caption_height:
+            painter.setFont(bold)
+            flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignVCenter)
+            painter.drawText(QRectF(0, y, width, table.caption_height), flags, spec.caption)
+            y += table.caption_height
         draw_row(table.header, y, header=True)
         y += table.header.height
         for row in table.rows[item.start : item.end]:

@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ktpe_desktop.reports import class_list, document, export, team_recap
 from ktpe_desktop.reports import data as rdata
-from ktpe_desktop.reports import document, export
 from ktpe_desktop.reports.files import check_destination, write_file_atomically
 from ktpe_desktop.services.audit import audit
 from ktpe_desktop.storage.models import AuditAction
@@ -212,6 +212,79 @@ class ReportService:
             if report is not None:
                 rdata.keep_number(s, report, self.store.username)
             audit(s, self.store.username, AuditAction.PRINT, subject, detail)
+
+    # ------------------------------------------------------------ class lists, team recap
+
+    def class_list(
+        self, npsn: str, *, after: bool, day: date | None = None, class_name: str | None = None
+    ) -> class_list.ClassList:
+        """The Daftar Hadir per Rombel of a school (before the visit, or ``after`` it)."""
+        with self.store.session() as s:
+            return class_list.load_class_list(
+                s,
+                npsn,
+                after=after,
+                day=day,
+                printed_at=self._now(),
+                petugas=rdata.signatory_for(s, self.store.username, "Petugas"),
+                class_name=class_name,
+            )
+
+    def class_list_pdf(
+        self,
+        npsn: str,
+        path: str | os.PathLike[str],
+        paper: str = "A4",
+        *,
+        after: bool,
+        day: date | None = None,
+    ) -> PdfResult:
+        """Write the Daftar Hadir per Rombel to ``path`` and audit it."""
+        from ktpe_desktop.reports.render import render
+
+        target = check_destination(path, PDF_SUFFIXES)
+        listing = self.class_list(npsn, after=after, day=day)
+        doc = render(class_list.daftar_hadir(listing), paper)
+        which = "sesudah" if after else "sebelum"
+        return self._pdf(
+            target,
+            doc,
+            f"daftar_hadir:{npsn}",
+            document="daftar_hadir",
+            number="-",
+            extra={
+                "npsn": npsn,
+                "after": after,
+                "classes": len(listing.classes),
+                "students": listing.student_count,
+                "which": which,
+            },
+        )
+
+    def team_recap(self) -> team_recap.TeamRecap:
+        """The recap of every school on this laptop (outcome × L/P, IKD)."""
+        with self.store.session() as s:
+            return team_recap.load_team_recap(
+                s,
+                printed_at=self._now(),
+                koordinator=rdata.signatory_for(s, self.store.username, "Koordinator Tim"),
+            )
+
+    def team_recap_pdf(self, path: str | os.PathLike[str], paper: str = "A4") -> PdfResult:
+        """Write the team recap to ``path`` and audit it (its print numbers the next)."""
+        from ktpe_desktop.reports.render import render
+
+        target = check_destination(path, PDF_SUFFIXES)
+        recap = self.team_recap()
+        doc = render(team_recap.rekap_tim(recap), paper)
+        return self._pdf(
+            target,
+            doc,
+            team_recap.rekap_tim_subject(recap.day),
+            document="rekap_tim",
+            number=recap.number,
+            extra={"schools": len(recap.rows)},
+        )
 
     # ------------------------------------------------------------ exports
 

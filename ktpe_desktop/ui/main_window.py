@@ -186,6 +186,24 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
             lambda: self.report("daily"),
             ("Ctrl+Shift+R",),
         )
+        self._action(
+            m_file,
+            tr("Simpan Daftar Hadir per Rombel (PDF)…"),
+            lambda: self.report("classes_before"),
+            ("Ctrl+Shift+D",),
+        )
+        self._action(
+            m_file,
+            tr("Simpan Daftar Hadir dengan hasil (PDF)…"),
+            lambda: self.report("classes_after"),
+            (),
+        )
+        self._action(
+            m_file,
+            tr("Simpan Rekapitulasi Tim (PDF)…"),
+            lambda: self.report("team"),
+            ("Ctrl+Shift+T",),
+        )
         self._action(m_file, tr("Ekspor…"), lambda: self.report("export"), ("Ctrl+Shift+E",))
         m_file.addSeparator()
         self._action(m_file, tr("Kunci layar"), self.lock, ("Ctrl+L",), name="lockAction")

@@ -1231,152 +1231,167 @@ User: {user} · Password: {password}</translation>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="189" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
+      <source>Simpan Daftar Hadir per Rombel (PDF)…</source>
+      <translation>Save attendance list per class (PDF)…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
+      <source>Simpan Daftar Hadir dengan hasil (PDF)…</source>
+      <translation>Save attendance list with outcomes (PDF)…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
+      <source>Simpan Rekapitulasi Tim (PDF)…</source>
+      <translation>Save team recap (PDF)…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="192" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="193" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="195" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="213" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="196" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="199" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="202" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="204" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="228" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="230" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="233" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="235" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="236" />
       <source>Hub sekolah…</source>
       <translation>School hub…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="238" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="239" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="240" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="241" />
       <source>Kop surat dan penanda tangan…</source>
       <translation>Letterhead and signers…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="243" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="262" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="280" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="263" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="281" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="296" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="314" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="345" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="363" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="400" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="418" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>
@@ -1681,27 +1696,27 @@ User: {user} · Password: {password}</translation>
       <translation>Password strength: {word}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="51" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="52" />
       <source>Pilih sekolah dulu (Ctrl+1).</source>
       <translation>Choose a school first (Ctrl+1).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="61" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="65" />
       <source>Simpan sebagai</source>
       <translation>Save as</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="78" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="86" />
       <source>Tersimpan ke berkas {file}</source>
       <translation>Saved to the file {file}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="88" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="96" />
       <source>Ekspor data pribadi</source>
       <translation>Exporting personal data</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="117" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="125" />
       <source>Dokumen dikirim ke printer.</source>
       <translation>Document sent to the printer.</translation>
     </message>

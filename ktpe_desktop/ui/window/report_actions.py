@@ -42,17 +42,21 @@ class ReportActions(WindowBase):
             self.sync_driver.sync_now()
 
     def report(self, kind: str) -> None:
-        """Cetak Berita Acara (PDF of the school), Rekapitulasi Harian, Ekspor (XLSX)."""
+        """Save a paper as PDF (Berita Acara, Daftar Hadir before/after, Rekapitulasi
+        Harian, Rekapitulasi Tim) or the school's export (XLSX)."""
         ws = self.workspace
         if ws is None:
             return
         npsn = self.school.npsn if self.school else None
-        if kind != "daily" and npsn is None:
+        if kind not in ("daily", "team") and npsn is None:
             self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
             return
         names = {
             "berita_acara": (f"berita-acara-{npsn}.pdf", "PDF (*.pdf)"),
             "daily": (f"rekap-harian-{self.today:%Y-%m-%d}.pdf", "PDF (*.pdf)"),
+            "classes_before": (f"daftar-hadir-{npsn}.pdf", "PDF (*.pdf)"),
+            "classes_after": (f"daftar-hadir-hasil-{npsn}.pdf", "PDF (*.pdf)"),
+            "team": (f"rekap-tim-{self.today:%Y-%m-%d}.pdf", "PDF (*.pdf)"),
             "export": (f"siswa-{npsn}.xlsx", "Excel (*.xlsx)"),
         }
         default, pattern = names[kind]
@@ -70,6 +74,10 @@ class ReportActions(WindowBase):
                 service.school_pdf(npsn, path, paper)
             elif kind == "daily":
                 service.daily_pdf(today, path, paper)
+            elif kind in ("classes_before", "classes_after"):
+                service.class_list_pdf(npsn, path, paper, after=kind == "classes_after")
+            elif kind == "team":
+                service.team_recap_pdf(path, paper)
             else:
                 service.export_school_xlsx(npsn, path, ws.user.username)
             return Path(path).name

@@ -1,0 +1,145 @@
+"""Daftar Hadir per Rombel and Rekapitulasi Tim, read back from the PDF (pypdf) and
+compared with SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ktpe_desktop.cli import main
+from ktpe_desktop.core.events import Status
+from ktpe_desktop.reports.class_list import TICK, TICK_COLUMNS
+from ktpe_desktop.reports.labels import STATUS_ORDER
+from ktpe_desktop.reports.words import format_angka
+from ktpe_desktop.services.report_service import ReportService
+from ktpe_desktop.storage import models as m
+from tests.conftest import PASSWORD
+from tests.unit.reports.conftest import PRINT_TIME, page_footer_ok, pdf_pages
+from tests.unit.reports.test_data import busiest_school
+
+
+def class_rows(store: Any, npsn: str) -> dict[str, list[tuple[str, str, str]]]:
+    """class -> [(name, nisn, status)] from SQL."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    with store.session() as s:
+        for klass, name, nisn, status in s.execute(
+            select(m.Student.class_name, m.Student.name, m.Student.nisn, m.StudentState.status)
+            .outerjoin(m.StudentState, m.StudentState.student_id == m.Student.id)
+            .where(m.Student.school_npsn == npsn, m.Student.deleted.is_(False))
+        ):
+            out.setdefault(klass, []).append((name, nisn or "", str(status or "pending")))
+    return out
+
+
+def test_daftar_hadir_one_class_per_page_group_with_outcomes(
+    demo_store: Any, tmp_path: Path
+) -> None:
+    npsn = busiest_school(demo_store)
+    service = ReportService(demo_store, now=lambda: PRINT_TIME)
+    result = service.class_list_pdf(npsn, tmp_path / "dh.pdf", after=True)
+    pages = pdf_pages(tmp_path / "dh.pdf")
+    assert result.pages == len(pages) and page_footer_ok(pages)
+    expected = class_rows(demo_store, npsn)
+    listing = service.class_list(npsn, after=True)
+    assert [c.class_name for c in listing.classes] == sorted(
+        expected,
+        key=lambda k: __import__("ktpe_desktop.reports.data").reports.data.class_sort_key(k),
+    )
+    # Each class starts a page, with its name and its counts, and every student is listed.
+    starts = [i for i, p in enumerate(pages) if "DAFTAR HADIR PEREKAMAN KTP-el" in p]
+    assert len(starts) == len(listing.classes)
+    for start, group in zip(starts, listing.classes, strict=True):
+        assert f"Kelas (Rombel) : {group.class_name} ({len(group.students)} siswa" in pages[start]
+        text = " ".join(pages[start : start + 3])
+        rows = expected[group.class_name]
+        for name, nisn, _ in rows:
+            assert f"{name} {nisn}" in text, name
+        for status in (Status.RECORDED, Status.FAILED, Status.PENDING):
+            n = sum(1 for *_, st in rows if st == status.value)
+            label = {"recorded": "Terekam", "failed": "Gagal Rekam", "pending": "Belum Diproses"}
+            assert f"{label[status.value]} {format_angka(n)}" in pages[start] or n == 0
+    ticks = sum(p.count(TICK) for p in pages)
+    done = sum(1 for rows in expected.values() for *_, st in rows if st != "pending")
+    assert ticks == done  # one tick per student with an outcome
+    assert [letter for _, letter in TICK_COLUMNS] == ["T", "S", "G", "M", "H"]
+
+
+def test_daftar_hadir_before_has_a_signature_column(
+    store: Any, factory: Any, tmp_path: Path
+) -> None:
+    npsn = factory.school(name="SMAN 3")
+    for i in range(3):
+        factory.student(npsn, name=f"ANAK {i}", class_name="X-2")
+    factory.student(npsn, name="ANAK TEN", class_name="X-10")
+    factory.outcome(factory.student(npsn, name="ANAK SUDAH", class_name="X-2"), "recorded")
+    service = ReportService(store, now=lambda: PRINT_TIME)
+    service.class_list_pdf(npsn, tmp_path / "b.pdf", after=False)
+    pages = pdf_pages(tmp_path / "b.pdf")
+    assert len(pages) == 2  # X-2 then X-10, each on its own page
+    assert "Kelas (Rombel) : X-2 (4 siswa" in pages[0] and "X-10" in pages[1]
+    assert "Tanda Tangan" in pages[0] and TICK not in pages[0]
+    assert "1. ...." in pages[0] and "4. ...." in pages[0]
+    assert "SMA Negeri 3 Malang" in pages[0]
+
+
+def test_daftar_hadir_cli(store: Any, factory: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    npsn = factory.school()
+    factory.outcome(factory.student(npsn), "absent")
+    monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
+    out = tmp_path / "c.pdf"
+    argv = ["report", "classes", npsn, "--data-dir", str(store.data_dir), "--pdf", str(out)]
+    assert main([*argv, "--after", "--paper", "F4"]) == 0
+    assert "setelah pelayanan" in pdf_pages(out)[0]
+    team = tmp_path / "t.pdf"
+    argv = ["report", "team", "--data-dir", str(store.data_dir), "--pdf", str(team)]
+    assert main(argv) == 0
+    assert "REKAPITULASI HASIL PEREKAMAN KTP-el PEMILIH PEMULA TIM" in pdf_pages(team)[0]
+
+
+def test_team_recap_every_school_outcome_by_sex(demo_store: Any, tmp_path: Path) -> None:
+    service = ReportService(demo_store, now=lambda: PRINT_TIME)
+    result = service.team_recap_pdf(tmp_path / "rt.pdf")
+    pages = pdf_pages(tmp_path / "rt.pdf")
+    assert result.pages == len(pages) and page_footer_ok(pages)
+    assert "/RT-01/" in result.number
+    text = " ".join(pages)
+    recap = service.team_recap()
+    with demo_store.session() as s:
+        sql = {
+            (npsn, str(st), sex): n
+            for npsn, st, sex, n in s.execute(
+                select(
+                    m.Student.school_npsn,
+                    func.coalesce(m.StudentState.status, "pending"),
+                    m.Student.sex,
+                    func.count(),
+                )
+                .outerjoin(m.StudentState, m.StudentState.student_id == m.Student.id)
+                .where(m.Student.deleted.is_(False))
+                .group_by(
+                    m.Student.school_npsn,
+                    func.coalesce(m.StudentState.status, "pending"),
+                    m.Student.sex,
+                )
+            )
+        }
+        schools = {npsn for npsn, _, _ in sql}
+    assert {r.npsn for r in recap.rows} == schools
+    for i, row in enumerate(recap.rows, 1):
+        cells = []
+        for status in STATUS_ORDER:
+            cells += [
+                sql.get((row.npsn, status.value, "L"), 0),
+                sql.get((row.npsn, status.value, "P"), 0),
+            ]
+        total_l = sum(v for (n, _, x), v in sql.items() if n == row.npsn and x == "L")
+        total_p = sum(v for (n, _, x), v in sql.items() if n == row.npsn and x == "P")
+        cells += [total_l, total_p, total_l + total_p]
+        expected = f"{i} {row.name} ({row.npsn}) " + " ".join(format_angka(c) for c in cells)
+        assert expected in text, expected
+    total = sum(sql.values())
+    assert "Jumlah" in text and format_angka(total) in text
+    # Signed by the lead, with the sync line in every footer.
+    assert "Koordinator Tim" in pages[-1] and "Drs. Ahmad Sutrisno" in pages[-1]
