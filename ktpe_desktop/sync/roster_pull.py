@@ -81,7 +81,9 @@ def apply_roster_page(session: Session, page: Mapping[str, Any], team: str) -> R
             if sc.get(key) is not None:
                 setattr(row_s, key, str(sc[key]))
         # The principal signs the Berita Acara (PIHAK KEDUA); a NIP only when there is one.
-        if "principal_name" in sc:
+        # The office's value wins when it has one; an empty one (the console does not know
+        # the principal yet) leaves what the lead typed in on the laptop.
+        if _text(sc.get("principal_name")):
             row_s.principal_name = _text(sc.get("principal_name"))
             row_s.principal_nip = _text(sc.get("principal_nip"))
         if isinstance(sc.get("target"), int):

@@ -392,9 +392,10 @@ def test_the_roster_pull_carries_the_principal(store: Any) -> None:
     assert PaperSettings(store).principal("20533812").nip == ""
     # A server that does not send the fields leaves what the lead typed in.
     PaperSettings(store).set_principal("20533812", name="Romo Yohanes, S.S.", nip=None)
-    with store.transaction() as s:
-        apply_roster_page(s, {"schools": [school]}, team="tim-1")
-    assert PaperSettings(store).principal("20533812").name == "Romo Yohanes, S.S."
+    for unknown in ({}, {"principal_name": "", "principal_nip": None}):
+        with store.transaction() as s:
+            apply_roster_page(s, {"schools": [{**school, **unknown}]}, team="tim-1")
+        assert PaperSettings(store).principal("20533812").name == "Romo Yohanes, S.S."
 
 
 # --------------------------------------------------------------------------- fonts
