@@ -40,6 +40,7 @@ from ktpe_desktop.core.identifiers import parse_kk, parse_nik, parse_nisn
 from ktpe_desktop.services.audit import audit
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage.logs import get_logger
 from ktpe_desktop.storage.store import Store
 
@@ -94,6 +95,7 @@ class SavedEvent:
     status: Status
     ikd_activated: bool
     anomalies: tuple[str, ...] = ()
+    student: repo.StudentRow | None = None  # as it is after the write, same transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,9 +237,13 @@ class RecordingService:
 
     def add_walk_in(self, details: Mapping[str, Any], operator: str) -> str:
         """Add a student who is not on the roster; returns the new student id."""
+        return self.add_student(details, operator).student_id
+
+    def add_student(self, details: Mapping[str, Any], operator: str) -> SavedEvent:
+        """Add a walk-in; the result carries the new student as saved."""
         clean = self._clean_details(details, partial=False)
         student_id = f"w-{uuid.uuid4().hex}"
-        self._write(
+        return self._write(
             EventKind.STUDENT_ADDED,
             student_id,
             operator,
@@ -248,7 +254,6 @@ class RecordingService:
             require_student=False,
             school_npsn=str(clean["school_npsn"]),
         )
-        return student_id
 
     def recompute_state(self, session: Session, student_id: str) -> FoldState:
         """Refold one student's events into its state (inside the caller's transaction)."""
@@ -365,6 +370,8 @@ class RecordingService:
             state = ledger.recompute_state(txn, student_id)
             if audit_action is not None:
                 audit(txn.session(), operator, audit_action, audit_subject, audit_detail)
+            # What the screen shows next, read before the commit: no second read.
+            row = repo.get_student(txn.session(), student_id)
         return SavedEvent(
             event_id=ev.event_id,
             seq=ev.seq,
@@ -374,6 +381,7 @@ class RecordingService:
             status=state.status,
             ikd_activated=state.ikd_activated,
             anomalies=tuple(a.code.value for a in state.anomalies),
+            student=row,
         )
 
     def _append(

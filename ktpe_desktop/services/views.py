@@ -111,6 +111,7 @@ class SavedChange:
     kind: str
     student_name: str
     status: str
+    student: StudentItem | None = None  # as the write's own transaction left it
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,8 @@ from ktpe_desktop.core.checks import (
 from ktpe_desktop.core.eligibility import CampaignRules
 from ktpe_desktop.core.events import OUTCOME_KINDS, EventKind, Status
 from ktpe_desktop.services.audit import audit
-from ktpe_desktop.services.recording import RecordingService
+from ktpe_desktop.services.changes import ChangeHub, What
+from ktpe_desktop.services.recording import RecordingService, SavedEvent
 from ktpe_desktop.services.session import open_store
 from ktpe_desktop.services.sync_service import SyncService
 from ktpe_desktop.services.views import (
@@ -93,6 +94,7 @@ class Workspace:
         self._display_names: dict[str, str] = {}
         self._sync: SyncService | None = None
         self._hub: HubService | None = None
+        self.changes = ChangeHub()
 
     # ------------------------------------------------------------ folder, users
 
@@ -341,11 +343,19 @@ class Workspace:
 
     # ------------------------------------------------------------ writes
 
-    def _saved(self, saved: Any, name: str | None = None) -> SavedChange:
-        if name is None:
-            item = self.student(saved.student_id)
-            name = item.name if item else ""
-        return SavedChange(saved.event_id, saved.student_id, saved.kind, name, str(saved.status))
+    def _saved(self, saved: SavedEvent, what: tuple[What, ...]) -> SavedChange:
+        """The view of a committed write, and its ``changed`` notification."""
+        item = _student_item(saved.student) if saved.student is not None else None
+        result = SavedChange(
+            saved.event_id,
+            saved.student_id,
+            saved.kind,
+            item.name if item else "",
+            str(saved.status),
+            item,
+        )
+        self.changes.emit([saved.student_id], (*what, What.OUTBOX), [item] if item else [])
+        return result
 
     def record_outcome(
         self,
@@ -355,32 +365,42 @@ class Workspace:
         reason: str | None = None,
         note: str | None = None,
     ) -> SavedChange:
-        """Write an outcome; durable on disk when this returns."""
+        """Write an outcome; durable on disk when this returns.
+
+        The result carries the student as the same transaction left it, so the
+        screen needs no second read.
+        """
         if kind == EventKind.IKD_ACTIVATED:
             saved = self._recording.activate_ikd(student_id, self._store.username, note=note)
         else:
             saved = self._recording.record_outcome(
                 student_id, kind, self._store.username, reason=reason, note=note or None
             )
-        return self._saved(saved)
+        return self._saved(saved, (What.OUTCOME,))
 
     def add_walk_in(self, details: Mapping[str, Any]) -> StudentItem:
-        student_id = self._recording.add_walk_in(
+        saved = self._recording.add_student(
             {k: v for k, v in details.items() if v not in (None, "")}, self._store.username
         )
-        item = self.student(student_id)
-        assert item is not None
-        return item
+        change = self._saved(saved, (What.STUDENT_ADDED,))
+        assert change.student is not None
+        return change.student
 
     def correct(self, student_id: str, changes: Mapping[str, Any]) -> SavedChange:
         if UserRole(self._store.role) != UserRole.LEAD:
             raise PermissionDenied("mengoreksi data siswa")
-        return self._saved(
-            self._recording.correct_details(student_id, changes, self._store.username)
-        )
+        saved = self._recording.correct_details(student_id, changes, self._store.username)
+        return self._saved(saved, (What.DETAILS,))
 
     def void(self, event_id: str, reason: str) -> SavedChange:
-        return self._saved(self._recording.void(event_id, reason, self._store.username))
+        saved = self._recording.void(event_id, reason, self._store.username)
+        return self._saved(saved, (What.OUTCOME, What.DETAILS))
+
+    def notify_changed(
+        self, student_ids: Sequence[str], what: Sequence[What], students: Sequence[StudentItem] = ()
+    ) -> None:
+        """Announce a write made outside this facade (the sync adapter's rounds)."""
+        self.changes.emit(student_ids, what, students)
 
     def last_own_outcome(self) -> HistoryItem | None:
         """This user's latest outcome on this laptop that is not undone yet (for Ctrl+Z)."""
@@ -493,6 +513,7 @@ class Workspace:
     def run_sync_round(self) -> SyncRound:
         """One sync round; never raises for network trouble (it is in the result)."""
         summary = self.sync.run_round()
+        self.changes.emit((), round_changes(summary.pulled_students, summary.pulled_events))
         return SyncRound(
             snapshot=self.sync_snapshot(),
             error=summary.error or "",
@@ -523,7 +544,9 @@ class Workspace:
 
     def retry_quarantined(self, event_ids: Sequence[str] | None = None) -> int:
         """Put quarantined events back in the queue (after the admin fixed the cause)."""
-        return self.sync.retry_quarantined(list(event_ids) if event_ids is not None else None)
+        n = self.sync.retry_quarantined(list(event_ids) if event_ids is not None else None)
+        self.changes.emit((), (What.OUTBOX,))
+        return n
 
     def export_quarantined(self, path: Path) -> int:
         """A CSV of the refused events for the admin (ids, kinds, reasons; no personal data)."""
@@ -557,7 +580,7 @@ class Workspace:
         """The roster import use cases (preview, commit) for the import dialog."""
         from ktpe_desktop.services.import_service import ImportService
 
-        return ImportService(self._store)
+        return _NotifyingImport(ImportService(self._store), self.changes)
 
     def report_service(self) -> Any:
         """Berita Acara, daily summary and exports (PDF/XLSX written by the service)."""
@@ -571,6 +594,31 @@ class Workspace:
     def check_details(details: Mapping[str, Any], today: date | None = None) -> DetailsCheck:
         """Check typed identifiers as the walk-in/correction forms fill in."""
         return check_details(details, today)
+
+
+def round_changes(pulled_students: int, pulled_events: int) -> tuple[What, ...]:
+    """What a sync round changed: the outbox always, the roster when it pulled anything."""
+    if pulled_students:
+        return (What.OUTBOX, What.ROSTER, What.SCHOOLS)
+    if pulled_events:
+        return (What.OUTBOX, What.REMOTE)
+    return (What.OUTBOX,)
+
+
+class _NotifyingImport:
+    """The import service, announcing each committed import as a roster change."""
+
+    def __init__(self, service: Any, changes: ChangeHub) -> None:
+        self._service = service
+        self._changes = changes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._service, name)
+
+    def commit(self, *args: Any, **kwargs: Any) -> Any:
+        result = self._service.commit(*args, **kwargs)
+        self._changes.emit((), (What.ROSTER, What.SCHOOLS))
+        return result
 
 
 def _opt_str(value: Any) -> str | None:

@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ktpe_desktop.services.changes import Change, What
 from ktpe_desktop.services.views import (
     SchoolProgress,
 )
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
+from ktpe_desktop.ui.changes import ChangeBus
 from ktpe_desktop.ui.dialogs.about import AboutDialog
 from ktpe_desktop.ui.dialogs.add_user import AddUserDialog
 from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog
@@ -84,6 +86,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.school_chooser: SchoolChooserDialog | None = None
         self.import_dialog: QDialog | None = None
         self.paper_settings_dialog: QDialog | None = None
+        self.change_bus: ChangeBus | None = None
+        self._scan_notice = ""
         self.demo_credentials = demo_credentials
         self.setWindowTitle(tr("KTP-el Jemput Bola"))
         self.resize(1366, 768)
@@ -115,6 +119,10 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self._toast_timer = QTimer(self)
         self._toast_timer.setSingleShot(True)
         self._toast_timer.timeout.connect(self.toast.clear)
+        self._schools_timer = QTimer(self)  # a burst of saves costs one reload of Hari ini
+        self._schools_timer.setSingleShot(True)
+        self._schools_timer.setInterval(500)
+        self._schools_timer.timeout.connect(lambda: self.reload_schools())
         self.sync_widget.problems_requested.connect(self.show_quarantine)
 
         self.idle = IdleWatcher(settings.get(IDLE_LOCK_MINUTES), self)
@@ -286,9 +294,11 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.today_page.school_chosen.connect(self.choose_school)
         self.today_page.refresh_requested.connect(lambda: self.reload_schools())
         self.roster.open_student.connect(self.open_student)
+        self.roster.open_ambiguous.connect(lambda s: self.open_student(s, confirm_twice=True))
         self.roster.not_found.connect(self._not_found)
         self.outcome_dialog = OutcomeDialog(ws, self)
         self.outcome_dialog.saved.connect(self._outcome_saved)
+        self.outcome_dialog.scan_interrupted.connect(self._scan_while_open)
         self.outcome_dialog.finished.connect(lambda _r: self.focus_search())
         if self.sync_driver is not None:
             self.sync_driver.stop()
@@ -298,13 +308,23 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.sync_widget.connect_driver(self.sync_driver)
         self.sync_widget.show()
         self.sync_driver.countsChanged.connect(lambda *_a: self._update_today_sync())
-        self.sync_driver.roundFinished.connect(lambda _r: self.reload_schools())
+        if self.change_bus is not None:
+            self.change_bus.detach()
+        self.change_bus = ChangeBus(ws, self)
+        self.change_bus.changed.connect(self.roster.on_changed)
+        self.change_bus.changed.connect(self.sync_driver.on_changed)
+        self.change_bus.changed.connect(self._on_changed)
         self.sync_driver.start()
         self.hub_driver = HubDriver(ws, self)  # the school hub link (issue 14)
         self.hub_driver.statusChanged.connect(self.hub_label.set_status)
         self.hub_driver.studentsChanged.connect(self._from_other_stations)
         self.sync_driver.outcomeSaved.connect(self.hub_driver.saved)
         self.hub_driver.start()
+
+    def _on_changed(self, change: Change) -> None:
+        """Hari ini shows every school's counts: reload them (coalesced) after a write."""
+        if change.touches(What.OUTCOME, What.STUDENT_ADDED, What.ROSTER, What.SCHOOLS, What.REMOTE):
+            self._schools_timer.start()
 
     def _show_user(self) -> None:
         if self.workspace is None:
@@ -424,9 +444,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
 
     def _from_other_stations(self, student_ids: list[str]) -> None:
         """Events of other stations arrived through the hub: refresh what shows them."""
-        for sid in student_ids[:50]:
-            self._refresh_student(sid)
-        self.reload_schools()
+        if self.workspace is not None:
+            self.workspace.notify_changed(student_ids, (What.REMOTE,))
 
     def show_about(self) -> None:
         device = self.workspace.device_id if self.workspace else ""

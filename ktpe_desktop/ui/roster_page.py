@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -31,7 +30,9 @@ from PySide6.QtWidgets import (
 
 from ktpe_desktop.core.eligibility import CampaignRules
 from ktpe_desktop.core.events import Status
-from ktpe_desktop.services.views import SavedChange, SchoolProgress, StudentItem
+from ktpe_desktop.core.ranking import ranker
+from ktpe_desktop.services.changes import Change, What
+from ktpe_desktop.services.views import SchoolProgress, StudentItem
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import tr
@@ -58,6 +59,8 @@ COLUMN_WIDTHS = {
 
 class RosterPage(QWidget):
     open_student = Signal(object)  # StudentItem
+    # Enter on a name search whose top two rows match equally well: confirm twice.
+    open_ambiguous = Signal(object)  # StudentItem
     not_found = Signal(str)  # the scanned number (the page shows it redacted)
     results_painted = Signal(int)  # generation, after the view got the rows
 
@@ -71,6 +74,8 @@ class RosterPage(QWidget):
         self.generation = 0
         self.painted_generation = 0
         self.last_search_ms = 0.0
+        self.ambiguous = False  # the top two rows of the name search rank the same
+        self._keep_selected: str | None = None  # reselect after a background refresh
 
         root = QVBoxLayout(self)
         root.setContentsMargins(10, 8, 10, 6)
@@ -180,14 +185,22 @@ class RosterPage(QWidget):
         self.school_label.setText(school.name)
         self.school_label.setToolTip(f"NPSN {school.npsn}")
         self._update_counters()
+        self._reload_classes()
+        self.search.clear()
+        self.run_search()
+
+    def _reload_classes(self) -> None:
+        if self.school is None:
+            return
+        current = self.class_filter.currentData()
         self.class_filter.blockSignals(True)
         self.class_filter.clear()
         self.class_filter.addItem(tr("Semua kelas"), "")
-        for name in self.workspace.classes(school.npsn):
+        for name in self.workspace.classes(self.school.npsn):
             self.class_filter.addItem(name, name)
+        index = self.class_filter.findData(current) if current else 0
+        self.class_filter.setCurrentIndex(max(0, index))
         self.class_filter.blockSignals(False)
-        self.search.clear()
-        self.run_search()
 
     def set_progress(self, school: SchoolProgress) -> None:
         if self.school is not None and school.npsn == self.school.npsn:
@@ -308,11 +321,21 @@ class RosterPage(QWidget):
         if generation != self.generation:
             return  # a newer search is on its way: drop this one
         self.last_search_ms = elapsed_ms
+        query = self.search.text().strip()
+        self.ambiguous = False
+        if len(rows) >= 2 and not _SEPARATORS.sub("", query).isdigit():
+            rank = ranker(query)
+            self.ambiguous = rank(rows[0].name) == rank(rows[1].name)
         exact = total >= 0
         self.model.set_rows(rows, total if exact else len(rows) + 1, self._fetcher())
+        keep, self._keep_selected = self._keep_selected, None
         if rows:
-            self.table.selectRow(0)
-            self.table.scrollToTop()
+            row = self.model.row_of(keep) if keep else -1
+            if row >= 0:
+                self.table.selectRow(row)  # a background refresh never moves the selection
+            else:
+                self.table.selectRow(0)
+                self.table.scrollToTop()
         query = self.search.text().strip()
         if total == 0 and query:
             self.count_label.setText(
@@ -344,7 +367,13 @@ class RosterPage(QWidget):
             return
         if self._debounce.isActive() or self.painted_generation != self.generation:
             self.run_search(wait=True)
-        self.open_selected()
+        student = self.selected_student()
+        if student is None:
+            return
+        if self.ambiguous and self.table.currentIndex().row() == 0:
+            self.open_ambiguous.emit(student)
+        else:
+            self.open_student.emit(student)
 
     def open_identifier(self, digits: str) -> None:
         """The scanner path: exact NISN/NIK, indexed lookup on this thread (< 1 ms)."""
@@ -354,7 +383,25 @@ class RosterPage(QWidget):
             self.not_found.emit(digits)
             self.run_search()
             return
+        self.show_only(found)
         self.open_student.emit(found)
+
+    def show_only(self, student: StudentItem) -> None:
+        """The list, its selection and "Catat hasil" all point at ``student`` (a scan).
+
+        Any search still on its way is dropped (its generation is older), so the
+        previous results can never come back under the scanned number.
+        """
+        self._debounce.stop()
+        self._count_timer.stop()
+        self.generation += 1
+        self.ambiguous = False
+        self.model.set_rows([student], 1)
+        self.table.selectRow(0)
+        self.table.scrollToTop()
+        self.count_label.setText(tr("{n} siswa").format(n=1))
+        self.painted_generation = self.generation
+        self.results_painted.emit(self.generation)
 
     def selected_student(self) -> StudentItem | None:
         index = self.table.currentIndex()
@@ -365,17 +412,41 @@ class RosterPage(QWidget):
         if student is not None:
             self.open_student.emit(student)
 
-    # ------------------------------------------------------------ after a save
+    # ------------------------------------------------------------ changes
 
-    def apply_saved(self, saved: SavedChange) -> None:
-        """Show a saved outcome in place (no reset of the page), then recount."""
-        row = self.model.row_of(saved.student_id)
-        if row >= 0:
-            old = self.model.item(row)
-            if old is not None:
-                ikd = old.ikd_activated or saved.kind == "ikd_activated"
-                self.model.update_row(replace(old, status=saved.status, ikd_activated=ikd))
+    def on_changed(self, change: Change) -> None:
+        """A write committed somewhere: redraw what this page shows of it."""
+        if self.school is None:
+            return
+        if change.touches(What.ROSTER) or (change.touches(What.REMOTE) and not change.student_ids):
+            # many rows may have changed: search again, keeping the operator's selection
+            selected = self.selected_student()
+            self._keep_selected = selected.id if selected is not None else None
+            if change.touches(What.ROSTER):
+                self._reload_classes()
+            self.run_search()
+            self.refresh_counters()
+            return
+        if not change.touches(What.OUTCOME, What.DETAILS, What.STUDENT_ADDED, What.REMOTE):
+            return
+        stale = []
+        for student_id in change.student_ids:
+            if self.model.row_of(student_id) < 0:
+                continue
+            item = change.student(student_id)
+            if item is not None:
+                self.model.update_row(item)
+            else:
+                stale.append(student_id)
+        if stale:
+            ws = self.workspace
+
+            def work() -> list[StudentItem]:
+                return [i for i in (ws.student(sid) for sid in stale) if i is not None]
+
+            Op(self, work, lane=Lane.READ).success(self._replace_rows).run()
         self.refresh_counters()
 
-    def replace_student(self, item: StudentItem) -> None:
-        self.model.update_row(item)
+    def _replace_rows(self, items: list[StudentItem]) -> None:
+        for item in items:
+            self.model.update_row(item)

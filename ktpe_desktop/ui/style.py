@@ -24,6 +24,7 @@ QFrame#counterTile { background: #ffffff; border: 1px solid #dfe3e7; border-radi
 QLabel#counterValue { font-size: 26px; font-weight: bold; }
 QLabel#counterTitle { color: #546e7a; font-size: 12px; }
 QLabel#schoolTitle { font-size: 18px; font-weight: bold; color: #263238; }
+QLabel#studentName { font-size: 26px; font-weight: bold; color: #102027; }
 QLabel#pageTitle { font-size: 20px; font-weight: bold; color: #263238; }
 QLabel#dateLabel { color: #546e7a; font-size: 13px; }
 QLabel#demoBanner {

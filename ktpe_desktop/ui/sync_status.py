@@ -20,8 +20,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from ktpe_desktop.services.changes import Change, What
 from ktpe_desktop.services.views import OFFLINE_CODES, SyncSnapshot
-from ktpe_desktop.services.workspace import Workspace
+from ktpe_desktop.services.workspace import Workspace, round_changes
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.ops import Lane, Op
@@ -214,6 +215,13 @@ class AdapterDriver(QObject):
         if not snap.enrolled:
             self.problem.emit(tr("Laptop belum terdaftar di server (Berkas → Daftarkan ke server)"))
 
+    def on_changed(self, change: Change) -> None:
+        """A local write queues events: count them, and send them soon while online."""
+        if change.touches(What.OUTCOME, What.DETAILS, What.STUDENT_ADDED):
+            self.outcome_saved()
+        elif change.touches(What.OUTBOX):
+            self.adapter.refresh_counts()
+
     def outcome_saved(self) -> None:
         self.outcomeSaved.emit()
         self.adapter.refresh_counts()
@@ -238,4 +246,10 @@ class AdapterDriver(QObject):
             self.problem.emit(
                 tr("{n} kejadian ditolak server").format(n=quarantined) if quarantined else ""
             )
+        pulled = (
+            int(getattr(summary, "pulled_students", 0) or 0),
+            int(getattr(summary, "pulled_events", 0) or 0),
+        )
+        if any(pulled):
+            self.workspace.notify_changed((), round_changes(*pulled))
         self.roundFinished.emit(summary)

@@ -131,22 +131,22 @@ Copy the report below and send it to the office admin. The report holds no perso
       <translation>No anomalies.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="39" />
+      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="41" />
       <source>Riwayat: {name}</source>
       <translation>History: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="43" />
-      <source>Kelas {c}</source>
-      <translation>Class {c}</translation>
-    </message>
-    <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="58" />
+      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="57" />
       <source>Batalkan kejadian terpilih… (Del)</source>
       <translation>Undo the selected event… (Del)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="87" />
+      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="73" />
+      <source>Kelas {c}</source>
+      <translation>Class {c}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/history.py" line="94" />
       <source>Kejadian ini tidak dapat dibatalkan.</source>
       <translation>This event cannot be undone.</translation>
     </message>
@@ -408,132 +408,147 @@ Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file 
       <translation>The school was added to this laptop.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="61" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="62" />
       <source>Terekam</source>
       <translation>Recorded</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="63" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="64" />
       <source>Sudah Terekam Sebelumnya</source>
       <translation>Already recorded before</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="65" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="66" />
       <source>Tidak Hadir</source>
       <translation>Absent</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="66" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="67" />
       <source>Belum Cukup Umur</source>
       <translation>Under age</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="67" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="68" />
       <source>Gagal Rekam…</source>
       <translation>Recording failed…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="68" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="69" />
       <source>Aktivasi IKD</source>
       <translation>IKD activation</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="80" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="83" />
       <source>Catat hasil perekaman</source>
       <translation>Record the outcome</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="106" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="114" />
       <source>Tgl Lahir (umur)</source>
       <translation>Birth date (age)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="108" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="116" />
       <source>Status saat ini</source>
       <translation>Current status</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="143" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="151" />
       <source>Alasan gagal rekam (↑/↓ lalu Enter):</source>
       <translation>Reason for the failure (↑/↓ then Enter):</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="154" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="162" />
       <source>&amp;Catatan (opsional):</source>
       <translation>&amp;Note (optional):</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="158" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="166" />
       <source>mis. KK dibawa besok</source>
       <translation>e.g. will bring the KK tomorrow</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="174" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="182" />
       <source>Batal (Esc)</source>
       <translation>Cancel (Esc)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="177" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="185" />
       <source>Simpan (Enter)</source>
       <translation>Save (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="230" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="238" />
+      <source>Ada siswa lain yang namanya sama cocoknya dengan pencarian. Pastikan ini siswa yang dimaksud: simpan perlu ditekan dua kali.</source>
+      <translation>Another student matches the search just as well. Make sure this is the student you mean: saving needs a second press.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="249" />
       <source>({n} th)</source>
       <translation>({n} yrs)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="235" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="254" />
       <source>Belum cukup umur: {age} tahun. Perekaman boleh mulai {day} (usia {min} tahun). Disarankan: Belum Cukup Umur (F4).</source>
       <translation>Under age: {age} years. Recording allowed from {day} (age {min}). Suggested: Under age (F4).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="246" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="265" />
       <source>Boleh direkam, tetapi belum berusia {n} tahun pada hari pemungutan suara.</source>
       <translation>May be recorded, but will not be {n} on voting day.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="259" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="278" />
       <source>stasiun {n}</source>
       <translation>station {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="261" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="280" />
       <source>perangkat {id}</source>
       <translation>device {id}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="264" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="283" />
       <source>Sudah dicatat {status} di {station} ({operator}) pukul {time}.</source>
       <translation>Already recorded as {status} at {station} ({operator}) at {time}.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="272" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="291" />
       <source>Siswa ini sudah berstatus {status}. Enter tidak menyimpan apa pun; tekan tombol hasil bila memang perlu, atau batalkan hasil lama lewat Riwayat (Ctrl+H).</source>
       <translation>This student's status is already {status}. Enter saves nothing; press an outcome key if really needed, or undo the old outcome from the history (Ctrl+H).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="279" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="298" />
       <source>Perhatian: siswa ini terdaftar di sekolah lain.</source>
       <translation>Note: this student belongs to another school.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="291" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="310" />
       <source>Pilih hasil dengan F1–F6 · Esc untuk batal</source>
       <translation>Choose the outcome with F1–F6 · Esc cancels</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="294" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="313" />
       <source>Enter = {outcome} · F1–F6 memilih hasil · Esc untuk batal</source>
       <translation>Enter = {outcome} · F1–F6 choose the outcome · Esc cancels</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="328" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="347" />
       <source>Pilih alasan dengan ↑/↓ lalu tekan Enter</source>
       <translation>Choose the reason with ↑/↓ then press Enter</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="389" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="387" />
+      <source>Pindaian tidak terbaca lengkap: tidak ada yang disimpan. Pindai ulang kartu.</source>
+      <translation>The scan was not read completely: nothing was saved. Scan the card again.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="407" />
+      <source>Benar {name}? Tekan sekali lagi untuk menyimpan {outcome}.</source>
+      <translation>Is this {name}? Press once more to save {outcome}.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="447" />
       <source>Tidak tersimpan: terjadi kesalahan.</source>
       <translation>Not saved: an error happened.</translation>
     </message>
@@ -1196,202 +1211,202 @@ User: {user} · Password: {password}</translation>
       <translation>Contacting the server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="160" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="168" />
       <source>&amp;Berkas</source>
       <translation>&amp;File</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="162" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="170" />
       <source>Impor daftar siswa sekolah lain…</source>
       <translation>Import roster of another school…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="163" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="171" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="167" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="175" />
       <source>Cetak Berita Acara…</source>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="173" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="181" />
       <source>Simpan Berita Acara (PDF)…</source>
       <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="179" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="187" />
       <source>Cetak Rekapitulasi Harian…</source>
       <translation>Print Daily Summary…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="185" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="193" />
       <source>Simpan Rekapitulasi Harian (PDF)…</source>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="199" />
       <source>Simpan Daftar Hadir per Rombel (PDF)…</source>
       <translation>Save attendance list per class (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
       <source>Simpan Daftar Hadir dengan hasil (PDF)…</source>
       <translation>Save attendance list with outcomes (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
       <source>Simpan Rekapitulasi Tim (PDF)…</source>
       <translation>Save team recap (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="207" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="213" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="214" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="228" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="230" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="233" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="228" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="236" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="237" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="230" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="238" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="240" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="233" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="241" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="242" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="235" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="243" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="236" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="244" />
       <source>Hub sekolah…</source>
       <translation>School hub…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="238" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="246" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="239" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="247" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="240" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="248" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="241" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="249" />
       <source>Kop surat dan penanda tangan…</source>
       <translation>Letterhead and signers…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="243" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="251" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="280" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="288" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="281" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="289" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="314" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="334" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="363" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="383" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="418" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="438" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>
@@ -1501,52 +1516,52 @@ User: {user} · Password: {password}</translation>
       <translation>Reason refused</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="79" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="84" />
       <source>Belum ada sekolah dipilih</source>
       <translation>No school chosen yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="97" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="102" />
       <source>Cari nama, NISN, atau NIK</source>
       <translation>Search name, NISN or NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="105" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="110" />
       <source>Semua status</source>
       <translation>All statuses</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="116" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="121" />
       <source>Kelas:</source>
       <translation>Class:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="118" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="123" />
       <source>Status:</source>
       <translation>Status:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="185" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="198" />
       <source>Semua kelas</source>
       <translation>All classes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="258" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="271" />
       <source>Ketik minimal {n} angka NISN/NIK, atau pindai kartu.</source>
       <translation>Type at least {n} digits of the NISN/NIK, or scan the card.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="293" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="306" />
       <source>{n} siswa</source>
       <translation>{n} students</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="319" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="342" />
       <source>Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).</source>
       <translation>No matching student. Not on the roster? Add the student (Ctrl+N).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="324" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="347" />
       <source>{n}+ siswa</source>
       <translation>{n}+ students</translation>
     </message>
@@ -1581,62 +1596,62 @@ User: {user} · Password: {password}</translation>
       <translation>Sync automatically every (minutes)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="61" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="62" />
       <source>Sinkronkan (Ctrl+S)</source>
       <translation>Sync now (Ctrl+S)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="86" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="87" />
       <source>○ Belum dicek</source>
       <translation>○ Not checked yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="89" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="90" />
       <source>● Daring (online)</source>
       <translation>● Daring (online)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="92" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="93" />
       <source>○ Luring (offline)</source>
       <translation>○ Luring (offline)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="98" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="99" />
       <source>Belum terkirim: {n}</source>
       <translation>Not sent yet: {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="101" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="102" />
       <source>Terkirim: {acked} · Ditolak server: {q}</source>
       <translation>Sent: {acked} · Refused by the server: {q}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="111" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="112" />
       <source>Terakhir sinkron: —</source>
       <translation>Last sync: —</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="116" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="117" />
       <source>Terakhir sinkron: {t}</source>
       <translation>Last sync: {t}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="127" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="128" />
       <source>Klik untuk melihat masalah sinkron.</source>
       <translation>Click to see the sync problems.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="133" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="134" />
       <source>Menyinkronkan…</source>
       <translation>Syncing…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="215" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="216" />
       <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
       <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="239" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="247" />
       <source>{n} kejadian ditolak server</source>
       <translation>{n} events refused by the server</translation>
     </message>
@@ -1696,27 +1711,27 @@ User: {user} · Password: {password}</translation>
       <translation>Password strength: {word}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="52" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="50" />
       <source>Pilih sekolah dulu (Ctrl+1).</source>
       <translation>Choose a school first (Ctrl+1).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="65" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="63" />
       <source>Simpan sebagai</source>
       <translation>Save as</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="86" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="84" />
       <source>Tersimpan ke berkas {file}</source>
       <translation>Saved to the file {file}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="96" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="94" />
       <source>Ekspor data pribadi</source>
       <translation>Exporting personal data</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="125" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="123" />
       <source>Dokumen dikirim ke printer.</source>
       <translation>Document sent to the printer.</translation>
     </message>
@@ -1731,32 +1746,37 @@ User: {user} · Password: {password}</translation>
       <translation>Enrolment failed.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="50" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="52" />
       <source>Tersimpan: {name} — {outcome}</source>
       <translation>Saved: {name} — {outcome}</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="61" />
+      <source>Kartu baru dipindai: hasil {name} belum disimpan (dibatalkan).</source>
+      <translation>A new card was scanned: the outcome of {name} was not saved (cancelled).</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="74" />
       <source>{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.</source>
       <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="87" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="100" />
       <source>Siswa ditambahkan: {name}</source>
       <translation>Student added: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="111" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="120" />
       <source>Data dikoreksi: {name}</source>
       <translation>Details corrected: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="145" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="138" />
       <source>Dibatalkan: {name} — status sekarang {status}</source>
       <translation>Undone: {name} — status now {status}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="170" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="160" />
       <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
       <translation>You have no outcome that can be undone.</translation>
     </message>

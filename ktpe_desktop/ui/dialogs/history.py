@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -38,13 +40,10 @@ class HistoryDialog(QDialog):
         self.student = student
         self.setWindowTitle(tr("Riwayat: {name}").format(name=student.name))
         root = QVBoxLayout(self)
-        head = QLabel(
-            f"<b>{student.name}</b> · NISN {student.nisn or '—'} · "
-            + tr("Kelas {c}").format(c=student.class_name or "—")
-            + " · "
-            + labels.status_label(student.status)
-        )
-        root.addWidget(head)
+        self.head = QLabel()
+        self.head.setObjectName("historyHead")
+        self._show_head(student)
+        root.addWidget(self.head)
         self.model = HistoryTableModel(self)
         self.table = make_table(self.model)
         self.table.setObjectName("historyTable")
@@ -67,6 +66,14 @@ class HistoryDialog(QDialog):
         root.addLayout(row)
         self.resize(900, 420)
         self.reload()
+
+    def _show_head(self, student: StudentItem) -> None:
+        self.head.setText(
+            f"<b>{escape(student.name)}</b> · NISN {student.nisn or '—'} · "
+            + tr("Kelas {c}").format(c=escape(student.class_name or "—"))
+            + " · "
+            + labels.status_label(student.status)
+        )
 
     def reload(self) -> None:
         ws, sid = self.workspace, self.student.id
@@ -97,6 +104,9 @@ class HistoryDialog(QDialog):
 
     def _voided(self, saved: SavedChange) -> None:
         self.message.clear()
+        if saved.student is not None:  # the status after the undo, from its own transaction
+            self.student = saved.student
+            self._show_head(saved.student)
         self.voided.emit(saved)
         self.reload()
 

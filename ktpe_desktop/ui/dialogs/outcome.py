@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -47,6 +47,7 @@ from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import current_language, noop, tr
 from ktpe_desktop.ui.ops import Op
+from ktpe_desktop.ui.scanner import ScanDetector
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class OutcomeDialog(QDialog):
     """Reused for every student (``set_student``), so opening it costs little."""
 
     saved = Signal(object)  # SavedChange
+    # A scan arrived while the dialog was open: (the student left unsaved or None, digits)
+    scan_interrupted = Signal(object, str)
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,12 +89,17 @@ class OutcomeDialog(QDialog):
         self.school_npsn = ""
         self._default_kind: str | None = EventKind.RECORDED
         self._saving = False
+        self._pending_scan: str | None = None
+        self._confirm_twice = False
+        self.scanner = ScanDetector(self)
+        self.scanner.scanned.connect(self._scanned)
+        self.scanner.garbled.connect(self._garbled)
 
         root = QVBoxLayout(self)
         root.setSpacing(10)
         # who
         self.name_label = QLabel()
-        self.name_label.setObjectName("schoolTitle")
+        self.name_label.setObjectName("studentName")
         self.name_label.setWordWrap(True)
         root.addWidget(self.name_label)
         details = QFrame()
@@ -194,12 +202,16 @@ class OutcomeDialog(QDialog):
         today: date,
         school_npsn: str = "",
         reveal_nik: bool = False,
+        notice: str = "",
+        confirm_twice: bool = False,
     ) -> None:
         self.student = student
+        self._confirm_twice = confirm_twice
         self.rules = rules
         self.today = today
         self.school_npsn = school_npsn
         self._saving = False
+        self._pending_scan = None
         self.message.clear()
         self.note.clear()
         self.reasons.setCurrentRow(0)
@@ -220,7 +232,14 @@ class OutcomeDialog(QDialog):
         self.fields["status"].setStyleSheet(
             f"color: {fg}; background: {bg}; padding: 1px 6px; border-radius: 4px;"
         )
-        banners: list[str] = []
+        banners: list[str] = [notice] if notice else []
+        if confirm_twice:
+            banners.append(
+                tr(
+                    "Ada siswa lain yang namanya sama cocoknya dengan pencarian. "
+                    "Pastikan ini siswa yang dimaksud: simpan perlu ditekan dua kali."
+                )
+            )
         default: str | None = EventKind.RECORDED
         if student.birth_date is not None:
             if rules is not None:
@@ -342,6 +361,32 @@ class OutcomeDialog(QDialog):
             return
         super().keyPressEvent(event)
 
+    # ------------------------------------------------------------ the scanner
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.scanner.start()
+        super().showEvent(event)
+
+    def done(self, result: int) -> None:
+        self.scanner.stop()
+        super().done(result)
+
+    def _scanned(self, digits: str) -> None:
+        """The next card was scanned: never confirm; leave this student unsaved."""
+        if self._saving:  # already confirmed before the scan: open the next one after it
+            self._pending_scan = digits
+            return
+        left = self.student
+        self.reject()
+        # Out of the key filter first: the window reopens this dialog for the next one.
+        QTimer.singleShot(0, lambda: self.scan_interrupted.emit(left, digits))
+
+    def _garbled(self, _digits: str) -> None:
+        self.message.setObjectName("errorText")
+        self.message.setText(
+            tr("Pindaian tidak terbaca lengkap: tidak ada yang disimpan. Pindai ulang kartu.")
+        )
+
     # ------------------------------------------------------------ saving
 
     def confirm(self) -> None:
@@ -355,6 +400,16 @@ class OutcomeDialog(QDialog):
         elif kind == EventKind.NOT_ELIGIBLE:
             reason = NotEligibleReason.UNDER_AGE.value
         note = self.note.text().strip() or None
+        if self._confirm_twice:  # an ambiguous name match: the first press only asks
+            self._confirm_twice = False
+            self.message.setObjectName("errorText")
+            self.message.setText(
+                tr("Benar {name}? Tekan sekali lagi untuk menyimpan {outcome}.").format(
+                    name=self.student.name, outcome=labels.kind_label(kind)
+                )
+            )
+            self.message.style().polish(self.message)
+            return
         self._saving = True
         self._set_enabled(False)
         self.message.setObjectName("dateLabel")
@@ -375,8 +430,11 @@ class OutcomeDialog(QDialog):
         self._saving = False
         self._set_enabled(True)
         self.message.clear()
+        pending, self._pending_scan = self._pending_scan, None
         self.saved.emit(saved)
         self.accept()
+        if pending is not None:
+            QTimer.singleShot(0, lambda: self.scan_interrupted.emit(None, pending))
 
     def _on_failed(self, exc: BaseException) -> None:
         self._saving = False

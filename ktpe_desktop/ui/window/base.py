@@ -18,6 +18,7 @@ from ktpe_desktop.services.views import SchoolProgress
 from ktpe_desktop.services.workspace import Workspace
 
 if TYPE_CHECKING:
+    from ktpe_desktop.ui.changes import ChangeBus
     from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog
     from ktpe_desktop.ui.dialogs.school_chooser import SchoolChooserDialog
     from ktpe_desktop.ui.idle import IdleWatcher
@@ -46,6 +47,7 @@ class WindowBase(QMainWindow):
     school_chooser: SchoolChooserDialog | None
     import_dialog: QDialog | None
     paper_settings_dialog: QDialog | None
+    change_bus: ChangeBus | None
     demo_credentials: tuple[str, str] | None
     stack: QStackedWidget
     first_run: FirstRunPage
@@ -58,6 +60,7 @@ class WindowBase(QMainWindow):
     user_label: QLabel
     sync_widget: SyncStatusWidget
     idle: IdleWatcher
+    _scan_notice: str
 
     # ------------------------------------------------------------ provided by the shell
 

@@ -30,8 +30,6 @@ class ReportActions(WindowBase):
         if self.workspace is None or self.is_locked:
             return
         dialog = QuarantineDialog(self.workspace, self)
-        if self.sync_driver is not None:
-            dialog.changed.connect(self.sync_driver.refresh_counts)
         dialog.finished.connect(lambda _r: self.focus_search())
         dialog.open()
 
@@ -208,17 +206,15 @@ class ReportActions(WindowBase):
         dialog.open()
 
     def _after_import(self, npsn: str | None = None) -> None:
-        """Back from the import dialog: refresh, and open the imported school's roster."""
+        """Back from the import dialog: open the imported school's roster.
+
+        The views already redrew themselves from the import's ``changed`` notification.
+        """
         ws = self.workspace
         if ws is None:
             return
         if self.stack.currentWidget() is self.first_run:
             self.enter_work(ws)
-        else:
-            self.reload_schools()
-            if self.roster is not None and self.school is not None:
-                self.roster.run_search()
-                self.roster.refresh_counters()
         if npsn is not None and (self.school is None or self.school.npsn != npsn):
             Op(self, lambda: ws.school(npsn), lane=Lane.READ).success(
                 lambda school: self.choose_school(school) if school is not None else None

@@ -30,7 +30,7 @@ class StudentActions(WindowBase):
         if self.roster is not None:
             self.roster.open_selected()
 
-    def open_student(self, student: StudentItem) -> None:
+    def open_student(self, student: StudentItem, *, confirm_twice: bool = False) -> None:
         if self.outcome_dialog is None or self.workspace is None or self.is_locked:
             return
         npsn = self.school.npsn if self.school else ""
@@ -41,6 +41,8 @@ class StudentActions(WindowBase):
             today=self.today,
             school_npsn=npsn,
             reveal_nik=revealed,
+            notice=self._scan_notice,
+            confirm_twice=confirm_twice,
         )
         self.outcome_dialog.open()
 
@@ -49,11 +51,22 @@ class StudentActions(WindowBase):
         self.show_toast(
             tr("Tersimpan: {name} — {outcome}").format(name=saved.student_name, outcome=label)
         )
-        if self.roster is not None:
-            self.roster.apply_saved(saved)
-        if self.sync_driver is not None:
-            self.sync_driver.outcome_saved()
         self.focus_search()
+
+    def _scan_while_open(self, left: StudentItem | None, digits: str) -> None:
+        """A card scanned while the outcome dialog was open: open that student instead."""
+        if self.roster is None or self.is_locked:
+            return
+        if left is not None:
+            self._scan_notice = tr(
+                "Kartu baru dipindai: hasil {name} belum disimpan (dibatalkan)."
+            ).format(name=left.name)
+            self.show_toast(self._scan_notice, error=True)
+        self.roster.search.blockSignals(True)
+        self.roster.search.setText(digits)
+        self.roster.search.blockSignals(False)
+        self.roster.open_identifier(digits)
+        self._scan_notice = ""
 
     def _not_found(self, digits: str) -> None:
         kind = "NISN" if len(digits) == 10 else "NIK"
@@ -86,14 +99,10 @@ class StudentActions(WindowBase):
     def _walk_in_saved(self, item: StudentItem) -> None:
         self.show_toast(tr("Siswa ditambahkan: {name}").format(name=item.name))
         if self.roster is not None:
+            self.roster.search.blockSignals(True)
             self.roster.search.setText(item.name)
-            self.roster.run_search(wait=True)
-            row = self.roster.model.row_of(item.id)
-            if row >= 0:
-                self.roster.table.selectRow(row)
-            self.roster.refresh_counters()
-        if self.sync_driver is not None:
-            self.sync_driver.outcome_saved()
+            self.roster.search.blockSignals(False)
+            self.roster.show_only(item)
         self.open_student(item)
 
     def correct_selected(self) -> None:
@@ -109,22 +118,6 @@ class StudentActions(WindowBase):
 
     def _corrected(self, saved: SavedChange) -> None:
         self.show_toast(tr("Data dikoreksi: {name}").format(name=saved.student_name))
-        self._refresh_student(saved.student_id)
-        if self.sync_driver is not None:
-            self.sync_driver.outcome_saved()
-
-    def _refresh_student(self, student_id: str) -> None:
-        ws = self.workspace
-        if ws is None or self.roster is None:
-            return
-        roster = self.roster
-
-        def loaded(item: StudentItem | None) -> None:
-            if item is not None:
-                roster.replace_student(item)
-
-        Op(self, lambda: ws.student(student_id), lane=Lane.READ).success(loaded).run()
-        roster.refresh_counters()
 
     def history_selected(self) -> None:
         student = self._selected()
@@ -146,9 +139,6 @@ class StudentActions(WindowBase):
                 name=saved.student_name, status=labels.status_label(saved.status)
             )
         )
-        self._refresh_student(saved.student_id)
-        if self.sync_driver is not None:
-            self.sync_driver.outcome_saved()
 
     def undo_last(self) -> None:
         ws = self.workspace
