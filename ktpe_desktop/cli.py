@@ -9,6 +9,7 @@ demo campaign against an embedded server).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -26,7 +27,17 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The app's own options that take a value (``--data-dir X``): not a command word.
+_VALUE_OPTIONS = ("--data-dir", "--lang")
+
+
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
+    """The parser; ``commands=False`` leaves the subcommands out (and their imports).
+
+    Starting the window needs none of them, and importing every area's command
+    module (reports with openpyxl, the hub, imports …) cost about a fifth of the
+    start-up's import time (docs/performance.md).
+    """
     from ktpe_desktop import __version__
 
     parser = argparse.ArgumentParser(
@@ -40,11 +51,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true", help="check the installed app and exit")
     # tests/bench/bench_startup.py: log in with $KTPE_PASSWORD, time the roster, quit
     parser.add_argument("--bench-startup", action="store_true", help=argparse.SUPPRESS)
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"ktpe_desktop.commands.{name}")
         module.register(sub)
     return parser
+
+
+def names_a_command(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` holds a word that is not an option (a command) or asks for help."""
+    takes_value = False
+    for arg in argv:
+        if takes_value:
+            takes_value = False
+        elif arg in ("-h", "--help"):
+            return True
+        elif arg in _VALUE_OPTIONS:
+            takes_value = True
+        elif not arg.startswith("-"):
+            return True
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ktpe_desktop.selftest import run_self_test
 
         return run_self_test()
-    parser = build_parser()
+    parser = build_parser(commands=names_a_command(argv))
     args = parser.parse_args(argv)
     try:
         if args.command is None:
@@ -70,12 +99,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _start_gui(args: argparse.Namespace) -> int:
+    # The imports below create a few hundred thousand objects, none of them garbage:
+    # without the collector they take about a tenth less CPU, and frozen afterwards
+    # (gc.freeze) the collections while the operator types no longer walk them.
+    gc.disable()
     try:
         from ktpe_desktop.ui.app import run_app
     except ImportError:  # the UI has not landed yet: show what the demo holds
+        gc.enable()
         from ktpe_desktop.commands.demo import run_demo_preview
 
         return run_demo_preview(args)
+    finally:
+        gc.enable()
+    gc.freeze()
     return run_app(args)
 
 

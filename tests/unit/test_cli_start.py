@@ -1,0 +1,36 @@
+"""Starting the window does not import the headless commands (start-up time)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from ktpe_desktop.cli import build_parser, names_a_command
+
+
+def test_only_a_command_word_or_help_needs_the_commands() -> None:
+    assert not names_a_command([])
+    assert not names_a_command(["--data-dir", "/tmp/x", "--lang", "id", "--demo"])
+    assert not names_a_command(["--data-dir=/tmp/db", "--bench-startup"])
+    assert names_a_command(["db", "init"])
+    assert names_a_command(["--lang", "en", "report", "school"])
+    assert names_a_command(["--help"])
+
+
+def test_the_window_parser_reads_the_same_options_without_commands() -> None:
+    args = build_parser(commands=False).parse_args(["--data-dir", "d", "--lang", "en"])
+    assert (args.command, args.app_data_dir, args.lang) == (None, "d", "en")
+    assert build_parser().parse_args(["db", "init", "--user", "u"]).command == "db"
+
+
+def test_the_window_path_imports_no_command_module() -> None:
+    code = (
+        "import sys\n"
+        "from ktpe_desktop import cli\n"
+        "cli.build_parser(commands=cli.names_a_command(['--lang', 'id']))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ktpe_desktop.commands.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"
