@@ -253,4 +253,10 @@ ENGLISH: dict[str, str] = {
     "Di server sekarang": "On the server now",
     "Angka server mencakup catatan semua perangkat tim, termasuk yang diterima sesudah kertas dicetak.": "The server's figures include every device of the team, also records received after the paper was printed.",
     "Ketik atau pindai kode tanda terima yang tercetak di Berita Acara (KTPE-BA1|…).": "Type or scan the receipt code printed on the Berita Acara (KTPE-BA1|…).",
+    "Halaman": "Page",
+    "Sebelumnya": "Previous",
+    "Berikutnya": "Next",
+    "Cari nama sekolah atau NPSN": "Search a school name or NPSN",
+    "Cari": "Search",
+    "angka per": "figures as of",
 }

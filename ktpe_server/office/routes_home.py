@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from ktpe_server.office import campaign, queries
 from ktpe_server.office.charts import bars_by_day, progress_bar
-from ktpe_server.office.web import StaffDep, render, state
+from ktpe_server.office.web import StaffDep, render, state, tallies
 
 router = APIRouter()
 
@@ -19,13 +19,11 @@ def home(request: Request, staff: StaffDep) -> Response:
     setup = campaign.load(engine)
     tz = setup.time_zone if setup else "WIB"
     request.state.time_zone = tz
+    t = tallies(request)
+    schools, days, today, gaps = t.schools, t.by_day, t.today, t.gaps
+    total = queries.campaign_tally(schools)
     with Session(engine) as s:
-        schools = queries.school_tallies(s)
-        total = queries.campaign_tally(schools)
         teams = queries.team_tallies(s, schools)
-        days = queries.by_day(s, tz)
-        today = queries.local_today(tz)
-        gaps = queries.visits_without_receipt(s, today)
     not_visited = sorted(
         (
             r
@@ -48,4 +46,5 @@ def home(request: Request, staff: StaffDep) -> Response:
         gaps=gaps,
         today=today,
         bar=progress_bar,
+        as_of=t.computed_at,
     )

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -30,9 +31,11 @@ from ktpe_server.office.web import (
     done_message,
     form_text,
     lang_of,
+    paginate,
     redirect,
     render,
     state,
+    tallies,
 )
 
 router = APIRouter()
@@ -50,15 +53,21 @@ def _tz(request: Request) -> str:
 def schools_page(request: Request, staff: StaffDep) -> Response:
     _tz(request)
     only = request.query_params.get("filter", "")
-    with Session(state(request).engine) as s:
-        rows = sorted(queries.school_tallies(s).values(), key=lambda r: r.name)
+    q = request.query_params.get("q", "").strip()[:64]
+    rows = sorted(tallies(request).schools.values(), key=lambda r: r.name)
     if only == "not_visited":
         rows = [r for r in rows if r.tally.target == r.tally.statuses.get("pending", 0)]
+    if q:
+        needle = q.lower()
+        rows = [r for r in rows if needle in r.name.lower() or r.npsn.startswith(q)]
+    query = urlencode({k: v for k, v in (("filter", only), ("q", q)) if v})
     return render(
         request,
         "schools.html",
         staff,
-        rows=rows,
+        rows=paginate(request, rows),
+        q=q,
+        query=query + "&" if query else "",
         only=only,
         report=None,
         error="",
@@ -70,10 +79,10 @@ def _school_page(
     request: Request, staff: object, npsn: str, status: int = 200, **ctx: object
 ) -> Response:
     _tz(request)
+    row = tallies(request).schools.get(npsn)
     with Session(state(request).engine) as s:
-        rows = queries.school_tallies(s)
-        row = rows.get(npsn)
-        if row is None:
+        school = s.get(m.School, npsn)
+        if row is None or school is None:
             return render(request, "error.html", staff, 404, kind="missing")  # type: ignore[arg-type]
         detail = queries.school_detail(s, npsn, row)
     return render(
@@ -82,6 +91,7 @@ def _school_page(
         staff,  # type: ignore[arg-type]
         status,
         row=row,
+        school=school,
         detail=detail,
         outcomes=queries.OUTCOMES,
         report=ctx.get("report"),
@@ -248,10 +258,19 @@ async def schools_import(request: Request, staff: AdminDep, form: AdminForm) -> 
                 )
             return redirect("/schools", done="schools_imported")
     _tz(request)
-    with Session(state(request).engine) as s:
-        rows = sorted(queries.school_tallies(s).values(), key=lambda r: r.name)
+    rows = sorted(tallies(request).schools.values(), key=lambda r: r.name)
     return render(
-        request, "schools.html", staff, 422, rows=rows, only="", report=None, error=error, done=""
+        request,
+        "schools.html",
+        staff,
+        422,
+        rows=paginate(request, rows),
+        q="",
+        query="",
+        only="",
+        report=None,
+        error=error,
+        done="",
     )
 
 

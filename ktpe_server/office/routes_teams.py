@@ -17,15 +17,19 @@ from ktpe_server.db import ROSTER_COUNTER, bump_counter
 from ktpe_server.office import campaign, queries
 from ktpe_server.office.audit import audit
 from ktpe_server.office.web import (
+    PAGE_SIZE,
     AdminDep,
     AdminForm,
+    Page,
     StaffDep,
     client_address,
     done_message,
     lang_of,
+    paginate,
     redirect,
     render,
     state,
+    tallies,
 )
 from ktpe_server.office.web import form_text as form_field
 
@@ -56,7 +60,7 @@ def _teams_page(request: Request, staff: object, status: int = 200, error: str =
         "teams.html",
         staff,  # type: ignore[arg-type]
         status,
-        teams=teams,
+        teams=paginate(request, teams, 50),
         error=error,
         done=done_message(request),
     )
@@ -183,22 +187,25 @@ def _schedule_page(request: Request, staff: object, status: int = 200, error: st
     engine = state(request).engine
     setup = campaign.load(engine)
     tz = setup.time_zone if setup else "WIB"
+    by_school = tallies(request).schools
     with Session(engine) as s:
         vs = visits(s)
-        tallies = queries.school_tallies(s)
         teams = list(s.scalars(select(m.Team.name).order_by(m.Team.name)))
-        schools = [(r.npsn, r.name) for r in sorted(tallies.values(), key=lambda r: r.name)]
-    for v in vs:
-        t = tallies.get(v.npsn)
+        schools = [(r.npsn, r.name) for r in sorted(by_school.values(), key=lambda r: r.name)]
+    today = queries.local_today(tz)
+    # The page of the list that holds today's visits comes first.
+    start = next((i for i, v in enumerate(vs) if v.last >= today), 0)
+    page = paginate(request, vs) if "page" in request.query_params else paginate_from(vs, start)
+    for v in page.items:
+        t = by_school.get(v.npsn)
         if t is not None:
             v.done, v.target = t.tally.done, t.tally.target
-    today = queries.local_today(tz)
     return render(
         request,
         "schedule.html",
         staff,  # type: ignore[arg-type]
         status,
-        visits=vs,
+        visits=page,
         teams=teams,
         schools=schools,
         today=today,
@@ -255,3 +262,10 @@ def visit_add(request: Request, staff: AdminDep, form: AdminForm) -> Response:
             last=last.isoformat(),
         )
     return redirect("/schedule", done="visit_added")
+
+
+def paginate_from(items: list[Visit], start: int) -> Page:
+    """The page of ``items`` that holds index ``start``."""
+    number = start // PAGE_SIZE + 1
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    return Page(items[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], number, pages, len(items))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,6 +70,40 @@ def client_address(request: Request) -> str:
 
 def state(request: Request) -> Any:
     return request.app.state.ktpe
+
+
+def tallies(request: Request) -> Any:
+    """The campaign's per-school tallies (:mod:`ktpe_server.office.summary`)."""
+    from ktpe_server.office.summary import summary_of
+
+    return summary_of(request.app.state, state(request).engine).tallies()
+
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a long list: ``items``, its number and how many pages there are."""
+
+    items: list[Any]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE
+
+
+def paginate(request: Request, items: list[Any], size: int = PAGE_SIZE) -> Page:
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    pages = max(1, -(-len(items) // size))
+    number = min(number, pages)
+    return Page(items[(number - 1) * size : number * size], number, pages, len(items))
 
 
 def _fmt_dt(value: datetime | None, tz_name: str = "WIB") -> str:

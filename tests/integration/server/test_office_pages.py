@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import date
+from typing import Any
 
 import segno
 from fastapi.testclient import TestClient
@@ -385,3 +386,54 @@ def test_devices_page_shows_what_laptops_report(admin_client: TestClient, world:
     with Session(world.engine) as s:
         dev = s.get(m.Device, lap.device_id)
         assert dev is not None and dev.app_version == "0.2.0" and dev.reported_unsent == 17
+
+
+def test_summary_is_exact_when_small_and_refreshes_in_background_when_large(
+    world: World, monkeypatch: Any
+) -> None:
+    import time as _time
+
+    from ktpe_server.office import summary as sm_mod
+
+    summary = sm_mod.Summary(world.engine)
+    first = summary.tallies()
+    assert summary.tallies() is first  # counters unchanged: the same figures
+    lap = Laptop()
+    from fastapi.testclient import TestClient as _TC
+
+    from ktpe_server.app import create_app
+
+    app = create_app("unused://", engine=world.engine, migrate=False)
+    with _TC(app) as c:
+        assert enroll(c, world.code(), lap).status_code == 200
+        assert push(c, lap, [lap.write("recorded", world.students[SCHOOL_A][0])]).status_code == 200
+    second = summary.tallies()  # small: counted again at once
+    assert second is not first and second.schools[SCHOOL_A].tally.recorded == 1
+    monkeypatch.setattr(sm_mod, "INLINE_SECONDS", -1.0)  # as if a province: never inline
+    with _TC(app) as c:
+        assert push(c, lap, [lap.write("recorded", world.students[SCHOOL_A][1])]).status_code == 200
+    stale = summary.tallies()
+    assert stale is second  # the previous figures at once…
+    deadline = _time.monotonic() + 30
+    while summary.tallies().schools[SCHOOL_A].tally.recorded != 2:
+        assert _time.monotonic() < deadline, "the background recount never came"
+        _time.sleep(0.05)
+
+
+def test_paginate() -> None:
+    from starlette.requests import Request as _Req
+
+    from ktpe_server.office.web import paginate
+
+    def req(query: str) -> _Req:
+        return _Req({"type": "http", "query_string": query.encode(), "headers": []})
+
+    items = list(range(250))
+    page = paginate(req("page=3"), items)
+    assert page.items == list(range(200, 250)) and (page.number, page.pages, page.total) == (
+        3,
+        3,
+        250,
+    )
+    assert paginate(req("page=99"), items).number == 3
+    assert paginate(req("page=x"), items).number == 1
