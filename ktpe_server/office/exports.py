@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from ktpe_desktop.core.paperwork import TIME_ZONES
 from ktpe_desktop.reports.labels import STATUS_SHORT
@@ -37,7 +38,7 @@ EXPORT_WARNING_EN = (
 )
 
 CSV_DELIMITER = ";"  # what Excel expects under Indonesian regional settings
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset("=+-@\t\r")  # a cell starting so would be a formula
 STATUS_LABEL = {str(k): v for k, v in STATUS_SHORT.items()}
 
 # key, heading, text?
@@ -142,16 +143,22 @@ def _walk_in_query(scope: Scope) -> Any:
 def student_rows(engine: Engine, scope: Scope, time_zone: str) -> Iterator[list[Any]]:
     """Every student of the scope (roster, then walk-ins), as COLUMNS-ordered values."""
     offset = timedelta(minutes=TIME_ZONES.get(time_zone, 420))
+    minutes: dict[int, str] = {}  # formatted once per minute: most rows share a few hours
 
     def when(ms: int | None) -> str:
         if ms is None:
             return ""
-        local = datetime.fromtimestamp(ms / 1000, UTC) + offset
-        return f"{local:%Y-%m-%d %H:%M} {time_zone}"
+        minute = ms // 60_000
+        text = minutes.get(minute)
+        if text is None:
+            if len(minutes) > 100_000:
+                minutes.clear()
+            local = datetime.fromtimestamp(minute * 60, UTC) + offset
+            text = minutes[minute] = f"{local:%Y-%m-%d %H:%M} {time_zone}"
+        return text
 
     with engine.connect() as conn:
-        conn = conn.execution_options(stream_results=True, yield_per=2000)
-        for r in conn.execute(_roster_query(scope)):
+        for r in _raw_rows(conn, _roster_query(scope)):
             (
                 npsn,
                 school,
@@ -172,14 +179,14 @@ def student_rows(engine: Engine, scope: Scope, time_zone: str) -> Iterator[list[
             ) = r
             row = [
                 npsn, school, cls, nisn, nik, name, sex, bplace,
-                bdate.isoformat() if bdate else "",
+                _iso(bdate),
                 STATUS_LABEL.get(status or "pending", status), reason or "",
                 "Ya" if ikd else "Tidak", when(ms), op or "", sid,
             ]  # fmt: skip
             if details and details != "{}":
                 _overlay(row, details)
             yield row
-        for r in conn.execute(_walk_in_query(scope)):
+        for r in _raw_rows(conn, _walk_in_query(scope)):
             npsn, school, status, reason, ikd, ms, op, sid, details = r
             row = [
                 npsn, school, "", "", "", "", "", "", "",
@@ -188,6 +195,35 @@ def student_rows(engine: Engine, scope: Scope, time_zone: str) -> Iterator[list[
             ]  # fmt: skip
             _overlay(row, details or "{}")
             yield row
+
+
+def _iso(value: Any) -> str:
+    if not value:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)[:10]
+
+
+def _raw_rows(conn: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``stmt`` straight from the driver's cursor, in constant memory.
+
+    The export's rows need no ORM or type processing, and skipping SQLAlchemy's row
+    layer roughly halves the cost per row. On PostgreSQL a named (server-side) cursor
+    fetches 5,000 rows at a time; SQLite's cursor is lazy already. The statement's
+    only parameters are a checked NPSN or team id, bound as SQL literals.
+    """
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    if conn.dialect.name == "postgresql":
+        cur = dbapi.cursor(name=f"ktpe_export_{uuid.uuid4().hex[:12]}")
+        cur.itersize = 5000
+    else:
+        cur = dbapi.cursor()
+    try:
+        cur.execute(sql)
+        yield from cur
+    finally:
+        cur.close()
 
 
 _INDEX = {key: i for i, (key, _h, _t) in enumerate(COLUMNS)}
@@ -210,8 +246,8 @@ def _overlay(row: list[Any], details: str) -> None:
 def _csv_text(value: Any) -> str:
     if value is None:
         return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text and text[0] in _FORMULA_CHARS else text
 
 
 class _Counter:
@@ -225,8 +261,9 @@ def csv_stream(rows: Iterator[Sequence[Any]], counter: _Counter | None = None) -
     writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     out.write("\ufeff")
     writer.writerow([h for _k, h, _t in COLUMNS])
+    text = _csv_text
     for row in rows:
-        writer.writerow([_csv_text(v) for v in row])
+        writer.writerow([text(v) for v in row])
         if counter is not None:
             counter.rows += 1
         if out.tell() > 256 * 1024:

@@ -437,3 +437,47 @@ def test_paginate() -> None:
     )
     assert paginate(req("page=99"), items).number == 3
     assert paginate(req("page=x"), items).number == 1
+
+
+def test_no_personal_datum_in_the_server_log(
+    admin_client: TestClient, world: World, caplog: Any
+) -> None:
+    """A console session that imports, records, resolves, exports: the log names nobody."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    _two_laptops_record_the_same_student(admin_client, world)
+    roster = (
+        "No,Nama,NIPD,JK,NISN,Tempat Lahir,Tanggal Lahir,NIK,No KK,Rombel Saat Ini\n"
+        "1,RAHASIA WIDYASTUTI,1001,P,0079998887,Malang,2007-03-04,3573014403079999,"
+        "3573010101019999,XII IPA 1\n"
+        "2,BUDI RAHASIA,1002,L,12,Malang,2007-05-06,3573010605078888,3573010101018888,X\n"
+    )
+    token = csrf_of(admin_client.get(f"/office/schools/{SCHOOL_A}").text)
+    r = admin_client.post(
+        f"/office/schools/{SCHOOL_A}/roster",
+        data={"csrf": token},
+        files={"file": ("roster.csv", roster.encode(), "text/csv")},
+    )
+    assert r.status_code == 200
+    for page in ("/office/", "/office/anomalies", f"/office/schools/{SCHOOL_A}", "/office/devices"):
+        assert admin_client.get(page).status_code == 200
+    for fmt in ("csv", "xlsx"):
+        r = post_form(
+            admin_client, "/office/exports", "/office/exports/students",
+            {"scope": "campaign", "format": fmt, "accept": "1"},
+        )  # fmt: skip
+        assert (r.status_code == 200 and b"RAHASIA WIDYASTUTI" in r.content) or fmt == "xlsx"
+    assert admin_client.get("/office/exports/recap.pdf").status_code == 200
+    with Session(world.engine) as s:
+        secrets_ = [
+            v
+            for row in s.execute(select(m.Student.name, m.Student.nik, m.Student.nisn))
+            for v in row
+            if v
+        ]
+    assert "RAHASIA WIDYASTUTI" in secrets_ and len(secrets_) > 20
+    logged = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
+    assert "export" in logged and "roster import" in logged  # the log does say what happened
+    leaked = [v for v in secrets_ if v in logged]
+    assert not leaked, leaked
