@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.func(args)
         return result
     except KnownError as exc:
-        print(f"Galat: {exc.message}", file=sys.stderr)
+        print(f"Kesalahan: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from ktpe_desktop.imports import MergePlan, RosterPreview, Severity, write_report_csv
 
-_SEVERITY = {Severity.ERROR: "GALAT", Severity.WARNING: "PERINGATAN", Severity.INFO: "info"}
+_SEVERITY = {Severity.ERROR: "KESALAHAN", Severity.WARNING: "PERINGATAN", Severity.INFO: "info"}
 
 
 def register(sub: Any) -> None:
@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
         "import-roster",
         help="impor daftar siswa dari XLSX/CSV / import a roster file",
         description="Impor daftar siswa sekolah dari ekspor Dapodik (XLSX) atau CSV. "
-        "Baris bergalat ditahan dan dilaporkan; data yang sudah ada diperbarui, "
+        "Baris dengan kesalahan ditahan dan dilaporkan; data yang sudah ada diperbarui, "
         "tidak pernah dihapus.",
     )
     p.add_argument("file", help="berkas .xlsx atau .csv")
@@ -63,11 +63,12 @@ def print_report(
         for line in preview.lines + (plan.lines if plan is not None else []):
             where = f"baris {line.row}" if line.row is not None else "berkas"
             column = f" [{line.column}]" if line.column else ""
-            print(f"{where:>12} {_SEVERITY[line.severity]:<10}{column} {line.text(lang)}", file=out)
+            print(f"{where:>12} {_SEVERITY[line.severity]:<11}{column} {line.text(lang)}", file=out)
     print(
         f"Baris siswa: {preview.total_rows} — siap {len(preview.rows)}, ditahan "
-        f"{len(preview.held_back)}; galat {len(preview.errors)}, peringatan "
-        f"{len(preview.warnings)}.",
+        f"{len(preview.held_back)}"
+        + (f", ganda {len(preview.duplicates_dropped)}" if preview.duplicates_dropped else "")
+        + f"; kesalahan {len(preview.errors)}, peringatan {len(preview.warnings)}.",
         file=out,
     )
     if plan is not None:
@@ -89,7 +90,7 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         try:
             new_school = service.new_school(args.school, args.school_name)
         except ImportRefused as exc:
-            print(f"Galat: {exc.message}", file=sys.stderr)
+            print(f"Kesalahan: {exc.message}", file=sys.stderr)
             if exc.code == "unknown_school":
                 print(
                     'Beri nama sekolahnya dengan --school-name "NAMA SEKOLAH"; sekolah '
@@ -105,8 +106,14 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         preview, plan = service.preview(Path(args.file), args.school, school_name=args.school_name)
         print_report(preview, plan, lang=args.lang, quiet=args.quiet)
         if args.report:
+            from ktpe_desktop.reports.export import EXPORT_WARNING
+
+            # The report names students (names, NISN): the same warning as an export.
+            print(
+                f"PERHATIAN: laporan impor berisi data pribadi. {EXPORT_WARNING}", file=sys.stderr
+            )
             write_report_csv(preview, plan, Path(args.report))
-            print(f"Laporan ditulis ke {args.report}.")
+            print(f"Laporan ditulis ke {Path(args.report).resolve()}.")
         if args.dry_run:
             print("Uji coba (--dry-run): tidak ada yang disimpan.")
         elif plan.is_empty:

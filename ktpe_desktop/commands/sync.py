@@ -97,6 +97,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if summary.error:
-        print(f"Galat: {summary.error}", file=sys.stderr)
+        print(f"Kesalahan: {summary.error}", file=sys.stderr)
         return 2
     return 0 if summary.all_acknowledged else 1

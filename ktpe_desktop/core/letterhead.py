@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 
+from ktpe_desktop.core.eligibility import CampaignRules
 from ktpe_desktop.core.errors import KnownError
 
 _DEFAULT_FILE = "letterhead_kota_malang.json"
@@ -43,6 +45,17 @@ def _default_data() -> dict[str, str]:
     raw = resources.files("ktpe_desktop.core").joinpath("data", _DEFAULT_FILE).read_text("utf-8")
     data = json.loads(raw)
     return {str(k): str(v) for k, v in data.items()}
+
+
+def default_rules() -> CampaignRules:
+    """The shipped campaign's rules (Pilkada Kota Malang: voting day 27-11-2024, 16/17),
+    for a laptop that has no campaign from the office yet."""
+    data = _default_data()
+    return CampaignRules(
+        date.fromisoformat(data["reference_date"]),
+        int(data["min_recording_age"]),
+        int(data["voting_age"]),
+    )
 
 
 def default_letterhead() -> Letterhead:
@@ -88,4 +101,5 @@ __all__ = [
     "check_letterhead",
     "default_letterhead",
     "default_region_code",
+    "default_rules",
 ]

@@ -138,6 +138,21 @@ def _diff(row: RosterRow, student: ExistingStudent) -> tuple[FieldChange, ...]:
     return tuple(changes)
 
 
+def _shown(value: object) -> str:
+    """A field's value as the report shows it: dates dd-mm-yyyy, empty as (kosong)."""
+    if value is None or value == "":
+        return "(kosong)"
+    if isinstance(value, date):
+        return f"{value:%d-%m-%Y}"
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return f"{date.fromisoformat(text):%d-%m-%Y}"
+        except ValueError:
+            return f"'{text}'"
+    return f"'{text}'"
+
+
 def _first_by(students: Iterable[ExistingStudent], attr: str) -> dict[str, ExistingStudent]:
     table: dict[str, ExistingStudent] = {}
     for student in students:
@@ -272,8 +287,12 @@ def compare_with_roster(
                         f"{change.old} to {change.new}.",
                     )
                 )
-        fields_id = ", ".join(FIELD_LABELS[c.field][0] for c in changes)
-        fields_en = ", ".join(FIELD_LABELS[c.field][1] for c in changes)
+        fields_id = "; ".join(
+            f"{FIELD_LABELS[c.field][0]}: {_shown(c.old)} → {_shown(c.new)}" for c in changes
+        )
+        fields_en = "; ".join(
+            f"{FIELD_LABELS[c.field][1]}: {_shown(c.old)} → {_shown(c.new)}" for c in changes
+        )
         plan.lines.append(
             ReportLine(
                 row.row_number,

@@ -188,6 +188,8 @@ class RosterPreview:
     delimiter: str | None = None
     ignored_sheets: list[str] = field(default_factory=list)
     skipped_rows: list[int] = field(default_factory=list)
+    #: Rows identical to an earlier row (same student written twice): imported once.
+    duplicates_dropped: list[int] = field(default_factory=list)
 
     @property
     def errors(self) -> list[ReportLine]:
@@ -208,5 +210,5 @@ class RosterPreview:
 
     @property
     def total_rows(self) -> int:
-        """Student rows found (valid + held back)."""
-        return len(self.rows) + len(self.held_back)
+        """Student rows found (valid + held back + identical repeats)."""
+        return len(self.rows) + len(self.held_back) + len(self.duplicates_dropped)

@@ -11,7 +11,7 @@ from ktpe_desktop.imports.model import ReportLine, RosterPreview, Severity
 __all__ = ["REPORT_COLUMNS", "report_lines", "write_report_csv"]
 
 REPORT_COLUMNS = ("baris", "kolom", "sel", "tingkat", "kode", "pesan", "message_en")
-_SEVERITY_ID = {Severity.ERROR: "galat", Severity.WARNING: "peringatan", Severity.INFO: "info"}
+_SEVERITY_ID = {Severity.ERROR: "kesalahan", Severity.WARNING: "peringatan", Severity.INFO: "info"}
 
 
 def report_lines(preview: RosterPreview, plan: MergePlan | None = None) -> list[ReportLine]:
@@ -19,7 +19,7 @@ def report_lines(preview: RosterPreview, plan: MergePlan | None = None) -> list[
     held = len(preview.held_back)
     text_id = (
         f"Ringkasan: {preview.total_rows} baris siswa; {len(preview.rows)} siap, {held} ditahan "
-        f"karena galat; {len(preview.errors)} galat, {len(preview.warnings)} peringatan."
+        f"karena kesalahan; {len(preview.errors)} kesalahan, {len(preview.warnings)} peringatan."
     )
     text_en = (
         f"Summary: {preview.total_rows} student rows; {len(preview.rows)} ready, {held} held "

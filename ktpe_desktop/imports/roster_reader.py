@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ktpe_desktop.core.eligibility import (
+    CampaignRules,
+    date_reaching_age,
+    may_record,
+    votes_on_reference_date,
+)
 from ktpe_desktop.core.identifiers import Sex, check_nik_vs_kk, parse_nik
 from ktpe_desktop.imports.errors import RosterFileError
 from ktpe_desktop.imports.headers import (
@@ -76,14 +82,21 @@ class _Context:
     seen_nisn: dict[str, int] = field(default_factory=dict)
     seen_nik: dict[str, int] = field(default_factory=dict)
     zeros_restored: int = 0
+    rules: CampaignRules | None = None
+    texts: dict[int, dict[str, str]] = field(default_factory=dict)  # row -> cells as read
+    nik_excel_numbers: int = 0
 
 
-def read_roster(path: Path | str, *, today: date | None = None) -> RosterPreview:
+def read_roster(
+    path: Path | str, *, today: date | None = None, rules: CampaignRules | None = None
+) -> RosterPreview:
     """Read a roster file (XLSX or CSV) into a preview with its report.
 
     Args:
         path: the file.
         today: the date for plausibility checks and the NIK century (default: today).
+        rules: the campaign's ages and voting day: students under the voting age on
+            voting day, or under the recording age today, are flagged (warnings).
 
     Returns:
         The preview: valid rows, held-back rows, report lines, unused columns.
@@ -95,7 +108,7 @@ def read_roster(path: Path | str, *, today: date | None = None) -> RosterPreview
     today = today or date.today()
     source = open_source(path)
     try:
-        return _read(source, path.name, today)
+        return _read(source, path.name, today, rules)
     finally:
         source.close()
 
@@ -112,7 +125,9 @@ def _head(source: RowSource, sheet: int) -> list[tuple[int, list[CellValue]]]:
     return rows
 
 
-def _read(source: RowSource, file_name: str, today: date) -> RosterPreview:
+def _read(
+    source: RowSource, file_name: str, today: date, rules: CampaignRules | None = None
+) -> RosterPreview:
     preview = RosterPreview(file_kind=source.kind, file_name=file_name)
     preview.encoding, preview.delimiter = source.encoding, source.delimiter
     names = source.sheet_names
@@ -217,7 +232,7 @@ def _read(source: RowSource, file_name: str, today: date) -> RosterPreview:
             )
         )
 
-    ctx = _Context(header, today, source.kind == "csv", columns)
+    ctx = _Context(header, today, source.kind == "csv", columns, rules=rules)
     name_col = header.fields["name"]
     wanted = frozenset(header.fields.values()) | frozenset(range(name_col + 1))
     field_items = list(header.fields.items())
@@ -305,6 +320,34 @@ def _read(source: RowSource, file_name: str, today: date) -> RosterPreview:
                 "were put back (a NISN is always 10 digits).",
             )
         )
+    if ctx.nik_excel_numbers:
+        file_lines.append(
+            _line(
+                None,
+                columns["nik"].label,
+                Severity.ERROR,
+                "nik_excel_number",
+                f"{ctx.nik_excel_numbers} NIK di kolom '{columns['nik'].label}' rusak karena "
+                "kolom itu berformat Angka di Excel: Excel hanya menyimpan 15 digit, jadi "
+                "digit terakhir NIK sudah hilang. Cara memperbaiki: di Excel pilih kolom NIK, "
+                "Format Cells > Text, lalu salin ulang NIK dari Dapodik (atau ekspor ulang) "
+                "dan impor lagi. Baris-baris ini ditahan.",
+                f"{ctx.nik_excel_numbers} NIKs in column '{columns['nik'].label}' were "
+                "damaged because the column is formatted as Number in Excel: Excel keeps "
+                "only 15 digits, so the NIK's last digit is lost. To fix: select the NIK "
+                "column in Excel, Format Cells > Text, copy the NIKs again from Dapodik (or "
+                "export again) and import again. These rows are held back.",
+            )
+        )
+    _resolve_duplicates(preview, ctx, row_lines)
+    # Row lines in row order (a row's errors before its warnings); file lines first.
+    row_lines.sort(
+        key=lambda ln: (
+            ln.row is None,
+            ln.row or 0,
+            {Severity.ERROR: 0, Severity.WARNING: 1}.get(ln.severity, 2),
+        )
+    )
     preview.lines = file_lines + row_lines
     log.info(
         "roster read: kind=%s rows=%d held=%d errors=%d warnings=%d",
@@ -331,6 +374,7 @@ def _read_row(
     out: list[ReportLine],
 ) -> None:
     lines: list[ReportLine] = []
+    ctx.texts[number] = dict(texts)
 
     def add(fld: str | None, problem: Problem) -> None:
         column = ctx.columns[fld] if fld is not None else None
@@ -360,7 +404,8 @@ def _read_row(
             add("sex", p)
 
     birth_date: date | None = None
-    if "birth_date" in raw:
+    short_year = two_digit_year_date(raw.get("birth_date"))
+    if "birth_date" in raw and short_year is None:
         birth_date, found = parse_date_value(raw["birth_date"], today=ctx.today)
         for p in found:
             add("birth_date", p)
@@ -385,14 +430,36 @@ def _read_row(
     nik_sex: Sex | None = None
     if texts.get("nik"):
         cell, found = read_identifier(raw["nik"], "nik", text_cells_lose_zeros=False)
-        for p in found:
-            add("nik", p)
-        if cell is not None:
-            result = parse_nik(cell.text, birth_date=birth_date, sex=sex, today=ctx.today)
+        stored_as_number = any(p.code == "nik_stored_as_number" for p in found)
+        result = (
+            parse_nik(cell.text, birth_date=birth_date, sex=sex, today=ctx.today)
+            if cell is not None
+            else None
+        )
+        if stored_as_number and result is not None and result.findings:
+            # Excel kept 15 digits of a NIK typed as a number: every further check of it
+            # would only confuse. One line here, the how-to-fix once for the file.
+            ctx.nik_excel_numbers += 1
+            add(
+                "nik",
+                problem(
+                    Severity.ERROR,
+                    "nik_excel_number",
+                    f"NIK rusak oleh Excel (tersimpan sebagai angka {texts.get('nik', '')}); "
+                    "lihat catatan kolom NIK di awal laporan.",
+                    f"NIK damaged by Excel (stored as the number {texts.get('nik', '')}); "
+                    "see the NIK column note at the top of the report.",
+                ),
+            )
+            result = None
+        else:
+            for p in found:
+                add("nik", p)
+        if result is not None:
             for f in result.findings:
                 p = Problem.from_finding(f)
                 if f.code == "nik_length":
-                    p = _nik_length(cell.text)
+                    p = _nik_length(cell.text if cell is not None else "")
                 add("nik", p)
             if result.value is not None:
                 nik = result.value.nik
@@ -440,6 +507,44 @@ def _read_row(
         if "nik" in ctx.columns and not texts.get("nik"):
             add("nik", problem(Severity.WARNING, "nik_missing", "NIK kosong.", "NIK is empty."))
 
+    if short_year is not None:
+        day, month, yy = short_year
+        shown = texts.get("birth_date", "")
+        if nik_birth is not None and (nik_birth.day, nik_birth.month, nik_birth.year % 100) == (
+            day,
+            month,
+            yy,
+        ):
+            birth_date = nik_birth
+            add(
+                "birth_date",
+                problem(
+                    Severity.WARNING,
+                    "birth_date_century_from_nik",
+                    f"Tahun lahir hanya 2 angka ('{shown}'); abadnya diambil dari NIK: "
+                    f"{nik_birth:%d-%m-%Y}.",
+                    f"The birth year has 2 digits ('{shown}'); the century is taken from the "
+                    f"NIK: {nik_birth:%d-%m-%Y}.",
+                ),
+            )
+        else:
+            birth_date_failed = True
+            why_id, why_en = (
+                ("tidak sama dengan tanggal lahir dalam NIK", "does not agree with the NIK's")
+                if nik_birth is not None
+                else ("dan tidak ada NIK untuk menentukan abadnya", "and no NIK gives the century")
+            )
+            add(
+                "birth_date",
+                problem(
+                    Severity.ERROR,
+                    "birth_date_two_digit_year",
+                    f"Tahun lahir hanya 2 angka ('{shown}') {why_id}: tulis tahun 4 angka "
+                    "(mis. 17-08-2007).",
+                    f"The birth year has 2 digits ('{shown}') {why_en}: write a 4-digit year "
+                    "(e.g. 17-08-2007).",
+                ),
+            )
     if birth_date is None and not birth_date_failed:
         if nik_birth is not None:
             birth_date = nik_birth
@@ -480,32 +585,12 @@ def _read_row(
                 problem(Severity.WARNING, "sex_missing", "Jenis kelamin kosong.", "Sex is empty."),
             )
 
+    if birth_date is not None and ctx.rules is not None:
+        for p in eligibility_problems(birth_date, ctx.rules, ctx.today):
+            add("birth_date" if "birth_date" in ctx.columns else None, p)
+
     errors = [ln for ln in lines if ln.severity is Severity.ERROR]
     if not errors and not has_nisn_error and not has_nik_error:
-        if nisn is not None:
-            first = ctx.seen_nisn.setdefault(nisn, number)
-            if first != number:
-                add(
-                    "nisn",
-                    problem(
-                        Severity.WARNING,
-                        "duplicate_nisn_in_file",
-                        f"NISN sama dengan baris {first}; baris ini tidak akan diimpor.",
-                        f"Same NISN as row {first}; this row will not be imported.",
-                    ),
-                )
-        if nik is not None:
-            first = ctx.seen_nik.setdefault(nik, number)
-            if first != number:
-                add(
-                    "nik",
-                    problem(
-                        Severity.WARNING,
-                        "duplicate_nik_in_file",
-                        f"NIK sama dengan baris {first}; baris ini tidak akan diimpor.",
-                        f"Same NIK as row {first}; this row will not be imported.",
-                    ),
-                )
         preview.rows.append(
             RosterRow(
                 row_number=number,
@@ -525,6 +610,143 @@ def _read_row(
         lines.sort(key=lambda ln: ln.severity is not Severity.ERROR)
         preview.held_back.append(HeldRow(number, dict(texts), tuple(lines)))
     out.extend(lines)
+
+
+def two_digit_year_date(value: object) -> tuple[int, int, int] | None:
+    """``(day, month, yy)`` of a text date with a two-digit year (``17/08/07``), else None."""
+    if not isinstance(value, str):
+        return None
+    m = _SHORT_YEAR.match(value.strip())
+    if m is None:
+        return None
+    day, month, yy = int(m[1]), int(m[2]), int(m[3])
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return None
+    return day, month, yy
+
+
+_SHORT_YEAR = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{2})$")
+
+
+def eligibility_problems(birth: date, rules: CampaignRules, today: date) -> list[Problem]:
+    """Under the recording age today (cannot be recorded yet), or under the voting age on
+    voting day (not a first-time voter of this election): warnings, the row is kept."""
+    problems: list[Problem] = []
+    reference = f"{rules.reference_date:%d-%m-%Y}"
+    if not may_record(birth, rules, today):
+        from_day = date_reaching_age(birth, rules.min_recording_age)
+        problems.append(
+            Problem(
+                Severity.WARNING,
+                "under_recording_age",
+                f"Belum cukup umur untuk direkam: belum {rules.min_recording_age} tahun hari "
+                f"ini (baru boleh direkam mulai {from_day:%d-%m-%Y}); ditandai 'belum cukup "
+                "umur' di Daftar Siswa.",
+                f"Under the recording age: not {rules.min_recording_age} today (may be "
+                f"recorded from {from_day:%d-%m-%Y}); marked 'belum cukup umur' in the roster.",
+            )
+        )
+    if not votes_on_reference_date(birth, rules):
+        problems.append(
+            Problem(
+                Severity.WARNING,
+                "under_voting_age",
+                f"Belum {rules.voting_age} tahun pada hari pemungutan suara ({reference}): "
+                "bukan pemilih pada pemilihan ini (kecuali sudah/pernah menikah).",
+                f"Not {rules.voting_age} on voting day ({reference}): not a voter in this "
+                "election (unless married).",
+            )
+        )
+    return problems
+
+
+def _resolve_duplicates(preview: RosterPreview, ctx: _Context, out: list[ReportLine]) -> None:
+    """The same NISN (or NIK) on several rows of one file.
+
+    Rows that are the same student written twice (every field equal) are imported once,
+    with a warning on the repeats. Rows that share the identifier but differ in any other
+    field are all held back as errors: which one is right is for the school to say, and
+    importing one of them could record the wrong student.
+    """
+    held: set[int] = set()
+    dropped: set[int] = set()
+    for key, label in (("nisn", "NISN"), ("nik", "NIK")):
+        groups: dict[str, list[RosterRow]] = {}
+        for row in preview.rows:
+            value = getattr(row, key)
+            if value:
+                groups.setdefault(value, []).append(row)
+        for value, rows in groups.items():
+            if len(rows) < 2:
+                continue
+            first = rows[0]
+            base = {k: v for k, v in first.details().items()}
+            if all(r.details() == base for r in rows[1:]):
+                for r in rows[1:]:
+                    if r.row_number in dropped:
+                        continue  # already said for its NISN
+                    dropped.add(r.row_number)
+                    out.append(
+                        ReportLine(
+                            r.row_number,
+                            ctx.columns[key].label if key in ctx.columns else label,
+                            Severity.WARNING,
+                            f"duplicate_{key}_same_row",
+                            f"Baris ini sama persis dengan baris {first.row_number} ({label} "
+                            f"{value}); siswa diimpor sekali.",
+                            f"This row is identical to row {first.row_number} ({label} "
+                            f"{value}); the student is imported once.",
+                        )
+                    )
+                continue
+            numbers = [r.row_number for r in rows]
+            for r in rows:
+                others = ", ".join(str(n) for n in numbers if n != r.row_number)
+                differ = sorted(
+                    {
+                        FIELD_LABELS[f][0]
+                        for other in rows
+                        if other is not r
+                        for f, v in other.details().items()
+                        if v != r.details()[f]
+                    }
+                )
+                line = ReportLine(
+                    r.row_number,
+                    ctx.columns[key].label if key in ctx.columns else label,
+                    Severity.ERROR,
+                    f"duplicate_{key}_in_file",
+                    f"{label} {value} juga dipakai baris {others} dengan data berbeda "
+                    f"({', '.join(differ)}): semua baris ini ditahan; tanyakan ke sekolah "
+                    "mana yang benar.",
+                    f"{label} {value} is also used by row(s) {others} with other details "
+                    f"({', '.join(differ)}): all these rows are held back; ask the school "
+                    "which one is right.",
+                    f"{ctx.columns[key].letter}{r.row_number}" if key in ctx.columns else None,
+                )
+                out.append(line)
+                held.add(r.row_number)
+    dropped -= held
+    if held or dropped:
+        kept: list[RosterRow] = []
+        for row in preview.rows:
+            if row.row_number in held:
+                lines = tuple(
+                    sorted(
+                        (ln for ln in out if ln.row == row.row_number),
+                        key=lambda ln: ln.severity is not Severity.ERROR,
+                    )
+                )
+                values = ctx.texts.get(row.row_number) or {
+                    k: v or "" for k, v in row.details().items()
+                }
+                preview.held_back.append(HeldRow(row.row_number, dict(values), lines))
+            elif row.row_number in dropped:
+                preview.duplicates_dropped.append(row.row_number)
+            else:
+                kept.append(row)
+        preview.rows = kept
+    preview.held_back.sort(key=lambda h: h.row_number)
 
 
 def _nik_length(text: str) -> Problem:

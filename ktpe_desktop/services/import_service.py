@@ -31,6 +31,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
+from ktpe_desktop.core.eligibility import CampaignRules
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import (
     EventKind,
@@ -306,10 +307,25 @@ class ImportService:
                 the reference list and without a name.
         """
         npsn, _ = self._resolve_school(school_npsn, school_name)
-        preview = read_roster(path, today=self._today())
+        preview = read_roster(path, today=self._today(), rules=self.campaign_rules())
         with self.store.session() as s:
             plan = self._plan(s, preview, npsn)
         return preview, plan
+
+    def campaign_rules(self) -> CampaignRules:
+        """The campaign's ages and voting day (the shipped ones before a campaign arrives)."""
+        from sqlalchemy import select
+
+        from ktpe_desktop.core.letterhead import default_rules
+        from ktpe_desktop.storage import models as m
+
+        with self.store.session() as s:
+            campaign = s.scalars(select(m.Campaign).limit(1)).first()
+            if campaign is None:
+                return default_rules()
+            return CampaignRules(
+                campaign.reference_date, campaign.min_recording_age, campaign.voting_age
+            )
 
     def new_school(self, school_npsn: str, school_name: str | None = None) -> NewSchool | None:
         """The school a commit would create for ``school_npsn``, or None if it is on the laptop.

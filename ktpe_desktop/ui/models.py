@@ -20,7 +20,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
-from ktpe_desktop.core.eligibility import age_on
+from ktpe_desktop.core.eligibility import CampaignRules, age_on, may_record
+from ktpe_desktop.core.events import Status
 from ktpe_desktop.services.views import (
     AnomalyItem,
     HistoryItem,
@@ -101,6 +102,7 @@ class StudentTableModel(_Table):
         self._rows: list[StudentItem] = []
         self._total = 0
         self._today = date.today()
+        self._rules: CampaignRules | None = None
         self._revealed: set[str] = set()
         self._fetcher: Callable[[int], list[StudentItem]] | None = None
         self._mono = QFont("DejaVu Sans Mono")
@@ -122,6 +124,19 @@ class StudentTableModel(_Table):
 
     def set_today(self, today: date) -> None:
         self._today = today
+
+    def set_rules(self, rules: CampaignRules | None) -> None:
+        """The campaign's ages: a pending student under the recording age gets a badge."""
+        self._rules = rules
+
+    def under_recording_age(self, item: StudentItem) -> bool:
+        """Not old enough to be recorded today (the roster's "belum cukup umur" badge)."""
+        rules = self._rules
+        return (
+            rules is not None
+            and item.birth_date is not None
+            and not may_record(item.birth_date, rules, self._today)
+        )
         self._changed_column(self.COL_AGE)
 
     def reveal_nik(self, student_id: str) -> None:
@@ -239,6 +254,8 @@ class StudentTableModel(_Table):
             return item.class_name
         if col == self.COL_STATUS:
             text = labels.status_label(item.status)
+            if item.status == Status.PENDING and self.under_recording_age(item):
+                text += " · " + tr("belum cukup umur")
             if item.ikd_activated:
                 text += " · IKD"
             return text

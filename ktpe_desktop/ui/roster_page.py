@@ -182,6 +182,7 @@ class RosterPage(QWidget):
         self.rules = rules
         self.today = today
         self.model.set_today(today)
+        self.model.set_rules(rules)
         self.school_label.setText(school.name)
         self.school_label.setToolTip(f"NPSN {school.npsn}")
         self._update_counters()

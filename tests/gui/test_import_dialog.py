@@ -101,7 +101,7 @@ def test_preview_report_and_commit(qtbot: QtBot, roster_file: tuple[Path, list[C
     assert dialog.changes_model.rowCount() == 2
     assert dialog.report_model.rowCount() == len(dialog.preview.lines) + len(dialog.plan.lines)
     first_report = dialog.report_model.index(0, 1).data()
-    assert first_report == "Galat"  # errors first
+    assert first_report == "Kesalahan"  # errors first
     summary = dialog.summary_label.text()
     assert "43 baris siswa" in summary and "3 ditahan" in summary and "20 siswa baru" in summary
     assert "Nama ← Nama" in dialog.columns_label.text()
@@ -113,7 +113,8 @@ def test_preview_report_and_commit(qtbot: QtBot, roster_file: tuple[Path, list[C
 
     report = path.parent / "laporan.csv"
     dialog.write_report(report)
-    assert "galat" in report.read_text(encoding="utf-8-sig")
+    assert "kesalahan" in report.read_text(encoding="utf-8-sig")
+    assert str(report) in dialog.report_saved_label.text()  # says where it went
 
     with qtbot.waitSignal(dialog.committed, timeout=10_000):
         dialog.import_button.click()

@@ -151,259 +151,269 @@ Copy the report below and send it to the office admin. The report holds no perso
       <translation>This event cannot be undone.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="135" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
       <source>Baris</source>
       <translation>Row</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="135" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
       <source>Keadaan</source>
       <translation>State</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="135" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
       <source>Nama</source>
       <translation>Name</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="135" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
       <source>Rencana</source>
       <translation>Plan</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="137" />
       <source>L/P</source>
       <translation>M/F</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="137" />
       <source>NIK</source>
       <translation>NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="137" />
       <source>NISN</source>
       <translation>NISN</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="136" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="137" />
       <source>Tgl lahir</source>
       <translation>Birth date</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="137" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="138" />
       <source>Kelas</source>
       <translation>Class</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="144" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="145" />
       <source>Berubah</source>
       <translation>Changed</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="145" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="146" />
       <source>Tetap</source>
       <translation>Unchanged</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="146" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="147" />
       <source>Dilewati</source>
       <translation>Skipped</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="154" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="155" />
       <source>Siap</source>
       <translation>Ready</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="169" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="170" />
       <source>Ditahan</source>
       <translation>Held back</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="169" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="170" />
       <source>Tidak diimpor</source>
       <translation>Not imported</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="186" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="187" />
       <source>Kolom</source>
       <translation>Column</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="186" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="187" />
       <source>Pesan</source>
       <translation>Message</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="186" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="187" />
       <source>Tingkat</source>
       <translation>Level</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="190" />
-      <source>Galat</source>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="191" />
+      <source>Kesalahan</source>
       <translation>Error</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="191" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="192" />
       <source>Peringatan</source>
       <translation>Warning</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="192" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="193" />
       <source>Info</source>
       <translation>Info</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="210" />
       <source>Data</source>
       <translation>Data</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="209" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="210" />
       <source>Lama</source>
       <translation>Old</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="210" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="211" />
       <source>Baru</source>
       <translation>New</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="278" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="279" />
       <source>Impor Daftar Siswa</source>
       <translation>Import Student Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="285" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="286" />
       <source>Pilih ekspor Dapodik (.xlsx) atau berkas CSV daftar siswa</source>
       <translation>Choose a Dapodik export (.xlsx) or a CSV roster file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="287" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="288" />
       <source>&amp;Pilih Berkas…</source>
       <translation>&amp;Choose File…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="290" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="291" />
       <source>Berkas:</source>
       <translation>File:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="294" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="295" />
       <source>Belum ada berkas dipilih.</source>
       <translation>No file chosen yet.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="308" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="309" />
       <source>Data Siswa</source>
       <translation>Students</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="309" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="310" />
       <source>Laporan</source>
       <translation>Report</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="310" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="311" />
       <source>Perubahan</source>
       <translation>Changes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="312" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="313" />
       <source>Simpan &amp;Laporan…</source>
       <translation>Save &amp;Report…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="314" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="315" />
       <source>&amp;Impor</source>
       <translation>&amp;Import</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="317" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="318" />
       <source>&amp;Tutup</source>
       <translation>&amp;Close</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="326" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="332" />
       <source>{name} (NPSN {npsn}) belum ada di laptop ini. Sekolah ini ditambahkan bersama daftar siswanya saat Anda menekan Impor.</source>
       <translation>{name} (NPSN {npsn}) is not on this laptop yet. The school is added together with its roster when you press Import.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="351" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="357" />
       <source>Pilih berkas daftar siswa</source>
       <translation>Choose a roster file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="353" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="359" />
       <source>Daftar siswa (*.xlsx *.xlsm *.csv *.txt);;Semua berkas (*)</source>
       <translation>Student rosters (*.xlsx *.xlsm *.csv *.txt);;All files (*)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="363" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="369" />
       <source>Membaca berkas…</source>
       <translation>Reading the file…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="379" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="385" />
       <source>Menyimpan…</source>
       <translation>Saving…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="393" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="404" />
+      <source>Laporan berisi data pribadi</source>
+      <translation>The report holds personal data</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="412" />
       <source>CSV (*.csv)</source>
       <translation>CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="393" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="412" />
       <source>Simpan laporan impor</source>
       <translation>Save the import report</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="416" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="420" />
+      <source>Laporan disimpan ke {path}</source>
+      <translation>Report saved to {path}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="437" />
       <source>lembar '{0}'</source>
       <translation>sheet '{0}'</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="418" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="439" />
       <source>CSV</source>
       <translation>CSV</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="421" />
-      <source>{0} baris siswa ({1}, judul kolom di baris {2}): {3} siap, {4} ditahan karena galat. {5} galat, {6} peringatan.
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="442" />
+      <source>{0} baris siswa ({1}, judul kolom di baris {2}): {3} siap, {4} ditahan karena kesalahan. {5} kesalahan, {6} peringatan.
 Rencana impor: {7} siswa baru, {8} berubah, {9} tetap, {10} tidak ada di berkas (tidak dihapus), {11} dilewati.</source>
       <translation>{0} student rows ({1}, column titles on row {2}): {3} ready, {4} held back for errors. {5} errors, {6} warnings.
 Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file (not deleted), {11} skipped.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="434" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="456" />
       <source>Kolom dipakai: {0}. Kolom lain ({1}) diabaikan.</source>
       <translation>Columns used: {0}. Other columns ({1}) ignored.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="439" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="461" />
       <source>Data Siswa ({0})</source>
       <translation>Students ({0})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="440" />
-      <source>Laporan ({0} galat, {1} peringatan)</source>
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="462" />
+      <source>Laporan ({0} kesalahan, {1} peringatan)</source>
       <translation>Report ({0} errors, {1} warnings)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="442" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="464" />
       <source>Perubahan ({0})</source>
       <translation>Changes ({0})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="454" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="476" />
       <source>Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan tidak diimpor; perbaiki berkasnya lalu impor lagi.</source>
       <translation>Import done: {0} new students, {1} corrected. Rows held back were not imported; fix the file and import again.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="459" />
+      <location filename="../../ktpe_desktop/ui/dialogs/import_roster.py" line="481" />
       <source>Sekolah ditambahkan ke laptop ini.</source>
       <translation>The school was added to this laptop.</translation>
     </message>
@@ -1411,107 +1421,112 @@ User: {user} · Password: {password}</translation>
       <translation>User added: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="88" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="89" />
       <source>No</source>
       <translation>No</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="93" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="94" />
       <source>Tgl Lahir</source>
       <translation>Birth date</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="94" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="95" />
       <source>Umur</source>
       <translation>Age</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="96" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="97" />
       <source>Status</source>
       <translation>Status</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="265" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="258" />
+      <source>belum cukup umur</source>
+      <translation>under age</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/models.py" line="282" />
       <source>Sekolah</source>
       <translation>School</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="266" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="283" />
       <source>Kecamatan</source>
       <translation>District</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="267" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="284" />
       <source>Target</source>
       <translation>Target</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="271" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="288" />
       <source>Gagal</source>
       <translation>Failed</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="272" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="289" />
       <source>Kemajuan</source>
       <translation>Progress</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="330" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="347" />
       <source>Waktu</source>
       <translation>Time</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="331" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="348" />
       <source>Kejadian</source>
       <translation>Event</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="332" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="349" />
       <source>Keterangan</source>
       <translation>Details</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="334" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="351" />
       <source>Perangkat</source>
       <translation>Device</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="372" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="389" />
       <source>{device} (laptop ini)</source>
       <translation>{device} (this laptop)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="385" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="402" />
       <source>alasan: {reason}</source>
       <translation>reason: {reason}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="389" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="406" />
       <source>diubah: {fields}</source>
       <translation>changed: {fields}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="393" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="410" />
       <source>(dibatalkan)</source>
       <translation>(undone)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="402" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="419" />
       <source>Masalah</source>
       <translation>Problem</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="402" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="419" />
       <source>Siswa</source>
       <translation>Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="449" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="466" />
       <source>Percobaan</source>
       <translation>Attempts</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/models.py" line="450" />
+      <location filename="../../ktpe_desktop/ui/models.py" line="467" />
       <source>Alasan ditolak</source>
       <translation>Reason refused</translation>
     </message>
@@ -1541,27 +1556,27 @@ User: {user} · Password: {password}</translation>
       <translation>Status:</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="198" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="199" />
       <source>Semua kelas</source>
       <translation>All classes</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="271" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="272" />
       <source>Ketik minimal {n} angka NISN/NIK, atau pindai kartu.</source>
       <translation>Type at least {n} digits of the NISN/NIK, or scan the card.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="306" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="307" />
       <source>{n} siswa</source>
       <translation>{n} students</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="342" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="343" />
       <source>Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).</source>
       <translation>No matching student. Not on the roster? Add the student (Ctrl+N).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/roster_page.py" line="347" />
+      <location filename="../../ktpe_desktop/ui/roster_page.py" line="348" />
       <source>{n}+ siswa</source>
       <translation>{n}+ students</translation>
     </message>

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QTabWidget,
@@ -187,7 +188,7 @@ class ReportTableModel(_Model):
 
     def load(self, lines: list[ReportLine]) -> None:
         names = {
-            Severity.ERROR: tr("Galat"),
+            Severity.ERROR: tr("Kesalahan"),
             Severity.WARNING: tr("Peringatan"),
             Severity.INFO: tr("Info"),
         }
@@ -316,8 +317,13 @@ class ImportDialog(QDialog):
         self.import_button.clicked.connect(self.commit)
         self.close_button = QPushButton(tr("&Tutup"))
         self.close_button.clicked.connect(self.reject)
+        self.report_saved_label = QLabel()
+        self.report_saved_label.setObjectName("reportSavedLabel")
+        self.report_saved_label.setWordWrap(True)
+        self.report_saved_label.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_report_button)
+        buttons.addWidget(self.report_saved_label, 1)
         buttons.addStretch(1)
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.close_button)
@@ -387,7 +393,20 @@ class ImportDialog(QDialog):
         )
 
     def save_report(self) -> None:
+        """The report names students (names, NISN): the personal-data warning first, then
+        the file, then where it went."""
         if self.preview is None:
+            return
+        from ktpe_desktop.reports.export import EXPORT_WARNING, EXPORT_WARNING_EN
+
+        answer = QMessageBox.warning(
+            self,
+            tr("Laporan berisi data pribadi"),
+            EXPORT_WARNING_EN if current_language() == "en" else EXPORT_WARNING,
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Ok:
             return
         path, _ = QFileDialog.getSaveFileName(
             self, tr("Simpan laporan impor"), "laporan-impor.csv", tr("CSV (*.csv)")
@@ -398,6 +417,8 @@ class ImportDialog(QDialog):
     def write_report(self, path: Path) -> None:
         if self.preview is not None:
             write_report_csv(self.preview, self.plan, path)
+            self.report_saved_label.setText(tr("Laporan disimpan ke {path}").format(path=str(path)))
+            self.report_saved_label.show()
 
     # ------------------------------------------------------------ results
 
@@ -420,7 +441,8 @@ class ImportDialog(QDialog):
         self.summary_label.setText(
             tr(
                 "{0} baris siswa ({1}, judul kolom di baris {2}): {3} siap, {4} ditahan karena "
-                "galat. {5} galat, {6} peringatan.\nRencana impor: {7} siswa baru, {8} berubah, "
+                "kesalahan. {5} kesalahan, {6} peringatan.\nRencana impor: {7} siswa baru, {8} "
+                "berubah, "
                 "{9} tetap, {10} tidak ada di berkas (tidak dihapus), {11} dilewati."
             ).format(
                 preview.total_rows, where, preview.header_row, len(preview.rows),
@@ -437,7 +459,7 @@ class ImportDialog(QDialog):
         )
         self.columns_label.setToolTip(", ".join(preview.unused_columns))
         self.tabs.setTabText(0, tr("Data Siswa ({0})").format(preview.total_rows))
-        self.tabs.setTabText(1, tr("Laporan ({0} galat, {1} peringatan)").format(
+        self.tabs.setTabText(1, tr("Laporan ({0} kesalahan, {1} peringatan)").format(
             errors, warnings))  # fmt: skip
         self.tabs.setTabText(2, tr("Perubahan ({0})").format(len(plan.changed)))
         for view, widths in ((self.rows_view, (56, 90, 110, 230, 100, 150, 40, 90)),

@@ -195,7 +195,7 @@ def test_cli_offline_laptop(
 
     assert main([*base, "--school", "2053"]) == 2
     err = capsys.readouterr().err
-    assert "Galat:" in err and "NPSN" in err
+    assert "Kesalahan:" in err and "NPSN" in err
 
     assert main([*base, "--school", OTHER_NPSN]) == 2
     err = capsys.readouterr().err

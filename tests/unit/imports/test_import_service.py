@@ -84,6 +84,13 @@ def test_import_then_reimport_updated_file(
     preview, plan = service.preview(second, NPSN)
     s = plan.summary()
     assert (s["new"], s["changed"], s["unchanged"], s["missing"]) == (1, 2, 25, 3)
+    # Each changed student lists the old and the new value of each changed field.
+    line = next(
+        ln for ln in plan.lines if ln.code == "student_changed" and "Nama Baru" in ln.message
+    )
+    assert f"Nama: '{students[5].name}' → 'Nama Baru'" in line.message
+    assert f"Kelas (Rombel): '{students[5].class_name}' → 'XII IPS 9'" in line.message
+    assert f"Class: '{students[5].class_name}' → 'XII IPS 9'" in line.message_en
     result = service.commit(preview, plan, NPSN, "koordinator")
     assert (result.added, result.changed) == (1, 2)
     events = _events(store)

@@ -126,7 +126,8 @@ def test_errors_and_warnings_with_spreadsheet_row_numbers(tmp_path: Path) -> Non
     for line in preview.lines:
         if line.row is not None:
             by_row.setdefault(line.row, set()).add(line.code)
-    assert 3 not in by_row
+    # Rows 3 and 12 share a NISN, rows 3 and 13 a NIK, with other details: all held back.
+    assert by_row[3] == {"duplicate_nisn_in_file", "duplicate_nik_in_file"}
     assert "name_missing" in by_row[4]
     assert "birth_date_unreadable" in by_row[5]
     assert "nik_length" in by_row[6]
@@ -141,8 +142,8 @@ def test_errors_and_warnings_with_spreadsheet_row_numbers(tmp_path: Path) -> Non
     assert {"no_identifier", "birth_date_missing"} <= by_row[15]
     assert 16 not in by_row
     assert by_row[17] == {"totals_row"}
-    assert sorted(h.row_number for h in preview.held_back) == [4, 5, 6, 7, 8, 14, 15]
-    assert [r.row_number for r in preview.rows] == [3, 9, 10, 11, 12, 13]
+    assert sorted(h.row_number for h in preview.held_back) == [3, 4, 5, 6, 7, 8, 12, 13, 14, 15]
+    assert [r.row_number for r in preview.rows] == [9, 10, 11]
     # Every line names its column as the file does, and its cell.
     mangled = next(ln for ln in preview.lines if ln.code == "nik_mangled")
     assert (mangled.column, mangled.cell, mangled.severity) == ("NIK", "E8", Severity.ERROR)
@@ -177,7 +178,7 @@ def test_report_csv(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8-sig")
     lines = list(csv.reader(text.splitlines(), delimiter=";"))
     assert lines[0] == ["baris", "kolom", "sel", "tingkat", "kode", "pesan", "message_en"]
-    assert ["2", "Nama", "B2", "galat", "name_missing", "Nama kosong.",
+    assert ["2", "Nama", "B2", "kesalahan", "name_missing", "Nama kosong.",
             "The name is empty."] in lines  # fmt: skip
 
 

@@ -167,3 +167,17 @@ def test_quarantine_model(qapp: Any) -> None:
     m.set_rows([QuarantineItem("e1", "recorded", "SISWA", None, 3, "bad_hash — ditolak")])
     assert m.data(m.index(0, QuarantineTableModel.COL_ERROR), DISPLAY) == "bad_hash — ditolak"
     assert m.data(m.index(0, QuarantineTableModel.COL_KIND), DISPLAY) == "Terekam"
+
+
+def test_a_student_under_the_recording_age_gets_a_badge(model: StudentTableModel) -> None:
+    from ktpe_desktop.core.eligibility import CampaignRules
+
+    model.set_today(date(2024, 9, 1))
+    model.set_rules(CampaignRules(date(2024, 11, 27), 16, 17))
+    model.set_rows(
+        [student(1), student(2, birth_date=date(2009, 6, 1)), student(3, birth_date=None)]
+    )
+    status = StudentTableModel.COL_STATUS
+    assert model.data(model.index(0, status), DISPLAY) == "Belum"
+    assert model.data(model.index(1, status), DISPLAY) == "Belum · belum cukup umur"
+    assert model.data(model.index(2, status), DISPLAY) == "Belum"
