@@ -259,4 +259,5 @@ ENGLISH: dict[str, str] = {
     "Cari nama sekolah atau NPSN": "Search a school name or NPSN",
     "Cari": "Search",
     "angka per": "figures as of",
+    "Sekolah (NPSN)": "School (NPSN)",
 }

@@ -18,14 +18,15 @@ from ktpe_server import models as m
 from ktpe_server.office import campaign
 from ktpe_server.office.audit import audit
 from ktpe_server.office.web import (
+    PAGE_SIZE,
     AdminDep,
     AdminForm,
+    Page,
     StaffDep,
     client_address,
     done_message,
     form_text,
     lang_of,
-    paginate,
     redirect,
     render,
     state,
@@ -51,37 +52,61 @@ class DeviceRow:
     refused: int
 
 
-def device_rows(s: Session) -> list[DeviceRow]:
-    refused = dict(
-        s.execute(
-            select(m.EventRow.device_id, func.count())
-            .where(m.EventRow.state != "accepted")
-            .group_by(m.EventRow.device_id)
-        ).all()
-    )
-    out = []
-    for d, team in s.execute(
+def device_rows(
+    s: Session, *, device_id: str | None = None, offset: int = 0, limit: int | None = None
+) -> list[DeviceRow]:
+    """Devices (revoked last, by team and name), one page of them, with refused counts."""
+    q = (
         select(m.Device, m.Team.name)
         .join(m.Team, m.Team.id == m.Device.team_id)
-        .order_by(m.Device.revoked, m.Team.name, m.Device.name)
-    ):
-        out.append(
-            DeviceRow(
-                d.device_id,
-                team,
-                d.name,
-                d.app_version,
-                d.revoked,
-                d.created_at,
-                d.last_seen,
-                d.contiguous_seq,
-                d.reported_unsent,
-                d.reported_quarantined,
-                d.clock_skew_ms,
-                int(refused.get(d.device_id, 0)),
-            )
+        .order_by(m.Device.revoked, m.Team.name, m.Device.name, m.Device.device_id)
+        .offset(offset)
+    )
+    if device_id is not None:
+        q = q.where(m.Device.device_id == device_id)
+    if limit is not None:
+        q = q.limit(limit)
+    found = s.execute(q).all()
+    ids = [d.device_id for d, _team in found]
+    refused = (
+        dict(
+            s.execute(
+                select(m.EventRow.device_id, func.count())
+                .where(m.EventRow.state != "accepted", m.EventRow.device_id.in_(ids))
+                .group_by(m.EventRow.device_id)
+            ).all()
         )
-    return out
+        if ids
+        else {}
+    )
+    return [
+        DeviceRow(
+            d.device_id,
+            team,
+            d.name,
+            d.app_version,
+            d.revoked,
+            d.created_at,
+            d.last_seen,
+            d.contiguous_seq,
+            d.reported_unsent,
+            d.reported_quarantined,
+            d.clock_skew_ms,
+            int(refused.get(d.device_id, 0)),
+        )
+        for d, team in found
+    ]
+
+
+def device_page(request: Request, s: Session) -> Page:
+    total = int(s.scalar(select(func.count()).select_from(m.Device)) or 0)
+    pages = max(1, -(-total // PAGE_SIZE))
+    try:
+        number = min(pages, max(1, int(request.query_params.get("page", "1"))))
+    except ValueError:
+        number = 1
+    rows = device_rows(s, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return Page(list(rows), number, pages, total)
 
 
 def _tz(request: Request) -> None:
@@ -93,13 +118,13 @@ def _tz(request: Request) -> None:
 def devices_page(request: Request, staff: StaffDep) -> Response:
     _tz(request)
     with Session(state(request).engine) as s:
-        rows = device_rows(s)
+        rows = device_page(request, s)
         teams = list(s.scalars(select(m.Team.name).order_by(m.Team.name)))
     return render(
         request,
         "devices.html",
         staff,
-        rows=paginate(request, rows),
+        rows=rows,
         teams=teams,
         now=datetime.now(UTC),
         has_campaign=campaign.load(state(request).engine) is not None,
@@ -112,7 +137,7 @@ def devices_page(request: Request, staff: StaffDep) -> Response:
 def revoke_confirm(request: Request, device_id: str, staff: AdminDep) -> Response:
     _tz(request)
     with Session(state(request).engine) as s:
-        row = next((r for r in device_rows(s) if r.device_id == device_id), None)
+        row = next(iter(device_rows(s, device_id=device_id)), None)
     if row is None:
         return render(request, "error.html", staff, 404, kind="missing")
     return render(request, "device_revoke.html", staff, row=row)
@@ -176,14 +201,14 @@ def enrolment_code(request: Request, staff: AdminDep, form: AdminForm) -> Respon
     except admin.AdminError as exc:
         _tz(request)
         with Session(engine) as s:
-            rows = device_rows(s)
+            rows = device_page(request, s)
             teams = list(s.scalars(select(m.Team.name).order_by(m.Team.name)))
         return render(
             request,
             "devices.html",
             staff,
             422,
-            rows=paginate(request, rows),
+            rows=rows,
             teams=teams,
             now=datetime.now(UTC),
             has_campaign=campaign.load(engine) is not None,

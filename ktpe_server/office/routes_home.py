@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ktpe_server import models as m
 from ktpe_server.office import campaign, queries
 from ktpe_server.office.charts import bars_by_day, progress_bar
-from ktpe_server.office.web import StaffDep, render, state, tallies
+from ktpe_server.office.web import StaffDep, paginate, render, state, tallies
 
 router = APIRouter()
 
@@ -22,8 +24,14 @@ def home(request: Request, staff: StaffDep) -> Response:
     t = tallies(request)
     schools, days, today, gaps = t.schools, t.by_day, t.today, t.gaps
     total = queries.campaign_tally(schools)
-    with Session(engine) as s:
-        teams = queries.team_tallies(s, schools)
+    with Session(engine) as s:  # enrolments move no counter: devices are counted live
+        devices = dict(
+            s.execute(
+                select(m.Device.team_id, func.count())
+                .where(m.Device.revoked.is_(False))
+                .group_by(m.Device.team_id)
+            ).all()
+        )
     not_visited = sorted(
         (
             r
@@ -39,7 +47,8 @@ def home(request: Request, staff: StaffDep) -> Response:
         staff,
         setup=setup,
         total=total,
-        teams=teams,
+        teams=paginate(request, t.teams),
+        devices=devices,
         chart=bars_by_day(days, "Terekam per hari"),
         days=days,
         not_visited=not_visited,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.errors import KnownError
@@ -44,23 +44,38 @@ class TeamView:
     members: list[m.Operator] = field(default_factory=list)
 
 
-def _teams(s: Session) -> list[TeamView]:
-    teams = {t.id: TeamView(t.id, t.name) for t in s.scalars(select(m.Team).order_by(m.Team.name))}
-    for op in s.scalars(select(m.Operator).order_by(m.Operator.role, m.Operator.name)):
-        if op.team_id in teams:
-            teams[op.team_id].members.append(op)
+def _teams(s: Session, offset: int = 0, limit: int | None = None) -> list[TeamView]:
+    q = select(m.Team).order_by(m.Team.name).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    teams = {t.id: TeamView(t.id, t.name) for t in s.scalars(q)}
+    for op in s.scalars(
+        select(m.Operator)
+        .where(m.Operator.team_id.in_(list(teams)))
+        .order_by(m.Operator.role, m.Operator.name)
+    ):
+        teams[op.team_id].members.append(op)
     return list(teams.values())
+
+
+TEAMS_PER_PAGE = 50
 
 
 def _teams_page(request: Request, staff: object, status: int = 200, error: str = "") -> Response:
     with Session(state(request).engine) as s:
-        teams = _teams(s)
+        total = int(s.scalar(select(func.count()).select_from(m.Team)) or 0)
+        pages = max(1, -(-total // TEAMS_PER_PAGE))
+        try:
+            number = min(pages, max(1, int(request.query_params.get("page", "1"))))
+        except ValueError:
+            number = 1
+        teams = _teams(s, (number - 1) * TEAMS_PER_PAGE, TEAMS_PER_PAGE)
     return render(
         request,
         "teams.html",
         staff,  # type: ignore[arg-type]
         status,
-        teams=paginate(request, teams, 50),
+        teams=Page(list(teams), number, pages, total),
         error=error,
         done=done_message(request),
     )

@@ -33,6 +33,7 @@ INLINE_SECONDS = 0.25
 @dataclass(frozen=True, slots=True)
 class Tallies:
     schools: dict[str, queries.SchoolRow]
+    teams: list[queries.TeamRow]
     by_day: list[tuple[date, int]]
     gaps: list[queries.VisitGap]
     today: date
@@ -65,10 +66,11 @@ class Summary:
             tz = row.time_zone if row is not None and row.time_zone else "WIB"
             today = queries.local_today(tz)
             schools = queries.school_tallies(s)
+            teams = queries.team_tallies(s, schools)
             days = queries.by_day(s, tz)
             gaps = queries.visits_without_receipt(s, today)
         took = time.perf_counter() - started
-        return Tallies(schools, days, gaps, today, tz, counters, datetime.now(UTC), took)
+        return Tallies(schools, teams, days, gaps, today, tz, counters, datetime.now(UTC), took)
 
     def tallies(self) -> Tallies:
         counters = self._counters()
