@@ -9,9 +9,10 @@
   opens, Enter records "Terekam"; the time until the service has committed the
   event (``synchronous=FULL``). Target p99 ≤ 100 ms.
 
-The 500,000-student database is built once with the demo loader and cached under
-``$KTPE_BENCH_DIR`` (default ``/tmp/ktpe-bench-ui``); scans work on a copy-free
-fresh folder with the normal 4,586-student demo so the big cache is not written to.
+The 500,000-student database is the storage benchmark's cached roster
+(``bench_storage.cached_store``, under ``$KTPE_BENCH_CACHE``; built once, shared by
+the search, scaling and start-up benchmarks); scans work on a fresh folder with
+the normal 4,586-student demo so the big cache is not written to.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KTPE_FAST_KDF", "1")
 
 STUDENTS = int(os.environ.get("KTPE_BENCH_STUDENTS", "500000"))
-CACHE = Path(os.environ.get("KTPE_BENCH_DIR", "/tmp/ktpe-bench-ui")) / f"roster-{STUDENTS}"
-USER, PASSWORD = "bench", "bench-password-1"
+USER, PASSWORD = "bench", "bench-password"  # bench_storage's cached roster
 QUERIES = (
     "muhamad rizki",
     "moch ardi",
@@ -61,21 +61,13 @@ def _app() -> Any:
 
 
 def _big_roster() -> Path:
-    from ktpe_desktop.services.demo_mode import load_demo_locally
-    from ktpe_desktop.services.workspace import Workspace
+    from tests.bench.bench_storage import cached_store
 
-    if (CACHE / ".complete").exists():
-        return CACHE
-    shutil.rmtree(CACHE, ignore_errors=True)
-    CACHE.mkdir(parents=True)
-    started = time.perf_counter()
-    ws = Workspace.create(CACHE, USER, PASSWORD)
+    store = cached_store(STUDENTS)  # built once (minutes), then reused
     try:
-        load_demo_locally(ws, students=STUDENTS)
+        return Path(store.data_dir)
     finally:
-        ws.close()
-    (CACHE / ".complete").write_text(f"{time.perf_counter() - started:.1f} s\n")
-    return CACHE
+        store.close()
 
 
 def _wait(app: Any, predicate: Any, timeout: float = 10.0) -> None:
