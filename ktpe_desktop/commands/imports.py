@@ -48,6 +48,21 @@ def register(sub: Any) -> None:
     p.add_argument("--lang", choices=("id", "en"), default="id", help="bahasa laporan")
     p.set_defaults(func=cmd_import_roster)
 
+    p = sub.add_parser(
+        "import-siak",
+        help="impor daftar belum rekam SIAK / import the SIAK not-yet-recorded list",
+        description="Cocokkan daftar penduduk belum rekam dari SIAK (CSV/XLSX dengan kolom NIK "
+        "dan Nama) dengan daftar siswa satu sekolah: siswa yang tidak ada di daftar itu "
+        "ditandai Sudah Terekam Sebelumnya (sumber SIAK, dapat dibatalkan).",
+    )
+    p.add_argument("file", help="berkas .xlsx atau .csv dari SIAK")
+    p.add_argument("--school", required=True, help="NPSN sekolah (8 digit)")
+    p.add_argument("--data-dir", required=True, help="folder data laptop")
+    p.add_argument("--user", default=None, help="pengguna lokal (bawaan: koordinator pertama)")
+    p.add_argument("--dry-run", action="store_true", help="hanya pratinjau, tidak menyimpan")
+    p.add_argument("--quiet", action="store_true", help="hanya ringkasan")
+    p.set_defaults(func=cmd_import_siak)
+
 
 def print_report(
     preview: RosterPreview,
@@ -131,3 +146,26 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 1 if preview.held_back else 0
+
+
+def cmd_import_siak(args: argparse.Namespace) -> int:
+    from ktpe_desktop.commands._common import open_store_for_cli
+    from ktpe_desktop.services.siak_service import SiakService
+
+    store = open_store_for_cli(args)
+    try:
+        service = SiakService(store)
+        plan = service.preview(Path(args.file), args.school)
+        for line in plan.lines if not args.quiet else plan.lines[:1]:
+            print(f"{_SEVERITY[line.severity]:<11} {line.message}")
+        if args.dry_run:
+            print("Uji coba (--dry-run): tidak ada yang disimpan.")
+            return 0
+        written = service.commit(plan, store.username)
+        print(
+            f"Tersimpan: {written} siswa ditandai Sudah Terekam Sebelumnya (sumber SIAK); "
+            "dapat dibatalkan per siswa dengan Batalkan."
+        )
+    finally:
+        store.close()
+    return 0

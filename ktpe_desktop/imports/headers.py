@@ -37,7 +37,7 @@ HEADER_SCAN_ROWS = 40
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("nama", "nama lengkap", "nama peserta didik", "nama siswa", "nama pd",
              "nama murid", "nama lengkap siswa", "nama lengkap peserta didik", "name",
-             "full name"),
+             "full name", "nama lgkp", "nama lgkp penduduk"),  # SIAK extracts: NAMA_LGKP
     "sex": ("jk", "l p", "lp", "jenis kelamin", "kelamin", "jns kelamin", "sex", "gender",
             "l/p"),
     "nisn": ("nisn", "no nisn", "nomor nisn", "nomor induk siswa nasional"),
