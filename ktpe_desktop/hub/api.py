@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
@@ -29,6 +29,37 @@ log = logging.getLogger("ktpe.hub")
 HUB_PREFIX = f"{API_PREFIX}/hub"
 NONCE_TTL_S = 300.0
 MAX_NONCES = 256
+MAX_WAIT_S = 25.0
+
+
+class HubNews:
+    """A counter bumped after every push the hub ingests; stations long-poll it.
+
+    A station's pull then follows a teammate's save by a round trip, not by its
+    polling interval.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.value = 0
+        self.closing = False
+
+    def bump(self) -> None:
+        with self._cond:
+            self.value += 1
+            self._cond.notify_all()
+
+    def wait(self, after: int, timeout: float) -> int:
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self.value != after or self.closing, timeout=max(0.0, timeout)
+            )
+            return self.value
+
+    def close(self) -> None:
+        with self._cond:
+            self.closing = True
+            self._cond.notify_all()
 
 
 @dataclass
@@ -46,6 +77,7 @@ class PairingState:
     nonces: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     limits: RateLimiter = field(default_factory=lambda: RateLimiter(20.0, 1.0))
+    news: HubNews = field(default_factory=HubNews)
 
     def new_nonce(self) -> str:
         now = time.monotonic()
@@ -204,6 +236,15 @@ def make_router(state: PairingState) -> APIRouter:
             ],
             "server_time": server_now(),
         }
+
+    @router.get("/wait")
+    def wait(
+        _who: Annotated[str, Depends(paired)],
+        after: Annotated[int, Query(ge=-1)] = -1,
+        timeout: Annotated[float, Query(ge=0, le=MAX_WAIT_S)] = 20.0,
+    ) -> dict[str, Any]:
+        """Long poll: answers once the news counter differs from ``after`` (-1: at once)."""
+        return {"news": state.news.wait(after, timeout), "server_time": server_now()}
 
     @router.post("/central-heads")
     def central_heads(body: ReceiptsBody, _who: Annotated[str, Depends(paired)]) -> dict[str, Any]:

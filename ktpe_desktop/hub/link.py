@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from ktpe_desktop.core.protocol import (
 from ktpe_desktop.hub import pairing
 from ktpe_desktop.hub.errors import (
     HubCertificateChanged,
+    HubError,
     HubNotAuthentic,
     HubTokenRefused,
     HubUnreachable,
@@ -64,6 +66,7 @@ LINK_KEY = "hub_link"
 CURSOR_KEY = "hub_link.events_cursor"
 HEADS_KEY = "hub_link.heads"
 STATIONS_KEY = "hub_link.stations"
+RECEIPTS_EVERY_S = 30.0  # what the office holds changes only when someone syncs with it
 HUB_TIMEOUTS = Timeouts(connect=3.0, read=15.0, probe=2.0)
 
 ApplyRemote = Callable[[Session, list[Event]], Any]
@@ -166,9 +169,19 @@ class HubClient(SyncClient):
             self._session = s
         return self._session
 
-    def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+        timeout: tuple[float, float] | None = None,
+    ) -> dict[str, Any]:
         try:
-            return self._request(method, path, json_body=body, gzip=False)
+            return self._request(
+                method, path, json_body=body, gzip=False, params=params, timeout=timeout
+            )
         except CertificateError:
             raise HubCertificateChanged() from None
         except ServerUnreachable as exc:
@@ -324,6 +337,9 @@ class HubLink:
         self._client: HubClient | None = None
         self._client_key: tuple[str, str, str] | None = None
         self._refused: set[str] = set()
+        self._watch_client: HubClient | None = None
+        self._receipts_at = -RECEIPTS_EVERY_S
+        self._receipts_sent: dict[str, dict[str, object]] | None = None
 
     def config(self) -> LinkConfig | None:
         return load_link(self.store)
@@ -342,9 +358,47 @@ class HubLink:
         if self._client is not None:
             self._client.close()
             self._client = None
+        watch, self._watch_client = self._watch_client, None
+        if watch is not None:
+            watch.close()
 
-    def run_round(self) -> HubRound | None:
+    def wait_for_news(self, after: int, timeout_s: float) -> int:
+        """Long-poll the hub: returns its news counter once it differs from ``after``
+        (a teammate's push arrived) or after ``timeout_s``. Own client (own thread).
+
+        Raises:
+            HubError: unreachable, refused, or not the paired hub.
+        """
+        cfg = self.config()
+        if cfg is None:
+            raise HubUnreachable()
+        client = self._watch_client
+        if client is None or client.fingerprint != cfg.fingerprint or client.token != cfg.token:
+            if client is not None:
+                client.close()
+            client = self._watch_client = HubClient(cfg.url, cfg.fingerprint, token=cfg.token)
+        try:
+            reply = client.call(
+                "GET",
+                "/hub/wait",
+                params={"after": after, "timeout": timeout_s},
+                timeout=(HUB_TIMEOUTS.connect, timeout_s + 10.0),
+            )
+        except SyncError as exc:
+            client.close()
+            self._watch_client = None
+            if isinstance(exc, HubError):
+                raise
+            raise HubUnreachable(cfg.url, str(exc)) from None
+        return int(reply.get("news", 0))
+
+    def run_round(self, *, receipts: bool | None = None, pull: bool = True) -> HubRound | None:
         """One push + pull with the hub; None when this laptop has joined no hub.
+
+        ``pull``: False skips the pull (the long poll says the hub has nothing new).
+
+        ``receipts``: exchange what the office holds with the hub (True), or (None)
+        only every ``RECEIPTS_EVERY_S`` seconds and when this laptop learnt more.
 
         Raises:
             HubError: the hub is unreachable, refuses us, or is not the paired one.
@@ -356,8 +410,15 @@ class HubLink:
             client = self._client_for(cfg)
             try:
                 pushed, acked = self._push(client)
-                pulled, touched = self._pull(client)
-                self._exchange_receipts(client)
+                pulled, touched, devices = self._pull(client) if pull else (0, (), set())
+                now = time.monotonic()
+                known = relay.central_receipts(self.store)
+                if receipts or (
+                    receipts is None
+                    and (known != self._receipts_sent or now - self._receipts_at > RECEIPTS_EVERY_S)
+                ):
+                    self._exchange_receipts(client, known)
+                    self._receipts_at, self._receipts_sent = now, known
             except HubCertificateChanged:
                 self.close()
                 raise
@@ -367,7 +428,7 @@ class HubLink:
             except SyncError as exc:
                 self.close()
                 raise HubUnreachable(cfg.url, str(exc)) from None
-            if pulled or not self._stations_known():
+            if not devices <= self._stations_known():
                 self._refresh_stations(client)
             return HubRound(pushed, acked, pulled, touched)
 
@@ -388,14 +449,13 @@ class HubLink:
 
     # ------------------------------------------------------------ receipts
 
-    def _exchange_receipts(self, client: HubClient) -> None:
+    def _exchange_receipts(self, client: HubClient, mine: dict[str, dict[str, object]]) -> None:
         """Tell the hub what the central server holds (as we know it); learn the rest.
 
         A head for this laptop's own chain that matches our event at that seq, and
         is newer than our last receipt, becomes the receipt the Berita Acara prints
         (marked as relayed by the hub).
         """
-        mine = relay.central_receipts(self.store)
         reply = client.call("POST", "/hub/central-heads", {"heads": mine})
         heads = reply.get("heads")
         if not isinstance(heads, dict):
@@ -428,9 +488,10 @@ class HubLink:
 
     # ------------------------------------------------------------ pull
 
-    def _pull(self, client: HubClient) -> tuple[int, tuple[str, ...]]:
+    def _pull(self, client: HubClient) -> tuple[int, tuple[str, ...], set[str]]:
         received = 0
         touched: set[str] = set()
+        devices: set[str] = set()
         for _ in range(10_000):
             with self.store.session() as s:
                 cursor = keys.get(s, CURSOR_KEY)
@@ -452,15 +513,18 @@ class HubLink:
                     keys.put(s, CURSOR_KEY, nxt)
             received += len(events)
             touched.update(e.student_id for e in events)
+            devices.update(e.device_id for e in events)
             if not page.get("has_more") or nxt == cursor:
                 break
-        return received, tuple(sorted(touched))
+        return received, tuple(sorted(touched)), devices
 
     # ------------------------------------------------------------ stations
 
-    def _stations_known(self) -> bool:
+    def _stations_known(self) -> set[str]:
+        """The devices whose station number we know ({""} until the first refresh)."""
         with self.store.session() as s:
-            return keys.get(s, STATIONS_KEY) is not None
+            data = keys.get_json(s, STATIONS_KEY)
+        return set(data) if isinstance(data, dict) else {""}
 
     def _refresh_stations(self, client: HubClient) -> None:
         try:

@@ -22,6 +22,8 @@ log = logging.getLogger("ktpe.hub")
 
 INTERVAL_S = 4.0  # "at least every 5 s", with room for the round itself
 AFTER_SAVE_S = 0.2  # a short debounce: several quick saves make one round
+WAIT_S = 20.0  # one long poll of the hub's news
+PULL_EVERY_S = 30.0  # a pull even when the long poll says nothing changed
 
 
 class LinkState(StrEnum):
@@ -66,7 +68,13 @@ class HubLinkRunner:
         self.after_save_s = after_save_s
         self._cond = threading.Condition()
         self._woken = False
+        self._debounce = False
         self._stopped = False
+        self._watcher: threading.Thread | None = None
+        self._watch_ok = False
+        self._news_latest: int | None = None
+        self._news_pulled: int | None = None
+        self._pulled_at = 0.0
         self._thread: threading.Thread | None = None
         self._status = LinkStatus(LinkState.OFF)
         self.rounds = 0
@@ -81,12 +89,42 @@ class HubLinkRunner:
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="ktpe-hub-link", daemon=True)
         self._thread.start()
+        self._watcher = threading.Thread(target=self._watch, name="ktpe-hub-watch", daemon=True)
+        self._watcher.start()
 
-    def wake(self) -> None:
+    def wake(self, *, debounce: bool = True) -> None:
         """A save happened (or the user asked): run a round soon."""
         with self._cond:
             self._woken = True
+            self._debounce = self._debounce or debounce
             self._cond.notify()
+
+    def _watch(self) -> None:
+        """Long-poll the hub; a teammate's push wakes a round at once (no waiting for
+        the interval). Best effort: the interval rounds go on whatever happens here."""
+        last: int | None = None
+        while not self._stopped:
+            if self._status.state is not LinkState.CONNECTED:
+                last = None
+                time.sleep(0.5)
+                continue
+            try:
+                news = self.link.wait_for_news(-1 if last is None else last, WAIT_S)
+            except HubError:
+                last = None
+                self._watch_ok = False
+                time.sleep(1.0)
+                continue
+            except Exception:
+                log.exception("hub watch failed")
+                self._watch_ok = False
+                time.sleep(2.0)
+                continue
+            self._news_latest = news
+            self._watch_ok = True
+            if last is not None and news != last and not self._stopped:
+                self.wake(debounce=False)
+            last = news
 
     def stop(self, timeout: float = 20.0) -> None:
         with self._cond:
@@ -117,7 +155,8 @@ class HubLinkRunner:
                 if self._stopped:
                     return
                 woken, self._woken = self._woken, False
-            if woken and self.after_save_s:
+                debounce, self._debounce = self._debounce, False
+            if woken and debounce and self.after_save_s:
                 time.sleep(self.after_save_s)
             self.round_now()
 
@@ -129,8 +168,21 @@ class HubLinkRunner:
             return None
         if self._status.state is LinkState.OFF:
             self._set(LinkStatus(LinkState.CONNECTING, cfg.station_no))
+        # While the long poll is connected it says when the hub has something new:
+        # an idle round then costs the hub nothing (no pull), and liveness is the
+        # long poll's. Every PULL_EVERY_S a pull happens anyway.
+        now = time.monotonic()
+        news = self._news_latest
+        pull = (
+            not self._watch_ok
+            or news is None
+            or news != self._news_pulled
+            or now - self._pulled_at > PULL_EVERY_S
+        )
         try:
-            result = self.link.run_round()
+            result = self.link.run_round(pull=pull)
+            if pull:
+                self._news_pulled, self._pulled_at = news, now
         except HubError as exc:
             state = LinkState.UNREACHABLE if exc.retryable else LinkState.REFUSED
             if state is not self._status.state:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import Event
 from ktpe_desktop.hub import pairing
-from ktpe_desktop.hub.api import PairingState, make_router
+from ktpe_desktop.hub.api import HubNews, PairingState, make_router
 from ktpe_desktop.hub.discovery import HubAnnouncer, lan_addresses
 from ktpe_desktop.hub.store import (
     StationInfo,
@@ -113,11 +113,17 @@ def end_session(store: Store) -> None:
 
 
 class HubIngestor(Ingestor):
-    """The server's ingest, which first learns the origin devices a teammate relays."""
+    """The server's ingest, which first learns the origin devices a teammate relays,
+    and tells the long-polling stations after each push that stored something."""
+
+    news: HubNews | None = None
 
     def push(self, team_id: int, chains: Sequence[Sequence[Event]]) -> PushResult:
         register_origin_devices(self.engine, team_id, sorted({c[0].device_id for c in chains if c}))
-        return super().push(team_id, chains)
+        result = super().push(team_id, chains)
+        if self.news is not None and result.counts.get("accepted"):
+            self.news.bump()
+        return result
 
 
 class HubServer:
@@ -236,7 +242,9 @@ class HubServer:
             rate_per_second=100.0,
         )
         app = create_app(settings, engine=engine, migrate=False)
-        app.state.ktpe.ingestor = HubIngestor(engine, app.state.ktpe.sessions)
+        ingestor = HubIngestor(engine, app.state.ktpe.sessions)
+        ingestor.news = self._pairing.news
+        app.state.ktpe.ingestor = ingestor
         app.include_router(make_router(self._pairing))
         sock = self._bind()
         config = uvicorn.Config(
@@ -316,6 +324,8 @@ class HubServer:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close the port and the announcement; the session stays for a restart."""
+        if self._pairing is not None:
+            self._pairing.news.close()  # long polls answer now
         if self._announcer is not None:
             try:
                 self._announcer.stop()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -96,5 +97,86 @@ def test_hub_mode_join_and_the_other_station_notice(
         dialog.hub_button.click()
         qtbot.waitUntil(lambda: dialog.code_label.text() == "—", timeout=30_000)
         dialog.close()
+    finally:
+        close_window(w)
+
+
+SHOTS = os.environ.get("KTPE_SCREENSHOTS")
+
+
+@pytest.mark.skipif(not SHOTS, reason="screenshots only on request (KTPE_SCREENSHOTS=dir)")
+def test_hub_screenshots(
+    qtbot: Any, demo_data: Path, station: Workspace, loopback_hub: None
+) -> None:
+    """docs/screenshots/hub-*.png for the user guide (make screenshots)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor, QPainter
+
+    out = Path(str(SHOTS))
+    out.mkdir(parents=True, exist_ok=True)
+
+    def shot(window: Any, name: str, dialog: Any) -> None:
+        image = window.grab()
+        painter = QPainter(image)
+        painter.fillRect(image.rect(), QColor(0, 0, 0, 70))
+        top = dialog.grab()
+        pos = QPoint(
+            (image.width() - top.width()) // 2, max(30, (image.height() - top.height()) // 2)
+        )
+        painter.drawPixmap(pos, top)
+        painter.end()
+        assert image.save(str(out / f"{name}.png"))
+
+    w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    with qtbot.waitSignal(w.unlocked, timeout=10_000):
+        w.login.password.setText(PASSWORD)
+        w.login.login_button.click()
+    ws = w.workspace
+    assert ws is not None
+    _enrolled(ws)
+    try:
+        dialog = HubDialog(ws, w)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.hub_button.click()
+        qtbot.waitUntil(lambda: dialog.code_label.text() != "—", timeout=30_000)
+        info = ws.hub.hub_info()
+        assert info is not None
+        station.hub.join(f"127.0.0.1:{info.port}", dialog.code_label.text(), "Meja 2")
+        dialog.refresh()
+        qtbot.wait(50)
+        shot(w, "hub-mode", dialog)
+
+        joining = HubDialog(station, w)
+        qtbot.addWidget(joining)
+        joining.show()
+        joining.found.clear()
+        joining.found.addItem(f"Hub tim-01 di 192.168.1.20:{info.port}")
+        joining.address.setText(f"192.168.1.20:{info.port}")
+        joining.code.setText(dialog.code_label.text())
+        joining.station_name.setText("Meja 2")
+        joining.refresh()
+        qtbot.wait(50)
+        shot(w, "hub-join", joining)
+        joining.close()
+
+        target = station.search(station.schools()[0].npsn, "", limit=3)[2]
+        station.record_outcome(target.id, "recorded")
+        station.hub.link.run_round()
+        qtbot.waitUntil(lambda: ws.other_station_outcome(target.id) is not None, timeout=20_000)
+        dialog.close()
+        item = ws.student(target.id)
+        assert item is not None
+        w.open_student(item)
+        outcome = w.outcome_dialog
+        assert outcome is not None
+        qtbot.waitUntil(outcome.isVisible)
+        qtbot.wait(50)
+        shot(w, "hub-already-recorded", outcome)
+        outcome.reject()
+        ws.hub.stop_hub()
     finally:
         close_window(w)

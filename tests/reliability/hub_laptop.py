@@ -38,7 +38,14 @@ class Laptop:
 
     # ---------------------------------------------------------------- ops
 
-    def op_init(self, central: str = "", ca: str = "", code: str = "") -> dict[str, Any]:
+    def op_init(
+        self,
+        central: str = "",
+        ca: str = "",
+        code: str = "",
+        team: str = "",
+        roster: int = 0,
+    ) -> dict[str, Any]:
         from sqlalchemy import select
 
         from ktpe_desktop.services.hub_service import HubService
@@ -57,10 +64,85 @@ class Laptop:
             summary = self.sync.run_round()
             if summary.error is not None:
                 raise RuntimeError(f"first round failed: {summary.error}")
+        if team:  # no central server: what an enrolment and a roster pull leave behind
+            self._offline_roster(team, roster)
         self.hub = HubService(self.store)
+        if os.environ.get("KTPE_BENCH_TXN"):
+            self._time_background_transactions()
         with self.store.session() as s:
             self.students = sorted(s.scalars(select(m.Student.id)))
         return {"device_id": self.store.device_id, "students": len(self.students)}
+
+    def _offline_roster(self, team: str, roster: int) -> None:
+        from datetime import date
+
+        from ktpe_desktop.storage import models as m
+        from ktpe_desktop.storage.repositories import RosterStudent, upsert_students_from_roster
+        from ktpe_desktop.sync import state as keys
+
+        with self.store.transaction() as s:
+            keys.put(s, keys.TEAM, team)
+            keys.put(s, keys.CAMPAIGN_ID, "bench")
+            if s.get(m.School, "20539999") is None:
+                s.add(m.School(npsn="20539999", name="SMK BENCH", kind="SMK", target=roster))
+        rows = [
+            RosterStudent(
+                id=f"B{n:09d}",
+                school_npsn="20539999",
+                name=f"SISWA {n}",
+                nisn=f"00{n:08d}",
+                sex="L",
+                birth_date=date(2007, 1 + n % 12, 1 + n % 28),
+                class_name="XII",
+            )
+            for n in range(roster)
+        ]
+        with self.store.transaction() as s:
+            upsert_students_from_roster(s, rows)
+
+    def _time_background_transactions(self) -> None:
+        """Time every write transaction not on the main thread (the hub link's)."""
+        import contextlib
+        import threading
+
+        store = self.store
+        original = store.transaction
+        self.txn_times: list[float] = []
+        self.txn_detail: list[tuple[float, float, str]] = []
+
+        @contextlib.contextmanager
+        def timed() -> Any:
+            import sys
+
+            caller = sys._getframe(2).f_code.co_name
+            started = time.perf_counter()
+            with original() as s:
+                entered = time.perf_counter()
+                yield s
+            if threading.current_thread() is not threading.main_thread():
+                done = time.perf_counter()
+                self.txn_times.append(done - started)
+                self.txn_detail.append((done - started, entered - started, caller))
+
+        store.transaction = timed
+
+    def op_txn_stats(self) -> dict[str, Any]:
+        times = sorted(getattr(self, "txn_times", []))
+        if not times:
+            return {"n": 0, "p99_s": 0.0, "max_s": 0.0}
+        worst = sorted(getattr(self, "txn_detail", []), reverse=True)[:5]
+        return {
+            "n": len(times),
+            "p99_s": times[min(len(times) - 1, round(0.99 * (len(times) - 1)))],
+            "max_s": times[-1],
+            "worst": [[round(a, 3), round(b, 3), c] for a, b, c in worst],
+        }
+
+    def op_cpu(self) -> dict[str, Any]:
+        import resource
+
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return {"cpu_s": ru.ru_utime + ru.ru_stime}
 
     def op_hub_start(self, port: int = 0) -> dict[str, Any]:
         info = self.hub.start_hub(port or 47180)  # 47180 is the default; 0 is not "any" here

@@ -112,7 +112,7 @@ def test_hub_relays_everyones_events_once_and_receipts_flow_down(
         # Receipts flow down through the hub to the stations that never went online.
         hub_laptop.link.run_round()
         for lap, n in ((a, 3), (b, 4)):
-            lap.link.run_round()
+            lap.link.run_round(receipts=True)
             receipt = lap.receipt()
             assert receipt is not None and receipt["contiguous_seq"] == n
             assert receipt["via"].startswith("hub ")
