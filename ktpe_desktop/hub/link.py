@@ -410,7 +410,7 @@ class HubLink:
             client = self._client_for(cfg)
             try:
                 pushed, acked = self._push(client)
-                pulled, touched, devices = self._pull(client) if pull else (0, (), set())
+                pulled, touched, _devices = self._pull(client) if pull else (0, (), set())
                 now = time.monotonic()
                 known = relay.central_receipts(self.store)
                 if receipts or (
@@ -428,8 +428,6 @@ class HubLink:
             except SyncError as exc:
                 self.close()
                 raise HubUnreachable(cfg.url, str(exc)) from None
-            if not devices <= self._stations_known():
-                self._refresh_stations(client)
             return HubRound(pushed, acked, pulled, touched)
 
     # ------------------------------------------------------------ push
@@ -504,6 +502,10 @@ class HubLink:
                 events = [Event.from_json(e) for e in raw]
             except (ValueError, TypeError) as exc:
                 raise ProtocolError(f"bad event from the hub: {exc}") from None
+            if events and not {e.device_id for e in events} <= self._stations_known():
+                # Station numbers first: a view refreshed by these events can name
+                # their station ("sudah dicatat di stasiun 2").
+                self._refresh_stations(client)
             with self.store.transaction() as s:
                 if events:
                     self.apply_remote(s, events)

@@ -895,64 +895,64 @@ The old outcome stays in the history.</translation>
       <translation>Leave the hub</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="222" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="224" />
       <source>Alamat: {addresses}
 Sidik jari sertifikat: {fp}</source>
       <translation>Address: {addresses}
 Certificate fingerprint: {fp}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="231" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="233" />
       <source>Stasiun {n}</source>
       <translation>Station {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="233" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="235" />
       <source>(hub ini)</source>
       <translation>(this hub)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="235" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="237" />
       <source>Hentikan hub</source>
       <translation>Stop the hub</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="239" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="241" />
       <source>Hub belum aktif: port jaringan tertutup.</source>
       <translation>The hub is not running: its network port is closed.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="241" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="243" />
       <source>Jadikan hub sekolah</source>
       <translation>Make school hub</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="245" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="247" />
       <source>Laptop ini belum bergabung dengan hub.</source>
       <translation>This laptop has not joined a hub.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="248" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="250" />
       <source>Tergabung sebagai stasiun {n} ({url}).</source>
       <translation>Joined as station {n} ({url}).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="278" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="280" />
       <source>Mencari…</source>
       <translation>Searching…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="284" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="286" />
       <source>Hub {team} di {address}</source>
       <translation>Hub {team} at {address}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="290" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="292" />
       <source>Tidak ada hub yang terlihat. Ketik alamat yang tampil di layar hub.</source>
       <translation>No hub is visible. Type the address shown on the hub's screen.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/hub_page.py" line="315" />
+      <location filename="../../ktpe_desktop/ui/hub_page.py" line="317" />
       <source>Bergabung dengan hub sebagai stasiun {n}.</source>
       <translation>Joined the hub as station {n}.</translation>
     </message>
