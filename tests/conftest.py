@@ -7,6 +7,16 @@
 * ``fail_on_warning_logs`` (autouse): a test fails if it logs an unexpected WARNING
   or worse. Mark a test ``@pytest.mark.allow_warnings("regex", ...)`` (no argument:
   any warning) when warnings are what it tests.
+* Time limits scale with ``tests.timing.TIME_FACTOR`` (busy machine, ``make soak``):
+  pytest-timeout's limit of every test and pytest-qt's ``waitUntil``/``waitSignal``.
+* ``docs_path("screenshots/x.png")``: where a test writes an image meant for docs/:
+  the test's tmp folder, or docs/ itself under ``make screenshots``
+  (``KTPE_SCREENSHOTS=1``, which runs the tests marked ``screenshots``).
+* The source tree must be the same after the suite as before it (no test writes
+  into the repository): changed or new files are listed at the end, and fail the
+  run under CI or ``KTPE_SOURCE_GUARD=strict`` (``KTPE_SOURCE_GUARD=off``: no check).
+* Hypothesis runs the ``ktpe`` profile: no per-example deadline (a busy machine is
+  not a bug), no database of examples written into the working directory.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,9 +32,44 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+from tests import timing
 
 os.environ.setdefault("KTPE_FAST_KDF", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+settings.register_profile(
+    "ktpe",
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("KTPE_HYPOTHESIS_PROFILE", "ktpe"))
+
+
+def _scale_qtbot_waits() -> None:
+    """pytest-qt's waits (default 5 s) get the suite's time factor, explicit ones too."""
+    try:
+        from pytestqt.qtbot import QtBot
+    except ImportError:  # pragma: no cover - pytest-qt is a test dependency
+        return
+    for name in ("waitUntil", "waitSignal", "waitSignals", "waitCallback"):
+        original = getattr(QtBot, name)
+        if getattr(original, "_ktpe_scaled", False):
+            continue
+
+        def scaled(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            timeout = kwargs.get("timeout", 5000)
+            if timeout and timeout > 0:
+                kwargs["timeout"] = timing.ms(timeout)
+            return __original(self, *args, **kwargs)
+
+        scaled._ktpe_scaled = True  # type: ignore[attr-defined]
+        setattr(QtBot, name, scaled)
+
+
+_scale_qtbot_waits()
 
 PASSWORD = "rahasia-uji-123"
 LEAD = "koordinator"
@@ -35,6 +81,111 @@ def pytest_configure(config: pytest.Config) -> None:
         "allow_warnings(*patterns): WARNING logs matching a pattern (any, without one) "
         "do not fail the test",
     )
+    config.addinivalue_line(
+        "markers",
+        "screenshots: renders an image for docs/ (written there only by make screenshots)",
+    )
+
+
+ROOT = Path(__file__).resolve().parents[1]
+_SOURCE_SNAPSHOT = pytest.StashKey[dict[str, tuple[int, int]]]()
+
+
+def _source_files() -> dict[str, tuple[int, int]] | None:
+    """Tracked and untracked-but-not-ignored files of the checkout: (mtime, size)."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None  # not a git checkout (an sdist, a CI cache): nothing to compare
+    files: dict[str, tuple[int, int]] = {}
+    for name in listed.decode("utf-8", "surrogateescape").split("\0"):
+        if not name:
+            continue
+        try:
+            st = (ROOT / name).stat()
+        except FileNotFoundError:
+            continue  # deleted in the work tree, not by us
+        files[name] = (st.st_mtime_ns, st.st_size)
+    return files
+
+
+def _source_guard_mode() -> str:
+    mode = os.environ.get("KTPE_SOURCE_GUARD", "").strip().lower()
+    if mode in ("off", "warn", "strict"):
+        return mode
+    return "strict" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "warn"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _source_guard_mode() != "off":
+        snapshot = _source_files()
+        if snapshot is not None:
+            session.stash[_SOURCE_SNAPSHOT] = snapshot
+
+
+def _source_changes(session: pytest.Session) -> list[str]:
+    before = session.stash.get(_SOURCE_SNAPSHOT, None)
+    after = _source_files() if before is not None else None
+    if before is None or after is None:
+        return []
+    changed = [f"changed: {n}" for n in sorted(before) if n in after and after[n] != before[n]]
+    changed += [f"new:     {n}" for n in sorted(set(after) - set(before))]
+    changed += [f"removed: {n}" for n in sorted(set(before) - set(after))]
+    return changed
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.option.collectonly or _source_guard_mode() == "off":
+        return
+    changes = _source_changes(session)
+    session.config.stash[_SOURCE_CHANGES] = changes
+    if changes and _source_guard_mode() == "strict" and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_SOURCE_CHANGES = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    changes = config.stash.get(_SOURCE_CHANGES, [])
+    if changes:
+        terminalreporter.section("the suite wrote into the source tree", sep="!", red=True)
+        for line in changes:
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(
+            "Tests must write into their own tmp_path (images for docs/: make screenshots). "
+            "Edited files by hand during the run? Then ignore this (KTPE_SOURCE_GUARD=off)."
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"ktpe time factor: {timing.TIME_FACTOR:.1f} (KTPE_TIME_FACTOR, load per core)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Scale every test's pytest-timeout limit (its marker, else the ini default)."""
+    try:
+        default = float(config.getini("timeout") or 0)
+    except ValueError:  # pytest-timeout not installed: nothing to scale
+        return
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        kwargs = dict(marker.kwargs) if marker else {}
+        rest: tuple[Any, ...] = ()  # (method, func_only) given by position
+        if marker and marker.args:
+            base, rest = marker.args[0], tuple(marker.args[1:])
+        else:
+            base = kwargs.get("timeout", default)
+        kwargs.pop("timeout", None)
+        if base and float(base) > 0:
+            scaled = pytest.mark.timeout(timing.seconds(float(base)), *rest, **kwargs)
+            item.add_marker(scaled, append=False)
 
 
 class _Collector(logging.Handler):
@@ -66,6 +217,19 @@ def fail_on_warning_logs(request: pytest.FixtureRequest) -> Iterator[_Collector]
     if unexpected:
         lines = "\n".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in unexpected)
         pytest.fail(f"unexpected warning logs:\n{lines}", pytrace=False)
+
+
+@pytest.fixture
+def docs_path(tmp_path: Path) -> Any:
+    """``docs_path("screenshots/x.png")``: docs/ under ``make screenshots``, else tmp."""
+    base = ROOT / "docs" if os.environ.get("KTPE_SCREENSHOTS") == "1" else tmp_path / "docs"
+
+    def where(relative: str) -> Path:
+        path = base / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    return where
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from ktpe_desktop.ui.i18n import install_language
 from ktpe_desktop.ui.main_window import MainWindow
 from ktpe_desktop.ui.settings import Settings
 from ktpe_desktop.ui.style import apply_style
+from tests import timing
 
 PASSWORD = "rahasia-malang-24"
 LEAD = "koordinator"
@@ -39,7 +40,7 @@ def op_failures(qapp: Any) -> Iterator[list[BaseException]]:
     install_language("id")
     apply_style(qapp)
     yield failures
-    ops.wait_for_done(10_000)
+    ops.wait_for_done(timing.ms(10_000))
     qapp.processEvents()
     assert not failures, f"background operation failed: {failures!r}"
 

@@ -26,7 +26,6 @@ from tests.unit.imports import corpus as C
 
 TODAY = date(2024, 9, 1)
 NPSN = "20533660"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "import-dialog.png"
 
 
 @dataclass
@@ -79,7 +78,10 @@ def roster_file(tmp_path: Path) -> tuple[Path, list[C.Student]]:
     return path, students
 
 
-def test_preview_report_and_commit(qtbot: QtBot, roster_file: tuple[Path, list[C.Student]]) -> None:
+@pytest.mark.screenshots
+def test_preview_report_and_commit(
+    qtbot: QtBot, roster_file: tuple[Path, list[C.Student]], docs_path: Any
+) -> None:
     path, students = roster_file
     existing = [_existing(s, f"s{i}") for i, s in enumerate(students[:20])]
     existing[3] = _existing(students[3], "s3", class_name="X IPA 9")
@@ -108,8 +110,7 @@ def test_preview_report_and_commit(qtbot: QtBot, roster_file: tuple[Path, list[C
     assert dialog.import_button.isEnabled()
 
     dialog.tabs.setCurrentIndex(0)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    assert dialog.grab().save(str(SCREENSHOT))
+    assert dialog.grab().save(str(docs_path("screenshots/import-dialog.png")))
 
     report = path.parent / "laporan.csv"
     dialog.write_report(report)

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ktpe_desktop.ui import ops
+from tests import timing
 from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
 
 
@@ -24,7 +25,7 @@ def window(qtbot: Any, demo_data: Path) -> Any:
         w.login.login_button.click()
     qtbot.waitUntil(lambda: w.today_page.model.rowCount() > 0)
     w.choose_school(w.today_page.model._rows[0])
-    ops.wait_for_done(10_000)
+    ops.wait_for_done(timing.ms(10_000))
     yield w
     close_window(w)
 
@@ -69,5 +70,5 @@ def test_export_warns_first_and_cancel_writes_nothing(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
     window.report("export")
     qtbot.waitUntil(target.exists, timeout=10_000)
-    ops.wait_for_done(10_000)
+    ops.wait_for_done(timing.ms(10_000))
     assert target.read_bytes()[:2] == b"PK"

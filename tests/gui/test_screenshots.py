@@ -5,6 +5,7 @@ A dialog is drawn over its dimmed main window, as the user sees it.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,14 @@ from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
 from ktpe_desktop.ui.main_window import MainWindow
 from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
 
-pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.screenshots]
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def _out(docs_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/screenshots under `make screenshots`, the test's own folder in `make test`."""
+    monkeypatch.setattr(sys.modules[__name__], "OUT", docs_path("screenshots/any.png").parent)
 
 
 def shot(window: MainWindow, name: str, dialog: QWidget | None = None) -> Path:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import timing
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
@@ -58,7 +60,7 @@ def built_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=env,
         capture_output=True,
         text=True,
-        timeout=480,
+        timeout=timing.seconds(480),
         check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
@@ -81,7 +83,7 @@ def _run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timing.seconds(180),
         check=False,
     )
 

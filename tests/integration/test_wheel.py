@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import timing
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
@@ -51,7 +53,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=base,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timing.seconds(300),
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -93,7 +95,7 @@ def test_self_test_passes_from_the_installed_wheel(wheel: Path, tmp_path: Path) 
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timing.seconds(60),
         check=True,
     )
     assert Path(where.stdout.strip()).is_relative_to(site), where.stdout
@@ -103,7 +105,7 @@ def test_self_test_passes_from_the_installed_wheel(wheel: Path, tmp_path: Path) 
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timing.seconds(300),
         check=False,
     )
     out = result.stdout

@@ -35,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tests import timing
+
 MAX_HEAD = 64 * 1024
 
 
@@ -107,7 +109,7 @@ class FaultProxy:
         shape: LinkShape | None = None,
         schedule: FaultSchedule | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        hang_s: float = 30.0,
+        hang_s: float = timing.seconds(30.0),
         seed: int = 0,
     ) -> None:
         self.upstream = (upstream_host, upstream_port)
@@ -177,7 +179,7 @@ class FaultProxy:
 
         self._thread = threading.Thread(target=run, name="faultproxy", daemon=True)
         self._thread.start()
-        if not ready.wait(10):
+        if not ready.wait(timing.seconds(10)):
             raise RuntimeError("fault proxy did not start")
         return self
 
@@ -194,10 +196,10 @@ class FaultProxy:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timing.seconds(10))
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
-            self._thread.join(10)
+            self._thread.join(timing.seconds(10))
         self._loop = None
 
     def __enter__(self) -> FaultProxy:
@@ -243,44 +245,54 @@ class FaultProxy:
             return
         self._conn_no += 1
         conn_no = self._conn_no
-        up_reader, up_writer = await asyncio.open_connection(*self.upstream, limit=MAX_HEAD * 16)
-        try:
-            req_no = 0
-            while True:
-                request = await _read_message(reader, request=True)
-                if request is None:
-                    return
-                if self.offline:
-                    return
-                req_no += 1
-                method, path = _request_line(request)
-                fault = self._pick(conn_no, req_no, method, path)
-                with self._lock:
-                    self.exchanges[f"{method} {path.split('?')[0]}"] += 1
-                    self.faults[fault] += 1
-                    self.log.append((method, path, fault))
-                if fault is Fault.HANG:
-                    await self._hang(reader)
-                    return
-                if fault is Fault.RESET_MID_REQUEST:
+        req_no = 0
+        while True:
+            request = await _read_message(reader, request=True)
+            if request is None:
+                return
+            if self.offline:
+                return
+            req_no += 1
+            method, path = _request_line(request)
+            fault = self._pick(conn_no, req_no, method, path)
+            with self._lock:
+                self.exchanges[f"{method} {path.split('?')[0]}"] += 1
+                self.faults[fault] += 1
+                self.log.append((method, path, fault))
+            if fault is Fault.HANG:
+                await self._hang(reader)
+                return
+            # One upstream connection per exchange: the client keeps its connection to
+            # the proxy alive, but an upstream one kept across requests would be closed
+            # by the server's idle keep-alive timeout (uvicorn: 5 s) and surface as a
+            # reset no real link would give (a busy machine makes such gaps common).
+            up_reader, up_writer = await asyncio.open_connection(
+                *self.upstream, limit=MAX_HEAD * 16
+            )
+            if fault is Fault.RESET_MID_REQUEST:
+                try:
                     await self._send(up_writer, request[: max(1, len(request) // 2)], self._up)
+                finally:
                     _rst(up_writer)
-                    return
+                return
+            try:
                 await self._send(up_writer, request, self._up)
                 reply = await _read_message(up_reader, request=False)
-                if reply is None:
-                    return
-                if fault is Fault.RESET_AFTER_COMMIT:
-                    return  # the finally of _handle RSTs the client
-                if fault is Fault.HANG_AFTER_COMMIT:
-                    await self._hang(reader)
-                    return
-                if fault is Fault.TRUNCATE_REPLY:
-                    await self._send(writer, reply[: max(1, len(reply) // 2)], self._down)
-                    return
-                await self._send(writer, reply, self._down)
-        finally:
-            _rst(up_writer)
+            except BaseException:
+                _rst(up_writer)
+                raise
+            up_writer.close()
+            if reply is None:
+                return
+            if fault is Fault.RESET_AFTER_COMMIT:
+                return  # the finally of _handle RSTs the client
+            if fault is Fault.HANG_AFTER_COMMIT:
+                await self._hang(reader)
+                return
+            if fault is Fault.TRUNCATE_REPLY:
+                await self._send(writer, reply[: max(1, len(reply) // 2)], self._down)
+                return
+            await self._send(writer, reply, self._down)
 
     async def _hang(self, reader: asyncio.StreamReader) -> None:
         deadline = time.monotonic() + self.hang_s

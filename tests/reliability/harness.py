@@ -29,13 +29,16 @@ from ktpe_server import admin
 from ktpe_server import models as sm
 from ktpe_server.config import Settings
 from ktpe_server.embedded import EmbeddedServer, start_embedded
+from tests import timing
 
 PASSWORD = "rahasia-uji-123"
 TEAM = "tim-01"
 UNLIMITED = dict(
     rate_capacity=1e9, rate_per_second=1e9, enroll_rate_capacity=1e9, enroll_rate_per_second=1e9
 )
-FAST = Timeouts(connect=2.0, read=3.0, probe=1.0)
+# Short enough to keep fault tests quick, scaled on a busy machine (tests/timing.py);
+# the fault proxy's hangs (30 s) outlast them.
+FAST = Timeouts(connect=timing.seconds(2.0), read=timing.seconds(3.0), probe=timing.seconds(1.0))
 
 OUTCOMES = (
     (EventKind.RECORDED, None),

@@ -24,11 +24,12 @@ from ktpe_desktop.core.events import verify_chain
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
+from tests import timing
 from tests.conftest import LEAD, PASSWORD, Factory
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make soak` raises the number of kill cycles (KTPE_SOAK_FACTOR, default 1).
-CYCLES = 20 * int(os.environ.get("KTPE_SOAK_FACTOR", "1"))
+CYCLES = 20 * timing.SOAK_FACTOR
 
 CHILD = r"""
 import random, sys
@@ -52,7 +53,7 @@ while True:
 """
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(120 * timing.SOAK_FACTOR)
 def test_sigkill_never_loses_a_reported_commit(store: Store, factory: Factory) -> None:
     ids = [factory.student() for _ in range(20)]
     store.close()

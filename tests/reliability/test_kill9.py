@@ -21,15 +21,16 @@ import pytest
 from sqlalchemy import func, select
 
 from ktpe_desktop.storage import models as lm
+from tests import timing
 from tests.reliability import harness as h
 from tests.reliability.faultproxy import FaultProxy, LinkShape
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make soak` raises the number of kill cycles (KTPE_SOAK_FACTOR, default 1).
-CYCLES = 20 * int(os.environ.get("KTPE_SOAK_FACTOR", "1"))
+CYCLES = 20 * timing.SOAK_FACTOR
 
 # Faults make the engine and the server log warnings: that is what is tested here.
-pytestmark = [pytest.mark.timeout(300), pytest.mark.allow_warnings()]
+pytestmark = [pytest.mark.timeout(300 * timing.SOAK_FACTOR), pytest.mark.allow_warnings()]
 
 
 def test_kill9_while_syncing_keeps_exactly_once(tmp_path: Path) -> None:
@@ -71,7 +72,7 @@ def test_kill9_while_syncing_keeps_exactly_once(tmp_path: Path) -> None:
                     time.sleep(rng.uniform(0.05, 1.0))
                     child.send_signal(signal.SIGKILL)
                 finally:
-                    child.wait(10)
+                    child.wait(timing.seconds(10))
                 assert child.returncode == -signal.SIGKILL
                 kills_in_flight += _in_flight_rows(lap)
 

@@ -41,6 +41,7 @@ from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
 from ktpe_desktop.sync import state as keys
+from tests import timing
 
 PASSWORD = "rahasia-uji-123"
 TEAM = "tim-01"
@@ -416,7 +417,7 @@ def test_server_errors_reach_no_log_with_their_values(tmp_path: Path) -> None:
         app: Any = server._server.config.app
         app.state.ktpe.ingestor.push = boom
         code = admin.make_enroll_code(url, TEAM)
-        with httpx.Client(base_url=server.url, timeout=10) as http:
+        with httpx.Client(base_url=server.url, timeout=timing.seconds(10)) as http:
             r = http.post(
                 "/api/v1/enrollments",
                 json={

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ktpe_desktop import selftest
+from tests import timing
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -29,11 +30,26 @@ EXPECTED = (
 )
 
 
+@pytest.fixture(autouse=True)
+def own_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The self-test's temporary folders go into this test's own folder.
+
+    Comparing the machine-wide temp folder would fail whenever another process
+    (another suite, a build) makes a ``ktpe-selftest-*`` folder meanwhile.
+    """
+    own = tmp_path / "tmp"
+    own.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own))
+    monkeypatch.setenv("TMPDIR", str(own))
+    return own
+
+
 def _selftest_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("ktpe-selftest-*")}
 
 
-def test_run_self_test_in_process(qapp: object) -> None:
+def test_run_self_test_in_process(qapp: object, own_tempdir: Path) -> None:
+    assert Path(tempfile.gettempdir()) == own_tempdir
     before = _selftest_folders()
     data_dir_before = os.environ.get("KTPE_DATA_DIR")
     out = io.StringIO()
@@ -84,7 +100,7 @@ def test_python_m_ktpe_desktop_self_test() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timing.seconds(180),
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -16,6 +16,7 @@ from ktpe_server import admin
 from ktpe_server.app import create_app
 from ktpe_server.config import Settings
 from ktpe_server.db import make_engine, upgrade
+from tests import timing
 
 from .helpers import Laptop, enroll
 
@@ -30,7 +31,8 @@ def pg_available() -> bool:
             import psycopg
 
             with psycopg.connect(
-                "host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=2
+                "host=127.0.0.1 port=5432 user=postgres dbname=test",
+                connect_timeout=max(2, round(timing.seconds(2))),
             ):
                 _pg_ok = True
         except Exception:

@@ -23,6 +23,7 @@ from ktpe_server import models as m
 from ktpe_server.config import Settings
 from ktpe_server.embedded import start_embedded
 from ktpe_server.ingest import EVENT_COLUMNS, event_from_tuple
+from tests import timing
 
 from .conftest import PG_URL, SCHOOL_A, SCHOOL_B, build_world, drop_schema, new_engine
 from .helpers import Laptop, enroll, push_body
@@ -70,7 +71,7 @@ def test_fifty_clients_store_each_event_once(tmp_path: Path) -> None:
         srv = start_embedded(url, settings=Settings(rate_capacity=1e9, rate_per_second=1e9))
         rng = random.Random(7)
         laptops = [Laptop() for _ in range(DEVICES)]
-        with httpx.Client(base_url=srv.url, timeout=60) as http:
+        with httpx.Client(base_url=srv.url, timeout=timing.seconds(60)) as http:
             for lap in laptops:
                 assert enroll(http, world.code(), lap).status_code == 200
         students = world.students[SCHOOL_A] + world.students[SCHOOL_B]
@@ -82,7 +83,7 @@ def test_fifty_clients_store_each_event_once(tmp_path: Path) -> None:
 
         def client_loop(n: int) -> None:
             r = random.Random(n)
-            with httpx.Client(base_url=srv.url, timeout=60) as http:
+            with httpx.Client(base_url=srv.url, timeout=timing.seconds(60)) as http:
                 for _round in range(200):
                     with lock:
                         if all(len(acked[lap.device_id]) == EVENTS_PER_DEVICE for lap in laptops):
@@ -123,7 +124,7 @@ def test_fifty_clients_store_each_event_once(tmp_path: Path) -> None:
         for t in threads:
             t.start()
         for t in threads:
-            t.join(120)
+            t.join(timing.seconds(120))
         assert not errors, errors[:5]
         assert all(len(acked[lap.device_id]) == EVENTS_PER_DEVICE for lap in laptops)
 

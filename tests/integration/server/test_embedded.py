@@ -12,6 +12,7 @@ from ktpe_desktop.core.protocol import API_PREFIX, PushReply
 from ktpe_server import admin
 from ktpe_server.cli import main
 from ktpe_server.embedded import start_embedded
+from tests import timing
 
 from .helpers import Laptop, push_body
 
@@ -20,7 +21,7 @@ def test_embedded_demo_server_round_trip(tmp_path: Path) -> None:
     srv = start_embedded(tmp_path / "demo.db", seed_demo=True)
     try:
         assert srv.port > 0 and srv.url.endswith(str(srv.port))
-        with httpx.Client(base_url=srv.url, timeout=10) as http:
+        with httpx.Client(base_url=srv.url, timeout=timing.seconds(10)) as http:
             assert http.get(f"{API_PREFIX}/health").json()["status"] == "ok"
             code = admin.make_enroll_code(srv.db_url, "tim-01")
             lap = Laptop()

@@ -27,6 +27,7 @@ from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage.engine import IdleCheckpointer
 from ktpe_desktop.storage.store import Store
+from tests import timing
 from tests.conftest import Factory
 
 STATE_COLUMNS = (
@@ -282,7 +283,7 @@ def test_idle_checkpointer_resets_the_wal_off_the_commit_path(
     service = RecordingService(store)
     for sid in ids:
         service.record_outcome(sid, "recorded", "op")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + timing.seconds(10)
     while store.checkpointer.checkpoints == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert store.checkpointer.checkpoints >= 1
