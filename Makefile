@@ -44,8 +44,8 @@ screenshots: $(STAMP) translations
 	KTPE_SCREENSHOTS=1 KTPE_SOURCE_GUARD=off $(BIN)/python -m pytest -q -m screenshots tests
 
 lint: $(STAMP)
-	$(BIN)/ruff check ktpe_desktop ktpe_server tests setup.py packaging
-	$(BIN)/ruff format --check ktpe_desktop ktpe_server tests setup.py packaging
+	$(BIN)/ruff check ktpe_desktop ktpe_server tests setup.py release
+	$(BIN)/ruff format --check ktpe_desktop ktpe_server tests setup.py release
 	$(BIN)/mypy ktpe_desktop ktpe_server
 
 # The app is built in its own venv made only from the hash-locked requirements
@@ -69,7 +69,7 @@ build: $(BUILD_STAMP)
 UV_VERSION := 0.13.9
 lock: $(STAMP)
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
-	$(BIN)/python packaging/lock.py
+	$(BIN)/python release/lock.py
 
 # The wheel (and sdist-free): built in the venv, which has Qt's lrelease for the .qm.
 wheel: $(STAMP)

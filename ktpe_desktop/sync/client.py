@@ -2,7 +2,10 @@
 
 One :class:`requests.Session` per client, explicit ``(connect, read)`` timeouts on
 every call, gzip request bodies, a Bearer token, certificate verification always
-on (system trust, or a pinned CA file). The constructor does no I/O.
+on: against the operating system's trust store (``truststore``: the Windows
+certificate store, macOS keychain, or OpenSSL's system paths on Linux, so an
+office CA that IT installed in Windows is trusted), or, when a CA file is
+pinned, against that CA alone. The constructor does no I/O.
 
 Every failure becomes a :class:`~ktpe_desktop.sync.errors.SyncError` subclass with
 a message the user understands; every reply's ``server_time`` updates
@@ -39,7 +42,45 @@ from ktpe_desktop.sync.errors import (
 
 log = logging.getLogger("ktpe.sync")
 
+# Certificate verification codes of the platform verifiers truststore uses (OpenSSL's
+# are below in classify_certificate_error). Windows' messages come localised (an
+# Indonesian Windows says it in Indonesian), so the codes are what we match.
+_WIN_EXPIRED = {0x800B0101, 0x800B0102}  # CERT_E_EXPIRED, CERT_E_VALIDITYPERIODNESTING
+_WIN_WRONG_HOST = {0x800B010F}  # CERT_E_CN_NO_MATCH
+_WIN_UNTRUSTED = {0x800B0109, 0x800B010A, 0x800B0112}  # UNTRUSTEDROOT, CHAINING, UNTRUSTEDCA
+_MAC_EXPIRED = {-67818}  # errSecCertificateExpired
+_MAC_WRONG_HOST = {-67602}  # errSecHostNameMismatch
+_MAC_UNTRUSTED = {-67843}  # errSecNotTrusted
+
 USER_AGENT = "ktpe-desktop-sync/1"
+
+
+class SystemTrustAdapter(HTTPAdapter):
+    """An adapter whose TLS trusts the operating system's certificate store.
+
+    ``requests`` would otherwise verify against certifi's bundle, which knows no
+    office CA. Used only when no CA file is pinned: a pinned CA must be the *only*
+    trust anchor, and a truststore context would add the system's to it.
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        import truststore
+
+        kwargs["ssl_context"] = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        super().init_poolmanager(*args, **kwargs)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        # requests would load certifi's bundle into the context on top of the
+        # system's (and fail in a build without it): skip its CA lookup, then force
+        # verification back on; the truststore context does it.
+        super().cert_verify(conn, url, False if verify is True else verify, cert)
+        if verify is True:
+            conn.cert_reqs = "CERT_REQUIRED"
+
+
+def trust_adapter(ca_file: str | None, **kwargs: Any) -> HTTPAdapter:
+    """The HTTPS adapter for a pinned CA file (plain) or for the system store."""
+    return HTTPAdapter(**kwargs) if ca_file else SystemTrustAdapter(**kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +150,11 @@ def classify_certificate_error(exc: BaseException) -> str:
         seen.add(id(cur))
         if isinstance(cur, ssl.SSLCertVerificationError):
             code = getattr(cur, "verify_code", None)
-            if code in (9, 10):  # not yet valid, expired
-                return CertificateError.EXPIRED
-            if code in (62, 64):  # hostname / IP mismatch
-                return CertificateError.WRONG_HOST
-            if code in (2, 18, 19, 20, 21):
+            if code in (9, 10) or code in _WIN_EXPIRED or code in _MAC_EXPIRED:
+                return CertificateError.EXPIRED  # not yet valid, expired
+            if code in (62, 64) or code in _WIN_WRONG_HOST or code in _MAC_WRONG_HOST:
+                return CertificateError.WRONG_HOST  # hostname / IP mismatch
+            if code in (2, 18, 19, 20, 21) or code in _WIN_UNTRUSTED or code in _MAC_UNTRUSTED:
                 return CertificateError.UNTRUSTED
         texts.append(str(cur))
         nxt = cur.__cause__ or cur.__context__
@@ -181,9 +222,11 @@ class SyncClient:
                 }
             )
             # Retries are the engine's business (it knows what is idempotent).
-            adapter = HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=2)
-            s.mount("https://", adapter)
-            s.mount("http://", adapter)
+            s.mount(
+                "https://",
+                trust_adapter(self.ca_file, max_retries=0, pool_connections=1, pool_maxsize=2),
+            )
+            s.mount("http://", HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=2))
             self._session = s
         return self._session
 

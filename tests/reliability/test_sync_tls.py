@@ -88,3 +88,38 @@ def test_tls_refusals_send_nothing_and_pinned_ca_works(tmp_path: Path) -> None:
             lap.close()
             for p in proxies:
                 p.stop()
+
+
+def test_office_ca_in_the_system_store_is_trusted_and_a_pinned_ca_stands_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a pinned CA the laptop trusts the system's store (truststore), not certifi.
+
+    On Linux truststore reads OpenSSL's default paths, which ``SSL_CERT_FILE``
+    points at: the office CA "installed in the system" here. A pinned CA file is
+    then the only anchor: the system's office CA no longer counts.
+    """
+    office = trustme.CA()
+    office_pem = tmp_path / "office-ca.pem"
+    office.cert_pem.write_to_path(str(office_pem))
+    other_pem = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_pem))
+    monkeypatch.setenv("SSL_CERT_FILE", str(office_pem))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with h.world(tmp_path, students=300) as (server, db):
+        proxy = _tls_proxy(server.port, office, "127.0.0.1")
+        lap = h.new_laptop(tmp_path, "lap")
+        try:
+            enr = lap.service.enrol(proxy.url, h.admin.make_enroll_code(db, h.TEAM))
+            assert enr.ca_file is None  # nothing pinned: the system store vouched
+            assert lap.service.run_round().error is None  # the roster, over TLS
+            h.record_random(lap, 5, random.Random(7), h.local_students(lap))
+            summary = lap.service.run_round()
+            assert summary.error is None and summary.all_acknowledged
+
+            _point(lap, proxy.url, str(other_pem))  # pinned to another CA
+            summary = lap.service.run_round()
+            assert summary.error_code == "certificate_error"
+        finally:
+            lap.close()
+            proxy.stop()

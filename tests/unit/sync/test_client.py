@@ -217,3 +217,38 @@ def test_expired_is_refused(ca: trustme.CA, tmp_path) -> None:  # type: ignore[n
         assert "kedaluwarsa" in info.value.message
     finally:
         s.stop()
+
+
+def test_platform_certificate_codes_are_classified() -> None:
+    """truststore raises Windows' and macOS' codes; Windows' text comes localised."""
+    import ssl
+
+    from ktpe_desktop.sync.client import classify_certificate_error
+    from ktpe_desktop.sync.errors import CertificateError
+
+    def err(code: int, text: str = "Rantai sertifikat diproses, tetapi ...") -> ssl.SSLError:
+        e = ssl.SSLCertVerificationError(text)
+        e.verify_code = code
+        return e
+
+    assert classify_certificate_error(err(0x800B0101)) == CertificateError.EXPIRED
+    assert classify_certificate_error(err(0x800B010F)) == CertificateError.WRONG_HOST
+    assert classify_certificate_error(err(0x800B0109)) == CertificateError.UNTRUSTED
+    assert classify_certificate_error(err(-67818)) == CertificateError.EXPIRED
+    assert classify_certificate_error(err(-67602)) == CertificateError.WRONG_HOST
+    assert classify_certificate_error(err(-67843)) == CertificateError.UNTRUSTED
+    assert classify_certificate_error(err(10, "certificate has expired")) == (
+        CertificateError.EXPIRED
+    )
+
+
+def test_https_uses_the_system_store_unless_a_ca_is_pinned() -> None:
+    from requests.adapters import HTTPAdapter
+
+    from ktpe_desktop.sync.client import SyncClient, SystemTrustAdapter
+
+    system = SyncClient("https://ktpe.example.go.id").session.get_adapter("https://x")
+    assert isinstance(system, SystemTrustAdapter)
+    pinned = SyncClient("https://ktpe.example.go.id", ca_file="/x/ca.pem").session
+    adapter = pinned.get_adapter("https://x")
+    assert type(adapter) is HTTPAdapter and pinned.verify == "/x/ca.pem"

@@ -1,0 +1,1 @@
+"""Release tooling: lock files, Windows version resource, third-party notices, installer."""
