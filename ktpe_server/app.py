@@ -70,7 +70,7 @@ def create_app(
     )
     app.state.ktpe = state
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
-    app.add_middleware(ServerTimeMiddleware)
+    app.add_middleware(ServerTimeMiddleware, advice=settings.update_advice())
     app.add_middleware(ContainErrorsMiddleware)  # added last: the outermost of ours
 
     # ------------------------------------------------------------------ errors

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from ktpe_desktop.core.versions import UpdateAdvice, is_valid_version
+from ktpe_server import __version__
+
 DEFAULT_DB_URL = "sqlite:///ktpe-server.db"
 
 
@@ -33,6 +36,12 @@ class Settings:
         enroll_rate_capacity: bucket size per client address for enrolment attempts.
         enroll_rate_per_second: refill of that bucket.
         office_demo_hint: demo mode only: the demo admin shown on the sign-in page.
+        min_app_version: laptops below it are refused with ``426 app_too_old``
+            (env ``KTPE_MIN_APP_VERSION``; none by default).
+        latest_app_version: the newest app release, so that laptops show "versi
+            baru tersedia" (env ``KTPE_LATEST_APP_VERSION``; default: this server's).
+        download_url: where the installer of the latest version is (env
+            ``KTPE_DOWNLOAD_URL``), shown to the user with both messages.
     """
 
     db_url: str = DEFAULT_DB_URL
@@ -43,6 +52,18 @@ class Settings:
     enroll_rate_per_second: float = 0.2
     # The demo admin's (user name, password), shown on the console's sign-in page.
     office_demo_hint: tuple[str, str] | None = None
+    min_app_version: str | None = None
+    latest_app_version: str | None = __version__
+    download_url: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("min_app_version", "latest_app_version"):
+            value = getattr(self, name)
+            if value and not is_valid_version(value):
+                raise ValueError(f"{name}: not a version: {value!r}")
+
+    def update_advice(self) -> UpdateAdvice:
+        return UpdateAdvice(self.min_app_version, self.latest_app_version, self.download_url)
 
     @classmethod
     def from_env(cls, db_url: str | None = None) -> Settings:
@@ -57,4 +78,7 @@ class Settings:
             rate_per_second=num("KTPE_RATE_PER_SECOND", 20.0),
             enroll_rate_capacity=num("KTPE_ENROLL_RATE_CAPACITY", 10.0),
             enroll_rate_per_second=num("KTPE_ENROLL_RATE_PER_SECOND", 0.2),
+            min_app_version=os.environ.get("KTPE_MIN_APP_VERSION") or None,
+            latest_app_version=os.environ.get("KTPE_LATEST_APP_VERSION") or __version__,
+            download_url=os.environ.get("KTPE_DOWNLOAD_URL") or None,
         )

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, select, update
 
+from ktpe_desktop.core.versions import UNREPORTED_VERSION, is_valid_version
 from ktpe_server import models as m
 from ktpe_server import schemas as sc
 from ktpe_server.config import Settings
@@ -70,14 +71,34 @@ class Caller:
 bearer = HTTPBearer(auto_error=False, description="The device token from /enrollments.")
 
 
+def reported_version(value: str | None) -> str:
+    """The app version a request reports (``X-KTPE-App-Version``).
+
+    Laptops older than the header send none: they are the first release. A value
+    that is not a version is treated the same (it cannot claim to be new enough).
+    """
+    if value and len(value) <= 64 and is_valid_version(value):
+        return value
+    return UNREPORTED_VERSION
+
+
 def caller(
     state: StateDep,
     request: Request,
     cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    app_version: Annotated[
+        str | None,
+        Header(
+            alias="X-KTPE-App-Version",
+            description="The laptop's app version, reported on every request.",
+        ),
+    ] = None,
 ) -> Caller:
-    """The device of the bearer token (401 unknown/revoked, 429 rate limited)."""
+    """The device of the bearer token (401 unknown/revoked, 429 rate limited,
+    426 when its app is older than the server's minimum version)."""
     if cred is None or not cred.credentials or len(cred.credentials) > 200:
         raise ApiError(401, "unauthorized", "a device token is required")
+    version = reported_version(app_version)
     digest = token_hash(cred.credentials)
     with state.sessions() as s:
         row = s.execute(
@@ -115,6 +136,14 @@ def caller(
                 .values(last_seen=now, **report)
             )
             s.commit()
+    advice = state.settings.update_advice()
+    if advice.too_old(version):  # after the version is recorded: the office sees it
+        where = f"; download it from {advice.download_url}" if advice.download_url else ""
+        raise ApiError(
+            426,
+            "app_too_old",
+            f"app version {version} is older than the minimum {advice.minimum}{where}",
+        )
     return Caller(row.device_id, int(row.team_id), row.name)
 
 

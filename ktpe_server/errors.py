@@ -46,6 +46,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "device_conflict": (409, "The proposed device_id belongs to another team."),
     "not_found": (404, "No such resource."),
     "method_not_allowed": (405, "The method is not allowed on this path."),
+    "app_too_old": (426, "The app is older than the server's minimum version: update it."),
     "payload_too_large": (413, "The body or the batch exceeds the documented limits."),
     "unsupported_encoding": (415, "Content-Encoding other than gzip or identity."),
     "rate_limited": (429, "Too many requests; wait Retry-After seconds."),

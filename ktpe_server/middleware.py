@@ -1,6 +1,8 @@
 """The ASGI layers of our own and the JSON error reply.
 
-* :class:`ServerTimeMiddleware` adds ``X-Server-Time`` to every reply;
+* :class:`ServerTimeMiddleware` adds ``X-Server-Time`` to every reply, and the
+  update advice (``X-KTPE-Min-App-Version``, ``X-KTPE-Latest-App-Version``,
+  ``X-KTPE-Download-URL``) when the server is configured with it;
 * :class:`ContainErrorsMiddleware` turns an unexpected exception into a 500
   without logging its message (it may carry personal data);
 * :func:`error_response` is the one shape of an error reply.
@@ -15,6 +17,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from ktpe_desktop.core.versions import UpdateAdvice
 from ktpe_server.errors import server_now
 
 log = logging.getLogger("ktpe.server.api")
@@ -27,10 +30,23 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ServerTimeMiddleware:
-    """Adds ``X-Server-Time`` to every reply (so a client can check its clock)."""
+    """Adds ``X-Server-Time`` to every reply (so a client can check its clock).
 
-    def __init__(self, app: ASGIApp) -> None:
+    With ``advice``, also the minimum and latest app versions and where to get the
+    latest: every sync reply tells a laptop whether a new version exists.
+    """
+
+    def __init__(self, app: ASGIApp, advice: UpdateAdvice | None = None) -> None:
         self.app = app
+        self.extra: list[tuple[bytes, bytes]] = []
+        if advice is not None:
+            for name, value in (
+                (b"x-ktpe-min-app-version", advice.minimum),
+                (b"x-ktpe-latest-app-version", advice.latest),
+                (b"x-ktpe-download-url", advice.download_url),
+            ):
+                if value:
+                    self.extra.append((name, value.encode("ascii", "replace")))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,6 +59,7 @@ class ServerTimeMiddleware:
                     (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-server-time"
                 ]
                 headers.append((b"x-server-time", server_now().encode()))
+                headers.extend(self.extra)
                 message["headers"] = headers
             await send(message)
 

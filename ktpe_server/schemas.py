@@ -21,10 +21,18 @@ class ErrorReply(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "unavailable"]
     server_time: str
     version: str
     protocol: int
+    database: Literal["ok", "unavailable"] = "ok"
+    min_app_version: str | None = Field(
+        default=None, description="Laptops below it are refused (426 app_too_old)."
+    )
+    latest_app_version: str | None = Field(
+        default=None, description="The newest release: older laptops say 'versi baru tersedia'."
+    )
+    download_url: str | None = Field(default=None, description="Where the latest installer is.")
 
 
 class EnrollmentRequest(BaseModel):

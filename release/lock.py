@@ -32,7 +32,7 @@ OUT = ROOT / "requirements"
 PYTHON = "3.11"
 INDEX = "https://pypi.org/simple"
 PLATFORMS = {
-    "linux": "x86_64-manylinux_2_28",  # Debian 12+, Ubuntu 22.04+ (glibc >= 2.28)
+    "linux": "x86_64-manylinux_2_35",  # Debian 12+, Ubuntu 22.04+ (glibc >= 2.35)
     "windows": "x86_64-pc-windows-msvc",
 }
 # name -> (extras, platforms)

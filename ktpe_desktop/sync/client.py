@@ -27,9 +27,12 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from ktpe_desktop.__about__ import __version__
 from ktpe_desktop.core.events import parse_time
 from ktpe_desktop.core.protocol import API_PREFIX, PushReply, gzip_json
+from ktpe_desktop.core.versions import UpdateAdvice, is_valid_version
 from ktpe_desktop.sync.errors import (
+    AppTooOld,
     CertificateError,
     EnrollmentRefused,
     InvalidServerAddress,
@@ -53,6 +56,7 @@ _MAC_WRONG_HOST = {-67602}  # errSecHostNameMismatch
 _MAC_UNTRUSTED = {-67843}  # errSecNotTrusted
 
 USER_AGENT = "ktpe-desktop-sync/1"
+APP_VERSION_HEADER = "X-KTPE-App-Version"  # sent on every request: the office sees it
 
 
 class SystemTrustAdapter(HTTPAdapter):
@@ -184,6 +188,7 @@ class SyncClient:
         ca_file: a PEM file of the CA to pin; verification is always on.
         timeouts: connect / read timeouts.
         clock: seconds since the epoch (injected so tests can skew it).
+        app_version: reported on every request (``X-KTPE-App-Version``).
     """
 
     def __init__(
@@ -194,8 +199,12 @@ class SyncClient:
         ca_file: str | None = None,
         timeouts: Timeouts | None = None,
         clock: Callable[[], float] = time.time,
+        app_version: str = __version__,
     ) -> None:
         self.base_url = normalise_base_url(base_url)
+        self.app_version = app_version
+        # The server's update advice, as its last reply said (headers or /health).
+        self.update_advice: UpdateAdvice | None = None
         self.token = token
         self.ca_file = ca_file
         self.timeouts = timeouts or Timeouts()
@@ -216,9 +225,10 @@ class SyncClient:
             s.trust_env = False  # no proxies or netrc picked up behind the user's back
             s.headers.update(
                 {
-                    "User-Agent": USER_AGENT,
+                    "User-Agent": f"{USER_AGENT} ktpe-desktop/{self.app_version}",
                     "Accept": "application/json",
                     "Accept-Encoding": "gzip",
+                    APP_VERSION_HEADER: self.app_version,
                 }
             )
             # Retries are the engine's business (it knows what is idempotent).
@@ -319,6 +329,10 @@ class SyncClient:
         gzip: bool = True,
     ) -> dict[str, Any]:
         url = f"{self.base_url}{API_PREFIX}{path}"
+        advice = self.update_advice
+        if auth and advice is not None and advice.too_old(self.app_version):
+            # The server said so before: nothing is sent until the app is updated.
+            raise AppTooOld(self.app_version, advice.minimum or "", advice.download_url)
         headers: dict[str, str] = {}
         data: bytes | None = None
         if json_body is not None:
@@ -373,12 +387,16 @@ class SyncClient:
         )
         payload = self._json(resp, content)
         self._note_server_time(resp, payload, (sent_at + received_at) / 2)
+        self._note_update_advice(resp, payload)
         status = resp.status_code
         if 200 <= status < 300:
             if not isinstance(payload, dict):
                 raise ProtocolError(f"HTTP {status} without a JSON object")
             return payload
         code, message = _error_of(payload)
+        if status == 426 or code == "app_too_old":
+            advice = self.update_advice or UpdateAdvice()
+            raise AppTooOld(self.app_version, advice.minimum or "?", advice.download_url)
         if status == 401:
             raise Unauthorized(message or code)
         if status == 429:
@@ -407,6 +425,25 @@ class SyncClient:
             if resp.status_code < 300:
                 raise ProtocolError(f"HTTP {resp.status_code}: the reply is not JSON") from None
             return None
+
+    def _note_update_advice(self, resp: requests.Response, payload: Any) -> None:
+        """The minimum and latest app versions, from the reply's headers or /health's body."""
+        body = payload if isinstance(payload, dict) else {}
+
+        def value(header: str, field_name: str) -> str | None:
+            raw = resp.headers.get(header) or body.get(field_name)
+            return raw if isinstance(raw, str) and raw else None
+
+        minimum = value("X-KTPE-Min-App-Version", "min_app_version")
+        latest = value("X-KTPE-Latest-App-Version", "latest_app_version")
+        url = value("X-KTPE-Download-URL", "download_url")
+        if minimum is None and latest is None and url is None:
+            return  # a server (or a hub) that gives no advice: keep what we knew
+        self.update_advice = UpdateAdvice(
+            minimum if minimum and is_valid_version(minimum) else None,
+            latest if latest and is_valid_version(latest) else None,
+            url if url and url.startswith(("https://", "http://")) else None,
+        )
 
     def _note_server_time(self, resp: requests.Response, payload: Any, local_mid: float) -> None:
         text = resp.headers.get("X-Server-Time")

@@ -156,6 +156,9 @@ class SyncSummary:
     requeued: int = 0
     stages: tuple[str, ...] = ()
     receipt: Receipt | None = None
+    # The server's update advice: a newer app version exists ("versi baru tersedia").
+    update_available: str | None = None
+    download_url: str | None = None
 
     @property
     def clock_warning(self) -> bool:
@@ -550,6 +553,9 @@ class SyncEngine:
                 log.info("sync round stopped: %s", exc.code)
             counts = self.counts()
             skew = self._client.clock_skew_s if self._client is not None else None
+            client = self._client
+            advice = client.update_advice if client is not None else None
+            newer = advice.newer_available(client.app_version) if client and advice else None
             finished = _now()
             with self.store.transaction() as s:
                 if error is None:
@@ -575,6 +581,8 @@ class SyncEngine:
                 requeued=requeued,
                 stages=tuple(stages),
                 receipt=receipt,
+                update_available=newer,
+                download_url=advice.download_url if advice else None,
             )
             log.info(
                 "sync round: pushed=%d acked=%d quarantined=%d pending=%d students=%d "

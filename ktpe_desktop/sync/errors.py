@@ -117,6 +117,31 @@ class Unauthorized(SyncError):
         self.detail = detail
 
 
+class AppTooOld(SyncError):
+    """HTTP 426 (or the server's advice seen before): this app is below the minimum.
+
+    Nothing is sent until the app is updated; the outbox waits, intact.
+    """
+
+    code = "app_too_old"
+    retryable = False
+
+    def __init__(self, current: str, minimum: str, download_url: str | None = None) -> None:
+        where_id = f" dari {download_url}" if download_url else " (minta pemasangnya ke admin)"
+        where_en = f" from {download_url}" if download_url else " (ask the admin for it)"
+        super().__init__(
+            f"Versi aplikasi ini ({current}) sudah terlalu lama: server meminta minimal versi "
+            f"{minimum}. Pasang versi baru{where_id}, lalu sinkronkan lagi. Semua data tetap "
+            "aman di laptop dan akan terkirim setelah aplikasi diperbarui.",
+            f"This app version ({current}) is too old: the server requires at least version "
+            f"{minimum}. Install the new version{where_en}, then sync again. All data stays "
+            "safe on this laptop and will be sent once the app is updated.",
+        )
+        self.current = current
+        self.minimum = minimum
+        self.download_url = download_url
+
+
 class NotEnrolled(SyncError):
     code = "not_enrolled"
     retryable = False

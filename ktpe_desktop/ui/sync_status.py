@@ -53,6 +53,11 @@ class SyncStatusWidget(QWidget):
         self.problem_label.setCursor(Qt.CursorShape.PointingHandCursor)
         self.problem_label.setMaximumWidth(360)
         self.problem_label.mousePressEvent = lambda _e: self.problems_requested.emit()  # type: ignore[method-assign,assignment]
+        self.update_label = QLabel()
+        self.update_label.setObjectName("updateLabel")
+        self.update_label.setStyleSheet("color: #1565c0; font-weight: bold;")
+        self.update_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.update_label.hide()
         self.bar = QProgressBar()
         self.bar.setObjectName("syncProgress")
         self.bar.setMaximumWidth(110)
@@ -64,6 +69,7 @@ class SyncStatusWidget(QWidget):
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.button.clicked.connect(self.sync_requested)
         for w in (
+            self.update_label,
             self.problem_label,
             self.online_label,
             self.pending_label,
@@ -128,6 +134,25 @@ class SyncStatusWidget(QWidget):
         self.problem_label.setToolTip(text + "\n" + tr("Klik untuk melihat masalah sinkron."))
         self.problem_label.show()
 
+    def set_update(self, version: str | None, download_url: str | None = None) -> None:
+        """The server's advice: a newer app version exists (syncing goes on)."""
+        if not version:
+            self.update_label.hide()
+            return
+        self.update_label.setText(tr("Versi baru tersedia: {v}").format(v=version))
+        where = download_url or tr("minta pemasangnya ke admin")
+        self.update_label.setToolTip(
+            tr("Pasang versi {v} dari {where}. Data di laptop tetap aman.").format(
+                v=version, where=where
+            )
+        )
+        self.update_label.show()
+
+    def show_round(self, summary: Any) -> None:
+        self.set_update(
+            getattr(summary, "update_available", None), getattr(summary, "download_url", None)
+        )
+
     def set_state(self, state: str) -> None:
         syncing = state in ("syncing", "running")
         self.button.setEnabled(not syncing)
@@ -151,6 +176,7 @@ class SyncStatusWidget(QWidget):
         driver.lastSuccessChanged.connect(self.set_last_success)
         driver.onlineChanged.connect(self.set_online)
         driver.problem.connect(self.set_problem)
+        driver.roundFinished.connect(self.show_round)
         self.sync_requested.connect(driver.sync_now)
 
 

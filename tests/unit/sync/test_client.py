@@ -252,3 +252,35 @@ def test_https_uses_the_system_store_unless_a_ca_is_pinned() -> None:
     pinned = SyncClient("https://ktpe.example.go.id", ca_file="/x/ca.pem").session
     adapter = pinned.get_adapter("https://x")
     assert type(adapter) is HTTPAdapter and pinned.verify == "/x/ca.pem"
+
+
+def test_every_request_reports_the_app_version_and_reads_the_advice(stub: Stub) -> None:
+    advice = {
+        "X-Server-Time": NOW,
+        "X-KTPE-Min-App-Version": "0.1.0",
+        "X-KTPE-Latest-App-Version": "0.3.0",
+        "X-KTPE-Download-URL": "https://ktpe.example/unduh",
+    }
+    stub.route("GET /api/v1/sync/receipt", (200, advice, {"server_time": NOW}))
+    c = SyncClient(stub.url, token="t", app_version="0.2.0")
+    c.receipt()
+    assert stub.seen[-1].headers["X-KTPE-App-Version"] == "0.2.0"
+    assert "ktpe-desktop/0.2.0" in stub.seen[-1].headers["User-Agent"]
+    assert c.update_advice is not None
+    assert c.update_advice.newer_available("0.2.0") == "0.3.0"
+    assert c.update_advice.download_url == "https://ktpe.example/unduh"
+
+
+def test_426_is_app_too_old_and_nothing_more_is_sent(stub: Stub) -> None:
+    headers = {"X-Server-Time": NOW, "X-KTPE-Min-App-Version": "0.2.0"}
+    body = {"error": {"code": "app_too_old", "message": "update"}, "server_time": NOW}
+    stub.route("GET /api/v1/sync/receipt", (426, headers, body))
+    c = SyncClient(stub.url, token="t", app_version="0.1.0")
+    with pytest.raises(E.AppTooOld) as info:
+        c.receipt()
+    assert "0.2.0" in info.value.message and "terlalu lama" in info.value.message
+    assert not info.value.retryable
+    sent = len(stub.seen)
+    with pytest.raises(E.AppTooOld):
+        c.push({"v": 1, "chains": []})  # refused here: the server said so already
+    assert len(stub.seen) == sent
