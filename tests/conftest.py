@@ -219,13 +219,38 @@ def fail_on_warning_logs(request: pytest.FixtureRequest) -> Iterator[_Collector]
         pytest.fail(f"unexpected warning logs:\n{lines}", pytrace=False)
 
 
+_DOCS_DIR = "KTPE_TEST_DOCS_DIR"
+
+
+@pytest.fixture(autouse=True)
+def _docs_output(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Images meant for docs/ go into a folder of the test's own (created when used),
+    and into docs/ only under ``make screenshots``."""
+    if os.environ.get("KTPE_SCREENSHOTS") == "1":
+        monkeypatch.setenv(_DOCS_DIR, str(ROOT / "docs"))
+        return
+    own = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-120:]
+    monkeypatch.setenv(_DOCS_DIR, str(tmp_path_factory.getbasetemp() / "docs" / own))
+
+
+def docs_dir(sub: str = "") -> Path:
+    """Where an image for ``docs/<sub>`` is written now (see ``_docs_output``)."""
+    base = Path(os.environ.get(_DOCS_DIR) or ROOT / "docs")
+    path = base / sub if sub else base
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture
-def docs_path(tmp_path: Path) -> Any:
+def docs_path() -> Any:
     """``docs_path("screenshots/x.png")``: docs/ under ``make screenshots``, else tmp."""
-    base = ROOT / "docs" if os.environ.get("KTPE_SCREENSHOTS") == "1" else tmp_path / "docs"
 
     def where(relative: str) -> Path:
-        path = base / relative
+        path = docs_dir() / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 

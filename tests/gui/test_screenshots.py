@@ -5,7 +5,6 @@ A dialog is drawn over its dimmed main window, as the user sees it.
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,20 +19,15 @@ from ktpe_desktop.ui.dialogs.history import HistoryDialog
 from ktpe_desktop.ui.dialogs.quarantine import QuarantineDialog
 from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
 from ktpe_desktop.ui.main_window import MainWindow
+from tests.conftest import docs_dir
 from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.screenshots]
-OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-@pytest.fixture(autouse=True)
-def _out(docs_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """docs/screenshots under `make screenshots`, the test's own folder in `make test`."""
-    monkeypatch.setattr(sys.modules[__name__], "OUT", docs_path("screenshots/any.png").parent)
 
 
 def shot(window: MainWindow, name: str, dialog: QWidget | None = None) -> Path:
-    OUT.mkdir(parents=True, exist_ok=True)
+    # docs/screenshots under `make screenshots`, the test's own folder in `make test`
+    out = docs_dir("screenshots")
     image: QPixmap = window.grab()
     if dialog is not None:
         painter = QPainter(image)
@@ -45,7 +39,7 @@ def shot(window: MainWindow, name: str, dialog: QWidget | None = None) -> Path:
         painter.fillRect(top.rect().translated(pos).adjusted(-1, -1, 1, 1), QColor("#90a4ae"))
         painter.drawPixmap(pos, top)
         painter.end()
-    path = OUT / f"{name}.png"
+    path = out / f"{name}.png"
     assert image.save(str(path))
     assert image.width() == 1366 and image.height() == 768
     return path
