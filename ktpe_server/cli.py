@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=None,
+        help="log lines as text or as JSON objects (default $KTPE_LOG_FORMAT or text)",
+    )
 
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -166,7 +172,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout
     cmd = args.command
     if cmd == "serve":
-        return _serve(url, args.host, args.port, args.workers, args.log_level)
+        return _serve(url, args.host, args.port, args.workers, args.log_level, args.log_format)
     if cmd == "db":
         from ktpe_server.db import current_revision, make_engine, upgrade
 
@@ -364,14 +370,20 @@ def getpass_user() -> str:
         return "?"
 
 
-def _serve(url: str, host: str, port: int, workers: int, log_level: str) -> int:
+def _serve(
+    url: str, host: str, port: int, workers: int, log_level: str, log_format: str | None = None
+) -> int:
+    import logging.config
     import os
 
     import uvicorn
 
     from ktpe_server.db import make_engine, upgrade
+    from ktpe_server.logjson import dict_config
+    from ktpe_server.logjson import log_format as chosen_format
 
-    logging.getLogger("ktpe").setLevel(logging.INFO)
+    config = dict_config(chosen_format(log_format), log_level)
+    logging.config.dictConfig(config)
     upgrade(make_engine(url))
     os.environ["KTPE_SERVER_DB"] = url  # the factory (and every worker) reads it
     uvicorn.run(
@@ -381,6 +393,7 @@ def _serve(url: str, host: str, port: int, workers: int, log_level: str) -> int:
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=config,
         access_log=False,
     )
     return 0
