@@ -104,6 +104,7 @@ def test_windows_is_not_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert q.check(install=True) == 0
 
 
+@pytest.mark.skipif(not q.sys.platform.startswith("linux"), reason="the xcb plugin is Linux's")
 def test_the_real_plugin_is_found() -> None:
     plugin = q.xcb_plugin()
     assert plugin is not None and plugin.name == "libqxcb.so"

@@ -83,6 +83,7 @@ def test_third_party_notices_name_licences_and_embedded_components(tmp_path: Pat
     assert "SQLCipher" in text and "Zetetic" in text
 
 
+@pytest.mark.skipif(os.name == "nt", reason="a Linux install script (bash)")
 def test_linux_install_script_puts_app_menu_entry_and_icon(tmp_path: Path) -> None:
     dist = tmp_path / "dist" / "ktpe-desktop"
     dist.mkdir(parents=True)
