@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 import threading
@@ -82,14 +83,8 @@ def start_embedded(
         _seed_if_empty(url)
         demo_hint = ensure_demo_admin(engine)
     base = settings or Settings.from_env(url)
-    app_settings = Settings(
-        db_url=url,
-        admin_token=base.admin_token,
-        rate_capacity=base.rate_capacity,
-        rate_per_second=base.rate_per_second,
-        enroll_rate_capacity=base.enroll_rate_capacity,
-        enroll_rate_per_second=base.enroll_rate_per_second,
-        office_demo_hint=demo_hint or base.office_demo_hint,
+    app_settings = dataclasses.replace(
+        base, db_url=url, office_demo_hint=demo_hint or base.office_demo_hint
     )
     app = create_app(app_settings, engine=engine, migrate=False)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)

@@ -19,7 +19,14 @@ from __future__ import annotations
 import os
 
 MAX_LOAD_FACTOR = 6.0
-SOAK_FACTOR = max(1, int(os.environ.get("KTPE_SOAK_FACTOR", "1") or "1"))
+
+
+def _soak_factor() -> int:
+    """``make soak``'s multiplier of the work (kill cycles, state-machine examples)."""
+    return max(1, int(os.environ.get("KTPE_SOAK_FACTOR", "1") or "1"))
+
+
+SOAK_FACTOR = _soak_factor()
 
 
 def _load_factor() -> float:

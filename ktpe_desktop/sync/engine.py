@@ -553,9 +553,10 @@ class SyncEngine:
                 log.info("sync round stopped: %s", exc.code)
             counts = self.counts()
             skew = self._client.clock_skew_s if self._client is not None else None
-            client = self._client
-            advice = client.update_advice if client is not None else None
-            newer = advice.newer_available(client.app_version) if client and advice else None
+            # The server's version advice, where the client knows it (a hub's does not).
+            advice = getattr(self._client, "update_advice", None)
+            current = getattr(self._client, "app_version", None)
+            newer = advice.newer_available(current) if advice and current else None
             finished = _now()
             with self.store.transaction() as s:
                 if error is None:
