@@ -1611,77 +1611,77 @@ User: {user} · Password: {password}</translation>
       <translation>Sync automatically every (minutes)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="66" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="67" />
       <source>Sinkronkan (Ctrl+S)</source>
       <translation>Sync now (Ctrl+S)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="92" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="93" />
       <source>○ Belum dicek</source>
       <translation>○ Not checked yet</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="95" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="96" />
       <source>● Daring (online)</source>
       <translation>● Daring (online)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="98" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="99" />
       <source>○ Luring (offline)</source>
       <translation>○ Luring (offline)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="104" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="105" />
       <source>Belum terkirim: {n}</source>
       <translation>Not sent yet: {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="107" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="108" />
       <source>Terkirim: {acked} · Ditolak server: {q}</source>
       <translation>Sent: {acked} · Refused by the server: {q}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="117" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="118" />
       <source>Terakhir sinkron: —</source>
       <translation>Last sync: —</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="122" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="123" />
       <source>Terakhir sinkron: {t}</source>
       <translation>Last sync: {t}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="133" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="134" />
       <source>Klik untuk melihat masalah sinkron.</source>
       <translation>Click to see the sync problems.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="141" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="142" />
       <source>Versi baru tersedia: {v}</source>
       <translation>New version available: {v}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="142" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="143" />
       <source>minta pemasangnya ke admin</source>
       <translation>ask the admin for the installer</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="144" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="145" />
       <source>Pasang versi {v} dari {where}. Data di laptop tetap aman.</source>
       <translation>Install version {v} from {where}. The data on this laptop stays safe.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="158" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="159" />
       <source>Menyinkronkan…</source>
       <translation>Syncing…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="241" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="242" />
       <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
       <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/sync_status.py" line="265" />
+      <location filename="../../ktpe_desktop/ui/sync_status.py" line="273" />
       <source>{n} kejadian ditolak server</source>
       <translation>{n} events refused by the server</translation>
     </message>
