@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test bench soak screenshots lint build wheel lock translations clean chromium screenshots-office
+.PHONY: run test bench soak screenshots lint build wheel lock translations clean chromium screenshots-office screenshots-reports
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,7 @@ soak: $(STAMP) translations
 # they go to each test's own tmp folder: no test writes into the source tree).
 screenshots: $(STAMP) translations
 	KTPE_SCREENSHOTS=1 KTPE_SOURCE_GUARD=off $(BIN)/python -m pytest -q -m screenshots tests
+	$(BIN)/python -m tests.docs_reports docs/reports
 
 lint: $(STAMP)
 	$(BIN)/ruff check ktpe_desktop ktpe_server tests setup.py release
@@ -85,6 +86,11 @@ chromium:
 	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
 	   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1) || \
 	  echo "chromium could not be installed: the office browser tests will be skipped"
+
+# Every page of every paper (Berita Acara, Daftar Hadir, recaps; A4 and F4; a
+# 1,500-student and a small private school) into docs/reports (docs/reports.md).
+screenshots-reports: $(STAMP) translations
+	$(BIN)/python -m tests.docs_reports docs/reports
 
 # Screenshots of every office console page (1366x768 and phone width) into docs/screenshots.
 screenshots-office: $(STAMP) chromium

@@ -75,6 +75,9 @@ class TableSpec:
 class HtmlSpec:
     html: str
     signatures: bool = False  # the signed block: the other pages get paraf boxes
+    #: When the block must start a new page, the last rows of the table before it go
+    #: with it (a signature block is never alone on a page, away from its list).
+    keep_rows: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +175,16 @@ def _blocks(
 ) -> tuple[BlockSpec, ...]:
     out: list[BlockSpec] = []
     signatures_next = False
+    keep_rows = 0
     for seg in segments:
         if seg.kind == "signatures":
             signatures_next = True
+        elif seg.kind == "keeprows":
+            keep_rows = int(seg.value.strip() or "2")
         elif seg.kind == "html":
-            out.append(HtmlSpec(seg.value, signatures=signatures_next))
+            out.append(HtmlSpec(seg.value, signatures=signatures_next, keep_rows=keep_rows))
             signatures_next = False
+            keep_rows = 0
         elif seg.kind == "table":
             out.append(tables[seg.value.strip()]())
         elif seg.kind == "rule":

@@ -299,6 +299,7 @@ class _Html:
     height: float
     keep_with_next: bool = False
     signatures: bool = False
+    keep_rows: int = 0
 
     def cut_positions(self) -> list[float]:
         """The y of every line bottom: where the block may be cut if it must be."""
@@ -530,6 +531,7 @@ class PagedDocument:
         if isinstance(block, HtmlSpec):
             built = _build_html(block.html, width, self._device, self.spec.font_pt, self._images)
             built.signatures = block.signatures
+            built.keep_rows = block.keep_rows
             return built
         if isinstance(block, TableSpec):
             return _build_table(block, width, self._fonts)
@@ -594,6 +596,18 @@ class PagedDocument:
                 need = block.height
                 if block.keep_with_next:
                     need += self._next_min_height(index)
+                if block.keep_rows and y + need > g.bottom and page.items:
+                    last = page.items[-1]
+                    table = last.block
+                    if isinstance(table, _Table) and last.end - last.start > block.keep_rows:
+                        # Carry the table's last rows over, so the block is not alone.
+                        cut = last.end - block.keep_rows
+                        moved = last.end
+                        last.end = cut
+                        new_page()
+                        pages[-1].items.append(_Placed(table, y, start=cut, end=moved))
+                        y += table.caption_height + table.header.height
+                        y += sum(r.height for r in table.rows[cut:moved])
                 if y + need > g.bottom and page.items and need <= g.content_height:
                     new_page()
                 if y + block.height <= g.bottom:
@@ -749,13 +763,26 @@ class PagedDocument:
         left = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignTop)
         right = int(Qt.AlignmentFlag.AlignRight) | int(Qt.AlignmentFlag.AlignTop)
         page_text = page_label(index + 1, self.page_count)
-        painter.setFont(bold)
-        painter.drawText(QRectF(g.left, y, width, line_h), right, page_text)
-        painter.setFont(regular)
-        label_w = self._fonts.metrics(FOOTER_PT, True).horizontalAdvance(page_text) + 4 * MM
-        painter.drawText(QRectF(g.left, y, width - label_w, line_h), left, footer.document)
-        y += line_h
-        painter.drawText(QRectF(g.left, y, width, line_h), left, footer.device_line)
+        label_w = self._fonts.metrics(FOOTER_PT, True).horizontalAdvance(page_text) + 3 * MM
+        if footer.paraf:
+            # Beside the paraf boxes the document line needs the whole width: the page
+            # number starts the second line instead.
+            painter.setFont(regular)
+            painter.drawText(QRectF(g.left, y, width, line_h), left, footer.document)
+            y += line_h
+            painter.setFont(bold)
+            painter.drawText(QRectF(g.left, y, label_w, line_h), left, page_text)
+            painter.setFont(regular)
+            painter.drawText(
+                QRectF(g.left + label_w, y, width - label_w, line_h), left, footer.device_line
+            )
+        else:
+            painter.setFont(bold)
+            painter.drawText(QRectF(g.left, y, width, line_h), right, page_text)
+            painter.setFont(regular)
+            painter.drawText(QRectF(g.left, y, width - label_w, line_h), left, footer.document)
+            y += line_h
+            painter.drawText(QRectF(g.left, y, width, line_h), left, footer.device_line)
         y += line_h
         painter.setFont(bold if footer.receipt_alarm else regular)
         painter.drawText(QRectF(g.left, y, width, line_h), left, footer.receipt_line)

@@ -143,3 +143,22 @@ def test_team_recap_every_school_outcome_by_sex(demo_store: Any, tmp_path: Path)
     assert "Jumlah" in text and format_angka(total) in text
     # Signed by the lead, with the sync line in every footer.
     assert "Koordinator Tim" in pages[-1] and "Drs. Ahmad Sutrisno" in pages[-1]
+
+
+def test_class_signatures_never_stand_alone_on_a_page(
+    store: Any, factory: Any, tmp_path: Path
+) -> None:
+    """A class that just fills its page carries its last rows over with the signatures."""
+    npsn = factory.school()
+    for rows in range(18, 27):  # one of these lengths leaves no room for the signatures
+        klass = f"X-{rows}"
+        for i in range(rows):
+            factory.student(npsn, name=f"SISWA {rows}-{i:02d}", class_name=klass)
+    service = ReportService(store, now=lambda: PRINT_TIME)
+    service.class_list_pdf(npsn, tmp_path / "k.pdf", after=False)
+    pages = pdf_pages(tmp_path / "k.pdf")
+    signed = [p for p in pages if "Wali Kelas" in p]
+    assert len(signed) == 9
+    for page in pages:
+        if "Wali Kelas" in page:
+            assert "Nama Siswa" in page and "Tanda Tangan" in page, page[:200]
