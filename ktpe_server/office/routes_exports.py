@@ -41,8 +41,13 @@ log = logging.getLogger("ktpe.server.office")
 
 
 def _choices(s: Session) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
-    teams = [(t.id, t.name) for t in s.scalars(select(m.Team).order_by(m.Team.name))]
-    schools = [(sc.npsn, sc.name) for sc in s.scalars(select(m.School).order_by(m.School.name))]
+    teams = [
+        (int(i), str(n)) for i, n in s.execute(select(m.Team.id, m.Team.name).order_by(m.Team.name))
+    ]
+    schools = [
+        (str(npsn), str(name))
+        for npsn, name in s.execute(select(m.School.npsn, m.School.name).order_by(m.School.name))
+    ]
     return teams, schools
 
 
