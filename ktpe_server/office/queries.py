@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.paperwork import TIME_ZONES
 from ktpe_server import models as m
 
 DONE_STATUSES = ("recorded", "already_recorded")
+# Written as SQL text, not a bound parameter: PostgreSQL then uses the partial index
+# ix_event_refused (its predicate must appear literally in the query).
+REFUSED = text("event.state <> 'accepted'")
 OUTCOMES = ("recorded", "already_recorded", "failed", "not_eligible", "absent", "pending")
 
 
@@ -324,3 +327,40 @@ def _details(raw: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+@dataclass
+class Visit:
+    team: str
+    npsn: str
+    school: str
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def visits(s: Session) -> list[Visit]:
+    """Assignments grouped into visits: consecutive days of one team at one school."""
+    out: list[Visit] = []
+    rows = s.execute(
+        select(m.Team.name, m.Assignment.school_npsn, m.School.name, m.Assignment.date)
+        .join(m.Team, m.Team.id == m.Assignment.team_id)
+        .join(m.School, m.School.npsn == m.Assignment.school_npsn)
+        .order_by(m.Team.name, m.Assignment.school_npsn, m.Assignment.date)
+    ).all()
+    for team, npsn, school, day in rows:
+        last = out[-1] if out else None
+        if (
+            last
+            and last.team == team
+            and last.npsn == npsn
+            and day - last.last <= timedelta(days=1)
+        ):
+            last.last = max(last.last, day)
+        else:
+            out.append(Visit(team, npsn, school, day, day))
+    out.sort(key=lambda v: (v.first, v.team, v.school))
+    return out

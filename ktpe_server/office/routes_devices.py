@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ktpe_server import admin
 from ktpe_server import models as m
-from ktpe_server.office import campaign
+from ktpe_server.office import campaign, queries
 from ktpe_server.office.audit import audit
 from ktpe_server.office.web import (
     PAGE_SIZE,
@@ -72,7 +72,7 @@ def device_rows(
         dict(
             s.execute(
                 select(m.EventRow.device_id, func.count())
-                .where(m.EventRow.state != "accepted", m.EventRow.device_id.in_(ids))
+                .where(queries.REFUSED, m.EventRow.device_id.in_(ids))
                 .group_by(m.EventRow.device_id)
             ).all()
         )

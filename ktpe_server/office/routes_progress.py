@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.receipt import COUNT_KEYS, BadReceiptCode, ReceiptCode, parse_receipt_code
 from ktpe_server import models as m
-from ktpe_server.office import campaign
+from ktpe_server.office import campaign, queries
 from ktpe_server.office.audit import audit
 from ktpe_server.office.web import (
     AdminDep,
@@ -152,7 +152,7 @@ def _refused(s: Session) -> list[tuple[str, str, str, int]]:
             )
             .outerjoin(m.Device, m.Device.device_id == m.EventRow.device_id)
             .outerjoin(m.Team, m.Team.id == m.Device.team_id)
-            .where(m.EventRow.state != "accepted")
+            .where(queries.REFUSED)
             .group_by(m.EventRow.device_id, m.Device.name, m.Team.name, m.EventRow.reject_code)
             .order_by(func.count().desc())
         )

@@ -159,68 +159,26 @@ def member_change(
 # ------------------------------------------------------------------ schedule
 
 
-@dataclass
-class Visit:
-    team: str
-    npsn: str
-    school: str
-    first: date
-    last: date
-    done: int = 0
-    target: int = 0
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-
-def visits(s: Session) -> list[Visit]:
-    """Assignments grouped into visits: consecutive days of one team at one school."""
-    out: list[Visit] = []
-    rows = s.execute(
-        select(m.Team.name, m.Assignment.school_npsn, m.School.name, m.Assignment.date)
-        .join(m.Team, m.Team.id == m.Assignment.team_id)
-        .join(m.School, m.School.npsn == m.Assignment.school_npsn)
-        .order_by(m.Team.name, m.Assignment.school_npsn, m.Assignment.date)
-    ).all()
-    for team, npsn, school, day in rows:
-        last = out[-1] if out else None
-        if (
-            last
-            and last.team == team
-            and last.npsn == npsn
-            and day - last.last <= timedelta(days=1)
-        ):
-            last.last = max(last.last, day)
-        else:
-            out.append(Visit(team, npsn, school, day, day))
-    out.sort(key=lambda v: (v.first, v.team, v.school))
-    return out
-
-
 def _schedule_page(request: Request, staff: object, status: int = 200, error: str = "") -> Response:
     engine = state(request).engine
     setup = campaign.load(engine)
     tz = setup.time_zone if setup else "WIB"
-    by_school = tallies(request).schools
+    t = tallies(request)
+    by_school, vs = t.schools, t.visits
     with Session(engine) as s:
-        vs = visits(s)
         teams = list(s.scalars(select(m.Team.name).order_by(m.Team.name)))
         schools = [(r.npsn, r.name) for r in sorted(by_school.values(), key=lambda r: r.name)]
     today = queries.local_today(tz)
     # The page of the list that holds today's visits comes first.
     start = next((i for i, v in enumerate(vs) if v.last >= today), 0)
     page = paginate(request, vs) if "page" in request.query_params else paginate_from(vs, start)
-    for v in page.items:
-        t = by_school.get(v.npsn)
-        if t is not None:
-            v.done, v.target = t.tally.done, t.tally.target
     return render(
         request,
         "schedule.html",
         staff,  # type: ignore[arg-type]
         status,
         visits=page,
+        by_school=by_school,
         teams=teams,
         schools=schools,
         today=today,
@@ -279,7 +237,7 @@ def visit_add(request: Request, staff: AdminDep, form: AdminForm) -> Response:
     return redirect("/schedule", done="visit_added")
 
 
-def paginate_from(items: list[Visit], start: int) -> Page:
+def paginate_from(items: list[queries.Visit], start: int) -> Page:
     """The page of ``items`` that holds index ``start``."""
     number = start // PAGE_SIZE + 1
     pages = max(1, -(-len(items) // PAGE_SIZE))

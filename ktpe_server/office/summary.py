@@ -34,6 +34,7 @@ INLINE_SECONDS = 0.25
 class Tallies:
     schools: dict[str, queries.SchoolRow]
     teams: list[queries.TeamRow]
+    visits: list[queries.Visit]
     by_day: list[tuple[date, int]]
     gaps: list[queries.VisitGap]
     today: date
@@ -67,10 +68,13 @@ class Summary:
             today = queries.local_today(tz)
             schools = queries.school_tallies(s)
             teams = queries.team_tallies(s, schools)
+            visits = queries.visits(s)
             days = queries.by_day(s, tz)
             gaps = queries.visits_without_receipt(s, today)
         took = time.perf_counter() - started
-        return Tallies(schools, teams, days, gaps, today, tz, counters, datetime.now(UTC), took)
+        return Tallies(
+            schools, teams, visits, days, gaps, today, tz, counters, datetime.now(UTC), took
+        )
 
     def tallies(self) -> Tallies:
         counters = self._counters()
