@@ -111,9 +111,14 @@ def has_fonts() -> bool:
     return bool(result.stdout.strip())
 
 
+def _is_root() -> bool:
+    geteuid = getattr(os, "geteuid", None)  # POSIX only
+    return bool(geteuid is not None and geteuid() == 0)
+
+
 def apt_command(packages: Sequence[str]) -> str:
     """The one line that installs ``packages`` (``sudo`` unless we are root)."""
-    sudo = "" if os.geteuid() == 0 else "sudo "
+    sudo = "" if _is_root() else "sudo "
     return sudo + "apt-get install -y --no-install-recommends " + " ".join(packages)
 
 
@@ -144,7 +149,7 @@ def check(*, install: bool = False, out: TextIO | None = None) -> int:
         file=stream,
     )
     apt = shutil.which("apt-get")
-    if install and apt is not None and os.geteuid() == 0:
+    if install and apt is not None and _is_root():
         print("Installing them with apt-get ...", file=stream)
         for args in (
             [apt, "update", "-q"],

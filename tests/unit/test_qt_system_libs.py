@@ -65,7 +65,7 @@ def linux(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> FakeRun:
 
 
 def test_not_root_prints_the_one_line_and_fails(linux: FakeRun, monkeypatch: Any) -> None:
-    monkeypatch.setattr(q.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(q.os, "geteuid", lambda: 1000, raising=False)
     out = io.StringIO()
     assert q.check(install=True, out=out) == 1
     assert (
@@ -76,7 +76,7 @@ def test_not_root_prints_the_one_line_and_fails(linux: FakeRun, monkeypatch: Any
 
 
 def test_root_with_install_runs_apt_get(linux: FakeRun, monkeypatch: Any) -> None:
-    monkeypatch.setattr(q.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(q.os, "geteuid", lambda: 0, raising=False)
     assert q.check(install=True, out=io.StringIO()) == 0
     apt = [c for c in linux.calls if c[0].endswith("apt-get")]
     assert apt[0][1] == "update"
@@ -93,7 +93,7 @@ def test_nothing_missing_is_silent(linux: FakeRun) -> None:
 def test_no_fonts_adds_a_font_package(linux: FakeRun, monkeypatch: Any) -> None:
     linux.ldd_out = ""
     monkeypatch.setattr(q, "has_fonts", lambda: False)
-    monkeypatch.setattr(q.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(q.os, "geteuid", lambda: 1000, raising=False)
     out = io.StringIO()
     assert q.check(out=out) == 1
     assert q.FONT_PACKAGE in out.getvalue()
