@@ -4,7 +4,7 @@
 (same excludes, same strip), the app and ``tests/bench/hello_qt.py``
 (``KTPE_BUILD_NAME=hello-qt``) under ``$KTPE_BENCH_BUILD_DIR`` (default
 ``/tmp/ktpe-bench-build``), then reports both folder sizes (sum of file sizes,
-MB = 10^6 bytes), their ratio (target ≤ 1.25), and the zipped size of the app.
+MB = 10^6 bytes), their ratio (target ≤ 1.35, DESIGN.md), and the zipped size of the app.
 Not collected by ``make test``; ``make bench`` runs it. Run alone:
 ``python -m tests.bench.bench_build``.
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "build.spec"
 APP_NAME = "ktpe-desktop"
 HELLO_NAME = "hello-qt"
-TARGET_RATIO = 1.25
+TARGET_RATIO = 1.35  # DESIGN.md: the one-folder build ≤ 1.35× a QtWidgets hello world
 
 
 def build_dir() -> Path:
