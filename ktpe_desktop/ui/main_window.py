@@ -168,6 +168,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         m_file = bar.addMenu(tr("&Berkas"))
         self._action(m_file, tr("Impor daftar siswa…"), self.open_import, ("Ctrl+I",))
         self._action(m_file, tr("Impor daftar siswa sekolah lain…"), self.import_other_school, ())
+        self._action(m_file, tr("Impor daftar belum rekam SIAK…"), self.import_siak_list, ())
         self._action(m_file, tr("Daftarkan ke server…"), self.show_enrol, ())
         m_file.addSeparator()
         self._action(

@@ -72,3 +72,40 @@ def test_export_warns_first_and_cancel_writes_nothing(
     qtbot.waitUntil(target.exists, timeout=10_000)
     ops.wait_for_done(timing.ms(10_000))
     assert target.read_bytes()[:2] == b"PK"
+
+
+def test_siak_list_marks_the_students_absent_from_it(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from ktpe_desktop.storage import models as m
+
+    ws = window.workspace
+    npsn = window.school.npsn
+    with ws.store.session() as s:
+        students = s.execute(
+            select(m.Student.id, m.Student.nik)
+            .join(m.StudentState, m.StudentState.student_id == m.Student.id)
+            .where(m.Student.school_npsn == npsn, m.StudentState.status == "pending")
+            .where(m.Student.nik.is_not(None))
+        ).all()
+    assert len(students) > 2
+    listed = [nik for _, nik in students[1:]]  # the first one is not on the list
+    path = tmp_path / "belum-rekam.csv"
+    path.write_text("NIK;NAMA_LGKP\n" + "".join(f"{n};X\n" for n in listed), encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(path), ""))
+    asked: list[str] = []
+
+    def question(_parent: Any, _title: str, text: str, *_a: Any) -> Any:
+        asked.append(text)
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    window.import_siak_list()
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=timing.ms(10_000))
+    assert "1 sudah terekam menurut SIAK" in asked[0]
+    ops.wait_for_done(timing.ms(10_000))
+    with ws.store.session() as s:
+        state = s.get(m.StudentState, students[0][0])
+        assert state is not None and str(state.status) == "already_recorded"

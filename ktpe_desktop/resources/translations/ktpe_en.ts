@@ -1232,191 +1232,196 @@ User: {user} · Password: {password}</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/main_window.py" line="171" />
+      <source>Impor daftar belum rekam SIAK…</source>
+      <translation>Import SIAK not-yet-recorded list…</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="172" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="175" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="176" />
       <source>Cetak Berita Acara…</source>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="181" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="182" />
       <source>Simpan Berita Acara (PDF)…</source>
       <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="187" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
       <source>Cetak Rekapitulasi Harian…</source>
       <translation>Print Daily Summary…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="193" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="194" />
       <source>Simpan Rekapitulasi Harian (PDF)…</source>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="199" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
       <source>Simpan Daftar Hadir per Rombel (PDF)…</source>
       <translation>Save attendance list per class (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="205" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
       <source>Simpan Daftar Hadir dengan hasil (PDF)…</source>
       <translation>Save attendance list with outcomes (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
       <source>Simpan Rekapitulasi Tim (PDF)…</source>
       <translation>Save team recap (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="217" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="224" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="228" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="230" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="233" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="236" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="237" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="237" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="238" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="238" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="239" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="240" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="241" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="241" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="242" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="242" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="243" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="243" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="244" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="244" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="245" />
       <source>Hub sekolah…</source>
       <translation>School hub…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="246" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="247" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="247" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="248" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="248" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="249" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="249" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="250" />
       <source>Kop surat dan penanda tangan…</source>
       <translation>Letterhead and signers…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="251" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="252" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="288" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="289" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="289" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="290" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="334" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="335" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="383" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="384" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="438" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="439" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
     </message>
@@ -1764,6 +1769,31 @@ User: {user} · Password: {password}</translation>
       <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="123" />
       <source>Dokumen dikirim ke printer.</source>
       <translation>Document sent to the printer.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="160" />
+      <source>Daftar belum rekam SIAK</source>
+      <translation>SIAK not-yet-recorded list</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="160" />
+      <source>Excel atau CSV (*.xlsx *.csv)</source>
+      <translation>Excel or CSV (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="174" />
+      <source>… dan {n} lainnya</source>
+      <translation>… and {n} more</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="179" />
+      <source>Ditandai Sudah Terekam Sebelumnya (sumber SIAK):</source>
+      <translation>Marked as recorded before (source SIAK):</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="194" />
+      <source>{n} siswa ditandai Sudah Terekam Sebelumnya (sumber SIAK).</source>
+      <translation>{n} students marked as recorded before (source SIAK).</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/window/session_flow.py" line="69" />

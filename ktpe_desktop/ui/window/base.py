@@ -98,3 +98,6 @@ class WindowBase(QMainWindow):
 
     def show_paper_settings(self) -> None:
         raise NotImplementedError
+
+    def import_siak_list(self) -> None:
+        raise NotImplementedError

@@ -148,6 +148,55 @@ class ReportActions(WindowBase):
         chooser.accepted.connect(chosen)
         chooser.open()
 
+    def import_siak_list(self) -> None:
+        """Daftar belum rekam SIAK: choose the office's list, see what it would mark, confirm."""
+        ws = self.workspace
+        if ws is None or self.is_locked:
+            return
+        if self.school is None:
+            self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Daftar belum rekam SIAK"), "", tr("Excel atau CSV (*.xlsx *.csv)")
+        )
+        if not path:
+            return
+        npsn = self.school.npsn
+        from ktpe_desktop.services.changes import What
+        from ktpe_desktop.services.siak_service import SiakService
+
+        service = SiakService(ws.store)
+
+        def confirm(plan: Any) -> None:
+            names = "\n".join(f"• {s.name} ({s.class_name})" for s in plan.already[:15])
+            more = len(plan.already) - 15
+            if more > 0:
+                names += "\n" + tr("… dan {n} lainnya").format(n=more)
+            answer = QMessageBox.question(
+                self,
+                tr("Daftar belum rekam SIAK"),
+                plan.summary()
+                + ("\n\n" + tr("Ditandai Sudah Terekam Sebelumnya (sumber SIAK):") + "\n" + names)
+                * bool(plan.already),
+                QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Ok or not plan.already:
+                return
+
+            def commit() -> int:
+                written = service.commit(plan, ws.user.username)
+                ws.notify_changed([s.student_id for s in plan.already], [What.OUTCOME, What.OUTBOX])
+                return written
+
+            Op(self, commit).success(
+                lambda n: self.show_toast(
+                    tr("{n} siswa ditandai Sudah Terekam Sebelumnya (sumber SIAK).").format(n=n)
+                )
+            ).run()
+
+        Op(self, lambda: service.preview(path, npsn), lane=Lane.READ).success(confirm).run()
+
     def show_paper_settings(self) -> None:
         """Kop surat dan penanda tangan: letterhead, own name/NIP, the school's principal."""
         ws = self.workspace
