@@ -18,9 +18,10 @@ from ktpe_desktop.commands._common import (
     user_of,
 )
 from ktpe_desktop.services.audit import audit
-from ktpe_desktop.services.session import open_store
+from ktpe_desktop.services.session import open_store, open_store_readonly
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
+from ktpe_desktop.storage.folderlock import FolderLock
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole
 from ktpe_desktop.storage.store import KEYSLOTS_FILE, Store, list_backups, restore_latest_backup
 
@@ -101,7 +102,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    store = Store.open(data_dir_of(args), user_of(args), password(), check="full")
+    store = Store.open(data_dir_of(args), user_of(args), password(), check="full", readonly=True)
     try:
         problems = store.integrity_check(full=True)
         if problems:
@@ -154,7 +155,7 @@ def info_counts(store: Store) -> dict[str, Any]:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    store = open_store(data_dir_of(args), user_of(args), password())
+    store = open_store_readonly(data_dir_of(args), user_of(args), password())
     try:
         info = info_counts(store)
     finally:
@@ -178,10 +179,16 @@ def cmd_restore_latest(args: argparse.Namespace) -> int:
     data_dir = data_dir_of(args).resolve()
     user = user_of(args)
     key = KeySlots(data_dir / KEYSLOTS_FILE).unlock(user, password())
-    restored = restore_latest_backup(data_dir, key)
-    store = Store.open_with_key(
-        data_dir, key, user, KeySlots(data_dir / KEYSLOTS_FILE).role_of(user)
-    )
+    # One owner: refuse (and change nothing) while the app or a command holds the folder.
+    lock = FolderLock(data_dir).acquire()
+    try:
+        restored = restore_latest_backup(data_dir, key, lock=lock)
+        store = Store.open_with_key(
+            data_dir, key, user, KeySlots(data_dir / KEYSLOTS_FILE).role_of(user), lock=lock
+        )
+    except BaseException:
+        lock.release()
+        raise
     try:
         with store.transaction() as s:
             audit(s, store.username, m.AuditAction.RESTORE, restored.name)

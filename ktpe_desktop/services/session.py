@@ -17,14 +17,29 @@ def is_initialised(data_dir: Path | str) -> bool:
 
 
 def open_store(data_dir: Path | str, username: str, password: str) -> Store:
-    """Unlock an existing data folder and prepare it for work.
+    """Unlock an existing data folder, become its one owner and prepare it for work.
 
-    Outbox rows left ``in_flight`` by a crash go back to ``pending`` here.
+    Outbox rows left ``in_flight`` by a crash go back to ``pending`` here: only
+    the owner does that, once, at start (it holds the folder's lock, so no other
+    process can be sending those rows now).
+
+    Raises:
+        DataFolderInUse: another process owns the folder (nothing was changed).
     """
     store = Store.open(data_dir, username, password)
-    with store.transaction() as s:
-        outbox.reset_in_flight(s)
+    try:
+        with store.transaction() as s:
+            outbox.reset_in_flight(s)
+    except BaseException:
+        store.close()
+        raise
     return store
+
+
+def open_store_readonly(data_dir: Path | str, username: str, password: str) -> Store:
+    """Unlock a data folder to read it: beside its owner, on a read-only medium or a
+    full disk. Nothing is written to the database (the login is audited later)."""
+    return Store.open(data_dir, username, password, readonly=True)
 
 
 def open_or_create(
@@ -52,4 +67,12 @@ def lock(store: Store) -> None:
     store.close()
 
 
-__all__ = ["audit", "default_data_dir", "is_initialised", "lock", "open_or_create", "open_store"]
+__all__ = [
+    "audit",
+    "default_data_dir",
+    "is_initialised",
+    "lock",
+    "open_or_create",
+    "open_store",
+    "open_store_readonly",
+]

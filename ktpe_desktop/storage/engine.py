@@ -98,11 +98,15 @@ def connect_raw(path: Path, key: bytes, *, readonly: bool = False) -> Any:
     return conn
 
 
-def make_engine(path: Path, key: bytes, *, pool_size: int = 4) -> Engine:
-    """A SQLAlchemy engine over the encrypted file at ``path``."""
+def make_engine(path: Path, key: bytes, *, pool_size: int = 4, readonly: bool = False) -> Engine:
+    """A SQLAlchemy engine over the encrypted file at ``path``.
+
+    ``readonly``: every connection is opened ``mode=ro`` (it never writes the
+    file, never checkpoints the WAL, even as the last connection to close).
+    """
 
     def creator() -> Any:
-        conn = connect_raw(path, key)
+        conn = connect_raw(path, key, readonly=readonly)
         conn.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
         return conn
 

@@ -175,6 +175,33 @@ class DatabaseLocked(KnownError):
         )
 
 
+class DataFolderInUse(KnownError):
+    """Another process owns the data folder (see :mod:`ktpe_desktop.storage.folderlock`)."""
+
+    code = "data_folder_in_use"
+
+    def __init__(self, data_dir: Path, owner: object = None) -> None:
+        self.data_dir = data_dir
+        self.owner = owner
+        pid = getattr(owner, "pid", None)
+        program = getattr(owner, "program", "") or ""
+        since = getattr(owner, "since", "") or ""
+        host = getattr(owner, "host", "") or ""
+        if pid:
+            who = f"{program or 'program lain'} (pid {pid}{f', {host}' if host else ''})"
+            who_en = f"{program or 'another program'} (pid {pid}{f', {host}' if host else ''})"
+        else:
+            who, who_en = "program lain", "another program"
+        when = f" sejak {since.replace('T', ' ')}" if since else ""
+        when_en = f" since {since.replace('T', ' ')}" if since else ""
+        super().__init__(
+            f"Data di {data_dir} sedang dipakai oleh {who}{when}. Tutup program itu "
+            "(atau tunggu sampai selesai) lalu ulangi; tidak ada yang diubah.",
+            f"The data in {data_dir} is in use by {who_en}{when_en}. Close it (or wait "
+            "until it finishes) and retry; nothing was changed.",
+        )
+
+
 class NoBackup(KnownError):
     code = "no_backup"
 

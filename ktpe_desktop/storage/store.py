@@ -4,6 +4,8 @@ Layout of ``<data_dir>``::
 
     keyslots.json        wrapped database key per local user (no personal data)
     ktpe.db (-wal -shm)  the SQLCipher database
+    ktpe.lock (.json)    the owner's OS lock and who it is (storage/folderlock.py)
+    audit-pending.jsonl  audit rows that could not be written yet (no personal data)
     backups/             encrypted copies made with the SQLite backup API
     logs/ktpe.log        rotating log, digits redacted
 
@@ -11,11 +13,18 @@ Layout of ``<data_dir>``::
 the user's key slot, proves the key, checks the file (``quick_check``), refuses a
 file written by a newer schema without touching it, and migrates an older one
 after taking a backup.
+
+A store opened to write holds the folder's lock (:class:`FolderLock`) until it
+is closed: one owner per data folder. A store opened with ``readonly=True``
+takes no lock and never writes the database: it can read beside the owner, on a
+read-only medium or on a full disk; its audit rows (the login) are deferred
+(:meth:`Store.audit_later`) and written by the next writer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -34,6 +43,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session
 
+from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import GENESIS_HASH
 from ktpe_desktop.core.hlc import Hlc, HybridClock
 from ktpe_desktop.storage import models as m
@@ -50,6 +60,7 @@ from ktpe_desktop.storage.errors import (
     DatabaseCorrupt,
     DatabaseLocked,
     DataDirNotWritable,
+    DataFolderInUse,
     DiskFull,
     NewerSchema,
     NoBackup,
@@ -59,6 +70,7 @@ from ktpe_desktop.storage.errors import (
     known_db_errors,
     translate_db_error,
 )
+from ktpe_desktop.storage.folderlock import FolderLock
 from ktpe_desktop.storage.fsutil import check_writable, fsync_dir
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
 from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
@@ -67,6 +79,7 @@ DB_FILE = "ktpe.db"
 KEYSLOTS_FILE = "keyslots.json"
 BACKUP_DIR = "backups"
 LOG_DIR = "logs"
+AUDIT_PENDING_FILE = "audit-pending.jsonl"
 KEEP_LAST_BACKUPS = 10
 KEEP_DAILY_BACKUPS = 7
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -172,25 +185,33 @@ def latest_good_backup(data_dir: Path, key: bytes | None) -> Path | None:
     return None
 
 
-def restore_latest_backup(data_dir: Path, key: bytes | None = None) -> Path:
+def restore_latest_backup(
+    data_dir: Path, key: bytes | None = None, *, lock: FolderLock | None = None
+) -> Path:
     """Put the latest good backup in place of the database; the broken file is kept.
 
     The current ``ktpe.db`` (and its ``-wal``/``-shm``) are renamed to
     ``ktpe.db.broken-<UTC time>`` (never deleted), then the backup is copied in
-    with a durable write.
+    with a durable write. Never under a running process: the folder's lock is
+    taken first (or ``lock``, already held by the caller, is used).
 
     Args:
         data_dir: the data folder.
         key: the database key; when given, only a backup that opens with it and
             passes ``quick_check`` is used.
+        lock: the folder's lock, held by the caller (kept held on return).
 
     Returns:
         The backup that was restored.
 
     Raises:
+        DataFolderInUse: a process holds the folder; nothing was changed.
         NoBackup: there is no usable backup.
     """
     data_dir = Path(data_dir)
+    if lock is None or not lock.held:
+        with FolderLock(data_dir) as own:
+            return restore_latest_backup(data_dir, key, lock=own)
     backup = latest_good_backup(data_dir, key)
     if backup is None:
         raise NoBackup(data_dir)
@@ -230,13 +251,24 @@ class Store:
     """
 
     def __init__(
-        self, data_dir: Path, key: bytes, username: str, role: UserRole, engine: Engine
+        self,
+        data_dir: Path,
+        key: bytes,
+        username: str,
+        role: UserRole,
+        engine: Engine,
+        *,
+        lock: FolderLock | None = None,
+        readonly: bool = False,
     ) -> None:
         self.data_dir = data_dir
         self._key = key
         self.username = username
         self.role = role
         self.engine = engine
+        self.readonly = readonly
+        self.lock = lock
+        self._pending_audit: list[dict[str, Any]] = []
         self._write_engine = write_engine(engine)
         self.checkpointer = IdleCheckpointer(engine)
         self._writer: Connection | None = None
@@ -292,8 +324,14 @@ class Store:
         Commits on success, rolls back on any error; disk-full and locked errors
         surface as their KnownError.
         """
+        self._require_writable()
+        pending = list(self._pending_audit)
         with known_db_errors(), self.write_session() as s, s.begin():
+            for row in pending:
+                s.add(_audit_row(row))
             yield s
+        if pending:
+            del self._pending_audit[: len(pending)]
         self.checkpointer.wrote()
 
     @contextlib.contextmanager
@@ -307,6 +345,7 @@ class Store:
         holds no lock and no snapshot) and used by one thread at a time: a second
         writer waits like SQLite's busy timeout would, then gets DatabaseLocked.
         """
+        self._require_writable()
         if not self._writer_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
             raise DatabaseLocked()
         try:
@@ -325,6 +364,90 @@ class Store:
 
     def _on_dispose(self, engine: Engine) -> None:
         self._writer_stale = True
+
+    def _require_writable(self) -> None:
+        if self.readonly:
+            raise KnownError(
+                "Data dibuka hanya-baca; perubahan tidak dapat disimpan di sini.",
+                "The data was opened read-only; changes cannot be saved here.",
+                code="read_only",
+            )
+
+    # ------------------------------------------------------------ audit
+
+    def audit_later(
+        self, action: m.AuditAction, subject: str | None = None, detail: Any = None
+    ) -> None:
+        """An audit row that must not stop read-only work: written now if possible.
+
+        On a read-only store, a full disk or a read-only folder the row is kept and
+        written with this store's next write transaction, else at :meth:`close`
+        (into the database, or as a line of ``audit-pending.jsonl`` that the next
+        writer imports), so reading never depends on writing first.
+        """
+        row = {
+            "actor": self.username,
+            "action": m.AuditAction(action).value,
+            "subject": subject,
+            "detail": detail,
+            "at": _utcnow().isoformat(),
+        }
+        self._pending_audit.append(row)
+        if self.readonly:
+            return
+        try:
+            with self.transaction():
+                pass
+        except (DiskFull, DataDirNotWritable) as exc:
+            log.warning("audit row deferred: %s", exc.code)
+
+    @property
+    def deferred_audit(self) -> int:
+        """Audit rows not written yet (tests, `db info`)."""
+        return len(self._pending_audit)
+
+    def _import_pending_audit(self) -> int:
+        """Write the rows other (read-only) openings left in ``audit-pending.jsonl``."""
+        path = self.data_dir / AUDIT_PENDING_FILE
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            log.warning("pending audit rows unreadable: %s", type(exc).__name__)
+            return 0
+        rows = []
+        for line in lines:
+            with contextlib.suppress(ValueError, TypeError):
+                row = json.loads(line)
+                if isinstance(row, dict) and row.get("action") in m.AuditAction._value2member_map_:
+                    rows.append(row)
+        with self.transaction() as s:
+            for row in rows:
+                s.add(_audit_row(row))
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return len(rows)
+
+    def _flush_audit_at_close(self) -> None:
+        if not self._pending_audit:
+            return
+        if not self.readonly:
+            with contextlib.suppress(KnownError):
+                with self.transaction():
+                    pass
+                return
+        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in self._pending_audit)
+        try:
+            with open(self.data_dir / AUDIT_PENDING_FILE, "a", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            self._pending_audit.clear()
+        except OSError as exc:
+            log.warning(
+                "%d audit rows could not be written (%s)", len(self._pending_audit), exc.strerror
+            )
 
     @property
     def clock(self) -> HybridClock:
@@ -358,6 +481,27 @@ class Store:
             known = translate_db_error(exc)
             raise (known or DataDirNotWritable(data_dir, exc.strerror or "")) from exc
         check_writable(data_dir)
+        slots_path = data_dir / KEYSLOTS_FILE
+        db = data_dir / DB_FILE
+        if slots_path.exists() or db.exists():
+            raise AlreadyInitialised(data_dir)
+        lock = FolderLock(data_dir).acquire()
+        try:
+            return cls._create_locked(data_dir, username, password, role, display_name, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _create_locked(
+        cls,
+        data_dir: Path,
+        username: str,
+        password: str,
+        role: UserRole | str,
+        display_name: str | None,
+        lock: FolderLock,
+    ) -> Store:
         slots_path = data_dir / KEYSLOTS_FILE
         db = data_dir / DB_FILE
         if slots_path.exists() or db.exists():
@@ -419,11 +563,18 @@ class Store:
             raise
         configure_logging(data_dir)
         log.info("created data folder (device %s)", device_id[:8])
-        return cls(data_dir, key, username, role, make_engine(db, key))
+        return cls(data_dir, key, username, role, make_engine(db, key), lock=lock)
 
     @classmethod
     def open(
-        cls, data_dir: Path | str, username: str, password: str, *, check: str = "quick"
+        cls,
+        data_dir: Path | str,
+        username: str,
+        password: str,
+        *,
+        check: str = "quick",
+        readonly: bool = False,
+        wait: float = 0.0,
     ) -> Store:
         """Unlock and open an existing data folder.
 
@@ -433,10 +584,14 @@ class Store:
             password: that user's password.
             check: ``"quick"`` (``PRAGMA quick_check``, the default), ``"full"``
                 (``integrity_check`` + ``cipher_integrity_check``) or ``"none"``.
+            readonly: read only: no folder lock, no write to the database (the
+                login's audit row is deferred, :meth:`audit_later`).
+            wait: seconds to wait for the folder's owner to leave (writers).
 
         Raises:
             NotInitialised, UnknownUser, WrongPassword, DatabaseCorrupt,
-            NewerSchema, DataDirNotWritable, DiskFull, DatabaseLocked.
+            NewerSchema, DataDirNotWritable, DiskFull, DatabaseLocked,
+            DataFolderInUse.
         """
         data_dir = Path(data_dir).resolve()
         slots = KeySlots(data_dir / KEYSLOTS_FILE)
@@ -448,9 +603,16 @@ class Store:
             log.info("unlock refused")
             raise
         role = slots.role_of(username)
-        store = cls.open_with_key(data_dir, key, normalize_username(username), role, check=check)
-        with store.transaction() as s:
-            s.add(m.AuditLog(actor=store.username, action=m.AuditAction.LOGIN, subject=None))
+        store = cls.open_with_key(
+            data_dir,
+            key,
+            normalize_username(username),
+            role,
+            check=check,
+            readonly=readonly,
+            wait=wait,
+        )
+        store.audit_later(m.AuditAction.LOGIN)
         return store
 
     @classmethod
@@ -462,13 +624,70 @@ class Store:
         role: UserRole = UserRole.LEAD,
         *,
         check: str = "quick",
+        readonly: bool = False,
+        wait: float = 0.0,
+        lock: FolderLock | None = None,
     ) -> Store:
-        """Open with an already unwrapped key (after :meth:`open`'s unlock; tests)."""
+        """Open with an already unwrapped key (after :meth:`open`'s unlock; tests).
+
+        ``lock``: the folder's lock, already held by the caller (a restore); it
+        is then owned by the store and released by :meth:`close`.
+        """
         data_dir = Path(data_dir).resolve()
+        if readonly:
+            return cls._open_readonly(data_dir, key, username, role, check)
         db = data_dir / DB_FILE
         check_writable(data_dir)
         if not os.access(db, os.W_OK):
             raise DataDirNotWritable(db, "read-only file")
+        if lock is None:
+            lock = FolderLock(data_dir).acquire(timeout=wait)
+        try:
+            store = cls._open_locked(data_dir, key, username, role, check, lock)
+        except BaseException:
+            lock.release()
+            raise
+        with contextlib.suppress(KnownError):
+            store._import_pending_audit()
+        return store
+
+    @classmethod
+    def _open_readonly(
+        cls, data_dir: Path, key: bytes, username: str, role: UserRole, check: str
+    ) -> Store:
+        db = data_dir / DB_FILE
+        if not db.exists():
+            raise NotInitialised(data_dir)
+        revision = cls._checked_revision(data_dir, key, check, readonly=True)
+        if revision not in known_revisions():
+            raise NewerSchema(revision or "?")
+        if revision != schema_head():
+            raise KnownError(
+                "Basis data perlu diperbarui ke skema baru; buka aplikasi sekali dahulu.",
+                "The database needs a schema upgrade; open the app once first.",
+                code="needs_migration",
+            )
+        engine = make_engine(db, key, readonly=True)
+        try:
+            return cls(data_dir, key, username, role, engine, readonly=True)
+        except BaseException as exc:
+            engine.dispose()
+            known = translate_db_error(exc)
+            if known is not None and known is not exc:
+                raise known from exc
+            raise
+
+    @classmethod
+    def _open_locked(
+        cls,
+        data_dir: Path,
+        key: bytes,
+        username: str,
+        role: UserRole,
+        check: str,
+        lock: FolderLock,
+    ) -> Store:
+        db = data_dir / DB_FILE
         revision = cls._checked_revision(data_dir, key, check)
         head = schema_head()
         if revision not in known_revisions():
@@ -481,7 +700,7 @@ class Store:
                 log.info("migrating schema %s -> %s", revision, head)
                 with known_db_errors():
                     cls._migrate(engine)
-            store = cls(data_dir, key, username, role, engine)
+            store = cls(data_dir, key, username, role, engine, lock=lock)
             if revision != head:
                 with store.transaction() as s:
                     s.add(
@@ -498,7 +717,7 @@ class Store:
         return store
 
     @staticmethod
-    def _checked_revision(data_dir: Path, key: bytes, check: str) -> str:
+    def _checked_revision(data_dir: Path, key: bytes, check: str, *, readonly: bool = False) -> str:
         db = data_dir / DB_FILE
 
         def explained(exc: Exception) -> Exception:
@@ -511,7 +730,7 @@ class Store:
             return exc
 
         try:
-            conn = connect_raw(db, key)
+            conn = connect_raw(db, key, readonly=readonly)
         except Exception as exc:
             err = explained(exc)
             if err is exc:
@@ -722,7 +941,9 @@ class Store:
     # ------------------------------------------------------------ close
 
     def close(self) -> None:
-        """Dispose of the connections (WAL checkpointed by SQLite on the last close)."""
+        """Dispose of the connections (WAL checkpointed by SQLite on the last close),
+        then give the folder up."""
+        self._flush_audit_at_close()
         self.checkpointer.stop()
         with self._writer_lock:
             if self._writer is not None:
@@ -731,12 +952,28 @@ class Store:
         self.engine.dispose()
         self._key = b"\0" * 32
         unconfigure_logging(self.data_dir)
+        if self.lock is not None:
+            self.lock.release()
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _audit_row(row: dict[str, Any]) -> m.AuditLog:
+    at = row.get("at")
+    audit = m.AuditLog(
+        actor=str(row.get("actor") or "?"),
+        action=m.AuditAction(row["action"]),
+        subject=row.get("subject"),
+        detail=row.get("detail"),
+    )
+    if at:
+        with contextlib.suppress(ValueError):
+            audit.at = datetime.fromisoformat(str(at))
+    return audit
 
 
 def database_key_for_tests(store: Store) -> bytes:
@@ -749,7 +986,9 @@ __all__ = [
     "DB_FILE",
     "KEYSLOTS_FILE",
     "BackupInfo",
+    "DataFolderInUse",
     "DiskFull",
+    "FolderLock",
     "Store",
     "latest_good_backup",
     "list_backups",

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ktpe_desktop.paths import default_data_dir
 from ktpe_desktop.services.workspace import Workspace
@@ -22,6 +22,7 @@ from ktpe_desktop.ui.i18n import install_language, tr
 from ktpe_desktop.ui.icons import app_icon
 from ktpe_desktop.ui.main_window import MainWindow
 from ktpe_desktop.ui.settings import LANGUAGE, Settings
+from ktpe_desktop.ui.single_instance import SingleInstance
 from ktpe_desktop.ui.style import apply_style
 
 log = logging.getLogger("ktpe.ui")
@@ -87,12 +88,30 @@ class AppController:
         new.show()
 
 
+def bring_forward(window: QWidget) -> None:
+    """Show ``window`` above the others (a second start of the app asked for it)."""
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
 def run_app(args: argparse.Namespace) -> int:
     app = make_application()
     base = Path(args.app_data_dir) if getattr(args, "app_data_dir", None) else default_data_dir()
     demo = bool(getattr(args, "demo", False))
     data_dir = base / "demo" if demo and not getattr(args, "app_data_dir", None) else base
     data_dir.mkdir(parents=True, exist_ok=True)
+    # One window per data folder: a second start asks the first to come forward.
+    instance = SingleInstance(data_dir)
+    if instance.notify_running():
+        print(
+            "KTP-el Jemput Bola sudah terbuka untuk folder data ini; jendelanya dimunculkan. / "
+            "The app is already open on this data folder; its window was brought forward."
+        )
+        return 0
+    instance.listen()
     Workspace.configure_logging(data_dir)
     settings = Settings(data_dir)
     lang = getattr(args, "lang", None) or settings.get(LANGUAGE)
@@ -109,6 +128,7 @@ def run_app(args: argparse.Namespace) -> int:
 
         credentials = (DEMO_USER, DEMO_PASSWORD)
     controller = AppController(settings, data_dir, demo_credentials=credentials)
+    instance.activated.connect(lambda: bring_forward(controller.window))
     window = controller.window
     window.show()
     if demo:
@@ -147,6 +167,7 @@ def run_app(args: argparse.Namespace) -> int:
     else:
         window.start()
     rc = app.exec()
+    instance.close()
     controller.window.shutdown()
     if demo_session is not None:
         demo_session.stop()

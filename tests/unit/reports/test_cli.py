@@ -18,6 +18,7 @@ def cli_env(store: Any, factory: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[
     factory.outcome(factory.student(npsn), "recorded")
     factory.student(npsn, name="ANI BELUM")
     monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
+    store.close()  # the commands own the folder now (one owner per data folder)
     return Path(store.data_dir), npsn
 
 

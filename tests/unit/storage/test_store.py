@@ -43,7 +43,12 @@ def test_create_then_open(data_dir: Path) -> None:
     s = Store.create(data_dir, LEAD, PASSWORD)
     device = s.device_id
     s.close()
-    assert sorted(p.name for p in data_dir.iterdir()) == ["keyslots.json", "ktpe.db", "logs"]
+    assert sorted(p.name for p in data_dir.iterdir()) == [
+        "keyslots.json",
+        "ktpe.db",
+        "ktpe.lock",  # the owner's OS lock (released, the empty file stays)
+        "logs",
+    ]
     s = Store.open(data_dir, LEAD, PASSWORD)
     try:
         assert s.device_id == device
