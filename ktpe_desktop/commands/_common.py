@@ -50,9 +50,9 @@ def password(*, confirm: bool = False, user: str | None = None) -> str:
     env = os.environ.get(PASSWORD_ENV)
     if env:
         return env
-    first = getpass.getpass(f"Kata sandi untuk {user}: " if user else "Kata sandi: ")
+    first = _ask(f"Kata sandi untuk {user}: " if user else "Kata sandi: ")
     if confirm:
-        second = getpass.getpass("Ulangi kata sandi: ")
+        second = _ask("Ulangi kata sandi: ")
         if first != second:
             raise KnownError(
                 "Kedua kata sandi tidak sama.", "The passwords do not match.", code="mismatch"
@@ -62,6 +62,20 @@ def password(*, confirm: bool = False, user: str | None = None) -> str:
             "Kata sandi tidak boleh kosong.", "The password must not be empty.", code="empty"
         )
     return first
+
+
+def _ask(prompt: str) -> str:
+    """One password from the terminal; a clear error where none can be asked."""
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, OSError):
+        raise KnownError(
+            f"Kata sandi tidak dapat ditanyakan (tidak ada terminal). Jalankan dari terminal, "
+            f"atau isi variabel lingkungan {PASSWORD_ENV}.",
+            f"No password can be asked (no terminal). Run it from a terminal, or set "
+            f"{PASSWORD_ENV}.",
+            code="no_password",
+        ) from None
 
 
 def first_lead(data_dir: Path) -> str:

@@ -21,9 +21,10 @@ from ktpe_desktop.services.audit import audit
 from ktpe_desktop.services.session import open_store, open_store_readonly
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
+from ktpe_desktop.storage.errors import NotInitialised, PermissionDenied
 from ktpe_desktop.storage.folderlock import FolderLock
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole
-from ktpe_desktop.storage.store import KEYSLOTS_FILE, Store, list_backups, restore_latest_backup
+from ktpe_desktop.storage.store import KEYSLOTS_FILE, Store, list_backups, recover_folder
 
 
 def register(subparsers: Any) -> None:
@@ -51,9 +52,19 @@ def register(subparsers: Any) -> None:
     add_store_arguments(p)
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("restore-latest", help="pulihkan cadangan baik terakhir")
+    p = sub.add_parser(
+        "restore-latest",
+        help="pulihkan cadangan baik terakhir + semua peristiwa yang masih terbaca",
+    )
     add_store_arguments(p)
     p.set_defaults(func=cmd_restore_latest)
+
+    p = sub.add_parser(
+        "salvage",
+        help="selamatkan semua peristiwa yang masih terbaca ke basis data baru",
+    )
+    add_store_arguments(p)
+    p.set_defaults(func=cmd_salvage)
 
     p = sub.add_parser("add-user", help="tambah pengguna lokal (khusus koordinator)")
     add_store_arguments(p)
@@ -176,30 +187,54 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_restore_latest(args: argparse.Namespace) -> int:
+    return _recover(args, use_backup=True)
+
+
+def cmd_salvage(args: argparse.Namespace) -> int:
+    return _recover(args, use_backup=False)
+
+
+def _recover(args: argparse.Namespace, *, use_backup: bool) -> int:
+    """Salvage before restore (``restore-latest``) or salvage alone (``salvage``)."""
     data_dir = data_dir_of(args).resolve()
     user = user_of(args)
-    key = KeySlots(data_dir / KEYSLOTS_FILE).unlock(user, password())
+    slots = KeySlots(data_dir / KEYSLOTS_FILE)
+    if not slots.exists():
+        raise NotInitialised(data_dir)
+    key = slots.unlock(user, password())
+    role = slots.role_of(user)
+    if role != UserRole.LEAD:
+        raise PermissionDenied("memulihkan basis data")
     # One owner: refuse (and change nothing) while the app or a command holds the folder.
     lock = FolderLock(data_dir).acquire()
     try:
-        restored = restore_latest_backup(data_dir, key, lock=lock)
-        store = Store.open_with_key(
-            data_dir, key, user, KeySlots(data_dir / KEYSLOTS_FILE).role_of(user), lock=lock
-        )
+        report, base = recover_folder(data_dir, key, lock=lock, use_backup=use_backup)
+        store = Store.open_with_key(data_dir, key, user, role, lock=lock)
     except BaseException:
         lock.release()
         raise
     try:
         with store.transaction() as s:
-            audit(s, store.username, m.AuditAction.RESTORE, restored.name)
-        store.meta_set("restored_from", restored.name)
+            audit(
+                s,
+                store.username,
+                m.AuditAction.RESTORE,
+                base.name if base is not None else "salvage",
+                {"salvage": report.to_json()},
+            )
+        if base is not None:
+            store.meta_set("restored_from", base.name)
     finally:
         store.close()
-    print(f"Dipulihkan dari {restored.name}; berkas lama disimpan sebagai ktpe.db.broken-*.")
-    print(
-        "Peristiwa setelah cadangan itu tidak ada di basis data ini: sinkronkan dan periksa "
-        "tanda terima server sebelum merekam lagi."
-    )
+    for line in report.lines():
+        print(line)
+    print("Berkas lama disimpan sebagai ktpe.db.broken-* (tidak dihapus).")
+    if report.gone or (report.tail_known_seq or 0) > report.own_last_seq:
+        print(
+            "Peristiwa yang hilang tidak dapat dikembalikan dari laptop ini. Jika sebagian sudah "
+            "terkirim, server masih menyimpannya. Untuk yang belum terkirim: daftarkan ulang "
+            "laptop sebagai perangkat baru (docs/operations.md, 'Setelah pemulihan')."
+        )
     return 0
 
 

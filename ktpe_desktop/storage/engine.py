@@ -67,6 +67,17 @@ def key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
+def quiet_cipher_log(conn: Any) -> None:
+    """Keep SQLCipher's own log ("ERROR CORE sqlite3Codec …") off stderr.
+
+    SQLCipher writes its log straight to stderr (level WARN by default); a damaged
+    page then prints raw lines to the terminal of a CLI command. The condition is
+    reported by the driver's exception anyway, which the storage layer translates
+    (DatabaseCorrupt) and logs under ``ktpe.storage``; the level is process-wide.
+    """
+    conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+
+
 def connect_raw(path: Path, key: bytes, *, readonly: bool = False) -> Any:
     """A keyed, configured ``sqlcipher3`` connection (outside SQLAlchemy).
 
@@ -79,6 +90,7 @@ def connect_raw(path: Path, key: bytes, *, readonly: bool = False) -> Any:
     else:
         conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     try:
+        quiet_cipher_log(conn)
         conn.execute(key_pragma(key))
         conn.execute("PRAGMA cipher_memory_security = OFF")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -175,6 +175,18 @@ class DatabaseLocked(KnownError):
         )
 
 
+class NothingToSalvage(KnownError):
+    code = "nothing_to_salvage"
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(
+            f"Tidak ada yang dapat diselamatkan di {data_dir}: basis data dan semua cadangan "
+            "tidak terbaca dengan kunci ini. Tidak ada yang diubah. Hubungi admin kantor.",
+            f"Nothing can be salvaged in {data_dir}: the database and every backup are "
+            "unreadable with this key. Nothing was changed. Contact the office admin.",
+        )
+
+
 class DataFolderInUse(KnownError):
     """Another process owns the data folder (see :mod:`ktpe_desktop.storage.folderlock`)."""
 

@@ -29,6 +29,7 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,10 +99,10 @@ class LockOwner:
 
 def program_name() -> str:
     """A short description of this process: ``ktpe-desktop db backup``, the app, a test."""
-    argv = [os.path.basename(sys.argv[0] or "python")] + [
-        a for a in sys.argv[1:4] if not a.startswith("-")
-    ]
-    return " ".join(argv)[:80]
+    first = Path(sys.argv[0] or "python")
+    name = first.parent.name if first.name == "__main__.py" else first.stem
+    words = [a for a in sys.argv[1:4] if not a.startswith("-") and "/" not in a and "\\" not in a]
+    return " ".join([name.replace("_", "-"), *words])[:80]
 
 
 def read_owner(data_dir: Path) -> LockOwner:
@@ -183,6 +184,31 @@ class FolderLock:
         self.release()
 
 
+@contextlib.contextmanager
+def file_mutex(path: Path, *, timeout: float = 10.0) -> Iterator[None]:
+    """A short critical section between processes (and threads): ``with file_mutex(p):``.
+
+    Used around read-modify-write of small files (the key slots' failure counter).
+
+    Raises:
+        TimeoutError: not acquired within ``timeout`` seconds.
+        OSError: the lock file cannot be created (read-only folder).
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(str(path))
+            time.sleep(0.01)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
 def folder_owner(data_dir: Path) -> LockOwner | None:
     """Who holds ``data_dir`` now, or None when nobody does (probes the lock)."""
     path = Path(data_dir) / LOCK_FILE
@@ -203,4 +229,12 @@ def folder_owner(data_dir: Path) -> LockOwner | None:
         os.close(fd)
 
 
-__all__ = ["LOCK_FILE", "OWNER_FILE", "FolderLock", "LockOwner", "folder_owner", "read_owner"]
+__all__ = [
+    "LOCK_FILE",
+    "OWNER_FILE",
+    "FolderLock",
+    "LockOwner",
+    "file_mutex",
+    "folder_owner",
+    "read_owner",
+]

@@ -43,6 +43,7 @@ from ktpe_desktop.storage.errors import (
     UserExists,
     WrongPassword,
 )
+from ktpe_desktop.storage.folderlock import file_mutex
 from ktpe_desktop.storage.fsutil import atomic_write_bytes
 
 FORMAT = "ktpe-keyslots"
@@ -264,9 +265,31 @@ class KeySlots:
 
     def seconds_to_wait(self, username: str) -> float:
         slot = self._find(self._load(), normalize_username(username))
-        if slot is None or not slot.get("locked_until"):
-            return 0.0
-        return max(0.0, float(slot["locked_until"]) - self._now())
+        return 0.0 if slot is None else self._remaining(slot)[0]
+
+    def _remaining(self, slot: dict[str, Any]) -> tuple[float, bool]:
+        """Seconds left of the slot's delay, and whether the slot must be re-anchored.
+
+        The delay is stored as when it started (``locked_at``) and how long it is
+        (``delay``, at most :data:`MAX_DELAY_SECONDS`), so a clock that was ahead
+        when the delay was set and is corrected later never stretches it: a start
+        in the future is re-anchored at "now" (at most the cap from here). A slot
+        written before this rule (``locked_until`` only) is read the same way.
+        """
+        now = self._now()
+        delay = slot.get("delay")
+        locked_at = slot.get("locked_at")
+        if delay is None or locked_at is None:
+            until = slot.get("locked_until")
+            if not until:
+                return 0.0, False
+            left = min(float(until) - now, MAX_DELAY_SECONDS)
+            return max(0.0, left), left > 0
+        delay = min(float(delay), MAX_DELAY_SECONDS)
+        elapsed = now - float(locked_at)
+        if elapsed < 0:  # the clock went back since: measure from now
+            return delay, True
+        return max(0.0, delay - elapsed), False
 
     def unlock(self, username: str, password: str) -> bytes:
         """The database key, if ``password`` opens ``username``'s slot.
@@ -277,27 +300,76 @@ class KeySlots:
                 attempt delayed), or an attempt during the delay (not counted).
         """
         username = normalize_username(username)
-        data = self._load()
-        slot = self._find(data, username)
+        slot = self._find(self._load(), username)
         if slot is None:
             raise UnknownUser(username)
-        locked_until = slot.get("locked_until")
-        if locked_until and float(locked_until) > self._now():
-            raise WrongPassword(float(locked_until) - self._now(), locked=True)
+        self._check_delay(username)
         try:
             key = self._unwrap(slot, password)
         except InvalidTag:
+            raise WrongPassword(self._count_failure(username)) from None
+        if slot.get("failed_attempts") or slot.get("locked_until") or slot.get("delay"):
+            self._update(username, self._clear_failures)
+        return key
+
+    @staticmethod
+    def _clear_failures(slot: dict[str, Any], now: float) -> float:
+        slot["failed_attempts"] = 0
+        for name in ("locked_until", "locked_at", "delay"):
+            slot[name] = None
+        return 0.0
+
+    def _check_delay(self, username: str) -> None:
+        """Refuse an attempt during the delay (not counted); re-anchor a future start."""
+        slot = self._find(self._load(), username)
+        if slot is None:
+            raise UnknownUser(username)
+        left, reanchor = self._remaining(slot)
+        if reanchor:
+
+            def anchor(s: dict[str, Any], now: float) -> float:
+                s["locked_at"] = now
+                s["delay"] = left
+                s["locked_until"] = now + left
+                return left
+
+            self._update(username, anchor)
+        if left > 0:
+            raise WrongPassword(left, locked=True)
+
+    def _count_failure(self, username: str) -> float:
+        """One more wrong password, counted atomically; returns the new delay."""
+
+        def count(slot: dict[str, Any], now: float) -> float:
             failures = int(slot.get("failed_attempts", 0)) + 1
             wait = delay_after(failures)
             slot["failed_attempts"] = failures
-            slot["locked_until"] = self._now() + wait if wait else None
-            self._save(data)
-            raise WrongPassword(wait) from None
-        if slot.get("failed_attempts") or slot.get("locked_until"):
-            slot["failed_attempts"] = 0
-            slot["locked_until"] = None
-            self._save(data)
-        return key
+            slot["locked_at"] = now if wait else None
+            slot["delay"] = wait if wait else None
+            slot["locked_until"] = now + wait if wait else None
+            return wait
+
+        return self._update(username, count)
+
+    def _update(self, username: str, change: Callable[[dict[str, Any], float], float]) -> float:
+        """Read, change and write one slot under the key file's mutex, so parallel
+        attempts (six processes typing wrong passwords) each count."""
+        try:
+            mutex = file_mutex(self.path.with_name(f".{self.path.name}.lock"))
+            with mutex:
+                data = self._load()
+                slot = self._find(data, username)
+                if slot is None:
+                    raise UnknownUser(username)
+                result = change(slot, self._now())
+                self._save(data)
+                return result
+        except TimeoutError:
+            raise KnownError(
+                "Berkas kunci sedang dipakai proses lain; coba lagi.",
+                "The key file is busy in another process; try again.",
+                code="keyslots_busy",
+            ) from None
 
     def _unwrap(self, slot: dict[str, Any], password: str) -> bytes:
         try:

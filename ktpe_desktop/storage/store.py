@@ -28,7 +28,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import threading
 import uuid
 from collections.abc import Iterator
@@ -64,6 +63,7 @@ from ktpe_desktop.storage.errors import (
     DiskFull,
     NewerSchema,
     NoBackup,
+    NothingToSalvage,
     NotInitialised,
     PermissionDenied,
     is_corruption,
@@ -74,6 +74,8 @@ from ktpe_desktop.storage.folderlock import FolderLock
 from ktpe_desktop.storage.fsutil import check_writable, fsync_dir
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
 from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
+from ktpe_desktop.storage.salvage import SalvageReport, rebuild, remove_database
+from ktpe_desktop.storage.tailmark import read_tail_marker
 
 DB_FILE = "ktpe.db"
 KEYSLOTS_FILE = "keyslots.json"
@@ -188,12 +190,12 @@ def latest_good_backup(data_dir: Path, key: bytes | None) -> Path | None:
 def restore_latest_backup(
     data_dir: Path, key: bytes | None = None, *, lock: FolderLock | None = None
 ) -> Path:
-    """Put the latest good backup in place of the database; the broken file is kept.
+    """Put the latest good backup in place of the database, with every event still
+    readable in the damaged file merged in (:func:`recover_folder`).
 
     The current ``ktpe.db`` (and its ``-wal``/``-shm``) are renamed to
-    ``ktpe.db.broken-<UTC time>`` (never deleted), then the backup is copied in
-    with a durable write. Never under a running process: the folder's lock is
-    taken first (or ``lock``, already held by the caller, is used).
+    ``ktpe.db.broken-<UTC time>`` (never deleted). Never under a running process:
+    the folder's lock is taken first (or ``lock``, already held by the caller).
 
     Args:
         data_dir: the data folder.
@@ -212,29 +214,100 @@ def restore_latest_backup(
     if lock is None or not lock.held:
         with FolderLock(data_dir) as own:
             return restore_latest_backup(data_dir, key, lock=own)
-    backup = latest_good_backup(data_dir, key)
-    if backup is None:
+    if key is None:
+        raise ValueError("restoring salvages the damaged file first: the key is needed")
+    if latest_good_backup(data_dir, key) is None:
         raise NoBackup(data_dir)
+    _report, backup = recover_folder(data_dir, key, lock=lock)
+    assert backup is not None
+    return backup
+
+
+def _skeleton(path: Path, key: bytes) -> None:
+    """An empty database at ``path``, migrated to head (a rebuild's base)."""
+    engine = make_engine(path, key, pool_size=1)
+    try:
+        Store._migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def recover_folder(
+    data_dir: Path, key: bytes, *, lock: FolderLock, use_backup: bool = True
+) -> tuple[SalvageReport, Path | None]:
+    """Salvage before restore: a new database from the newest good backup (or from
+    nothing) plus every readable row of the damaged file and of the other backups.
+
+    The old ``ktpe.db`` (and ``-wal``/``-shm``) are renamed ``ktpe.db.broken-<time>``,
+    never deleted. Needs the folder's lock (nothing else may have it open).
+
+    Args:
+        data_dir: the data folder.
+        key: the database key.
+        lock: the folder's lock, held by the caller.
+        use_backup: start from the newest good backup (``restore-latest``); False
+            rebuilds from the readable rows alone (``salvage``).
+
+    Returns:
+        The report, and the backup used as base (None: rebuilt).
+
+    Raises:
+        NothingToSalvage: no source could be read at all.
+    """
+    if not lock.held:
+        raise DataFolderInUse(data_dir)
+    data_dir = Path(data_dir)
     db = data_dir / DB_FILE
+    base = latest_good_backup(data_dir, key) if use_backup else None
+    sources: list[tuple[Path, str]] = []
+    if db.exists():
+        sources.append((db, DB_FILE))
+    sources += [(b.path, b.path.name) for b in list_backups(data_dir) if b.path != base]
+    target = data_dir / f".{DB_FILE}.recovering"
+    tail = read_tail_marker(data_dir, key)
+    try:
+        report = rebuild(
+            target,
+            key,
+            base=base,
+            sources=sources,
+            skeleton=lambda path: _skeleton(path, key),
+            tail_known=tail,
+        )
+    except ValueError as exc:
+        remove_database(target)
+        raise NothingToSalvage(data_dir) from exc
+    except BaseException as exc:
+        remove_database(target)
+        known = translate_db_error(exc)
+        if known is not None and known is not exc:
+            raise known from exc
+        raise
     stamp = _utcnow().strftime("%Y%m%dT%H%M%SZ")
     try:
         for suffix in ("", "-wal", "-shm"):
             src = Path(f"{db}{suffix}")
             if src.exists():
                 os.replace(src, data_dir / f"{DB_FILE}.broken-{stamp}{suffix}")
-        tmp = data_dir / f".{DB_FILE}.restoring"
-        shutil.copyfile(backup, tmp)
-        with open(tmp, "rb+") as fh:
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{target}{suffix}").unlink()
+        with open(target, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, db)
+        os.replace(target, db)
         fsync_dir(data_dir)
     except OSError as exc:
         known = translate_db_error(exc)
         if known is not None:
             raise known from exc
         raise DataDirNotWritable(data_dir, exc.strerror or "") from exc
-    log.info("restored backup %s", backup.name)
-    return backup
+    log.info(
+        "recovered: base %s, %d events recovered, %d gone",
+        base.name if base else "-",
+        report.events_recovered,
+        report.gone_count,
+    )
+    return report, base
 
 
 # --------------------------------------------------------------------------- store

@@ -90,7 +90,10 @@ def save_with(qtbot: Any, w: MainWindow, key: Qt.Key, *, extra: Any = None) -> A
 
 
 def fresh(ws_dir: Path) -> Workspace:
-    return Workspace.open(ws_dir, DEMO_USER, DEMO_PASSWORD)
+    # Another connection, read-only: the window's process owns the folder.
+    from ktpe_desktop.services.session import open_store_readonly
+
+    return Workspace(open_store_readonly(ws_dir, DEMO_USER, DEMO_PASSWORD))
 
 
 def test_a_whole_recording_day(qtbot: Any, window: MainWindow, demo: DemoSession) -> None:
