@@ -74,6 +74,7 @@ def test_import_siak_cli(
     factory.student(npsn, nik="3573011203070002")
     monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
     path = write_list(tmp_path / "l.csv", ["3573011203070001"])
+    store.close()  # the command owns the folder now (one owner per data folder)
     argv = ["import-siak", str(path), "--school", npsn, "--data-dir", str(store.data_dir)]
     assert main([*argv, "--dry-run"]) == 0
     assert "1 sudah terekam menurut SIAK" in capsys.readouterr().out
