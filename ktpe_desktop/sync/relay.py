@@ -140,7 +140,11 @@ def push_missing(
             for device_id in sorted({e.device_id for e in batch}):
                 head = reply.ledger.get(device_id)
                 if head is None:
+                    # Not in this server's scope (another team, unknown): remember what
+                    # was offered, so the next rounds do not offer it again.
                     skip.add(device_id)
+                    offered = max(e.seq for e in batch if e.device_id == device_id)
+                    heads[device_id] = max(heads.get(device_id, 0), offered)
                     log.info("relay: the server does not take device %s", device_id[:8])
                     continue
                 if head.contiguous_seq != heads.get(device_id, 0):
