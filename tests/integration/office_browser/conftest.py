@@ -44,9 +44,12 @@ def browser() -> Iterator[Any]:
 
 
 def screenshot_dir(tmp_path: Path) -> Path:
-    """Where page screenshots go: ``$KTPE_OFFICE_SCREENSHOTS`` (``make screenshots``
-    sets it to docs/screenshots) or the test's own temporary folder."""
+    """Where page screenshots go: ``$KTPE_OFFICE_SCREENSHOTS`` (``make screenshots-office``),
+    else docs/screenshots under ``make screenshots``, else the test's own temporary folder
+    (tests/conftest.py ``docs_dir``)."""
+    from tests.conftest import docs_dir
+
     target = os.environ.get("KTPE_OFFICE_SCREENSHOTS")
-    path = Path(target) if target else tmp_path / "screenshots"
+    path = Path(target) if target else docs_dir("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path

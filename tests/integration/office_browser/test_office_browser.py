@@ -252,6 +252,7 @@ def shoot(page: Any, path: Path, width: int) -> None:
     )
 
 
+@pytest.mark.screenshots
 @pytest.mark.parametrize("server", [1500], indirect=True)
 def test_screenshots_of_every_page(browser: Any, server: EmbeddedServer, tmp_path: Path) -> None:
     """Every page at 1366x768 and 390x844; nothing overflows the page horizontally."""
