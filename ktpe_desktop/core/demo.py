@@ -20,7 +20,7 @@ import math
 import random
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ktpe_desktop.core import regions
@@ -58,13 +58,25 @@ PLANTED_SHARES: Mapping[str, float] = {
 _SWASTA_COUNT = 28
 
 
+def demo_voting_day(today: date | None = None) -> date:
+    """The demo's voting day: the next 27 November at least 30 days after ``today``.
+
+    Pilkada 2024 voted on 27 November 2024; a demo run later than that would show
+    ages and banners computed for a day in the past, which contradicts what the
+    operator sees, so the demo always votes in the future.
+    """
+    today = today or date.today()
+    day = date(today.year, 11, 27)
+    return day if (day - today).days >= 30 else date(today.year + 1, 11, 27)
+
+
 @dataclass(frozen=True, slots=True)
 class DemoCampaign:
-    """The demo campaign's settings (Kota Malang, Pilkada 27 November 2024)."""
+    """The demo campaign's settings (Kota Malang; fictitious students, voting day ahead)."""
 
     id: str
-    name: str = "Perekaman KTP-el Pemilih Pemula Pilkada 2024"
-    reference_date: date = date(2024, 11, 27)
+    name: str = "Perekaman KTP-el Pemilih Pemula (demo)"
+    reference_date: date = field(default_factory=demo_voting_day)
     min_recording_age: int = 16
     voting_age: int = 17
     office_name: str = "Dinas Kependudukan dan Pencatatan Sipil Kota Malang"
@@ -400,10 +412,12 @@ class _StudentFactory:
 
     def birth_date(self, planted: str | None) -> date:
         rng = self.rng
+        # The cohort moves with the voting day (the years are those of Pilkada 2024).
+        shift = self.campaign.reference_date.year - 2024
         if planted == "under_age":
-            return date(_UNDER_AGE_YEAR, 1, 1) + timedelta(days=rng.randrange(365))
+            return date(_UNDER_AGE_YEAR + shift, 1, 1) + timedelta(days=rng.randrange(365))
         years, weights = zip(*_BIRTH_YEARS, strict=True)
-        year = rng.choices(years, weights)[0]
+        year = rng.choices(years, weights)[0] + shift
         start = date(year, 1, 1)
         end = min(date(year, 12, 31), self.latest_adult_birth)
         return start + timedelta(days=rng.randrange((end - start).days + 1))

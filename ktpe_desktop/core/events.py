@@ -100,6 +100,8 @@ class AnomalyCode(StrEnum):
     RECORDED_AND_NOT_ELIGIBLE = "recorded_and_not_eligible"
     RECORDED_AND_ALREADY_RECORDED = "recorded_and_already_recorded"
     IKD_WITHOUT_CARD = "ikd_without_card"
+    # A walk-in saved by a lead although its NISN/NIK belongs to another student.
+    DUPLICATE_IDENTIFIER = "duplicate_identifier"
     VOID_OF_VOID = "void_of_void"
     VOID_OTHER_STUDENT = "void_other_student"
 
@@ -458,11 +460,14 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
     not_eligible: list[Event] = []
     already: list[Event] = []
     ikd: list[Event] = []
+    duplicates: list[Event] = []
     for ev in effective:
         kind = ev.kind
         if kind == EventKind.STUDENT_ADDED:
             if added_by is None:
                 added_by = ev.event_id
+            if ev.payload.get("duplicate_of"):
+                duplicates.append(ev)
             for key, value in ev.payload.items():
                 if key in DETAIL_FIELDS:
                     details.setdefault(key, value)
@@ -506,6 +511,10 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
         )
     if ikd and not (recorded or already):
         anomalies.append(Anomaly(AnomalyCode.IKD_WITHOUT_CARD, tuple(e.event_id for e in ikd)))
+    if duplicates:
+        anomalies.append(
+            Anomaly(AnomalyCode.DUPLICATE_IDENTIFIER, tuple(e.event_id for e in duplicates))
+        )
 
     last_hlc = ordered[-1].hlc if ordered else None
     if best is None:

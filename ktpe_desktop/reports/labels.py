@@ -62,6 +62,7 @@ ANOMALY_LABELS: Mapping[str, str] = {
     AnomalyCode.IKD_WITHOUT_CARD: "Aktivasi IKD tanpa perekaman",
     AnomalyCode.VOID_OF_VOID: "Pembatalan atas pembatalan",
     AnomalyCode.VOID_OTHER_STUDENT: "Pembatalan untuk siswa lain",
+    AnomalyCode.DUPLICATE_IDENTIFIER: "Siswa baru dengan NISN/NIK milik siswa lain",
 }
 
 

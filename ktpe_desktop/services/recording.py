@@ -65,6 +65,25 @@ class InvalidInput(KnownError):
     code = "invalid_input"
 
 
+class DuplicateIdentifier(KnownError):
+    """A typed NISN or NIK already belongs to another student on this laptop."""
+
+    code = "duplicate_identifier"
+
+    def __init__(self, field_name: str, student_id: str, name: str, class_name: str) -> None:
+        label = "NISN" if field_name == "nisn" else "NIK"
+        super().__init__(
+            f"{label} ini milik {name} ({class_name or '—'}). Buka siswa itu, atau "
+            "Koordinator menyimpan dengan alasan.",
+            f"This {label} belongs to {name} ({class_name or '—'}). Open that student, "
+            "or a lead saves it with a reason.",
+        )
+        self.field = field_name
+        self.student_id = student_id
+        self.name = name
+        self.class_name = class_name
+
+
 class UnknownStudent(KnownError):
     code = "unknown_student"
 
@@ -239,9 +258,46 @@ class RecordingService:
         """Add a student who is not on the roster; returns the new student id."""
         return self.add_student(details, operator).student_id
 
-    def add_student(self, details: Mapping[str, Any], operator: str) -> SavedEvent:
-        """Add a walk-in; the result carries the new student as saved."""
+    def find_duplicate(
+        self, details: Mapping[str, Any], exclude_id: str | None = None
+    ) -> DuplicateIdentifier | None:
+        """The other student who already has this NISN or NIK, as the error to show."""
+        with self.store.session() as s:
+            for field_name in ("nisn", "nik"):
+                value = str(details.get(field_name) or "").strip()
+                if not value:
+                    continue
+                column = m.Student.nisn if field_name == "nisn" else m.Student.nik
+                stmt = select(m.Student.id, m.Student.name, m.Student.class_name).where(
+                    column == value, m.Student.deleted.is_(False)
+                )
+                if exclude_id is not None:
+                    stmt = stmt.where(m.Student.id != exclude_id)
+                row = s.execute(stmt.limit(1)).first()
+                if row is not None:
+                    return DuplicateIdentifier(field_name, row.id, row.name, row.class_name or "")
+        return None
+
+    def add_student(
+        self,
+        details: Mapping[str, Any],
+        operator: str,
+        *,
+        override_reason: str | None = None,
+    ) -> SavedEvent:
+        """Add a walk-in; the result carries the new student as saved.
+
+        Raises:
+            DuplicateIdentifier: the NISN or NIK belongs to another student, and no
+                override reason was given (a lead's override becomes an anomaly).
+        """
         clean = self._clean_details(details, partial=False)
+        duplicate = self.find_duplicate(clean)
+        if duplicate is not None:
+            if not (override_reason or "").strip():
+                raise duplicate
+            clean["duplicate_of"] = duplicate.student_id
+            clean["override_reason"] = str(override_reason).strip()[:500]
         student_id = f"w-{uuid.uuid4().hex}"
         return self._write(
             EventKind.STUDENT_ADDED,

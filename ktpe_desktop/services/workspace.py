@@ -28,7 +28,7 @@ from ktpe_desktop.core.eligibility import CampaignRules
 from ktpe_desktop.core.events import OUTCOME_KINDS, EventKind, Status
 from ktpe_desktop.services.audit import audit
 from ktpe_desktop.services.changes import ChangeHub, What
-from ktpe_desktop.services.recording import RecordingService, SavedEvent
+from ktpe_desktop.services.recording import DuplicateIdentifier, RecordingService, SavedEvent
 from ktpe_desktop.services.session import open_store
 from ktpe_desktop.services.sync_service import SyncService
 from ktpe_desktop.services.views import (
@@ -378,17 +378,38 @@ class Workspace:
             )
         return self._saved(saved, (What.OUTCOME,))
 
-    def add_walk_in(self, details: Mapping[str, Any]) -> StudentItem:
+    def add_walk_in(
+        self, details: Mapping[str, Any], *, override_reason: str | None = None
+    ) -> StudentItem:
+        """Add a walk-in.
+
+        Raises:
+            DuplicateIdentifier: its NISN/NIK belongs to another student (a lead may
+                save anyway with ``override_reason``; that becomes an anomaly).
+        """
+        if override_reason and UserRole(self._store.role) != UserRole.LEAD:
+            raise PermissionDenied("menyimpan siswa dengan NISN/NIK yang sudah dipakai")
         saved = self._recording.add_student(
-            {k: v for k, v in details.items() if v not in (None, "")}, self._store.username
+            {k: v for k, v in details.items() if v not in (None, "")},
+            self._store.username,
+            override_reason=override_reason,
         )
         change = self._saved(saved, (What.STUDENT_ADDED,))
         assert change.student is not None
         return change.student
 
+    def duplicate_of(
+        self, details: Mapping[str, Any], exclude_id: str | None = None
+    ) -> DuplicateIdentifier | None:
+        """The other student holding this NISN/NIK (the forms check as the user types)."""
+        return self._recording.find_duplicate(details, exclude_id)
+
     def correct(self, student_id: str, changes: Mapping[str, Any]) -> SavedChange:
         if UserRole(self._store.role) != UserRole.LEAD:
             raise PermissionDenied("mengoreksi data siswa")
+        duplicate = self._recording.find_duplicate(changes, exclude_id=student_id)
+        if duplicate is not None:  # a correction may not take another student's NISN/NIK
+            raise duplicate
         saved = self._recording.correct_details(student_id, changes, self._store.username)
         return self._saved(saved, (What.DETAILS,))
 

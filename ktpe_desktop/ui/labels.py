@@ -69,6 +69,7 @@ ANOMALY_LABELS: dict[str, str] = {
     "ikd_without_card": noop("Aktivasi IKD tanpa perekaman"),
     "void_of_void": noop("Pembatalan atas pembatalan"),
     "void_other_student": noop("Pembatalan untuk siswa lain"),
+    "duplicate_identifier": noop("Siswa baru dengan NISN/NIK milik siswa lain"),
 }
 
 _DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -37,6 +37,7 @@ CODE_LABELS = {
     "ikd_without_card": "Aktivasi IKD tanpa perekaman",
     "void_of_void": "Pembatalan atas pembatalan",
     "void_other_student": "Pembatalan untuk siswa lain",
+    "duplicate_identifier": "Siswa baru dengan NISN/NIK milik siswa lain",
 }
 
 

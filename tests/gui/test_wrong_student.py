@@ -185,9 +185,17 @@ def test_fifty_students_in_a_row_with_scans_arriving_while_dialogs_are_open(
     assert len(recorded) == 50 and len(set(recorded)) == 50
     assert interrupted
     states = {s.id: s.status for s in students(w, everywhere=True)}
-    assert all(states[sid] == Status.RECORDED for sid in recorded)
-    outcomes = [h for sid in recorded for h in w.workspace.history(sid) if h.kind == "recorded"]
+    # Enter saves the suggested outcome (Terekam, or Belum Cukup Umur for the few too young)
+    assert all(states[sid] in (Status.RECORDED, Status.NOT_ELIGIBLE) for sid in recorded)
+    outcomes = [
+        h
+        for sid in recorded
+        for h in w.workspace.history(sid)
+        if h.kind in ("recorded", "not_eligible")
+    ]
     assert len(outcomes) == 50  # one outcome per student: none doubled, none lost
+    untouched = set(interrupted) - set(recorded)
+    assert not untouched  # every interrupted student came back and was recorded
 
 
 def add_students(w: MainWindow, names: list[str], class_name: str = "XII IPA 1") -> list[str]:
@@ -249,3 +257,108 @@ def test_two_equally_good_matches_need_one_extra_confirmation(
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         qtbot.keyClick(dialog, Qt.Key.Key_Return)
     assert w.workspace.student(first).status == Status.RECORDED
+
+
+def walk_in_form(qtbot: Any, w: MainWindow) -> Any:
+    from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
+
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(StudentFormDialog)))
+    return next(d for d in w.findChildren(StudentFormDialog) if d.isVisible())
+
+
+def test_a_walk_in_with_an_existing_nisn_is_refused_and_enter_opens_that_student(
+    qtbot: Any, window: MainWindow
+) -> None:
+    w = window
+    roster, dialog = w.roster, w.outcome_dialog
+    assert roster is not None and dialog is not None and w.workspace is not None
+    existing = pending(w)[0]
+    assert existing.nisn
+    roster.focus_search()
+    qtbot.keyClicks(roster.search, existing.nisn)  # typed, not found? Ctrl+N pre-fills it
+    qtbot.keyClick(roster.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form = walk_in_form(qtbot, w)
+    assert form.nisn.text() == existing.nisn
+    form.name.setText("SISWA KEMBAR")
+    qtbot.waitUntil(lambda: form.duplicate_box.isVisible())
+    assert existing.name in form.duplicate_label.text()
+    assert not form.save_button.isEnabled()
+    before = len(w.workspace.search(None, "", limit=5000))
+    qtbot.keyClick(form.name, Qt.Key.Key_Return)  # one key: open the existing student
+    dialog_open_for(qtbot, w, existing.id)
+    assert not form.isVisible()
+    assert len(w.workspace.search(None, "", limit=5000)) == before  # nothing added
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_a_lead_may_save_the_duplicate_only_with_a_reason_which_is_an_anomaly(
+    qtbot: Any, window: MainWindow
+) -> None:
+    w = window
+    assert w.workspace is not None and w.roster is not None
+    existing = pending(w)[1]
+    assert existing.nisn
+    w.add_walk_in()
+    form = walk_in_form(qtbot, w)
+    form.name.setText("SISWA KEMBAR")
+    form.nisn.setText(existing.nisn)
+    qtbot.waitUntil(lambda: form.duplicate_box.isVisible())
+    form.override.setChecked(True)
+    qtbot.wait(100)
+    assert not form.save_button.isEnabled()  # no reason yet
+    form.override_reason.setText("kartu pelajar tertukar, dicek dengan KK")
+    qtbot.waitUntil(form.save_button.isEnabled)
+    with qtbot.waitSignal(form.saved, timeout=10_000) as blocker:
+        form.save_button.click()
+    added = blocker.args[0]
+    ops.wait_for_done(10_000)
+    codes = [a.code for a in w.workspace.anomalies() if a.student_id == added.id]
+    assert codes == ["duplicate_identifier"]
+    d = w.outcome_dialog
+    assert d is not None
+    qtbot.waitUntil(d.isVisible)
+    qtbot.keyClick(d, Qt.Key.Key_Escape)
+
+
+def test_f6_on_a_student_not_recorded_yet_asks_first(qtbot: Any, window: MainWindow) -> None:
+    w = window
+    roster, dialog = w.roster, w.outcome_dialog
+    assert roster is not None and dialog is not None and w.workspace is not None
+    student = pending(w)[0]
+    assert student.nisn
+    roster.focus_search()
+    scan(student.nisn)
+    dialog_open_for(qtbot, w, student.id)
+    qtbot.keyClick(dialog, Qt.Key.Key_F6)
+    ops.wait_for_done(10_000)
+    assert dialog.isVisible() and "F6" in dialog.message.text()
+    assert w.workspace.student(student.id).ikd_activated is False
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        qtbot.keyClick(dialog, Qt.Key.Key_F6)
+    assert w.workspace.student(student.id).ikd_activated is True
+
+
+def test_the_age_shown_and_the_banner_use_the_same_voting_day(
+    qtbot: Any, window: MainWindow
+) -> None:
+    from datetime import date
+
+    from ktpe_desktop.core.eligibility import CampaignRules
+
+    w = window
+    dialog = w.outcome_dialog
+    assert dialog is not None and w.workspace is not None
+    rules = w.workspace.rules()
+    assert rules is not None and rules.reference_date > w.today  # the demo votes ahead
+    voting = rules.reference_date
+    # 16 today, still 16 on the voting day: may be recorded, may not vote
+    birth = date(voting.year - 17, voting.month, voting.day)
+    birth = birth.replace(day=min(birth.day + 1, 28))
+    item = students(w)[0]
+    from dataclasses import replace
+
+    young = replace(item, birth_date=birth, status=Status.PENDING)
+    dialog.set_student(young, rules=CampaignRules(voting), today=w.today)
+    shown = dialog.fields["birth"].text()
+    assert "16 th saat pemungutan suara" in shown
+    assert "16 tahun" in dialog.banner.text()

@@ -453,112 +453,117 @@ Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file 
       <translation>Record the outcome</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="114" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="115" />
       <source>Tgl Lahir (umur)</source>
       <translation>Birth date (age)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="116" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="117" />
       <source>Status saat ini</source>
       <translation>Current status</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="151" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="152" />
       <source>Alasan gagal rekam (↑/↓ lalu Enter):</source>
       <translation>Reason for the failure (↑/↓ then Enter):</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="162" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="163" />
       <source>&amp;Catatan (opsional):</source>
       <translation>&amp;Note (optional):</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="166" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="167" />
       <source>mis. KK dibawa besok</source>
       <translation>e.g. will bring the KK tomorrow</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="182" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="183" />
       <source>Batal (Esc)</source>
       <translation>Cancel (Esc)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="185" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="186" />
       <source>Simpan (Enter)</source>
       <translation>Save (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="238" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="240" />
       <source>Ada siswa lain yang namanya sama cocoknya dengan pencarian. Pastikan ini siswa yang dimaksud: simpan perlu ditekan dua kali.</source>
       <translation>Another student matches the search just as well. Make sure this is the student you mean: saving needs a second press.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="249" />
-      <source>({n} th)</source>
-      <translation>({n} yrs)</translation>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="253" />
+      <source>({n} th; {m} th saat pemungutan suara)</source>
+      <translation>({n} y; {m} y on voting day)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="254" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="260" />
       <source>Belum cukup umur: {age} tahun. Perekaman boleh mulai {day} (usia {min} tahun). Disarankan: Belum Cukup Umur (F4).</source>
       <translation>Under age: {age} years. Recording allowed from {day} (age {min}). Suggested: Under age (F4).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="265" />
-      <source>Boleh direkam, tetapi belum berusia {n} tahun pada hari pemungutan suara.</source>
-      <translation>May be recorded, but will not be {n} on voting day.</translation>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="271" />
+      <source>Boleh direkam, tetapi baru berusia {age} tahun pada hari pemungutan suara {day} (pemilih: {n} tahun).</source>
+      <translation>May be recorded, but is only {age} on voting day, {day} (voters: {n}).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="278" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="289" />
       <source>stasiun {n}</source>
       <translation>station {n}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="280" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="291" />
       <source>perangkat {id}</source>
       <translation>device {id}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="283" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="294" />
       <source>Sudah dicatat {status} di {station} ({operator}) pukul {time}.</source>
       <translation>Already recorded as {status} at {station} ({operator}) at {time}.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="291" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="302" />
       <source>Siswa ini sudah berstatus {status}. Enter tidak menyimpan apa pun; tekan tombol hasil bila memang perlu, atau batalkan hasil lama lewat Riwayat (Ctrl+H).</source>
       <translation>This student's status is already {status}. Enter saves nothing; press an outcome key if really needed, or undo the old outcome from the history (Ctrl+H).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="298" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="309" />
       <source>Perhatian: siswa ini terdaftar di sekolah lain.</source>
       <translation>Note: this student belongs to another school.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="310" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="321" />
       <source>Pilih hasil dengan F1–F6 · Esc untuk batal</source>
       <translation>Choose the outcome with F1–F6 · Esc cancels</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="313" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="324" />
       <source>Enter = {outcome} · F1–F6 memilih hasil · Esc untuk batal</source>
       <translation>Enter = {outcome} · F1–F6 choose the outcome · Esc cancels</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="347" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="364" />
+      <source>Siswa ini belum direkam. Aktivasi IKD tanpa perekaman menjadi anomali: tekan F6 sekali lagi bila memang benar, atau pilih hasil lain.</source>
+      <translation>This student is not recorded yet. IKD activation without a recording becomes an anomaly: press F6 once more if that is right, or choose another outcome.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="375" />
       <source>Pilih alasan dengan ↑/↓ lalu tekan Enter</source>
       <translation>Choose the reason with ↑/↓ then press Enter</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="387" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="415" />
       <source>Pindaian tidak terbaca lengkap: tidak ada yang disimpan. Pindai ulang kartu.</source>
       <translation>The scan was not read completely: nothing was saved. Scan the card again.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="407" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="435" />
       <source>Benar {name}? Tekan sekali lagi untuk menyimpan {outcome}.</source>
       <translation>Is this {name}? Press once more to save {outcome}.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="447" />
+      <location filename="../../ktpe_desktop/ui/dialogs/outcome.py" line="475" />
       <source>Tidak tersimpan: terjadi kesalahan.</source>
       <translation>Not saved: an error happened.</translation>
     </message>
@@ -743,57 +748,67 @@ Import plan: {7} new students, {8} changed, {9} unchanged, {10} not in the file 
       <translation>Settings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="32" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="36" />
       <source>No. KK</source>
       <translation>Family card no.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="34" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="38" />
       <source>Tempat lahir</source>
       <translation>Place of birth</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="37" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="41" />
       <source>Nama ibu</source>
       <translation>Mother's name</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="67" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="72" />
       <source>Koreksi data siswa</source>
       <translation>Correct student details</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="67" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="72" />
       <source>Tambah siswa</source>
       <translation>Add student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="70" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="75" />
       <source>Ubah data yang salah. Perubahan dicatat dan dikirim ke server.</source>
       <translation>Change what is wrong. Changes are logged and sent to the server.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="72" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="77" />
       <source>Siswa yang hadir tetapi tidak ada di daftar. Nama wajib; NIK dan NISN diperiksa saat diketik.</source>
       <translation>A student who is here but not on the roster. The name is required; NIK and NISN are checked as you type.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="90" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="95" />
       <source>L (laki-laki)</source>
       <translation>L (male)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="91" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="96" />
       <source>P (perempuan)</source>
       <translation>F (female)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="139" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="150" />
+      <source>&amp;Buka siswa itu (Enter)</source>
+      <translation>&amp;Open that student (Enter)</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="154" />
+      <source>Tetap simpan sebagai siswa baru (Koordinator), alasan:</source>
+      <translation>Save as a new student anyway (lead), reason:</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="172" />
       <source>Simpan (Ctrl+Enter)</source>
       <translation>Save (Ctrl+Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="242" />
+      <location filename="../../ktpe_desktop/ui/dialogs/student_form.py" line="308" />
       <source>Tidak ada data yang diubah.</source>
       <translation>Nothing was changed.</translation>
     </message>
@@ -1045,6 +1060,11 @@ Certificate fingerprint: {fp}</translation>
       <location filename="../../ktpe_desktop/ui/labels.py" line="71" />
       <source>Pembatalan untuk siswa lain</source>
       <translation>Undo for another student</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/labels.py" line="72" />
+      <source>Siswa baru dengan NISN/NIK milik siswa lain</source>
+      <translation>New student with another student's NISN/NIK</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/login.py" line="73" />
@@ -1821,22 +1841,22 @@ User: {user} · Password: {password}</translation>
       <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="100" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="110" />
       <source>Siswa ditambahkan: {name}</source>
       <translation>Student added: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="120" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="131" />
       <source>Data dikoreksi: {name}</source>
       <translation>Details corrected: {name}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="138" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="149" />
       <source>Dibatalkan: {name} — status sekarang {status}</source>
       <translation>Undone: {name} — status now {status}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="160" />
+      <location filename="../../ktpe_desktop/ui/window/student_actions.py" line="171" />
       <source>Tidak ada hasil Anda yang dapat dibatalkan.</source>
       <translation>You have no outcome that can be undone.</translation>
     </message>

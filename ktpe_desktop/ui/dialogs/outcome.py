@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.core.eligibility import CampaignRules, assess
+from ktpe_desktop.core.eligibility import CampaignRules, age_on, assess
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import EventKind, FailReason, NotEligibleReason, Status
 from ktpe_desktop.services.views import SavedChange, StudentItem
@@ -91,6 +91,7 @@ class OutcomeDialog(QDialog):
         self._saving = False
         self._pending_scan: str | None = None
         self._confirm_twice = False
+        self._ikd_armed = False
         self.scanner = ScanDetector(self)
         self.scanner.scanned.connect(self._scanned)
         self.scanner.garbled.connect(self._garbled)
@@ -207,6 +208,7 @@ class OutcomeDialog(QDialog):
     ) -> None:
         self.student = student
         self._confirm_twice = confirm_twice
+        self._ikd_armed = False
         self.rules = rules
         self.today = today
         self.school_npsn = school_npsn
@@ -244,9 +246,13 @@ class OutcomeDialog(QDialog):
         if student.birth_date is not None:
             if rules is not None:
                 verdict = assess(student.birth_date, rules, today)
+                on_voting_day = age_on(student.birth_date, rules.reference_date)
+                # Both ages, from the same dates the banner below uses.
                 self.fields["birth"].setText(
                     f"{labels.short_date(student.birth_date)} "
-                    + tr("({n} th)").format(n=verdict.age_today)
+                    + tr("({n} th; {m} th saat pemungutan suara)").format(
+                        n=verdict.age_today, m=on_voting_day
+                    )
                 )
                 if not verdict.may_record:
                     default = EventKind.NOT_ELIGIBLE
@@ -263,8 +269,13 @@ class OutcomeDialog(QDialog):
                 elif not verdict.votes:
                     banners.append(
                         tr(
-                            "Boleh direkam, tetapi belum berusia {n} tahun pada hari pemungutan suara."
-                        ).format(n=rules.voting_age)
+                            "Boleh direkam, tetapi baru berusia {age} tahun pada hari "
+                            "pemungutan suara {day} (pemilih: {n} tahun)."
+                        ).format(
+                            age=on_voting_day,
+                            day=labels.long_date(rules.reference_date),
+                            n=rules.voting_age,
+                        )
                     )
             else:
                 self.fields["birth"].setText(labels.short_date(student.birth_date))
@@ -339,6 +350,23 @@ class OutcomeDialog(QDialog):
     def choose(self, kind: str) -> None:
         """A key or button picked an outcome: save it, except Gagal Rekam (needs a reason)."""
         if self._saving:
+            return
+        if (
+            kind == EventKind.IKD_ACTIVATED
+            and self.student is not None
+            and self.student.status == Status.PENDING
+            and not self._ikd_armed
+        ):
+            # IKD needs a card: on a student not recorded yet, ask once more.
+            self._ikd_armed = True
+            self.message.setObjectName("errorText")
+            self.message.setText(
+                tr(
+                    "Siswa ini belum direkam. Aktivasi IKD tanpa perekaman menjadi anomali: "
+                    "tekan F6 sekali lagi bila memang benar, atau pilih hasil lain."
+                )
+            )
+            self.message.style().polish(self.message)
             return
         if kind == EventKind.FAILED:
             self._select(kind)

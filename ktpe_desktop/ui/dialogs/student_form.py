@@ -7,18 +7,22 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ktpe_desktop.core.checks import check_details
+from ktpe_desktop.services.recording import DuplicateIdentifier
 from ktpe_desktop.services.views import SavedChange, StudentItem
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.dialogs.common import error_text
@@ -47,6 +51,7 @@ class StudentFormDialog(QDialog):
     """
 
     saved = Signal(object)  # StudentItem (walk-in) or SavedChange (correction)
+    open_existing = Signal(object)  # StudentItem: the student who holds the typed NISN/NIK
 
     def __init__(
         self,
@@ -130,6 +135,34 @@ class StudentFormDialog(QDialog):
                 self.feedback[key] = note
                 form.addRow("", note)
         root.addLayout(form)
+        # A NISN/NIK that belongs to another student: open that one (Enter), or a lead
+        # saves anyway with a reason, which becomes an anomaly for the office.
+        self.duplicate: DuplicateIdentifier | None = None
+        self.duplicate_box = QWidget()
+        self.duplicate_box.setObjectName("duplicateBox")
+        dup = QVBoxLayout(self.duplicate_box)
+        dup.setContentsMargins(0, 0, 0, 0)
+        self.duplicate_label = QLabel()
+        self.duplicate_label.setObjectName("errorText")
+        self.duplicate_label.setWordWrap(True)
+        dup.addWidget(self.duplicate_label)
+        dup_row = QHBoxLayout()
+        self.open_existing_button = QPushButton(tr("&Buka siswa itu (Enter)"))
+        self.open_existing_button.setObjectName("openExistingButton")
+        self.open_existing_button.clicked.connect(self._open_existing)
+        dup_row.addWidget(self.open_existing_button)
+        self.override = QCheckBox(tr("Tetap simpan sebagai siswa baru (Koordinator), alasan:"))
+        self.override.setObjectName("overrideCheck")
+        self.override_reason = QLineEdit()
+        self.override_reason.setObjectName("overrideReason")
+        self.override_reason.setMaxLength(300)
+        self.override.toggled.connect(self._recheck)
+        self.override_reason.textChanged.connect(self._recheck)
+        dup_row.addWidget(self.override)
+        dup_row.addWidget(self.override_reason, 1)
+        dup.addLayout(dup_row)
+        self.duplicate_box.hide()
+        root.addWidget(self.duplicate_box)
         self.message = QLabel()
         self.message.setObjectName("errorText")
         self.message.setWordWrap(True)
@@ -204,7 +237,7 @@ class StudentFormDialog(QDialog):
             label.setText(text)
             label.setStyleSheet("color: #c62828;" if errors else "color: #e65100;")
             label.show()
-        ok = not result.errors
+        ok = not result.errors and self._check_duplicate()
         self.save_button.setEnabled(ok)
         layout = self.layout()
         if layout is not None:
@@ -213,6 +246,39 @@ class StudentFormDialog(QDialog):
             if needed > self.height():
                 self.resize(self.width(), needed)  # room for the messages just shown
         return ok
+
+    def _recheck(self, *_args: object) -> None:
+        self._check_timer.start()
+
+    def _check_duplicate(self) -> bool:
+        """False while the NISN/NIK belongs to another student (and no lead override)."""
+        details = self.details()
+        exclude = self.student.id if self.student is not None else None
+        self.duplicate = self.workspace.duplicate_of(details, exclude)
+        if self.duplicate is None:
+            self.duplicate_box.hide()
+            self.open_existing_button.setDefault(False)
+            return True
+        self.duplicate_label.setText("✖ " + self.duplicate.text(current_language()))
+        lead = self.workspace.user.is_lead and not self.correcting
+        self.override.setVisible(lead)
+        self.override_reason.setVisible(lead)
+        self.override_reason.setEnabled(self.override.isChecked())
+        self.duplicate_box.show()
+        overridden = (
+            lead and self.override.isChecked() and bool(self.override_reason.text().strip())
+        )
+        # Enter opens the student who already holds the number, unless overriding.
+        self.open_existing_button.setDefault(not self.override.isChecked())
+        return overridden
+
+    def _open_existing(self) -> None:
+        if self.duplicate is None:
+            return
+        student = self.workspace.student(self.duplicate.student_id)
+        self.reject()
+        if student is not None:
+            self.open_existing.emit(student)
 
     def _changes(self) -> dict[str, Any]:
         assert self.student is not None
@@ -246,7 +312,12 @@ class StudentFormDialog(QDialog):
             op: Op[Any] = Op(self, lambda: ws.correct(student_id, changes))
         else:
             details = {**self.details(), "school_npsn": self.school_npsn}
-            op = Op(self, lambda: ws.add_walk_in(details))
+            reason = (
+                self.override_reason.text().strip()
+                if self.duplicate is not None and self.override.isChecked()
+                else None
+            )
+            op = Op(self, lambda: ws.add_walk_in(details, override_reason=reason))
         op.success(self._done).failure(self._failed).run()
 
     def _done(self, result: StudentItem | SavedChange) -> None:

@@ -93,8 +93,18 @@ class StudentActions(WindowBase):
         elif prefill.isdigit() and len(prefill) == 10:
             dialog.nisn.setText(prefill)
         dialog.saved.connect(self._walk_in_saved)
+        dialog.open_existing.connect(self._open_existing)
         dialog.finished.connect(lambda _r: self.focus_search())
         dialog.open()
+
+    def _open_existing(self, student: StudentItem) -> None:
+        """The walk-in's NISN/NIK belongs to this student: show and open that one."""
+        if self.roster is not None:
+            self.roster.search.blockSignals(True)
+            self.roster.search.setText(student.nisn or student.name)
+            self.roster.search.blockSignals(False)
+            self.roster.show_only(student)
+        self.open_student(student)
 
     def _walk_in_saved(self, item: StudentItem) -> None:
         self.show_toast(tr("Siswa ditambahkan: {name}").format(name=item.name))
@@ -113,6 +123,7 @@ class StudentActions(WindowBase):
             self.workspace, student.school_npsn, student, self, today=self.today
         )
         dialog.saved.connect(self._corrected)
+        dialog.open_existing.connect(self._open_existing)
         dialog.finished.connect(lambda _r: self.focus_search())
         dialog.open()
 
