@@ -136,14 +136,24 @@ def run_app(args: argparse.Namespace) -> int:
 
         window.stack.setCurrentWidget(window.login)
         window.login.set_busy(True)
-        window.login.message.setObjectName("dateLabel")
+        window.login.message.setObjectName("dateLabel")  # progress, not an error
+        window.login.message.style().polish(window.login.message)
         window.login.message.setText(tr("Menyiapkan demo…"))
+
+        def start_keeping_typed() -> None:
+            typed = controller.window.login.password.text()  # typed while it prepared
+            controller.window.start()
+            login = controller.window.login
+            login.message.setObjectName("errorText")
+            login.message.style().polish(login.message)
+            if typed:
+                login.password.setText(typed)
 
         def prepared(session: Any) -> None:
             nonlocal demo_session
             demo_session = session
             session.workspace.close()
-            controller.window.start()
+            start_keeping_typed()
             if session.server is not None:
                 controller.window.show_toast(
                     tr("Server demo berjalan di {url}").format(url=session.server_url)
@@ -152,7 +162,7 @@ def run_app(args: argparse.Namespace) -> int:
                 print(f"Konsol kantor / office console: {session.server_url}/office/", flush=True)
 
         def failed(exc: BaseException) -> None:
-            controller.window.start()
+            start_keeping_typed()
             show_error(controller.window, exc)
 
         ops.Op(window, lambda: prepare_demo(data_dir), lane=ops.Lane.NET).success(prepared).failure(

@@ -138,3 +138,12 @@ def mask_nik(nik: str | None) -> str:
     if not nik:
         return ""
     return "•" * max(0, len(nik) - 4) + nik[-4:]
+
+
+def sex_label(sex: str | None) -> str:
+    """L/P as the roster writes it; M/F in the English UI."""
+    if not sex:
+        return ""
+    if current_language() == "en":
+        return {"L": "M", "P": "F"}.get(sex, sex)
+    return sex

@@ -152,11 +152,19 @@ class LoginPage(QWidget):
             self.mode_label.hide()
 
     def set_demo_credentials(self, username: str, password: str) -> None:
+        from ktpe_desktop.services.demo_mode import DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD
+
         self.demo_banner.setText(
             tr(
-                "Mode demo — data contoh, bukan data asli.\n"
-                "Pengguna: {user} · Kata sandi: {password}"
-            ).format(user=username, password=password)
+                "Mode demo — semua data siswa rekaan (fiktif), bukan data asli.\n"
+                "Koordinator: {user} · Kata sandi: {password}\n"
+                "Petugas: {operator} · Kata sandi: {operator_password}"
+            ).format(
+                user=username,
+                password=password,
+                operator=DEMO_OPERATOR,
+                operator_password=DEMO_OPERATOR_PASSWORD,
+            )
         )
         self.demo_banner.show()
 

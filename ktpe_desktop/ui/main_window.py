@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
+    QMessageBox,
     QStackedWidget,
     QTabWidget,
     QWidget,
@@ -52,6 +53,7 @@ from ktpe_desktop.ui.settings import (
 )
 from ktpe_desktop.ui.sync_status import AdapterDriver, SyncStatusWidget
 from ktpe_desktop.ui.today import TodayPage
+from ktpe_desktop.ui.widgets import ElidingLabel
 from ktpe_desktop.ui.window.base import WindowBase
 from ktpe_desktop.ui.window.report_actions import ReportActions
 from ktpe_desktop.ui.window.session_flow import SessionFlow
@@ -88,6 +90,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.paper_settings_dialog: QDialog | None = None
         self.change_bus: ChangeBus | None = None
         self._scan_notice = ""
+        self._quitting = False
         self.demo_credentials = demo_credentials
         self.setWindowTitle(tr("KTP-el Jemput Bola"))
         self.resize(1366, 768)
@@ -104,7 +107,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.setCentralWidget(self.stack)
 
         # status bar: toast + user on the left, sync on the right (always visible)
-        self.toast = QLabel()
+        self.toast = ElidingLabel()  # never pushes the sync bar out at 1366 px
         self.toast.setObjectName("toast")
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
@@ -217,7 +220,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         m_file.addSeparator()
         self._action(m_file, tr("Kunci layar"), self.lock, ("Ctrl+L",), name="lockAction")
         self._action(m_file, tr("Ganti petugas"), self.switch_operator, ("Ctrl+Shift+L",))
-        self._action(m_file, tr("Keluar"), self.close, ("Ctrl+Q",), work=False)
+        self._action(m_file, tr("Keluar"), self.request_quit, ("Ctrl+Q",), work=False)
 
         m_student = bar.addMenu(tr("&Siswa"))
         self._action(m_student, tr("Cari siswa"), self.focus_search, ("Ctrl+F", "F3"))
@@ -399,6 +402,13 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
     def focus_search(self) -> None:
         if self.is_locked or self.roster is None or self.tabs is None:
             return
+        if self.tabs.currentWidget() is self.today_page and self.today_page is not None:
+            # Hari ini: the school table takes the keys (↓, Enter) at once
+            table = self.today_page.table
+            table.setFocus(Qt.FocusReason.OtherFocusReason)
+            if not table.currentIndex().isValid() and self.today_page.model.rowCount():
+                table.selectRow(0)
+            return
         if self.tabs.currentWidget() is self.roster:
             if not self.isActiveWindow() and not any(
                 d.isVisible() for d in self.findChildren(QDialog)
@@ -454,7 +464,41 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
 
     # ================================================================ close
 
+    def request_quit(self) -> None:
+        """Ctrl+Q / Keluar: with records not sent yet, remind and offer to sync first."""
+        if self._confirm_quit():
+            self._quitting = True
+            self.close()
+
+    def _confirm_quit(self) -> bool:
+        pending = self.sync_widget.pending if self.workspace is not None else 0
+        if pending <= 0 or self.is_locked:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(tr("Keluar"))
+        box.setText(
+            tr(
+                "{n} data belum terkirim ke server. Data tetap aman di laptop ini, tetapi "
+                "kantor belum melihatnya."
+            ).format(n=pending)
+        )
+        sync = box.addButton(tr("Sinkronkan dulu"), QMessageBox.ButtonRole.AcceptRole)
+        leave = box.addButton(tr("Keluar saja"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(tr("Batal"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(sync)
+        box.exec()
+        if box.clickedButton() is sync:
+            self.sync_now()
+            return False
+        return box.clickedButton() is leave
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window manager's close button asks as Ctrl+Q does; a programmatic close
+        # (tests, self-test, shutdown) does not.
+        if event.spontaneous() and not self._quitting and not self._confirm_quit():
+            event.ignore()
+            return
         self.idle.stop()
         if self.sync_driver is not None:
             self.sync_driver.stop()

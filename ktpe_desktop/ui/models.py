@@ -245,7 +245,7 @@ class StudentTableModel(_Table):
                 return item.nik or ""
             return labels.mask_nik(item.nik)
         if col == self.COL_SEX:
-            return item.sex or ""
+            return labels.sex_label(item.sex)
         if col == self.COL_BIRTH:
             return labels.short_date(item.birth_date)
         if col == self.COL_AGE:

@@ -70,6 +70,7 @@ IDLE_LOCK_MINUTES = Option(
 PAPER_SIZE = Option("paper_size", str, "A4", noop("Ukuran kertas"), choices=("A4", "F4", "Letter"))
 LAST_SCHOOL = Option("last_school", str, "", noop("Sekolah terakhir"))
 LAST_USER = Option("last_user", str, "", noop("Pengguna terakhir"))
+LAST_SAVE_DIR = Option("last_save_dir", str, "", noop("Folder simpan terakhir"))
 SYNC_INTERVAL_MINUTES = Option(
     "sync_interval_minutes", int, 5, noop("Sinkron otomatis setiap (menit)"), minimum=1, maximum=240
 )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
     QProgressBar,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -39,13 +40,29 @@ class CounterTile(QFrame):
         self.value.setText(f"{value:,}".replace(",", "."))
 
 
+# Ctrl+letter keys a line edit keeps for itself; every other Ctrl+letter (Ctrl+E,
+# Ctrl+K, Ctrl+H, Ctrl+Z, Ctrl+N …) reaches the window's actions from the search field.
+_EDITING_KEYS = {Qt.Key.Key_A, Qt.Key.Key_C, Qt.Key.Key_V, Qt.Key.Key_X}
+
+
+def _window_shortcut(event: QKeyEvent) -> bool:
+    if event.matches(QKeySequence.StandardKey.Undo):
+        return True
+    mods = event.modifiers()
+    ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+    key = event.key()
+    is_letter = Qt.Key.Key_A.value <= key <= Qt.Key.Key_Z.value
+    return ctrl and is_letter and Qt.Key(key) not in _EDITING_KEYS
+
+
 class SearchField(QLineEdit):
     """The search field that keeps focus: arrows move in the result table.
 
     Up/Down/PageUp/PageDown are forwarded as ``navigate`` (the roster moves its
-    selection); Escape clears the text. Ctrl+Z is left to the window ("Batalkan hasil
-    terakhir saya"): a line edit would otherwise take it as undo-typing, and the focus
-    is almost always here.
+    selection); Escape clears the text. Ctrl+letter shortcuts other than select-all,
+    copy, cut and paste are left to the window (Ctrl+Z "Batalkan hasil terakhir saya",
+    Ctrl+E "Koreksi data", Ctrl+K, Ctrl+H …): a line edit would otherwise take them
+    as editing keys, and the focus is almost always here.
     """
 
     navigate = Signal(int)  # +1 / -1 rows, +10 / -10 for pages
@@ -54,7 +71,7 @@ class SearchField(QLineEdit):
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
-            and event.matches(QKeySequence.StandardKey.Undo)
+            and _window_shortcut(event)
         ):
             event.ignore()  # not overridden: the window's shortcut runs
             return True
@@ -113,3 +130,38 @@ class StrengthMeter(QWidget):
         self.label.setText(tr("Kekuatan kata sandi: {word}").format(word=tr(word)))
         self.label.setStyleSheet(f"color: {color};")
         return score
+
+
+class ElidingLabel(QLabel):
+    """A one-line label that never pushes its neighbours: long text ends in "…",
+    and the whole text is in the tooltip (the status bar's messages at 1366 px)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setMinimumWidth(40)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text if text else "")
+        self._elide()
+
+    def clear(self) -> None:
+        self.setText("")
+
+    def full_text(self) -> str:
+        return self._full
+
+    def text(self) -> str:  # the whole message, as callers and tests expect
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(
+            self._full, Qt.TextElideMode.ElideRight, max(0, self.width() - 4)
+        )
+        super().setText(shown)

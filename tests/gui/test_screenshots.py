@@ -1,10 +1,12 @@
-"""Screenshots of each main screen at 1366×768 for docs/ (and for a human to look at).
+"""Screenshots of each main screen at 1366×768, in Bahasa Indonesia and English (``-en``),
+for docs/ (and for a human to look at).
 
 A dialog is drawn over its dimmed main window, as the user sees it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.dialogs.history import HistoryDialog
 from ktpe_desktop.ui.dialogs.quarantine import QuarantineDialog
 from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
+from ktpe_desktop.ui.i18n import current_language, install_language
 from ktpe_desktop.ui.main_window import MainWindow
 from tests.conftest import docs_dir
 from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
@@ -39,7 +42,8 @@ def shot(window: MainWindow, name: str, dialog: QWidget | None = None) -> Path:
         painter.fillRect(top.rect().translated(pos).adjusted(-1, -1, 1, 1), QColor("#90a4ae"))
         painter.drawPixmap(pos, top)
         painter.end()
-    path = out / f"{name}.png"
+    suffix = "" if current_language() == "id" else f"-{current_language()}"
+    path = out / f"{name}{suffix}.png"
     assert image.save(str(path))
     assert image.width() == 1366 and image.height() == 768
     return path
@@ -52,7 +56,15 @@ def settle(qtbot: Any, window: MainWindow) -> None:
     qtbot.wait(30)
 
 
-def test_screenshots(qtbot: Any, demo_data: Path) -> None:
+@pytest.fixture(params=["id", "en"])
+def lang(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every screenshot in Bahasa Indonesia and in English (``-en`` files)."""
+    install_language(request.param)
+    yield request.param
+    install_language("id")
+
+
+def test_screenshots(qtbot: Any, demo_data: Path, lang: str) -> None:
     w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
     qtbot.addWidget(w)
     w.show()
@@ -155,7 +167,7 @@ def _quarantine_two(ws: Workspace) -> None:
             row.last_error = f"rejected|{code}|{message}"
 
 
-def test_first_run_screenshot(qtbot: Any, data_dir: Path) -> None:
+def test_first_run_screenshot(qtbot: Any, data_dir: Path, lang: str) -> None:
     w = make_window(data_dir)
     qtbot.addWidget(w)
     w.show()

@@ -4,12 +4,12 @@
   <context>
     <name>ktpe</name>
     <message>
-      <location filename="../../ktpe_desktop/ui/app.py" line="120" />
+      <location filename="../../ktpe_desktop/ui/app.py" line="141" />
       <source>Menyiapkan demo…</source>
       <translation>Preparing the demo…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/app.py" line="129" />
+      <location filename="../../ktpe_desktop/ui/app.py" line="159" />
       <source>Server demo berjalan di {url}</source>
       <translation>Demo server running at {url}</translation>
     </message>
@@ -1099,351 +1099,373 @@ Masuk lagi, atau pilih petugas lain.</source>
 Log in again, or choose another operator.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="156" />
-      <source>Mode demo — data contoh, bukan data asli.
-Pengguna: {user} · Kata sandi: {password}</source>
-      <translation>Demo mode — sample data, not real data.
-User: {user} · Password: {password}</translation>
+      <location filename="../../ktpe_desktop/ui/login.py" line="158" />
+      <source>Mode demo — semua data siswa rekaan (fiktif), bukan data asli.
+Koordinator: {user} · Kata sandi: {password}
+Petugas: {operator} · Kata sandi: {operator_password}</source>
+      <translation>Demo mode — every student is fictitious, not real data.
+Lead: {user} · Password: {password}
+Operator: {operator} · Password: {operator_password}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="166" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="174" />
       <source>Memeriksa…</source>
       <translation>Checking…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="188" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="196" />
       <source>Tunggu {n} detik</source>
       <translation>Wait {n} seconds</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="211" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="219" />
       <source>Ketik kata sandi.</source>
       <translation>Type the password.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="239" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="247" />
       <source>Selamat datang</source>
       <translation>Welcome</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="240" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="248" />
       <source>Laptop ini belum disiapkan. Buat akun Koordinator (ketua tim) untuk laptop ini. Semua data di laptop disandikan dengan kata sandi ini.</source>
       <translation>This laptop is not set up yet. Create the team lead (Koordinator) account for it. All data on the laptop is encrypted with this password.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="250" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="258" />
       <source>mis. Siti Rahayu</source>
       <translation>e.g. Siti Rahayu</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="264" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="272" />
       <source>Ulangi kata sandi</source>
       <translation>Repeat the password</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="267" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="275" />
       <source>Minimal {n} karakter. Lebih panjang lebih baik; campur huruf, angka, dan tanda baca.</source>
       <translation>At least {n} characters. Longer is better; mix letters, digits and punctuation.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="280" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="288" />
       <source>Buat akun (Enter)</source>
       <translation>Create account (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="298" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="306" />
       <source>Nama pengguna wajib diisi.</source>
       <translation>The user name is required.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="300" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="308" />
       <source>Kata sandi minimal {n} karakter.</source>
       <translation>The password needs at least {n} characters.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="304" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="312" />
       <source>Kedua kata sandi tidak sama.</source>
       <translation>The two passwords differ.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="327" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="335" />
       <source>Hubungkan ke server kantor</source>
       <translation>Connect to the office server</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="328" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="336" />
       <source>Masukkan alamat server dan kode pendaftaran dari admin kantor. Tanpa jaringan? Mulai luring dan impor daftar siswa dari berkas; laptop dapat didaftarkan nanti.</source>
       <translation>Enter the server address and the enrolment code from the office admin. No network? Start offline and import the roster from a file; the laptop can be enrolled later.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="342" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="350" />
       <source>mis. ABCD-EFGH-JKLM</source>
       <translation>e.g. ABCD-EFGH-JKLM</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="345" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="353" />
       <source>(opsional) sertifikat CA kantor</source>
       <translation>(optional) the office CA certificate</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="346" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="354" />
       <source>Pilih…</source>
       <translation>Choose…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="350" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="358" />
       <source>Alamat server</source>
       <translation>Server address</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="351" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="359" />
       <source>Kode pendaftaran</source>
       <translation>Enrolment code</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="352" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="360" />
       <source>Berkas CA</source>
       <translation>CA file</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="359" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="367" />
       <source>Mulai luring</source>
       <translation>Start offline</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="361" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="369" />
       <source>Impor daftar siswa…</source>
       <translation>Import roster…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="362" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="370" />
       <source>Daftarkan laptop</source>
       <translation>Enrol laptop</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="378" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="386" />
       <source>Pilih sertifikat CA</source>
       <translation>Choose the CA certificate</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="378" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="386" />
       <source>Sertifikat (*.pem *.crt);;Semua berkas (*)</source>
       <translation>Certificates (*.pem *.crt);;All files (*)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="386" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="394" />
       <source>Isi alamat server dan kode pendaftaran.</source>
       <translation>Enter the server address and the enrolment code.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/login.py" line="389" />
+      <location filename="../../ktpe_desktop/ui/login.py" line="397" />
       <source>Menghubungi server…</source>
       <translation>Contacting the server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="168" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="171" />
       <source>&amp;Berkas</source>
       <translation>&amp;File</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="170" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="173" />
       <source>Impor daftar siswa sekolah lain…</source>
       <translation>Import roster of another school…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="171" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="174" />
       <source>Impor daftar belum rekam SIAK…</source>
       <translation>Import SIAK not-yet-recorded list…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="172" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="175" />
       <source>Daftarkan ke server…</source>
       <translation>Enrol with a server…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="176" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="179" />
       <source>Cetak Berita Acara…</source>
       <translation>Print Berita Acara…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="182" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="185" />
       <source>Simpan Berita Acara (PDF)…</source>
       <translation>Save Berita Acara (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="188" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="191" />
       <source>Cetak Rekapitulasi Harian…</source>
       <translation>Print Daily Summary…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="194" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="197" />
       <source>Simpan Rekapitulasi Harian (PDF)…</source>
       <translation>Save Daily Summary (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="200" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="203" />
       <source>Simpan Daftar Hadir per Rombel (PDF)…</source>
       <translation>Save attendance list per class (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="206" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="209" />
       <source>Simpan Daftar Hadir dengan hasil (PDF)…</source>
       <translation>Save attendance list with outcomes (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="212" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="215" />
       <source>Simpan Rekapitulasi Tim (PDF)…</source>
       <translation>Save team recap (PDF)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="216" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
       <source>Ekspor…</source>
       <translation>Export…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="218" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="221" />
       <source>Kunci layar</source>
       <translation>Lock screen</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="219" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
       <source>Ganti petugas</source>
       <translation>Switch operator</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="220" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
       <source>Keluar</source>
       <translation>Quit</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="222" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="225" />
       <source>&amp;Siswa</source>
       <translation>&amp;Student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="223" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
       <source>Cari siswa</source>
       <translation>Find student</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="224" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="227" />
       <source>Catat hasil (Enter)</source>
       <translation>Record outcome (Enter)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="226" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
       <source>Tambah siswa (tidak ada di daftar)…</source>
       <translation>Add student (not on the roster)…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="229" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
       <source>Koreksi data siswa…</source>
       <translation>Correct student details…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="231" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
       <source>Riwayat siswa…</source>
       <translation>Student history…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="232" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="235" />
       <source>Batalkan hasil terakhir saya…</source>
       <translation>Undo my last outcome…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="234" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="237" />
       <source>Tampilkan NIK lengkap</source>
       <translation>Show the full NIK</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="237" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="240" />
       <source>&amp;Tampilan</source>
       <translation>&amp;View</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="238" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="241" />
       <source>Hari ini</source>
       <translation>Today</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="239" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="242" />
       <source>Daftar Siswa</source>
       <translation>Roster</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="241" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="244" />
       <source>Sin&amp;kron</source>
       <translation>S&amp;ync</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="242" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="245" />
       <source>Sinkronkan</source>
       <translation>Sync now</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="243" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="246" />
       <source>Masalah sinkron…</source>
       <translation>Sync problems…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="244" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="247" />
       <source>Anomali…</source>
       <translation>Anomalies…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="245" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="248" />
       <source>Hub sekolah…</source>
       <translation>School hub…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="247" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="250" />
       <source>&amp;Pengaturan</source>
       <translation>S&amp;ettings</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="248" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="251" />
       <source>Pengaturan…</source>
       <translation>Settings…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="249" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="252" />
       <source>Tambah pengguna…</source>
       <translation>Add user…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="250" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="253" />
       <source>Kop surat dan penanda tangan…</source>
       <translation>Letterhead and signers…</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="252" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="255" />
       <source>B&amp;antuan</source>
       <translation>&amp;Help</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="289" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="292" />
       <source>Hari ini (Ctrl+1)</source>
       <translation>Today (Ctrl+1)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="290" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="293" />
       <source>Daftar Siswa (Ctrl+2)</source>
       <translation>Roster (Ctrl+2)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="335" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="338" />
       <source>Petugas: {name} ({role})</source>
       <translation>Operator: {name} ({role})</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="384" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="387" />
       <source>Sinkron: {online} · {pending} · {last}</source>
       <translation>Sync: {online} · {pending} · {last}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/main_window.py" line="439" />
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="449" />
       <source>Pengguna ditambahkan: {name}</source>
       <translation>User added: {name}</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="481" />
+      <source>{n} data belum terkirim ke server. Data tetap aman di laptop ini, tetapi kantor belum melihatnya.</source>
+      <translation>{n} records are not sent to the server yet. They are safe on this laptop, but the office cannot see them yet.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="486" />
+      <source>Sinkronkan dulu</source>
+      <translation>Sync first</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="487" />
+      <source>Keluar saja</source>
+      <translation>Quit anyway</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/main_window.py" line="488" />
+      <source>Batal</source>
+      <translation>Cancel</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/models.py" line="89" />
@@ -1631,7 +1653,12 @@ User: {user} · Password: {password}</translation>
       <translation>Last user</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/settings.py" line="74" />
+      <location filename="../../ktpe_desktop/ui/settings.py" line="73" />
+      <source>Folder simpan terakhir</source>
+      <translation>Last save folder</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/settings.py" line="75" />
       <source>Sinkron otomatis setiap (menit)</source>
       <translation>Sync automatically every (minutes)</translation>
     </message>
@@ -1648,12 +1675,12 @@ User: {user} · Password: {password}</translation>
     <message>
       <location filename="../../ktpe_desktop/ui/sync_status.py" line="96" />
       <source>● Daring (online)</source>
-      <translation>● Daring (online)</translation>
+      <translation>● Online</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/sync_status.py" line="99" />
       <source>○ Luring (offline)</source>
-      <translation>○ Luring (offline)</translation>
+      <translation>○ Offline</translation>
     </message>
     <message>
       <location filename="../../ktpe_desktop/ui/sync_status.py" line="105" />
@@ -1736,82 +1763,87 @@ User: {user} · Password: {password}</translation>
       <translation>{schools} schools · target {target} students · recorded {done} · pending {pending}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="83" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="100" />
       <source>Terlalu pendek</source>
       <translation>Too short</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="84" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="101" />
       <source>Lemah</source>
       <translation>Weak</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="85" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="102" />
       <source>Cukup</source>
       <translation>Fair</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="86" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="103" />
       <source>Kuat</source>
       <translation>Strong</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="87" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="104" />
       <source>Sangat kuat</source>
       <translation>Very strong</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/widgets.py" line="113" />
+      <location filename="../../ktpe_desktop/ui/widgets.py" line="130" />
       <source>Kekuatan kata sandi: {word}</source>
       <translation>Password strength: {word}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="50" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="46" />
+      <source>Luring (offline): server tidak terjangkau. Data aman di laptop dan terkirim otomatis saat daring.</source>
+      <translation>Offline: the server cannot be reached. The data is safe on the laptop and is sent automatically once online.</translation>
+    </message>
+    <message>
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="64" />
       <source>Pilih sekolah dulu (Ctrl+1).</source>
       <translation>Choose a school first (Ctrl+1).</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="63" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="81" />
       <source>Simpan sebagai</source>
       <translation>Save as</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="84" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="104" />
       <source>Tersimpan ke berkas {file}</source>
       <translation>Saved to the file {file}</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="94" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="114" />
       <source>Ekspor data pribadi</source>
       <translation>Exporting personal data</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="123" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="143" />
       <source>Dokumen dikirim ke printer.</source>
       <translation>Document sent to the printer.</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="160" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="180" />
       <source>Daftar belum rekam SIAK</source>
       <translation>SIAK not-yet-recorded list</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="160" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="180" />
       <source>Excel atau CSV (*.xlsx *.csv)</source>
       <translation>Excel or CSV (*.xlsx *.csv)</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="174" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="194" />
       <source>… dan {n} lainnya</source>
       <translation>… and {n} more</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="179" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="199" />
       <source>Ditandai Sudah Terekam Sebelumnya (sumber SIAK):</source>
       <translation>Marked as recorded before (source SIAK):</translation>
     </message>
     <message>
-      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="194" />
+      <location filename="../../ktpe_desktop/ui/window/report_actions.py" line="214" />
       <source>{n} siswa ditandai Sudah Terekam Sebelumnya (sumber SIAK).</source>
       <translation>{n} students marked as recorded before (source SIAK).</translation>
     </message>

@@ -47,7 +47,7 @@ class HistoryDialog(QDialog):
         self.model = HistoryTableModel(self)
         self.table = make_table(self.model)
         self.table.setObjectName("historyTable")
-        for col, width in enumerate((150, 160, 330, 110)):
+        for col, width in enumerate((140, 150, 300, 170)):
             self.table.setColumnWidth(col, width)
         root.addWidget(self.table, 1)
         self.message = QLabel()
@@ -64,7 +64,7 @@ class HistoryDialog(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         root.addLayout(row)
-        self.resize(900, 420)
+        self.resize(980, 420)
         self.reload()
 
     def _show_head(self, student: StudentItem) -> None:

@@ -222,7 +222,7 @@ class OutcomeDialog(QDialog):
         self.fields["nik"].setText(
             (student.nik or "—") if reveal_nik else (labels.mask_nik(student.nik) or "—")
         )
-        self.fields["sex"].setText(student.sex or "—")
+        self.fields["sex"].setText(labels.sex_label(student.sex) or "—")
         self.fields["class"].setText(student.class_name or "—")
         status_text = labels.status_label(student.status)
         if student.reason:

@@ -61,6 +61,7 @@ class WindowBase(QMainWindow):
     sync_widget: SyncStatusWidget
     idle: IdleWatcher
     _scan_notice: str
+    _quitting: bool
 
     # ------------------------------------------------------------ provided by the shell
 
@@ -68,6 +69,9 @@ class WindowBase(QMainWindow):
         raise NotImplementedError
 
     def focus_search(self) -> None:
+        raise NotImplementedError
+
+    def sync_now(self) -> None:
         raise NotImplementedError
 
     def show_tab(self, index: int) -> None:

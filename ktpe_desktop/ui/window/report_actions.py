@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import (
     QFileDialog,
     QMessageBox,
@@ -16,6 +17,7 @@ from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool, SchoolChooserDi
 from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op
 from ktpe_desktop.ui.settings import (
+    LAST_SAVE_DIR,
     PAPER_SIZE,
 )
 from ktpe_desktop.ui.window.base import WindowBase
@@ -36,8 +38,20 @@ class ReportActions(WindowBase):
     # ================================================================ sync, reports, import
 
     def sync_now(self) -> None:
-        if self.sync_driver is not None:
-            self.sync_driver.sync_now()
+        if self.sync_driver is None:
+            return
+        if self.sync_driver.online is False:
+            # say why nothing seems to happen; the round still tries (the network may be back)
+            self.show_toast(
+                tr(
+                    "Luring (offline): server tidak terjangkau. Data aman di laptop dan "
+                    "terkirim otomatis saat daring."
+                ),
+                error=True,
+            )
+        else:
+            self.show_toast(tr("Menyinkronkan…"))
+        self.sync_driver.sync_now()
 
     def report(self, kind: str) -> None:
         """Save a paper as PDF (Berita Acara, Daftar Hadir before/after, Rekapitulasi
@@ -60,9 +74,15 @@ class ReportActions(WindowBase):
         default, pattern = names[kind]
         if kind == "export" and not self._confirm_export():
             return
-        path, _ = QFileDialog.getSaveFileName(self, tr("Simpan sebagai"), default, pattern)
+        folder = self.settings.get(LAST_SAVE_DIR) or QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Simpan sebagai"), str(Path(folder) / default), pattern
+        )
         if not path:
             return
+        self.settings.set(LAST_SAVE_DIR, str(Path(path).parent))
         paper = self.settings.get(PAPER_SIZE)
         today = self.today
 
