@@ -16,6 +16,7 @@ Pulled events go through the same ``apply_remote`` as the central server's.
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +47,6 @@ from ktpe_desktop.hub.errors import (
     OtherTeam,
     PairingCodeWrong,
 )
-from ktpe_desktop.hub.tls import peer_fingerprint
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import relay
@@ -200,6 +200,19 @@ class HubClient(SyncClient):
 
     def stations(self) -> dict[str, Any]:
         return self.call("GET", "/hub/stations")
+
+
+def peer_fingerprint(host: str, port: int, timeout: float = 5.0) -> str:
+    """The SHA-256 fingerprint of the certificate that ``host:port`` presents.
+
+    Only a reading: it means nothing until the pairing proof binds it to the code.
+    (Here rather than in :mod:`.tls`, which loads cryptography's X.509 at import.)
+
+    Raises:
+        OSError: the address cannot be reached or does not speak TLS.
+    """
+    pem = ssl.get_server_certificate((host, port), timeout=timeout)
+    return pairing.fingerprint(ssl.PEM_cert_to_DER_cert(pem))
 
 
 def _enrolment(store: Store) -> tuple[str, str, str]:

@@ -99,15 +99,3 @@ def server_context(identity: HubIdentity) -> ssl.SSLContext:
             fh.write(encrypted)
         ctx.load_cert_chain(str(cert_path), str(key_path), password=password)
     return ctx
-
-
-def peer_fingerprint(host: str, port: int, timeout: float = 5.0) -> str:
-    """The SHA-256 fingerprint of the certificate that ``host:port`` presents.
-
-    Only a reading: it means nothing until the pairing proof binds it to the code.
-
-    Raises:
-        OSError: the address cannot be reached or does not speak TLS.
-    """
-    pem = ssl.get_server_certificate((host, port), timeout=timeout)
-    return fingerprint(ssl.PEM_cert_to_DER_cert(pem))

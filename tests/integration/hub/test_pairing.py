@@ -16,9 +16,8 @@ from ktpe_desktop.hub.errors import (
     OtherTeam,
     PairingCodeWrong,
 )
-from ktpe_desktop.hub.link import HubClient, join_hub, load_link
+from ktpe_desktop.hub.link import HubClient, join_hub, load_link, peer_fingerprint
 from ktpe_desktop.hub.server import HubServer
-from ktpe_desktop.hub.tls import peer_fingerprint
 from ktpe_desktop.sync.errors import ProtocolError
 from tests.integration.hub.conftest import CAMPAIGN, STUDENTS, Laptop, make_laptop
 
