@@ -121,6 +121,19 @@ def cmd_check(args: argparse.Namespace) -> int:
             for line in problems[:20]:
                 print(f"  {line}")
             return 1
+        # The file can be sound and still miss its last commits (a lost WAL).
+        losses = store.flagged_tail_losses()
+        current = store.tail_loss()
+        if current is not None and current not in losses:
+            losses.append(current)
+        if losses:
+            for loss in losses:
+                print(f"PERINGATAN: {loss.message()}")
+            print(
+                "Berkas basis data sendiri utuh, tetapi catatan di atas tidak ada lagi di "
+                "dalamnya. Jalankan 'ktpe-desktop db salvage' dan lihat docs/operations.md."
+            )
+            return 1
         print(f"Basis data utuh (skema {store.schema_revision()}).")
         return 0
     finally:

@@ -75,7 +75,7 @@ from ktpe_desktop.storage.fsutil import check_writable, fsync_dir
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
 from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
 from ktpe_desktop.storage.salvage import SalvageReport, rebuild, remove_database
-from ktpe_desktop.storage.tailmark import read_tail_marker
+from ktpe_desktop.storage.tailmark import TailMarker, read_marker, read_tail_marker, write_marker
 
 DB_FILE = "ktpe.db"
 KEYSLOTS_FILE = "keyslots.json"
@@ -223,6 +223,26 @@ def restore_latest_backup(
     return backup
 
 
+@dataclass(frozen=True, slots=True)
+class TailLoss:
+    """Seqs of this device committed once and missing from the database now."""
+
+    first: int
+    last: int
+    since: str  # when the tail marker last saw them (ISO 8601 UTC)
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    def message(self) -> str:
+        when = self.since.replace("T", " ").replace("+00:00", " UTC")
+        return (
+            f"{self.count} catatan terakhir hilang sejak {when} (seq {self.first}–{self.last}). "
+            f"/ The last {self.count} events are lost since {when}."
+        )
+
+
 def _skeleton(path: Path, key: bytes) -> None:
     """An empty database at ``path``, migrated to head (a rebuild's base)."""
     engine = make_engine(path, key, pool_size=1)
@@ -342,6 +362,10 @@ class Store:
         self.readonly = readonly
         self.lock = lock
         self._pending_audit: list[dict[str, Any]] = []
+        self._marker_seq: int | None = None
+        # The marker moves only once this opening has compared it with the database
+        # (_flag_tail_loss), else a first write would hide a tail loss.
+        self._marker_armed = False
         self._write_engine = write_engine(engine)
         self.checkpointer = IdleCheckpointer(engine)
         self._writer: Connection | None = None
@@ -406,6 +430,7 @@ class Store:
         if pending:
             del self._pending_audit[: len(pending)]
         self.checkpointer.wrote()
+        self._note_head(None)
 
     @contextlib.contextmanager
     def write_connection(self) -> Iterator[Connection]:
@@ -431,12 +456,88 @@ class Store:
                     self._writer_stale = False
                 with conn.begin():
                     yield conn
+                self._note_head(conn.connection.driver_connection)
         finally:
             self._writer_lock.release()
         self.checkpointer.wrote()
 
     def _on_dispose(self, engine: Engine) -> None:
         self._writer_stale = True
+
+    # ------------------------------------------------------------ tail marker
+
+    def _read_head(self, raw: Any = None) -> tuple[int, str] | None:
+        """``(last seq, head hash)`` of this device, read outside any transaction."""
+        sql = "SELECT next_seq, head_hash FROM device WHERE device_id = ?"
+        try:
+            if raw is not None:
+                row = raw.execute(sql, (self.device_id,)).fetchone()
+            else:
+                pooled = self.engine.raw_connection()
+                try:
+                    driver: Any = pooled.driver_connection
+                    row = driver.execute(sql, (self.device_id,)).fetchone()
+                finally:
+                    pooled.close()
+        except Exception as exc:  # the marker is a safety net, never a new failure
+            log.debug("head not read for the tail marker: %s", type(exc).__name__)
+            return None
+        return None if row is None else (int(row[0]) - 1, str(row[1]))
+
+    def _note_head(self, raw: Any, *, durable: bool = False) -> None:
+        """After a commit: move the tail marker when this device's head moved."""
+        if self.readonly or not self._marker_armed or self._key == b"\0" * 32:
+            return
+        head = self._read_head(raw)
+        if head is None or (head[0] == self._marker_seq and not durable):
+            return
+        write_marker(
+            self.data_dir,
+            self._key,
+            TailMarker(self.device_id, head[0], head[1], _utcnow().isoformat(timespec="seconds")),
+            durable=durable,
+        )
+        self._marker_seq = head[0]
+
+    def tail_loss(self) -> TailLoss | None:
+        """Events this device committed that the database no longer holds (a lost or
+        damaged WAL): the tail marker knows a later head than the database."""
+        marker = read_marker(self.data_dir, self._key)
+        if marker is None or marker.device_id != self.device_id:
+            return None
+        head = self._read_head()
+        last = head[0] if head is not None else 0
+        if marker.seq <= last:
+            return None
+        return TailLoss(first=last + 1, last=marker.seq, since=marker.at)
+
+    def flagged_tail_losses(self) -> list[TailLoss]:
+        """Tail losses found at earlier openings (kept in ``meta``)."""
+        with self.session() as s:
+            value = s.get(m.Meta, "tail_lost")
+            text = value.value if value is not None else "[]"
+        try:
+            return [TailLoss(int(a), int(b), str(c)) for a, b, c in json.loads(text)]
+        except (ValueError, TypeError):
+            return []
+
+    def _flag_tail_loss(self) -> None:
+        """At a writer's opening: a tail loss is logged and kept in ``meta``."""
+        loss = self.tail_loss()
+        self._marker_armed = True
+        if loss is None:
+            return
+        log.error(
+            "tail loss: %d events of this device (seq %d-%d) are not in the database",
+            loss.count,
+            loss.first,
+            loss.last,
+        )
+        known = self.flagged_tail_losses()
+        if loss not in known:
+            known.append(loss)
+            with contextlib.suppress(KnownError):
+                self.meta_set("tail_lost", json.dumps([[x.first, x.last, x.since] for x in known]))
 
     def _require_writable(self) -> None:
         if self.readonly:
@@ -636,7 +737,9 @@ class Store:
             raise
         configure_logging(data_dir)
         log.info("created data folder (device %s)", device_id[:8])
-        return cls(data_dir, key, username, role, make_engine(db, key), lock=lock)
+        store = cls(data_dir, key, username, role, make_engine(db, key), lock=lock)
+        store._marker_armed = True  # a new chain: any old marker is another device's
+        return store
 
     @classmethod
     def open(
@@ -722,6 +825,7 @@ class Store:
             raise
         with contextlib.suppress(KnownError):
             store._import_pending_audit()
+        store._flag_tail_loss()
         return store
 
     @classmethod
@@ -1018,11 +1122,20 @@ class Store:
         then give the folder up."""
         self._flush_audit_at_close()
         self.checkpointer.stop()
+        head = None if self.readonly or not self._marker_armed else self._read_head()
         with self._writer_lock:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
         self.engine.dispose()
+        if head is not None and head[0] != self._marker_seq:
+            write_marker(
+                self.data_dir,
+                self._key,
+                TailMarker(
+                    self.device_id, head[0], head[1], _utcnow().isoformat(timespec="seconds")
+                ),
+            )
         self._key = b"\0" * 32
         unconfigure_logging(self.data_dir)
         if self.lock is not None:

@@ -4,19 +4,20 @@ SQLite stops reading a WAL at its first bad frame, so a flipped byte, a
 truncation or a deleted ``-wal`` after a crash silently drops the transactions
 committed after the last checkpoint: the file still passes every check. The
 database cannot tell what it no longer holds, so the head of this device's chain
-(``seq``, ``hash``) is also written to ``<data_dir>/ktpe.head`` after each
-checkpoint that moved it and at a clean close: a tiny file (AES-256-GCM under a
-key derived from the database key; it holds no personal data anyway) replaced
-atomically. Everything up to the marker's ``seq`` was in the main database file
-when the marker was written (a checkpoint copies the WAL in first), so it can
-only lag the truth, never lead it, and a database whose own chain ends *before*
-the marker has lost its tail: ``db check`` and the start-up check say "N catatan
-terakhir hilang sejak …" instead of "utuh".
+(``seq``, ``hash``) is also written to ``<data_dir>/ktpe.head`` after each commit
+that moved it (write + rename, no fsync: it must survive a killed process, and a
+power cut can only make it older) and durably at a clean close: a tiny file
+(AES-256-GCM under a key derived from the database key; no personal data anyway).
+A marker written at checkpoints only would be useless: what a lost WAL takes is
+exactly what was committed *after* the last checkpoint. The marker can only lag
+the truth, never lead it, so a database whose own chain ends *before* the marker
+has lost its tail: ``db check`` and the start-up check say "N catatan terakhir
+hilang sejak …" instead of "utuh", and the range is kept in ``meta``
+(``tail_lost``) so later checks still say so.
 
 Exposure: the events committed after the last checkpoint. The idle checkpointer
 runs half a second after writes pause (``storage/engine.py``), so the window is
-the current burst of work; ``make bench`` measures it (events at risk after a
-crash).
+the current burst of work.
 """
 
 from __future__ import annotations
@@ -54,16 +55,27 @@ def _subkey(key: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(key)
 
 
-def write_marker(data_dir: Path, key: bytes, marker: TailMarker) -> bool:
-    """Replace the marker; False (logged, harmless) when the disk refuses."""
+def write_marker(data_dir: Path, key: bytes, marker: TailMarker, *, durable: bool = True) -> bool:
+    """Replace the marker; False (logged, harmless) when the disk refuses.
+
+    ``durable=False`` (after each commit): write + rename without fsync, a few tens
+    of microseconds; it survives a killed process (the page cache is the system's),
+    and a power cut can only leave it older than the truth or unreadable.
+    """
     body = json.dumps(
         {"device_id": marker.device_id, "seq": marker.seq, "hash": marker.hash, "at": marker.at},
         sort_keys=True,
     ).encode()
     nonce = os.urandom(12)
     blob = nonce + AESGCM(_subkey(key)).encrypt(nonce, body, _AAD)
+    target = Path(data_dir) / MARKER_FILE
     try:
-        atomic_write_bytes(Path(data_dir) / MARKER_FILE, blob)
+        if durable:
+            atomic_write_bytes(target, blob)
+        else:
+            tmp = target.with_name(f".{MARKER_FILE}.{os.getpid()}")
+            tmp.write_bytes(blob)
+            os.replace(tmp, target)
     except Exception as exc:  # a full disk must not stop a checkpoint or a close
         log.warning("tail marker not written: %s", type(exc).__name__)
         return False

@@ -46,6 +46,7 @@ def test_create_then_open(data_dir: Path) -> None:
     assert sorted(p.name for p in data_dir.iterdir()) == [
         "keyslots.json",
         "ktpe.db",
+        "ktpe.head",  # the tail marker: this device's chain head (storage/tailmark.py)
         "ktpe.lock",  # the owner's OS lock (released, the empty file stays)
         "logs",
     ]
