@@ -11,6 +11,7 @@ minute or two.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -167,8 +168,12 @@ def bench_checkoff_commit(n: int = 400, paced: int = 60) -> list[dict[str, Any]]
     ]
 
 
-def cached_store(students: int) -> Any:
-    """The benchmark roster of ``students`` demo students, built once under the cache."""
+def cached_store(students: int, *, readonly: bool = False) -> Any:
+    """The benchmark roster of ``students`` demo students, built once under the cache.
+
+    ``readonly``: opened ``mode=ro`` without the folder lock (issue 17's D21), so
+    several benchmark runs (other worktrees too) can read the shared cache at once.
+    """
     from ktpe_desktop.services.demo_service import load_demo
     from ktpe_desktop.storage.store import Store
 
@@ -176,6 +181,8 @@ def cached_store(students: int) -> Any:
     data = cache / f"roster-{students}"
     os.environ.setdefault("KTPE_FAST_KDF", "1")
     if (data / "ktpe.db").exists() and (data / ".complete").exists():
+        if readonly:
+            return Store.open(data, BENCH_USER, BENCH_PASSWORD, readonly=True, check="none")
         return Store.open(data, BENCH_USER, BENCH_PASSWORD)
     if data.exists():
         import shutil
@@ -216,9 +223,13 @@ def search_timings(students: int, rounds: int = 3) -> dict[str, list[float]]:
     thread's CPU time of every query but the scans).
     """
     from ktpe_desktop.storage import models as m
+    from ktpe_desktop.storage.errors import DataFolderInUse
     from ktpe_desktop.storage.repositories import find_by_exact_identifier, search_students
 
-    store = cached_store(students)
+    # Built, or migrated to this schema, once; another run holding it has done so.
+    with contextlib.suppress(DataFolderInUse):
+        cached_store(students).close()
+    store = cached_store(students, readonly=True)
     try:
         with store.session() as s:
             samples = s.execute(
