@@ -232,8 +232,14 @@ def list_devices(db: Db) -> list[DeviceInfo]:
 def revoke_device(db: Db, device_id: str) -> None:
     """Revoke a device's token (its events stay; other team devices may relay them)."""
     with _session(db) as s, s.begin():
+        # Events beyond what the server holds now are refused from here on (issue 12).
         result = s.execute(
-            update(m.Device).where(m.Device.device_id == device_id).values(revoked=True)
+            update(m.Device)
+            .where(m.Device.device_id == device_id)
+            .values(
+                revoked=True,
+                revoked_at_seq=func.coalesce(m.Device.revoked_at_seq, m.Device.contiguous_seq),
+            )
         )
         n = cast(CursorResult[Any], result).rowcount
         if not n:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 
+from ktpe_desktop.core.protocol import DEFAULT_MAX_CLOCK_AHEAD_SECONDS
 from ktpe_desktop.core.versions import UpdateAdvice, is_valid_version
 from ktpe_server import __version__
 
@@ -42,6 +44,12 @@ class Settings:
             baru tersedia" (env ``KTPE_LATEST_APP_VERSION``; default: this server's).
         download_url: where the installer of the latest version is (env
             ``KTPE_DOWNLOAD_URL``), shown to the user with both messages.
+        max_clock_ahead_s: events whose HLC or ``occurred_at`` lie further than this
+            ahead of the server's clock are refused (``clock_ahead``); env
+            ``KTPE_MAX_CLOCK_AHEAD_S``, default 600 (10 minutes).
+        campaign_start: events before this day (UTC) are refused (``before_campaign``);
+            env ``KTPE_CAMPAIGN_START`` (ISO date). None: one year before the
+            campaign's reference date, or 2020-01-01 when there is no campaign.
     """
 
     db_url: str = DEFAULT_DB_URL
@@ -65,12 +73,16 @@ class Settings:
     def update_advice(self) -> UpdateAdvice:
         return UpdateAdvice(self.min_app_version, self.latest_app_version, self.download_url)
 
+    max_clock_ahead_s: float = float(DEFAULT_MAX_CLOCK_AHEAD_SECONDS)
+    campaign_start: date | None = None
+
     @classmethod
     def from_env(cls, db_url: str | None = None) -> Settings:
         def num(name: str, default: float) -> float:
             raw = os.environ.get(name)
             return float(raw) if raw else default
 
+        start = os.environ.get("KTPE_CAMPAIGN_START", "").strip()
         return cls(
             db_url=db_url_from(db_url),
             admin_token=os.environ.get("KTPE_ADMIN_TOKEN") or None,
@@ -81,4 +93,6 @@ class Settings:
             min_app_version=os.environ.get("KTPE_MIN_APP_VERSION") or None,
             latest_app_version=os.environ.get("KTPE_LATEST_APP_VERSION") or __version__,
             download_url=os.environ.get("KTPE_DOWNLOAD_URL") or None,
+            max_clock_ahead_s=num("KTPE_MAX_CLOCK_AHEAD_S", float(DEFAULT_MAX_CLOCK_AHEAD_SECONDS)),
+            campaign_start=date.fromisoformat(start) if start else None,
         )

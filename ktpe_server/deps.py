@@ -42,7 +42,12 @@ class ServerState:
         self.settings = settings
         self.engine = engine
         self.sessions = session_factory(engine)
-        self.ingestor = Ingestor(engine, self.sessions)
+        self.ingestor = Ingestor(
+            engine,
+            self.sessions,
+            max_clock_ahead_s=settings.max_clock_ahead_s,
+            campaign_start=settings.campaign_start,
+        )
         self.device_limits = RateLimiter(settings.rate_capacity, settings.rate_per_second)
         self.enroll_limits = RateLimiter(
             settings.enroll_rate_capacity, settings.enroll_rate_per_second

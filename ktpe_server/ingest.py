@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,7 +53,16 @@ from ktpe_desktop.core.events import (
     to_ms,
     validate_event_payload,
 )
-from ktpe_desktop.core.protocol import ItemProblem, ItemStatus, LedgerHead, encode_push_reply
+from ktpe_desktop.core.hlc import Hlc
+from ktpe_desktop.core.protocol import (
+    DEFAULT_MAX_CLOCK_AHEAD_SECONDS,
+    ItemProblem,
+    ItemStatus,
+    LedgerHead,
+    Segment,
+    encode_push_reply,
+)
+from ktpe_desktop.core.signing import verify_segment
 from ktpe_server import models as m
 from ktpe_server.db import INGEST_COUNTER, bump_counter
 from ktpe_server.errors import server_now
@@ -72,6 +82,7 @@ MESSAGES = {
     "after_broken_link": "an earlier event of this chain in the batch broke the chain",
     "unknown_student": "the student is neither in the roster nor added by an event",
     "school_not_assigned": "the student's school is not assigned to the team",
+    "unknown_school": "the event names a school (NPSN) the server does not know",
     "unknown_kind": "unknown event kind",
     "bad_reason": "missing or unknown reason",
     "missing_target": "voided needs target_event_id",
@@ -80,7 +91,20 @@ MESSAGES = {
     "unknown_field": "details_corrected changes an unknown field",
     "missing_details": "student_added needs name and school_npsn",
     "bad_note": "note must be text of at most 500 characters",
+    "unsigned": "no valid signature of the origin device covers this event",
+    "bad_signature": "the segment's signature does not verify with the origin device's key",
+    "student_history_full": "the student already has the maximum number of events",
+    "device_revoked": "the origin device was revoked before this event reached the server",
+    "clock_ahead": "the event's HLC or occurred_at is ahead of the server's clock",
+    "before_campaign": "the event's HLC or occurred_at is before the campaign's start",
 }
+
+# A student's accepted events are capped (a real student has a handful): the fold of
+# a student, redone on each push about it, never grows beyond this (issue 12).
+MAX_EVENTS_PER_STUDENT = 200
+
+# With no campaign (and no KTPE_CAMPAIGN_START), nothing before this is accepted.
+EARLIEST_EVENT = date(2020, 1, 1)
 
 
 @dataclass(slots=True)
@@ -115,6 +139,10 @@ class _Push:
     held: dict[tuple[str, int], tuple[int, str, str, str | None, str | None]] = field(
         default_factory=dict
     )  # (device, seq) -> (row id, hash, state, school, reject code) already stored
+    segments: list[list[Segment]] = field(default_factory=list)  # per chain, as pushed
+    keys: dict[str, str | None] = field(default_factory=dict)  # origin -> public key
+    revoked_at: dict[str, int] = field(default_factory=dict)  # origin -> seq at revocation
+    signed: list[Segment] = field(default_factory=list)  # segments whose signature holds
     candidates: list[_Item] = field(default_factory=list)  # new or re-validated events
     student_ids: list[str] = field(default_factory=list)  # students of the candidates
     roster: dict[str, str] = field(default_factory=dict)  # student -> roster school
@@ -141,24 +169,50 @@ class Ingestor:
     Args:
         engine: the database.
         sessions: a session factory bound to ``engine``.
+        max_clock_ahead_s: events further ahead of the server's clock are refused.
+        campaign_start: events before this day are refused (None: see
+            :meth:`_not_before_ms`).
+        require_signatures: refuse events of devices without a registered key.
     """
 
-    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        sessions: sessionmaker[Session],
+        *,
+        max_clock_ahead_s: float = DEFAULT_MAX_CLOCK_AHEAD_SECONDS,
+        campaign_start: date | None = None,
+        require_signatures: bool = True,
+    ) -> None:
         self.engine = engine
         self.sessions = sessions
+        self.max_clock_ahead_ms = int(max_clock_ahead_s * 1000)
+        self.campaign_start = campaign_start
+        self.require_signatures = require_signatures
         self.sqlite = engine.dialect.name == "sqlite"
         self._process_lock = threading.Lock()
 
-    def push(self, team_id: int, chains: Sequence[Sequence[Event]]) -> PushResult:
-        """Apply one push from a device of ``team_id``; returns the reply body."""
+    def push(
+        self,
+        team_id: int,
+        chains: Sequence[Sequence[Event]],
+        segments: Sequence[Sequence[Segment]] | None = None,
+    ) -> PushResult:
+        """Apply one push from a device of ``team_id``; returns the reply body.
+
+        Args:
+            team_id: the caller's team.
+            chains: the pushed chains (``decode_push``).
+            segments: per chain, its signed segments (``decode_push_segments``).
+        """
         attempts = 6
         for attempt in range(1, attempts + 1):
             try:
                 if self.sqlite:
                     with self._process_lock, self.sessions() as session, session.begin():
-                        return self._push_once(session, team_id, chains)
+                        return self._push_once(session, team_id, chains, segments)
                 with self.sessions() as session, session.begin():
-                    return self._push_once(session, team_id, chains)
+                    return self._push_once(session, team_id, chains, segments)
             except DBAPIError as exc:
                 if attempt == attempts or not _is_retryable(exc):
                     raise
@@ -168,15 +222,24 @@ class Ingestor:
 
     # ----------------------------------------------------------------- the work
     #
-    # A push goes through named phases: lock_ledgers -> load_held -> verify_chains
-    # -> check_domain -> fold_accepted -> store -> reply. Each phase reads and fills
+    # A push goes through named phases: lock_ledgers -> load_held ->
+    # verify_signatures -> verify_chains -> check_domain -> fold_accepted -> store
+    # -> reply. Each phase reads and fills
     # the :class:`_Push`; only ``store`` writes event rows and ledger heads.
 
-    def _push_once(self, s: Session, team_id: int, chains: Sequence[Sequence[Event]]) -> PushResult:
+    def _push_once(
+        self,
+        s: Session,
+        team_id: int,
+        chains: Sequence[Sequence[Event]],
+        segments: Sequence[Sequence[Segment]] | None,
+    ) -> PushResult:
         """One push, in named phases (each reads and fills the :class:`_Push`)."""
         push = _Push(team_id, datetime.now(UTC), [[_Item(ev) for ev in c] for c in chains])
+        push.segments = [list(x) for x in segments] if segments else [[] for _ in chains]
         self._lock_ledgers(s, push)
         self._load_held(s, push)
+        self._verify_signatures(push)
         self._verify_chains(push)
         self._check_domain(s, push)
         self._fold_accepted(s, push)
@@ -188,13 +251,15 @@ class Ingestor:
     def _lock_ledgers(self, s: Session, push: _Push) -> None:
         """Phase 1: scope, then one lock per in-scope origin device, then its ledger head."""
         device_ids = sorted({chain[0].event.device_id for chain in push.items if chain})
-        push.teams = dict(
-            s.execute(
-                select(m.Device.device_id, m.Device.team_id).where(
-                    m.Device.device_id.in_(device_ids)
-                )
-            ).all()
-        )
+        for d, team, key, revoked_at in s.execute(
+            select(
+                m.Device.device_id, m.Device.team_id, m.Device.public_key, m.Device.revoked_at_seq
+            ).where(m.Device.device_id.in_(device_ids))
+        ):
+            push.teams[d] = team
+            push.keys[d] = key
+            if revoked_at is not None:
+                push.revoked_at[d] = int(revoked_at)
         in_scope = [d for d in device_ids if push.teams.get(d) == push.team_id]
         if not self.sqlite:
             for d in in_scope:
@@ -237,8 +302,40 @@ class Ingestor:
         ):
             push.held[(dev, int(seq))] = (int(rid), h, st, sch, code)
 
+    def _verify_signatures(self, push: _Push) -> None:
+        """Phase 3a: every event must be covered by a valid segment signature of its origin.
+
+        A segment whose signature does not verify against the origin's registered
+        key (or a chain without signatures) stops the chain there: its events and
+        all later ones are ``chain_broken`` (not stored). A device with no key yet
+        is refused as ``unsigned`` unless the server runs without
+        ``require_signatures`` (the school hub, for laptops paired before keys).
+        """
+        for chain_items, segments in zip(push.items, push.segments, strict=True):
+            if not chain_items or chain_items[0].event.device_id not in push.ledgers:
+                continue
+            key = push.keys.get(chain_items[0].event.device_id)
+            if key is None and not self.require_signatures:
+                continue
+            by_seq = {it.event.seq: it for it in chain_items}
+            bad_from: int | None = None
+            code = "unsigned"
+            if key is None or not segments:
+                bad_from = chain_items[0].event.seq
+            else:
+                for seg in segments:
+                    hashes = [by_seq[q].event.hash for q in range(seg.first_seq, seg.last_seq + 1)]
+                    if not verify_segment(key, seg.device_id, seg.first_seq, hashes, seg.sig):
+                        bad_from, code = seg.first_seq, "bad_signature"
+                        break
+                    push.signed.append(seg)
+            if bad_from is not None:
+                for it in chain_items:
+                    if it.event.seq >= bad_from:
+                        it.status, it.code = ItemStatus.CHAIN_BROKEN, code
+
     def _verify_chains(self, push: _Push) -> None:
-        """Phase 3: chain verification, item by item (fills ``push.candidates``)."""
+        """Phase 3b: chain verification, item by item (fills ``push.candidates``)."""
         for chain_items in push.items:
             if not chain_items:
                 continue
@@ -252,7 +349,9 @@ class Ingestor:
             broken = False
             for it in chain_items:
                 ev = it.event
-                if broken:
+                if it.status is not None:  # refused by the signature check
+                    broken = True
+                elif broken:
                     it.status, it.code = ItemStatus.CHAIN_BROKEN, "after_broken_link"
                 elif ev.seq <= led.contiguous_seq:
                     rid, stored_hash, state, _school, _code = push.held[(device_id, ev.seq)]
@@ -282,18 +381,19 @@ class Ingestor:
         candidates = push.candidates
         push.student_ids = sorted({it.event.student_id for it in candidates})
         states: dict[str, tuple[str | None, str | None]] = {}
+        history: dict[str, int] = {}  # accepted events held per student
         if push.student_ids:
             self._lock_states(s, push.student_ids, push.now)
-            states = {
-                sid: (sch, added)
-                for sid, sch, added in s.execute(
-                    select(
-                        m.StudentState.student_id,
-                        m.StudentState.school_npsn,
-                        m.StudentState.added_by_event_id,
-                    ).where(self._in(m.StudentState.student_id, push.student_ids))
-                )
-            }
+            for sid, sch, added, count in s.execute(
+                select(
+                    m.StudentState.student_id,
+                    m.StudentState.school_npsn,
+                    m.StudentState.added_by_event_id,
+                    m.StudentState.event_count,
+                ).where(self._in(m.StudentState.student_id, push.student_ids))
+            ):
+                states[sid] = (sch, added)
+                history[sid] = int(count or 0)
             push.roster = dict(
                 s.execute(
                     select(m.Student.id, m.Student.school_npsn).where(
@@ -307,6 +407,14 @@ class Ingestor:
                 .where(m.Assignment.team_id == push.team_id)
                 .distinct()
             )
+        )
+        too_late = to_ms(push.now) + self.max_clock_ahead_ms
+        too_early = self._not_before_ms(s)
+        named = sorted({n for it in candidates if (n := _named_school(it.event))})
+        known = (
+            set(s.scalars(select(m.School.npsn).where(self._in(m.School.npsn, named))))
+            if named
+            else set()
         )
         # Walk-ins added by this push count wherever they stand in it (order-free).
         added_now: dict[str, str] = {}
@@ -331,15 +439,39 @@ class Ingestor:
                     st_school, added_by = states.get(ev.student_id, (None, None))
                     school = st_school if added_by else None
             it.school_npsn = school if school and len(school) <= 8 else None
+            revoked_at = push.revoked_at.get(ev.device_id)
+            if code is None and revoked_at is not None and ev.seq > revoked_at:
+                code = "device_revoked"
+            if code is None:
+                code = _time_code(ev, too_early, too_late)
+            moved_to = _named_school(ev) if ev.kind == EventKind.DETAILS_CORRECTED else None
+            if code is None and (named_school := _named_school(ev)) and named_school not in known:
+                code = "unknown_school"  # no event may name a school the server does not know
             if code is None and it.school_npsn is None:
                 code = "unknown_student"
             if code is None and it.school_npsn not in schools:
                 code = "school_not_assigned"
+            if code is None and moved_to is not None and moved_to not in schools:
+                # A correction cannot move a student out of the writing team's scope.
+                code = "school_not_assigned"
+            if code is None and history.get(ev.student_id, 0) >= MAX_EVENTS_PER_STUDENT:
+                # The fold of one student stays bounded whatever a device sends.
+                code = "student_history_full"
+            if code is None:
+                history[ev.student_id] = history.get(ev.student_id, 0) + 1
             if code is None:
                 it.status = ItemStatus.ACCEPTED
                 it.reaccept = it.stored_row_id is not None
             else:
                 it.status, it.code = ItemStatus.REJECTED, code
+
+    def _not_before_ms(self, s: Session) -> int:
+        """The campaign's start: the setting, else a year before the reference date."""
+        start = self.campaign_start
+        if start is None:
+            ref = s.scalar(select(m.Campaign.reference_date).order_by(m.Campaign.change_seq.desc()))
+            start = ref - timedelta(days=365) if ref is not None else EARLIEST_EVENT
+        return to_ms(datetime.combine(start, datetime.min.time(), UTC))
 
     def _fold_accepted(self, s: Session, push: _Push) -> None:
         """Phase 5: the fold of every student with a newly accepted event."""
@@ -419,6 +551,20 @@ class Ingestor:
                     .where(m.Device.device_id == d)
                     .values(contiguous_seq=led.contiguous_seq, head_hash=led.head_hash)
                 )
+        # Signatures of segments the server now holds whole: pulls hand them on.
+        held_segments = [
+            {
+                "device_id": g.device_id,
+                "first_seq": g.first_seq,
+                "last_seq": g.last_seq,
+                "sig": g.sig,
+            }
+            for g in push.signed
+            if g.last_seq <= push.ledgers[g.device_id].contiguous_seq
+        ]
+        if held_segments:
+            ins = (sqlite_insert if self.sqlite else pg_insert)(m.ChainSegment)
+            s.execute(ins.on_conflict_do_nothing(), held_segments)
 
     def _reply(self, push: _Push) -> PushResult:
         """Phase 7: the reply (per-event statuses, problems, ledger heads)."""
@@ -582,6 +728,29 @@ def _columns(
     out: dict[str, Any] = {f: [row.get(f) for row in rows] for f, _ in fields}
     out["now"] = now
     return out
+
+
+def _named_school(ev: Event) -> str | None:
+    """The NPSN an event names: a walk-in's school, or a correction's new school."""
+    if ev.kind == EventKind.STUDENT_ADDED:
+        npsn = ev.payload.get("school_npsn")
+    elif ev.kind == EventKind.DETAILS_CORRECTED:
+        changes = ev.payload.get("changes")
+        npsn = changes.get("school_npsn") if isinstance(changes, dict) else None
+    else:
+        return None
+    return npsn if isinstance(npsn, str) and npsn else None
+
+
+def _time_code(ev: Event, too_early: int, too_late: int) -> str | None:
+    """``clock_ahead`` / ``before_campaign`` when the event's times are out of range."""
+    wall = Hlc.decode(ev.hlc).wall_ms
+    occurred = to_ms(ev.occurred_at)
+    if wall > too_late or occurred > too_late:
+        return "clock_ahead"
+    if wall < too_early or occurred < too_early:
+        return "before_campaign"
+    return None
 
 
 def _details_school(state: FoldState) -> str | None:

@@ -171,6 +171,20 @@ class Device(Base):
     clock_skew_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_sync: Mapped[OptUtc]
     revoked_at: Mapped[OptUtc]
+    # Ed25519 public key (base64url), bound to the device_id for life (issue 12).
+    public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The contiguous seq held at revocation: events beyond it are refused.
+    revoked_at_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ChainSegment(Base):
+    """A device's signature over ``first_seq..last_seq`` of its chain (core.signing)."""
+
+    __tablename__ = "chain_segment"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sig: Mapped[str] = mapped_column(String(100))
 
 
 class EnrollmentCode(Base):

@@ -49,7 +49,7 @@ class Cursor:
             seq, kind = int(parts[1]), int(parts[2])
         except ValueError:
             raise BadCursor("not a roster cursor of this server") from None
-        if seq < 0 or not -1 <= kind < len(KINDS) or len(parts[3]) > 64:
+        if not 0 <= seq < 2**63 or not -1 <= kind < len(KINDS) or len(parts[3]) > 64:
             raise BadCursor("not a roster cursor of this server")
         return cls(seq, kind, parts[3])
 

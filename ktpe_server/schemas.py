@@ -41,6 +41,18 @@ class EnrollmentRequest(BaseModel):
     device_id: str = Field(pattern=UUID_PATTERN, description="A UUID the client chose.")
     device_name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
     app_version: str = Field(default="", max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")
+    public_key: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="The device's Ed25519 public key, base64url (43 characters); required "
+        "since protocol 2, bound to the device_id for life.",
+    )
+
+
+class DeviceKeyRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    public_key: str = Field(min_length=43, max_length=43, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class TeamRef(BaseModel):
@@ -200,10 +212,25 @@ class EventOut(BaseModel):
     payload: dict[str, Any]
 
 
+class SegmentOut(BaseModel):
+    """A signed segment of an origin device's chain, with the hashes of its events
+    this caller will never be served (``gaps``: seq -> hash)."""
+
+    device_id: str
+    first_seq: int
+    last_seq: int
+    sig: str
+    gaps: dict[str, str]
+
+
 class EventsPage(BaseModel):
     events: list[EventOut]
     next_cursor: str
     has_more: bool
+    keys: dict[str, str] = Field(
+        default_factory=dict, description="Public key of each origin device in the page."
+    )
+    segments: list[SegmentOut] = Field(default_factory=list)
     server_time: str
 
 

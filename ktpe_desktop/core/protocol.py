@@ -27,14 +27,21 @@ from ktpe_desktop.core.events import (
 )
 from ktpe_desktop.core.hlc import Hlc
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: signed chain segments (docs/sync-protocol.md, "Versions")
 API_PREFIX = "/api/v1"
 MAX_EVENTS_PER_PUSH = 1000
 MAX_BODY_BYTES = 1 * 1024 * 1024  # compressed request body
 MAX_INFLATED_BYTES = 8 * 1024 * 1024  # after gunzip
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 2000
+MAX_PULL_PAGE_BYTES = 1024 * 1024  # a pull page stops before this much event JSON
 CLOCK_SKEW_WARNING_SECONDS = 300
+# No party accepts or adopts a time beyond its own clock plus this (servers: configurable).
+DEFAULT_MAX_CLOCK_AHEAD_SECONDS = 600
+# Bounds of one event (docs/sync-protocol.md, "Limits").
+MAX_PAYLOAD_BYTES = 4096  # the payload's canonical JSON, UTF-8
+MAX_TEXT_CHARS = 1000  # any one string in an event (payload keys and values too)
+MAX_PAYLOAD_DEPTH = 4  # nesting of objects/lists in a payload
 
 
 class ItemStatus(StrEnum):
@@ -62,11 +69,28 @@ class ItemStatus(StrEnum):
 # ------------------------------------------------------------------ push encoding
 
 
-def encode_push(events: Sequence[Event]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A device's signature over ``first_seq..last_seq`` of its chain (core.signing)."""
+
+    device_id: str
+    first_seq: int
+    last_seq: int
+    sig: str
+
+
+def encode_push(
+    events: Sequence[Event], signatures: Mapping[str, Sequence[Segment]] | None = None
+) -> dict[str, Any]:
     """The JSON body of ``POST /sync/events`` for ``events``.
 
     Events of one device must be contiguous in ``seq`` within the push; several
     devices (relay) give several chains. Raises ValueError otherwise.
+
+    Args:
+        events: the events to push.
+        signatures: per origin device, the signed segments that cover its chain
+            exactly (in ``seq`` order); they become the chain's ``sigs``.
     """
     by_device: dict[str, list[Event]] = {}
     for ev in events:
@@ -100,20 +124,83 @@ def encode_push(events: Sequence[Event]) -> dict[str, Any]:
                 ]
             )
             last_ms = t
-        chains.append(
-            {
-                "device_id": device_id,
-                "first_seq": evs[0].seq,
-                "prev_hash": evs[0].prev_hash,
-                "operators": operators,
-                "events": rows,
-            }
-        )
+        chain: dict[str, Any] = {
+            "device_id": device_id,
+            "first_seq": evs[0].seq,
+            "prev_hash": evs[0].prev_hash,
+            "operators": operators,
+            "events": rows,
+        }
+        segs = (signatures or {}).get(device_id)
+        if segs:
+            chain["sigs"] = [[seg.last_seq, seg.sig] for seg in segs]
+        chains.append(chain)
     return {"v": PROTOCOL_VERSION, "chains": chains}
 
 
 class PushFormatError(ValueError):
-    """The push body does not follow the protocol (HTTP 422 ``invalid_body``)."""
+    """The push body does not follow the protocol (HTTP 4xx with :attr:`code`).
+
+    Codes: ``invalid_body`` (422, the default), ``duplicate_chain`` (422: two chains
+    of one origin device), ``nul_character`` (422: U+0000 in a string),
+    ``bad_number`` (422: a float, or an integer beyond 2^53 - 1, in a payload),
+    ``event_too_large`` (413: a payload or a string over the limits).
+    """
+
+    def __init__(self, message: str, code: str = "invalid_body") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def check_payload_bounds(payload: Any, where: str = "payload") -> None:
+    """Refuse a payload over the limits or with a NUL character.
+
+    Raises:
+        PushFormatError: ``event_too_large`` or ``nul_character``.
+    """
+    _check_value(payload, where, 0)
+    size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise PushFormatError(
+            f"{where}: payload of {size} bytes (limit {MAX_PAYLOAD_BYTES})", "event_too_large"
+        )
+
+
+def check_text(value: str, where: str) -> None:
+    """Refuse a string with NUL or over :data:`MAX_TEXT_CHARS`."""
+    if "\x00" in value:
+        raise PushFormatError(f"{where}: NUL character in text", "nul_character")
+    if len(value) > MAX_TEXT_CHARS:
+        raise PushFormatError(
+            f"{where}: text of {len(value)} characters (limit {MAX_TEXT_CHARS})",
+            "event_too_large",
+        )
+
+
+MAX_SAFE_INTEGER = 2**53 - 1  # every JSON parser holds these exactly
+
+
+def _check_value(value: Any, where: str, depth: int) -> None:
+    if isinstance(value, str):
+        check_text(value, where)
+    elif isinstance(value, float):
+        # A float hashes as its implementation prints it (1e16, 1e+16, 10000000000000000.0):
+        # payloads carry no floats, so every party hashes the same bytes.
+        raise PushFormatError(f"{where}: a non-integer number", "bad_number")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise PushFormatError(f"{where}: an integer beyond 2^53 - 1", "bad_number")
+    elif isinstance(value, dict):
+        if depth >= MAX_PAYLOAD_DEPTH:
+            raise PushFormatError(f"{where}: nested too deep", "event_too_large")
+        for key, item in value.items():
+            check_text(str(key), where)
+            _check_value(item, where, depth + 1)
+    elif isinstance(value, list):
+        if depth >= MAX_PAYLOAD_DEPTH:
+            raise PushFormatError(f"{where}: nested too deep", "event_too_large")
+        for item in value:
+            _check_value(item, where, depth + 1)
 
 
 def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
@@ -127,13 +214,17 @@ def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
     """
     if not isinstance(body, Mapping):
         raise PushFormatError("body must be a JSON object")
-    if body.get("v") != PROTOCOL_VERSION:
-        raise PushFormatError(f"unsupported protocol version {body.get('v')!r}")
+    version = body.get("v")
+    if _is_int(version) and 1 <= version < PROTOCOL_VERSION:
+        raise PushFormatError(f"protocol {version} is no longer accepted", "protocol_outdated")
+    if version != PROTOCOL_VERSION:
+        raise PushFormatError(f"unsupported protocol version {version!r}")
     chains = body.get("chains")
     if not isinstance(chains, list):
         raise PushFormatError("chains must be a list")
     out: list[list[Event]] = []
     total = 0
+    seen_devices: set[str] = set()
     for ci, chain in enumerate(chains):
         where = f"chains[{ci}]"
         if not isinstance(chain, Mapping):
@@ -145,12 +236,21 @@ def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
         rows = chain.get("events")
         if not isinstance(device_id, str) or not device_id or len(device_id) > 64:
             raise PushFormatError(f"{where}.device_id must be a non-empty string")
+        check_text(device_id, f"{where}.device_id")
+        if device_id in seen_devices:
+            raise PushFormatError(
+                f"{where}: a second chain of device {device_id[:40]!r} in one push",
+                "duplicate_chain",
+            )
+        seen_devices.add(device_id)
         if not _is_int(first_seq) or first_seq < 1:
             raise PushFormatError(f"{where}.first_seq must be a positive integer")
         if not _is_hex64(prev_hash):
             raise PushFormatError(f"{where}.prev_hash must be 64 hex digits")
         if not isinstance(operators, list) or not all(isinstance(o, str) for o in operators):
             raise PushFormatError(f"{where}.operators must be a list of strings")
+        for oi, op in enumerate(operators):
+            check_text(op, f"{where}.operators[{oi}]")
         if not isinstance(rows, list):
             raise PushFormatError(f"{where}.events must be a list")
         total += len(rows)
@@ -168,6 +268,7 @@ def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
                 raise PushFormatError(f"{w}: kind and student_id must be strings")
             if len(student_id) > 64 or len(kind) > 32:
                 raise PushFormatError(f"{w}: kind or student_id too long")
+            check_text(kind + student_id, w)
             if not _is_int(op_i) or not 0 <= op_i < len(operators):
                 raise PushFormatError(f"{w}: operator index out of range")
             if not (_is_int(dt) and _is_int(hlc_dw) and _is_int(hlc_c)) or hlc_c < 0:
@@ -176,6 +277,7 @@ def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
                 payload = {}
             if not isinstance(payload, dict):
                 raise PushFormatError(f"{w}: payload must be an object or null")
+            check_payload_bounds(payload, f"{w}.payload")
             if not _is_hex64(claimed):
                 raise PushFormatError(f"{w}: hash must be 64 hex digits")
             t = last_ms + dt
@@ -201,6 +303,49 @@ def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
             last_ms = t
             prev = claimed
         out.append(events)
+    return out
+
+
+def decode_push_segments(
+    body: Mapping[str, Any], chains: Sequence[Sequence[Event]]
+) -> list[list[Segment]]:
+    """The signed segments of each chain of a push :func:`decode_push` accepted.
+
+    A chain's ``sigs`` is ``[[last_seq, signature], ...]``: consecutive segments, the
+    first starting at the chain's ``first_seq``, the last ending at its last event.
+    A chain without ``sigs`` gives ``[]`` (the server refuses it as ``unsigned``).
+
+    Raises:
+        PushFormatError: ``sigs`` of the wrong shape.
+    """
+    out: list[list[Segment]] = []
+    for ci, (raw, chain) in enumerate(zip(body["chains"], chains, strict=True)):
+        sigs = raw.get("sigs")
+        if sigs is None or not chain:
+            out.append([])
+            continue
+        where = f"chains[{ci}].sigs"
+        if not isinstance(sigs, list) or not sigs or len(sigs) > len(chain):
+            raise PushFormatError(f"{where} must be a non-empty list")
+        segments: list[Segment] = []
+        first = chain[0].seq
+        for item in sigs:
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or not _is_int(item[0])
+                or not isinstance(item[1], str)
+                or len(item[1]) != 86
+            ):
+                raise PushFormatError(f"{where}: each item is [last_seq, signature]")
+            last = item[0]
+            if not first <= last <= chain[-1].seq:
+                raise PushFormatError(f"{where}: last_seq out of the chain's range")
+            segments.append(Segment(chain[0].device_id, first, last, item[1]))
+            first = last + 1
+        if segments[-1].last_seq != chain[-1].seq:
+            raise PushFormatError(f"{where}: the last segment must end at the chain's end")
+        out.append(segments)
     return out
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import Event
+from ktpe_desktop.core.protocol import Segment
 from ktpe_desktop.hub import pairing
 from ktpe_desktop.hub.api import HubNews, PairingState, make_router
 from ktpe_desktop.hub.discovery import HubAnnouncer, lan_addresses
@@ -118,9 +119,14 @@ class HubIngestor(Ingestor):
 
     news: HubNews | None = None
 
-    def push(self, team_id: int, chains: Sequence[Sequence[Event]]) -> PushResult:
+    def push(
+        self,
+        team_id: int,
+        chains: Sequence[Sequence[Event]],
+        segments: Sequence[Sequence[Segment]] | None = None,
+    ) -> PushResult:
         register_origin_devices(self.engine, team_id, sorted({c[0].device_id for c in chains if c}))
-        result = super().push(team_id, chains)
+        result = super().push(team_id, chains, segments)
         if self.news is not None and result.counts.get("accepted"):
             self.news.bump()
         return result
@@ -242,7 +248,9 @@ class HubServer:
             rate_per_second=100.0,
         )
         app = create_app(settings, engine=engine, migrate=False)
-        ingestor = HubIngestor(engine, app.state.ktpe.sessions)
+        # Stations paired with the hub register no key there (yet): the hub checks
+        # the signatures of the devices whose key it knows (issue 12).
+        ingestor = HubIngestor(engine, app.state.ktpe.sessions, require_signatures=False)
         ingestor.news = self._pairing.news
         app.state.ktpe.ingestor = ingestor
         app.include_router(make_router(self._pairing))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,7 +35,7 @@ from ktpe_desktop.core.events import (
     Status,
     validate_event_payload,
 )
-from ktpe_desktop.core.hlc import Hlc, HybridClock
+from ktpe_desktop.core.hlc import HybridClock
 from ktpe_desktop.core.identifiers import parse_kk, parse_nik, parse_nisn
 from ktpe_desktop.services.audit import audit
 from ktpe_desktop.storage import ledger
@@ -117,15 +117,7 @@ class SavedEvent:
     student: repo.StudentRow | None = None  # as it is after the write, same transaction
 
 
-@dataclass(frozen=True, slots=True)
-class ApplyResult:
-    """Outcome of :meth:`RecordingService.apply_remote_events`."""
-
-    inserted: int
-    duplicates: int
-    conflicting: tuple[str, ...] = ()
-    bad_hash: tuple[str, ...] = ()
-    touched_students: tuple[str, ...] = field(default_factory=tuple)
+ApplyResult = ledger.ApplyResult
 
 
 def _invalid(code: str) -> InvalidInput:
@@ -316,36 +308,15 @@ class RecordingService:
         return ledger.recompute_state(session, student_id)
 
     def apply_remote_events(self, session: Session, events: Iterable[Event]) -> ApplyResult:
-        """Store events received from the server (sync pull) and refold touched students.
+        """Store events received from others (sync pull, hub) and refold touched students.
 
-        Runs in the caller's transaction; inserts only events whose ``event_id`` is
-        new (origin ``remote``), never touches the outbox. Events whose hash does not
-        match their content, or that conflict with a held event, are skipped and
-        reported.
+        ``ledger.apply_remote`` in the caller's transaction: new ``event_id``s only
+        (origin ``remote``), never the outbox; bad hashes and conflicts are skipped
+        and reported; an event with an HLC beyond this laptop's clock plus the
+        allowed skew is held back for review, never adopted.
         """
-        events = list(events)
-        good = [ev for ev in events if ev.with_valid_hash()]
-        bad = tuple(ev.event_id for ev in events if not ev.with_valid_hash())
-        inserted, conflicting = ledger.insert_events_if_absent(session, good, m.EventOrigin.REMOTE)
-        touched = sorted({ev.student_id for ev in inserted})
-        for sid in touched:
-            ledger.recompute_state(session, sid)
-        if inserted:
-            top = max(Hlc.decode(ev.hlc) for ev in inserted)
-            reading = self.clock.observe(top)
-            device = session.get(m.Device, self.store.device_id)
-            if device is not None and reading.encode() > device.hlc_last:
-                device.hlc_last = reading.encode()
-        if conflicting or bad:
-            log.warning(
-                "remote events refused: %d conflicting, %d bad hash", len(conflicting), len(bad)
-            )
-        return ApplyResult(
-            inserted=len(inserted),
-            duplicates=len(good) - len(inserted) - len(conflicting),
-            conflicting=tuple(ev.event_id for ev in conflicting),
-            bad_hash=bad,
-            touched_students=tuple(touched),
+        return ledger.apply_remote(
+            session, events, device_id=self.store.device_id, clock=self.clock
         )
 
     # ------------------------------------------------------------ internals

@@ -15,6 +15,12 @@ These functions run inside a caller's transaction; they never commit.
   ``head_hash``, ``hlc_last``). Returns the events written, in ``seq`` order.
   ``txn`` is a :class:`WriteTxn` (the hot path) or an ORM session (imports).
 * :func:`read_head` -- the chain head ``(next_seq, head_hash, hlc_last)``.
+* :func:`sign_segments` -- THE one place that signs (a push batch of own events:
+  one Ed25519 signature over the segment's hashes, ``core.signing``);
+  :func:`public_key` -- the key registered at enrolment (made on first use).
+  A salvaged or re-enrolled laptop is a new device: new ``device_id``, new key.
+* :func:`apply_remote` -- events received from others (bounded clock, held back
+  for review when out of range or not yet verified: :func:`hold_events`).
 
 Events received from others go in with :func:`insert_events_if_absent` (never the
 outbox); every write path then refolds with :func:`recompute_state`.
@@ -55,10 +61,15 @@ from ktpe_desktop.core.events import (
     fold_status,
     make_event,
 )
-from ktpe_desktop.core.hlc import Hlc, HybridClock
+from ktpe_desktop.core.hlc import Hlc, HybridClock, system_ms
 from ktpe_desktop.core.namekeys import name_key
+from ktpe_desktop.core.protocol import DEFAULT_MAX_CLOCK_AHEAD_SECONDS, Segment
+from ktpe_desktop.core.signing import new_private_key, public_key_of, sign_segment
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import outbox
+from ktpe_desktop.storage.logs import get_logger
+
+log = get_logger("storage")
 
 
 def event_from_row(row: m.EventRow) -> Event:
@@ -626,3 +637,128 @@ def insert_events_if_absent(
         inserted.append(ev)
     session.flush()
     return inserted, conflicting
+
+
+# --------------------------------------------------------------------------- signing
+
+
+def signing_key(session: Session, device_id: str) -> bytes:
+    """This laptop's Ed25519 private key (made on first use, inside the encrypted store)."""
+    row = session.get(m.DeviceKey, device_id)
+    if row is None:
+        row = m.DeviceKey(device_id=device_id, signing_key=new_private_key())
+        session.add(row)
+        session.flush()
+        log.info("device signing key created")
+    return bytes(row.signing_key)
+
+
+def public_key(session: Session, device_id: str) -> str:
+    """This laptop's public key (base64url), registered with the server at enrolment."""
+    return public_key_of(signing_key(session, device_id))
+
+
+def sign_segments(session: Session, device_id: str, events: Sequence[Event]) -> list[Segment]:
+    """THE one place where this laptop signs: one segment over its own events given.
+
+    ``events`` are this device's, contiguous in ``seq`` (a push batch); the
+    signature covers their hashes (``core.signing``). Other devices' events are
+    never signed here (a laptop relays their own signatures).
+    """
+    own = sorted((ev for ev in events if ev.device_id == device_id), key=lambda e: e.seq)
+    if not own:
+        return []
+    key = signing_key(session, device_id)
+    first = own[0].seq
+    sig = sign_segment(key, device_id, first, [ev.hash for ev in own])
+    return [Segment(device_id, first, own[-1].seq, sig)]
+
+
+# --------------------------------------------------------------------------- received events
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What :func:`apply_remote` did with a batch of received events."""
+
+    inserted: int
+    duplicates: int
+    conflicting: tuple[str, ...] = ()
+    bad_hash: tuple[str, ...] = ()
+    touched_students: tuple[str, ...] = ()
+    held: tuple[tuple[str, str], ...] = ()  # (event_id, reason) set aside, not folded
+
+
+def apply_remote(
+    session: Session,
+    events: Iterable[Event],
+    *,
+    device_id: str,
+    clock: HybridClock,
+    max_ahead_ms: int = DEFAULT_MAX_CLOCK_AHEAD_SECONDS * 1000,
+) -> ApplyResult:
+    """Store events received from others (pull, hub) and refold the students they touch.
+
+    Runs in the caller's transaction; never touches the outbox. Events whose hash
+    does not match their content, or that conflict with a held event, are skipped
+    and reported. An event whose HLC lies beyond this laptop's wall clock plus
+    ``max_ahead_ms`` is set aside in ``held_event`` (reason ``clock_ahead``), never
+    folded and never adopted by the clock: one bad clock cannot stop this laptop
+    from recording (the HLC is bounded) or make it refuse its own events later.
+    The HLC then observes the newest event kept, and the reading is persisted.
+    """
+    events = list(events)
+    good = [ev for ev in events if ev.with_valid_hash()]
+    bad = tuple(ev.event_id for ev in events if not ev.with_valid_hash())
+    limit = system_ms() + max_ahead_ms
+    in_time: list[Event] = []
+    ahead: list[Event] = []
+    for ev in good:
+        (ahead if Hlc.decode(ev.hlc).wall_ms > limit else in_time).append(ev)
+    held = hold_events(session, ahead, "clock_ahead")
+    inserted, conflicting = insert_events_if_absent(session, in_time, m.EventOrigin.REMOTE)
+    touched = sorted({ev.student_id for ev in inserted})
+    for sid in touched:
+        recompute_state(session, sid)
+    if inserted:
+        reading = clock.observe(max(Hlc.decode(ev.hlc) for ev in inserted))
+        device = session.get(m.Device, device_id)
+        if device is not None and reading.encode() > device.hlc_last:
+            device.hlc_last = reading.encode()
+    if conflicting or bad or held:
+        log.warning(
+            "remote events refused: %d conflicting, %d bad hash, %d clock ahead (held)",
+            len(conflicting),
+            len(bad),
+            len(held),
+        )
+    return ApplyResult(
+        inserted=len(inserted),
+        duplicates=len(in_time) - len(inserted) - len(conflicting),
+        conflicting=tuple(ev.event_id for ev in conflicting),
+        bad_hash=bad,
+        touched_students=tuple(touched),
+        held=tuple((event_id, "clock_ahead") for event_id in held),
+    )
+
+
+def hold_events(session: Session, events: Iterable[Event], reason: str) -> list[str]:
+    """Keep received events aside (``held_event``) with ``reason``; returns the new ids."""
+    out: list[str] = []
+    for ev in events:
+        if session.get(m.HeldEvent, ev.event_id) is not None:
+            continue
+        if session.get(m.EventRow, ev.event_id) is not None:
+            continue
+        session.add(
+            m.HeldEvent(
+                event_id=ev.event_id,
+                device_id=ev.device_id,
+                seq=ev.seq,
+                reason=reason,
+                event=ev.to_json(),
+            )
+        )
+        out.append(ev.event_id)
+    session.flush()
+    return out

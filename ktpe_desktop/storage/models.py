@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -335,6 +336,30 @@ class Device(Base):
     head_hash: Mapped[hash64]
     hlc_last: Mapped[str] = mapped_column(String(24))
     created_at: Mapped[utc_now]
+
+
+class DeviceKey(Base):
+    """This laptop's Ed25519 private key (raw 32 bytes), made on first use (ledger)."""
+
+    __tablename__ = "device_key"
+
+    device_id: Mapped[str_pk]
+    signing_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[utc_now]
+
+
+class HeldEvent(Base):
+    """A received event this laptop did not fold, with why (kept for review)."""
+
+    __tablename__ = "held_event"
+    __table_args__ = (Index("ix_held_event_reason", "reason"),)
+
+    event_id: Mapped[str_pk]
+    device_id: Mapped[str64]
+    seq: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    event: Mapped[dict[str, Any]] = mapped_column(JsonText())
+    held_at: Mapped[utc_now]
 
 
 class LocalUser(Base):

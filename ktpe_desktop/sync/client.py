@@ -37,6 +37,7 @@ from ktpe_desktop.sync.errors import (
     EnrollmentRefused,
     InvalidServerAddress,
     ProtocolError,
+    ProtocolOutdated,
     RateLimited,
     ServerError,
     ServerUnreachable,
@@ -258,13 +259,22 @@ class SyncClient:
         t = self.timeouts.probe
         return self._request("GET", "/health", timeout=(t, t), auth=False)
 
-    def enroll(self, code: str, device_id: str, device_name: str, app_version: str) -> EnrollResult:
+    def enroll(
+        self,
+        code: str,
+        device_id: str,
+        device_name: str,
+        app_version: str,
+        public_key: str | None = None,
+    ) -> EnrollResult:
         body = {
             "code": code,
             "device_id": device_id,
             "device_name": device_name,
             "app_version": app_version,
         }
+        if public_key:
+            body["public_key"] = public_key
         try:
             # Small body, sent plain: the protocol only requires servers to inflate
             # the push body (docs/sync-protocol.md).
@@ -314,6 +324,12 @@ class SyncClient:
 
     def receipt(self) -> dict[str, Any]:
         return self._request("GET", "/sync/receipt")
+
+    def register_key(self, public_key: str) -> dict[str, Any]:
+        """Bind this device's public key (once; a device enrolled before keys)."""
+        return self._request(
+            "POST", "/sync/device-key", json_body={"public_key": public_key}, gzip=False
+        )
 
     # ------------------------------------------------------------ plumbing
 
@@ -394,6 +410,8 @@ class SyncClient:
                 raise ProtocolError(f"HTTP {status} without a JSON object")
             return payload
         code, message = _error_of(payload)
+        if code == "protocol_outdated":
+            raise ProtocolOutdated()
         if status == 426 or code == "app_too_old":
             advice = self.update_advice or UpdateAdvice()
             raise AppTooOld(self.app_version, advice.minimum or "?", advice.download_url)

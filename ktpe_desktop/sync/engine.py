@@ -38,7 +38,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import Event, format_time
-from ktpe_desktop.core.hlc import Hlc
 from ktpe_desktop.core.protocol import (
     CLOCK_SKEW_WARNING_SECONDS,
     DEFAULT_PAGE_SIZE,
@@ -55,6 +54,7 @@ from ktpe_desktop.storage.outbox import (
 )
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import state as keys
+from ktpe_desktop.sync import verify
 from ktpe_desktop.sync.client import SyncClient, Timeouts
 from ktpe_desktop.sync.errors import (
     DeviceChainDiverged,
@@ -364,6 +364,7 @@ class SyncEngine:
     def push(self) -> PushResult:
         """Stage ``push``: relay the outbox until it is empty or stops moving."""
         client = self.client()
+        self._register_key(client)
         total = self.counts().unsent
         sent = acked = quarantined = requeued = batches = 0
         size = self.batch_size
@@ -374,7 +375,9 @@ class SyncEngine:
             if not batch:
                 break
             batches += 1
-            body = encode_push(batch)
+            with self.store.transaction() as s:
+                signed = ledger.sign_segments(s, self.store.device_id, batch)
+            body = encode_push(batch, {seg.device_id: [seg] for seg in signed})
             try:
                 reply = client.push(body)
                 # A restored laptop: stop before its reused seqs are quarantined.
@@ -448,8 +451,10 @@ class SyncEngine:
             except (ValueError, TypeError) as exc:
                 raise ProtocolError(f"bad event in pull: {exc}") from None
             with self.store.transaction() as s:
-                if events:
-                    self.apply_remote(s, events)
+                if events or page.get("segments"):
+                    ready = verify.verified(s, events, page)
+                    if ready:
+                        self.apply_remote(s, ready)
                 if nxt:
                     keys.put(s, keys.EVENTS_CURSOR, nxt)
             received += len(events)
@@ -602,6 +607,18 @@ class SyncEngine:
 
     # ------------------------------------------------------------ internals
 
+    def _register_key(self, client: SyncClient) -> None:
+        """Bind this laptop's key to its device once (a laptop enrolled before keys)."""
+        with self.store.session() as s:
+            if keys.get(s, keys.KEY_REGISTERED) == "1":
+                return
+        with self.store.transaction() as s:
+            public = ledger.public_key(s, self.store.device_id)
+        client.register_key(public)
+        with self.store.transaction() as s:
+            keys.put(s, keys.KEY_REGISTERED, "1")
+        log.info("device key registered with the server")
+
     def _report(self, stage: Stage, done: int, total: int) -> None:
         if self.progress is not None:
             try:
@@ -705,16 +722,7 @@ class SyncEngine:
         return lost
 
     def _apply_remote_default(self, s: Session, events: list[Event]) -> None:
-        good = [e for e in events if e.with_valid_hash()]
-        inserted, _conflicting = ledger.insert_events_if_absent(s, good, m.EventOrigin.REMOTE)
-        for sid in sorted({e.student_id for e in inserted}):
-            ledger.recompute_state(s, sid)
-        if inserted:
-            top = max(Hlc.decode(e.hlc) for e in inserted)
-            reading = self.store.clock.observe(top)
-            device = s.get(m.Device, self.store.device_id)
-            if device is not None and reading.encode() > device.hlc_last:
-                device.hlc_last = reading.encode()
+        ledger.apply_remote(s, events, device_id=self.store.device_id, clock=self.store.clock)
 
 
 def _asdict(obj: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import state as keys
@@ -93,6 +94,8 @@ def enrol(
     if ca_file and not Path(ca_file).expanduser().is_file():
         raise CaFileError(str(ca_file), "berkas tidak ditemukan / file not found")
     factory = client_factory or default_client_factory()
+    with store.transaction() as s:
+        public = ledger.public_key(s, store.device_id)
     client: SyncClient = factory(base, None, pinned_preview)
     try:
         result = client.enroll(
@@ -100,6 +103,7 @@ def enrol(
             store.device_id,
             device_name or socket.gethostname()[:64] or "laptop",
             __version__,
+            public,
         )
     finally:
         client.close()
@@ -131,6 +135,7 @@ def enrol(
         keys.put(s, keys.ENROLLED_AT, now)
         keys.put(s, keys.ENROLLED_DEVICE, result.device_id)
         keys.put(s, keys.NEEDS_ENROLMENT, None)
+        keys.put(s, keys.KEY_REGISTERED, "1")
         s.add(
             m.AuditLog(
                 actor=store.username,

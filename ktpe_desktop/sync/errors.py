@@ -215,6 +215,21 @@ class ProtocolError(SyncError):
         self.server_code = server_code
 
 
+class ProtocolOutdated(SyncError):
+    """HTTP 426: the server speaks a newer protocol than this app (update the app)."""
+
+    code = "protocol_outdated"
+    retryable = False
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Versi aplikasi ini terlalu lama untuk server pusat. Data tetap aman di laptop; "
+            "perbarui aplikasi KTP-el Jemput Bola, lalu sinkronkan lagi.",
+            "This app is too old for the central server. The data stays safe on this laptop; "
+            "update the KTP-el Jemput Bola app, then sync again.",
+        )
+
+
 class SyncInProgress(SyncError):
     code = "sync_in_progress"
 

@@ -36,6 +36,7 @@ LAST_ERROR = "last_error"
 LAST_RECEIPT = "last_receipt"
 CLOCK_SKEW = "clock_skew_s"
 SERVER_CONTIGUOUS_SEQ = "server_contiguous_seq"
+KEY_REGISTERED = "key_registered"  # "1": the server holds this laptop's public key
 
 
 def get(session: Session, key: str) -> str | None:

@@ -155,7 +155,12 @@ def revoke(request: Request, device_id: str, staff: AdminDep, form: AdminForm) -
         s.execute(
             update(m.Device)
             .where(m.Device.device_id == device_id)
-            .values(revoked=True, revoked_at=now)
+            .values(
+                revoked=True,
+                revoked_at=now,
+                # events beyond what the server holds now are refused (issue 12)
+                revoked_at_seq=func.coalesce(m.Device.revoked_at_seq, m.Device.contiguous_seq),
+            )
         )
         audit(
             s,

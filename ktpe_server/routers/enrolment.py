@@ -1,13 +1,14 @@
 """``POST /api/v1/enrollments``: a one-time enrolment code for a device token."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from fastapi import APIRouter, Request
 from sqlalchemy import CursorResult, select, update
 
 from ktpe_desktop.core.protocol import API_PREFIX
+from ktpe_desktop.core.signing import is_public_key
 from ktpe_server import models as m
 from ktpe_server import schemas as sc
 from ktpe_server.deps import StateDep, error_doc
@@ -16,7 +17,11 @@ from ktpe_server.security import new_token, normalize_code, token_hash
 
 log = logging.getLogger("ktpe.server.api")
 
-ENROLL_RETRY_WINDOW = timedelta(hours=1)
+OUTDATED = (
+    "Versi aplikasi laptop ini terlalu lama untuk server ini; perbarui aplikasi KTP-el "
+    "Jemput Bola lalu coba lagi. / This laptop's app is too old for this server; update "
+    "the app and try again."
+)
 
 router = APIRouter(prefix=API_PREFIX, tags=["sync"])
 
@@ -28,7 +33,11 @@ router = APIRouter(prefix=API_PREFIX, tags=["sync"])
         "invalid_json",
         "invalid_body",
         "enrollment_code_invalid",
+        "enrollment_code_used",
+        "enrollment_code_expired",
         "device_conflict",
+        "device_bound",
+        "protocol_outdated",
         "rate_limited",
     ),
 )
@@ -44,43 +53,46 @@ def enroll(body: sc.EnrollmentRequest, request: Request, state: StateDep) -> dic
     digest = token_hash(normalize_code(body.code))
     now = datetime.now(UTC)
     token = new_token()
+    if not body.public_key:
+        raise ApiError(426, "protocol_outdated", OUTDATED)
+    if not is_public_key(body.public_key):
+        raise ApiError(422, "invalid_body", "public_key: not an Ed25519 public key (base64url)")
     with state.sessions() as s, s.begin():
         code = s.get(m.EnrollmentCode, digest)
         if code is None:
             raise ApiError(403, "enrollment_code_invalid", "unknown enrolment code")
-        retry = (
-            code.used_at is not None
-            and code.used_by_device == device_id
-            and now - code.used_at < ENROLL_RETRY_WINDOW
-        )
-        if code.used_at is not None and not retry:
+        # A code works once, ever: a lost reply means asking the office for a new code.
+        if code.used_at is not None:
             raise ApiError(403, "enrollment_code_used", "the enrolment code was already used")
-        if code.expires_at <= now and not retry:
+        if code.expires_at <= now:
             raise ApiError(403, "enrollment_code_expired", "the enrolment code has expired")
         device = s.get(m.Device, device_id)
         if device is not None and device.team_id != code.team_id:
             raise ApiError(409, "device_conflict", "this device_id belongs to another team")
-        if not retry:
-            taken = s.execute(
-                update(m.EnrollmentCode)
-                .where(m.EnrollmentCode.code_hash == digest, m.EnrollmentCode.used_at.is_(None))
-                .values(used_at=now, used_by_device=device_id)
-            )
-            if cast(CursorResult[Any], taken).rowcount != 1:
-                raise ApiError(403, "enrollment_code_used", "the enrolment code was already used")
-        if device is None:
-            device = m.Device(
-                device_id=device_id,
-                team_id=code.team_id,
-                created_at=now,
-                contiguous_seq=0,
-            )
-            s.add(device)
-        device.name = body.device_name
-        device.app_version = body.app_version
-        device.token_hash = token_hash(token)
-        device.revoked = False
-        device.last_seen = now
+        if device is not None:
+            # A device_id is bound to its first enrolment (and key) for life: a
+            # re-enrolled or salvaged laptop enrols as a new device.
+            raise ApiError(409, "device_bound", "this device_id is already enrolled")
+        taken = s.execute(
+            update(m.EnrollmentCode)
+            .where(m.EnrollmentCode.code_hash == digest, m.EnrollmentCode.used_at.is_(None))
+            .values(used_at=now, used_by_device=device_id)
+        )
+        if cast(CursorResult[Any], taken).rowcount != 1:
+            raise ApiError(403, "enrollment_code_used", "the enrolment code was already used")
+        device = m.Device(
+            device_id=device_id,
+            team_id=code.team_id,
+            created_at=now,
+            contiguous_seq=0,
+            name=body.device_name,
+            app_version=body.app_version,
+            token_hash=token_hash(token),
+            revoked=False,
+            last_seen=now,
+            public_key=body.public_key,
+        )
+        s.add(device)
         team = s.get(m.Team, code.team_id)
         campaign_id = s.scalar(select(m.Campaign.id).order_by(m.Campaign.change_seq.desc()))
         assert team is not None

@@ -15,18 +15,25 @@ from ktpe_desktop.core.protocol import (
     API_PREFIX,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
+    MAX_PULL_PAGE_BYTES,
     PushFormatError,
     decode_push,
+    decode_push_segments,
 )
+from ktpe_desktop.core.signing import is_public_key
 from ktpe_server import models as m
 from ktpe_server import schemas as sc
 from ktpe_server.body import check_count, gunzip, parse_json, read_body
 from ktpe_server.deps import AUTH_ERRORS, CallerDep, StateDep, error_doc
 from ktpe_server.errors import ApiError, server_now
 from ktpe_server.ingest import EVENT_COLUMNS, event_from_tuple
+from ktpe_server.proofs import page_proofs
 from ktpe_server.roster_feed import BadCursor, Cursor, roster_page
+from ktpe_server.routers.enrolment import OUTDATED
 
 log = logging.getLogger("ktpe.server.api")
+
+MAX_CURSOR = 2**63 - 1  # a BIGINT: the largest ingest_seq any backend can hold
 
 router = APIRouter(prefix=f"{API_PREFIX}/sync", tags=["sync"])
 
@@ -35,7 +42,7 @@ router = APIRouter(prefix=f"{API_PREFIX}/sync", tags=["sync"])
     "/roster",
     response_model=sc.RosterPage,
     tags=["sync"],
-    responses=error_doc("invalid_body", *AUTH_ERRORS),
+    responses=error_doc("invalid_body", "bad_cursor", *AUTH_ERRORS),
 )
 def get_roster(
     who: CallerDep,
@@ -51,7 +58,7 @@ def get_roster(
         with state.sessions() as s:
             page = roster_page(s, who.team_id, cur, limit)
     except BadCursor as exc:
-        raise ApiError(422, "invalid_body", str(exc)) from None
+        raise ApiError(422, "bad_cursor", str(exc)) from None
     page["team"] = {"id": who.team_id, "name": who.team_name}
     page["server_time"] = server_now()
     return JSONResponse(page)
@@ -64,8 +71,13 @@ def get_roster(
     responses=error_doc(
         "invalid_json",
         "invalid_body",
+        "duplicate_chain",
+        "nul_character",
+        "bad_number",
+        "event_too_large",
         "payload_too_large",
         "unsupported_encoding",
+        "protocol_outdated",
         *AUTH_ERRORS,
     ),
     openapi_extra={
@@ -89,14 +101,18 @@ async def push_events(request: Request, who: CallerDep, state: StateDep) -> Resp
     check_count(body)
     try:
         chains = decode_push(body)
+        segments = decode_push_segments(body, chains)
         for chain in chains:
             for ev in chain:
-                if len(ev.operator) > 200 or "\x00" in ev.kind + ev.student_id + ev.operator:
-                    raise PushFormatError(f"seq {ev.seq}: operator too long or NUL in text")
+                if len(ev.operator) > 200:
+                    raise PushFormatError(f"seq {ev.seq}: operator too long")
     except PushFormatError as exc:
-        raise ApiError(422, "invalid_body", str(exc)[:300]) from None
+        if exc.code == "protocol_outdated":
+            raise ApiError(426, exc.code, OUTDATED) from None
+        status = 413 if exc.code == "event_too_large" else 422
+        raise ApiError(status, exc.code, str(exc)[:300]) from None
     started = time.perf_counter()
-    result = await run_in_threadpool(state.ingestor.push, who.team_id, chains)
+    result = await run_in_threadpool(state.ingestor.push, who.team_id, chains, segments)
     log.info(
         "push from %s: %d chains, %s in %.0f ms",
         who.device_id,
@@ -118,7 +134,7 @@ async def push_events(request: Request, who: CallerDep, state: StateDep) -> Resp
     "/events",
     response_model=sc.EventsPage,
     tags=["sync"],
-    responses=error_doc("invalid_body", *AUTH_ERRORS),
+    responses=error_doc("invalid_body", "bad_cursor", *AUTH_ERRORS),
 )
 def pull_events(
     who: CallerDep,
@@ -128,35 +144,71 @@ def pull_events(
 ) -> Response:
     """Accepted events of other devices about the team's schools, after ``cursor``."""
     after = int(cursor) if cursor else 0
-    schools = (
-        select(m.Assignment.school_npsn)
-        .where(m.Assignment.team_id == who.team_id)
-        .distinct()
-        .scalar_subquery()
-    )
+    if after > MAX_CURSOR:
+        raise ApiError(422, "bad_cursor", "the cursor is beyond any event of this server")
     with state.sessions() as s:
+        schools = set(
+            s.scalars(
+                select(m.Assignment.school_npsn)
+                .where(m.Assignment.team_id == who.team_id)
+                .distinct()
+            )
+        )
         rows = s.execute(
             select(m.EventRow.ingest_seq, *EVENT_COLUMNS)
             .where(
                 m.EventRow.ingest_seq > after,
                 m.EventRow.state == "accepted",
                 m.EventRow.device_id != who.device_id,
-                m.EventRow.school_npsn.in_(schools),
+                m.EventRow.school_npsn.in_(sorted(schools)),
             )
             .order_by(m.EventRow.ingest_seq)
             .limit(limit + 1)
         ).all()
-    page = rows[:limit]
-    events = [event_from_tuple(tuple(r)[1:]).to_json() for r in page]
+        # A page is bounded by bytes as well as by count.
+        page: list[Any] = []
+        events: list[Any] = []
+        size = 0
+        for r in rows[:limit]:
+            ev = event_from_tuple(tuple(r)[1:])
+            data = ev.to_json()
+            size += len(json.dumps(data, ensure_ascii=False)) + 1
+            if page and size > MAX_PULL_PAGE_BYTES:
+                break
+            page.append(r)
+            events.append(ev)
+        proofs = page_proofs(s, events, schools, who.device_id)
     next_cursor = str(page[-1][0]) if page else (cursor or "0")
     return JSONResponse(
         {
-            "events": events,
+            "events": [ev.to_json() for ev in events],
             "next_cursor": next_cursor,
-            "has_more": len(rows) > limit,
+            "has_more": len(rows) > len(page),
+            "keys": proofs["keys"],
+            "segments": proofs["segments"],
             "server_time": server_now(),
         }
     )
+
+
+@router.post(
+    "/device-key",
+    tags=["sync"],
+    responses=error_doc("invalid_body", "key_bound", *AUTH_ERRORS),
+)
+def register_key(body: sc.DeviceKeyRequest, who: CallerDep, state: StateDep) -> dict[str, Any]:
+    """Bind a public key to the caller's device (once: a device enrolled before keys)."""
+    if not is_public_key(body.public_key):
+        raise ApiError(422, "invalid_body", "public_key: not an Ed25519 public key (base64url)")
+    with state.sessions() as s, s.begin():
+        dev = s.get(m.Device, who.device_id, with_for_update=True)
+        assert dev is not None
+        if dev.public_key is None:
+            dev.public_key = body.public_key
+            log.info("device %s registered its key", who.device_id)
+        elif dev.public_key != body.public_key:
+            raise ApiError(409, "key_bound", "this device already has another key")
+    return {"device_id": who.device_id, "public_key": body.public_key, "server_time": server_now()}
 
 
 @router.get(

@@ -26,7 +26,8 @@ import httpx
 
 from ktpe_desktop.core.events import GENESIS_HASH, Event, make_event
 from ktpe_desktop.core.hlc import Hlc
-from ktpe_desktop.core.protocol import API_PREFIX, PushReply, encode_push, gzip_json
+from ktpe_desktop.core.protocol import API_PREFIX, PushReply, Segment, encode_push, gzip_json
+from ktpe_desktop.core.signing import new_private_key, public_key_of, sign_segment
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEVICES = 50
@@ -35,6 +36,12 @@ BATCH = 500
 STUDENTS_PER_DEVICE = 600  # each laptop works its own queue of students
 TARGET_EPS = 5000.0
 TARGET_BYTES = 60.0
+
+
+def _signed(key: bytes, evs: list[Event]) -> dict[str, list[Segment]]:
+    first = evs[0]
+    sig = sign_segment(key, first.device_id, first.seq, [e.hash for e in evs])
+    return {first.device_id: [Segment(first.device_id, first.seq, evs[-1].seq, sig)]}
 
 
 def _free_port() -> int:
@@ -173,15 +180,18 @@ def run_ingest(devices: int, events_per_device: int) -> list[dict[str, Any]]:
             time.sleep(0.2)
 
         tokens: list[tuple[str, str]] = []
+        signing_keys: dict[str, bytes] = {}
         with httpx.Client(base_url=base, timeout=30) as http:
             for i in range(devices):
                 device_id = str(uuid.uuid4())
+                signing_keys[device_id] = new_private_key()
                 r = http.post(
                     f"{API_PREFIX}/enrollments",
                     json={
                         "code": admin.make_enroll_code(engine, "tim-01"),
                         "device_id": device_id,
                         "device_name": f"Laptop {i}",
+                        "public_key": public_key_of(signing_keys[device_id]),
                     },
                 )
                 r.raise_for_status()
@@ -193,7 +203,15 @@ def run_ingest(devices: int, events_per_device: int) -> list[dict[str, Any]]:
         for i, (device_id, _tok) in enumerate(tokens):
             mine = students[i * students_per_device : (i + 1) * students_per_device]
             evs = _device_events(device_id, mine, random.Random(device_id), events_per_device)
-            chunks = [gzip_json(encode_push(evs[i : i + BATCH])) for i in range(0, len(evs), BATCH)]
+            # Every batch is one segment signed by its device (the server verifies each).
+            chunks = [
+                gzip_json(
+                    encode_push(
+                        evs[j : j + BATCH], _signed(signing_keys[device_id], evs[j : j + BATCH])
+                    )
+                )
+                for j in range(0, len(evs), BATCH)
+            ]
             wire_bytes += sum(len(c) for c in chunks)
             bodies.append(chunks)
         total = devices * events_per_device

@@ -36,6 +36,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from ktpe_desktop.core.namekeys import name_key
+from ktpe_desktop.core.protocol import PROTOCOL_VERSION
+from ktpe_desktop.core.signing import new_private_key, public_key_of
 from ktpe_desktop.imports import write_report_csv
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.storage import models as m
@@ -424,12 +426,13 @@ def test_server_errors_reach_no_log_with_their_values(tmp_path: Path) -> None:
                     "code": code,
                     "device_id": "0f0e0d0c-0b0a-4909-8807-060504030201",
                     "device_name": "laptop",
+                    "public_key": public_key_of(new_private_key()),
                 },
             )
             token = r.json()["token"]
             r = http.post(
                 "/api/v1/sync/events",
-                json={"v": 1, "chains": []},
+                json={"v": PROTOCOL_VERSION, "chains": []},
                 headers={"Authorization": f"Bearer {token}"},
             )
         assert r.status_code == 500 and r.json()["error"]["code"] == "internal"

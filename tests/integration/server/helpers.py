@@ -11,9 +11,30 @@ from typing import Any
 
 from ktpe_desktop.core.events import GENESIS_HASH, Event, make_event
 from ktpe_desktop.core.hlc import Hlc
-from ktpe_desktop.core.protocol import API_PREFIX, encode_push, gzip_json
+from ktpe_desktop.core.protocol import API_PREFIX, Segment, encode_push, gzip_json
+from ktpe_desktop.core.signing import new_private_key, public_key_of, sign_segment
 
 T0 = datetime(2024, 11, 20, 1, 0, tzinfo=UTC)
+
+# Every simulated laptop's signing key, so that a relay's push carries the origin's
+# signature as a real relay would (it received it with the pulled events).
+SIGNING_KEYS: dict[str, bytes] = {}
+
+
+def signatures(events: list[Event]) -> dict[str, list[Segment]]:
+    """One signed segment per device run of ``events`` (with the origin's key, when known)."""
+    by_device: dict[str, list[Event]] = {}
+    for ev in events:
+        by_device.setdefault(ev.device_id, []).append(ev)
+    out: dict[str, list[Segment]] = {}
+    for device_id, evs in by_device.items():
+        key = SIGNING_KEYS.get(device_id)
+        if key is None:
+            continue
+        evs = sorted(evs, key=lambda e: e.seq)
+        sig = sign_segment(key, device_id, evs[0].seq, [e.hash for e in evs])
+        out[device_id] = [Segment(device_id, evs[0].seq, evs[-1].seq, sig)]
+    return out
 
 
 @dataclass
@@ -26,6 +47,14 @@ class Laptop:
     head: str = GENESIS_HASH
     clock_ms: int = int(T0.timestamp() * 1000)
     written: list[Event] = field(default_factory=list)
+    private_key: bytes = field(default_factory=new_private_key, repr=False)
+
+    def __post_init__(self) -> None:
+        SIGNING_KEYS.setdefault(self.device_id, self.private_key)  # the first one is real
+
+    @property
+    def public_key(self) -> str:
+        return public_key_of(self.private_key)
 
     def write(
         self,
@@ -57,7 +86,7 @@ class Laptop:
 
 
 def push_body(events: list[Event], *, compress: bool = True) -> tuple[bytes, dict[str, str]]:
-    body = encode_push(events)
+    body = encode_push(events, signatures(events))
     if compress:
         return gzip_json(body), {"Content-Encoding": "gzip", "Content-Type": "application/json"}
     return json.dumps(body).encode(), {"Content-Type": "application/json"}
@@ -86,6 +115,7 @@ def enroll(client: Any, code: str, laptop: Laptop, name: str = "Laptop") -> Any:
             "device_id": laptop.device_id,
             "device_name": name,
             "app_version": "0.1.0",
+            "public_key": laptop.public_key,
         },
     )
     if r.status_code == 200:

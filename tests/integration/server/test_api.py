@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import GENESIS_HASH, Event, fold_status
-from ktpe_desktop.core.protocol import API_PREFIX, PushReply
+from ktpe_desktop.core.protocol import API_PREFIX, PROTOCOL_VERSION, PushReply
 from ktpe_server import admin
 from ktpe_server import models as m
 from ktpe_server.ingest import EVENT_COLUMNS, event_from_tuple
@@ -28,7 +28,7 @@ def test_health_and_server_time(client: TestClient) -> None:
     r = client.get(f"{API_PREFIX}/health")
     assert r.status_code == 200
     body = r.json()
-    assert body["status"] == "ok" and body["protocol"] == 1
+    assert body["status"] == "ok" and body["protocol"] == PROTOCOL_VERSION
     assert body["server_time"].endswith("Z")
     assert r.headers["x-server-time"].endswith("Z")
 
@@ -175,7 +175,7 @@ def test_same_event_id_other_content_conflicts(
     e1 = laptop.write("recorded", sid)
     assert statuses(push(client, laptop, [e1]).json()) == ["accepted"]
     # the laptop lost its database and rewrote seq 1 with other content
-    clone = Laptop(device_id=laptop.device_id, token=laptop.token)
+    clone = Laptop(device_id=laptop.device_id, token=laptop.token, private_key=laptop.private_key)
     other = clone.write("absent", sid)
     assert other.event_id == e1.event_id
     e2 = laptop.write("recorded", world.students[SCHOOL_A][1])
@@ -224,11 +224,16 @@ def test_enrollment_codes(client: TestClient, world: World) -> None:
     r = enroll(client, "AAAA-BBBB-CCCC", lap)
     assert r.status_code == 403 and r.json()["error"]["code"] == "enrollment_code_invalid"
     assert enroll(client, code.lower().replace("-", " "), lap).status_code == 200
-    # a retry by the same device (reply lost) gets a fresh token; another device may not
+    # a code works once, ever: not even the same device may use it again (issue 12)
     first = lap.token
-    assert enroll(client, code, lap).status_code == 200 and lap.token != first
+    r = enroll(client, code, lap)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "enrollment_code_used"
+    assert lap.token == first
     r = enroll(client, code, Laptop())
     assert r.status_code == 403 and r.json()["error"]["code"] == "enrollment_code_used"
+    # a bound device_id never enrols again, even with a fresh code of its team
+    r = enroll(client, world.code(), Laptop(device_id=lap.device_id))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "device_bound"
     expired = world.code(ttl_hours=-1)
     r = enroll(client, expired, Laptop())
     assert r.status_code == 403 and r.json()["error"]["code"] == "enrollment_code_expired"
@@ -267,7 +272,7 @@ def test_roster_paging_and_new_assignment(client: TestClient, world: World, lapt
     assert len(page["students"]) == 6
     assert len(page["assignments"]) == 1
     r = client.get(f"{API_PREFIX}/sync/roster", params={"cursor": "garbage"}, headers=laptop.auth)
-    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_body"
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_cursor"
 
 
 def test_pull_paging(client: TestClient, world: World, laptop: Laptop) -> None:

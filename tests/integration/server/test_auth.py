@@ -16,11 +16,16 @@ ENDPOINTS = [
     ("POST", "/sync/events"),
     ("GET", "/sync/events"),
     ("GET", "/sync/receipt"),
+    ("POST", "/sync/device-key"),
 ]
 
 
 def call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
-    if method == "POST":
+    if path == "/sync/device-key":
+        r = client.post(
+            API_PREFIX + path, json={"public_key": Laptop().public_key}, headers=headers
+        )
+    elif method == "POST":
         data, base = push_body([Laptop().write("recorded", "S000000000")])
         r = client.post(API_PREFIX + path, content=data, headers={**base, **headers})
     else:

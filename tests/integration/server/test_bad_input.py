@@ -16,6 +16,7 @@ from ktpe_desktop.core.protocol import (
     MAX_BODY_BYTES,
     MAX_EVENTS_PER_PUSH,
     MAX_INFLATED_BYTES,
+    PROTOCOL_VERSION,
     encode_push,
 )
 from ktpe_server import models as m
@@ -91,7 +92,7 @@ def test_malformed_json(client: TestClient, world: World, laptop: Laptop, accept
     "body",
     [
         [],
-        {"v": 2, "chains": []},
+        {"v": 99, "chains": []},
         {"v": 1, "chains": "x"},
         {"v": 1, "chains": [{"device_id": 5}]},
         {
@@ -147,9 +148,20 @@ def test_malformed_json(client: TestClient, world: World, laptop: Laptop, accept
 def test_wrong_types(
     client: TestClient, world: World, laptop: Laptop, accepted: list, body: Any
 ) -> None:
+    if isinstance(body, dict) and body.get("v") == 1:
+        body = {**body, "v": PROTOCOL_VERSION}
     r = post(client, laptop, gzip.compress(json.dumps(body).encode()))
     assert r.status_code == 422 and error_of(r) == "invalid_body"
     assert snapshot(world) == accepted
+
+
+def test_an_old_protocol_gets_426_with_a_clear_message(
+    client: TestClient, laptop: Laptop, accepted: list
+) -> None:
+    body = {"v": 1, "chains": []}
+    r = post(client, laptop, gzip.compress(json.dumps(body).encode()))
+    assert r.status_code == 426 and error_of(r) == "protocol_outdated"
+    assert "perbarui aplikasi" in r.json()["error"]["message"]
 
 
 def test_wrong_types_enrollment(client: TestClient) -> None:

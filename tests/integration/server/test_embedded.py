@@ -27,7 +27,12 @@ def test_embedded_demo_server_round_trip(tmp_path: Path) -> None:
             lap = Laptop()
             r = http.post(
                 f"{API_PREFIX}/enrollments",
-                json={"code": code, "device_id": lap.device_id, "device_name": "Laptop 1"},
+                json={
+                    "code": code,
+                    "device_id": lap.device_id,
+                    "device_name": "Laptop 1",
+                    "public_key": lap.public_key,
+                },
             )
             assert r.status_code == 200
             lap.token = r.json()["token"]

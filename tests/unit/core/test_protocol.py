@@ -12,7 +12,10 @@ from ktpe_desktop.core.protocol import decode_push, encode_push
 kinds = st.sampled_from(["recorded", "absent", "ikd_activated", "already_recorded"])
 payloads = st.one_of(
     st.just({}),
-    st.builds(lambda n: {"note": n}, st.text(max_size=20)),
+    # any text but U+0000, which no party accepts (protocol 2: nul_character)
+    st.builds(
+        lambda n: {"note": n}, st.text(st.characters(blacklist_characters="\x00"), max_size=20)
+    ),
     st.just({"reason": "no_kk"}),
 )
 

@@ -47,6 +47,7 @@ class FakeServer:
     pushes: int = 0
     clock_skew_s: float | None = 0.0
     lose_after: int | None = None  # forget events with seq > this (data loss)
+    public_key: str | None = None  # the laptop's key, once registered
 
     def contiguous(self, device_id: str) -> tuple[int, str]:
         seq, head = 0, "0" * 64
@@ -132,6 +133,10 @@ class FakeClient:
 
     def health(self) -> dict[str, Any]:
         return {"status": "ok"}
+
+    def register_key(self, public_key: str) -> dict[str, Any]:
+        self.server.public_key = public_key
+        return {"public_key": public_key}
 
     def close(self) -> None:
         pass

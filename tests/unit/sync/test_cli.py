@@ -49,10 +49,11 @@ def test_enroll_then_sync_exit_codes(
             assert SyncService(store).counts().pending == 3
         finally:
             store.close()
-        # Re-enrolment with a new code resumes.
+        # A device_id enrols once, ever (issue 12): the same laptop cannot take its
+        # revoked device back with a new code; it is refused with a clear message.
         code = h.admin.make_enroll_code(db, h.TEAM)
-        assert main(["enroll", server.url, code, "--data-dir", str(data)]) == 0
-        assert main(["sync", "--data-dir", str(data)]) == 0
+        assert main(["enroll", server.url, code, "--data-dir", str(data)]) == 2
+        assert "device_bound" in capsys.readouterr().err
 
 
 def test_enroll_with_a_bad_address_is_explained(

@@ -1,0 +1,85 @@
+"""What a pulled event needs to be verified back to its origin device's key.
+
+For every origin device in a page of pulled events: its public key, and the signed
+segments (``chain_segment``) that cover the page's events. Of each segment's other
+events, the page carries only the *hashes* of those this caller will never be
+served (refused events, events about another team's school); the events the
+caller gets in other pages it verifies when it holds them all
+(docs/sync-protocol.md, "Signatures").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from ktpe_desktop.core.events import Event
+from ktpe_server import models as m
+
+ACCEPTED = "accepted"
+
+
+def page_proofs(
+    s: Session, events: Sequence[Event], team_schools: set[str], caller: str
+) -> dict[str, Any]:
+    """``{"keys": {device: key}, "segments": [...]}`` for a page of pulled events."""
+    by_device: dict[str, list[int]] = {}
+    for ev in events:
+        by_device.setdefault(ev.device_id, []).append(ev.seq)
+    if not by_device:
+        return {"keys": {}, "segments": []}
+    keys = {
+        d: k
+        for d, k in s.execute(
+            select(m.Device.device_id, m.Device.public_key).where(
+                m.Device.device_id.in_(sorted(by_device))
+            )
+        )
+        if k
+    }
+    conds = [
+        and_(
+            m.ChainSegment.device_id == d,
+            m.ChainSegment.last_seq >= min(seqs),
+            m.ChainSegment.first_seq <= max(seqs),
+        )
+        for d, seqs in by_device.items()
+    ]
+    candidates: dict[str, list[tuple[int, int, str]]] = {}
+    for d, first, last, sig in s.execute(
+        select(
+            m.ChainSegment.device_id,
+            m.ChainSegment.first_seq,
+            m.ChainSegment.last_seq,
+            m.ChainSegment.sig,
+        )
+        .where(or_(*conds))
+        .order_by(m.ChainSegment.device_id, m.ChainSegment.last_seq, m.ChainSegment.first_seq)
+    ):
+        candidates.setdefault(d, []).append((int(first), int(last), sig))
+    chosen: list[tuple[str, int, int, str]] = []
+    for d, seqs in by_device.items():
+        picked: set[tuple[int, int, str]] = set()
+        for seq in seqs:
+            seg = next((c for c in candidates.get(d, []) if c[0] <= seq <= c[1]), None)
+            if seg is not None:
+                picked.add(seg)
+        chosen.extend((d, *seg) for seg in sorted(picked))
+    segments = []
+    for d, first, last, sig in chosen:
+        gaps: dict[str, str] = {}
+        for seq, h, state, school in s.execute(
+            select(m.EventRow.seq, m.EventRow.hash, m.EventRow.state, m.EventRow.school_npsn).where(
+                m.EventRow.device_id == d, m.EventRow.seq.between(first, last)
+            )
+        ):
+            served = state == ACCEPTED and school in team_schools and d != caller
+            if not served:
+                gaps[str(int(seq))] = h
+        segments.append(
+            {"device_id": d, "first_seq": first, "last_seq": last, "sig": sig, "gaps": gaps}
+        )
+    return {"keys": keys, "segments": segments}
