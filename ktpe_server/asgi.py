@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 
 from ktpe_server.app import create_app
 from ktpe_server.config import Settings
 
 
+def configure_worker_logging() -> None:
+    """Logging of this process (each uvicorn worker is one): ``ktpe.*`` at INFO, with times.
+
+    ``serve`` configures logging in its own process only; the worker processes that
+    uvicorn spawns start with none, so enrolments and pushes were logged nowhere.
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s [%(process)d] %(name)s %(levelname)s %(message)s")
+        )
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    logging.getLogger("ktpe").setLevel(logging.INFO)
+
+
 def app_from_env() -> FastAPI:
     """The app for ``$KTPE_SERVER_DB`` (migrations are run by ``serve`` beforehand)."""
-    return create_app(Settings.from_env(), migrate=False)
+    configure_worker_logging()
+    app = create_app(Settings.from_env(), migrate=False)
+    logging.getLogger("ktpe.server.api").info("worker ready")
+    return app

@@ -27,7 +27,7 @@ from ktpe_server.db import session_factory
 from ktpe_server.errors import ERROR_CODES, ApiError
 from ktpe_server.ingest import Ingestor
 from ktpe_server.office.device_reports import device_report
-from ktpe_server.security import RateLimiter, token_hash
+from ktpe_server.security import DbRateLimiter, token_hash
 
 LAST_SEEN_EVERY = timedelta(seconds=60)
 
@@ -48,9 +48,12 @@ class ServerState:
             max_clock_ahead_s=settings.max_clock_ahead_s,
             campaign_start=settings.campaign_start,
         )
-        self.device_limits = RateLimiter(settings.rate_capacity, settings.rate_per_second)
-        self.enroll_limits = RateLimiter(
-            settings.enroll_rate_capacity, settings.enroll_rate_per_second
+        # In the database, so that the limits hold across worker processes.
+        self.device_limits = DbRateLimiter(
+            engine, "device", settings.rate_capacity, settings.rate_per_second
+        )
+        self.enroll_limits = DbRateLimiter(
+            engine, "enroll", settings.enroll_rate_capacity, settings.enroll_rate_per_second
         )
         self.last_seen: dict[str, datetime] = {}
         self.last_report: dict[str, dict[str, Any]] = {}  # office/device_reports.py
@@ -117,24 +120,24 @@ def caller(
             .join(m.Team, m.Team.id == m.Device.team_id)
             .where(m.Device.token_hash == digest)
         ).first()
-        if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
-            raise ApiError(401, "unauthorized", "unknown or revoked device token")
-        wait = state.device_limits.take(row.device_id)
-        if wait:
-            raise ApiError(
-                429, "rate_limited", "too many requests", {"Retry-After": str(int(wait))}
-            )
-        now = datetime.now(UTC)
-        seen = state.last_seen.get(row.device_id)
-        # What the laptop reports about itself (office console, devices page).
-        report = device_report(request.headers, now)
-        skew = report.pop("clock_skew_ms", None)
-        changed = bool(report) and state.last_report.get(row.device_id) != report
-        if seen is None or now - seen > LAST_SEEN_EVERY or changed:
-            state.last_seen[row.device_id] = now
-            state.last_report[row.device_id] = dict(report)
-            if skew is not None:
-                report["clock_skew_ms"] = skew
+    if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
+        raise ApiError(401, "unauthorized", "unknown or revoked device token")
+    # Taken with no session open: the bucket is a write of its own (SQLite: one writer).
+    wait = state.device_limits.take(row.device_id)
+    if wait:
+        raise ApiError(429, "rate_limited", "too many requests", {"Retry-After": str(int(wait))})
+    now = datetime.now(UTC)
+    seen = state.last_seen.get(row.device_id)
+    # What the laptop reports about itself (office console, devices page).
+    report = device_report(request.headers, now)
+    skew = report.pop("clock_skew_ms", None)
+    changed = bool(report) and state.last_report.get(row.device_id) != report
+    if seen is None or now - seen > LAST_SEEN_EVERY or changed:
+        state.last_seen[row.device_id] = now
+        state.last_report[row.device_id] = dict(report)
+        if skew is not None:
+            report["clock_skew_ms"] = skew
+        with state.sessions() as s:
             s.execute(
                 update(m.Device)
                 .where(m.Device.device_id == row.device_id)

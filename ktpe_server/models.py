@@ -187,6 +187,16 @@ class ChainSegment(Base):
     sig: Mapped[str] = mapped_column(String(100))
 
 
+class RateBucket(Base):
+    """A rate limiter's token bucket (security.DbRateLimiter), shared by all workers."""
+
+    __tablename__ = "rate_bucket"
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float, nullable=False)
+    stamp: Mapped[float] = mapped_column(Float, nullable=False)
+    allowed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
 class EnrollmentCode(Base):
     __tablename__ = "enrollment_code"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -9,6 +9,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import Engine, text
+
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as core.demo
 
@@ -79,3 +81,52 @@ class RateLimiter:
             if self.per_second <= 0:
                 return 60.0
             return max(1.0, math.ceil((1.0 - bucket.tokens) / self.per_second))
+
+
+class DbRateLimiter:
+    """A token bucket per key kept in the database: one limit for every worker process.
+
+    ``ktpe-server serve --workers N`` runs N processes; buckets in process memory
+    would let each of them grant the full rate. Here one atomic statement (an
+    upsert with ``RETURNING``, serialised per key by the row lock) refills, spends
+    and answers. Same interface as :class:`RateLimiter`.
+
+    Args:
+        engine: the server's database.
+        name: the limiter's name (``device``, ``enroll``), part of the key.
+        capacity: burst size.
+        per_second: refill rate.
+    """
+
+    def __init__(self, engine: Engine, name: str, capacity: float, per_second: float) -> None:
+        self.engine = engine
+        self.name = name
+        self.capacity = capacity
+        self.per_second = per_second
+        least = "MIN" if engine.dialect.name == "sqlite" else "LEAST"
+        refilled = f"{least}(:cap, rate_bucket.tokens + (:now - rate_bucket.stamp) * :rate)"
+        self._sql = text(
+            "INSERT INTO rate_bucket (bucket, tokens, stamp, allowed) "
+            "VALUES (:bucket, :cap - 1, :now, true) "
+            "ON CONFLICT (bucket) DO UPDATE SET "
+            f"tokens = CASE WHEN {refilled} >= 1 THEN {refilled} - 1 ELSE {refilled} END, "
+            f"allowed = ({refilled} >= 1), stamp = :now "
+            "RETURNING tokens, allowed"
+        )
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """Spend one token; returns 0 when allowed, else the seconds to wait."""
+        stamp = time.time() if now is None else now
+        params = {
+            "bucket": f"{self.name}:{key}"[:200],
+            "cap": float(self.capacity),
+            "now": stamp,
+            "rate": float(self.per_second),
+        }
+        with self.engine.begin() as conn:
+            tokens, allowed = conn.execute(self._sql, params).one()
+        if allowed:
+            return 0.0
+        if self.per_second <= 0:
+            return 60.0
+        return max(1.0, math.ceil((1.0 - float(tokens)) / self.per_second))
