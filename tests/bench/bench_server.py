@@ -165,7 +165,7 @@ def run_ingest(devices: int, events_per_device: int) -> list[dict[str, Any]]:
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(os.environ.get("KTPE_BENCH_SERVER_LOG", os.devnull), "ab"),  # noqa: SIM115
         )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 180  # two workers importing on a busy machine

@@ -189,3 +189,30 @@ def test_a_walk_in_at_an_unknown_school_is_refused(
     reply = push(client, laptop, [ev]).json()
     assert statuses(reply) == ["rejected"]
     assert reply["problems"][0]["code"] == "unknown_school"
+
+
+def test_every_read_is_scoped_to_the_callers_team(
+    client: TestClient, world: World, laptop: Laptop
+) -> None:
+    """Pull, receipt and roster of a tim-02 device see nothing of tim-01 (per endpoint)."""
+    evs = [laptop.write("recorded", sid) for sid in world.students[SCHOOL_A][:3]]
+    assert statuses(push(client, laptop, evs).json()) == ["accepted"] * 3
+    other = _enrolled(client, world, "tim-02")
+    # pull: no event of another team's school, and no key or segment of its devices
+    page = client.get(PULL, headers=other.auth).json()
+    assert page["events"] == [] and page["keys"] == {} and page["segments"] == []
+    # receipt: only the caller's own ledger
+    receipt = client.get(f"{API_PREFIX}/sync/receipt", headers=other.auth).json()
+    assert receipt["device_id"] == other.device_id
+    assert receipt["contiguous_seq"] == 0 and receipt["counts_per_school"] == {}
+    # roster: only its own schools and their students
+    roster = client.get(f"{API_PREFIX}/sync/roster", headers=other.auth).json()
+    assert {s["npsn"] for s in roster["schools"]} == {SCHOOL_C}
+    assert {s["school_npsn"] for s in roster["students"]} <= {SCHOOL_C}
+    # and a school moved away from tim-01 stops being pulled by its devices
+    mate = _enrolled(client, world)
+    with Session(world.engine) as s, s.begin():
+        s.query(m.Assignment).filter(
+            m.Assignment.school_npsn == SCHOOL_A, m.Assignment.team_id != 2
+        ).delete()
+    assert client.get(PULL, headers=mate.auth).json()["events"] == []
