@@ -43,6 +43,14 @@ class DemoSession:
     enrolled: bool = False
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def server_db(self) -> Path:
+        """The demo server's database: beside the laptop's data folder, never inside it
+        (the laptop's folder holds only encrypted data; the demo server's is plain)."""
+        folder = self.data_dir.parent / f"{self.data_dir.name}-server-demo"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / "server-demo.sqlite"
+
     def stop(self) -> None:
         if self.server is not None:
             try:
@@ -82,9 +90,7 @@ def prepare_demo(data_dir: Path, *, use_server: bool = True) -> DemoSession:
 
 def _start_server_and_enrol(session: DemoSession, first_time: bool) -> None:
     embedded = importlib.import_module("ktpe_server.embedded")
-    server = embedded.start_embedded(
-        session.data_dir / "server-demo.sqlite", host="127.0.0.1", port=0, seed_demo=True
-    )
+    server = embedded.start_embedded(session.server_db, host="127.0.0.1", port=0, seed_demo=True)
     session.server = server
     session.server_url = str(server.url)
     ws = session.workspace

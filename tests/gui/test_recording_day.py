@@ -262,7 +262,7 @@ def test_a_whole_recording_day(qtbot: Any, window: MainWindow, demo: DemoSession
 
     from ktpe_server.embedded import start_embedded
 
-    demo.server = start_embedded(demo.data_dir / "server-demo.sqlite", port=port)
+    demo.server = start_embedded(demo.server_db, port=port)
     with qtbot.waitSignal(w.sync_driver.roundFinished, timeout=30_000):
         w.sync_now()
     qtbot.waitUntil(lambda: "Daring" in sync.online_label.text())
