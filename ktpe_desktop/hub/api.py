@@ -18,8 +18,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.protocol import API_PREFIX, PROTOCOL_VERSION
+from ktpe_desktop.core.signing import is_public_key
 from ktpe_desktop.hub import pairing
-from ktpe_desktop.hub.store import merge_central_heads, register_station, stations
+from ktpe_desktop.hub.store import (
+    KeyMismatch,
+    learn_keys,
+    merge_central_heads,
+    register_station,
+    stations,
+)
 from ktpe_server import models as sm
 from ktpe_server.errors import ApiError, server_now
 from ktpe_server.security import RateLimiter, token_hash
@@ -132,6 +139,8 @@ class JoinBody(BaseModel):
     station_name: str = Field(default="", max_length=64)
     team: str = Field(min_length=1, max_length=64)
     campaign_id: str = Field(default="", max_length=64)
+    public_key: str | None = Field(default=None, max_length=64)
+    keys: dict[str, str] = Field(default_factory=dict, max_length=10_000)
 
 
 def make_router(state: PairingState) -> APIRouter:
@@ -213,9 +222,25 @@ def make_router(state: PairingState) -> APIRouter:
         ):
             log.warning("pairing refused: a laptop of another team")
             raise ApiError(403, "other_team", "this laptop belongs to another team")
-        token, station = register_station(
-            state.engine, state.team, body.device_id.lower(), body.device_name, body.station_name
-        )
+        if body.public_key is None or not is_public_key(body.public_key):
+            raise ApiError(
+                426, "protocol_outdated", "this laptop must be updated to pair (signing key)"
+            )
+        try:
+            token, station = register_station(
+                state.engine,
+                state.team,
+                body.device_id.lower(),
+                body.device_name,
+                body.station_name,
+                public_key=body.public_key,
+            )
+        except KeyMismatch:
+            log.warning("pairing refused: another key for a device already bound")
+            raise ApiError(
+                403, "device_key_mismatch", "this device id is bound to another key"
+            ) from None
+        learn_keys(state.engine, state.team, body.keys)
         log.info("station %d paired", station.station_no)
         return {
             "hub_id": state.hub_id,

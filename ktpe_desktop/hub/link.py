@@ -47,9 +47,10 @@ from ktpe_desktop.hub.errors import (
     OtherTeam,
     PairingCodeWrong,
 )
+from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
-from ktpe_desktop.sync import relay
+from ktpe_desktop.sync import relay, verify
 from ktpe_desktop.sync import state as keys
 from ktpe_desktop.sync.client import USER_AGENT, SyncClient, Timeouts
 from ktpe_desktop.sync.errors import (
@@ -261,6 +262,10 @@ def join_hub(
     except OSError as exc:
         raise HubUnreachable(f"{host}:{port}", type(exc).__name__) from None
     url = f"https://{host}:{port}" if ":" not in host else f"https://[{host}]:{port}"
+    with store.transaction() as s:
+        own_key = ledger.public_key(s, device_id)
+        pinned = keys.get_json(s, verify.DEVICE_KEYS)
+    team_keys = {str(d): str(k) for d, k in (pinned if isinstance(pinned, dict) else {}).items()}
     client = HubClient(url, fp)
     try:
         nonce = pairing.new_nonce()
@@ -281,6 +286,10 @@ def join_hub(
             "station_name": station_name[:64],
             "team": team,
             "campaign_id": campaign,
+            # The hub binds this laptop's key (the one the office bound at enrolment)
+            # and learns the teammates' keys this laptop has pinned.
+            "public_key": own_key,
+            "keys": team_keys,
         }
         try:
             reply = client.join(body)
@@ -350,6 +359,7 @@ class HubLink:
         self._client: HubClient | None = None
         self._client_key: tuple[str, str, str] | None = None
         self._refused: set[str] = set()
+        self._key_bound_at: str | None = None  # the hub session our key is bound with
         self._watch_client: HubClient | None = None
         self._receipts_at = -RECEIPTS_EVERY_S
         self._receipts_sent: dict[str, dict[str, object]] | None = None
@@ -422,6 +432,7 @@ class HubLink:
                 return None
             client = self._client_for(cfg)
             try:
+                self._bind_key(client, cfg.hub_id)
                 pushed, acked = self._push(client)
                 pulled, touched, _devices = self._pull(client) if pull else (0, (), set())
                 now = time.monotonic()
@@ -444,6 +455,22 @@ class HubLink:
             return HubRound(pushed, acked, pulled, touched)
 
     # ------------------------------------------------------------ push
+
+    def _bind_key(self, client: HubClient, hub_id: str) -> None:
+        """Once per hub session and process: make sure the hub has our public key.
+
+        Pairing binds it; a station paired by an earlier version (no key sent)
+        binds it here, as a laptop enrolled before keys does with the office.
+        """
+        if self._key_bound_at == hub_id:
+            return
+        with self.store.transaction() as s:
+            own = ledger.public_key(s, self.store.device_id)
+        try:
+            client.call("POST", "/sync/device-key", {"public_key": own})
+        except ProtocolError as exc:  # key_bound: another key is bound (not ours)
+            log.error("the hub holds another key for this laptop: %s", exc.server_code)
+        self._key_bound_at = hub_id
 
     def _push(self, client: HubClient) -> tuple[int, int]:
         try:
@@ -520,8 +547,13 @@ class HubLink:
                 # their station ("sudah dicatat di stasiun 2").
                 self._refresh_stations(client)
             with self.store.transaction() as s:
+                if events or page.get("segments"):
+                    # Folded only once its origin's signature holds (keys pinned, and
+                    # the segments kept: this laptop can relay them to the office).
+                    ready = verify.verified(s, events, page)
+                    if ready:
+                        self.apply_remote(s, ready)
                 if events:
-                    self.apply_remote(s, events)
                     # What the hub sent, it holds (no need to push it back).
                     relay.note_held(s, HEADS_KEY, events)
                 if nxt:

@@ -46,6 +46,7 @@ from ktpe_desktop.hub.store import (
     stations,
 )
 from ktpe_desktop.hub.tls import HubIdentity, make_identity, server_context
+from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import state as keys
 from ktpe_server import models as sm
@@ -230,8 +231,10 @@ class HubServer:
             with Session(engine) as s, s.begin():
                 s.execute(update(sm.Device).values(revoked=True))
         students = seed_from_laptop(engine, self.store, self.team, self.campaign_id)
+        with self.store.transaction() as ls:
+            own_key = ledger.public_key(ls, self.store.device_id)
         self.own_token, _own = register_station(
-            engine, self.team, self.store.device_id, "hub", "hub"
+            engine, self.team, self.store.device_id, "hub", "hub", public_key=own_key
         )
         self._pairing = PairingState(
             engine=engine,
@@ -248,9 +251,10 @@ class HubServer:
             rate_per_second=100.0,
         )
         app = create_app(settings, engine=engine, migrate=False)
-        # Stations paired with the hub register no key there (yet): the hub checks
-        # the signatures of the devices whose key it knows (issue 12).
-        ingestor = HubIngestor(engine, app.state.ktpe.sessions, require_signatures=False)
+        # Every station binds its key when pairing: the hub, like the office, takes a
+        # chain only with its origin's signature, and keeps the segments so pulls
+        # hand them on and teammates relay them to the office (issue 12).
+        ingestor = HubIngestor(engine, app.state.ktpe.sessions, require_signatures=True)
         ingestor.news = self._pairing.news
         app.state.ktpe.ingestor = ingestor
         app.include_router(make_router(self._pairing))

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import DateTime, Engine, Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from ktpe_desktop.core.signing import is_public_key
 from ktpe_desktop.storage import models as lm
 from ktpe_desktop.storage.engine import make_engine, write_engine
 from ktpe_desktop.storage.store import Store
@@ -189,10 +190,28 @@ def seed_from_laptop(engine: Engine, store: Store, team: str, campaign_id: str) 
         return int(s.scalar(select(func.count()).select_from(sm.Student)) or 0)
 
 
+class KeyMismatch(Exception):
+    """A device id already bound to another public key (refused, as at the office)."""
+
+
 def register_station(
-    engine: Engine, team: str, device_id: str, device_name: str, station_name: str
+    engine: Engine,
+    team: str,
+    device_id: str,
+    device_name: str,
+    station_name: str,
+    *,
+    public_key: str,
 ) -> tuple[str, StationInfo]:
-    """Admit a device of ``team`` (new token each time); returns ``(token, station)``."""
+    """Admit a device of ``team`` (new token each time); returns ``(token, station)``.
+
+    Its Ed25519 public key is bound to its id for the hub's life, as the central
+    server binds it at enrolment (the same key: the laptop has one): the hub then
+    refuses any push of that device that its key does not sign.
+
+    Raises:
+        KeyMismatch: the device id is bound to another key.
+    """
     token = new_token()
     with Session(engine) as s, s.begin():
         tid = _team_id(s, team)
@@ -200,6 +219,10 @@ def register_station(
         if dev is None:
             dev = sm.Device(device_id=device_id, team_id=tid, contiguous_seq=0)
             s.add(dev)
+        if dev.public_key is None:
+            dev.public_key = public_key
+        elif dev.public_key != public_key:
+            raise KeyMismatch(device_id)
         dev.team_id = tid
         dev.name = device_name[:200]
         dev.token_hash = token_hash(token)
@@ -239,6 +262,37 @@ def register_origin_devices(engine: Engine, team_id: int, device_ids: list[str])
             )
             added += 1
         return added
+
+
+def learn_keys(engine: Engine, team: str, device_keys: dict[str, str]) -> int:
+    """Bind the teammates' keys a paired station pinned (from verified pulls).
+
+    Only devices with no key bound yet here (first key wins, as on laptops): the
+    hub can then verify, and keep the signatures of, events relayed to it. The
+    central server checks every relayed chain against the key it bound itself.
+    """
+    wanted = {d.lower(): k for d, k in device_keys.items() if len(d) <= 64 and is_public_key(k)}
+    if not wanted:
+        return 0
+    with Session(engine) as s, s.begin():
+        tid = _team_id(s, team)
+        rows = {
+            d.device_id: d
+            for d in s.scalars(select(sm.Device).where(sm.Device.device_id.in_(list(wanted))))
+        }
+        bound = 0
+        for d, key in wanted.items():
+            dev = rows.get(d)
+            if dev is None:
+                unusable = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
+                dev = sm.Device(
+                    device_id=d, team_id=tid, name="", token_hash=unusable, contiguous_seq=0
+                )
+                s.add(dev)
+            if dev.public_key is None:
+                dev.public_key = key
+                bound += 1
+        return bound
 
 
 def stations(engine: Engine) -> list[StationInfo]:

@@ -362,6 +362,22 @@ class HeldEvent(Base):
     held_at: Mapped[utc_now]
 
 
+class ChainSegment(Base):
+    """An origin device's signature over ``first_seq..last_seq`` of its chain.
+
+    Kept from verified pulls (the hub's or the central server's), so that this
+    laptop relays a teammate's events with their origin's own signature
+    (:mod:`ktpe_desktop.sync.relay`); a relay never signs another device's chain.
+    """
+
+    __tablename__ = "chain_segment"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sig: Mapped[str] = mapped_column(String(100))
+
+
 class LocalUser(Base):
     """A mirror of the key slots' users, with what the UI shows (no password here)."""
 

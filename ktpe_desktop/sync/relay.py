@@ -14,8 +14,10 @@ Two users:
   which pushes teammates' events received through a hub (own events go through
   the outbox, whose acknowledgements stay the outbox's business).
 
-Relayed events are sent exactly as stored (hash chain, and signatures once the
-protocol carries them): a relay never writes another device's chain.
+Relayed events are sent exactly as stored, with the segments their origin signed
+(kept from verified pulls, :func:`ktpe_desktop.sync.verify.keep_segment`): a relay
+never writes nor signs another device's chain. Own events are signed by
+``ledger.sign_segments``, as in the outbox's pushes.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import Event
-from ktpe_desktop.core.protocol import MAX_EVENTS_PER_PUSH, PushReply, encode_push
+from ktpe_desktop.core.protocol import MAX_EVENTS_PER_PUSH, PushReply, Segment, encode_push
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
@@ -66,6 +68,68 @@ def note_held(session: Session, key: str, events: Iterable[Event]) -> None:
         keys.put_json(session, key, heads)
 
 
+@dataclass(slots=True)
+class Batch:
+    """Events to push and, per origin device, the signed segments covering them."""
+
+    events: list[Event]
+    signatures: dict[str, list[Segment]]
+
+
+def _own_run(s: Session, device_id: str, head: int, budget: int) -> list[Event]:
+    rows = s.scalars(
+        select(m.EventRow)
+        .where(m.EventRow.device_id == device_id, m.EventRow.seq > head)
+        .order_by(m.EventRow.seq)
+        .limit(budget)
+    ).all()
+    out: list[Event] = []
+    expected = head + 1
+    for row in rows:
+        if row.seq != expected:
+            break  # a gap in what we hold: the server gets the run before it
+        out.append(ledger.event_from_row(row))
+        expected += 1
+    return out
+
+
+def _signed_run(
+    s: Session, device_id: str, head: int, budget: int
+) -> tuple[list[Event], list[Segment]]:
+    """A teammate's events after ``head``, as whole segments its origin signed.
+
+    The run starts at the first seq of the kept segment covering ``head + 1`` (the
+    events before ``head + 1`` are duplicates the server answers as such) and goes
+    on segment after segment while this laptop holds every event of the next one.
+    """
+    segs = s.scalars(
+        select(m.ChainSegment)
+        .where(m.ChainSegment.device_id == device_id, m.ChainSegment.last_seq > head)
+        .order_by(m.ChainSegment.first_seq, m.ChainSegment.last_seq.desc())
+    ).all()
+    chosen: list[Segment] = []
+    nxt = head + 1
+    for seg in segs:
+        if chosen and seg.first_seq != chosen[-1].last_seq + 1:
+            continue
+        if not chosen and not seg.first_seq <= nxt <= seg.last_seq:
+            continue
+        first = chosen[0].first_seq if chosen else seg.first_seq
+        if seg.last_seq - first + 1 > budget:
+            break
+        chosen.append(Segment(device_id, seg.first_seq, seg.last_seq, seg.sig))
+    if not chosen:
+        return [], []
+    first = chosen[0].first_seq
+    events = _own_run(s, device_id, first - 1, chosen[-1].last_seq - first + 1)
+    held = first - 1 + len(events)
+    while chosen and chosen[-1].last_seq > held:
+        chosen.pop()  # this laptop lacks some of that segment's events
+    if not chosen:
+        return [], []
+    return events[: chosen[-1].last_seq - first + 1], chosen
+
+
 def pending(
     store: Store,
     heads: dict[str, int],
@@ -73,11 +137,17 @@ def pending(
     include_own: bool,
     skip: set[str] | None = None,
     limit: int = PUSH_LIMIT,
-) -> list[Event]:
-    """Held events the server lacks: per device, the contiguous run after its head."""
+) -> Batch:
+    """Held events the server lacks: per device, the contiguous run after its head.
+
+    This laptop's own events are signed here (``ledger.sign_segments``); a
+    teammate's go with the segments its origin signed (kept from verified pulls),
+    whole: events no kept signature covers are left for their origin to push.
+    """
     out: list[Event] = []
+    sigs: dict[str, list[Segment]] = {}
     skip = skip or set()
-    with store.session() as s:
+    with store.transaction() as s:
         tops = dict(
             s.execute(
                 select(m.EventRow.device_id, func.max(m.EventRow.seq)).group_by(
@@ -94,19 +164,15 @@ def pending(
             budget = limit - len(out)
             if budget <= 0:
                 break
-            rows = s.scalars(
-                select(m.EventRow)
-                .where(m.EventRow.device_id == device_id, m.EventRow.seq > head)
-                .order_by(m.EventRow.seq)
-                .limit(budget)
-            ).all()
-            expected = head + 1
-            for row in rows:
-                if row.seq != expected:
-                    break  # a gap in what we hold: the server gets the run before it
-                out.append(ledger.event_from_row(row))
-                expected += 1
-    return out
+            if device_id == store.device_id:
+                run = _own_run(s, device_id, head, budget)
+                signed = ledger.sign_segments(s, device_id, run)
+            else:
+                run, signed = _signed_run(s, device_id, head, budget)
+            if run:
+                out.extend(run)
+                sigs[device_id] = signed
+    return Batch(out, sigs)
 
 
 def push_missing(
@@ -127,10 +193,11 @@ def push_missing(
     for _ in range(MAX_PUSHES_PER_ROUND):
         with store.session() as s:
             heads = read_heads(s, heads_key)
-        batch = pending(store, heads, include_own=include_own, skip=skip)
+        signed = pending(store, heads, include_own=include_own, skip=skip)
+        batch = signed.events
         if not batch:
             break
-        reply: PushReply = client.push(encode_push(batch))
+        reply: PushReply = client.push(encode_push(batch, signed.signatures))
         requests += 1
         pushed += len(batch)
         acked += sum(1 for st in reply.statuses.values() if st.acknowledged)

@@ -88,6 +88,7 @@ def verified(s: Session, events: Sequence[Event], page: Mapping[str, Any]) -> li
                 if _covers(seg, seq) and _check(s, key, seg, pool):
                     first, last = int(seg["first_seq"]), int(seg["last_seq"])
                     proven.update((device_id, q) for q in range(first, last + 1))
+                    keep_segment(s, device_id, first, last, str(seg["sig"]))
                     break
         if (device_id, seq) in proven:
             ok.append(ev)
@@ -100,6 +101,13 @@ def verified(s: Session, events: Sequence[Event], page: Mapping[str, Any]) -> li
     if waiting:
         log.info("%d pulled events wait for their signature", len(waiting))
     return [ev for ev in ok if ev.with_valid_hash()]
+
+
+def keep_segment(s: Session, device_id: str, first: int, last: int, sig: str) -> None:
+    """Keep a verified segment: this laptop relays the origin's events with it."""
+    if s.get(m.ChainSegment, (device_id, first, last)) is None:
+        s.add(m.ChainSegment(device_id=device_id, first_seq=first, last_seq=last, sig=sig))
+        s.flush()
 
 
 def _covers(seg: Mapping[str, Any], seq: int) -> bool:

@@ -3,7 +3,9 @@ central server exactly once, and the server's receipt flows back down."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ktpe_desktop.core.signing import sign_segment
 from ktpe_desktop.hub.link import HubLink, join_hub, use_local_hub
 from ktpe_desktop.hub.server import HubServer
 from ktpe_desktop.services.recording import RecordingService
 from ktpe_desktop.services.sync_service import SyncService
+from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as lm
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import state as keys
@@ -61,13 +65,6 @@ class Laptop:
         self.store.close()
 
 
-@pytest.mark.xfail(
-    reason="protocol 2 (issue 12): the central server takes a relayed chain only with its "
-    "origin's segment signature; stations do not sign their pushes to the hub yet and the hub "
-    "does not forward signatures (issue 14: sign with ledger.sign_segments, keep and relay the "
-    "segments). Each station still pushes its own signed events to the central server.",
-    strict=False,
-)
 def test_hub_relays_everyones_events_once_and_receipts_flow_down(
     central: EmbeddedServer, tmp_path: Path
 ) -> None:
@@ -128,6 +125,99 @@ def test_hub_relays_everyones_events_once_and_receipts_flow_down(
         with Session(engine) as s:
             assert s.scalar(select(func.count()).select_from(sm.EventRow)) == 7
         assert a.sync.counts().unsent == 0
+    finally:
+        hub.stop()
+        for lap in laptops:
+            lap.close()
+
+
+def test_office_refuses_a_chain_tampered_with_or_forged_on_the_hub(
+    central: EmbeddedServer, tmp_path: Path
+) -> None:
+    """The hub laptop rewrites a station's outcome and makes up another station's
+    event (signing it with its own key): the office takes neither, and the true
+    events still arrive when their stations sync."""
+    laptops = [Laptop(tmp_path / f"lap{i}", central) for i in range(3)]
+    hub_laptop, a, b = laptops
+    with hub_laptop.store.session() as s:
+        team, campaign = keys.get(s, keys.TEAM), keys.get(s, keys.CAMPAIGN_ID)
+    assert team
+    hub = HubServer(
+        hub_laptop.store,
+        team=team,
+        campaign_id=campaign or "",
+        host="127.0.0.1",
+        port=0,
+        announce=False,
+    )
+    hub.start()
+    try:
+        assert hub.own_token is not None
+        use_local_hub(hub_laptop.store, hub.local_url, hub.fingerprint, hub.own_token, hub.hub_id)
+        for lap in (a, b):
+            join_hub(lap.store, f"127.0.0.1:{hub.port}", hub.code)
+        students = a.students()
+        for i in range(3):
+            a.recording.record_outcome(students[i], "recorded", "budi")
+        b.recording.record_outcome(students[3], "recorded", "sari")
+        for lap in (a, b, hub_laptop):
+            lap.link.run_round()
+        with hub_laptop.store.transaction() as s:
+            # 1. a's third outcome rewritten (hash recomputed, a's signature kept).
+            row = s.scalars(
+                select(lm.EventRow).where(
+                    lm.EventRow.device_id == a.store.device_id, lm.EventRow.seq == 3
+                )
+            ).one()
+            tampered = replace(ledger.event_from_row(row), kind="absent")
+            tampered = replace(tampered, hash=tampered.computed_hash())
+            row.kind, row.hash = tampered.kind, tampered.hash
+            # 2. an event made up in b's name, signed with the hub laptop's own key.
+            last = ledger.event_from_row(
+                s.scalars(
+                    select(lm.EventRow).where(
+                        lm.EventRow.device_id == b.store.device_id, lm.EventRow.seq == 1
+                    )
+                ).one()
+            )
+            forged = replace(
+                last, event_id=str(uuid.uuid4()), seq=2, prev_hash=last.hash, student_id=students[4]
+            )
+            forged = replace(forged, hash=forged.computed_hash())
+            s.add(ledger.row_from_event(forged, lm.EventOrigin.REMOTE, None))
+            sig = sign_segment(
+                ledger.signing_key(s, hub_laptop.store.device_id),
+                b.store.device_id,
+                2,
+                [forged.hash],
+            )
+            s.add(lm.ChainSegment(device_id=b.store.device_id, first_seq=2, last_seq=2, sig=sig))
+        hub_laptop.sync.run_round()
+        engine = engine_for(central.db_url)
+        with Session(engine) as s:
+            held = {
+                (r.device_id, r.seq): (r.event_id, r.hash, r.kind)
+                for r in s.execute(
+                    select(
+                        sm.EventRow.device_id,
+                        sm.EventRow.seq,
+                        sm.EventRow.event_id,
+                        sm.EventRow.hash,
+                        sm.EventRow.kind,
+                    )
+                )
+            }
+        assert not any(h == tampered.hash for _, h, _k in held.values())
+        assert not any(e == forged.event_id for e, _h, _k in held.values())
+        assert (b.store.device_id, 1) in held  # b's true event was relayed
+        # The stations' own pushes bring their true events; nothing forged ever lands.
+        assert a.sync.run_round().error is None
+        assert b.sync.run_round().error is None
+        with Session(engine) as s:
+            rows = s.execute(select(sm.EventRow.device_id, sm.EventRow.seq, sm.EventRow.kind)).all()
+        mine = sorted((r.seq, r.kind) for r in rows if r.device_id == a.store.device_id)
+        assert mine == [(1, "recorded"), (2, "recorded"), (3, "recorded")]
+        assert [r.seq for r in rows if r.device_id == b.store.device_id] == [1]
     finally:
         hub.stop()
         for lap in laptops:
