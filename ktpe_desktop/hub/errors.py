@@ -146,3 +146,21 @@ class NotEnrolledForHub(HubError):
             "This laptop is not enrolled with the central server, so its team is unknown. "
             "Enrol it first (Sync → Enrol laptop), then join the school hub.",
         )
+
+
+class HubKeyMismatch(HubError):
+    """The hub holds another signing key for this laptop's device id."""
+
+    code = "device_key_mismatch"
+    retryable = False
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Hub menyimpan kunci tanda tangan lain untuk laptop ini, jadi catatannya tidak "
+            "dapat diterima. Catatan tetap aman di laptop ini dan terkirim ke kantor saat "
+            "sinkron; minta Koordinator membuat hub baru (Hentikan hub, lalu Jadikan hub "
+            "sekolah) dan gabung lagi.",
+            "The hub holds another signing key for this laptop, so its records cannot be "
+            "taken. They stay safe on this laptop and reach the office when it syncs; ask the "
+            "team lead to set up a new hub (Stop hub, then Make school hub) and join again.",
+        )

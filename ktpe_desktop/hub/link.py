@@ -38,6 +38,7 @@ from ktpe_desktop.hub import pairing
 from ktpe_desktop.hub.errors import (
     HubCertificateChanged,
     HubError,
+    HubKeyMismatch,
     HubNotAuthentic,
     HubTokenRefused,
     HubUnreachable,
@@ -300,6 +301,8 @@ def join_hub(
                 raise PairingCodeWrong(retired=True) from None
             if exc.server_code == "other_team":
                 raise OtherTeam(hub_team, team) from None
+            if exc.server_code == "device_key_mismatch":
+                raise HubKeyMismatch() from None
             raise
     finally:
         client.close()

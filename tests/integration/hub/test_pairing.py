@@ -10,6 +10,7 @@ import pytest
 from ktpe_desktop.hub import pairing
 from ktpe_desktop.hub.errors import (
     HubCertificateChanged,
+    HubKeyMismatch,
     HubNotAuthentic,
     HubUnreachable,
     InvalidPairingCode,
@@ -189,3 +190,30 @@ def test_port_closed_when_hub_mode_is_off(hub: HubServer, team_laptops: list[Lap
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     with pytest.raises(HubUnreachable):
         join_hub(team_laptops[1].store, f"127.0.0.1:{port}", "K7QM2XPD")
+
+
+@pytest.mark.allow_warnings("another key for a device")
+def test_hub_binds_the_station_key_and_refuses_another(
+    hub: HubServer, team_laptops: list[Laptop]
+) -> None:
+    """Pairing binds the laptop's signing key (as enrolment does at the office); the
+    same device id with another key cannot pair again."""
+    from sqlalchemy.orm import Session
+
+    from ktpe_desktop.storage import ledger
+    from ktpe_desktop.storage import models as lm
+    from ktpe_server import models as sm
+
+    store = team_laptops[1].store
+    join_hub(store, _addr(hub), hub.code)
+    with store.transaction() as s:
+        own = ledger.public_key(s, store.device_id)
+    assert hub.engine is not None
+    with Session(hub.engine) as s:
+        dev = s.get(sm.Device, store.device_id)
+        assert dev is not None and dev.public_key == own
+    with store.transaction() as s:
+        s.query(lm.DeviceKey).delete()  # a made-up laptop claiming that device id
+    with pytest.raises(HubKeyMismatch) as err:
+        join_hub(store, _addr(hub), hub.code)
+    assert "kunci tanda tangan" in err.value.message
