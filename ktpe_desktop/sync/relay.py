@@ -147,7 +147,8 @@ def pending(
     out: list[Event] = []
     sigs: dict[str, list[Segment]] = {}
     skip = skip or set()
-    with store.transaction() as s:
+    own: list[Event] = []
+    with store.session() as s:  # reads only: a save never waits for it
         tops = dict(
             s.execute(
                 select(m.EventRow.device_id, func.max(m.EventRow.seq)).group_by(
@@ -165,13 +166,16 @@ def pending(
             if budget <= 0:
                 break
             if device_id == store.device_id:
-                run = _own_run(s, device_id, head, budget)
-                signed = ledger.sign_segments(s, device_id, run)
-            else:
-                run, signed = _signed_run(s, device_id, head, budget)
+                own = _own_run(s, device_id, head, budget)
+                out.extend(own)
+                continue
+            run, signed = _signed_run(s, device_id, head, budget)
             if run:
                 out.extend(run)
                 sigs[device_id] = signed
+    if own:
+        with store.transaction() as s:  # short, as the outbox's pushes sign
+            sigs[store.device_id] = ledger.sign_segments(s, store.device_id, own)
     return Batch(out, sigs)
 
 
