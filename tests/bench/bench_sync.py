@@ -29,39 +29,37 @@ RTT_S = 0.200
 
 
 def _write_events(lap: Any, n: int, students: list[str], seed: int = 5) -> None:
-    """``n`` chained outcomes in one transaction (the bench measures sync, not recording)."""
-    from ktpe_desktop.core.events import make_event
+    """``n`` outcomes in one transaction (the bench measures sync, not recording).
+
+    Written through :func:`ledger.append_local`, the one way the app appends to its
+    device chain (it also makes the outbox rows), so the pushes carry the signed
+    segments protocol 2 requires, like the app's.
+    """
     from ktpe_desktop.storage import ledger
     from ktpe_desktop.storage import models as m
     from tests.reliability.harness import OUTCOMES
 
     rng = random.Random(seed)
     store = lap.store
-    t0 = datetime(2024, 11, 20, 1, 0, tzinfo=UTC)
+    # Recent past: the server refuses times before its campaign (``before_campaign``).
+    t0 = datetime.now(UTC) - timedelta(seconds=n * 40 + 60)
     with store.transaction() as s:
-        device = s.get(m.Device, store.device_id)
         schools = {st.id: st.school_npsn for st in s.query(m.Student)}
+        drafts = []
         for i in range(n):
             kind, reason = rng.choice(OUTCOMES)
             sid = rng.choice(students)
-            at = t0 + timedelta(seconds=i * 40 + rng.randint(0, 20))
-            hlc = store.clock.tick()
-            ev = make_event(
-                device_id=device.device_id,
-                seq=device.next_seq,
-                prev_hash=device.head_hash,
-                hlc=hlc,
-                kind=kind,
-                student_id=sid,
-                operator="petugas-1",
-                occurred_at=at,
-                payload={"reason": reason} if reason else {},
+            drafts.append(
+                ledger.Draft(
+                    kind=kind,
+                    student_id=sid,
+                    operator="petugas-1",
+                    payload={"reason": reason} if reason else {},
+                    school_npsn=schools.get(sid),
+                    occurred_at=t0 + timedelta(seconds=i * 40 + rng.randint(0, 20)),
+                )
             )
-            s.add(ledger.row_from_event(ev, m.EventOrigin.LOCAL, schools.get(sid)))
-            s.add(m.Outbox(event_id=ev.event_id, status=m.OutboxStatus.PENDING))
-            device.next_seq += 1
-            device.head_hash = ev.hash
-            device.hlc_last = hlc.encode()
+        ledger.append_local(s, drafts, device_id=store.device_id, clock=store.clock)
 
 
 def bench_sync_shaped_link(batch_size: int | None = None) -> list[dict[str, Any]]:
@@ -91,7 +89,7 @@ def bench_sync_shaped_link(batch_size: int | None = None) -> list[dict[str, Any]
                 push_s = time.perf_counter() - started
                 summary = lap.service.run_round()
                 elapsed = time.perf_counter() - started
-                assert push.acked == EVENTS
+                assert push.acked == EVENTS, push
                 assert summary.error is None and summary.all_acknowledged, summary
                 wire = proxy.bytes_up + proxy.bytes_down
                 push_body = client.stats.sent
