@@ -14,6 +14,7 @@ from ktpe_desktop.services.hub_service import HubService
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.sync import state as keys
 from ktpe_desktop.ui.hub_page import HubDialog
+from tests.conftest import docs_dir
 from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -104,7 +105,8 @@ def test_hub_mode_join_and_the_other_station_notice(
 SHOTS = os.environ.get("KTPE_SCREENSHOTS")
 
 
-@pytest.mark.skipif(not SHOTS, reason="screenshots only on request (KTPE_SCREENSHOTS=dir)")
+@pytest.mark.screenshots
+@pytest.mark.skipif(not SHOTS, reason="screenshots only on request (make screenshots)")
 def test_hub_screenshots(
     qtbot: Any, demo_data: Path, station: Workspace, loopback_hub: None
 ) -> None:
@@ -112,8 +114,7 @@ def test_hub_screenshots(
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QColor, QPainter
 
-    out = Path(str(SHOTS))
-    out.mkdir(parents=True, exist_ok=True)
+    out = docs_dir("screenshots")
 
     def shot(window: Any, name: str, dialog: Any) -> None:
         image = window.grab()
