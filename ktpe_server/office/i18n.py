@@ -232,6 +232,7 @@ ENGLISH: dict[str, str] = {
     "Tidak ada anomali di sini.": "No anomaly here.",
     "Tidak ditemukan": "Not found",
     "Tim baru": "New team",
+    "Siswa baru dengan NISN/NIK milik siswa lain": "New student with another student's NISN/NIK",
     "Tim dan anggota": "Teams and members",
     "Tulis catatan penyelesaian dulu.": "Write a resolution note first.",
     "Unduh": "Download",

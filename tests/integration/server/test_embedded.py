@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -24,7 +25,9 @@ def test_embedded_demo_server_round_trip(tmp_path: Path) -> None:
         with httpx.Client(base_url=srv.url, timeout=timing.seconds(10)) as http:
             assert http.get(f"{API_PREFIX}/health").json()["status"] == "ok"
             code = admin.make_enroll_code(srv.db_url, "tim-01")
-            lap = Laptop()
+            # The demo campaign's voting day moves with today (it is always ahead), so
+            # events dated at the helpers' fixed 2024 T0 would be before the campaign.
+            lap = Laptop(clock_ms=int((time.time() - 3600) * 1000))
             r = http.post(
                 f"{API_PREFIX}/enrollments",
                 json={
