@@ -112,6 +112,9 @@ def test_restore_latest_keeps_every_readable_event(
     assert recovered_all >= TRIALS // 2  # most single flips leave every event readable
 
 
+# With both files damaged, a trial can lose the last events everywhere: the tail
+# marker then flags them at every later opening (an error log, by design).
+@pytest.mark.allow_warnings(r"tail loss: \d+ events of this device")
 def test_only_backup_damaged_too_still_salvages(
     folder: tuple[Path, bytes, set[str]],
     tmp_path: Path,
