@@ -62,3 +62,16 @@ def page_footer_ok(pages: list[str]) -> bool:
 
 def count_of(pattern: str, text: str) -> int:
     return len(re.findall(re.escape(pattern), text))
+
+
+def cli_beside(store: Any, argv: list[str]) -> int:
+    """A headless command on the folder the test's store has open, as a lead would run
+    it with the app closed: the store gives its folder lock up for the command (one
+    owner per data folder) and takes it back afterwards."""
+    from ktpe_desktop.cli import main
+
+    store.lock.release()
+    try:
+        return main(argv)
+    finally:
+        store.lock.acquire(timeout=10)

@@ -28,7 +28,7 @@ from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync.state import LAST_RECEIPT
 from tests.conftest import LEAD, PASSWORD, Factory
-from tests.unit.reports.conftest import pdf_pages
+from tests.unit.reports.conftest import cli_beside, pdf_pages
 
 LEAD_NIP = "197001011995031001"
 PRINCIPAL_NIP = "196805121993032004"
@@ -111,9 +111,12 @@ def test_cli_letterhead_set_from_the_shipped_one(
 ) -> None:
     monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
     args = ["--data-dir", str(store.data_dir)]
-    assert main(["letterhead", "show", *args]) == 1
-    assert main(["letterhead", "set", *args, "--kota-malang", "--address", "Jl. Baru 2"]) == 0
-    assert main(["letterhead", "show", *args]) == 0
+    assert cli_beside(store, ["letterhead", "show", *args]) == 1
+    assert (
+        cli_beside(store, ["letterhead", "set", *args, "--kota-malang", "--address", "Jl. Baru 2"])
+        == 0
+    )
+    assert cli_beside(store, ["letterhead", "show", *args]) == 0
     out = capsys.readouterr().out
     assert "Pemerintah Kota Malang" in out and "Jl. Baru 2" in out
 
@@ -182,9 +185,14 @@ def test_nip_is_settable_from_the_cli_and_checked(
 ) -> None:
     monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
     args = ["--data-dir", str(store.data_dir)]
-    assert main(["db", "set-user", *args, "--display-name", "Ir. Budi", "--nip", LEAD_NIP]) == 0
+    assert (
+        cli_beside(
+            store, ["db", "set-user", *args, "--display-name", "Ir. Budi", "--nip", LEAD_NIP]
+        )
+        == 0
+    )
     assert PaperSettings(store).signer().nip == LEAD_NIP
-    assert main(["db", "set-user", *args, "--nip", "12345"]) == 2
+    assert cli_beside(store, ["db", "set-user", *args, "--nip", "12345"]) == 2
     assert "NIP" in capsys.readouterr().err
     with pytest.raises(InvalidNip):
         PaperSettings(store).set_principal("x", name="A", nip="1234")
@@ -277,7 +285,7 @@ def test_report_date_names_the_visit_day_and_a_multi_day_visit_is_one(
     monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
     out = tmp_path / "cli.pdf"
     argv = ["report", "school", visit, "--data-dir", str(store.data_dir), "--pdf", str(out)]
-    assert main([*argv, "--date", "2024-11-27"]) == 0
+    assert cli_beside(store, [*argv, "--date", "2024-11-27"]) == 0
     assert "(SALINAN)" in capsys.readouterr().out  # the visit's number, kept
     assert "(27-11-2024)" in pdf_pages(out)[0]
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ktpe_desktop.cli import main
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.reports.class_list import TICK, TICK_COLUMNS
 from ktpe_desktop.reports.labels import STATUS_ORDER
@@ -16,7 +15,7 @@ from ktpe_desktop.reports.words import format_angka
 from ktpe_desktop.services.report_service import ReportService
 from ktpe_desktop.storage import models as m
 from tests.conftest import PASSWORD
-from tests.unit.reports.conftest import PRINT_TIME, page_footer_ok, pdf_pages
+from tests.unit.reports.conftest import PRINT_TIME, cli_beside, page_footer_ok, pdf_pages
 from tests.unit.reports.test_data import busiest_school
 
 
@@ -90,11 +89,11 @@ def test_daftar_hadir_cli(store: Any, factory: Any, tmp_path: Path, monkeypatch:
     monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
     out = tmp_path / "c.pdf"
     argv = ["report", "classes", npsn, "--data-dir", str(store.data_dir), "--pdf", str(out)]
-    assert main([*argv, "--after", "--paper", "F4"]) == 0
+    assert cli_beside(store, [*argv, "--after", "--paper", "F4"]) == 0
     assert "setelah pelayanan" in pdf_pages(out)[0]
     team = tmp_path / "t.pdf"
     argv = ["report", "team", "--data-dir", str(store.data_dir), "--pdf", str(team)]
-    assert main(argv) == 0
+    assert cli_beside(store, argv) == 0
     assert "REKAPITULASI HASIL PEREKAMAN KTP-el PEMILIH PEMULA TIM" in pdf_pages(team)[0]
 
 
