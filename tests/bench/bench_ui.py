@@ -2,9 +2,9 @@
 
 * ``bench_keystroke_to_paint``: 500,000 students; for each keystroke of typical
   queries (names with spelling variants, NISN/NIK prefixes) the time from the search
-  starting (the debounce firing) to the result rows painted in the table. Target
-  p95 ≤ 50 ms. The intentional debounce (``roster.DEBOUNCE_MS``) comes on top and
-  is reported apart.
+  starting (the debounce firing) to the result rows painted in the table, plus the
+  debounce (``roster.DEBOUNCE_MS``) itself. Target p95 ≤ 80 ms including the
+  debounce (DESIGN.md).
 * ``bench_scan_to_saved``: a USB scanner types a NISN + Enter, the outcome dialog
   opens, Enter records "Terekam"; the time until the service has committed the
   event (``synchronous=FULL``). Target p99 ≤ 100 ms.
@@ -140,11 +140,11 @@ def bench_keystroke_to_paint() -> list[dict[str, Any]]:
     print("  slowest keystrokes:", ", ".join(f"{q!r} {ms:.0f} ms" for q, ms in slowest))
     return [
         {
-            "name": f"ui.keystroke_to_painted_p95 ({STUDENTS:,} students)",
-            "value": round(p95, 2),
+            "name": f"ui.keystroke_to_painted_p95 incl. debounce ({STUDENTS:,} students)",
+            "value": round(p95 + DEBOUNCE_MS, 2),
             "unit": "ms",
-            "target": "<= 50",
-            "ok": p95 <= 50,
+            "target": "<= 80",
+            "ok": p95 + DEBOUNCE_MS <= 80,
         },
         {
             "name": "ui.keystroke_to_painted_median",
@@ -167,8 +167,8 @@ def bench_keystroke_to_paint() -> list[dict[str, Any]]:
             "name": "ui.search_debounce (added before the query)",
             "value": float(DEBOUNCE_MS),
             "unit": "ms",
-            "target": "80-120",
-            "ok": 80 <= DEBOUNCE_MS <= 120,
+            "target": "info",
+            "ok": None,
         },
         {
             "name": "ui.search_all_schools_once",
