@@ -41,6 +41,7 @@ def create_app(
     *,
     engine: Engine | None = None,
     migrate: bool = True,
+    office: bool = True,
 ) -> FastAPI:
     """The FastAPI application.
 
@@ -48,6 +49,8 @@ def create_app(
         settings: settings, or a database URL, or None for :meth:`Settings.from_env`.
         engine: an engine to use instead of one made from ``settings.db_url``.
         migrate: run the Alembic migrations to head first.
+        office: serve the office console at ``/office/`` (the school hub, which serves
+            only the sync protocol to its team's laptops, passes False).
     """
     if settings is None:
         settings = Settings.from_env()
@@ -134,6 +137,8 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
+    if not office:
+        return app
     try:  # the office console at /office/ (issue 13)
         from ktpe_server.office import mount_office
     except ImportError:  # the laptop build leaves the console out (build.spec, D20)

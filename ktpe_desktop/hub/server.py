@@ -250,7 +250,9 @@ class HubServer:
             rate_capacity=600.0,
             rate_per_second=100.0,
         )
-        app = create_app(settings, engine=engine, migrate=False)
+        # The hub serves the sync protocol to its team only, never the office console
+        # (from source the console's package is importable, in the built app it is not).
+        app = create_app(settings, engine=engine, migrate=False, office=False)
         # Every station binds its key when pairing: the hub, like the office, takes a
         # chain only with its origin's signature, and keeps the segments so pulls
         # hand them on and teammates relay them to the office (issue 12).

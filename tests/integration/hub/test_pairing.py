@@ -217,3 +217,27 @@ def test_hub_binds_the_station_key_and_refuses_another(
     with pytest.raises(HubKeyMismatch) as err:
         join_hub(store, _addr(hub), hub.code)
     assert "kunci tanda tangan" in err.value.message
+
+
+def test_hub_does_not_serve_the_office_console(hub: HubServer) -> None:
+    """The hub speaks the sync protocol to its team; the office console (sign-in of the
+    office's staff, exports of the whole campaign) is never served from a laptop, even
+    when the laptop runs from source where the console's package is importable."""
+    import http.client
+    import ssl
+
+    def status(path: str) -> int:
+        # The hub's certificate is its own (pinned by fingerprint at pairing): this probe
+        # only asks whether the path exists, so it does not verify it.
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", hub.port, timeout=10, context=ssl._create_unverified_context()
+        )
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
+    assert status("/api/v1/health") == 200
+    for path in ("/office/", "/office/login", "/office/static/office.css"):
+        assert status(path) == 404, path
