@@ -75,7 +75,13 @@ from ktpe_desktop.storage.fsutil import check_writable, fsync_dir
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
 from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
 from ktpe_desktop.storage.salvage import SalvageReport, rebuild, remove_database
-from ktpe_desktop.storage.tailmark import TailMarker, read_marker, read_tail_marker, write_marker
+from ktpe_desktop.storage.tailmark import (
+    MarkerWriter,
+    TailMarker,
+    read_marker,
+    read_tail_marker,
+    write_marker,
+)
 
 DB_FILE = "ktpe.db"
 KEYSLOTS_FILE = "keyslots.json"
@@ -363,6 +369,7 @@ class Store:
         self.lock = lock
         self._pending_audit: list[dict[str, Any]] = []
         self._marker_seq: int | None = None
+        self._marker: MarkerWriter | None = None  # made at the first commit that moves the head
         # The marker moves only once this opening has compared it with the database
         # (_flag_tail_loss), else a first write would hide a tail loss.
         self._marker_armed = False
@@ -491,9 +498,9 @@ class Store:
         head = self._read_head(raw)
         if head is None or (head[0] == self._marker_seq and not durable):
             return
-        write_marker(
-            self.data_dir,
-            self._key,
+        if self._marker is None:
+            self._marker = MarkerWriter(self.data_dir, self._key)
+        self._marker.write(
             TailMarker(self.device_id, head[0], head[1], _utcnow().isoformat(timespec="seconds")),
             durable=durable,
         )
@@ -1129,14 +1136,15 @@ class Store:
                 self._writer = None
         self.engine.dispose()
         if head is not None and head[0] != self._marker_seq:
-            write_marker(
-                self.data_dir,
-                self._key,
-                TailMarker(
-                    self.device_id, head[0], head[1], _utcnow().isoformat(timespec="seconds")
-                ),
+            marker = TailMarker(
+                self.device_id, head[0], head[1], _utcnow().isoformat(timespec="seconds")
             )
+            if self._marker is not None:
+                self._marker.write(marker, durable=True)
+            else:
+                write_marker(self.data_dir, self._key, marker)
         self._key = b"\0" * 32
+        self._marker = None
         unconfigure_logging(self.data_dir)
         if self.lock is not None:
             self.lock.release()

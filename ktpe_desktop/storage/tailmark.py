@@ -5,15 +5,24 @@ truncation or a deleted ``-wal`` after a crash silently drops the transactions
 committed after the last checkpoint: the file still passes every check. The
 database cannot tell what it no longer holds, so the head of this device's chain
 (``seq``, ``hash``) is also written to ``<data_dir>/ktpe.head`` after each commit
-that moved it (write + rename, no fsync: it must survive a killed process, and a
-power cut can only make it older) and durably at a clean close: a tiny file
-(AES-256-GCM under a key derived from the database key; no personal data anyway).
+that moved it (no fsync: it must survive a killed process, and a power cut can
+only make it older) and durably at a clean close: a tiny file (AES-256-GCM under a
+key derived from the database key; no personal data anyway).
 A marker written at checkpoints only would be useless: what a lost WAL takes is
 exactly what was committed *after* the last checkpoint. The marker can only lag
 the truth, never lead it, so a database whose own chain ends *before* the marker
 has lost its tail: ``db check`` and the start-up check say "N catatan terakhir
 hilang sejak …" instead of "utuh", and the range is kept in ``meta``
 (``tail_lost``) so later checks still say so.
+
+The file (format 2) is a magic and two fixed-size slots, written in place in turn:
+a commit overwrites the *older* slot (open, seek, write; no rename, no truncation),
+so a write torn by a power cut damages only that slot and the other still holds the
+previous head; the reader takes the newest slot that decrypts. Format 1 (one
+sealed blob replaced by write + rename) made every check-off pay for the rename:
+ext4 flushes a file renamed over another (``auto_da_alloc``), a quarter of a
+check-off's wall time in issue 18's profile. A format-1 file is still read, and
+rewritten as format 2 at the first write.
 
 Exposure: the events committed after the last checkpoint. The idle checkpointer
 runs half a second after writes pause (``storage/engine.py``), so the window is
@@ -39,6 +48,10 @@ from ktpe_desktop.storage.logs import get_logger
 MARKER_FILE = "ktpe.head"
 _INFO = b"ktpe-jemput-bola tail marker v1"
 _AAD = b"ktpe.head v1"
+_MAGIC = b"KTPEHD2\n"  # format 2: this, then two slots
+_SLOT = 256  # 2-byte length + nonce + sealed JSON + tag, zero-padded
+_FILE_SIZE = len(_MAGIC) + 2 * _SLOT
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows
 
 log = get_logger("storage")
 
@@ -55,51 +68,153 @@ def _subkey(key: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(key)
 
 
-def write_marker(data_dir: Path, key: bytes, marker: TailMarker, *, durable: bool = True) -> bool:
-    """Replace the marker; False (logged, harmless) when the disk refuses.
+def marker_cipher(key: bytes) -> AESGCM:
+    """The marker's cipher for the database ``key`` (derived once per :class:`MarkerWriter`)."""
+    return AESGCM(_subkey(key))
 
-    ``durable=False`` (after each commit): write + rename without fsync, a few tens
-    of microseconds; it survives a killed process (the page cache is the system's),
-    and a power cut can only leave it older than the truth or unreadable.
-    """
-    body = json.dumps(
+
+def _body(marker: TailMarker) -> bytes:
+    return json.dumps(
         {"device_id": marker.device_id, "seq": marker.seq, "hash": marker.hash, "at": marker.at},
         sort_keys=True,
     ).encode()
+
+
+def _parse(body: bytes) -> TailMarker:
+    data = json.loads(body)
+    return TailMarker(
+        device_id=str(data["device_id"]),
+        seq=int(data["seq"]),
+        hash=str(data["hash"]),
+        at=str(data.get("at", "")),
+    )
+
+
+def _seal_slot(cipher: AESGCM, marker: TailMarker) -> bytes:
     nonce = os.urandom(12)
-    blob = nonce + AESGCM(_subkey(key)).encrypt(nonce, body, _AAD)
-    target = Path(data_dir) / MARKER_FILE
+    blob = nonce + cipher.encrypt(nonce, _body(marker), _MAGIC)
+    if len(blob) + 2 > _SLOT:
+        raise ValueError("tail marker too long for its slot")
+    return (len(blob).to_bytes(2, "big") + blob).ljust(_SLOT, b"\0")
+
+
+def _open_slot(cipher: AESGCM, slot: bytes) -> TailMarker | None:
+    size = int.from_bytes(slot[:2], "big")
+    blob = slot[2 : 2 + size]
+    if len(blob) != size or size < 28:
+        return None
     try:
-        if durable:
-            atomic_write_bytes(target, blob)
-        else:
-            tmp = target.with_name(f".{MARKER_FILE}.{os.getpid()}")
-            tmp.write_bytes(blob)
-            os.replace(tmp, target)
-    except Exception as exc:  # a full disk must not stop a checkpoint or a close
-        log.warning("tail marker not written: %s", type(exc).__name__)
-        return False
-    return True
+        return _parse(cipher.decrypt(blob[:12], blob[12:], _MAGIC))
+    except (InvalidTag, ValueError, KeyError, TypeError):
+        return None
+
+
+def _read_slots(cipher: AESGCM, raw: bytes) -> list[TailMarker | None] | None:
+    """Both slots of a format-2 file (None for a torn or empty one); None: not format 2."""
+    if len(raw) != _FILE_SIZE or not raw.startswith(_MAGIC):
+        return None
+    first = len(_MAGIC)
+    return [_open_slot(cipher, raw[first + i * _SLOT : first + (i + 1) * _SLOT]) for i in (0, 1)]
+
+
+def _newest(slots: list[TailMarker | None]) -> int | None:
+    """Index of the slot holding the newest marker, None when neither is readable."""
+    best: int | None = None
+    for i, marker in enumerate(slots):
+        if marker is not None:
+            held = slots[best] if best is not None else None
+            if held is None or marker.seq > held.seq:
+                best = i
+    return best
+
+
+class MarkerWriter:
+    """One open store's writer of ``ktpe.head``: the subkey derived once, the two
+    slots overwritten in turn (see the module docstring)."""
+
+    def __init__(self, data_dir: Path, key: bytes) -> None:
+        self.path = Path(data_dir) / MARKER_FILE
+        self._cipher = marker_cipher(key)
+        self._next: int | None = None  # the slot to overwrite next, once the file is format 2
+
+    def read(self) -> TailMarker | None:
+        return _read_file(self.path, self._cipher)
+
+    def write(self, marker: TailMarker, *, durable: bool = False) -> bool:
+        """Record ``marker``; False (logged, harmless) when the disk refuses.
+
+        ``durable=False`` (after each commit): one in-place write of 256 bytes into
+        the older slot, a few microseconds; it survives a killed process (the page
+        cache is the system's), and a power cut can only leave it older than the
+        truth. ``durable=True`` (at close) also syncs the file.
+        """
+        try:
+            if self._next is None and self._prepare(marker):
+                return True  # written as a new file (atomic_write_bytes: synced)
+            slot = self._next
+            assert slot is not None
+            data = _seal_slot(self._cipher, marker)
+            fd = os.open(self.path, os.O_WRONLY | _O_BINARY)
+            try:
+                os.lseek(fd, len(_MAGIC) + slot * _SLOT, os.SEEK_SET)
+                if os.write(fd, data) != len(data):
+                    raise OSError("short write")
+                if durable:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._next = 1 - slot
+        except Exception as exc:  # a full disk must not stop a commit, a checkpoint or a close
+            self._next = None  # start again from what is on disk
+            log.warning("tail marker not written: %s", type(exc).__name__)
+            return False
+        return True
+
+    def _prepare(self, marker: TailMarker) -> bool:
+        """Learn which slot to overwrite; a missing, format-1 or unreadable file is
+        replaced (durably, once) by a format-2 file holding ``marker``: True then."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            raw = b""
+        slots = _read_slots(self._cipher, raw)
+        newest = _newest(slots) if slots is not None else None
+        if slots is not None and newest is not None:
+            self._next = 1 - newest
+            return False
+        sealed = _seal_slot(self._cipher, marker)
+        atomic_write_bytes(self.path, _MAGIC + sealed + sealed)
+        self._next = 1  # both slots hold marker: either may go next
+        return True
+
+
+def _read_file(path: Path, cipher: AESGCM) -> TailMarker | None:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    slots = _read_slots(cipher, raw)
+    if slots is not None:
+        newest = _newest(slots)
+        if newest is None:
+            log.warning("tail marker unreadable")
+            return None
+        return slots[newest]
+    try:  # format 1: one blob, written by write + rename
+        return _parse(cipher.decrypt(raw[:12], raw[12:], _AAD))
+    except (InvalidTag, ValueError, KeyError, TypeError):
+        log.warning("tail marker unreadable")
+        return None
+
+
+def write_marker(data_dir: Path, key: bytes, marker: TailMarker, *, durable: bool = True) -> bool:
+    """Replace the marker (a one-off :class:`MarkerWriter`); False when the disk refuses."""
+    return MarkerWriter(data_dir, key).write(marker, durable=durable)
 
 
 def read_marker(data_dir: Path, key: bytes) -> TailMarker | None:
     """The marker, or None when absent or unreadable (then nothing can be said)."""
-    try:
-        blob = (Path(data_dir) / MARKER_FILE).read_bytes()
-    except OSError:
-        return None
-    try:
-        body = AESGCM(_subkey(key)).decrypt(blob[:12], blob[12:], _AAD)
-        data = json.loads(body)
-        return TailMarker(
-            device_id=str(data["device_id"]),
-            seq=int(data["seq"]),
-            hash=str(data["hash"]),
-            at=str(data.get("at", "")),
-        )
-    except (InvalidTag, ValueError, KeyError, TypeError):
-        log.warning("tail marker unreadable")
-        return None
+    return _read_file(Path(data_dir) / MARKER_FILE, marker_cipher(key))
 
 
 def read_tail_marker(data_dir: Path, key: bytes) -> tuple[int, str] | None:
@@ -114,7 +229,9 @@ def remove_marker(data_dir: Path) -> None:
 
 __all__ = [
     "MARKER_FILE",
+    "MarkerWriter",
     "TailMarker",
+    "marker_cipher",
     "read_marker",
     "read_tail_marker",
     "remove_marker",

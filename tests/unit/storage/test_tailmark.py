@@ -1,0 +1,80 @@
+"""The tail marker's file (storage/tailmark.py): two slots written in place in turn."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ktpe_desktop.storage import tailmark as tm
+from ktpe_desktop.storage.tailmark import MarkerWriter, TailMarker, read_marker, write_marker
+
+KEY = bytes(range(32))
+
+
+def marker(seq: int) -> TailMarker:
+    return TailMarker("dev-1", seq, f"h{seq}", "2026-12-06T09:00:00+00:00")
+
+
+def test_each_write_overwrites_the_older_slot_in_place(tmp_path: Path) -> None:
+    writer = MarkerWriter(tmp_path, KEY)
+    assert writer.write(marker(1))
+    path = tmp_path / tm.MARKER_FILE
+    inode = path.stat().st_ino
+    for seq in range(2, 7):
+        assert writer.write(marker(seq))
+        assert read_marker(tmp_path, KEY) == marker(seq)
+    assert path.stat().st_ino == inode  # no rename after the first write
+    assert path.stat().st_size == tm._FILE_SIZE
+    slots = tm._read_slots(tm.marker_cipher(KEY), path.read_bytes())
+    assert slots is not None
+    assert sorted(s.seq for s in slots if s is not None) == [5, 6]  # the newest two
+
+
+def test_a_torn_slot_leaves_the_previous_head(tmp_path: Path) -> None:
+    writer = MarkerWriter(tmp_path, KEY)
+    for seq in (1, 2, 3):
+        writer.write(marker(seq))
+    path = tmp_path / tm.MARKER_FILE
+    raw = bytearray(path.read_bytes())
+    newest = tm._newest(tm._read_slots(tm.marker_cipher(KEY), bytes(raw)) or [])
+    assert newest is not None
+    start = len(tm._MAGIC) + newest * tm._SLOT
+    raw[start + 20 : start + 60] = os.urandom(40)  # a power cut in the middle of the write
+    path.write_bytes(bytes(raw))
+    assert read_marker(tmp_path, KEY) == marker(2)  # older, never newer than the truth
+    # A new writer (the next opening) overwrites the damaged slot first.
+    again = MarkerWriter(tmp_path, KEY)
+    assert again.write(marker(4))
+    assert read_marker(tmp_path, KEY) == marker(4)
+    slots = tm._read_slots(tm.marker_cipher(KEY), path.read_bytes())
+    assert slots is not None and {s.seq for s in slots if s is not None} == {2, 4}
+
+
+def test_a_format_1_marker_is_read_and_replaced_at_the_first_write(tmp_path: Path) -> None:
+    body = json.dumps({"device_id": "dev-1", "seq": 9, "hash": "h9", "at": "x"}).encode()
+    nonce = os.urandom(12)
+    sealed = AESGCM(tm._subkey(KEY)).encrypt(nonce, body, tm._AAD)
+    (tmp_path / tm.MARKER_FILE).write_bytes(nonce + sealed)
+    assert read_marker(tmp_path, KEY) == TailMarker("dev-1", 9, "h9", "x")
+    assert write_marker(tmp_path, KEY, marker(10), durable=False)
+    assert (tmp_path / tm.MARKER_FILE).stat().st_size == tm._FILE_SIZE
+    assert read_marker(tmp_path, KEY) == marker(10)
+
+
+@pytest.mark.allow_warnings("tail marker unreadable")
+def test_wrong_key_or_garbage_reads_as_unknown(tmp_path: Path) -> None:
+    write_marker(tmp_path, KEY, marker(3))
+    assert read_marker(tmp_path, bytes(32)) is None
+    (tmp_path / tm.MARKER_FILE).write_bytes(b"not a marker")
+    assert read_marker(tmp_path, KEY) is None
+    assert read_marker(tmp_path / "absent", KEY) is None
+
+
+@pytest.mark.allow_warnings("tail marker not written")
+def test_a_refused_write_is_harmless(tmp_path: Path) -> None:
+    writer = MarkerWriter(tmp_path / "no-such-folder", KEY)
+    assert writer.write(marker(1)) is False
