@@ -1,95 +1,148 @@
 """Update ``ktpe_desktop/resources/translations/ktpe_en.ts`` from the UI sources (a dev tool).
 
-``python -m ktpe_desktop.ui.i18n_extract`` collects every literal passed to
-``tr(...)``, ``noop(...)`` or ``QT_TRANSLATE_NOOP("ktpe", ...)`` under
-``ktpe_desktop/ui`` (one context, ``ktpe``), keeps the English translations
-already in the ``.ts`` file, adds new sources as ``unfinished`` and marks sources
-no longer used as ``vanished`` — what ``pyside6-lupdate`` does, for our ``tr``
-helper that lupdate's Python parser does not know. Edit the English in Qt
-Linguist (``pyside6-linguist``) or by hand.
+``python -m ktpe_desktop.ui.i18n_extract`` runs ``pyside6-lupdate`` over
+``ktpe_desktop/ui``: it keeps the English already translated, adds new sources as
+``unfinished``, drops sources no longer used (``-no-obsolete``) and makes a
+numerus message (singular and plural) of every ``tr("%Ln …", None, n)``. Translate
+what is new in Qt Linguist (``pyside6-linguist``) or by hand.
+
+lupdate files our module-level ``tr("…")`` under the empty context (it is not a
+method of a QObject); the app translates in one context, ``ktpe``, so the file is
+renamed on the way in and out. ``noop("…")`` is lupdate's ``QT_TR_NOOP`` here.
+Locations are left out: they changed with every edit of a UI file and made the
+shared catalogue conflict between branches.
 """
 
 from __future__ import annotations
 
-import ast
+import shutil
+import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 from ktpe_desktop.paths import resource
 
 UI_DIR = Path(__file__).resolve().parent
-FUNCTIONS = {"tr", "noop"}
-SKIP = {"i18n_extract.py"}
+CONTEXT = "ktpe"
 
 
-def collect(directory: Path = UI_DIR) -> dict[str, tuple[str, int]]:
-    """source text -> (file, line) of its first use."""
-    found: dict[str, tuple[str, int]] = {}
-    for path in sorted(directory.rglob("*.py")):
-        if path.name in SKIP:
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            name = (
-                node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+def lupdate_command() -> list[str] | None:
+    """The command that runs Qt's ``lupdate`` (shipped in the PySide6 wheel), or None."""
+    try:
+        import PySide6
+
+        base = Path(PySide6.__file__).resolve().parent
+        for name in ("lupdate", "lupdate.exe"):
+            if (base / name).exists():
+                return [str(base / name)]
+    except ImportError:  # pragma: no cover - PySide6 is a dependency of the UI
+        pass
+    found = shutil.which("pyside6-lupdate") or shutil.which("lupdate")
+    return [found] if found else None
+
+
+def regenerate(existing: Path, target: Path, sources: Path = UI_DIR) -> None:
+    """Write to ``target`` the catalogue of ``sources``, keeping ``existing``'s English.
+
+    Raises:
+        RuntimeError: lupdate is missing or failed.
+    """
+    command = lupdate_command()
+    if command is None:
+        raise RuntimeError("lupdate not found (install PySide6)")
+    with tempfile.TemporaryDirectory(prefix="ktpe-lupdate-") as tmp:
+        work = Path(tmp) / "catalogue.ts"
+        text = existing.read_text(encoding="utf-8") if existing.exists() else ""
+        if text:
+            work.write_text(
+                text.replace(f"<name>{CONTEXT}</name>", "<name></name>"), encoding="utf-8"
             )
-            args = node.args
-            if name == "QT_TRANSLATE_NOOP" and len(args) == 2:
-                args = args[1:]
-            elif name not in FUNCTIONS:
-                continue
-            if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
-                found.setdefault(
-                    args[0].value, (path.relative_to(directory).as_posix(), node.lineno)
-                )
-    return found
+        result = subprocess.run(
+            [
+                *command,
+                "-silent",
+                "-extensions",
+                "py",
+                "-tr-function-alias",
+                "QT_TR_NOOP+=noop",
+                "-source-language",
+                "id_ID",
+                "-target-language",
+                "en_US",
+                "-no-obsolete",
+                "-locations",
+                "none",
+                str(sources),
+                "-ts",
+                str(work),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0 or not work.exists():
+            raise RuntimeError(f"lupdate failed: {result.stderr.strip()}")
+        out = work.read_text(encoding="utf-8").replace("<name></name>", f"<name>{CONTEXT}</name>")
+    target.write_text(out, encoding="utf-8")
 
 
-def read_ts(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    out: dict[str, str] = {}
-    for message in ET.parse(path).getroot().iter("message"):
-        source = message.findtext("source") or ""
-        translation = message.find("translation")
-        if translation is not None and translation.text and translation.get("type") is None:
-            out[source] = translation.text
+@dataclass(frozen=True)
+class Message:
+    source: str
+    translated: bool
+    numerus: bool
+
+
+def read_messages(path: Path) -> dict[str, Message]:
+    """The messages of the ``ktpe`` context of a ``.ts`` file, by source text."""
+    out: dict[str, Message] = {}
+    for context in ET.parse(path).getroot().iter("context"):
+        if context.findtext("name") != CONTEXT:
+            continue
+        for message in context.iter("message"):
+            source = message.findtext("source") or ""
+            translation = message.find("translation")
+            numerus = message.get("numerus") == "yes"
+            if translation is None or translation.get("type") in {
+                "unfinished",
+                "vanished",
+                "obsolete",
+            }:
+                done = False
+            elif numerus:
+                forms = translation.findall("numerusform")
+                done = bool(forms) and all(form.text for form in forms)
+            else:
+                done = bool(translation.text)
+            out[source] = Message(source, done, numerus)
     return out
 
 
-def write_ts(path: Path, sources: dict[str, tuple[str, int]], english: dict[str, str]) -> int:
-    root = ET.Element("TS", version="2.1", language="en_US", sourcelanguage="id_ID")
-    context = ET.SubElement(root, "context")
-    ET.SubElement(context, "name").text = "ktpe"
-    missing = 0
-    for source, (filename, line) in sorted(sources.items(), key=lambda kv: (kv[1], kv[0])):
-        message = ET.SubElement(context, "message")
-        ET.SubElement(
-            message, "location", filename=f"../../ktpe_desktop/ui/{filename}", line=str(line)
-        )
-        ET.SubElement(message, "source").text = source
-        translation = ET.SubElement(message, "translation")
-        if source in english:
-            translation.text = english[source]
-        else:
-            translation.set("type", "unfinished")
-            missing += 1
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    path.write_text(
-        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n' + body + "\n", encoding="utf-8"
-    )
-    return missing
+def read_ts(path: Path) -> dict[str, str]:
+    """source -> English of the finished singular messages (the tests' lookup)."""
+    out: dict[str, str] = {}
+    for message in ET.parse(path).getroot().iter("message"):
+        translation = message.find("translation")
+        if translation is not None and translation.text and translation.get("type") is None:
+            out[message.findtext("source") or ""] = translation.text
+    return out
 
 
 def main() -> int:
     target = resource("translations", "ktpe_en.ts")
-    sources = collect()
-    missing = write_ts(target, sources, read_ts(target))
-    print(f"{target.name}: {len(sources)} sources, {missing} without English")
+    try:
+        regenerate(target, target)
+    except RuntimeError as exc:
+        print(f"i18n_extract: {exc}", file=sys.stderr)
+        return 1
+    messages = read_messages(target)
+    missing = [m.source for m in messages.values() if not m.translated]
+    print(f"{target.name}: {len(messages)} sources, {len(missing)} without English")
+    for source in missing:
+        print(f"  {source!r}")
     return 0
 
 

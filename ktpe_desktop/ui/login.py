@@ -193,7 +193,7 @@ class LoginPage(QWidget):
             self.login_button.setEnabled(not self._busy)
             self.login_button.setText(tr("Masuk (Enter)"))
             return
-        self.login_button.setText(tr("Tunggu {n} detik").format(n=int(left + 0.999)))
+        self.login_button.setText(tr("Tunggu %n detik", None, int(left + 0.999)))
 
     def _user_changed(self) -> None:
         username = self.current_user()

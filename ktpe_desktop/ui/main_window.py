@@ -479,9 +479,11 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         box.setWindowTitle(tr("Keluar"))
         box.setText(
             tr(
-                "{n} data belum terkirim ke server. Data tetap aman di laptop ini, tetapi "
-                "kantor belum melihatnya."
-            ).format(n=pending)
+                "%Ln data belum terkirim ke server. Data tetap aman di laptop ini, tetapi "
+                "kantor belum melihatnya.",
+                None,
+                pending,
+            )
         )
         sync = box.addButton(tr("Sinkronkan dulu"), QMessageBox.ButtonRole.AcceptRole)
         leave = box.addButton(tr("Keluar saja"), QMessageBox.ButtonRole.DestructiveRole)

@@ -306,7 +306,7 @@ class RosterPage(QWidget):
         if generation != self.generation or total < 0:
             return
         self.model.set_total(total)
-        self.count_label.setText(tr("{n} siswa").format(n=f"{total:,}".replace(",", ".")))
+        self.count_label.setText(tr("%Ln siswa", None, total))
 
     def _fetcher(self) -> Callable[[int], list[StudentItem]]:
         npsn, query, class_name, status = self._criteria()
@@ -345,7 +345,7 @@ class RosterPage(QWidget):
                 tr("Tidak ada siswa yang cocok. Siswa tidak ada di daftar? Tambah siswa (Ctrl+N).")
             )
         elif exact:
-            self.count_label.setText(tr("{n} siswa").format(n=f"{total:,}".replace(",", ".")))
+            self.count_label.setText(tr("%Ln siswa", None, total))
         else:
             self.count_label.setText(tr("{n}+ siswa").format(n=len(rows)))
             self._count_timer.start()  # when typing pauses: never competes with a search
@@ -402,7 +402,7 @@ class RosterPage(QWidget):
         self.model.set_rows([student], 1)
         self.table.selectRow(0)
         self.table.scrollToTop()
-        self.count_label.setText(tr("{n} siswa").format(n=1))
+        self.count_label.setText(tr("%Ln siswa", None, 1))
         self.painted_generation = self.generation
         self.results_painted.emit(self.generation)
 

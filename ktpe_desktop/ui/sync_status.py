@@ -270,7 +270,7 @@ class AdapterDriver(QObject):
         if error is None:
             quarantined = int(getattr(summary, "quarantined", 0) or 0)
             self.problem.emit(
-                tr("{n} kejadian ditolak server").format(n=quarantined) if quarantined else ""
+                tr("%Ln kejadian ditolak server", None, quarantined) if quarantined else ""
             )
         pulled = (
             int(getattr(summary, "pulled_students", 0) or 0),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -135,9 +135,12 @@ class TodayPage(QWidget):
             )
         else:
             self.summary.setText(
-                tr(
-                    "{schools} sekolah · target {target} siswa · terekam {done} · belum {pending}"
-                ).format(schools=len(schools), target=target, done=done, pending=pending)
+                tr("{schools} · target {target} · terekam {done} · belum {pending}").format(
+                    schools=tr("%Ln sekolah", None, len(schools)),
+                    target=tr("%Ln siswa", None, target),
+                    done=QLocale().toString(done),
+                    pending=QLocale().toString(pending),
+                )
             )
         row = 0
         for i, s in enumerate(schools):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QLocale, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -37,7 +37,7 @@ class CounterTile(QFrame):
         layout.addWidget(self.title)
 
     def set_value(self, value: int) -> None:
-        self.value.setText(f"{value:,}".replace(",", "."))
+        self.value.setText(QLocale().toString(value))  # 12.345 / 12,345 by language
 
 
 # Ctrl+letter keys a line edit keeps for itself; every other Ctrl+letter (Ctrl+E,

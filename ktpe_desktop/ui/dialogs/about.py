@@ -23,7 +23,8 @@ class AboutDialog(QDialog):
         self.setObjectName("aboutDialog")
         self.setWindowTitle(tr("Tentang"))
         root = QVBoxLayout(self)
-        title = QLabel(f"<h2>KTP-el Jemput Bola</h2><p>{tr('Versi')} {__version__}</p>")
+        version = tr("Versi {v}").format(v=__version__)
+        title = QLabel(f"<h2>KTP-el Jemput Bola</h2><p>{version}</p>")
         root.addWidget(title)
         body = QLabel(
             tr(

@@ -438,18 +438,32 @@ class ImportDialog(QDialog):
             if preview.sheet_name is not None
             else tr("CSV")
         )
-        self.summary_label.setText(
-            tr(
-                "{0} baris siswa ({1}, judul kolom di baris {2}): {3} siap, {4} ditahan karena "
-                "kesalahan. {5} kesalahan, {6} peringatan.\nRencana impor: {7} siswa baru, {8} "
-                "berubah, "
-                "{9} tetap, {10} tidak ada di berkas (tidak dihapus), {11} dilewati."
-            ).format(
-                preview.total_rows, where, preview.header_row, len(preview.rows),
-                len(preview.held_back), errors, warnings, s["new"], s["changed"],
-                s["unchanged"], s["missing"], s["skipped"],
-            )
-        )  # fmt: skip
+        counted = {
+            "errors": tr("%Ln kesalahan", None, errors),
+            "warnings": tr("%Ln peringatan", None, warnings),
+        }
+        read = tr(
+            "{rows} ({where}, judul kolom di baris {header}): {ready} siap, {held} ditahan "
+            "karena kesalahan. {errors}, {warnings}."
+        ).format(
+            rows=tr("%Ln baris siswa", None, preview.total_rows),
+            where=where,
+            header=preview.header_row,
+            ready=len(preview.rows),
+            held=len(preview.held_back),
+            **counted,
+        )
+        planned = tr(
+            "Rencana impor: {new}, {changed} berubah, {unchanged} tetap, {missing} tidak ada "
+            "di berkas (tidak dihapus), {skipped} dilewati."
+        ).format(
+            new=tr("%Ln siswa baru", None, s["new"]),
+            changed=s["changed"],
+            unchanged=s["unchanged"],
+            missing=s["missing"],
+            skipped=s["skipped"],
+        )
+        self.summary_label.setText(f"{read}\n{planned}")
         used = ", ".join(f"{FIELD_LABELS[f][0]} ← {label}" for f, label in
                          preview.mapped_fields.items())  # fmt: skip
         self.columns_label.setText(
@@ -459,8 +473,7 @@ class ImportDialog(QDialog):
         )
         self.columns_label.setToolTip(", ".join(preview.unused_columns))
         self.tabs.setTabText(0, tr("Data Siswa ({0})").format(preview.total_rows))
-        self.tabs.setTabText(1, tr("Laporan ({0} kesalahan, {1} peringatan)").format(
-            errors, warnings))  # fmt: skip
+        self.tabs.setTabText(1, tr("Laporan ({errors}, {warnings})").format(**counted))
         self.tabs.setTabText(2, tr("Perubahan ({0})").format(len(plan.changed)))
         for view, widths in ((self.rows_view, (56, 90, 110, 230, 100, 150, 40, 90)),
                              (self.report_view, (56, 90, 140)),

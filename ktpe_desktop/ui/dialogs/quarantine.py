@@ -87,7 +87,7 @@ class QuarantineDialog(QDialog):
 
     def _retried(self, n: int) -> None:
         self.message.setText(
-            tr("{n} kejadian masuk antrean lagi; akan dikirim pada sinkron berikutnya.").format(n=n)
+            tr("%Ln kejadian masuk antrean lagi; akan dikirim pada sinkron berikutnya.", None, n)
         )
         self.changed.emit()
         self.reload()
@@ -103,6 +103,6 @@ class QuarantineDialog(QDialog):
         target = Path(path)
         Op(self, lambda: ws.export_quarantined(target)).success(
             lambda n: self.message.setText(
-                tr("{n} baris diekspor ke {file}.").format(n=n, file=target.name)
+                tr("%Ln baris diekspor ke {file}.", None, n).format(file=target.name)
             )
         ).run()

@@ -246,7 +246,7 @@ class SchoolChooserDialog(QDialog):
                 tr('Tidak ada sekolah yang cocok. Pakai "NPSN lain…" untuk sekolah di luar daftar.')
             )
         else:
-            self.count_label.setText(tr("{n} sekolah").format(n=shown))
+            self.count_label.setText(tr("%Ln sekolah", None, shown))
 
     def select(self, npsn: str) -> bool:
         """Select the listed school with this NPSN; False when it is not listed."""

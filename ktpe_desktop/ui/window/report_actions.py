@@ -211,7 +211,7 @@ class ReportActions(WindowBase):
 
             Op(self, commit).success(
                 lambda n: self.show_toast(
-                    tr("{n} siswa ditandai Sudah Terekam Sebelumnya (sumber SIAK).").format(n=n)
+                    tr("%Ln siswa ditandai Sudah Terekam Sebelumnya (sumber SIAK).", None, n)
                 )
             ).run()
 
