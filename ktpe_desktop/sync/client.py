@@ -20,7 +20,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,6 +58,11 @@ _MAC_UNTRUSTED = {-67843}  # errSecNotTrusted
 
 USER_AGENT = "ktpe-desktop-sync/1"
 APP_VERSION_HEADER = "X-KTPE-App-Version"  # sent on every request: the office sees it
+# What the laptop says about itself on every request, for the office console's devices
+# page (ktpe_server/office/device_reports.py): its outbox and its clock.
+UNSENT_HEADER = "X-Ktpe-Unsent"
+QUARANTINED_HEADER = "X-Ktpe-Quarantined"
+CLIENT_TIME_HEADER = "X-Ktpe-Client-Time"
 
 
 class SystemTrustAdapter(HTTPAdapter):
@@ -214,6 +219,8 @@ class SyncClient:
         self.server_time: datetime | None = None
         self.clock_skew_s: float | None = None
         self.stats = WireStats()
+        # (unsent, quarantined) of the outbox, sent with every request once known.
+        self.outbox_report: tuple[int, int] | None = None
 
     # ------------------------------------------------------------ session
 
@@ -251,6 +258,21 @@ class SyncClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def report_outbox(self, unsent: int, quarantined: int) -> None:
+        """The outbox's counts that the next requests report (``X-Ktpe-Unsent``,
+        ``X-Ktpe-Quarantined``): the office sees what a laptop still holds."""
+        self.outbox_report = (max(0, int(unsent)), max(0, int(quarantined)))
+
+    def status_headers(self) -> dict[str, str]:
+        """This laptop's clock (ISO 8601 with its offset: the office sees the skew) and,
+        once known, its outbox counts."""
+        local = datetime.fromtimestamp(self._clock(), UTC).astimezone()
+        out = {CLIENT_TIME_HEADER: local.isoformat(timespec="milliseconds")}
+        if self.outbox_report is not None:
+            out[UNSENT_HEADER] = str(self.outbox_report[0])
+            out[QUARANTINED_HEADER] = str(self.outbox_report[1])
+        return out
 
     # ------------------------------------------------------------ endpoints
 
@@ -349,7 +371,7 @@ class SyncClient:
         if auth and advice is not None and advice.too_old(self.app_version):
             # The server said so before: nothing is sent until the app is updated.
             raise AppTooOld(self.app_version, advice.minimum or "", advice.download_url)
-        headers: dict[str, str] = {}
+        headers = self.status_headers()
         data: bytes | None = None
         if json_body is not None:
             headers["Content-Type"] = "application/json"

@@ -364,8 +364,10 @@ class SyncEngine:
     def push(self) -> PushResult:
         """Stage ``push``: relay the outbox until it is empty or stops moving."""
         client = self.client()
+        counts = self.counts()  # every request of the round tells the office what is held
+        client.report_outbox(counts.unsent, counts.quarantined)
         self._register_key(client)
-        total = self.counts().unsent
+        total = counts.unsent
         sent = acked = quarantined = requeued = batches = 0
         size = self.batch_size
         max_batches = total // max(1, self.batch_size) + 20
@@ -394,6 +396,8 @@ class SyncEngine:
             acked += a
             quarantined += q
             requeued += r
+            counts = self.counts()  # the next request tells the office what is left
+            client.report_outbox(counts.unsent, counts.quarantined)
             self._note_skew(client)
             self._report(Stage.PUSH, min(total, acked + quarantined), total)
             if a == 0 and q == 0 and r == 0:

@@ -62,6 +62,10 @@ class FakeServer:
 class FakeClient:
     server: FakeServer
     clock_skew_s: float | None = None
+    outbox_report: tuple[int, int] | None = None
+
+    def report_outbox(self, unsent: int, quarantined: int) -> None:
+        self.outbox_report = (unsent, quarantined)
 
     def push(self, body: dict[str, Any]) -> PushReply:
         if self.server.fail_next:
