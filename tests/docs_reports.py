@@ -2,15 +2,15 @@
 
 Two laptops are set up in a temporary folder (never in the source tree):
 
-* a state school of 1,500 students (the benchmark's), 30 % with an outcome, a
-  principal with a NIP;
+* a state vocational school of 1,500 students in 42 classes (rombel) of about 36,
+  30 % served on one day by three operators (every outcome, reasons, IKD, an
+  anomaly), a principal with a NIP, not yet synced;
 * a small private school (36 students in two classes), a principal without NIP,
   failures and an under-age student, synced (the receipt line and code say so).
 
 Each paper is drawn by the same page renderer as the PDF, on A4 and on F4, into
-``docs/reports/`` (or the folder given): ``<paper>-<school>-<size>-p<NN>.png``. For the
-1,500-student school the class lists are long (two forms × 45 classes): their first
-pages are drawn, the rest are the same layout.
+``docs/reports/`` (or the folder given): ``<paper>-<school>-<size>-p<NN>.png``, every
+page of every paper.
 
     .venv/bin/python -m tests.docs_reports [OUT_DIR]
 """
@@ -26,8 +26,15 @@ from pathlib import Path
 from typing import Any
 
 DPI = 72.0
-BIG_CLASS_PAGES = 3
 WIB = timedelta(hours=7)
+DAY = date(2024, 11, 27)
+
+
+def _campaign() -> Any:
+    from ktpe_desktop.core.demo import DemoCampaign
+
+    # Pilkada 2024's voting day: the students are born 2006-2008 as on the papers' day.
+    return DemoCampaign(id="docs", reference_date=date(2024, 11, 27))
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -67,7 +74,7 @@ def _small_school(folder: Path) -> tuple[Any, str]:
             )
         )
         rows = []
-        for i, st in enumerate(iter_demo_students(11, 36)):
+        for i, st in enumerate(iter_demo_students(11, 36, campaign=_campaign())):
             rows.append(
                 {
                     "id": f"K{i:09d}",
@@ -76,7 +83,7 @@ def _small_school(folder: Path) -> tuple[Any, str]:
                     "nisn": st.nisn,
                     "nik": st.nik,
                     "sex": st.sex.value,
-                    "birth_date": st.birth_date if i != 5 else date(2009, 6, 1),
+                    "birth_date": st.birth_date if i not in (5, 29) else date(2009, 6, 1),
                     "class_name": "XII IPA 1" if i < 18 else "XII IPS 1",
                 }
             )
@@ -94,7 +101,11 @@ def _small_school(folder: Path) -> tuple[Any, str]:
     svc = RecordingService(store, now=lambda: _at(day, 10, 40))
     svc.record_outcome("K000000000", "failed", "petugas1", reason="siak_offline")
     svc.record_outcome("K000000001", "failed", "petugas1", reason="no_kk")
+    # A student marked under age after an operator recorded her: the anomaly of
+    # Lampiran III. Another, under age, is Tidak Memenuhi Syarat.
     svc.record_outcome("K000000005", "not_eligible", "koordinator", reason="under_age")
+    svc.record_outcome("K000000029", "not_eligible", "koordinator", reason="under_age")
+    svc.activate_ikd("K000000002", "petugas1")
     with store.transaction() as s:
         s.execute(m.Outbox.__table__.update().values(status=m.OutboxStatus.ACKED.value))
         device = s.scalars(select(m.Device)).one()
@@ -115,28 +126,122 @@ def _small_school(folder: Path) -> tuple[Any, str]:
     return store, npsn
 
 
-def _big_school(folder: Path) -> tuple[Any, str]:
-    from ktpe_desktop.services.paper_settings import PaperSettings
-    from tests.bench.bench_reports import _setup
+#: A state SMK's programmes (kompetensi keahlian) and how many classes of each.
+BIG_CLASSES = (
+    ("TKJ", 6),
+    ("RPL", 6),
+    ("TKR", 6),
+    ("TITL", 5),
+    ("TPM", 5),
+    ("AKL", 5),
+    ("OTKP", 5),
+    ("DKV", 4),
+)
+BIG_OPERATORS = (
+    ("petugas1", "Rina Kusuma", "198803122010012003"),
+    ("petugas2", "Bagus Prasetyo, A.Md.", "199105072019031008"),
+    ("petugas3", "Dewi Lestari", None),
+)
 
-    (folder / "big").mkdir()
-    store, npsn = _setup(folder / "big")
-    PaperSettings(store).set_principal(
-        npsn, name="Dra. Sri Wahyuni, M.Pd.", nip="196805121993032004"
+
+def _big_school(folder: Path) -> tuple[Any, str]:
+    """SMKN 5 Malang: 1,500 students in 42 classes; 30 % served on 27 November 2024."""
+    import random
+
+    from ktpe_desktop.core.demo import iter_demo_students
+    from ktpe_desktop.core.letterhead import default_letterhead
+    from ktpe_desktop.reports.data import save_letterhead
+    from ktpe_desktop.services.paper_settings import PaperSettings
+    from ktpe_desktop.services.recording import RecordingService
+    from ktpe_desktop.storage import models as m
+    from ktpe_desktop.storage.repositories import bulk_insert_students
+    from ktpe_desktop.storage.store import Store
+
+    store = Store.create(folder / "big", "koordinator", "docs-password-1", display_name=None)
+    npsn = "20533816"
+    classes = [f"XII {major} {n}" for major, count in BIG_CLASSES for n in range(1, count + 1)]
+    with store.transaction() as s:
+        save_letterhead(s, default_letterhead())
+        s.add(
+            m.School(
+                npsn=npsn,
+                name="SMKN 5 MALANG",
+                kind="SMK",
+                status="negeri",
+                kecamatan="Lowokwaru",
+                address="Jl. Ikan Piranha Atas, Tunjungsekar",
+                target=1500,
+                visit_date=DAY,
+            )
+        )
+        rows = []
+        for i, st in enumerate(iter_demo_students(7, 1500, campaign=_campaign())):
+            rows.append(
+                {
+                    "id": f"B{i:09d}",
+                    "school_npsn": npsn,
+                    "name": st.name,
+                    "nisn": st.nisn,
+                    "nik": st.nik,
+                    "sex": st.sex.value,
+                    "birth_date": st.birth_date,
+                    "class_name": classes[i * len(classes) // 1500],
+                }
+            )
+        bulk_insert_students(s, rows)
+        for op_id, name, nip in BIG_OPERATORS:
+            s.add(m.Operator(id=op_id, name=name, nip=nip))
+    settings = PaperSettings(store)
+    settings.set_signer(display_name="Drs. Ahmad Sutrisno", nip="197001011995031001")
+    settings.set_principal(npsn, name="Dra. Sri Wahyuni, M.Pd.", nip="196805121993032004")
+    rng = random.Random(3)
+    served = rng.sample([r["id"] for r in rows], 450)
+    plan = (
+        [("recorded", None)] * 330
+        + [("already_recorded", None)] * 40
+        + [("absent", None)] * 50
+        + [("failed", "siak_offline")] * 9
+        + [("failed", "no_kk")] * 6
+        + [("failed", "data_mismatch")] * 5
+        + [("failed", "device_error")] * 2
+        + [("not_eligible", "under_age")] * 6
+        + [("not_eligible", "not_a_resident")] * 2
     )
-    PaperSettings(store).set_signer(display_name="Drs. Ahmad Sutrisno", nip="197001011995031001")
+    start = _at(DAY, 7, 30)
+    operators = [op for op, _, _ in BIG_OPERATORS]
+    for i, (sid, (kind, reason)) in enumerate(zip(served, plan, strict=True)):
+        at = start + timedelta(seconds=round(i * 6 * 3600 / len(plan)))
+        service = RecordingService(store, now=lambda at=at: at)
+        service.record_outcome(sid, kind, operators[i % 3], reason=reason)
+        if kind == "recorded" and i % 5 == 0:
+            service.activate_ikd(sid, operators[i % 3])
+    # An outcome that contradicts an earlier one: Lampiran III's anomaly.
+    RecordingService(store, now=lambda: _at(DAY, 13, 40)).record_outcome(
+        served[0], "already_recorded", "koordinator"
+    )
     return store, npsn
 
 
-def _save(doc: Any, out: Path, stem: str, limit: int | None = None) -> list[Path]:
+def _save(doc: Any, out: Path, stem: str) -> list[Path]:
+    """Every page as a 16-level grey PNG (4 bits a pixel: a few hundred pages stay a
+    few MB in the repository, and text stays as sharp as the 72-dpi raster)."""
+    from io import BytesIO
+
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtGui import QImage
 
     written = []
-    pages = doc.page_count if limit is None else min(limit, doc.page_count)
-    for i in range(pages):
+    for i in range(doc.page_count):
         path = out / f"{stem}-p{i + 1:02d}.png"
         image = doc.page_image(i, DPI).convertToFormat(QImage.Format.Format_Grayscale8)
-        assert image.save(str(path)), path
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        assert image.save(buffer, "PNG"), path
+        grey = Image.open(BytesIO(bytes(data.data()))).convert("L")
+        levels = grey.point(lambda v: (v * 15 + 127) // 255 * 17)
+        levels.quantize(16).save(path, bits=4, optimize=True)
         written.append(path)
     return written
 
@@ -155,31 +260,25 @@ def render_all(out: Path) -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ktpe-docs-") as tmp:
         for label, make, when in (
-            ("kecil", _small_school, _at(date(2024, 11, 27), 11, 15)),
-            ("1500", _big_school, None),
+            ("kecil", _small_school, _at(DAY, 11, 15)),
+            ("1500", _big_school, _at(DAY, 14, 5)),
         ):
             store, npsn = make(Path(tmp))
             try:
-                service = (
-                    ReportService(store, now=lambda w=when: w) if when else ReportService(store)
-                )
+                service = ReportService(store, now=lambda w=when: w)
                 ba = service.school_report(npsn)
                 after = service.class_list(npsn, after=True)
                 before = service.class_list(npsn, after=False)
                 daily = service.daily_report(ba.report_date)
                 team = service.team_recap()
-                limit = None if label == "kecil" else BIG_CLASS_PAGES
                 for paper in ("A4", "F4"):
                     size = paper.lower()
                     written += _save(service.school_document(ba, paper), out, f"ba-{label}-{size}")
                     written += _save(
-                        render(daftar_hadir(before), paper),
-                        out,
-                        f"dh-sebelum-{label}-{size}",
-                        limit,
+                        render(daftar_hadir(before), paper), out, f"dh-sebelum-{label}-{size}"
                     )
                     written += _save(
-                        render(daftar_hadir(after), paper), out, f"dh-sesudah-{label}-{size}", limit
+                        render(daftar_hadir(after), paper), out, f"dh-sesudah-{label}-{size}"
                     )
                     written += _save(
                         service.daily_document(daily, paper), out, f"rekap-harian-{label}-{size}"

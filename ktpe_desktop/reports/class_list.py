@@ -34,9 +34,9 @@ from ktpe_desktop.reports.document import (
     _footer,
 )
 from ktpe_desktop.reports.labels import STATUS_LABELS, reason_label
-from ktpe_desktop.reports.template import render_template
+from ktpe_desktop.reports.template import Html, escape, render_template
 from ktpe_desktop.reports.words import format_angka, format_tanggal, format_waktu
-from ktpe_desktop.storage.models import Student, StudentState
+from ktpe_desktop.storage.models import Assignment, School, Student, StudentState
 
 DAFTAR_HADIR_TEMPLATE = "daftar_hadir.html"
 TICK = "√"  # in KTPE Serif (U+221A), as ticks are written on Indonesian forms
@@ -102,8 +102,6 @@ def load_class_list(
     Raises:
         SchoolNotFound, SchoolPurged, LetterheadMissing.
     """
-    from ktpe_desktop.storage.models import School
-
     school = session.get(School, npsn)
     if school is None:
         raise rdata.SchoolNotFound(npsn)
@@ -147,7 +145,7 @@ def load_class_list(
     return ClassList(
         letterhead=kop,
         school=rdata._school_info(school, place),
-        day=day or printed.date(),
+        day=day or list_day(session, school, after=after, today=printed.date()),
         place=place,
         classes=classes,
         after=after,
@@ -158,6 +156,27 @@ def load_class_list(
     )
 
 
+def list_day(session: Session, school: School, *, after: bool, today: date) -> date:
+    """The day a list is for when none is asked: the visit's.
+
+    Before the visit, the school's next scheduled day (its ``visit_date`` or an
+    assignment, today or later; a list printed the day before names the visit's day);
+    after it, the last day of the visit that today belongs to or that ended before.
+    """
+    if after:
+        return rdata.school_visit(session, school.npsn, today, school).last_day
+    scheduled = set(
+        session.scalars(
+            select(Assignment.visit_date).where(
+                Assignment.school_npsn == school.npsn, Assignment.visit_date >= today
+            )
+        )
+    )
+    if school.visit_date is not None and school.visit_date >= today:
+        scheduled.add(school.visit_date)
+    return min(scheduled, default=today)
+
+
 def _birth(value: date | None) -> str:
     return f"{value:%d-%m-%Y}" if value else "–"
 
@@ -165,22 +184,23 @@ def _birth(value: date | None) -> str:
 def students_table(group: ClassGroup, after: bool) -> TableSpec:
     """The class's list: a signature column before the visit, ticks after it."""
     base = (
-        Column("No", 0.8, "center"),
-        Column("Nama Siswa", 5.6),
-        Column("NISN", 2.2, "center"),
-        Column("L/P", 0.8, "center"),
-        Column("Tgl. Lahir", 2.1, "center"),
+        Column("No", 0.7, "center"),
+        Column("Nama Siswa", 6.5),
+        Column("NISN", 1.9, "center"),
+        Column("L/P", 0.7, "center"),
+        Column("Tgl. Lahir", 1.9, "center"),
     )
     rows: list[Row] = []
     if after:
         columns = (
             *base,
-            *(Column(letter, 0.75, "center") for _, letter in TICK_COLUMNS),
-            Column("Keterangan", 3.0),
+            *(Column(letter, 0.6, "center") for _, letter in TICK_COLUMNS),
+            Column("Keterangan", 3.4),
         )
         for i, s in enumerate(group.students, 1):
             ticks = tuple(TICK if s.status is status else "" for status, _ in TICK_COLUMNS)
-            note = s.reason or ("Belum diproses" if s.status is Status.PENDING else "")
+            # The reason, or the status for a row without a tick (as the legend says it).
+            note = s.reason or (STATUS_LABELS[Status.PENDING] if s.status is Status.PENDING else "")
             rows.append(
                 Row(
                     (
@@ -207,16 +227,16 @@ def students_table(group: ClassGroup, after: bool) -> TableSpec:
         "students",
         columns,
         tuple(rows),
-        font_pt=10.0,
+        # A class of 36 (the largest rombel) fits one A4 page after the visit.
+        font_pt=9.0 if after else 10.0,
         caption=f"Kelas {group.class_name} (lanjutan)",
         row_min_mm=0.0 if after else 8.5,
     )
 
 
 LEGEND_AFTER = (
-    "Keterangan kolom: T = Terekam, S = Sudah Terekam Sebelumnya, G = Gagal Rekam, "
-    "M = Tidak Memenuhi Syarat, H = Tidak Hadir; tanpa tanda = Belum Diproses. "
-    "Jumlah kelas ini: {counts}."
+    "T = Terekam, S = Sudah Terekam Sebelumnya, G = Gagal Rekam, M = Tidak Memenuhi "
+    "Syarat, H = Tidak Hadir; tanpa tanda = Belum Diproses.\nJumlah kelas ini: {counts}."
 )
 LEGEND_BEFORE = (
     "Siswa menandatangani pada nomornya saat dipanggil untuk perekaman. Bawa KTP/KK "
@@ -232,7 +252,8 @@ def class_values(listing: ClassList, group: ClassGroup) -> dict[str, object]:
             f"{STATUS_LABELS[status]} {format_angka(group.count(status))}"
             for status in (*(st for st, _ in TICK_COLUMNS), Status.PENDING)
         )
-        legend = LEGEND_AFTER.format(counts=counts)
+        first, second = LEGEND_AFTER.format(counts=counts).split("\n")
+        legend: str = Html(f"{escape(first)}<br/>{escape(second)}")
         subtitle = "setelah pelayanan (hasil perekaman terisi)"
     else:
         legend = LEGEND_BEFORE
@@ -252,7 +273,14 @@ def class_values(listing: ClassList, group: ClassGroup) -> dict[str, object]:
         "tanggal": format_tanggal(listing.day, with_day=False),
         "place": listing.place,
         "legend": legend,
-        "petugas_name": listing.petugas.name or "(" + "." * 44 + ")",
+        "petugas_name": (
+            Html(f"<b><u>{escape(listing.petugas.name)}</u></b>")
+            if listing.petugas.name
+            else "(" + "." * 44 + ")"
+        ),
+        "petugas_nip_line": Html(
+            f"<br/>NIP. {escape(listing.petugas.nip)}" if listing.petugas.nip else ""
+        ),
     }
 
 

@@ -280,6 +280,7 @@ def class_table(report: SchoolReport) -> TableSpec:
         ),
         tuple(rows),
         font_pt=10.0,
+        caption="Lampiran I – Rekapitulasi per Kelas (Rombel) (lanjutan)",
     )
 
 
@@ -299,6 +300,7 @@ def follow_up_table(report: SchoolReport) -> TableSpec:
         ),
         rows,
         font_pt=10.5,
+        caption="Lampiran II – Daftar Siswa Belum Terekam (lanjutan)",
     )
 
 
@@ -326,6 +328,7 @@ def anomaly_table(report: SchoolReport) -> TableSpec:
         ),
         rows,
         font_pt=10.5,
+        caption="Lampiran III – Daftar Anomali Data (lanjutan)",
     )
 
 
@@ -586,6 +589,7 @@ def daily_table(report: DailyReport) -> TableSpec:
         ),
         tuple(rows),
         font_pt=10.0,
+        caption="Rekapitulasi Harian (lanjutan)",
     )
 
 

@@ -96,6 +96,7 @@ MARGIN_TOP_MM = 15.0
 MARGIN_BOTTOM_MM = 10.0
 FOOTER_HEIGHT_MM = 13.0
 FOOTER_PT = 7.5
+FOOTER_MIN_PT = 5.5
 CELL_PAD_X_MM = 1.2
 CELL_PAD_Y_MM = 0.55
 HEADER_FILL = QColor(232, 232, 232)
@@ -222,6 +223,9 @@ def serif(pt: float, *, bold: bool = False) -> QFont:
     font.setStyleHint(QFont.StyleHint.Serif)
     font.setPointSizeF(pt)
     font.setBold(bold)
+    # Unhinted glyph advances on every device: the layout is measured on the PDF
+    # device, and hinting on a screen or image would widen text past its measure.
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     return font
 
 
@@ -290,7 +294,16 @@ class _Fonts:
     def for_painter(painter: QPainter, pt: float, bold: bool = False) -> QFont:
         device = painter.device()
         dpi = device.logicalDpiY() if device is not None else LAYOUT_DPI
-        return serif(pt * LAYOUT_DPI / dpi, bold=bold)
+        key = (pt, bold, dpi)
+        font = _PAINT_FONTS.get(key)
+        if font is None:
+            font = _PAINT_FONTS[key] = serif(pt * LAYOUT_DPI / dpi, bold=bold)
+        return font
+
+
+#: Fonts for painting by (point size, bold, device dpi): a page paints the same few
+#: fonts hundreds of times, and a QFont is a value.
+_PAINT_FONTS: dict[tuple[float, bool, int], QFont] = {}
 
 
 @dataclass
@@ -338,6 +351,9 @@ class _TableRow:
     bold: bool
     height: float
     span: bool = False  # one cell across the whole width (the "Nihil" row)
+    #: Each cell's text advance when it fits on one line (painted at a point, with no
+    #: line breaking), None when it wraps (painted in its rectangle, word-wrapped).
+    advances: tuple[float | None, ...] = ()
 
 
 @dataclass
@@ -357,6 +373,18 @@ class _Table:
 
 _Block = _Html | _Rule | _Space | _Break | _Table
 
+
+@dataclass(frozen=True, slots=True)
+class FooterText:
+    """One text of a page's footer: its place (layout units), size and weight."""
+
+    rect: QRectF
+    text: str
+    pt: float
+    bold: bool
+    right: bool = False  # aligned to the right of its place
+
+
 _ALIGN = {
     "left": Qt.AlignmentFlag.AlignLeft,
     "center": Qt.AlignmentFlag.AlignHCenter,
@@ -369,6 +397,21 @@ def _text_height(fm: QFontMetricsF, text: str, width: float) -> float:
         return fm.height()
     flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
     return fm.boundingRect(QRectF(0, 0, width, 1e7), flags, text).height()
+
+
+class _Advances:
+    """Text advances of one font, each distinct text measured once (a list repeats
+    its classes, "L"/"P" and statuses on every row)."""
+
+    def __init__(self, fm: QFontMetricsF) -> None:
+        self.fm = fm
+        self._known: dict[str, float] = {}
+
+    def __call__(self, text: str) -> float:
+        found = self._known.get(text)
+        if found is None:
+            found = self._known[text] = self.fm.horizontalAdvance(text)
+        return found
 
 
 def _column_widths(spec: TableSpec, width: float, fonts: _Fonts) -> list[float]:
@@ -413,15 +456,29 @@ def _build_table(spec: TableSpec, width: float, fonts: _Fonts) -> _Table:
         acc += w
     pad_x, pad_y = CELL_PAD_X_MM * MM, CELL_PAD_Y_MM * MM
 
+    advances = {
+        False: _Advances(fonts.metrics(spec.font_pt, False)),
+        True: _Advances(fonts.metrics(spec.font_pt, True)),
+    }
+    inner = [w - 2 * pad_x for w in widths]
+
     def row(cells: Sequence[str], bold: bool, span: bool = False) -> _TableRow:
         fm = fonts.metrics(spec.font_pt, bold)
         if span:
             height = _text_height(fm, cells[0], width - 2 * pad_x)
-        else:
-            height = max(
-                _text_height(fm, text, w - 2 * pad_x) for text, w in zip(cells, widths, strict=True)
-            )
-        return _TableRow(tuple(cells), bold, height + 2 * pad_y, span)
+            return _TableRow(tuple(cells), bold, height + 2 * pad_y, span)
+        measure = advances[bold]
+        line = fm.height()
+        height = line
+        fits: list[float | None] = []
+        for text, room in zip(cells, inner, strict=True):
+            advance = measure(text) if text else 0.0
+            if advance <= room:
+                fits.append(advance)
+            else:
+                fits.append(None)
+                height = max(height, _text_height(fm, text, room))
+        return _TableRow(tuple(cells), bold, height + 2 * pad_y, span, tuple(fits))
 
     def body_row(cells: Sequence[str], bold: bool) -> _TableRow:
         made = row(cells, bold)
@@ -707,43 +764,133 @@ class PagedDocument:
         spec = table.spec
         pad_x, pad_y = CELL_PAD_X_MM * MM, CELL_PAD_Y_MM * MM
         pen = QPen(QColor("black"), BORDER_PT * PT)
-        regular = _Fonts.for_painter(painter, spec.font_pt)
-        bold = _Fonts.for_painter(painter, spec.font_pt, True)
+        fonts = {
+            False: _Fonts.for_painter(painter, spec.font_pt),
+            True: _Fonts.for_painter(painter, spec.font_pt, True),
+        }
+        # Where a one-line cell's baseline sits below the cell's vertical centre.
+        metrics = {b: self._fonts.metrics(spec.font_pt, b) for b in (False, True)}
+        baseline = {b: m.ascent() - m.height() / 2 for b, m in metrics.items()}
         width = g.content_width
         painter.save()
         painter.translate(g.left, 0)
         painter.setPen(pen)
         wrap = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignVCenter)
+        aligns = [spec.columns[c].align for c in range(len(table.widths))]
+        current: list[bool | None] = [None]
 
-        def draw_row(row: _TableRow, y: float, header: bool) -> None:
-            if header:
-                painter.fillRect(QRectF(0, y, width, row.height), HEADER_FILL)
-            painter.setFont(bold if (row.bold or header) else regular)
-            if row.span:
-                rect = QRectF(0, y, width, row.height)
-                painter.drawRect(rect)
-                inner = rect.adjusted(pad_x, pad_y, -pad_x, -pad_y)
-                painter.drawText(inner, wrap | int(Qt.AlignmentFlag.AlignHCenter), row.cells[0])
-                return
+        def use(bold: bool) -> None:
+            if current[0] is not bold:
+                painter.setFont(fonts[bold])
+                current[0] = bold
+
+        def draw_cells(row: _TableRow, y: float, header: bool) -> None:
+            """The row's text; its borders are drawn as lines for the whole segment."""
+            bold = row.bold or header
+            use(bold)
+            mid = y + row.height / 2 + baseline[bold]
             for col, (x, w) in enumerate(zip(table.x, table.widths, strict=True)):
-                rect = QRectF(x, y, w, row.height)
-                painter.drawRect(rect)
-                align = _ALIGN["center"] if header else _ALIGN[spec.columns[col].align]
-                inner = rect.adjusted(pad_x, pad_y, -pad_x, -pad_y)
-                painter.drawText(inner, wrap | int(align), row.cells[col])
+                text = row.cells[col]
+                if not text:
+                    continue
+                align = "center" if header else aligns[col]
+                advance = row.advances[col] if row.advances else None
+                if advance is None:  # wraps: Qt breaks the lines inside the cell
+                    inner = QRectF(x + pad_x, y + pad_y, w - 2 * pad_x, row.height - 2 * pad_y)
+                    painter.drawText(inner, wrap | int(_ALIGN[align]), text)
+                    continue
+                if align == "left":
+                    tx = x + pad_x
+                elif align == "right":
+                    tx = x + w - pad_x - advance
+                else:
+                    tx = x + (w - advance) / 2
+                painter.drawText(QPointF(tx, mid), text)
 
         y = item.y
         if item.start > 0 and table.caption_height:
-            painter.setFont(bold)
+            use(True)
             flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignVCenter)
             painter.drawText(QRectF(0, y, width, table.caption_height), flags, spec.caption)
             y += table.caption_height
-        draw_row(table.header, y, header=True)
+        top = y
+        rows = table.rows[item.start : item.end]
+        painter.fillRect(QRectF(0, y, width, table.header.height), HEADER_FILL)
+        if any(r.span for r in rows):  # the one-cell "Nihil" row under the header
+            for x, w in zip(table.x, table.widths, strict=True):
+                painter.drawRect(QRectF(x, y, w, table.header.height))
+            draw_cells(table.header, y, header=True)
+            y += table.header.height
+            for row in rows:
+                rect = QRectF(0, y, width, row.height)
+                painter.drawRect(rect)
+                use(row.bold)
+                inner = rect.adjusted(pad_x, pad_y, -pad_x, -pad_y)
+                painter.drawText(inner, wrap | int(Qt.AlignmentFlag.AlignHCenter), row.cells[0])
+                y += row.height
+            painter.restore()
+            return
+        # The grid as lines: one per row boundary and one per column edge (a rectangle
+        # per cell costs five times as many calls for the same picture).
+        edges = [top]
+        draw_cells(table.header, y, header=True)
         y += table.header.height
-        for row in table.rows[item.start : item.end]:
-            draw_row(row, y, header=False)
+        edges.append(y)
+        for row in rows:
+            draw_cells(row, y, header=False)
             y += row.height
+            edges.append(y)
+        right = table.x[-1] + table.widths[-1]
+        for edge in edges:
+            painter.drawLine(QPointF(0, edge), QPointF(right, edge))
+        for x in (*table.x, right):
+            painter.drawLine(QPointF(x, top), QPointF(x, y))
         painter.restore()
+
+    def footer_texts(self, index: int) -> list[FooterText]:
+        """The footer of page ``index``: where each text goes, at which size.
+
+        A text wider than its place is set smaller (down to :data:`FOOTER_MIN_PT`)
+        rather than cut: a footer carries the device id and the print time, which an
+        office compares with its records.
+        """
+        g = self.geometry
+        footer: FooterSpec = self.spec.footer
+        line_h = self._fonts.metrics(FOOTER_PT, False).height() * 1.05
+        y = g.footer_top + 0.8 * MM
+        width = g.content_width
+        if footer.paraf:
+            width -= len(footer.paraf) * (PARAF_BOX_W_MM + 1.5) * MM
+        page_text = page_label(index + 1, self.page_count)
+        label_w = self._fonts.metrics(FOOTER_PT, True).horizontalAdvance(page_text) + 3 * MM
+        texts: list[FooterText] = []
+
+        def add(x: float, y: float, w: float, text: str, bold: bool, right: bool = False) -> None:
+            pt = FOOTER_PT
+            # Fonts resolve to whole pixels of the layout device: step down until it fits.
+            while pt > FOOTER_MIN_PT and self._fonts.metrics(pt, bold).horizontalAdvance(text) > w:
+                pt -= 0.25
+            texts.append(FooterText(QRectF(x, y, w, line_h), text, pt, bold, right))
+
+        if footer.paraf:
+            # Beside the paraf boxes the document line needs the whole width: the page
+            # number starts the second line instead.
+            add(g.left, y, width, footer.document, False)
+            y += line_h
+            add(g.left, y, label_w, page_text, True)
+            add(g.left + label_w, y, width - label_w, footer.device_line, False)
+        else:
+            add(g.left, y, width, page_text, True, right=True)
+            add(g.left, y, width - label_w, footer.document, False)
+            y += line_h
+            add(g.left, y, width, footer.device_line, False)
+        y += line_h
+        add(g.left, y, width, footer.receipt_line, footer.receipt_alarm)
+        return texts
+
+    def fitted_advance(self, text: FooterText) -> float:
+        """The width ``text`` takes at its size (layout units)."""
+        return self._fonts.metrics(text.pt, text.bold).horizontalAdvance(text.text)
 
     def _paint_footer(self, painter: QPainter, index: int) -> None:
         g = self.geometry
@@ -751,41 +898,13 @@ class PagedDocument:
         painter.save()
         painter.setPen(QPen(QColor("black"), 0.5 * PT))
         painter.drawLine(QPointF(g.left, g.footer_top), QPointF(g.right, g.footer_top))
-        regular = _Fonts.for_painter(painter, FOOTER_PT)
-        bold = _Fonts.for_painter(painter, FOOTER_PT, True)
-        line_h = self._fonts.metrics(FOOTER_PT, False).height() * 1.05
-        y = g.footer_top + 0.8 * MM
-        width = g.content_width
-        if footer.paraf:
-            width -= len(footer.paraf) * (PARAF_BOX_W_MM + 1.5) * MM
-            if self.signature_pages and index not in self.signature_pages:
-                self._paint_paraf(painter, footer.paraf)
-        left = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignTop)
-        right = int(Qt.AlignmentFlag.AlignRight) | int(Qt.AlignmentFlag.AlignTop)
-        page_text = page_label(index + 1, self.page_count)
-        label_w = self._fonts.metrics(FOOTER_PT, True).horizontalAdvance(page_text) + 3 * MM
-        if footer.paraf:
-            # Beside the paraf boxes the document line needs the whole width: the page
-            # number starts the second line instead.
-            painter.setFont(regular)
-            painter.drawText(QRectF(g.left, y, width, line_h), left, footer.document)
-            y += line_h
-            painter.setFont(bold)
-            painter.drawText(QRectF(g.left, y, label_w, line_h), left, page_text)
-            painter.setFont(regular)
-            painter.drawText(
-                QRectF(g.left + label_w, y, width - label_w, line_h), left, footer.device_line
-            )
-        else:
-            painter.setFont(bold)
-            painter.drawText(QRectF(g.left, y, width, line_h), right, page_text)
-            painter.setFont(regular)
-            painter.drawText(QRectF(g.left, y, width - label_w, line_h), left, footer.document)
-            y += line_h
-            painter.drawText(QRectF(g.left, y, width, line_h), left, footer.device_line)
-        y += line_h
-        painter.setFont(bold if footer.receipt_alarm else regular)
-        painter.drawText(QRectF(g.left, y, width, line_h), left, footer.receipt_line)
+        if footer.paraf and self.signature_pages and index not in self.signature_pages:
+            self._paint_paraf(painter, footer.paraf)
+        top = int(Qt.AlignmentFlag.AlignTop)
+        for text in self.footer_texts(index):
+            painter.setFont(_Fonts.for_painter(painter, text.pt, text.bold))
+            side = Qt.AlignmentFlag.AlignRight if text.right else Qt.AlignmentFlag.AlignLeft
+            painter.drawText(text.rect, top | int(side), text.text)
         painter.restore()
 
     def _paint_paraf(self, painter: QPainter, parties: Sequence[str]) -> None:

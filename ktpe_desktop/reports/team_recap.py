@@ -205,7 +205,13 @@ def team_table(recap: TeamRecap) -> TableSpec:
         Column("IKD P", 0.8, "center"),
         Column("Capaian Target", 1.1, "center"),
     ]
-    return TableSpec("schools", tuple(columns), tuple(rows), font_pt=9.0)
+    return TableSpec(
+        "schools",
+        tuple(columns),
+        tuple(rows),
+        font_pt=9.0,
+        caption="Rekapitulasi Tim (lanjutan)",
+    )
 
 
 def team_recap_values(recap: TeamRecap) -> dict[str, object]:

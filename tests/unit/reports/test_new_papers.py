@@ -161,3 +161,57 @@ def test_class_signatures_never_stand_alone_on_a_page(
     for page in pages:
         if "Wali Kelas" in page:
             assert "Nama Siswa" in page and "Tanda Tangan" in page, page[:200]
+
+
+def test_a_class_of_36_fits_one_a4_page_after_the_visit(
+    store: Any, factory: Any, tmp_path: Path
+) -> None:
+    """The largest rombel (36) with some names long enough to wrap: one A4 page after
+    the visit, its legend and signatures with it (docs/reports looked at: 3 rows and
+    the signatures went over to a second page for every class)."""
+    npsn = factory.school()
+    ids = []
+    for i in range(36):
+        name = f"MUHAMMAD {i:02d} RIZKY ANANDA PUTRA WIJAYA" if i % 12 == 0 else f"SISWA {i:02d}"
+        ids.append(factory.student(npsn, name=name, class_name="XII TKJ 1"))
+    for sid in ids[:10]:
+        factory.outcome(sid, "recorded")
+    factory.outcome(ids[10], "failed", reason="siak_offline")
+    service = ReportService(store, now=lambda: PRINT_TIME)
+    for paper in ("A4", "F4"):
+        service.class_list_pdf(npsn, tmp_path / f"{paper}.pdf", paper, after=True)
+        pages = pdf_pages(tmp_path / f"{paper}.pdf")
+        assert len(pages) == 1, paper
+        page = pages[0]
+        assert "Wali Kelas XII TKJ 1" in page and "Jumlah kelas ini: Terekam 10" in page
+        # Every row without a tick says so in the legend's words (not "Belum diproses").
+        assert page.count("Belum Diproses") == 25 + 2  # the rows, the legend, the count
+        assert "Belum diproses" not in page and "SIAK luring" in page
+        assert page.count(TICK) == 11
+
+
+def test_lists_are_dated_the_visit_day(store: Any, factory: Any, tmp_path: Path) -> None:
+    """Printed the afternoon before, the list names the visit's day; printed the next
+    morning, the list after the visit still names the day the students were served."""
+    from datetime import UTC, date, datetime
+
+    from ktpe_desktop.services.paper_settings import PaperSettings
+    from ktpe_desktop.services.recording import RecordingService
+
+    npsn = factory.school(visit_date=date(2024, 11, 28))
+    sid = factory.student(npsn)
+    PaperSettings(store).set_signer(display_name="Rina Kusuma", nip="198803122010012003")
+    day_before = datetime(2024, 11, 27, 8, 0, tzinfo=UTC)  # 15:00 WIB
+    before = ReportService(store, now=lambda: day_before).class_list(npsn, after=False)
+    assert before.day == date(2024, 11, 28)
+    served = datetime(2024, 11, 28, 2, 0, tzinfo=UTC)  # 09:00 WIB
+    RecordingService(store, now=lambda: served).record_outcome(sid, "recorded", "petugas1")
+    next_morning = datetime(2024, 11, 29, 0, 30, tzinfo=UTC)
+    service = ReportService(store, now=lambda: next_morning)
+    assert service.class_list(npsn, after=True).day == date(2024, 11, 28)
+    service.class_list_pdf(npsn, tmp_path / "after.pdf", after=True)
+    page = pdf_pages(tmp_path / "after.pdf")[0]
+    assert "Hari/Tanggal : Kamis, 28 November 2024" in page
+    assert "Malang, 28 November 2024" in page
+    # The Petugas signs with the NIP the Berita Acara prints.
+    assert "Rina Kusuma NIP. 198803122010012003" in page

@@ -197,6 +197,11 @@ def test_1500_students_paginate_without_cut_rows(
     assert set(seen) == listed  # every name whole, on one page (a cut row would split it)
     for name in listed:
         assert sum(count_of(name, p) for p in pages) == 1
+    # A page that goes on with the list says which list it is.
+    first = next(i for i, p in enumerate(pages) if "DAFTAR SISWA BELUM TEREKAM" in p)
+    for page in pages[first + 1 :]:
+        if count_of(header, page):
+            assert "Lampiran II – Daftar Siswa Belum Terekam (lanjutan)" in page
     # Numbered 1..N in order, each number beside its own name.
     for k, student in enumerate(report.follow_up, 1):
         assert f"{k} {student.name} " in pages[seen[student.name]]
@@ -223,6 +228,31 @@ def test_layout_never_puts_a_row_below_the_content_area(
                     if table.spec.name == "follow_up":
                         rows_placed += item.end - item.start
         assert rows_placed == len(report.follow_up)
+
+
+def test_footer_text_is_never_cut(
+    store: Any, big_school: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    """Beside the paraf boxes, "Halaman 12 dari 34 · Perangkat <uuid> · Dicetak … WIB"
+    did not fit and lost its "WIB" (docs/reports looked at): a footer text too wide
+    for its place is set smaller, never cut."""
+    from ktpe_desktop.reports.render import FOOTER_PT, render
+
+    npsn, _ = big_school
+    service = ReportService(store, now=lambda: PRINT_TIME)
+    report = service.school_report(npsn)
+    smaller = 0
+    for paper in ("A4", "F4"):
+        doc = render(berita_acara(report), paper)
+        assert doc.page_count >= 10  # two-digit page numbers
+        for index in range(doc.page_count):
+            for text in doc.footer_texts(index):
+                assert doc.fitted_advance(text) <= text.rect.width() + 0.01, (paper, index, text)
+                smaller += text.pt < FOOTER_PT
+    assert smaller  # the device line needed it on this report
+    service.school_pdf(npsn, tmp_path / "ba.pdf")
+    for page in pdf_pages(tmp_path / "ba.pdf"):
+        assert "Dicetak: 27-11-2024 14:30 WIB" in page
 
 
 def test_f4_paper_is_215_by_330_mm(store: Any, factory: Any, tmp_path: Path) -> None:
