@@ -50,6 +50,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "enrollment_code_used": (403, "The enrolment code was already used."),
     "device_conflict": (409, "The proposed device_id belongs to another team."),
     "device_bound": (409, "The device_id is already enrolled; a device enrols once, ever."),
+    "replaced_device_unknown": (
+        422,
+        "replaces.device_id is not another enrolled device of the code's team.",
+    ),
     "key_bound": (409, "The device already has a public key; it never changes."),
     "protocol_outdated": (426, "The client speaks an older protocol; update the app."),
     "not_found": (404, "No such resource."),

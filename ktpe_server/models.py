@@ -187,6 +187,31 @@ class ChainSegment(Base):
     sig: Mapped[str] = mapped_column(String(100))
 
 
+class DeviceLoss(Base):
+    """A device replaced after a recovery: the laptop re-enrolled as ``new_device_id``
+    and said which seqs of ``device_id`` it lost for good (an anomaly for the office).
+
+    ``held_seq`` is the old device's contiguous seq on this server at that moment:
+    only the lost seqs above it are missing here. The laptop re-issues, from the new
+    device, every event of the old one it still holds but never saw acknowledged
+    (payload ``reissue_of``).
+    """
+
+    __tablename__ = "device_loss"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    new_device_id: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    held_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    gone: Mapped[str] = mapped_column(Text, nullable=False, default="[]")  # [[a, b], ...]
+    reissued: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    reported_at: Mapped[Utc]
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolved_at: Mapped[OptUtc]
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
 class RateBucket(Base):
     """A rate limiter's token bucket (security.DbRateLimiter), shared by all workers."""
 

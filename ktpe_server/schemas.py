@@ -35,6 +35,20 @@ class Health(BaseModel):
     download_url: str | None = Field(default=None, description="Where the latest installer is.")
 
 
+class ReplacedDevice(BaseModel):
+    """The old device a re-enrolled laptop replaces, and what it lost."""
+
+    model_config = ConfigDict(extra="ignore")
+    device_id: str = Field(pattern=UUID_PATTERN)
+    last_seq: int = Field(ge=0, le=2**53, description="The highest seq the laptop knew of.")
+    gone: list[tuple[int, int]] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="Seq ranges [first, last] of the old device unreadable on the laptop.",
+    )
+    reissued: int = Field(default=0, ge=0, le=2**31, description="Events re-issued.")
+
+
 class EnrollmentRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
@@ -47,6 +61,11 @@ class EnrollmentRequest(BaseModel):
         pattern=r"^[A-Za-z0-9_-]*$",
         description="The device's Ed25519 public key, base64url (43 characters); required "
         "since protocol 2, bound to the device_id for life.",
+    )
+    replaces: ReplacedDevice | None = Field(
+        default=None,
+        description="Set by a laptop re-enrolling as a new device after a recovery lost "
+        "events of its old device for good: the old device and the seqs it lost.",
     )
 
 

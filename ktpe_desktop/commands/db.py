@@ -245,8 +245,11 @@ def _recover(args: argparse.Namespace, *, use_backup: bool) -> int:
     if report.gone or (report.tail_known_seq or 0) > report.own_last_seq:
         print(
             "Peristiwa yang hilang tidak dapat dikembalikan dari laptop ini. Jika sebagian sudah "
-            "terkirim, server masih menyimpannya. Untuk yang belum terkirim: daftarkan ulang "
-            "laptop sebagai perangkat baru (docs/operations.md, 'Setelah pemulihan')."
+            "terkirim, server masih menyimpannya. Jangan merekam dulu: minta kode pendaftaran "
+            "baru ke kantor lalu daftarkan ulang laptop sebagai perangkat baru: "
+            "'enroll URL KODE --data-dir D --new-device', lalu 'sync' (docs/operations.md, "
+            "'Setelah pemulihan'). / The lost events cannot be brought back from this laptop; "
+            "do not record yet: re-enrol as a new device with a new code (enroll --new-device)."
         )
     return 0
 

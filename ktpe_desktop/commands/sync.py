@@ -1,6 +1,8 @@
 """``ktpe-desktop enroll`` and ``ktpe-desktop sync``: sync without the window.
 
-* ``enroll URL CODE --data-dir D [--ca FILE]`` registers the laptop with a server.
+* ``enroll URL CODE --data-dir D [--ca FILE]`` registers the laptop with a server;
+  ``--new-device`` re-enrols it as a new device after a recovery lost events of the
+  old one for good (its unsent events are re-issued by the new device).
 * ``sync --data-dir D`` runs one round and prints a summary; the exit code is 0
   only when everything written on this laptop is acknowledged by the server
   (1: some events still pending or quarantined; 2: an error, explained).
@@ -29,6 +31,12 @@ def register(sub: Any) -> None:
     _add_store_arguments(p)
     p.add_argument("--ca", dest="ca_file", default=None, help="berkas CA (PEM) untuk dipercaya")
     p.add_argument("--keyring", action="store_true", help="simpan token di keyring sistem")
+    p.add_argument(
+        "--new-device",
+        action="store_true",
+        help="daftar ulang sebagai perangkat BARU setelah catatan hilang (pemulihan) / "
+        "re-enrol as a NEW device after events were lost for good",
+    )
     p.set_defaults(func=cmd_enroll)
 
     q = sub.add_parser(
@@ -55,7 +63,15 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     store = open_store_for_cli(args)
     try:
         service = SyncService(store)
-        enr = service.enrol(args.url, args.code, args.ca_file, use_keyring=args.keyring)
+        if args.new_device:
+            enr, replaced = service.enrol_as_new_device(
+                args.url, args.code, args.ca_file, use_keyring=args.keyring
+            )
+            for line in replaced.lines():
+                print(line)
+            print("Jalankan sync untuk mengirimnya. / Run sync to send them.")
+        else:
+            enr = service.enrol(args.url, args.code, args.ca_file, use_keyring=args.keyring)
         print(f"Terdaftar di {enr.server_url} (tim {enr.team}); perangkat {enr.device_id}.")
         print(f"Enrolled with {enr.server_url} (team {enr.team}); device {enr.device_id}.")
         service.close()

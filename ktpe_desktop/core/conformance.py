@@ -29,7 +29,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ktpe_desktop.core.events import GENESIS_HASH, Event, fold_status, make_event
+from ktpe_desktop.core.events import (
+    GENESIS_HASH,
+    Event,
+    fold_status,
+    make_event,
+    reissue_payload,
+)
 from ktpe_desktop.core.hlc import Hlc
 from ktpe_desktop.core.protocol import Segment, encode_push
 from ktpe_desktop.core.signing import public_key_of, sign_segment
@@ -163,6 +169,25 @@ def _duplicates() -> list[Event]:
     return a.events + list(reversed(a.events))  # order and duplicates change nothing
 
 
+def _reissue() -> list[Event]:
+    # A lost its last events in a crash; the laptop, re-enrolled as B, re-issued the
+    # ones the server never got, each with a reference to its original (issue 17).
+    a, b = Writer("A"), Writer("B")
+    x1 = a.write("recorded", "S1", at_s=10)
+    x3 = a.write("recorded", "S3", at_s=30)
+    x4 = a.write("recorded", "S4", at_s=40)
+    # A's tail (seq 4-5) never reached anyone but through its re-issues.
+    x2 = a.write("absent", "S2", at_s=45)
+    v4 = a.write("voided", "S4", {"target_event_id": x4.event_id, "reason": "salah siswa"})
+    b.write(x1.kind, "S1", reissue_payload(x1), at_s=60)  # the original is here: one fact
+    b.write(x2.kind, "S2", reissue_payload(x2), at_s=70)  # it stands for the lost original
+    other = {**reissue_payload(x3), "reissue_of": {**reissue_payload(x3)["reissue_of"]}}
+    other["reissue_of"]["hash"] = "f" * 64  # another content under that id: another fact
+    b.write("recorded", "S3", other, at_s=80)
+    b.write(v4.kind, "S4", reissue_payload(v4), at_s=90)  # void of the original via its copy
+    return [x1, x3, x4, *b.events]
+
+
 FOLD_CASES: dict[str, tuple[str, Callable[[], list[Event]]]] = {
     "precedence": ("recorded > already_recorded > failed > not_eligible > absent", _precedence),
     "recorded_twice": ("contradictions become anomalies; the earliest decides", _recorded_twice),
@@ -170,6 +195,10 @@ FOLD_CASES: dict[str, tuple[str, Callable[[], list[Event]]]] = {
     "ikd": ("IKD without a recorded card is an anomaly", _ikd),
     "walk_in": ("student_added gives details; later corrections win per field", _walk_in),
     "duplicates": ("a set: order and duplicates do not matter", _duplicates),
+    "reissue": (
+        "a re-issue and its original (same hash) are one fact; voids reach both",
+        _reissue,
+    ),
 }
 
 

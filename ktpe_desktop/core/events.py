@@ -416,6 +416,69 @@ class FoldState:
     last_hlc: str | None = None
 
 
+REISSUE_KEY = "reissue_of"
+
+
+def reissue_ref(payload: Mapping[str, Any]) -> tuple[str, str, int, str] | None:
+    """``(event_id, device_id, seq, hash)`` of the original a re-issued event stands
+    for (payload ``reissue_of``), or None when it is not a well-formed re-issue."""
+    ref = payload.get(REISSUE_KEY)
+    if not isinstance(ref, Mapping):
+        return None
+    device_id, seq, event_id, digest = (
+        ref.get("device_id"),
+        ref.get("seq"),
+        ref.get("event_id"),
+        ref.get("hash"),
+    )
+    if not (
+        isinstance(device_id, str)
+        and isinstance(seq, int)
+        and not isinstance(seq, bool)
+        and seq >= 1
+        and isinstance(event_id, str)
+        and isinstance(digest, str)
+        and len(digest) == 64
+    ):
+        return None
+    if event_id != event_id_for(device_id, seq):
+        return None
+    return event_id, device_id, seq, digest
+
+
+def reissue_payload(original: Event) -> dict[str, Any]:
+    """The payload of ``original`` re-issued by another device (after a salvage that
+    found some of its device's events truly gone): the same facts plus a reference
+    to the original. A re-issue of a re-issue keeps the first original's reference."""
+    payload = dict(original.payload)
+    if reissue_ref(payload) is None:
+        payload[REISSUE_KEY] = {
+            "event_id": original.event_id,
+            "device_id": original.device_id,
+            "seq": original.seq,
+            "hash": original.hash,
+        }
+    return payload
+
+
+def outcome_root(ev: Event, held: Mapping[str, Event]) -> str:
+    """The id of the fact ``ev`` stands for: its original's id when ``ev`` re-issues
+    an event that is absent from ``held`` or present with the referenced hash, else
+    its own id (an original holding other content under that id is another fact)."""
+    ref = reissue_ref(ev.payload)
+    if ref is None or ref[1] == ev.device_id:
+        return ev.event_id
+    original = held.get(ref[0])
+    if original is not None and original.hash != ref[3]:
+        return ev.event_id
+    return ref[0]
+
+
+def _alias_rank(ev: Event, root: str) -> tuple[int, str, str, str]:
+    # The original itself first, then the earliest re-issue in the total order.
+    return (0 if ev.event_id == root else 1, *event_order_key(ev))
+
+
 def event_order_key(ev: Event) -> tuple[str, str, str]:
     """A total order on events that every replica agrees on."""
     return (ev.hlc, ev.device_id, ev.event_id)
@@ -428,14 +491,24 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
     :func:`event_order_key`), so any permutation or duplication gives the same state.
     Events of other students are ignored. Two different events under one id (a
     corrupt or forged set: the server and the laptops refuse the second as a
-    conflict) fold the same whatever came first: the smaller hash is kept.
+    conflict) fold the same whatever came first: the smaller hash is kept. An
+    event re-issued by a new device (payload ``reissue_of``, :func:`outcome_root`)
+    and its original are one fact: the original is folded when present, else the
+    earliest re-issue; a ``voided`` aimed at either voids both.
     """
-    unique: dict[str, Event] = {}
+    held_by_id: dict[str, Event] = {}
     for ev in events:
         if ev.student_id == student_id:
-            held = unique.get(ev.event_id)
+            held = held_by_id.get(ev.event_id)
             if held is None or ev.hash < held.hash:
-                unique[ev.event_id] = ev
+                held_by_id[ev.event_id] = ev
+    # A re-issued event and its original are one fact: one of them is folded.
+    root = {eid: outcome_root(ev, held_by_id) for eid, ev in held_by_id.items()}
+    unique: dict[str, Event] = {}
+    for eid, ev in held_by_id.items():
+        kept = unique.get(root[eid])
+        if kept is None or _alias_rank(ev, root[eid]) < _alias_rank(kept, root[eid]):
+            unique[root[eid]] = ev
     ordered = sorted(unique.values(), key=event_order_key)
     anomalies: list[Anomaly] = []
 
@@ -444,13 +517,16 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
         if ev.kind != EventKind.VOIDED:
             continue
         target = str(ev.payload.get("target_event_id", ""))
+        target = root.get(target, target)
         target_ev = unique.get(target)
         if target_ev is not None and target_ev.kind == EventKind.VOIDED:
-            anomalies.append(Anomaly(AnomalyCode.VOID_OF_VOID, (ev.event_id, target)))
+            anomalies.append(Anomaly(AnomalyCode.VOID_OF_VOID, (ev.event_id, target_ev.event_id)))
             continue
         voided.add(target)
 
-    effective = [ev for ev in ordered if ev.event_id not in voided and ev.kind != EventKind.VOIDED]
+    effective = [
+        ev for ev in ordered if root[ev.event_id] not in voided and ev.kind != EventKind.VOIDED
+    ]
 
     details: dict[str, Any] = {}
     added_by: str | None = None
@@ -582,4 +658,6 @@ def validate_event_payload(kind: str, payload: Mapping[str, Any]) -> str | None:
     note = payload.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 500):
         return "bad_note"
+    if REISSUE_KEY in payload and reissue_ref(payload) is None:
+        return "bad_reissue"
     return None

@@ -34,7 +34,9 @@ from ktpe_desktop.sync.engine import (
     SyncEngine,
     SyncSummary,
 )
+from ktpe_desktop.sync.enrolment import Replacement
 from ktpe_desktop.sync.enrolment import enrol as _enrol
+from ktpe_desktop.sync.enrolment import enrol_as_new_device as _enrol_new
 from ktpe_desktop.sync.state import Enrolment
 
 log = logging.getLogger("ktpe.sync")
@@ -118,6 +120,22 @@ class SyncService:
         self, url: str, code: str, ca_file: str | None = None, *, use_keyring: bool = False
     ) -> Enrolment:
         result = _enrol(
+            self.store,
+            url,
+            code,
+            ca_file,
+            client_factory=self._client_factory,
+            use_keyring=use_keyring,
+        )
+        self.engine.invalidate_client()
+        return result
+
+    def enrol_as_new_device(
+        self, url: str, code: str, ca_file: str | None = None, *, use_keyring: bool = False
+    ) -> tuple[Enrolment, Replacement]:
+        """Re-enrol as a NEW device after events of this one were lost for good
+        (``sync.enrolment.enrol_as_new_device``)."""
+        result = _enrol_new(
             self.store,
             url,
             code,

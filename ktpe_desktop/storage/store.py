@@ -1116,6 +1116,13 @@ class Store:
                 )
             )
 
+    def adopt_device(self, device_id: str) -> None:
+        """This store writes the chain of ``device_id`` from now on: called inside the
+        transaction that renamed the ``device`` row (re-enrolment as a new device,
+        ``sync/enrolment.py``), so the tail marker follows the new chain."""
+        self.device_id = device_id
+        self._marker_seq = None
+
     # ------------------------------------------------------------ meta
 
     def meta_set(self, key: str, value: str) -> None:

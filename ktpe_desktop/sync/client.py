@@ -288,8 +288,9 @@ class SyncClient:
         device_name: str,
         app_version: str,
         public_key: str | None = None,
+        replaces: Mapping[str, Any] | None = None,
     ) -> EnrollResult:
-        body = {
+        body: dict[str, Any] = {
             "code": code,
             "device_id": device_id,
             "device_name": device_name,
@@ -297,6 +298,8 @@ class SyncClient:
         }
         if public_key:
             body["public_key"] = public_key
+        if replaces is not None:
+            body["replaces"] = dict(replaces)
         try:
             # Small body, sent plain: the protocol only requires servers to inflate
             # the push body (docs/sync-protocol.md).

@@ -162,12 +162,24 @@ class EnrollmentRefused(SyncError):
     retryable = False
 
     def __init__(self, server_code: str, server_message: str) -> None:
-        super().__init__(
-            f"Kode pendaftaran ditolak server ({server_code}): {server_message}. Minta kode "
-            f"baru dari admin.",
-            f"The server refused the enrolment code ({server_code}): {server_message}. Ask "
-            f"the admin for a new code.",
-        )
+        if server_code == "device_bound":
+            # This laptop's device id is enrolled already (a device enrols once, ever).
+            super().__init__(
+                f"Laptop ini sudah pernah terdaftar ({server_code}); perangkat yang sama tidak "
+                f"dapat didaftarkan dua kali. Setelah pemulihan atau pencabutan, daftarkan "
+                f"sebagai perangkat baru: enroll URL KODE --data-dir D --new-device (kode "
+                f"ini belum terpakai).",
+                f"This laptop is enrolled already ({server_code}); a device enrols once, ever. "
+                f"After a recovery or a revocation, enrol as a new device: enroll URL CODE "
+                f"--data-dir D --new-device (this code was not used up).",
+            )
+        else:
+            super().__init__(
+                f"Kode pendaftaran ditolak server ({server_code}): {server_message}. Minta "
+                f"kode baru dari admin.",
+                f"The server refused the enrolment code ({server_code}): {server_message}. Ask "
+                f"the admin for a new code.",
+            )
         self.server_code = server_code
 
 

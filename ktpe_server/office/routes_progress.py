@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import and_, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ktpe_desktop.core.receipt import COUNT_KEYS, BadReceiptCode, ReceiptCode, parse_receipt_code
 from ktpe_server import models as m
@@ -160,6 +161,111 @@ def _refused(s: Session) -> list[tuple[str, str, str, int]]:
     ]
 
 
+@dataclass
+class DeviceLossView:
+    """A device replaced after a recovery, and the seqs of it this server will never get."""
+
+    id: int
+    team: str
+    device: str  # the old device (name, else the id's start)
+    device_id: str
+    new_device: str
+    held_seq: int
+    last_seq: int
+    lost: list[tuple[int, int]]  # gone on the laptop and not held here
+    lost_count: int
+    reissued_told: int  # what the laptop said it re-issued
+    reissued_received: int  # re-issued events of the new device this server holds
+    reported_at: datetime
+    resolved_by: str | None
+    resolved_at: datetime | None
+    note: str
+
+    @property
+    def lost_text(self) -> str:
+        return ", ".join(f"{a}–{b}" if a != b else str(a) for a, b in self.lost) or "-"
+
+
+def lost_ranges(gone: list[tuple[int, int]], held_seq: int) -> list[tuple[int, int]]:
+    """The gone seq ranges this server does not hold either (it holds 1..held_seq)."""
+    out = [(max(int(a), held_seq + 1), int(b)) for a, b in gone]
+    return [(a, b) for a, b in out if a <= b]
+
+
+def _device_losses(s: Session) -> list[DeviceLossView]:
+    old_dev = aliased(m.Device)
+    new_dev = aliased(m.Device)
+    out = []
+    for loss, team, old_name, new_name in s.execute(
+        select(m.DeviceLoss, m.Team.name, old_dev.name, new_dev.name)
+        .outerjoin(m.Team, m.Team.id == m.DeviceLoss.team_id)
+        .outerjoin(old_dev, old_dev.device_id == m.DeviceLoss.device_id)
+        .outerjoin(new_dev, new_dev.device_id == m.DeviceLoss.new_device_id)
+        .order_by(m.DeviceLoss.reported_at.desc())
+        .limit(PAGE)
+    ):
+        try:
+            gone = [(int(a), int(b)) for a, b in json.loads(loss.gone)]
+        except (ValueError, TypeError):
+            gone = []
+        lost = lost_ranges(gone, loss.held_seq)
+        received = s.scalar(
+            select(func.count())
+            .select_from(m.EventRow)
+            .where(
+                m.EventRow.device_id == loss.new_device_id,
+                m.EventRow.payload.like('%"reissue_of"%'),
+            )
+        )
+        out.append(
+            DeviceLossView(
+                loss.id,
+                team or "",
+                old_name or loss.device_id[:8],
+                loss.device_id,
+                new_name or loss.new_device_id[:8],
+                loss.held_seq,
+                loss.last_seq,
+                lost,
+                sum(b - a + 1 for a, b in lost),
+                loss.reissued,
+                int(received or 0),
+                loss.reported_at,
+                loss.resolved_by,
+                loss.resolved_at,
+                loss.note,
+            )
+        )
+    return out
+
+
+@router.post("/device-losses/{loss_id}/resolve")
+def device_loss_resolve(
+    request: Request, loss_id: int, staff: AdminDep, form: AdminForm
+) -> Response:
+    note = " ".join(form_text(form, "note").split())[:1000]
+    if not note:
+        return redirect("/anomalies?show=open&need_note=1")
+    with Session(state(request).engine) as s, s.begin():
+        loss = s.get(m.DeviceLoss, loss_id)
+        if loss is None:
+            return render(request, "error.html", staff, 404, kind="missing")
+        if loss.resolved_at is None:
+            loss.resolved_by = staff.username
+            loss.resolved_at = datetime.now(UTC)
+            loss.note = note
+        audit(
+            s,
+            staff.username,
+            client_address(request),
+            "device_loss.resolve",
+            f"device_loss:{loss.device_id}",
+            new_device=loss.new_device_id,
+            note=note,
+        )
+    return redirect("/anomalies", done="anomaly_resolved")
+
+
 @router.get("/anomalies")
 def anomalies_page(request: Request, staff: StaffDep) -> Response:
     _tz(request)
@@ -168,6 +274,7 @@ def anomalies_page(request: Request, staff: StaffDep) -> Response:
     with Session(state(request).engine) as s:
         rows, counts = _anomalies(s, which)
         refused = _refused(s)
+        losses = _device_losses(s)
     return render(
         request,
         "anomalies.html",
@@ -177,6 +284,7 @@ def anomalies_page(request: Request, staff: StaffDep) -> Response:
         which=which,
         labels=CODE_LABELS,
         refused=refused,
+        losses=losses,
         page=PAGE,
         done=done_message(request),
         error="",

@@ -1,11 +1,13 @@
 """``POST /api/v1/enrollments``: a one-time enrolment code for a device token."""
 
+import json
 import logging
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from fastapi import APIRouter, Request
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.protocol import API_PREFIX
 from ktpe_desktop.core.signing import is_public_key
@@ -37,6 +39,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["sync"])
         "enrollment_code_expired",
         "device_conflict",
         "device_bound",
+        "replaced_device_unknown",
         "protocol_outdated",
         "rate_limited",
     ),
@@ -69,6 +72,8 @@ def enroll(body: sc.EnrollmentRequest, request: Request, state: StateDep) -> dic
         device = s.get(m.Device, device_id)
         if device is not None and device.team_id != code.team_id:
             raise ApiError(409, "device_conflict", "this device_id belongs to another team")
+        if body.replaces is not None:
+            _check_replaced(s, body.replaces, device_id, code.team_id)
         if device is not None:
             # A device_id is bound to its first enrolment (and key) for life: a
             # re-enrolled or salvaged laptop enrols as a new device.
@@ -93,6 +98,8 @@ def enroll(body: sc.EnrollmentRequest, request: Request, state: StateDep) -> dic
             public_key=body.public_key,
         )
         s.add(device)
+        if body.replaces is not None:
+            _note_replaced(s, body.replaces, device_id, code.team_id, now)
         team = s.get(m.Team, code.team_id)
         campaign_id = s.scalar(select(m.Campaign.id).order_by(m.Campaign.change_seq.desc()))
         assert team is not None
@@ -105,3 +112,46 @@ def enroll(body: sc.EnrollmentRequest, request: Request, state: StateDep) -> dic
         "campaign_id": campaign_id,
         "server_time": server_now(),
     }
+
+
+def _check_replaced(s: Session, old: sc.ReplacedDevice, device_id: str, team_id: int) -> None:
+    """The device a re-enrolling laptop replaces must be another device of the team."""
+    previous = s.get(m.Device, old.device_id.lower())
+    if previous is None or previous.team_id != team_id or previous.device_id == device_id:
+        raise ApiError(
+            422,
+            "replaced_device_unknown",
+            "replaces.device_id is not another device of the enrolment code's team",
+        )
+
+
+def _note_replaced(
+    s: Session, old: sc.ReplacedDevice, device_id: str, team_id: int, now: datetime
+) -> None:
+    """Keep what the laptop lost of its old device: an anomaly for the office."""
+    previous = s.get(m.Device, old.device_id.lower())
+    assert previous is not None  # _check_replaced
+    gone = sorted((int(a), int(b)) for a, b in old.gone if 1 <= a <= b)
+    s.add(
+        m.DeviceLoss(
+            device_id=previous.device_id,
+            new_device_id=device_id,
+            team_id=team_id,
+            held_seq=previous.contiguous_seq,
+            last_seq=max(old.last_seq, max((b for _, b in gone), default=0)),
+            gone=json.dumps(gone),
+            reissued=old.reissued,
+            reported_at=now,
+            note="",
+        )
+    )
+    lost_here = [(max(a, previous.contiguous_seq + 1), b) for a, b in gone]
+    lost_here = [(a, b) for a, b in lost_here if a <= b]
+    log.log(
+        logging.WARNING if lost_here else logging.INFO,
+        "device %s replaced by %s: server holds seq 1-%d, %d seqs lost for good",
+        previous.device_id,
+        device_id,
+        previous.contiguous_seq,
+        sum(b - a + 1 for a, b in lost_here),
+    )

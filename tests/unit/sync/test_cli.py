@@ -53,7 +53,14 @@ def test_enroll_then_sync_exit_codes(
         # revoked device back with a new code; it is refused with a clear message.
         code = h.admin.make_enroll_code(db, h.TEAM)
         assert main(["enroll", server.url, code, "--data-dir", str(data)]) == 2
-        assert "device_bound" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "device_bound" in err and "--new-device" in err
+        # As a new device it comes back (issue 17): the code was not used up, and the
+        # three unsent outcomes are re-issued by the new device and accepted.
+        assert main(["enroll", server.url, code, "--data-dir", str(data), "--new-device"]) == 0
+        out = capsys.readouterr().out
+        assert "Dikirim ulang oleh perangkat baru: 3 catatan" in out
+        assert main(["sync", "--data-dir", str(data)]) == 0
 
 
 def test_enroll_with_a_bad_address_is_explained(
