@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, func, select, update
+from sqlalchemy import CursorResult, Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.errors import KnownError
@@ -187,7 +187,82 @@ def assign(db: Db, team: str | int, school_npsn: str, day: date) -> None:
         if exists:
             return
         seq = bump_counter(s, ROSTER_COUNTER)
+        # A day scheduled again is no longer removed (one of the two rows at a time).
+        s.execute(
+            delete(m.AssignmentRemoved).where(
+                m.AssignmentRemoved.team_id == t.id,
+                m.AssignmentRemoved.school_npsn == school_npsn,
+                m.AssignmentRemoved.date == day,
+            )
+        )
         s.add(m.Assignment(team_id=t.id, school_npsn=school_npsn, date=day, change_seq=seq))
+
+
+def unassign(db: Db, team: str | int, school_npsn: str, first: date, last: date) -> int:
+    """Take a team's visit days ``first..last`` at a school off the schedule.
+
+    Laptops drop the days at their next roster pull (``assignments_removed``). The last
+    visit of a team to a school where the server already holds the team's records is
+    kept: without a visit the school leaves the team's scope, and the records its
+    laptops still send from there would be refused.
+
+    Returns:
+        The number of days removed (0: none scheduled).
+
+    Raises:
+        AdminError: the team has records at the school and no other visit there.
+    """
+    with _session(db) as s, s.begin():
+        t = _team(s, team)
+        in_range = (
+            m.Assignment.team_id == t.id,
+            m.Assignment.school_npsn == school_npsn,
+            m.Assignment.date.between(first, last),
+        )
+        days = list(s.scalars(select(m.Assignment).where(*in_range).order_by(m.Assignment.date)))
+        if not days:
+            return 0
+        others = s.scalar(
+            select(func.count())
+            .select_from(m.Assignment)
+            .where(
+                m.Assignment.team_id == t.id,
+                m.Assignment.school_npsn == school_npsn,
+                ~m.Assignment.date.between(first, last),
+            )
+        )
+        if not others:
+            held = s.scalar(
+                select(func.count())
+                .select_from(m.EventRow)
+                .join(m.Device, m.Device.device_id == m.EventRow.device_id)
+                .where(m.Device.team_id == t.id, m.EventRow.school_npsn == school_npsn)
+            )
+            if held:
+                raise AdminError(
+                    f"Tim {t.name} sudah punya {held} catatan di sekolah {school_npsn}: "
+                    "kunjungan terakhirnya ke sekolah ini tidak dapat dihapus (catatan "
+                    "berikutnya dari laptop tim akan ditolak). Ubah tanggalnya dengan "
+                    "menjadwalkan hari lain dulu.",
+                    f"Team {t.name} already has {held} records at school {school_npsn}: its "
+                    "last visit there cannot be removed (the team's next records from it "
+                    "would be refused). Schedule another day first to move it.",
+                )
+        seq = bump_counter(s, ROSTER_COUNTER)
+        now = datetime.now(UTC)
+        for a in days:
+            s.add(
+                m.AssignmentRemoved(
+                    assignment_id=a.id,
+                    team_id=a.team_id,
+                    school_npsn=a.school_npsn,
+                    date=a.date,
+                    removed_at=now,
+                    change_seq=seq,
+                )
+            )
+            s.delete(a)
+        return len(days)
 
 
 # ------------------------------------------------------------------- devices

@@ -242,6 +242,24 @@ class Assignment(Base):
     change_seq: Mapped[Seq]
 
 
+class AssignmentRemoved(Base):
+    """A visit day taken off a team's schedule: laptops drop it at their next roster pull.
+
+    At most one of an ``assignment`` and an ``assignment_removed`` row exists for a
+    (team, school, day): scheduling the day again deletes its removal.
+    """
+
+    __tablename__ = "assignment_removed"
+    __table_args__ = (UniqueConstraint("team_id", "school_npsn", "date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assignment_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    school_npsn: Mapped[str] = mapped_column(String(8), nullable=False)
+    date: Mapped[date] = mapped_column(Date, nullable=False)
+    removed_at: Mapped[Utc] = mapped_column(default=utcnow)
+    change_seq: Mapped[Seq]
+
+
 class EventRow(Base):
     """One event as pushed; ``state`` says whether the fold uses it."""
 

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from ktpe_desktop.core.paperwork import DEFAULT_BA_PATTERN, TIME_ZONES
 from ktpe_server import models as m
 
-KINDS = ("campaign", "school", "operator", "assignment", "student")
+# A cursor holds an index of this tuple: new kinds go at the end.
+KINDS = ("campaign", "school", "operator", "assignment", "student", "assignment_removed")
 _K = {k: i for i, k in enumerate(KINDS)}
 
 
@@ -112,6 +113,10 @@ def _assignment_row(a: m.Assignment) -> dict[str, Any]:
     return {"id": a.id, "school_npsn": a.school_npsn, "date": _iso(a.date)}
 
 
+def _removed_row(r: m.AssignmentRemoved) -> dict[str, Any]:
+    return {"id": r.assignment_id, "school_npsn": r.school_npsn, "date": _iso(r.date)}
+
+
 def _student_row(st: m.Student) -> dict[str, Any]:
     return {
         "id": st.id,
@@ -137,6 +142,7 @@ _ROW: dict[str, Callable[[Any], dict[str, Any]]] = {
     "operator": _operator_row,
     "assignment": _assignment_row,
     "student": _student_row,
+    "assignment_removed": _removed_row,
 }
 
 
@@ -154,7 +160,7 @@ def roster_page(s: Session, team_id: int, cursor: Cursor, limit: int) -> dict[st
     found: list[tuple[tuple[int, int, Any], str, dict[str, Any]]] = []
 
     def key_of(kind: str, raw: str) -> Any:
-        if kind in ("operator", "assignment"):
+        if kind in ("operator", "assignment", "assignment_removed"):
             try:
                 return int(raw) if raw else -1
             except ValueError:
@@ -195,6 +201,9 @@ def roster_page(s: Session, team_id: int, cursor: Cursor, limit: int) -> dict[st
     by_change("operator", m.Operator, m.Operator.team_id == team_id)
     by_change("assignment", m.Assignment, m.Assignment.team_id == team_id)
     in_scope("student", m.Student, m.Student.school_npsn, m.Student.id)
+    # Visit days taken off the schedule (a list of their own: an older laptop, which
+    # does not know it, ignores it rather than taking the days as new visits).
+    by_change("assignment_removed", m.AssignmentRemoved, m.AssignmentRemoved.team_id == team_id)
 
     found.sort(key=lambda f: f[0])
     page = found[:limit]
@@ -205,10 +214,13 @@ def roster_page(s: Session, team_id: int, cursor: Cursor, limit: int) -> dict[st
         "operators": [],
         "assignments": [],
         "students": [],
+        "assignments_removed": [],
     }
     for _key, kind, data in page:
         if kind == "campaign":
             out["campaign"] = data
+        elif kind == "assignment_removed":
+            out["assignments_removed"].append(data)
         else:
             out[kind + "s"].append(data)
     if page:

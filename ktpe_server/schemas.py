@@ -157,6 +157,8 @@ class RosterPage(BaseModel):
     operators: list[OperatorOut]
     assignments: list[AssignmentOut]
     students: list[StudentOut]
+    # Visit days taken off the team's schedule since the cursor (laptops drop them).
+    assignments_removed: list[AssignmentOut] = []
     next_cursor: str
     has_more: bool
     server_time: str

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.storage import models as m
@@ -28,6 +28,7 @@ class RosterPageResult:
     schools: int = 0
     operators: int = 0
     assignments: int = 0
+    assignments_removed: int = 0
     students: int = 0
     skipped_purged: int = 0
     # Schools that had no assignment of the team on this laptop before this page: the
@@ -133,6 +134,23 @@ def apply_roster_page(session: Session, page: Mapping[str, Any], team: str) -> R
             session.add(m.Assignment(team_id=team, school_npsn=npsn, visit_date=day))
         assignments += 1
 
+    # Visit days the office took off the schedule: they leave Hari ini. (The server
+    # keeps one of a day's addition and removal, so the order of the two lists in a page
+    # does not matter.)
+    removed = 0
+    for a in page.get("assignments_removed") or ():
+        day = _date(a.get("date"))
+        if day is None or not a.get("school_npsn"):
+            continue
+        gone = session.execute(
+            delete(m.Assignment).where(
+                m.Assignment.team_id == team,
+                m.Assignment.school_npsn == str(a["school_npsn"]),
+                m.Assignment.visit_date == day,
+            )
+        )
+        removed += int(getattr(gone, "rowcount", 0) or 0)
+
     purged = set(session.scalars(select(m.School.npsn).where(m.School.purged_at.is_not(None))))
     students: list[RosterStudent] = []
     skipped = 0
@@ -166,6 +184,7 @@ def apply_roster_page(session: Session, page: Mapping[str, Any], team: str) -> R
         schools=schools,
         operators=operators,
         assignments=assignments,
+        assignments_removed=removed,
         students=len(students),
         skipped_purged=skipped,
         new_schools=tuple(new_schools),

@@ -237,6 +237,68 @@ def visit_add(request: Request, staff: AdminDep, form: AdminForm) -> Response:
     return redirect("/schedule", done="visit_added")
 
 
+def _visit_of(params: object) -> tuple[str, str, date, date] | None:
+    """(team, NPSN, first day, last day) of a visit named in a query string or form."""
+    get = params.get  # type: ignore[attr-defined]
+    team, npsn = str(get("team") or "").strip(), str(get("school") or "").strip()
+    try:
+        first = date.fromisoformat(str(get("first") or ""))
+        last = date.fromisoformat(str(get("last") or "") or first.isoformat())
+    except ValueError:
+        return None
+    if not team or not npsn or last < first or (last - first).days >= 366:
+        return None
+    return team, npsn, first, last
+
+
+@router.get("/schedule/remove")
+def visit_remove_confirm(request: Request, staff: AdminDep) -> Response:
+    """Confirmation before a visit leaves the schedule (and the team's laptops)."""
+    visit = _visit_of(request.query_params)
+    if visit is None:
+        return render(request, "error.html", staff, 404, kind="missing")
+    team, npsn, first, last = visit
+    with Session(state(request).engine) as s:
+        school = s.get(m.School, npsn)
+    return render(
+        request,
+        "visit_remove.html",
+        staff,
+        team=team,
+        npsn=npsn,
+        school=school.name if school else npsn,
+        first=first,
+        last=last,
+        days=(last - first).days + 1,
+        error="",
+    )
+
+
+@router.post("/schedule/remove")
+def visit_remove(request: Request, staff: AdminDep, form: AdminForm) -> Response:
+    visit = _visit_of(form)
+    if visit is None:
+        return render(request, "error.html", staff, 404, kind="missing")
+    team, npsn, first, last = visit
+    engine = state(request).engine
+    try:
+        removed = admin.unassign(engine, team, npsn, first, last)
+    except KnownError as exc:
+        return _schedule_page(request, staff, 422, _message(request, exc))
+    with Session(engine) as s, s.begin():
+        audit(
+            s,
+            staff.username,
+            client_address(request),
+            "schedule.remove",
+            f"{team}/{npsn}",
+            first=first.isoformat(),
+            last=last.isoformat(),
+            days=removed,
+        )
+    return redirect("/schedule", done="visit_removed")
+
+
 def paginate_from(items: list[queries.Visit], start: int) -> Page:
     """The page of ``items`` that holds index ``start``."""
     number = start // PAGE_SIZE + 1

@@ -31,7 +31,12 @@ from .office_helpers import (
 __all__ = ["admin_client", "anon", "office_app", "pemantau_client"]
 
 OPEN_PATHS = {"/office/login", "/office/lang/{code}"}
-ADMIN_ONLY_GET = {"/office/users", "/office/audit", "/office/devices/{device_id}/revoke"}
+ADMIN_ONLY_GET = {
+    "/office/users",
+    "/office/audit",
+    "/office/devices/{device_id}/revoke",
+    "/office/schedule/remove",
+}
 ANY_STAFF_POST = {"/office/logout"}
 FILL = {
     "username": "admin",
