@@ -14,7 +14,11 @@ the other sources, the damaged live file first:
    halves around the damaged pages (row by row in the end), so one bad page
    costs its own rows only;
 3. an event is merged only if its ``event_id`` and its hash verify (a flipped bit
-   inside a row is refused, never "repaired");
+   inside a row is refused, never "repaired"), and an event of another device only
+   if its origin's Ed25519 signature vouches for it as a pull would (a kept chain
+   segment that verifies under the device's pinned key; a device whose key no party
+   gave is taken on the server's word, as in ``sync/verify.py``): one whose
+   signature does not verify is left out and comes back by the next pull;
 4. the device's head (next seq, chain head, clock) is recomputed from its events,
    states and anomalies are folded again from the events, outbox rows are
    carried over (an event the server acknowledged stays acknowledged) and every
@@ -43,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import GENESIS_HASH, Event, event_id_for
 from ktpe_desktop.core.hlc import Hlc
+from ktpe_desktop.core.signing import is_public_key, verify_segment
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage.engine import connect_raw, key_pragma, make_engine, quiet_cipher_log
 from ktpe_desktop.storage.logs import get_logger
@@ -55,6 +60,7 @@ _SKIPPED_PREFIXES = ("sqlite_", "student_fts", "alembic_version")
 _NOT_COPIED = frozenset({"anomaly", "device"})
 # Pull cursors restart after a recovery: events pulled after the base may be gone.
 _RESTART_KEYS = ("roster_cursor", "events_cursor")
+_DEVICE_KEYS = "device_keys"  # sync_state: the pinned public keys (sync/verify.py)
 # Give up splitting a table after this many failed reads (a destroyed root or interior
 # page fails every range under it: reading around it row by row is hopeless).
 MAX_FAILED_READS = 1_000
@@ -100,6 +106,7 @@ class SalvageReport:
     events_recovered: int = 0  # merged: the base lacked them
     events_total: int = 0
     events_refused: int = 0  # read, but their hash or id did not verify
+    events_unverified: int = 0  # other devices' events whose signature did not verify
     rows_unreadable: int = 0  # rows of the event table that could not be read
     own_last_seq: int = 0
     own_recovered: list[tuple[int, int]] = field(default_factory=list)
@@ -121,6 +128,7 @@ class SalvageReport:
             "events_recovered": self.events_recovered,
             "events_total": self.events_total,
             "events_refused": self.events_refused,
+            "events_unverified": self.events_unverified,
             "rows_unreadable": self.rows_unreadable,
             "own_last_seq": self.own_last_seq,
             "gone": [list(r) for r in self.gone],
@@ -169,6 +177,13 @@ class SalvageReport:
                 f"Baris rusak: {self.rows_unreadable} tak terbaca, {self.events_refused} "
                 "ditolak (hash tidak cocok). / Damaged rows: unreadable "
                 f"{self.rows_unreadable}, refused {self.events_refused} (bad hash)."
+            )
+        if self.events_unverified:
+            out.append(
+                f"Tidak dipakai: {self.events_unverified} peristiwa perangkat lain yang tanda "
+                "tangannya tidak cocok; diunduh ulang dari server pada sinkronisasi berikutnya. "
+                f"/ Left out: {self.events_unverified} events of other devices whose signature "
+                "does not verify; the next sync pulls them again."
             )
         if not self.gone and not (self.tail_known_seq and self.tail_known_seq > self.own_last_seq):
             out.append(
@@ -466,8 +481,120 @@ def _device_id(conn: Any, reads: list[SourceRead]) -> str:
     raise ValueError("no device id readable in any source")
 
 
+def _rows(reads: list[SourceRead], table: str) -> Iterable[dict[str, Any]]:
+    for read in reads:
+        data = read.tables.get(table)
+        if data is None:
+            continue
+        for row in data.rows:
+            yield dict(zip(["rowid", *data.columns], row, strict=True))
+
+
+def _pinned_keys(conn: Any, reads: list[SourceRead]) -> dict[str, str]:
+    """The devices' public keys this laptop pinned (the base first, then the sources)."""
+    texts = [
+        str(r[0])
+        for r in conn.execute("SELECT value FROM sync_state WHERE key = ?", (_DEVICE_KEYS,))
+    ]
+    texts += [str(r["value"]) for r in _rows(reads, "sync_state") if r.get("key") == _DEVICE_KEYS]
+    pinned: dict[str, str] = {}
+    for text in texts:
+        try:
+            value = json.loads(text)
+        except (ValueError, TypeError):
+            continue
+        if isinstance(value, dict):
+            for device_id, key in value.items():
+                if isinstance(device_id, str) and is_public_key(key):
+                    pinned.setdefault(device_id, str(key))
+    return pinned
+
+
+@dataclass
+class Vouched:
+    """What :func:`signed_events` found among the other devices' readable events."""
+
+    events: set[tuple[str, str]] = field(default_factory=set)  # (event_id, hash)
+    segments: set[tuple[str, int, int]] = field(default_factory=set)  # verified
+    unverified: list[Event] = field(default_factory=list)
+
+
+def signed_events(conn: Any, reads: list[SourceRead], own_device: str) -> Vouched:
+    """The other devices' readable events whose origin's signature vouches for them
+    (or whose device no party gave a key for), the segments that verified, and the
+    events that could not be verified.
+
+    A segment verifies over the hashes of its seqs taken from the base and the
+    readable events (a seq read with two contents stays unproven); only the events
+    whose hash is the one signed are vouched for.
+    """
+    candidates: dict[tuple[str, int], dict[str, str]] = {}  # (device, seq) -> hash -> id
+    events: dict[tuple[str, str], Event] = {}
+    for r in _rows(reads, "event"):
+        row = tuple(r.values())
+        ev = _event_of(list(r)[1:], row)
+        if ev is None or ev.device_id == own_device:
+            continue
+        candidates.setdefault((ev.device_id, ev.seq), {})[ev.hash] = ev.event_id
+        events[(ev.event_id, ev.hash)] = ev
+    out = Vouched()
+    if not candidates:
+        return out
+    base: dict[tuple[str, int], str] = {
+        (str(d), int(q)): str(h)
+        for d, q, h in conn.execute(
+            "SELECT device_id, seq, hash FROM event WHERE device_id != ?", (own_device,)
+        )
+    }
+    segments: dict[str, set[tuple[int, int, str]]] = {}
+    for d, first, last, sig in conn.execute(
+        "SELECT device_id, first_seq, last_seq, sig FROM chain_segment"
+    ):
+        segments.setdefault(str(d), set()).add((int(first), int(last), str(sig)))
+    for r in _rows(reads, "chain_segment"):
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            segments.setdefault(str(r["device_id"]), set()).add(
+                (int(r["first_seq"]), int(r["last_seq"]), str(r["sig"]))
+            )
+    pinned = _pinned_keys(conn, reads)
+    vouched = out.events
+    for device_id in sorted({d for d, _ in candidates}):
+        mine = {q: hs for (d, q), hs in candidates.items() if d == device_id}
+        key = pinned.get(device_id)
+        if key is None:  # no key known anywhere: the server's word, as a pull takes it
+            vouched.update((eid, h) for hs in mine.values() for h, eid in hs.items())
+            continue
+        for first, last, sig in sorted(segments.get(device_id, ())):
+            if last < first or last - first > 100_000:
+                continue
+            if not any(first <= q <= last for q in mine):
+                continue
+            hashes: list[str] = []
+            for q in range(first, last + 1):
+                known = base.get((device_id, q))
+                options = set(mine.get(q, {}))
+                if known is not None:
+                    hashes.append(known)
+                elif len(options) == 1:
+                    hashes.append(next(iter(options)))
+                else:
+                    break  # not read, or read with two contents: unproven
+            if len(hashes) != last - first + 1:
+                continue
+            if not verify_segment(key, device_id, first, hashes, sig):
+                continue
+            out.segments.add((device_id, first, last))
+            for q, h in zip(range(first, last + 1), hashes, strict=True):
+                if h in mine.get(q, {}):
+                    vouched.add((mine[q][h], h))
+    out.unverified = [ev for pair, ev in events.items() if pair not in vouched]
+    return out
+
+
 def _merge(conn: Any, reads: list[SourceRead], report: SalvageReport) -> set[int]:
     """INSERT OR IGNORE every readable row (events verified); returns own merged seqs."""
+    vouched = signed_events(conn, reads, report.device_id)
+    report.events_unverified = len(vouched.unverified)
     target_tables = set(_table_names(conn))
     target_columns = {t: set(_columns(conn, t)) for t in target_tables}
     have_events = {str(r[0]) for r in conn.execute("SELECT event_id FROM event")}
@@ -498,9 +625,23 @@ def _merge(conn: Any, reads: list[SourceRead], report: SalvageReport) -> set[int
                         continue
                     if ev.event_id in have_events:
                         continue
+                    if ev.device_id != report.device_id and (
+                        (ev.event_id, ev.hash) not in vouched.events
+                    ):
+                        continue  # its origin's signature does not vouch for it
                     have_events.add(ev.event_id)
                     if ev.device_id == report.device_id:
                         merged_own.add(ev.seq)
+                elif table == "chain_segment":
+                    values = dict(zip(["rowid", *data.columns], row, strict=True))
+                    with contextlib.suppress(KeyError, TypeError, ValueError):
+                        ident = (
+                            str(values["device_id"]),
+                            int(values["first_seq"]),
+                            int(values["last_seq"]),
+                        )
+                        if ident not in vouched.segments:
+                            continue  # a signature that did not verify is not kept
                 elif table == "outbox":
                     values = dict(zip(["rowid", *data.columns], row, strict=True))
                     if values.get("status") == "acked":
@@ -509,6 +650,16 @@ def _merge(conn: Any, reads: list[SourceRead], report: SalvageReport) -> set[int
                     continue  # recomputed from the events below
                 conn.execute(sql, [row[i] for i in idx])
     report.events_refused = len(refused)
+    # Unverified events wait aside, as a pull's do: the next pull's segments release them.
+    now = ledger.utc_text(datetime.now(UTC))
+    for ev in vouched.unverified:
+        if ev.event_id in have_events:
+            continue
+        conn.execute(
+            "INSERT OR IGNORE INTO held_event (event_id, device_id, seq, reason, event, held_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (ev.event_id, ev.device_id, ev.seq, "unverified", json.dumps(ev.to_json()), now),
+        )
     # An event the server acknowledged in any source stays acknowledged.
     for chunk in _chunks(sorted(acked), 500):
         conn.execute(

@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import random
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from ktpe_desktop.cli import main
-from ktpe_desktop.core.events import verify_chain
+from ktpe_desktop.core.events import GENESIS_HASH, Event, make_event, verify_chain
+from ktpe_desktop.core.hlc import Hlc, HybridClock
+from ktpe_desktop.core.signing import new_private_key, public_key_of, sign_segment
 from ktpe_desktop.services.recording import RecordingService
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.salvage import _event_of, read_file
 from ktpe_desktop.storage.store import Store, database_key_for_tests, list_backups
+from ktpe_desktop.sync import verify
 from tests.conftest import LEAD, PASSWORD, Factory
 from tests.reliability import recovery_support as rs
 
@@ -161,3 +165,129 @@ def test_salvage_without_any_backup(
         assert n_states >= 30
         outbox = len(list(s.scalars(select(m.Outbox.event_id))))
         assert outbox == len(all_ids)
+
+
+# --------------------------------------------------------------------------- signatures
+
+TEAMMATE = "0b0b0b0b-0000-4000-8000-0000000000b7"
+
+
+def _teammate_chain(students: list[str], n: int) -> tuple[bytes, list[Event]]:
+    key = new_private_key()
+    events: list[Event] = []
+    head = GENESIS_HASH
+    clock = HybridClock()
+    for seq in range(1, n + 1):
+        ev = make_event(
+            device_id=TEAMMATE,
+            seq=seq,
+            prev_hash=head,
+            hlc=clock.tick(),
+            kind="recorded",
+            student_id=students[seq % len(students)],
+            operator="Petugas B",
+            occurred_at=datetime.now(UTC),
+        )
+        head = ev.hash
+        events.append(ev)
+    return key, events
+
+
+def _pull(store: Store, key: bytes, events: list[Event]) -> None:
+    """Apply a page of the teammate's events as a verified pull would."""
+    sig = sign_segment(key, TEAMMATE, events[0].seq, [e.hash for e in events])
+    page = {
+        "keys": {TEAMMATE: public_key_of(key)},
+        "segments": [
+            {
+                "device_id": TEAMMATE,
+                "first_seq": events[0].seq,
+                "last_seq": events[-1].seq,
+                "sig": sig,
+            }
+        ],
+    }
+    with store.transaction() as s:
+        ready = verify.verified(s, events, page)
+        assert len(ready) == len(events)
+        ledger.apply_remote(s, ready, device_id=store.device_id, clock=store.clock)
+
+
+@pytest.mark.parametrize("tamper", ["none", "signature", "content"])
+def test_salvage_verifies_other_devices_signatures(
+    store: Store,
+    factory: Factory,
+    tamper: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A teammate's events are merged only when their origin's signature verifies:
+    a tampered signature, or a row whose content was changed and its hash recomputed
+    (the hash then verifies; the signature cannot), is left out, set aside for the
+    next pull's segments, and said so."""
+    students = [factory.student() for _ in range(5)]
+    key, chain = _teammate_chain(students, 20)
+    _pull(store, key, chain[:10])
+    store.backup("before")
+    _pull(store, key, chain[10:])  # only in the live file
+    RecordingService(store).record_outcome(students[0], "absent", "p-1")
+    d = store.data_dir
+    with store.transaction() as s:
+        if tamper == "signature":
+            forged = sign_segment(new_private_key(), TEAMMATE, 11, [e.hash for e in chain[10:]])
+            s.execute(
+                update(m.ChainSegment)
+                .where(m.ChainSegment.device_id == TEAMMATE, m.ChainSegment.first_seq == 11)
+                .values(sig=forged)
+            )
+        elif tamper == "content":
+            original = chain[14]
+            changed = make_event(
+                device_id=TEAMMATE,
+                seq=original.seq,
+                prev_hash=original.prev_hash,
+                hlc=Hlc.decode(original.hlc),
+                kind="absent",  # a recording turned into an absence
+                student_id=original.student_id,
+                operator=original.operator,
+                occurred_at=original.occurred_at,
+            )
+            assert changed.event_id == original.event_id and changed.with_valid_hash()
+            s.execute(
+                update(m.EventRow)
+                .where(m.EventRow.event_id == original.event_id)
+                .values(kind="absent", hash=changed.hash)
+            )
+    store.close()
+    monkeypatch.setenv("KTPE_PASSWORD", PASSWORD)
+    capsys.readouterr()
+    assert main(["db", "restore-latest", "--data-dir", str(d)]) == 0
+    out = capsys.readouterr().out
+    with Store.open(d, LEAD, PASSWORD, readonly=True) as st, st.session() as s:
+        mates = dict(
+            s.execute(
+                select(m.EventRow.seq, m.EventRow.hash).where(m.EventRow.device_id == TEAMMATE)
+            ).all()
+        )
+        held = {
+            h.seq: h.event["hash"]
+            for h in s.scalars(select(m.HeldEvent).where(m.HeldEvent.reason == "unverified"))
+        }
+        kept_segments = {
+            (c.first_seq, c.last_seq, c.sig) for c in s.scalars(select(m.ChainSegment))
+        }
+        own = s.scalar(
+            select(func.count()).select_from(m.EventRow).where(m.EventRow.device_id != TEAMMATE)
+        )
+    assert own == 1  # this laptop's own event after the backup is merged regardless
+    assert {q: h for q, h in mates.items() if q <= 10} == {e.seq: e.hash for e in chain[:10]}
+    if tamper == "none":
+        assert mates == {e.seq: e.hash for e in chain}
+        assert not held and "Tidak dipakai" not in out
+        return
+    assert not any(q > 10 for q in mates), "an unverifiable event was merged"
+    assert sorted(held) == list(range(11, 21))  # set aside for the next pull's segments
+    assert "Tidak dipakai: 10 peristiwa perangkat lain" in out
+    assert not any(first == 11 for first, _, _ in kept_segments)
+    if tamper == "content":
+        assert held[15] != chain[14].hash
