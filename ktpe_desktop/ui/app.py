@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ktpe_desktop.paths import default_data_dir
@@ -59,6 +61,8 @@ class AppController:
         geometry = self.settings.window_state("main/geometry")
         if geometry is not None:
             window.restoreGeometry(geometry)
+        else:
+            fit_screen(window)
         return window
 
     def switch_language(self, lang: str) -> None:
@@ -86,6 +90,20 @@ class AppController:
         else:
             new.start()
         new.show()
+
+
+def fit_screen(window: QWidget) -> None:
+    """Maximise on a screen no bigger than the 1366x768 the window is laid out for.
+
+    Its 1366x768 plus a title bar and a panel is taller than such a laptop's screen:
+    the status bar (unsent count, Sinkronkan) would sit below the screen's edge.
+    """
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    free = screen.availableGeometry()
+    if free.width() < window.width() + 64 or free.height() < window.height() + 64:
+        window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
 
 
 def bring_forward(window: QWidget) -> None:

@@ -43,6 +43,7 @@ from ktpe_desktop.ui.idle import IdleWatcher
 from ktpe_desktop.ui.login import FirstRunPage, LoginPage
 from ktpe_desktop.ui.ops import Lane, Op
 from ktpe_desktop.ui.roster_page import RosterPage
+from ktpe_desktop.ui.scanner import ScanDetector
 from ktpe_desktop.ui.settings import (
     IDLE_LOCK_MINUTES,
     LANGUAGE,
@@ -90,6 +91,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.paper_settings_dialog: QDialog | None = None
         self.change_bus: ChangeBus | None = None
         self._scan_notice = ""
+        self.dialog_scans: ScanDetector | None = None
         self._quitting = False
         self.demo_credentials = demo_credentials
         self.setWindowTitle(tr("KTP-el Jemput Bola"))
@@ -281,6 +283,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.idle.start()
         self.reload_schools(open_last=True)
         self.unlocked.emit()
+        # Keys go to the page at once (the login's field they went to is gone).
+        self.focus_search()
 
     def _build_work(self, ws: Workspace) -> None:
         old = self.work
@@ -304,6 +308,10 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.outcome_dialog.saved.connect(self._outcome_saved)
         self.outcome_dialog.scan_interrupted.connect(self._scan_while_open)
         self.outcome_dialog.finished.connect(lambda _r: self.focus_search())
+        if self.dialog_scans is None:  # a scan while the history, an undo … is open
+            self.dialog_scans = ScanDetector(self, accepts=self.in_other_dialog)
+            self.dialog_scans.scanned.connect(self.scan_in_other_dialog)
+            self.dialog_scans.start()
         if self.sync_driver is not None:
             self.sync_driver.stop()
         self.sync_driver = AdapterDriver(
@@ -367,6 +375,9 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
             return
         last = self.school.npsn if self.school else self.settings.get(LAST_SCHOOL)
         self.today_page.set_schools(schools, last)
+        focused = self.focusWidget()
+        if focused is None or not focused.isVisible():
+            self.focus_search()
         if self.roster is not None:
             for s in schools:
                 self.roster.set_progress(s)
@@ -511,6 +522,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         """Close the workspace after every queued write has finished."""
         from ktpe_desktop.ui.ops import wait_for_done
 
+        if self.dialog_scans is not None:
+            self.dialog_scans.stop()
         wait_for_done(30_000)
         if self.workspace is not None:
             self.workspace.close()

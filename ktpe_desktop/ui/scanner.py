@@ -41,19 +41,32 @@ class ScanDetector(QObject):
     Args:
         scope: only keys sent to this widget or its children are watched.
         clock: seconds, monotonic (tests inject one).
+        accepts: instead of ``scope``'s children, watch the keys sent to the widgets
+            this returns True for (the main window's other dialogs).
     """
 
     scanned = Signal(str)  # a full NISN/NIK arrived from the scanner
     garbled = Signal(str)  # a burst of digits ended in Enter but is not a full number
 
-    def __init__(self, scope: QWidget, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        scope: QWidget,
+        clock: Callable[[], float] = time.monotonic,
+        accepts: Callable[[QWidget], bool] | None = None,
+    ) -> None:
         super().__init__(scope)
         self.scope = scope
         self.clock = clock
+        self.accepts = accepts
         self._digits = ""
         self._run = ""
         self._last = 0.0
         self._active = False
+
+    def while_visible(self) -> ScanDetector:
+        """Watch from when ``scope`` (a dialog) is shown until it is hidden (closed)."""
+        self.scope.installEventFilter(_FollowVisibility(self))
+        return self
 
     def start(self) -> None:
         self.reset()
@@ -80,6 +93,8 @@ class ScanDetector(QObject):
         # Qt offers a key to the focus widget, then to its parents: look at it once.
         if focus is not None and obj is not focus:
             return False
+        if self.accepts is not None:
+            return self.accepts(obj)
         return obj is self.scope or self.scope.isAncestorOf(obj)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
@@ -114,4 +129,19 @@ class ScanDetector(QObject):
             return False
         if key not in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta):
             self.reset()
+        return False
+
+
+class _FollowVisibility(QObject):
+    """Starts and stops a detector with its scope's Show and Hide events."""
+
+    def __init__(self, detector: ScanDetector) -> None:
+        super().__init__(detector)
+        self.detector = detector
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            self.detector.start()
+        elif event.type() == QEvent.Type.Hide:
+            self.detector.stop()
         return False

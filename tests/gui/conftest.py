@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KTPE_FAST_KDF"] = "1"
@@ -76,3 +77,25 @@ def make_window(data_dir: Path, **kwargs: Any) -> MainWindow:
 def close_window(window: MainWindow) -> None:
     window.close()
     window.shutdown()
+
+
+def logged_in(qtbot: Any, data_dir: Path) -> MainWindow:
+    """A window on ``data_dir`` the lead logged into as a user does (password, Enter),
+    with Hari ini's schools loaded."""
+    w = make_window(data_dir, demo_credentials=(LEAD, PASSWORD))
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    with qtbot.waitSignal(w.unlocked, timeout=timing.ms(10_000)):
+        w.login.password.setText(PASSWORD)
+        qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.today_page is not None and w.today_page.model.rowCount() > 0)
+    return w
+
+
+@pytest.fixture
+def window(qtbot: Any, demo_data: Path) -> Iterator[MainWindow]:
+    """The demo roster's window, logged in, on Hari ini."""
+    w = logged_in(qtbot, demo_data)
+    yield w
+    close_window(w)

@@ -15,7 +15,7 @@ from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.sync import state as keys
 from ktpe_desktop.ui.hub_page import HubDialog
 from tests.conftest import docs_dir
-from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
+from tests.gui.conftest import PASSWORD, close_window, logged_in
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -50,13 +50,7 @@ def station(tmp_path: Path) -> Any:
 def test_hub_mode_join_and_the_other_station_notice(
     qtbot: Any, demo_data: Path, station: Workspace, loopback_hub: None
 ) -> None:
-    w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
-    with qtbot.waitSignal(w.unlocked, timeout=10_000):
-        w.login.password.setText(PASSWORD)
-        w.login.login_button.click()
+    w = logged_in(qtbot, demo_data)
     ws = w.workspace
     assert ws is not None
     _enrolled(ws)
@@ -128,13 +122,7 @@ def test_hub_screenshots(
         painter.end()
         assert image.save(str(out / f"{name}.png"))
 
-    w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
-    with qtbot.waitSignal(w.unlocked, timeout=10_000):
-        w.login.password.setText(PASSWORD)
-        w.login.login_button.click()
+    w = logged_in(qtbot, demo_data)
     ws = w.workspace
     assert ws is not None
     _enrolled(ws)

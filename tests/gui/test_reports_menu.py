@@ -11,19 +11,12 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ktpe_desktop.ui import ops
 from tests import timing
-from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
+from tests.gui.conftest import close_window, logged_in
 
 
 @pytest.fixture
 def window(qtbot: Any, demo_data: Path) -> Any:
-    w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
-    with qtbot.waitSignal(w.unlocked, timeout=10_000):
-        w.login.password.setText(PASSWORD)
-        w.login.login_button.click()
-    qtbot.waitUntil(lambda: w.today_page.model.rowCount() > 0)
+    w = logged_in(qtbot, demo_data)
     w.choose_school(w.today_page.model._rows[0])
     ops.wait_for_done(timing.ms(10_000))
     yield w

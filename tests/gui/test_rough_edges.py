@@ -3,8 +3,6 @@ focus after login, feedback when offline, the status bar at 1366 px."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,33 +10,20 @@ from PySide6.QtCore import Qt
 
 from ktpe_desktop.ui import ops
 from ktpe_desktop.ui.main_window import MainWindow
-from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
-
-
-@pytest.fixture
-def window(qtbot: Any, demo_data: Path) -> Iterator[MainWindow]:
-    w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
-    with qtbot.waitSignal(w.unlocked, timeout=10_000):
-        w.login.password.setText(PASSWORD)
-        w.login.login_button.click()
-    assert w.today_page is not None
-    qtbot.waitUntil(lambda: w.today_page is not None and w.today_page.model.rowCount() > 0)
-    yield w
-    close_window(w)
 
 
 def test_after_login_hari_ini_has_the_focus(qtbot: Any, window: MainWindow) -> None:
     w = window
     assert w.today_page is not None and w.tabs is not None
-    if w.tabs.currentWidget() is w.today_page:
-        w.focus_search()
-        qtbot.waitUntil(w.today_page.table.hasFocus)
-        assert w.today_page.table.currentIndex().isValid()
+    assert w.tabs.currentWidget() is w.today_page
+    qtbot.waitUntil(w.today_page.table.hasFocus)  # nobody clicked or pressed Tab
+    assert w.today_page.table.currentIndex().isValid()
+    school = w.today_page.model._rows[w.today_page.table.currentIndex().row()]
+    qtbot.keyClick(w.today_page.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.tabs is not None and w.tabs.currentWidget() is w.roster)
+    assert w.school is not None and w.school.npsn == school.npsn
 
 
 def test_ctrl_e_and_ctrl_h_work_from_the_search_field(qtbot: Any, window: MainWindow) -> None:

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.services.views import StudentItem
 from ktpe_desktop.ui import ops
 from ktpe_desktop.ui.main_window import MainWindow
-from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
+from tests.gui.conftest import close_window, logged_in
 from tests.gui.scanner import scan
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -23,15 +24,9 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 @pytest.fixture
 def window(qtbot: Any, demo_data: Path) -> Iterator[MainWindow]:
-    w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
-    with qtbot.waitSignal(w.unlocked, timeout=10_000):
-        w.login.password.setText(PASSWORD)
-        w.login.login_button.click()
+    """Logged in, on the roster of the school with the most students still to record."""
+    w = logged_in(qtbot, demo_data)
     assert w.today_page is not None
-    qtbot.waitUntil(lambda: w.today_page is not None and w.today_page.model.rowCount() > 0)
     w.today_page.all_schools.setChecked(True)
     qtbot.waitUntil(lambda: w.today_page is not None and w.today_page.model.rowCount() > 1)
     busiest = max(w.today_page.model._rows, key=lambda s: s.pending)
@@ -138,6 +133,71 @@ def test_a_scan_with_the_note_field_focused_is_still_a_scan(qtbot: Any, window: 
     ops.wait_for_done(10_000)
     assert w.workspace.student(a.id).status == Status.PENDING
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_a_scan_while_the_history_or_an_undo_is_open_closes_it_and_saves_nothing(
+    qtbot: Any, window: MainWindow
+) -> None:
+    """The scanner's Enter must not confirm an undo (its reason field would take the
+    digits, Enter its OK): the dialogs close unsaved and the scanned student opens."""
+    from ktpe_desktop.ui.dialogs.history import HistoryDialog
+    from ktpe_desktop.ui.dialogs.void import VoidDialog
+
+    w = window
+    roster, dialog = w.roster, w.outcome_dialog
+    assert roster is not None and dialog is not None and w.workspace is not None
+    a, b, c = pending(w)[:3]
+    assert a.nisn and b.nisn and c.nisn
+    roster.focus_search()
+    scan(a.nisn)
+    dialog_open_for(qtbot, w, a.id)
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    # Ctrl+H from the search field, then a card
+    qtbot.keyClick(roster.search, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(HistoryDialog)))
+    history = next(d for d in w.findChildren(HistoryDialog) if d.isVisible())
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is history)
+    scan(b.nisn)
+    dialog_open_for(qtbot, w, b.id)
+    assert not any(d.isVisible() for d in w.findChildren(HistoryDialog))
+    assert "ditutup tanpa menyimpan" in dialog.banner.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    # Ctrl+Z asks for the reason to undo A's outcome; the next card arrives instead
+    qtbot.waitUntil(roster.search.hasFocus)
+    qtbot.keyClick(roster.search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(VoidDialog)))
+    void = next(d for d in w.findChildren(VoidDialog) if d.isVisible())
+    qtbot.waitUntil(void.reason.hasFocus)
+    scan(c.nisn)
+    dialog_open_for(qtbot, w, c.id)
+    assert not void.isVisible()
+    ops.wait_for_done(10_000)
+    assert w.workspace.student(a.id).status == Status.RECORDED  # not undone
+    assert w.workspace.student(b.id).status == Status.PENDING
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_a_card_scanned_into_the_walk_in_form_fills_its_nisn_not_the_name(
+    qtbot: Any, window: MainWindow
+) -> None:
+    w = window
+    assert w.roster is not None
+    existing = pending(w)[0]
+    assert existing.nisn
+    w.add_walk_in()
+    form = walk_in_form(qtbot, w)
+    form.name.setFocus()
+    qtbot.waitUntil(form.name.hasFocus)
+    qtbot.keyClicks(form.name, "SISWA BARU")
+    scan(existing.nisn)
+    qtbot.waitUntil(lambda: form.nisn.text() == existing.nisn)
+    assert form.name.text() == "SISWA BARU"
+    qtbot.waitUntil(lambda: form.duplicate_box.isVisible())  # the card is on the roster
+    assert form.isVisible()  # the scanner's Enter saved and opened nothing
+    form.reject()
 
 
 def test_fifty_students_in_a_row_with_scans_arriving_while_dialogs_are_open(

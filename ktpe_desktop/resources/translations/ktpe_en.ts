@@ -1553,6 +1553,10 @@ Operator: {operator} · Password: {operator_password}</translation>
         <translation>A new card was scanned: the outcome of {name} was not saved (cancelled).</translation>
     </message>
     <message>
+        <source>Kartu baru dipindai: jendela sebelumnya ditutup tanpa menyimpan.</source>
+        <translation>A new card was scanned: the previous window was closed without saving.</translation>
+    </message>
+    <message>
         <source>{kind} {number} tidak ada di daftar. Tambah siswa dengan Ctrl+N.</source>
         <translation>{kind} {number} is not on the roster. Add the student with Ctrl+N.</translation>
     </message>

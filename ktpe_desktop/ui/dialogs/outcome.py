@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -92,7 +92,7 @@ class OutcomeDialog(QDialog):
         self._pending_scan: str | None = None
         self._confirm_twice = False
         self._ikd_armed = False
-        self.scanner = ScanDetector(self)
+        self.scanner = ScanDetector(self).while_visible()
         self.scanner.scanned.connect(self._scanned)
         self.scanner.garbled.connect(self._garbled)
 
@@ -390,14 +390,6 @@ class OutcomeDialog(QDialog):
         super().keyPressEvent(event)
 
     # ------------------------------------------------------------ the scanner
-
-    def showEvent(self, event: QShowEvent) -> None:
-        self.scanner.start()
-        super().showEvent(event)
-
-    def done(self, result: int) -> None:
-        self.scanner.stop()
-        super().done(result)
 
     def _scanned(self, digits: str) -> None:
         """The next card was scanned: never confirm; leave this student unsaved."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -28,6 +29,7 @@ from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.dialogs.common import error_text
 from ktpe_desktop.ui.i18n import current_language, noop, tr
 from ktpe_desktop.ui.ops import Op
+from ktpe_desktop.ui.scanner import MIN_BURST_DIGITS, ScanDetector
 
 FIELD_TITLES = {
     "name": noop("Nama"),
@@ -88,6 +90,9 @@ class StudentFormDialog(QDialog):
         self.nisn.setMaxLength(14)
         self.nik = QLineEdit()
         self.nik.setMaxLength(22)
+        # A card scanned into the form fills its NISN or NIK, whichever field has focus.
+        self.scanner = ScanDetector(self).while_visible()
+        self.scanner.scanned.connect(self._scanned)
         self.kk = QLineEdit()
         self.kk.setMaxLength(22)
         self.sex = QComboBox()
@@ -333,3 +338,20 @@ class StudentFormDialog(QDialog):
             show_crash(exc, self)
             return
         self.message.setText(text)
+
+    # ------------------------------------------------------------ the scanner
+
+    def _scanned(self, digits: str) -> None:
+        """A scanned NISN (10 digits) or NIK (16) goes to its own field, never the name."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit) and focus not in (self.nisn, self.nik):
+            # typed by hand, all digits reached the field; from a scanner, the first
+            # few before the burst was recognised
+            text = focus.text()
+            for landed in (digits, digits[: MIN_BURST_DIGITS - 1]):
+                if text.endswith(landed):
+                    focus.setText(text[: -len(landed)])
+                    break
+        target = self.nisn if len(digits) == 10 else self.nik
+        target.setText(digits)
+        target.setFocus()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDialog, QWidget
+
 from ktpe_desktop.services.views import (
     HistoryItem,
     SavedChange,
@@ -53,20 +56,59 @@ class StudentActions(WindowBase):
         )
         self.focus_search()
 
-    def _scan_while_open(self, left: StudentItem | None, digits: str) -> None:
+    def _scan_while_open(self, left: StudentItem | None, digits: str, *, notice: str = "") -> None:
         """A card scanned while the outcome dialog was open: open that student instead."""
         if self.roster is None or self.is_locked:
             return
         if left is not None:
-            self._scan_notice = tr(
-                "Kartu baru dipindai: hasil {name} belum disimpan (dibatalkan)."
-            ).format(name=left.name)
-            self.show_toast(self._scan_notice, error=True)
+            notice = tr("Kartu baru dipindai: hasil {name} belum disimpan (dibatalkan).").format(
+                name=left.name
+            )
+        if notice:
+            self._scan_notice = notice
+            self.show_toast(notice, error=True)
         self.roster.search.blockSignals(True)
         self.roster.search.setText(digits)
         self.roster.search.blockSignals(False)
         self.roster.open_identifier(digits)
         self._scan_notice = ""
+
+    def in_other_dialog(self, widget: QWidget) -> bool:
+        """Whether ``widget`` sits in a dialog of this window without a scanner of its own.
+
+        The outcome dialog handles scans itself; the walk-in and correction form
+        takes a scanned NISN/NIK into its field. Every other dialog (history, undo,
+        anomalies, settings …) must not take a scanner's digits and Enter: an Enter
+        there could confirm an undo.
+        """
+        window = widget.window()
+        if (
+            not isinstance(window, QDialog)
+            or window is self.outcome_dialog
+            or isinstance(window, StudentFormDialog)
+        ):
+            return False
+        parent = window.parentWidget()
+        while parent is not None:
+            if parent is self:
+                return True
+            parent = parent.parentWidget()
+        return False
+
+    def scan_in_other_dialog(self, digits: str) -> None:
+        """A card scanned while another dialog was open: close it unsaved, open the card's."""
+
+        def reopen() -> None:
+            for dialog in reversed(self.findChildren(QDialog)):  # an undo before its history
+                if dialog.isVisible() and dialog is not self.outcome_dialog:
+                    dialog.reject()
+            self._scan_while_open(
+                None,
+                digits,
+                notice=tr("Kartu baru dipindai: jendela sebelumnya ditutup tanpa menyimpan."),
+            )
+
+        QTimer.singleShot(0, reopen)  # out of the key filter first
 
     def _not_found(self, digits: str) -> None:
         kind = "NISN" if len(digits) == 10 else "NIK"
