@@ -41,3 +41,17 @@ def default_data_dir() -> Path:
         return base / "KTPE Jemput Bola"
     base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     return base / "ktpe-jemput-bola"
+
+
+def audit_fallback_dir() -> Path:
+    """Where audit rows wait when the data folder cannot take them (read-only or full):
+    outside the data folder, per user (``KTPE_AUDIT_DIR`` overrides it). The rows hold
+    no personal data (actions, school NPSNs, counts, file names)."""
+    override = os.environ.get("KTPE_AUDIT_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return base / "KTPE Jemput Bola audit"
+    base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
+    return base / "ktpe-jemput-bola" / "audit"

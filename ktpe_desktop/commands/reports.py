@@ -8,7 +8,9 @@
 
 The password comes from ``$KTPE_PASSWORD`` or is asked for; ``--user`` (or
 ``$KTPE_USER``) names the local user who signs and is audited. Rendering runs
-without a display (Qt's ``offscreen`` platform).
+without a display (Qt's ``offscreen`` platform). On a full disk or a read-only data
+folder the papers are still made (opened read-only); their audit rows wait
+(``Store.defer_audit``) and the next writer writes them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 from ktpe_desktop.commands._common import add_store_arguments, data_dir_of, password, user_of
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.reports.export import EXPORT_WARNING
-from ktpe_desktop.services.session import open_store
+from ktpe_desktop.services.session import open_store, open_store_readonly
+from ktpe_desktop.storage.errors import DataDirNotWritable, DiskFull
 
 PAPERS = ("A4", "F4")
 
@@ -90,7 +93,20 @@ def _parse_date(text: str) -> date:
 def _service(args: argparse.Namespace) -> Any:
     from ktpe_desktop.services.report_service import ReportService
 
-    store = open_store(data_dir_of(args), user_of(args), password())
+    data_dir, user, secret = data_dir_of(args), user_of(args), password()
+    try:
+        store = open_store(data_dir, user, secret)
+    except (DiskFull, DataDirNotWritable) as exc:
+        # A paper only reads the data: it is made from a full disk or a read-only
+        # folder too, and its audit row waits for the next writer (Store.defer_audit).
+        store = open_store_readonly(data_dir, user, secret)
+        print(
+            f"PERHATIAN: {exc.message} Laporan dibuat dengan data hanya-baca; catatan audit "
+            "cetaknya disimpan sementara dan dicatat saat data dapat ditulis lagi. / The "
+            "report is made read-only; its audit row is kept aside and written once the data "
+            "can be written again.",
+            file=sys.stderr,
+        )
     return ReportService(store)
 
 

@@ -25,6 +25,7 @@ from ktpe_desktop.reports import class_list, document, export, team_recap
 from ktpe_desktop.reports import data as rdata
 from ktpe_desktop.reports.files import check_destination, write_file_atomically
 from ktpe_desktop.services.audit import audit
+from ktpe_desktop.storage.errors import DataDirNotWritable, DiskFull
 from ktpe_desktop.storage.models import AuditAction
 from ktpe_desktop.storage.store import Store
 
@@ -208,10 +209,28 @@ class ReportService:
         if destination is not None:
             detail["destination"] = str(destination)
         detail.update(extra or {})
-        with self.store.transaction() as s:
-            if report is not None:
-                rdata.keep_number(s, report, self.store.username)
-            audit(s, self.store.username, AuditAction.PRINT, subject, detail)
+        if not self.store.readonly:
+            try:
+                with self.store.transaction() as s:
+                    if report is not None:
+                        rdata.keep_number(s, report, self.store.username)
+                    audit(s, self.store.username, AuditAction.PRINT, subject, detail)
+                return
+            except (DiskFull, DataDirNotWritable):
+                pass  # reading must not depend on writing: the row waits (below)
+        kept: dict[str, Any] | None = None
+        if report is not None and report.original is None:
+            kept = {
+                "document": rdata.BERITA_ACARA,
+                "subject": report.school.npsn,
+                "first_day": report.visit.first_day.isoformat(),
+                "last_day": report.visit.last_day.isoformat(),
+                "counter": report.counter,
+                "number": report.number,
+                "issued_at": report.printed_at.astimezone(UTC).isoformat(),
+                "issued_by": self.store.username,
+            }
+        self.store.defer_audit(AuditAction.PRINT, subject, detail, document_number=kept)
 
     # ------------------------------------------------------------ class lists, team recap
 
@@ -317,14 +336,16 @@ class ReportService:
         self, npsn: str, target: Path, payload: bytes, rows: int, fmt: str, actor: str | None
     ) -> export.ExportResult:
         def record() -> None:
-            with self.store.transaction() as s:
-                audit(
-                    s,
-                    actor or self.store.username,
-                    AuditAction.EXPORT,
-                    f"students:{npsn}",
-                    {"format": fmt, "npsn": npsn, "rows": rows, "destination": str(target)},
-                )
+            detail = {"format": fmt, "npsn": npsn, "rows": rows, "destination": str(target)}
+            if not self.store.readonly:
+                try:
+                    with self.store.transaction() as s:
+                        audit(s, actor or self.store.username, AuditAction.EXPORT,
+                              f"students:{npsn}", detail)  # fmt: skip
+                    return
+                except (DiskFull, DataDirNotWritable):
+                    pass  # the row waits, as a print's does
+            self.store.defer_audit(AuditAction.EXPORT, f"students:{npsn}", detail)
 
         _write_audited(target, payload, record)
         return export.ExportResult(str(target), rows, fmt)

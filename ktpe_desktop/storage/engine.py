@@ -86,11 +86,34 @@ def connect_raw(path: Path, key: bytes, *, readonly: bool = False) -> Any:
     Used by the engine's creator, by backups and by checks of a backup file.
     """
     if readonly:
-        conn = sqlcipher3.connect(
-            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
-        )
-    else:
-        conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            return _configured(_connect_ro(path, immutable=False), key, readonly=True)
+        except sqlcipher3.OperationalError as exc:
+            # A full disk or a read-only medium: SQLite cannot make the WAL's
+            # shared-memory file. With no WAL content the main file holds every
+            # commit, so it is read as an immutable file instead.
+            if not _no_wal_content(path) or "file is not a database" in str(exc):
+                raise
+        return _configured(_connect_ro(path, immutable=True), key, readonly=True)
+    conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    return _configured(conn, key, readonly=False)
+
+
+def _connect_ro(path: Path, *, immutable: bool) -> Any:
+    uri = f"file:{path}?mode=ro" + ("&immutable=1" if immutable else "")
+    return sqlcipher3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+
+
+def _no_wal_content(path: Path) -> bool:
+    try:
+        return Path(f"{path}-wal").stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+def _configured(conn: Any, key: bytes, *, readonly: bool) -> Any:
     try:
         quiet_cipher_log(conn)
         conn.execute(key_pragma(key))

@@ -28,11 +28,12 @@ import json
 import os
 import re
 import secrets
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,10 @@ KEYSLOTS_FILE = "keyslots.json"
 BACKUP_DIR = "backups"
 LOG_DIR = "logs"
 AUDIT_PENDING_FILE = "audit-pending.jsonl"
+# Space kept for audit rows on a full disk: written over in place, it needs no new
+# block (on a copy-on-write file system such as btrfs it may still need one).
+AUDIT_RESERVE_FILE = "audit-reserve.bin"
+AUDIT_RESERVE_BYTES = 64 * 1024
 KEEP_LAST_BACKUPS = 10
 KEEP_DAILY_BACKUPS = 7
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -587,27 +592,106 @@ class Store:
         """Audit rows not written yet (tests, `db info`)."""
         return len(self._pending_audit)
 
-    def _import_pending_audit(self) -> int:
-        """Write the rows other (read-only) openings left in ``audit-pending.jsonl``."""
-        path = self.data_dir / AUDIT_PENDING_FILE
+    def defer_audit(
+        self,
+        action: m.AuditAction,
+        subject: str | None = None,
+        detail: Any = None,
+        *,
+        document_number: dict[str, Any] | None = None,
+    ) -> str:
+        """Keep an audit row durably *now* without writing the database (a print on
+        a full disk or from a read-only folder): a line of ``audit-pending.jsonl``,
+        else the space reserved in ``audit-reserve.bin``, else a file outside the data
+        folder (:func:`ktpe_desktop.paths.audit_fallback_dir`). The next writer that
+        opens the folder writes it into the audit log (and keeps the Berita Acara's
+        ``document_number`` with it). Returns where it went.
+
+        Raises:
+            AuditNotKept: nowhere could take it (the caller must undo the print).
+        """
+        row: dict[str, Any] = {
+            "actor": self.username,
+            "action": m.AuditAction(action).value,
+            "subject": subject,
+            "detail": detail,
+            "at": _utcnow().isoformat(),
+        }
+        if document_number is not None:
+            row["document_number"] = document_number
+        where = self._keep_rows([row])
+        if where is None:
+            raise AuditNotKept()
+        log.warning("audit row deferred to %s: the database cannot be written now", where)
+        return where
+
+    def _database_id(self) -> str:
+        with contextlib.suppress(Exception), self.session() as s:
+            value = s.get(m.Meta, "database_id")
+            if value is not None:
+                return str(value.value)
+        return "unknown"
+
+    def _fallback_audit_file(self) -> Path:
+        from ktpe_desktop.paths import audit_fallback_dir
+
+        return audit_fallback_dir() / f"audit-pending-{self._database_id()}.jsonl"
+
+    def _keep_rows(self, rows: list[dict[str, Any]]) -> str | None:
+        """Append ``rows`` durably to the first place that takes them; returns its name."""
+        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return 0
+            with open(self.data_dir / AUDIT_PENDING_FILE, "a", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            return AUDIT_PENDING_FILE
         except OSError as exc:
-            log.warning("pending audit rows unreadable: %s", type(exc).__name__)
-            return 0
+            log.info("pending audit file not writable: %s", exc.strerror)
+        if _reserve_append(self.data_dir / AUDIT_RESERVE_FILE, text.encode("utf-8")):
+            return AUDIT_RESERVE_FILE
+        target = self._fallback_audit_file()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "a", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            return str(target)
+        except OSError as exc:
+            log.error("audit rows could not be kept anywhere: %s", exc.strerror)
+        return None
+
+    def _import_pending_audit(self) -> int:
+        """Write the rows deferred by other openings (``audit-pending.jsonl``, the
+        reserve, the fallback file outside the folder) into the audit log."""
+        path = self.data_dir / AUDIT_PENDING_FILE
+        reserve = self.data_dir / AUDIT_RESERVE_FILE
+        fallback = self._fallback_audit_file()
+        lines: list[str] = []
+        for source in (path, fallback):
+            try:
+                lines += source.read_text(encoding="utf-8").splitlines()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning("pending audit rows unreadable: %s", type(exc).__name__)
+        lines += _reserve_read(reserve).splitlines()
         rows = []
         for line in lines:
             with contextlib.suppress(ValueError, TypeError):
                 row = json.loads(line)
                 if isinstance(row, dict) and row.get("action") in m.AuditAction._value2member_map_:
                     rows.append(row)
-        with self.transaction() as s:
-            for row in rows:
-                s.add(_audit_row(row))
-        with contextlib.suppress(OSError):
-            path.unlink()
+        if rows:
+            with self.transaction() as s:
+                for row in rows:
+                    s.add(_audit_row(row))
+                    _keep_document_number(s, row.get("document_number"))
+        for source in (path, fallback):
+            with contextlib.suppress(OSError):
+                source.unlink()
+        _reserve_ensure(reserve)
         return len(rows)
 
     def _flush_audit_at_close(self) -> None:
@@ -618,17 +702,10 @@ class Store:
                 with self.transaction():
                     pass
                 return
-        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in self._pending_audit)
-        try:
-            with open(self.data_dir / AUDIT_PENDING_FILE, "a", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
+        if self._keep_rows(self._pending_audit) is not None:
             self._pending_audit.clear()
-        except OSError as exc:
-            log.warning(
-                "%d audit rows could not be written (%s)", len(self._pending_audit), exc.strerror
-            )
+        else:
+            log.warning("%d audit rows could not be written", len(self._pending_audit))
 
     @property
     def clock(self) -> HybridClock:
@@ -746,6 +823,7 @@ class Store:
         log.info("created data folder (device %s)", device_id[:8])
         store = cls(data_dir, key, username, role, make_engine(db, key), lock=lock)
         store._marker_armed = True  # a new chain: any old marker is another device's
+        _reserve_ensure(data_dir / AUDIT_RESERVE_FILE)
         return store
 
     @classmethod
@@ -827,8 +905,10 @@ class Store:
             lock = FolderLock(data_dir).acquire(timeout=wait)
         try:
             store = cls._open_locked(data_dir, key, username, role, check, lock)
-        except BaseException:
+        except BaseException as exc:
             lock.release()
+            if _io_error_of_full_disk(data_dir, exc):
+                raise DiskFull() from exc
             raise
         with contextlib.suppress(KnownError):
             store._import_pending_audit()
@@ -1163,6 +1243,103 @@ class Store:
         self.close()
 
 
+class AuditNotKept(KnownError):
+    code = "audit_not_kept"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Catatan audit tidak dapat disimpan di mana pun (disk penuh dan folder hanya-baca); "
+            "dokumen tidak dibuat. Kosongkan ruang disk lalu ulangi.",
+            "The audit row could not be kept anywhere (disk full and folder read-only); the "
+            "document was not made. Free some disk space and retry.",
+        )
+
+
+def _io_error_of_full_disk(data_dir: Path, exc: BaseException) -> bool:
+    """SQLite says "disk I/O error" when it cannot grow its WAL or shared-memory file:
+    on a full disk that is a disk-full error."""
+    if "disk i/o error" not in str(exc).lower():
+        return False
+    try:
+        return shutil.disk_usage(data_dir).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def _reserve_read(path: Path) -> str:
+    """The rows written into the reserve (up to its first NUL)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return data.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+
+
+def _reserve_append(path: Path, text: bytes) -> bool:
+    """Write ``text`` after the rows already in the reserve, in place (no new block)."""
+    try:
+        with open(path, "r+b") as fh:
+            data = fh.read()
+            used = data.find(b"\0")
+            if used < 0 or used + len(text) >= len(data):
+                return False
+            fh.seek(used)
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return True
+    except OSError as exc:
+        log.info("audit reserve not writable: %s", exc.strerror)
+        return False
+
+
+def _reserve_ensure(path: Path) -> None:
+    """An empty reserve of :data:`AUDIT_RESERVE_BYTES` (written, not sparse)."""
+    with contextlib.suppress(OSError):
+        if path.exists() and path.stat().st_size >= AUDIT_RESERVE_BYTES:
+            with open(path, "r+b") as fh:
+                used = fh.read().find(b"\0")
+                if used == 0:
+                    return
+                fh.seek(0)
+                fh.write(b"\0" * AUDIT_RESERVE_BYTES)
+                fh.flush()
+                os.fsync(fh.fileno())
+            return
+        with open(path, "wb") as fh:
+            fh.write(b"\0" * AUDIT_RESERVE_BYTES)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def _keep_document_number(s: Session, value: Any) -> None:
+    """The number of a deferred first print, unless the visit got one meanwhile."""
+    if not isinstance(value, dict):
+        return
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        first_day = date.fromisoformat(str(value["first_day"]))
+        exists = s.scalar(
+            select(m.DocumentNumber.id).where(
+                m.DocumentNumber.document == str(value["document"]),
+                m.DocumentNumber.subject == str(value["subject"]),
+                m.DocumentNumber.first_day == first_day,
+            )
+        )
+        if exists is None:
+            s.add(
+                m.DocumentNumber(
+                    document=str(value["document"]),
+                    subject=str(value["subject"]),
+                    first_day=first_day,
+                    last_day=date.fromisoformat(str(value["last_day"])),
+                    counter=int(value["counter"]),
+                    number=str(value["number"]),
+                    issued_at=datetime.fromisoformat(str(value["issued_at"])),
+                    issued_by=str(value["issued_by"]),
+                )
+            )
+
+
 def _audit_row(row: dict[str, Any]) -> m.AuditLog:
     at = row.get("at")
     audit = m.AuditLog(
@@ -1186,6 +1363,7 @@ __all__ = [
     "BACKUP_DIR",
     "DB_FILE",
     "KEYSLOTS_FILE",
+    "AuditNotKept",
     "BackupInfo",
     "DataFolderInUse",
     "DiskFull",

@@ -44,6 +44,7 @@ def test_create_then_open(data_dir: Path) -> None:
     device = s.device_id
     s.close()
     assert sorted(p.name for p in data_dir.iterdir()) == [
+        "audit-reserve.bin",  # space for audit rows on a full disk (zeros, no personal data)
         "keyslots.json",
         "ktpe.db",
         "ktpe.head",  # the tail marker: this device's chain head (storage/tailmark.py)
