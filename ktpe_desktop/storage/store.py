@@ -24,6 +24,7 @@ read-only medium or on a full disk; its audit rows (the login) are deferred
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -35,11 +36,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session
 
@@ -84,6 +82,9 @@ from ktpe_desktop.storage.tailmark import (
     write_marker,
 )
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 DB_FILE = "ktpe.db"
 KEYSLOTS_FILE = "keyslots.json"
 BACKUP_DIR = "backups"
@@ -102,19 +103,49 @@ log = get_logger("storage")
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
+# Every opening compares the database's revision with the migrations' head. Alembic
+# itself is imported only to migrate: importing it (and the dialects it pulls in)
+# took a third of a second of every start (issue 18). The migration files declare
+# ``revision`` and ``down_revision`` on lines of their own; a unit test checks that
+# this reading agrees with Alembic's ScriptDirectory.
+_REVISION_LINE = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN_LINE = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(?:None|[\"']([^\"']+)[\"'])", re.M)
+
+
+@functools.lru_cache(maxsize=4)
+def _revision_graph(migrations: Path) -> tuple[frozenset[str], str]:
+    """(every known revision, the head), from the migration files in ``migrations``."""
+    down: dict[str, str | None] = {}
+    for path in sorted((migrations / "versions").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        rev, prev = _REVISION_LINE.search(text), _DOWN_LINE.search(text)
+        if rev is None or prev is None:
+            continue
+        down[rev.group(1)] = prev.group(1)
+    heads = set(down) - {d for d in down.values() if d is not None}
+    if len(heads) != 1 or any(d is not None and d not in down for d in down.values()):
+        from alembic.script import ScriptDirectory  # not a simple chain: ask Alembic
+
+        script = ScriptDirectory.from_config(alembic_config())
+        head = script.get_current_head()
+        assert head is not None
+        return frozenset(s.revision for s in script.walk_revisions()), head
+    return frozenset(down), heads.pop()
+
+
 def schema_head() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return _revision_graph(MIGRATIONS_DIR)[1]
 
 
 def known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return set(_revision_graph(MIGRATIONS_DIR)[0])
 
 
 def _utcnow() -> datetime:
@@ -1035,6 +1066,8 @@ class Store:
 
     @staticmethod
     def _migrate(engine: Engine) -> None:
+        from alembic import command
+
         cfg = alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn

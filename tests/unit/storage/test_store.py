@@ -382,3 +382,11 @@ def test_user_management_through_the_store(store: Store) -> None:
 
 def test_integrity_check_full(store: Store) -> None:
     assert store.integrity_check(full=True) == []
+
+
+def test_revision_graph_read_from_the_files_agrees_with_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(store_mod.alembic_config())
+    assert store_mod.schema_head() == script.get_current_head()
+    assert store_mod.known_revisions() == {s.revision for s in script.walk_revisions()}
