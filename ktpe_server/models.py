@@ -385,3 +385,43 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     target: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+
+
+# The office console's counters (migration 0007): kept by database triggers in the
+# transaction that changes their source rows; nothing in Python writes them.
+
+
+class TallySchool(Base):
+    """Students of a school by status and IKD activation (from ``student_state``)."""
+
+    __tablename__ = "tally_school"
+    school_npsn: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ikd: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class TallyHour(Base):
+    """Students by the UTC hour (``decided_ms // 3_600_000``) of their deciding event."""
+
+    __tablename__ = "tally_hour"
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class TallyRoster(Base):
+    """Roster students (not deleted) of a school (from ``student``)."""
+
+    __tablename__ = "tally_roster"
+    school_npsn: Mapped[str] = mapped_column(String(8), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class TallyDeviceSchool(Base):
+    """Accepted events of a device about a school (from ``event``)."""
+
+    __tablename__ = "tally_device_school"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_npsn: Mapped[str] = mapped_column(String(8), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -1,8 +1,9 @@
 """Read models of the console pages: plain dataclasses from a few grouped queries.
 
-Counts come from ``student_state`` (the server's fold of every accepted event),
-``student`` (roster, sex, class) and ``assignment`` (the schedule). Each page runs
-a handful of GROUP BY queries over indexed columns; none loads students one by one.
+Counts come from the counters kept by the database at ingest (``tally_*``, migration
+0007: students by school, status and IKD; by hour; roster by school; accepted events by
+device and school), ``student`` (a school's sex and class), and ``assignment`` (the
+schedule). No page of the campaign counts students or events one by one.
 """
 
 from __future__ import annotations
@@ -79,41 +80,47 @@ class SchoolRow:
 
 
 def school_tallies(s: Session) -> dict[str, SchoolRow]:
-    """Every school with its tally (one GROUP BY per source)."""
+    """Every school with its tally, from the counters kept at ingest (migration 0007):
+    a few thousand counter rows, whatever the number of students."""
     rows: dict[str, SchoolRow] = {}
-    roster = dict(
-        s.execute(
-            select(m.Student.school_npsn, func.count())
-            .where(m.Student.deleted.is_(False))
-            .group_by(m.Student.school_npsn)
-        ).all()
-    )
-    for sc in s.scalars(select(m.School).order_by(m.School.name)):
-        n_roster = int(roster.get(sc.npsn, 0))
-        rows[sc.npsn] = SchoolRow(
-            sc.npsn,
-            sc.name,
-            sc.kecamatan,
-            sc.principal_name,
-            sc.principal_nip or "",
-            Tally(target=sc.target or n_roster, roster=n_roster),
-        )
-    for npsn, status, ikd, n in s.execute(
+    ts = m.TallySchool
+    # One row per school: the counters pivoted by status in SQL (2,000 rows for a
+    # province instead of 12,000 to turn into Python objects).
+    pivot = (
         select(
-            m.StudentState.school_npsn,
-            m.StudentState.status,
-            m.StudentState.ikd_activated,
-            func.count(),
+            ts.school_npsn,
+            *(func.sum(ts.n).filter(ts.status == st).label(st) for st in OUTCOMES),
+            func.sum(ts.n).filter(ts.ikd.is_(True)).label("ikd"),
         )
-        .where(m.StudentState.school_npsn.is_not(None))
-        .group_by(m.StudentState.school_npsn, m.StudentState.status, m.StudentState.ikd_activated)
+        .group_by(ts.school_npsn)
+        .subquery()
+    )
+    for r in s.execute(
+        select(
+            m.School.npsn,
+            m.School.name,
+            m.School.kecamatan,
+            m.School.principal_name,
+            m.School.principal_nip,
+            m.School.target,
+            m.TallyRoster.n,
+            *(pivot.c[st] for st in OUTCOMES),
+            pivot.c.ikd,
+        )
+        .outerjoin(m.TallyRoster, m.TallyRoster.school_npsn == m.School.npsn)
+        .outerjoin(pivot, pivot.c.school_npsn == m.School.npsn)
+        .order_by(m.School.name)
     ):
-        row = rows.get(str(npsn))
-        if row is None:
-            continue
-        row.tally.statuses[status] = row.tally.statuses.get(status, 0) + int(n)
-        if ikd:
-            row.tally.ikd += int(n)
+        npsn, name, kecamatan, principal, nip, target, n_roster = r[:7]
+        n_roster = int(n_roster or 0)
+        counts = r[7 : 7 + len(OUTCOMES)]
+        tally = Tally(
+            target=target or n_roster,
+            roster=n_roster,
+            statuses={st: int(n) for st, n in zip(OUTCOMES, counts, strict=True) if n},
+            ikd=int(r[-1] or 0),
+        )
+        rows[npsn] = SchoolRow(npsn, name, kecamatan, principal, nip or "", tally)
     for npsn, n in s.execute(
         select(m.AnomalyRow.school_npsn, func.count()).group_by(m.AnomalyRow.school_npsn)
     ):
@@ -158,7 +165,18 @@ class TeamRow:
     members: int
 
 
-def team_tallies(s: Session, schools: dict[str, SchoolRow]) -> list[TeamRow]:
+@dataclass(frozen=True, slots=True)
+class TeamBase:
+    """What a team's row needs besides the counts (changes with the roster counter)."""
+
+    id: int
+    name: str
+    schools: frozenset[str]
+    devices: int
+    members: int
+
+
+def team_bases(s: Session) -> list[TeamBase]:
     by_team: dict[int, set[str]] = defaultdict(set)
     for team_id, npsn in s.execute(
         select(m.Assignment.team_id, m.Assignment.school_npsn).distinct()
@@ -178,38 +196,51 @@ def team_tallies(s: Session, schools: dict[str, SchoolRow]) -> list[TeamRow]:
             .group_by(m.Operator.team_id)
         ).all()
     )
+    return [
+        TeamBase(
+            int(tid),
+            name,
+            frozenset(by_team.get(tid, ())),
+            int(devices.get(tid, 0)),
+            int(members.get(tid, 0)),
+        )
+        for tid, name in s.execute(select(m.Team.id, m.Team.name).order_by(m.Team.name))
+    ]
+
+
+def team_rows(bases: list[TeamBase], schools: dict[str, SchoolRow]) -> list[TeamRow]:
+    """Each team's tally: the sum of its schools' (no query)."""
     out = []
-    for team in s.scalars(select(m.Team).order_by(m.Team.name)):
+    for team in bases:
         tally = Tally()
-        for npsn in by_team.get(team.id, ()):
-            if npsn in schools:
-                tally.add(schools[npsn].tally)
+        for npsn in team.schools:
+            row = schools.get(npsn)
+            if row is not None:
+                tally.add(row.tally)
         out.append(
-            TeamRow(
-                team.id,
-                team.name,
-                tally,
-                len(by_team.get(team.id, ())),
-                int(devices.get(team.id, 0)),
-                int(members.get(team.id, 0)),
-            )
+            TeamRow(team.id, team.name, tally, len(team.schools), team.devices, team.members)
         )
     return out
 
 
+def team_tallies(s: Session, schools: dict[str, SchoolRow]) -> list[TeamRow]:
+    return team_rows(team_bases(s), schools)
+
+
 def by_day(s: Session, time_zone: str) -> list[tuple[date, int]]:
-    """Students recorded (or already recorded) per local day of the campaign's zone."""
+    """Students recorded (or already recorded) per local day of the campaign's zone.
+
+    The counters hold UTC hours; the zones are whole hours from UTC, so each hour lies
+    in one local day.
+    """
     offset_ms = TIME_ZONES.get(time_zone, 420) * 60_000
-    day_col = (m.StudentState.decided_ms + offset_ms) // 86_400_000
-    out = []
-    for day, n in s.execute(
-        select(day_col.label("d"), func.count())
-        .where(m.StudentState.status.in_(DONE_STATUSES), m.StudentState.decided_ms.is_not(None))
-        .group_by("d")
-        .order_by("d")
+    days: dict[int, int] = defaultdict(int)
+    for hour, n in s.execute(
+        select(m.TallyHour.hour, m.TallyHour.n).where(m.TallyHour.status.in_(DONE_STATUSES))
     ):
-        out.append((date(1970, 1, 1) + timedelta(days=int(day or 0)), int(n)))
-    return out
+        if n:
+            days[(int(hour) * 3_600_000 + offset_ms) // 86_400_000] += int(n)
+    return [(date(1970, 1, 1) + timedelta(days=day), n) for day, n in sorted(days.items()) if n]
 
 
 def local_today(time_zone: str) -> date:
@@ -241,11 +272,12 @@ def visits_without_receipt(s: Session, today: date) -> list[VisitGap]:
         .group_by(m.Assignment.team_id, m.Assignment.school_npsn)
         .subquery()
     )
+    tds = m.TallyDeviceSchool
     held = (
-        select(m.Device.team_id, m.EventRow.school_npsn, func.count().label("n"))
-        .join(m.Device, m.Device.device_id == m.EventRow.device_id)
-        .where(m.EventRow.state == "accepted")
-        .group_by(m.Device.team_id, m.EventRow.school_npsn)
+        select(m.Device.team_id, tds.school_npsn, func.sum(tds.n).label("n"))
+        .join(m.Device, m.Device.device_id == tds.device_id)
+        .where(tds.n > 0)
+        .group_by(m.Device.team_id, tds.school_npsn)
         .subquery()
     )
     out = []

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ktpe_server import models as m
-from ktpe_server.office import campaign, queries
+from ktpe_server.office import campaign
 from ktpe_server.office.charts import bars_by_day, progress_bar
 from ktpe_server.office.web import StaffDep, paginate, render, state, tallies
 
@@ -22,8 +22,8 @@ def home(request: Request, staff: StaffDep) -> Response:
     tz = setup.time_zone if setup else "WIB"
     request.state.time_zone = tz
     t = tallies(request)
-    schools, days, today, gaps = t.schools, t.by_day, t.today, t.gaps
-    total = queries.campaign_tally(schools)
+    days, today, gaps = t.by_day, t.today, t.gaps
+    total, not_visited = t.total, t.not_visited
     with Session(engine) as s:  # enrolments move no counter: devices are counted live
         devices = dict(
             s.execute(
@@ -32,15 +32,6 @@ def home(request: Request, staff: StaffDep) -> Response:
                 .group_by(m.Device.team_id)
             ).all()
         )
-    not_visited = sorted(
-        (
-            r
-            for r in schools.values()
-            if r.tally.done == 0
-            and sum(r.tally.statuses.values()) - r.tally.statuses.get("pending", 0) == 0
-        ),
-        key=lambda r: (r.first_visit is None, r.first_visit or today, r.name),
-    )
     return render(
         request,
         "home.html",

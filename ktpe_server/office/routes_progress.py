@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import and_, delete, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Bundle, Session, aliased
 
 from ktpe_desktop.core.receipt import COUNT_KEYS, BadReceiptCode, ReceiptCode, parse_receipt_code
 from ktpe_server import models as m
@@ -96,13 +97,28 @@ def _anomalies(s: Session, which: str) -> tuple[list[AnomalyView], dict[str, int
         .group_by(res.id.is_not(None))
     ):
         counts["resolved" if resolved else "open"] += int(n)
+    # The page's anomalies are chosen first; only those are joined to the roster (a
+    # province may hold tens of thousands of anomalies).
+    shown = select(m.AnomalyRow.id).outerjoin(
+        res,
+        and_(
+            res.student_id == m.AnomalyRow.student_id,
+            res.code == m.AnomalyRow.code,
+            res.event_ids == m.AnomalyRow.event_ids,
+        ),
+    )
     if which == "open":
-        base = base.where(res.id.is_(None))
+        shown = shown.where(res.id.is_(None))
     elif which == "resolved":
-        base = base.where(res.id.is_not(None))
+        shown = shown.where(res.id.is_not(None))
+    page_ids = (
+        shown.order_by(m.AnomalyRow.detected_at.desc(), m.AnomalyRow.id).limit(PAGE).subquery()
+    )
     out = []
     for an, r, school, name, nisn in s.execute(
-        base.order_by(m.AnomalyRow.detected_at.desc(), m.AnomalyRow.id).limit(PAGE)
+        base.join(page_ids, page_ids.c.id == m.AnomalyRow.id).order_by(
+            m.AnomalyRow.detected_at.desc(), m.AnomalyRow.id
+        )
     ):
         out.append(
             AnomalyView(
@@ -123,8 +139,20 @@ def _anomalies(s: Session, which: str) -> tuple[list[AnomalyView], dict[str, int
     ids = [e for a in out for e in a.event_ids]
     events: dict[str, dict[str, object]] = {}
     for i in range(0, len(ids), 500):
+        ev: Any
         for ev, team, dev_name in s.execute(
-            select(m.EventRow, m.Team.name, m.Device.name)
+            select(
+                Bundle(
+                    "ev",
+                    m.EventRow.event_id,
+                    m.EventRow.kind,
+                    m.EventRow.device_id,
+                    m.EventRow.operator,
+                    m.EventRow.occurred_ms,
+                ),
+                m.Team.name,
+                m.Device.name,
+            )
             .outerjoin(m.Device, m.Device.device_id == m.EventRow.device_id)
             .outerjoin(m.Team, m.Team.id == m.Device.team_id)
             .where(m.EventRow.event_id.in_(ids[i : i + 500]))

@@ -9,7 +9,7 @@ and the campaign CSV export is streamed to count rows per second and its memory 
 Targets (DESIGN.md): every page p95 <= 200 ms, the export >= 50,000 rows/s; the runner
 judges them at half / twice (the margin rule). The province is generated once per
 schema and reused (``KTPE_BENCH_OFFICE_SCHEMA``, default ``bench_office_v1``); drop
-the schema to regenerate. Needs PostgreSQL at 127.0.0.1:5432 (database ``test``).
+the schema to regenerate. Needs PostgreSQL at 127.0.0.1:5432 (a database of its own, ``ktpe_bench_office``, made when missing).
 """
 
 from __future__ import annotations
@@ -25,8 +25,13 @@ from typing import Any
 os.environ.setdefault("KTPE_FAST_KDF", "1")
 
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
-PG_URL = os.environ.get("KTPE_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SERVER = os.environ.get("KTPE_BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+# A database of its own (never the shared ``test``): the province stays there between
+# runs, and other engineers' tests never see (or drop) it.
+PG_DATABASE = os.environ.get("KTPE_BENCH_OFFICE_DB", "ktpe_bench_office")
+PG_URL = f"{PG_SERVER}/{PG_DATABASE}"
 SCHEMA = os.environ.get("KTPE_BENCH_OFFICE_SCHEMA", "bench_office_v1")
 STUDENTS = int(os.environ.get("KTPE_BENCH_OFFICE_STUDENTS", "1000000"))
 SCHOOLS = 2000
@@ -42,6 +47,14 @@ KINDS = ("recorded", "recorded", "recorded", "already_recorded", "absent", "fail
 def _engine() -> Engine:
     from ktpe_server.db import make_engine, upgrade
 
+    admin = make_engine(f"{PG_SERVER}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DATABASE}
+        ).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+    admin.dispose()
     boot = make_engine(PG_URL)
     with boot.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
@@ -249,6 +262,25 @@ def _client(engine: Engine) -> Any:
     return client
 
 
+def _ingest_step(engine: Engine) -> Any:
+    """Each ``next()`` changes one student's outcome and moves the ingest counter."""
+    from ktpe_server.db import INGEST_COUNTER, bump_counter
+    from ktpe_server.office.queries import OUTCOMES
+
+    i = 0
+    while True:
+        i += 1
+        with Session(engine) as s, s.begin():
+            s.execute(
+                text("UPDATE student_state SET status = :st, decided_ms = :ms"
+                     " WHERE student_id = :sid"),
+                {"st": OUTCOMES[i % 5], "ms": 1_725_000_000_000 + i * 60_000,
+                 "sid": f"B{(i * 7919) % STUDENTS:09d}"},
+            )  # fmt: skip
+            bump_counter(s, INGEST_COUNTER)
+        yield i
+
+
 def measure_pages(engine: Engine, facts: dict[str, Any]) -> list[dict[str, Any]]:
     from urllib.parse import quote
 
@@ -287,11 +319,17 @@ def measure_pages(engine: Engine, facts: dict[str, Any]) -> list[dict[str, Any]]
             "margin": "none",
         }
     )
+    # A campaign day: laptops sync all the time, so before every request (untimed) one
+    # student's outcome changes through the same tables an ingest writes (the counters'
+    # triggers fire) and the ingest counter moves. Every page therefore finds its
+    # figures out of date, as in the field, and a recount runs beside the requests.
+    ingest = _ingest_step(engine)
     for path in PAGES:
         receipt = ReceiptCode("474/BA-01", facts["npsn"], facts["device"], 500, "0" * 64).text()
         url = path.format(npsn=facts["npsn"], receipt=quote(receipt))
         times = []
         for _ in range(REPEATS):
+            next(ingest)
             SERVER_MS.clear()
             r = client.get(url)
             times.append(SERVER_MS[-1])
@@ -299,7 +337,7 @@ def measure_pages(engine: Engine, facts: dict[str, Any]) -> list[dict[str, Any]]
         p95 = statistics.quantiles(times, n=20)[-1]
         rows.append(
             {
-                "name": f"office page {path.split('?')[0]} p95",
+                "name": f"office page {path.split('?')[0]} p95 during ingest",
                 "value": round(p95, 1),
                 "unit": "ms",
                 "target": "<= 200",

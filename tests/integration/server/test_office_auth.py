@@ -46,6 +46,7 @@ FILL = {
     "member_id": "1",
     "visit_id": "1",
     "anomaly_id": "1",
+    "loss_id": "1",
     "code": "id",
 }
 

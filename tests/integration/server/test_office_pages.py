@@ -409,7 +409,7 @@ def test_summary_is_exact_when_small_and_refreshes_in_background_when_large(
         assert push(c, lap, [lap.write("recorded", world.students[SCHOOL_A][0])]).status_code == 200
     second = summary.tallies()  # small: counted again at once
     assert second is not first and second.schools[SCHOOL_A].tally.recorded == 1
-    monkeypatch.setattr(sm_mod, "INLINE_SECONDS", -1.0)  # as if a province: never inline
+    monkeypatch.setattr(sm_mod, "INLINE_SCHOOLS", -1)  # as if a province: never inline
     with _TC(app) as c:
         assert push(c, lap, [lap.write("recorded", world.students[SCHOOL_A][1])]).status_code == 200
     stale = summary.tallies()
