@@ -533,14 +533,22 @@ def find_by_exact_identifier(session: Session, digits: str) -> StudentRow | None
     if not _is_digits(digits):
         return None
     if len(digits) == NISN_LENGTH:
-        col = m.Student.nisn
+        sql = _EXACT_NISN_SQL
     elif len(digits) == NIK_LENGTH:
-        col = m.Student.nik
+        sql = _EXACT_NIK_SQL
     else:
         return None
-    stmt = _base().where(col == digits, m.Student.deleted.is_(False)).limit(1)
-    r = session.execute(stmt).first()
-    return _row(r) if r is not None else None
+    # Straight to the driver, as the search: this runs on the UI thread at every scan,
+    # and compiling the ORM statement cost more than the indexed lookup.
+    t = session.connection().exec_driver_sql(sql, {"v": digits}).first()
+    return _row_from_tuple(t) if t is not None else None
+
+
+_EXACT_NISN_SQL = (
+    _SELECT + "FROM student AS s LEFT JOIN student_state AS st ON st.student_id = s.id "
+    "WHERE s.nisn = :v AND s.deleted = 0 LIMIT 1"
+)
+_EXACT_NIK_SQL = _EXACT_NISN_SQL.replace("s.nisn = :v", "s.nik = :v")
 
 
 # --------------------------------------------------------------------------- schools
