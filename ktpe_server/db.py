@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,31 @@ def bump_counter(session: Session, name: str, by: int = 1) -> int:
         .returning(Counter.value)
     ).scalar_one()
     return int(value)
+
+
+def _pg_element(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def pg_array(values: Iterable[object]) -> str:
+    """A PostgreSQL array literal of ``values`` (``CAST(:p AS text[])`` and alike).
+
+    Strings are always quoted (backslash and double quote escaped), None is NULL,
+    booleans ``t``/``f``, integers in decimal. Much cheaper than letting the driver
+    dump a Python list element by element; the values never contain NUL (refused
+    at the door: PostgreSQL text cannot hold it). Bind it untyped (no ``::VARCHAR``)
+    so that PostgreSQL parses it once as the array type of the cast.
+    """
+    items = list(values)
+    if all(type(v) is str for v in items):  # the common case: ids
+        escaped = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in items)
+        return '{"' + '","'.join(escaped) + '"}' if items else "{}"
+    return "{" + ",".join(map(_pg_element, items)) + "}"

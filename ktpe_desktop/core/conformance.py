@@ -285,9 +285,28 @@ def chain_vectors() -> dict[str, Any]:
     body["chains"][0]["events"][1][6] = {"note": "diubah"}  # content changed after signing
     case(
         "content_changed",
-        "a row whose content does not hash to its claimed hash is refused",
+        "a row changed after signing: its hash, computed from its content, is no longer "
+        "the one signed, so the segment's signature fails for every row of the segment",
+        body,
+        [("chain_broken", "bad_signature", False)] * 2,
+    )
+    body = encode_push(evs4, _signed("A", evs4), with_hashes=True)
+    body["chains"][0]["events"][1][6] = {"note": "diubah"}  # the claimed hash is the signed one
+    case(
+        "content_changed_claimed_hash",
+        "rows with the optional claimed hash (8th item): the signature holds over the "
+        "claimed hashes, and the changed row does not hash to its claim",
         body,
         [("accepted", "", True), ("chain_broken", "bad_hash", False)],
+    )
+    a5 = Writer("A")
+    evs5 = [a5.write("absent", f"S{i}", at_s=10 * i) for i in range(1, 4)]
+    body = encode_push(evs5, _signed("A", evs5), with_hashes=True)
+    case(
+        "claimed_hashes",
+        "the same chain with every row's claimed hash (8th item) is accepted",
+        body,
+        [("accepted", "", True)] * 3,
     )
     return {
         "version": 1,

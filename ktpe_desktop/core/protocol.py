@@ -1,19 +1,22 @@
-"""Sync protocol v1: message shapes shared by the desktop client and the server.
+"""Sync protocol: message shapes shared by the desktop client and the server.
 
 The push body is compact on purpose (≤ 60 bytes per event after gzip on a 3G
 link): events are grouped in *chains* per origin device; inside a chain ``seq``,
 ``event_id`` and ``prev_hash`` are implied, ``occurred_at`` is a millisecond delta
-from the previous event and the HLC is given relative to ``occurred_at``. The
-server rebuilds full :class:`~ktpe_desktop.core.events.Event` objects with
-:func:`decode_push` and recomputes every hash. docs/sync-protocol.md is the
+from the previous event and the HLC is given relative to ``occurred_at``. Rows carry no
+hash: the receiver rebuilds full :class:`~ktpe_desktop.core.events.Event` objects
+with :func:`decode_push` and computes every hash (the device's segment signature
+covers them, so a changed row fails its signature). docs/sync-protocol.md is the
 contract; this module is its reference implementation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import itertools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,6 +26,7 @@ from ktpe_desktop.core.events import (
     Event,
     event_id_for,
     from_ms,
+    make_event,
     to_ms,
 )
 from ktpe_desktop.core.hlc import Hlc
@@ -42,6 +46,8 @@ DEFAULT_MAX_CLOCK_AHEAD_SECONDS = 600
 MAX_PAYLOAD_BYTES = 4096  # the payload's canonical JSON, UTF-8
 MAX_TEXT_CHARS = 1000  # any one string in an event (payload keys and values too)
 MAX_PAYLOAD_DEPTH = 4  # nesting of objects/lists in a payload
+MAX_OPERATOR_CHARS = 200  # an operator's name
+MAX_SEQ = 2**53 - 1  # a seq every JSON parser holds exactly (and every BIGINT)
 
 
 class ItemStatus(StrEnum):
@@ -80,7 +86,10 @@ class Segment:
 
 
 def encode_push(
-    events: Sequence[Event], signatures: Mapping[str, Sequence[Segment]] | None = None
+    events: Sequence[Event],
+    signatures: Mapping[str, Sequence[Segment]] | None = None,
+    *,
+    with_hashes: bool = False,
 ) -> dict[str, Any]:
     """The JSON body of ``POST /sync/events`` for ``events``.
 
@@ -91,6 +100,9 @@ def encode_push(
         events: the events to push.
         signatures: per origin device, the signed segments that cover its chain
             exactly (in ``seq`` order); they become the chain's ``sigs``.
+        with_hashes: add each event's hash as an 8th item of its row (optional in
+            the protocol: 32+ incompressible bytes per event that the receiver
+            computes anyway; tests and vectors use it).
     """
     by_device: dict[str, list[Event]] = {}
     for ev in events:
@@ -120,9 +132,10 @@ def encode_push(
                     hlc.wall_ms - t,
                     hlc.counter,
                     dict(ev.payload) or None,
-                    ev.hash,
                 ]
             )
+            if with_hashes:
+                rows[-1].append(ev.hash)
             last_ms = t
         chain: dict[str, Any] = {
             "device_id": device_id,
@@ -203,11 +216,15 @@ def _check_value(value: Any, where: str, depth: int) -> None:
             _check_value(item, where, depth + 1)
 
 
-def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
+def decode_push(body: Mapping[str, Any], mismatched: set[str] | None = None) -> list[list[Event]]:
     """Rebuild full events from a push body, one list per chain, ``seq`` ascending.
 
-    Hashes are *not* verified here (the server does it against its ledger), but the
-    claimed hash is kept in ``Event.hash`` and ``prev_hash`` is the previous claimed hash.
+    Each event's hash is computed here from its content (a row carries no hash; the
+    next row's ``prev_hash`` is that hash). A row may still carry a claimed hash as
+    an 8th item: when it differs from the content's, the event keeps the *claimed*
+    hash (the next row chains from it) and its ``event_id`` goes into ``mismatched``
+    when given (the server refuses it ``bad_hash``). Events whose id is not in
+    ``mismatched`` hash to their ``hash``.
 
     Raises:
         PushFormatError: with a message saying which part is wrong.
@@ -243,27 +260,32 @@ def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
                 "duplicate_chain",
             )
         seen_devices.add(device_id)
-        if not _is_int(first_seq) or first_seq < 1:
-            raise PushFormatError(f"{where}.first_seq must be a positive integer")
+        if not _is_int(first_seq) or not 1 <= first_seq <= MAX_SEQ:
+            raise PushFormatError(f"{where}.first_seq must be an integer from 1 to 2^53 - 1")
         if not _is_hex64(prev_hash):
             raise PushFormatError(f"{where}.prev_hash must be 64 hex digits")
         if not isinstance(operators, list) or not all(isinstance(o, str) for o in operators):
             raise PushFormatError(f"{where}.operators must be a list of strings")
         for oi, op in enumerate(operators):
             check_text(op, f"{where}.operators[{oi}]")
+            if len(op) > MAX_OPERATOR_CHARS:
+                raise PushFormatError(f"{where}.operators[{oi}]: operator name too long")
         if not isinstance(rows, list):
             raise PushFormatError(f"{where}.events must be a list")
         total += len(rows)
         if total > MAX_EVENTS_PER_PUSH:
             raise PushFormatError(f"more than {MAX_EVENTS_PER_PUSH} events in one push")
+        if first_seq + len(rows) - 1 > MAX_SEQ:
+            raise PushFormatError(f"{where}: seq beyond 2^53 - 1")
         events: list[Event] = []
         last_ms = 0
         prev = prev_hash
         for ri, row in enumerate(rows):
             w = f"{where}.events[{ri}]"
-            if not isinstance(row, list) or len(row) != 8:
-                raise PushFormatError(f"{w} must be a list of 8 items")
-            kind, student_id, op_i, dt, hlc_dw, hlc_c, payload, claimed = row
+            if not isinstance(row, list) or len(row) not in (7, 8):
+                raise PushFormatError(f"{w} must be a list of 7 items (8 with a hash)")
+            kind, student_id, op_i, dt, hlc_dw, hlc_c, payload = row[:7]
+            claimed = row[7] if len(row) == 8 else None
             if not isinstance(kind, str) or not isinstance(student_id, str) or not student_id:
                 raise PushFormatError(f"{w}: kind and student_id must be strings")
             if len(student_id) > 64 or len(kind) > 32:
@@ -275,33 +297,34 @@ def decode_push(body: Mapping[str, Any]) -> list[list[Event]]:
                 raise PushFormatError(f"{w}: time fields must be integers")
             if payload is None:
                 payload = {}
-            if not isinstance(payload, dict):
+            elif not isinstance(payload, dict):
                 raise PushFormatError(f"{w}: payload must be an object or null")
-            check_payload_bounds(payload, f"{w}.payload")
-            if not _is_hex64(claimed):
+            elif payload:
+                check_payload_bounds(payload, f"{w}.payload")
+            if claimed is not None and not _is_hex64(claimed):
                 raise PushFormatError(f"{w}: hash must be 64 hex digits")
             t = last_ms + dt
             wall = t + hlc_dw
             if not (0 <= t < 10**14 and 0 <= wall < 10**15 and hlc_c < 10**5):
                 raise PushFormatError(f"{w}: time out of range")
-            seq = first_seq + ri
-            events.append(
-                Event(
-                    event_id=event_id_for(device_id, seq),
-                    device_id=device_id,
-                    seq=seq,
-                    hlc=Hlc(wall, hlc_c).encode(),
-                    prev_hash=prev,
-                    hash=claimed,
-                    kind=kind,
-                    student_id=student_id,
-                    operator=operators[op_i],
-                    occurred_at=from_ms(t),
-                    payload=payload,
-                )
+            ev = make_event(
+                device_id=device_id,
+                seq=first_seq + ri,
+                prev_hash=prev,
+                hlc=Hlc(wall, hlc_c),
+                kind=kind,
+                student_id=student_id,
+                operator=operators[op_i],
+                occurred_at=from_ms(t),
+                payload=payload,
             )
+            if claimed is not None and claimed != ev.hash:
+                ev = dataclasses.replace(ev, hash=claimed)
+                if mismatched is not None:
+                    mismatched.add(ev.event_id)
+            events.append(ev)
             last_ms = t
-            prev = claimed
+            prev = ev.hash
         out.append(events)
     return out
 
@@ -353,10 +376,11 @@ def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
 def _is_hex64(value: Any) -> TypeGuard[str]:
-    return (
-        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
-    )
+    return isinstance(value, str) and _HEX64.fullmatch(value) is not None
 
 
 # ------------------------------------------------------------------ push reply

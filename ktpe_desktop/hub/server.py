@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -125,9 +126,10 @@ class HubIngestor(Ingestor):
         team_id: int,
         chains: Sequence[Sequence[Event]],
         segments: Sequence[Sequence[Segment]] | None = None,
+        hash_mismatch: AbstractSet[str] | None = None,
     ) -> PushResult:
         register_origin_devices(self.engine, team_id, sorted({c[0].device_id for c in chains if c}))
-        result = super().push(team_id, chains, segments)
+        result = super().push(team_id, chains, segments, hash_mismatch)
         if self.news is not None and result.counts.get("accepted"):
             self.news.bump()
         return result

@@ -99,20 +99,17 @@ async def push_events(request: Request, who: CallerDep, state: StateDep) -> Resp
         raise ApiError(415, "unsupported_encoding", "Content-Encoding must be gzip")
     body = parse_json(raw)
     check_count(body)
+    mismatched: set[str] = set()
     try:
-        chains = decode_push(body)
+        chains = decode_push(body, mismatched)
         segments = decode_push_segments(body, chains)
-        for chain in chains:
-            for ev in chain:
-                if len(ev.operator) > 200:
-                    raise PushFormatError(f"seq {ev.seq}: operator too long")
     except PushFormatError as exc:
         if exc.code == "protocol_outdated":
             raise ApiError(426, exc.code, OUTDATED) from None
         status = 413 if exc.code == "event_too_large" else 422
         raise ApiError(status, exc.code, str(exc)[:300]) from None
     started = time.perf_counter()
-    result = await run_in_threadpool(state.ingestor.push, who.team_id, chains, segments)
+    result = await run_in_threadpool(state.ingestor.push, who.team_id, chains, segments, mismatched)
     log.info(
         "push from %s: %d chains, %s in %.0f ms",
         who.device_id,

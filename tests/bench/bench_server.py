@@ -91,6 +91,34 @@ def _device_events(
     return out
 
 
+def _cpu_seconds(pids: set[int], name_has: str = "") -> float:
+    """CPU seconds (user + system) used so far by ``pids`` and their children, plus
+    every process whose command line holds ``name_has`` (the PostgreSQL backends of
+    the bench database); Linux /proc only, 0.0 elsewhere."""
+    proc = "/proc"
+    if not os.path.isdir(proc):
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"{proc}/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid = int(fields[1])
+            mine = int(entry) in pids or ppid in pids
+            if not mine and name_has:
+                with open(f"{proc}/{entry}/cmdline", "rb") as f:
+                    cmd = f.read().decode(errors="replace")
+                mine = name_has in cmd and "autovacuum" not in cmd
+            if mine:
+                total += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / tick
+
+
 def bench_server_ingest() -> list[dict[str, Any]]:
     """Run the benchmark; rows ``{name, value, unit, target, ok}``."""
     return run_ingest(DEVICES, EVENTS_PER_DEVICE)
@@ -241,11 +269,16 @@ def run_ingest(devices: int, events_per_device: int) -> list[dict[str, Any]]:
         threads = [threading.Thread(target=device, args=(i,)) for i in range(devices)]
         for t in threads:
             t.start()
+        server_pids = {proc.pid}
+        cpu0 = _cpu_seconds(server_pids, dbname)
         start.wait()
         t0 = time.perf_counter()
+        client0 = time.process_time()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
+        client_cpu = time.process_time() - client0
+        server_cpu = _cpu_seconds(server_pids, dbname) - cpu0
 
         with engine.connect() as c:
             stored = c.scalar(select(func.count()).select_from(m.EventRow))
@@ -259,6 +292,8 @@ def run_ingest(devices: int, events_per_device: int) -> list[dict[str, Any]]:
         bpe = wire_bytes / total
         ok_integrity = not failures and lost == 0 and duplicated == 0 and full == devices
         ok_integrity = ok_integrity and sum(acked) == total
+        cpu_us = server_cpu / total * 1e6
+        cores = os.cpu_count() or 1
         rows = [
             {
                 "name": "server_ingest_events_per_s",
@@ -280,6 +315,30 @@ def run_ingest(devices: int, events_per_device: int) -> list[dict[str, Any]]:
                 "unit": "events",
                 "target": "0",
                 "ok": duplicated == 0,
+            },
+            {
+                # Load-independent: CPU time of the server's workers and of the bench
+                # database's PostgreSQL backends, per event (the 50 client threads,
+                # on the same machine, not counted).
+                "name": "server_ingest_cpu_per_event (workers + postgres)",
+                "value": round(cpu_us, 1),
+                "unit": "us",
+                "target": "info",
+                "ok": None,
+            },
+            {
+                "name": "server_ingest_capacity_if_cores_idle",
+                "value": round(cores / (server_cpu / total)) if server_cpu else 0,
+                "unit": "events/s (est.)",
+                "target": "info",
+                "ok": None,
+            },
+            {
+                "name": "bench_client_cpu_per_event",
+                "value": round(client_cpu / total * 1e6, 1),
+                "unit": "us",
+                "target": "info",
+                "ok": None,
             },
             {
                 "name": "push_bytes_per_event_gzip",

@@ -85,17 +85,24 @@ class Laptop:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def push_body(events: list[Event], *, compress: bool = True) -> tuple[bytes, dict[str, str]]:
-    body = encode_push(events, signatures(events))
+def push_body(
+    events: list[Event], *, compress: bool = True, with_hashes: bool = False
+) -> tuple[bytes, dict[str, str]]:
+    body = encode_push(events, signatures(events), with_hashes=with_hashes)
     if compress:
         return gzip_json(body), {"Content-Encoding": "gzip", "Content-Type": "application/json"}
     return json.dumps(body).encode(), {"Content-Type": "application/json"}
 
 
 def push(
-    client: Any, laptop: Laptop, events: list[Event], headers: dict[str, str] | None = None
+    client: Any,
+    laptop: Laptop,
+    events: list[Event],
+    headers: dict[str, str] | None = None,
+    *,
+    with_hashes: bool = False,
 ) -> Any:
-    data, base = push_body(events)
+    data, base = push_body(events, with_hashes=with_hashes)
     return client.post(
         f"{API_PREFIX}/sync/events",
         content=data,

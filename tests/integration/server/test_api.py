@@ -157,7 +157,15 @@ def test_seq_gap_and_broken_chain(client: TestClient, world: World, laptop: Lapt
     tampered = Event(
         **{**{f: getattr(evs[1], f) for f in Event.__dataclass_fields__}, "kind": "absent"}
     )
+    # Rows without hashes (the default): the server computes the tampered row's hash,
+    # which is not the one its device signed: the whole signed segment is refused.
     reply = push(client, laptop, [evs[0], tampered, *evs[2:]]).json()
+    assert statuses(reply) == ["chain_broken"] * 5
+    assert {p["code"] for p in reply["problems"]} == {"bad_signature"}
+    assert stored_events(world) == []
+    # Rows with their claimed hashes (optional 8th item): the signature holds over the
+    # claims, and the tampered row does not hash to its claim.
+    reply = push(client, laptop, [evs[0], tampered, *evs[2:]], with_hashes=True).json()
     assert statuses(reply) == ["accepted", "chain_broken"] + ["chain_broken"] * 3
     codes = [p["code"] for p in reply["problems"]]
     assert codes == ["bad_hash"] + ["after_broken_link"] * 3

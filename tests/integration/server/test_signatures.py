@@ -7,8 +7,10 @@ or move a student to another team's school).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -216,3 +218,28 @@ def test_every_read_is_scoped_to_the_callers_team(
             m.Assignment.school_npsn == SCHOOL_A, m.Assignment.team_id != 2
         ).delete()
     assert client.get(PULL, headers=mate.auth).json()["events"] == []
+
+
+@pytest.mark.postgres
+def test_array_literals_round_trip_through_postgres(tmp_path: Path) -> None:
+    """The ingest binds id lists as array literals: every character comes back as sent."""
+    from sqlalchemy import text
+
+    from ktpe_server.db import pg_array
+
+    from .conftest import drop_schema, new_engine
+
+    engine, schema = new_engine("postgres", tmp_path)
+    try:
+        values = ["a", 'b"c', "d\\e", "NULL", "x,y}{", " sp ", "\n\t", "é日本😀", "", '\\"']
+        with engine.connect() as c:
+            got = c.execute(text("SELECT CAST(:p AS text[])"), {"p": pg_array(values)}).scalar()
+            mixed = c.execute(
+                text("SELECT CAST(:p AS bigint[])"), {"p": pg_array([1, None, -5, 2**62])}
+            ).scalar()
+        assert got == values
+        assert mixed == [1, None, -5, 2**62]
+    finally:
+        engine.dispose()
+        if schema:
+            drop_schema(schema)
