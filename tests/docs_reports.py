@@ -219,7 +219,65 @@ def _big_school(folder: Path) -> tuple[Any, str]:
     RecordingService(store, now=lambda: _at(DAY, 13, 40)).record_outcome(
         served[0], "already_recorded", "koordinator"
     )
+    _other_schools(store, operators)
     return store, npsn
+
+
+#: The team's other schools on the big laptop (for the Rekapitulasi Tim): name, NPSN,
+#: status, students, visit day (days before DAY) and how many were served.
+OTHER_SCHOOLS = (
+    ("SMAN 1 MALANG", "20533800", "negeri", 320, 2, 290),
+    ("SMAS KATOLIK FRATERAN", "20533901", "swasta", 140, 1, 118),
+    ("SMKS PGRI 3 MALANG", "20533902", "swasta", 260, -1, 0),  # visited tomorrow
+)
+
+
+def _other_schools(store: Any, operators: list[str]) -> None:
+    import random
+
+    from ktpe_desktop.core.demo import iter_demo_students
+    from ktpe_desktop.services.recording import RecordingService
+    from ktpe_desktop.storage import models as m
+    from ktpe_desktop.storage.repositories import bulk_insert_students
+
+    rng = random.Random(11)
+    for n, (name, npsn, status, size, before, served) in enumerate(OTHER_SCHOOLS):
+        day = DAY - timedelta(days=before)
+        with store.transaction() as s:
+            s.add(
+                m.School(
+                    npsn=npsn,
+                    name=name,
+                    kind=name[:3],
+                    status=status,
+                    kecamatan="Klojen",
+                    address="Kota Malang",
+                    target=size,
+                    visit_date=day,
+                )
+            )
+            rows = [
+                {
+                    "id": f"O{n}{i:08d}",
+                    "school_npsn": npsn,
+                    "name": st.name,
+                    "nisn": st.nisn,
+                    "nik": st.nik,
+                    "sex": st.sex.value,
+                    "birth_date": st.birth_date,
+                    "class_name": f"XII-{i * 4 // size + 1}",
+                }
+                for i, st in enumerate(iter_demo_students(20 + n, size, campaign=_campaign()))
+            ]
+            bulk_insert_students(s, rows)
+        kinds = ["recorded"] * 8 + ["already_recorded", "absent"]
+        for i, row in enumerate(rng.sample(rows, served)):
+            at = _at(day, 8) + timedelta(seconds=i * 5 * 3600 // max(served, 1))
+            service = RecordingService(store, now=lambda at=at: at)
+            kind = rng.choice(kinds)
+            service.record_outcome(row["id"], kind, operators[i % 3])
+            if kind == "recorded" and i % 4 == 0:
+                service.activate_ikd(row["id"], operators[i % 3])
 
 
 def _save(doc: Any, out: Path, stem: str) -> list[Path]:
@@ -291,11 +349,57 @@ def render_all(out: Path) -> list[Path]:
     return written
 
 
+PAPER_TITLES = {
+    "ba": "Berita Acara",
+    "dh-sebelum": "Daftar Hadir per Rombel, before the visit",
+    "dh-sesudah": "Daftar Hadir per Rombel, after the visit",
+    "rekap-harian": "Rekapitulasi Harian",
+    "rekap-tim": "Rekapitulasi Tim",
+}
+SCHOOL_TITLES = {
+    "kecil": "small private school (36 students)",
+    "1500": "SMK Negeri 5 Malang (1,500 students, 42 classes)",
+}
+
+
+def write_index(out: Path, written: list[Path]) -> Path:
+    """``index.md`` beside the images: every page of every paper, three to a row."""
+    groups: dict[tuple[str, str, str], list[Path]] = {}
+    for path in sorted(written):
+        stem = path.stem.rsplit("-p", 1)[0]  # e.g. "dh-sebelum-1500-a4"
+        paper, school, size = stem.rsplit("-", 2)
+        groups.setdefault((paper, school, size), []).append(path)
+    lines = [
+        "# Every page of every paper",
+        "",
+        "Written by `make screenshots-reports` (`tests/docs_reports.py`); do not edit. "
+        "What the papers contain and the conventions they follow: "
+        "[docs/reports.md](../reports.md).",
+        "",
+    ]
+    order = list(PAPER_TITLES)
+    for (paper, school, size), pages in sorted(
+        groups.items(), key=lambda kv: (kv[0][1] != "kecil", order.index(kv[0][0]), kv[0][2])
+    ):
+        title = f"{PAPER_TITLES[paper]}, {SCHOOL_TITLES[school]}, {size.upper()}"
+        lines += [f"## {title} ({len(pages)} pages)", ""]
+        for start in range(0, len(pages), 3):
+            row = pages[start : start + 3]
+            lines.append("| " + " | ".join(f"page {p.stem.rsplit('-p', 1)[1]}" for p in row) + " |")
+            lines.append("|" + "---|" * len(row))
+            lines.append("| " + " | ".join(f"![{p.stem}]({p.name})" for p in row) + " |")
+            lines.append("")
+    index = out / "index.md"
+    index.write_text("\n".join(lines), encoding="utf-8")
+    return index
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "docs" / "reports"
     written = render_all(out)
-    print(f"{len(written)} pages written to {out}")
+    write_index(out, written)
+    print(f"{len(written)} pages written to {out}, with index.md")
     return 0
 
 

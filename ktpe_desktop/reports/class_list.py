@@ -235,8 +235,8 @@ def students_table(group: ClassGroup, after: bool) -> TableSpec:
 
 
 LEGEND_AFTER = (
-    "T = Terekam, S = Sudah Terekam Sebelumnya, G = Gagal Rekam, M = Tidak Memenuhi "
-    "Syarat, H = Tidak Hadir; tanpa tanda = Belum Diproses.\nJumlah kelas ini: {counts}."
+    "T: Terekam, S: Sudah Terekam Sebelumnya, G: Gagal Rekam, M: Tidak Memenuhi Syarat, "
+    "H: Tidak Hadir, kosong: Belum Diproses.\nJumlah kelas ini: {counts}."
 )
 LEGEND_BEFORE = (
     "Siswa menandatangani pada nomornya saat dipanggil untuk perekaman. Bawa KTP/KK "

@@ -78,6 +78,9 @@ class HtmlSpec:
     #: When the block must start a new page, the last rows of the table before it go
     #: with it (a signature block is never alone on a page, away from its list).
     keep_rows: int = 0
+    #: Kept on one page with the next block (a heading over a heading, "@keepnext");
+    #: a block right before a table is always kept with the table's first rows.
+    keep_with_next: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,15 +179,26 @@ def _blocks(
     out: list[BlockSpec] = []
     signatures_next = False
     keep_rows = 0
+    keep_next = False
     for seg in segments:
         if seg.kind == "signatures":
             signatures_next = True
         elif seg.kind == "keeprows":
             keep_rows = int(seg.value.strip() or "2")
+        elif seg.kind == "keepnext":
+            keep_next = True
         elif seg.kind == "html":
-            out.append(HtmlSpec(seg.value, signatures=signatures_next, keep_rows=keep_rows))
+            out.append(
+                HtmlSpec(
+                    seg.value,
+                    signatures=signatures_next,
+                    keep_rows=keep_rows,
+                    keep_with_next=keep_next,
+                )
+            )
             signatures_next = False
             keep_rows = 0
+            keep_next = False
         elif seg.kind == "table":
             out.append(tables[seg.value.strip()]())
         elif seg.kind == "rule":
@@ -321,10 +335,10 @@ def anomaly_table(report: SchoolReport) -> TableSpec:
         "anomalies",
         (
             Column("No", 0.9, "center"),
-            Column("Nama Siswa", 5.0),
-            Column("Kelas", 2.0),
+            Column("Nama Siswa", 4.8),
+            Column("Kelas", 1.8),
             Column("Anomali", 5.0),
-            Column("Status", 2.2),
+            Column("Status", 2.6),
         ),
         rows,
         font_pt=10.5,

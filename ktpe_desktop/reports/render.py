@@ -101,6 +101,10 @@ CELL_PAD_X_MM = 1.2
 CELL_PAD_Y_MM = 0.55
 HEADER_FILL = QColor(232, 232, 232)
 PARAF_BOX_W_MM = 24.0
+#: A table starts a page with at least this many rows (or all of a shorter one), and
+#: a continued table brings at least this many to its last page.
+MIN_ROWS_AT_START = 3
+MIN_ROWS_AT_END = 2
 PARAF_PT = 6.0
 BORDER_PT = 0.6
 
@@ -313,6 +317,7 @@ class _Html:
     keep_with_next: bool = False
     signatures: bool = False
     keep_rows: int = 0
+    keep_next: bool = False  # marked "@keepnext" in the template
 
     def cut_positions(self) -> list[float]:
         """The y of every line bottom: where the block may be cut if it must be."""
@@ -366,9 +371,9 @@ class _Table:
     caption_height: float = 0.0  # the caption repeated above a continued table
 
     def min_height(self) -> float:
-        """The header plus the first row: what a heading keeps with it."""
-        first = self.rows[0].height if self.rows else 0.0
-        return self.header.height + first
+        """The header and the first rows a table starts a page with (a heading keeps
+        them with it): :data:`MIN_ROWS_AT_START`, or all when fewer."""
+        return self.header.height + sum(r.height for r in self.rows[:MIN_ROWS_AT_START])
 
 
 _Block = _Html | _Rule | _Space | _Break | _Table
@@ -589,6 +594,7 @@ class PagedDocument:
             built = _build_html(block.html, width, self._device, self.spec.font_pt, self._images)
             built.signatures = block.signatures
             built.keep_rows = block.keep_rows
+            built.keep_next = block.keep_with_next
             return built
         if isinstance(block, TableSpec):
             return _build_table(block, width, self._fonts)
@@ -602,20 +608,25 @@ class PagedDocument:
 
     def _mark_keep_with_next(self) -> None:
         # A heading (HTML block) stays with what follows it up to the next table's
-        # first row, across any spaces in between.
-        for i, block in enumerate(self._blocks):
-            if not isinstance(block, _Html):
+        # first rows, across any spaces in between; a block marked "@keepnext" (the
+        # "Lampiran II …" line over the list's title) stays with the next one too.
+        following: _Block | None = None
+        for block in reversed(self._blocks):
+            if isinstance(block, _Space):
                 continue
-            for after in self._blocks[i + 1 :]:
-                if isinstance(after, _Space):
-                    continue
-                block.keep_with_next = isinstance(after, _Table)
-                break
+            if isinstance(block, _Html):
+                block.keep_with_next = isinstance(following, _Table) or (
+                    block.keep_next and isinstance(following, _Html) and following.keep_with_next
+                )
+            following = block
 
     def _next_min_height(self, index: int) -> float:
         need = 0.0
         for after in self._blocks[index + 1 :]:
             if isinstance(after, _Space):
+                need += after.height
+                continue
+            if isinstance(after, _Html) and after.keep_with_next:
                 need += after.height
                 continue
             if isinstance(after, _Table):
@@ -689,13 +700,16 @@ class PagedDocument:
                     if offset < block.height - 0.01:
                         new_page()
                 continue
-            # A table: rows in order, header repeated on each page, no row cut.
+            # A table: rows in order, header repeated on each page, no row cut; it
+            # starts with a few rows or on the next page, and a page never carries a
+            # continued table's last row alone (no orphan or widow rows).
             rows = block.rows
             i = 0
             while i < len(rows):
                 # A continued table repeats its caption ("Kelas X-1 (lanjutan)") too.
                 cap = block.caption_height if i > 0 else 0.0
-                if y + cap + block.header.height + rows[i].height > g.bottom and pages[-1].items:
+                need = rows[i].height if i else block.min_height() - block.header.height
+                if y + cap + block.header.height + need > g.bottom and pages[-1].items:
                     new_page()
                 start = i
                 row_y = y + cap + block.header.height
@@ -703,6 +717,11 @@ class PagedDocument:
                 while i < len(rows) and (i == start or row_y + rows[i].height <= g.bottom):
                     row_y += rows[i].height
                     i += 1
+                left = len(rows) - i
+                if 0 < left < MIN_ROWS_AT_END and i - start > MIN_ROWS_AT_END:
+                    moved = MIN_ROWS_AT_END - left
+                    row_y -= sum(r.height for r in rows[i - moved : i])
+                    i -= moved
                 pages[-1].items.append(_Placed(block, y, start=start, end=i))
                 y = row_y
                 if i < len(rows):

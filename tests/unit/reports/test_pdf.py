@@ -230,6 +230,57 @@ def test_layout_never_puts_a_row_below_the_content_area(
         assert rows_placed == len(report.follow_up)
 
 
+def test_no_table_starts_or_ends_with_a_lone_row(
+    store: Any, big_school: tuple[str, list[str]], factory: Any
+) -> None:
+    """On F4 Lampiran II began with its heading and one row at the foot of page 3
+    (docs/reports looked at): a table starts a page with three rows or waits for the
+    next, and its last page carries at least two."""
+    from ktpe_desktop.reports.class_list import daftar_hadir
+    from ktpe_desktop.reports.render import _Table, render
+
+    npsn, _ = big_school
+    service = ReportService(store, now=lambda: PRINT_TIME)
+    report = service.school_report(npsn)
+    docs = [berita_acara(report), daftar_hadir(service.class_list(npsn, after=False))]
+    checked = 0
+    for spec in docs:
+        for paper in ("A4", "F4"):
+            doc = render(spec, paper)
+            for page in doc.pages:
+                for item in page.items:
+                    if not isinstance(item.block, _Table):
+                        continue
+                    total, n = len(item.block.rows), item.end - item.start
+                    if item.start == 0 and item.end < total:
+                        assert n >= min(3, total), (paper, item.block.spec.name)
+                        checked += 1
+                    if item.start > 0 and item.end == total:
+                        assert n >= min(2, total), (paper, item.block.spec.name)
+                        checked += 1
+    assert checked > 40  # the lists of 14 classes, the follow-up list on both papers
+
+
+def test_a_lampiran_line_stays_with_its_list(
+    store: Any, big_school: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    """ "Lampiran II Berita Acara Nomor …" stood alone at the foot of a page, its title
+    and list on the next (F4, docs/reports looked at)."""
+    npsn, _ = big_school
+    heads = {
+        "Lampiran I Berita Acara": "No Kelas (Rombel) Jumlah Siswa",
+        "Lampiran II Berita Acara": "No Nama Siswa L/P Kelas Keterangan 1 ",
+        "Lampiran III Berita Acara": "No Nama Siswa Kelas Anomali Status",
+    }
+    service = ReportService(store, now=lambda: PRINT_TIME)
+    for paper in ("A4", "F4"):
+        service.school_pdf(npsn, tmp_path / f"{paper}.pdf", paper)
+        pages = pdf_pages(tmp_path / f"{paper}.pdf")
+        for line, table in heads.items():
+            (page,) = [p for p in pages if f"{line} Nomor" in p]
+            assert table in page, (paper, line)
+
+
 def test_footer_text_is_never_cut(
     store: Any, big_school: tuple[str, list[str]], tmp_path: Path
 ) -> None:

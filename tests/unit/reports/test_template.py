@@ -38,6 +38,7 @@ def test_shipped_templates_have_their_tables(name: str) -> None:
     tables = {s.value for s in segments if s.kind == "table"}
     assert tables, name
     assert all(
-        s.kind in {"html", "table", "rule", "space", "pagebreak", "signatures", "keeprows"}
+        s.kind
+        in {"html", "table", "rule", "space", "pagebreak", "signatures", "keeprows", "keepnext"}
         for s in segments
     )
