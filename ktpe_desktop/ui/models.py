@@ -8,13 +8,15 @@ model (a reset of a page costs well under a millisecond).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QPersistentModelIndex,
     Qt,
 )
@@ -80,6 +82,9 @@ _STUDENT_ROLES = frozenset(
 )
 
 
+_ITEM_ROLES = frozenset({ROLE_ID, ROLE_ITEM, ROLE_STATUS})
+
+
 class StudentTableModel(_Table):
     """One page (or a few) of a school's roster, as the search returned it."""
 
@@ -108,6 +113,10 @@ class StudentTableModel(_Table):
         self._fetcher: Callable[[int], list[StudentItem]] | None = None
         self._mono = QFont("DejaVu Sans Mono")
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
+        # What each cell answers, per role, built once per row when first painted:
+        # a repaint asks ~7 roles of each visible cell (issue 18: a third of a
+        # keystroke's main-thread time was these calls).
+        self._cells: dict[int, list[dict[int, Any]]] = {}
 
     # ---- data in
     def set_rows(
@@ -119,16 +128,19 @@ class StudentTableModel(_Table):
         """Replace the rows. ``fetcher(offset)`` returns the next page, if any."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._cells.clear()
         self._total = len(self._rows) if total is None else max(total, len(self._rows))
         self._fetcher = fetcher
         self.endResetModel()
 
     def set_today(self, today: date) -> None:
         self._today = today
+        self._cells.clear()
 
     def set_rules(self, rules: CampaignRules | None) -> None:
         """The campaign's ages: a pending student under the recording age gets a badge."""
         self._rules = rules
+        self._cells.clear()
 
     def under_recording_age(self, item: StudentItem) -> bool:
         """Not old enough to be recorded today (the roster's "belum cukup umur" badge)."""
@@ -138,7 +150,6 @@ class StudentTableModel(_Table):
             and item.birth_date is not None
             and not may_record(item.birth_date, rules, self._today)
         )
-        self._changed_column(self.COL_AGE)
 
     def reveal_nik(self, student_id: str) -> None:
         self._revealed.add(student_id)
@@ -153,10 +164,12 @@ class StudentTableModel(_Table):
         for row, old in enumerate(self._rows):
             if old.id == item.id:
                 self._rows[row] = item
+                self._cells.pop(row, None)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
                 return
 
     def _changed_column(self, column: int) -> None:
+        self._cells.clear()
         if self._rows:
             self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
 
@@ -205,34 +218,61 @@ class StudentTableModel(_Table):
         row = index.row()
         if not 0 <= row < len(self._rows) or not index.isValid():
             return None
-        item = self._rows[row]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(item, row, col)
         if role == ROLE_ID:
-            return item.id
+            return self._rows[row].id
         if role == ROLE_ITEM:
-            return item
+            return self._rows[row]
         if role == ROLE_STATUS:
-            return item.status
-        if col == self.COL_STATUS and role in (
-            Qt.ItemDataRole.ForegroundRole,
-            Qt.ItemDataRole.BackgroundRole,
-        ):
-            fg, bg = labels.status_colors(item.status)
-            return fg if role == Qt.ItemDataRole.ForegroundRole else bg
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (
-            self.COL_NO,
-            self.COL_SEX,
-            self.COL_AGE,
-        ):
-            return _ALIGN_CENTER
-        if role == Qt.ItemDataRole.FontRole and col in (self.COL_NISN, self.COL_NIK):
-            return self._mono
-        if role == Qt.ItemDataRole.ToolTipRole and col == self.COL_STATUS:
-            reason = labels.reason_label(item.status, item.reason)
-            return reason or None
-        return None
+            return self._rows[row].status
+        return self._cell(row, index.column()).get(role)
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """All the roles a delegate asks of one cell in one Python call (Qt 6)."""
+        row = index.row()
+        if index.isValid() and 0 <= row < len(self._rows):
+            values = self._cell(row, index.column())
+        else:
+            values = {}
+        span: Iterable[QModelRoleData] = (
+            [roleDataSpan]
+            if isinstance(roleDataSpan, QModelRoleData)
+            else cast("Iterable[QModelRoleData]", roleDataSpan)  # iterable in PySide6 6.11
+        )
+        for role_data in span:
+            role = role_data.role()
+            if role in _ITEM_ROLES:
+                role_data.setData(self.data(index, role))
+                continue
+            value = values.get(role)
+            if value is None:
+                role_data.clearData()
+            else:
+                role_data.setData(value)
+
+    def _cell(self, row: int, col: int) -> dict[int, Any]:
+        cells = self._cells.get(row)
+        if cells is None:
+            cells = self._cells[row] = self._row_cells(self._rows[row], row)
+        return cells[col] if 0 <= col < len(cells) else {}
+
+    def _row_cells(self, item: StudentItem, row: int) -> list[dict[int, Any]]:
+        """Each column's answers (display text, colours, alignment, font, tooltip)."""
+        cells: list[dict[int, Any]] = []
+        for col in range(len(self.HEADERS)):
+            cell: dict[int, Any] = {Qt.ItemDataRole.DisplayRole: self._display(item, row, col)}
+            if col == self.COL_STATUS:
+                fg, bg = labels.status_colors(item.status)
+                cell[Qt.ItemDataRole.ForegroundRole] = fg
+                cell[Qt.ItemDataRole.BackgroundRole] = bg
+                reason = labels.reason_label(item.status, item.reason)
+                if reason:
+                    cell[Qt.ItemDataRole.ToolTipRole] = reason
+            if col in (self.COL_NO, self.COL_SEX, self.COL_AGE):
+                cell[Qt.ItemDataRole.TextAlignmentRole] = _ALIGN_CENTER
+            if col in (self.COL_NISN, self.COL_NIK):
+                cell[Qt.ItemDataRole.FontRole] = self._mono
+            cells.append(cell)
+        return cells
 
     def _display(self, item: StudentItem, row: int, col: int) -> str:
         if col == self.COL_NO:
