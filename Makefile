@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test bench soak screenshots lint build wheel lock translations clean chromium screenshots-office screenshots-reports
+.PHONY: run test bench soak screenshots lint build wheel lock translations clean chromium xtools screenshots-office screenshots-reports
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,7 +25,7 @@ run: $(STAMP) translations
 	$(BIN)/python -m ktpe_desktop.qt_system_libs --install
 	QT_QPA_PLATFORM= $(BIN)/ktpe-desktop --demo
 
-test: $(STAMP) translations chromium
+test: $(STAMP) translations chromium xtools
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP) translations
@@ -86,6 +86,18 @@ chromium:
 	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
 	   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1) || \
 	  echo "chromium could not be installed: the office browser tests will be skipped"
+
+# The real-window test (tests/gui/test_real_window.py) drives the app on an X server
+# of its own: Xvfb, xdotool and openbox, and Qt's X11 plugin libraries. Installed
+# when missing and root; without them that test is skipped.
+XTOOLS := xvfb xdotool openbox
+xtools: $(STAMP)
+	@(command -v Xvfb && command -v xdotool && command -v openbox) >/dev/null 2>&1 || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(XTOOLS) >/dev/null 2>&1 || \
+	   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(XTOOLS)) >/dev/null 2>&1) || \
+	  echo "$(XTOOLS) could not be installed: the real-window test will be skipped"
+	@$(BIN)/python -m ktpe_desktop.qt_system_libs --install >/dev/null 2>&1 || \
+	  echo "Qt's X11 libraries are missing (python -m ktpe_desktop.qt_system_libs): the real-window test will be skipped"
 
 # Every page of every paper (Berita Acara, Daftar Hadir, recaps; A4 and F4; a
 # 1,500-student and a small private school) into docs/reports (docs/reports.md).

@@ -122,20 +122,30 @@ def apt_command(packages: Sequence[str]) -> str:
     return sudo + "apt-get install -y --no-install-recommends " + " ".join(packages)
 
 
+def missing() -> tuple[list[str], list[str]] | None:
+    """(packages to install, libraries without a known package) that Qt's X11 plugin
+    lacks here; None when it cannot be told (no plugin or no ``ldd``)."""
+    plugin = xcb_plugin()
+    ldd = shutil.which("ldd")
+    if plugin is None or ldd is None:
+        return None
+    result = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=60)
+    packages, unknown = packages_for(missing_sonames(result.stdout))
+    if not has_fonts():
+        packages.append(FONT_PACKAGE)
+    return packages, unknown
+
+
 def check(*, install: bool = False, out: TextIO | None = None) -> int:
     """Print what is missing; with ``install`` and root, apt-get it. Returns an exit code."""
     stream = out if out is not None else sys.stdout
     if not sys.platform.startswith("linux"):
         return 0
-    plugin = xcb_plugin()
-    ldd = shutil.which("ldd")
-    if plugin is None or ldd is None:
+    found = missing()
+    if found is None:
         print("qt_system_libs: PySide6's xcb plugin or ldd not found; not checked", file=stream)
         return 0
-    result = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=60)
-    packages, unknown = packages_for(missing_sonames(result.stdout))
-    if not has_fonts():
-        packages.append(FONT_PACKAGE)
+    packages, unknown = found
     if unknown:
         print(
             "qt_system_libs: missing libraries without a known package: " + ", ".join(unknown),

@@ -98,6 +98,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.resize(1366, 768)
 
         self.stack = QStackedWidget()
+        self.stack.currentChanged.connect(lambda _i: self._update_title())
         self.first_run = FirstRunPage()
         self.login = LoginPage()
         self.work = QWidget()  # replaced by the tabs once unlocked
@@ -290,6 +291,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         old = self.work
         self.tabs = QTabWidget()
         self.tabs.setObjectName("workTabs")
+        self.tabs.currentChanged.connect(lambda _i: self._update_title())
         self.today_page = TodayPage()
         self.today_page.set_day(self.today)
         self.roster = RosterPage(ws)
@@ -375,6 +377,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
             return
         last = self.school.npsn if self.school else self.settings.get(LAST_SCHOOL)
         self.today_page.set_schools(schools, last)
+        self._update_title()
         focused = self.focusWidget()
         if focused is None or not focused.isVisible():
             self.focus_search()
@@ -409,6 +412,20 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.roster.set_school(school, ws.rules(), self.today)
         if switch:
             self.show_tab(1)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        """The page in the title bar (and the taskbar): Hari ini, or the school open."""
+        app = tr("KTP-el Jemput Bola")
+        page = ""
+        if self.tabs is not None and self.stack.currentWidget() is self.tabs:
+            if self.tabs.currentWidget() is self.today_page:
+                # once its schools are listed: Enter opens one from then on
+                loaded = self.today_page is not None and self.today_page.model.rowCount() > 0
+                page = tr("Hari ini") if loaded else ""
+            elif self.school is not None:
+                page = self.school.name
+        self.setWindowTitle(f"{page} — {app}" if page else app)
 
     def focus_search(self) -> None:
         if self.is_locked or self.roster is None or self.tabs is None:
@@ -496,9 +513,9 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
                 pending,
             )
         )
-        sync = box.addButton(tr("Sinkronkan dulu"), QMessageBox.ButtonRole.AcceptRole)
-        leave = box.addButton(tr("Keluar saja"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(tr("Batal"), QMessageBox.ButtonRole.RejectRole)
+        sync = box.addButton(tr("&Sinkronkan dulu"), QMessageBox.ButtonRole.AcceptRole)
+        leave = box.addButton(tr("&Keluar saja"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(tr("Batal (Esc)"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(sync)
         box.exec()
         if box.clickedButton() is sync:

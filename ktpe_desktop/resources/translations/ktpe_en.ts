@@ -423,6 +423,10 @@ Copy the report below and send it to the office admin. The report holds no perso
         <translation>Save (Enter)</translation>
     </message>
     <message>
+        <source>Catat hasil: {name}</source>
+        <translation>Record the outcome: {name}</translation>
+    </message>
+    <message>
         <source>Ada siswa lain yang namanya sama cocoknya dengan pencarian. Pastikan ini siswa yang dimaksud: simpan perlu ditekan dua kali.</source>
         <translation>Another student matches the search just as well. Make sure this is the student you mean: saving needs a second press.</translation>
     </message>
@@ -1212,16 +1216,12 @@ Operator: {operator} · Password: {operator_password}</translation>
         </translation>
     </message>
     <message>
-        <source>Sinkronkan dulu</source>
-        <translation>Sync first</translation>
+        <source>&amp;Sinkronkan dulu</source>
+        <translation>&amp;Sync first</translation>
     </message>
     <message>
-        <source>Keluar saja</source>
-        <translation>Quit anyway</translation>
-    </message>
-    <message>
-        <source>Batal</source>
-        <translation>Cancel</translation>
+        <source>&amp;Keluar saja</source>
+        <translation>&amp;Quit anyway</translation>
     </message>
     <message>
         <source>No</source>

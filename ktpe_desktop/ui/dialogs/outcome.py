@@ -208,6 +208,7 @@ class OutcomeDialog(QDialog):
     ) -> None:
         self.student = student
         self._confirm_twice = confirm_twice
+        self.setWindowTitle(tr("Catat hasil: {name}").format(name=student.name))
         self._ikd_armed = False
         self.rules = rules
         self.today = today
