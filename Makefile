@@ -34,8 +34,12 @@ bench: $(STAMP) translations
 # Long soaks stay out of `make test`: the reliability suite with 10x the kill
 # cycles and state-machine examples (about 20 minutes on 2 cores), and every time
 # limit of the suite raised (tests/timing.py).
+SOAK_REPORT ?= /tmp/ktpe-soak-report.jsonl
 soak: $(STAMP) translations
-	KTPE_SOAK_FACTOR=10 KTPE_TIME_FACTOR=4 $(BIN)/python -m pytest -q tests/reliability
+	rm -f $(SOAK_REPORT)
+	KTPE_SOAK_FACTOR=10 KTPE_TIME_FACTOR=4 KTPE_SOAK_REPORT=$(SOAK_REPORT) \
+		$(BIN)/python -m pytest -q tests/reliability; status=$$?; \
+		$(BIN)/python -m tests.reliability.soak_report $(SOAK_REPORT); exit $$status
 
 # The images of docs/ (screenshots, report pages) from the real app: the tests
 # marked `screenshots` with KTPE_SCREENSHOTS=1 write them there (in `make test`

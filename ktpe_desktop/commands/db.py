@@ -135,9 +135,32 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
             return 1
         print(f"Basis data utuh (skema {store.schema_revision()}).")
+        for line in replaced_device_lines(store):
+            print(line)
         return 0
     finally:
         store.close()
+
+
+def replaced_device_lines(store: Store) -> list[str]:
+    """Notes on the devices this laptop was before a re-enrolment (enroll --new-device)."""
+    from ktpe_desktop.sync import state as keys
+    from ktpe_desktop.sync.enrolment import REPLACED_DEVICES
+
+    with store.session() as s:
+        history = keys.get_json(s, REPLACED_DEVICES)
+    out = []
+    for item in history if isinstance(history, list) else []:
+        if not isinstance(item, dict):
+            continue
+        gone = item.get("gone") or []
+        ranges = ", ".join(f"{a}–{b}" if a != b else str(a) for a, b in gone) or "-"
+        out.append(
+            f"Catatan: perangkat lama {str(item.get('device_id'))[:8]} diganti oleh "
+            f"{str(item.get('replaced_by'))[:8]} pada {str(item.get('at'))[:19]}; seq hilang: "
+            f"{ranges} (dilaporkan ke server); {item.get('reissued', 0)} catatan dikirim ulang."
+        )
+    return out
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 from tests import timing
 from tests.conftest import LEAD, PASSWORD, Factory
+from tests.reliability import soak_report
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make soak` raises the number of kill cycles (KTPE_SOAK_FACTOR, default 1).
@@ -94,6 +95,12 @@ def test_sigkill_never_loses_a_reported_commit(store: Store, factory: Factory) -
         finally:
             check.close()
     assert len(reported) >= 5  # the child did commit between kills (not only at start)
+    soak_report.note(
+        "kill -9 while recording (commit reported = durable)",
+        cycles=CYCLES,
+        confirmed=len(reported),
+        lost=len(set(reported) - set(held)),
+    )
     final = Store.open(store.data_dir, LEAD, PASSWORD, check="full")
     try:
         assert final.integrity_check(full=True) == []

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from ktpe_desktop.storage import models as lm
 from tests import timing
 from tests.reliability import harness as h
+from tests.reliability import soak_report
 from tests.reliability.faultproxy import FaultProxy, LinkShape
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +91,13 @@ def test_kill9_while_syncing_keeps_exactly_once(tmp_path: Path) -> None:
                 }
                 n_outbox = s.scalar(select(func.count()).select_from(lm.Outbox))
             held = [(e[0], e[2], e[3]) for e in h.server_events(db) if e[1] == lap.store.device_id]
+            soak_report.note(
+                "kill -9 while syncing (server holds each event once)",
+                cycles=CYCLES,
+                confirmed=len(local),
+                lost=len(local - set(held)) + (len(held) - len({e[0] for e in held})),
+                remark=f"{kills_in_flight} kills with rows in flight; lost counts duplicates too",
+            )
             assert len(held) == len({e[0] for e in held}), "an event twice on the server"
             assert set(held) == local
             assert n_outbox == len(local)

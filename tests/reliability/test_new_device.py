@@ -104,7 +104,10 @@ def _console_page(db_url: str) -> str:
     "remote events refused",
 )
 def test_restored_laptop_comes_back_as_a_new_device(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     admin.seed_demo(db_url, students=300, schools_per_team=3)
     server = start_embedded(db_url, settings=Settings(db_url=db_url, **h.UNLIMITED))
@@ -174,6 +177,12 @@ def test_restored_laptop_comes_back_as_a_new_device(
         reissue_ids = {e.event_id for e in new_events if reissue_ref_is_original_held(e)}
         for an in anomalies:
             assert not set(an.event_ids) & reissue_ids
+
+        # The old device's lost tail is accounted for: the check says so, not "lost".
+        capsys.readouterr()
+        assert main(["db", "check", "--data-dir", str(lap.data_dir)]) == 0
+        out = capsys.readouterr().out
+        assert "Basis data utuh" in out and "seq hilang: 36–50 (dilaporkan ke server)" in out
 
         page = _console_page(db_url)
         assert "device-loss-" in page and "41–50" in page
