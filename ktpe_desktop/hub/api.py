@@ -21,10 +21,13 @@ from ktpe_desktop.core.protocol import API_PREFIX, PROTOCOL_VERSION
 from ktpe_desktop.core.signing import is_public_key
 from ktpe_desktop.hub import pairing
 from ktpe_desktop.hub.store import (
+    MAX_OPERATORS,
     KeyMismatch,
     learn_keys,
     merge_central_heads,
+    operators,
     register_station,
+    set_operators,
     stations,
 )
 from ktpe_server import models as sm
@@ -79,6 +82,7 @@ class PairingState:
     campaign_id: str
     fingerprint: str
     code: str
+    team_name: str = ""  # for people; ``team`` (the id) is what is matched
     wrong_attempts: int = 0
     on_code_changed: Any = None  # callable(new_code) | None
     nonces: dict[str, float] = field(default_factory=dict)
@@ -131,6 +135,12 @@ class ReceiptsBody(BaseModel):
     heads: dict[str, CentralHead] = Field(default_factory=dict, max_length=10_000)
 
 
+class OperatorsBody(BaseModel):
+    operators: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=200)]] = (
+        Field(default_factory=dict, max_length=MAX_OPERATORS)
+    )
+
+
 class JoinBody(BaseModel):
     hub_nonce: str = Field(min_length=16, max_length=64)
     proof: str = Field(min_length=64, max_length=64)
@@ -177,6 +187,7 @@ def make_router(state: PairingState) -> APIRouter:
         return {
             "hub_id": state.hub_id,
             "team": state.team,
+            "team_name": state.team_name,
             "campaign_id": state.campaign_id,
             "protocol": PROTOCOL_VERSION,
             "server_time": server_now(),
@@ -190,6 +201,7 @@ def make_router(state: PairingState) -> APIRouter:
         return {
             "hub_id": state.hub_id,
             "team": state.team,
+            "team_name": state.team_name,
             "proof": pairing.hub_proof(code, state.fingerprint, body.nonce),
             "hub_nonce": state.new_nonce(),
             "server_time": server_now(),
@@ -252,15 +264,29 @@ def make_router(state: PairingState) -> APIRouter:
 
     @router.get("/stations")
     def list_stations(_who: Annotated[str, Depends(paired)]) -> dict[str, Any]:
-        """The paired stations (numbers and names), for "sudah dicatat di stasiun 2"."""
+        """The paired stations (numbers, names, their users' display names), for
+        "sudah dicatat di stasiun 2 (Budi Santoso)"."""
+        names = operators(state.engine)
         return {
             "hub_id": state.hub_id,
             "stations": [
-                {"device_id": st.device_id, "station_no": st.station_no, "name": st.station_name}
+                {
+                    "device_id": st.device_id,
+                    "station_no": st.station_no,
+                    "name": st.station_name,
+                    "operators": names.get(st.device_id, {}),
+                }
                 for st in stations(state.engine)
             ],
             "server_time": server_now(),
         }
+
+    @router.post("/operators")
+    def station_operators(
+        body: OperatorsBody, who: Annotated[str, Depends(paired)]
+    ) -> dict[str, Any]:
+        """A station tells the display names of its users (replacing what it said before)."""
+        return {"operators": set_operators(state.engine, who, body.operators)}
 
     @router.get("/wait")
     def wait(

@@ -1,11 +1,12 @@
 """Finding the school hub on the local network: mDNS / DNS-SD with python-zeroconf.
 
-Service type ``_ktpe-hub._tcp.local.``; the instance name is ``KTP-el hub <team>
-<hub id>``; TXT records (nothing personal):
+Service type ``_ktpe-hub._tcp.local.``; the instance name is ``KTP-el hub <team
+name> <hub id>``; TXT records (nothing personal):
 
 * ``v`` — protocol version (``1``);
 * ``hub`` — the hub session id (changes with each new certificate);
-* ``team`` — the team name (so a station lists its own team's hubs first);
+* ``team`` — the team's id (so a station lists its own team's hubs first);
+* ``tn`` — the team's name, as people know it;
 * ``fp`` — the first 16 hex digits of the certificate's SHA-256 fingerprint, a
   hint only: the pairing code is what authenticates the certificate.
 
@@ -38,6 +39,11 @@ class FoundHub:
     hub_id: str
     team: str
     fingerprint_hint: str
+    team_name: str = ""  # empty from a hub of an earlier version: show ``team``
+
+    @property
+    def team_label(self) -> str:
+        return self.team_name or self.team
 
     @property
     def address(self) -> str:
@@ -70,18 +76,25 @@ class HubAnnouncer:
         hub_id: str,
         team: str,
         fingerprint: str,
+        team_name: str = "",
         addresses: list[str] | None = None,
     ) -> None:
         addrs = addresses if addresses is not None else lan_addresses()
         if not addrs:
             log.info("no LAN address: the hub is not announced (type its address)")
             return
-        label = f"KTP-el hub {team} {hub_id[:6]}"[:60]
+        label = f"KTP-el hub {team_name or team} {hub_id[:6]}"[:60]
         self._info = ServiceInfo(
             SERVICE_TYPE,
             f"{label}.{SERVICE_TYPE}",
             port=port,
-            properties={"v": "1", "hub": hub_id, "team": team, "fp": fingerprint[:16]},
+            properties={
+                "v": "1",
+                "hub": hub_id,
+                "team": team,
+                "tn": (team_name or team)[:100],
+                "fp": fingerprint[:16],
+            },
             addresses=[socket.inet_aton(a) for a in addrs],
             server=f"ktpe-hub-{hub_id[:8]}.local.",
         )
@@ -139,6 +152,7 @@ def browse(timeout_s: float = 3.0, *, zc: Zeroconf | None = None) -> list[FoundH
                     hub_id=_text(props, b"hub"),
                     team=_text(props, b"team"),
                     fingerprint_hint=_text(props, b"fp"),
+                    team_name=_text(props, b"tn"),
                 )
             time.sleep(0.1)
         return sorted(found.values(), key=lambda h: (h.team, h.name))

@@ -31,9 +31,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import Event
-from ktpe_desktop.core.protocol import (
-    DEFAULT_PAGE_SIZE,
-)
 from ktpe_desktop.hub import pairing
 from ktpe_desktop.hub.errors import (
     HubCertificateChanged,
@@ -50,6 +47,7 @@ from ktpe_desktop.hub.errors import (
 )
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.ledger import WriteTxn
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import relay, verify
 from ktpe_desktop.sync import state as keys
@@ -70,8 +68,11 @@ HEADS_KEY = "hub_link.heads"
 STATIONS_KEY = "hub_link.stations"
 RECEIPTS_EVERY_S = 30.0  # what the office holds changes only when someone syncs with it
 HUB_TIMEOUTS = Timeouts(connect=3.0, read=15.0, probe=2.0)
+HUB_PAGE_SIZE = 100  # events per pulled page: a page is verified in one short transaction
+APPLY_CHUNK = 50  # pulled events stored per background transaction
+STATIONS_EVERY_S = 5.0  # the station list asked again for the same unknown at most this often
 
-ApplyRemote = Callable[[Session, list[Event]], Any]
+ApplyRemote = Callable[[Session | WriteTxn, list[Event]], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,12 @@ def _enrolment(store: Store) -> tuple[str, str, str]:
     return device, team, campaign
 
 
+def _team_name(store: Store, team: str) -> str:
+    """This laptop's team as people know it (its id until a sync brought the name)."""
+    with store.session() as s:
+        return keys.get(s, keys.TEAM_NAME) or team
+
+
 def load_link(store: Store) -> LinkConfig | None:
     with store.session() as s:
         data = keys.get_json(s, LINK_KEY)
@@ -276,8 +283,10 @@ def join_hub(
             log.warning("hub at %s:%d failed to prove the pairing code", host, port)
             raise HubNotAuthentic()
         hub_team = str(ch.get("team", ""))
+        # Names for people (an id such as "7" tells an operator nothing).
+        hub_team_name = str(ch.get("team_name") or "") or hub_team
         if hub_team and hub_team != team:
-            raise OtherTeam(hub_team, team)
+            raise OtherTeam(hub_team_name, _team_name(store, team))
         hub_nonce = str(ch.get("hub_nonce", ""))
         body = {
             "hub_nonce": hub_nonce,
@@ -300,7 +309,7 @@ def join_hub(
             if exc.server_code == "pairing_code_retired":
                 raise PairingCodeWrong(retired=True) from None
             if exc.server_code == "other_team":
-                raise OtherTeam(hub_team, team) from None
+                raise OtherTeam(hub_team_name, _team_name(store, team)) from None
             if exc.server_code == "device_key_mismatch":
                 raise HubKeyMismatch() from None
             raise
@@ -353,7 +362,7 @@ class HubLink:
     """
 
     def __init__(
-        self, store: Store, apply_remote: ApplyRemote, *, page_size: int = DEFAULT_PAGE_SIZE
+        self, store: Store, apply_remote: ApplyRemote, *, page_size: int = HUB_PAGE_SIZE
     ) -> None:
         self.store = store
         self.apply_remote = apply_remote
@@ -366,6 +375,8 @@ class HubLink:
         self._watch_client: HubClient | None = None
         self._receipts_at = -RECEIPTS_EVERY_S
         self._receipts_sent: dict[str, dict[str, object]] | None = None
+        self._operators_sent: tuple[str, dict[str, str]] | None = None  # (hub id, names)
+        self._stations_at = -STATIONS_EVERY_S
 
     def config(self) -> LinkConfig | None:
         return load_link(self.store)
@@ -436,6 +447,7 @@ class HubLink:
             client = self._client_for(cfg)
             try:
                 self._bind_key(client, cfg.hub_id)
+                self._send_operators(client, cfg.hub_id)
                 pushed, acked = self._push(client)
                 pulled, touched, _devices = self._pull(client) if pull else (0, (), set())
                 now = time.monotonic()
@@ -467,8 +479,8 @@ class HubLink:
         """
         if self._key_bound_at == hub_id:
             return
-        with self.store.transaction() as s:
-            own = ledger.public_key(s, self.store.device_id)
+        with self.store.background_transaction() as txn:
+            own = ledger.public_key(txn.session(), self.store.device_id)
         try:
             client.call("POST", "/sync/device-key", {"public_key": own})
         except ProtocolError as exc:  # key_bound: another key is bound (not ours)
@@ -487,6 +499,26 @@ class HubLink:
         except Unauthorized:
             raise HubTokenRefused() from None
         return result.pushed, result.acknowledged
+
+    def _send_operators(self, client: HubClient, hub_id: str) -> None:
+        """Tell the hub the display names of this laptop's users (when they changed):
+        teammates then show "stasiun 2 (Budi Santoso)", not the login name."""
+        with self.store.session() as s:
+            names = {
+                str(u): str(d or "")
+                for u, d in s.execute(
+                    select(m.LocalUser.username, m.LocalUser.display_name).where(
+                        m.LocalUser.active.is_(True)
+                    )
+                )
+            }
+        if self._operators_sent == (hub_id, names):
+            return
+        try:
+            client.call("POST", "/hub/operators", {"operators": names})
+        except ProtocolError as exc:  # a hub of an earlier version: names stay login names
+            log.info("the hub did not take the operators' names: %s", exc.server_code)
+        self._operators_sent = (hub_id, names)
 
     # ------------------------------------------------------------ receipts
 
@@ -507,7 +539,8 @@ class HubLink:
                 learnt[str(device_id)] = (int(v["contiguous_seq"]), str(v["head_hash"]))
             except (KeyError, TypeError, ValueError):
                 continue
-        with self.store.transaction() as s:
+        with self.store.background_transaction(durable=False) as txn:
+            s = txn.session()
             central = relay.read_heads(s, relay.CENTRAL_HEADS)
             moved = False
             for device_id, (seq, head_hash) in learnt.items():
@@ -541,26 +574,16 @@ class HubLink:
             nxt = page.get("next_cursor")
             if not isinstance(raw, list) or (nxt is not None and not isinstance(nxt, str)):
                 raise ProtocolError("event page without events or next_cursor")
+            self.store.yield_to_saves()  # decoding and verifying take the CPU (the GIL)
             try:
                 events = [Event.from_json(e) for e in raw]
             except (ValueError, TypeError) as exc:
                 raise ProtocolError(f"bad event from the hub: {exc}") from None
-            if events and not {e.device_id for e in events} <= self._stations_known():
+            if events and self._stations_unknown(events):
                 # Station numbers first: a view refreshed by these events can name
-                # their station ("sudah dicatat di stasiun 2").
+                # their station and operator ("sudah dicatat di stasiun 2 (Budi)").
                 self._refresh_stations(client)
-            with self.store.transaction() as s:
-                if events or page.get("segments"):
-                    # Folded only once its origin's signature holds (keys pinned, and
-                    # the segments kept: this laptop can relay them to the office).
-                    ready = verify.verified(s, events, page)
-                    if ready:
-                        self.apply_remote(s, ready)
-                if events:
-                    # What the hub sent, it holds (no need to push it back).
-                    relay.note_held(s, HEADS_KEY, events)
-                if nxt:
-                    keys.put(s, CURSOR_KEY, nxt)
+            self._apply_page(events, page, nxt)
             received += len(events)
             touched.update(e.student_id for e in events)
             devices.update(e.device_id for e in events)
@@ -568,15 +591,71 @@ class HubLink:
                 break
         return received, tuple(sorted(touched)), devices
 
+    def _apply_page(self, events: list[Event], page: dict[str, Any], nxt: str | None) -> None:
+        """Store a pulled page without ever delaying a save.
+
+        The signatures are checked first, outside any write (CPU, not the lock);
+        then background transactions (:meth:`Store.background_transaction`: they
+        start when no save waits, run prepared SQL, and need no fsync of their
+        own: all of it can be pulled again) of at most ``APPLY_CHUNK`` events each
+        store it; the cursor moves with the last one, so a page cut short by a
+        crash is pulled again (what was stored stays: events are taken once by id).
+        """
+        check: verify.PageCheck | None = None
+        if events or page.get("segments"):
+            # Folded only once its origin's signature holds (keys pinned, and the
+            # segments kept: this laptop can relay them to the office).
+            with self.store.session() as s:
+                check = verify.check_page(s, events, page)
+            self.store.yield_to_saves()
+        rest: list[Event] = []
+        with self.store.background_transaction(durable=False) as txn:
+            ready: list[Event] = []
+            if check is not None:
+                if verify.record(txn, check):
+                    ready = check.ready
+                else:  # keys pinned meanwhile (a central pull): check again, inside
+                    ready = verify.verified(txn.session(), events, page)
+            first, rest = ready[:APPLY_CHUNK], ready[APPLY_CHUNK:]
+            if first:
+                self.apply_remote(txn, first)
+            if not rest:
+                self._page_done(txn, events, nxt)
+        while rest:
+            chunk, rest = rest[:APPLY_CHUNK], rest[APPLY_CHUNK:]
+            with self.store.background_transaction(durable=False) as txn:
+                self.apply_remote(txn, chunk)
+                if not rest:
+                    self._page_done(txn, events, nxt)
+
+    @staticmethod
+    def _page_done(txn: WriteTxn, events: list[Event], nxt: str | None) -> None:
+        if events:
+            # What the hub sent, it holds (no need to push it back).
+            relay.note_held(txn, HEADS_KEY, events)
+        if nxt:
+            keys.put(txn, CURSOR_KEY, nxt)
+
     # ------------------------------------------------------------ stations
 
-    def _stations_known(self) -> set[str]:
-        """The devices whose station number we know ({""} until the first refresh)."""
+    def _stations_unknown(self, events: list[Event]) -> bool:
+        """Whether some event names a device or an operator the station list lacks.
+
+        A device relayed from outside the hub is never in it: the list is asked
+        for again at most every ``STATIONS_EVERY_S`` for the same reason.
+        """
         with self.store.session() as s:
             data = keys.get_json(s, STATIONS_KEY)
-        return set(data) if isinstance(data, dict) else {""}
+        known = data if isinstance(data, dict) else {}
+        missing = any(
+            e.device_id not in known
+            or e.operator not in (known[e.device_id].get("operators") or {})
+            for e in events
+        )
+        return missing and time.monotonic() - self._stations_at > STATIONS_EVERY_S
 
     def _refresh_stations(self, client: HubClient) -> None:
+        self._stations_at = time.monotonic()
         try:
             data = client.stations()
         except SyncError as exc:
@@ -586,14 +665,35 @@ class HubLink:
         if not isinstance(rows, list):
             return
         known = {
-            str(r["device_id"]): {"no": int(r["station_no"]), "name": str(r.get("name") or "")}
+            str(r["device_id"]): {
+                "no": int(r["station_no"]),
+                "name": str(r.get("name") or ""),
+                "operators": {
+                    str(u): str(d)
+                    for u, d in (r.get("operators") or {}).items()
+                    if isinstance(d, str)
+                }
+                if isinstance(r.get("operators"), dict)
+                else {},
+            }
             for r in rows
             if isinstance(r, dict) and "device_id" in r and "station_no" in r
         }
-        with self.store.transaction() as s:
-            merged = dict(keys.get_json(s, STATIONS_KEY) or {})
+        with self.store.background_transaction(durable=False) as txn:
+            merged = dict(keys.get_json(txn, STATIONS_KEY) or {})
             merged.update(known)
-            keys.put_json(s, STATIONS_KEY, merged)
+            keys.put_json(txn, STATIONS_KEY, merged)
+
+
+def operator_names(store: Store) -> dict[str, dict[str, str]]:
+    """``device_id -> {login name: display name}`` of the stations' users (from the hub)."""
+    with store.session() as s:
+        data = keys.get_json(s, STATIONS_KEY) or {}
+    return {
+        str(d): {str(u): str(n) for u, n in v["operators"].items() if n}
+        for d, v in data.items()
+        if isinstance(v, dict) and isinstance(v.get("operators"), dict)
+    }
 
 
 def station_labels(store: Store) -> dict[str, str]:

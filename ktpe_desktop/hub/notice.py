@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ktpe_desktop.core.events import Status
-from ktpe_desktop.hub.link import station_labels
+from ktpe_desktop.hub.link import operator_names, station_labels
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 
@@ -22,7 +22,7 @@ class OtherStationOutcome:
 
     status: Status
     station: str  # "stasiun 2", or "perangkat 1a2b3c4d" for a laptop not seen at the hub
-    operator: str
+    operator: str  # the display name the station gave the hub, else the login name
     at: datetime  # aware, UTC
     station_no: int | None = None  # None: a laptop this station never saw at the hub
     device_id: str = ""
@@ -51,6 +51,8 @@ def other_station_outcome(store: Store, student_id: str) -> OtherStationOutcome 
             st.decided_at,
         )
     label = station_labels(store).get(device)
+    # Events carry the login name; the station told the hub its display name.
+    operator = operator_names(store).get(device, {}).get(operator) or operator
     number = int(label.split()[1]) if label else None
     return OtherStationOutcome(
         status, label or f"perangkat {device[:8]}", operator, at, number, device

@@ -140,7 +140,8 @@ class HubServer:
 
     Args:
         store: the unlocked laptop store (the hub database's key derives from it).
-        team: this laptop's team (from its enrolment); only its laptops may pair.
+        team: this laptop's team id (from its enrolment); only its laptops may pair.
+        team_name: the team's name, shown to people (joining, discovery).
         campaign_id: the campaign of the enrolment.
         host: interface to listen on (all by default: the stations are on the LAN).
         port: TCP port; ``DEFAULT_PORT`` falls back to a free one when taken; 0 = any.
@@ -154,6 +155,7 @@ class HubServer:
         store: Store,
         *,
         team: str,
+        team_name: str = "",
         campaign_id: str = "",
         host: str = "0.0.0.0",
         port: int = DEFAULT_PORT,
@@ -169,6 +171,7 @@ class HubServer:
             )
         self.store = store
         self.team = team
+        self.team_name = team_name or team
         self.campaign_id = campaign_id
         self.host = host
         self.requested_port = port
@@ -242,6 +245,7 @@ class HubServer:
             engine=engine,
             hub_id=session.hub_id,
             team=self.team,
+            team_name=self.team_name,
             campaign_id=self.campaign_id,
             fingerprint=session.identity.fingerprint,
             code=session.code,
@@ -292,6 +296,7 @@ class HubServer:
                     self.port,
                     hub_id=session.hub_id,
                     team=self.team,
+                    team_name=self.team_name,
                     fingerprint=session.identity.fingerprint,
                 )
             except OSError as exc:  # no multicast: stations type the address

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, Integer, String, func, select
+from sqlalchemy import DateTime, Engine, Integer, String, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ktpe_desktop.core.signing import is_public_key
@@ -48,6 +48,19 @@ class HubStation(HubBase):
     station_no: Mapped[int] = mapped_column(Integer, unique=True)
     station_name: Mapped[str] = mapped_column(String(64), default="")
     paired_at: Mapped[datetime] = mapped_column(DateTime, default=lambda: datetime.now(UTC))
+
+
+class HubOperator(HubBase):
+    """A station's user as its teammates see them: "stasiun 2 (Budi Santoso)".
+
+    Events carry the login name (``budi``); the station tells the hub the display
+    name of each of its users, and the hub hands the list to the others.
+    """
+
+    __tablename__ = "hub_operator"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
 
 
 class HubCentralHead(HubBase):
@@ -293,6 +306,33 @@ def learn_keys(engine: Engine, team: str, device_keys: dict[str, str]) -> int:
                 dev.public_key = key
                 bound += 1
         return bound
+
+
+MAX_OPERATORS = 200
+
+
+def set_operators(engine: Engine, device_id: str, names: dict[str, str]) -> int:
+    """Replace what the hub knows of a station's users (``username -> display name``)."""
+    clean = {
+        u.strip()[:64]: (d or "").strip()[:200]
+        for u, d in list(names.items())[:MAX_OPERATORS]
+        if isinstance(u, str) and u.strip() and isinstance(d, str)
+    }
+    with Session(engine) as s, s.begin():
+        s.execute(delete(HubOperator).where(HubOperator.device_id == device_id))
+        s.add_all(
+            HubOperator(device_id=device_id, username=u, display_name=d) for u, d in clean.items()
+        )
+    return len(clean)
+
+
+def operators(engine: Engine) -> dict[str, dict[str, str]]:
+    """``device_id -> {username: display name}`` of every station that told the hub."""
+    out: dict[str, dict[str, str]] = {}
+    with Session(engine) as s:
+        for row in s.scalars(select(HubOperator)):
+            out.setdefault(row.device_id, {})[row.username] = row.display_name
+    return out
 
 
 def stations(engine: Engine) -> list[StationInfo]:

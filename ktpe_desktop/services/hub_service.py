@@ -81,9 +81,11 @@ class HubService:
 
     # ------------------------------------------------------------ hub side
 
-    def _team(self) -> tuple[str, str]:
+    def _team(self) -> tuple[str, str, str]:
+        """``(team id, team name, campaign id)`` of this laptop's enrolment."""
         with self.store.session() as s:
-            return keys.get(s, keys.TEAM) or "", keys.get(s, keys.CAMPAIGN_ID) or ""
+            team = keys.get(s, keys.TEAM) or ""
+            return team, keys.get(s, keys.TEAM_NAME) or team, keys.get(s, keys.CAMPAIGN_ID) or ""
 
     def start_hub(
         self,
@@ -99,10 +101,11 @@ class HubService:
         from ktpe_desktop.hub.server import HubServer
 
         if self.server is None or not self.server.running:
-            team, campaign = self._team()
+            team, team_name, campaign = self._team()
             server = HubServer(
                 self.store,
                 team=team,
+                team_name=team_name,
                 campaign_id=campaign,
                 host=host,
                 port=port,

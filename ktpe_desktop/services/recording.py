@@ -307,10 +307,13 @@ class RecordingService:
         """Refold one student's events into its state (inside the caller's transaction)."""
         return ledger.recompute_state(session, student_id)
 
-    def apply_remote_events(self, session: Session, events: Iterable[Event]) -> ApplyResult:
+    def apply_remote_events(
+        self, session: Session | ledger.WriteTxn, events: Iterable[Event]
+    ) -> ApplyResult:
         """Store events received from others (sync pull, hub) and refold touched students.
 
-        ``ledger.apply_remote`` in the caller's transaction: new ``event_id``s only
+        ``ledger.apply_remote`` in the caller's transaction (an ORM session, or a
+        background writer's :class:`~ktpe_desktop.storage.ledger.WriteTxn`): new ``event_id``s only
         (origin ``remote``), never the outbox; bad hashes and conflicts are skipped
         and reported; an event with an HLC beyond this laptop's clock plus the
         allowed skew is held back for review, never adopted.

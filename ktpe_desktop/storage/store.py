@@ -30,7 +30,6 @@ import os
 import re
 import secrets
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,11 +80,15 @@ from ktpe_desktop.storage.tailmark import (
     read_tail_marker,
     write_marker,
 )
+from ktpe_desktop.storage.writer_gate import WriterBusy, WriterGate
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from ktpe_desktop.storage.ledger import WriteTxn
+
 DB_FILE = "ktpe.db"
+CLOSE_WAIT_S = 60.0  # close() waits this long for a write in progress
 KEYSLOTS_FILE = "keyslots.json"
 BACKUP_DIR = "backups"
 LOG_DIR = "logs"
@@ -412,7 +415,7 @@ class Store:
         self._write_engine = write_engine(engine)
         self.checkpointer = IdleCheckpointer(engine)
         self._writer: Connection | None = None
-        self._writer_lock = threading.Lock()
+        self.writer_gate = WriterGate()  # saves first; background writers yield to them
         self._writer_stale = False  # engine.dispose(): the next write takes a new connection
         event.listen(engine, "engine_disposed", self._on_dispose)
         self._clock: HybridClock | None = None
@@ -487,22 +490,81 @@ class Store:
         writer waits like SQLite's busy timeout would, then gets DatabaseLocked.
         """
         self._require_writable()
-        if not self._writer_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-            raise DatabaseLocked()
         try:
-            with known_db_errors():
-                conn = self._writer
-                if conn is None or self._writer_stale or conn.closed or conn.invalidated:
-                    if conn is not None:
-                        conn.close()
-                    conn = self._writer = self._write_engine.connect()
-                    self._writer_stale = False
+            with (
+                self.writer_gate.foreground(BUSY_TIMEOUT_MS / 1000),
+                self._writer_transaction() as conn,
+            ):
+                yield conn
+        except WriterBusy:
+            raise DatabaseLocked() from None
+        self.checkpointer.wrote()
+
+    @contextlib.contextmanager
+    def _writer_transaction(self, *, durable: bool = True) -> Iterator[Connection]:
+        """A transaction on the writer connection (the caller holds the gate).
+
+        ``durable=False``: committed without an fsync of its own (``synchronous =
+        NORMAL`` for this transaction; WAL mode keeps it atomic, and the next
+        durable commit or checkpoint makes it durable too). Only for what can be
+        fetched again after a power cut, never for this laptop's own events.
+        """
+        with known_db_errors():
+            conn = self._writer
+            if conn is None or self._writer_stale or conn.closed or conn.invalidated:
+                if conn is not None:
+                    conn.close()
+                conn = self._writer = self._write_engine.connect()
+                self._writer_stale = False
+            raw: Any = conn.connection.driver_connection
+            if not durable:
+                raw.execute("PRAGMA synchronous = NORMAL")
+            try:
                 with conn.begin():
                     yield conn
-                self._note_head(conn.connection.driver_connection)
-        finally:
-            self._writer_lock.release()
+            finally:
+                if not durable:
+                    try:
+                        raw.execute("PRAGMA synchronous = FULL")
+                    except Exception:
+                        # Never leave the saves' connection relaxed: a new one is FULL.
+                        self._writer_stale = True
+                        raise
+            self._note_head(raw)
+
+    @contextlib.contextmanager
+    def background_transaction(
+        self, *, timeout: float | None = None, durable: bool = True
+    ) -> Iterator[WriteTxn]:
+        """``with store.background_transaction() as txn:`` — a write transaction for
+        background work (the hub link, relays) that never delays a save.
+
+        It starts only when no save waits for the writer (:class:`WriterGate`),
+        runs on the writer connection (a save that arrives meanwhile waits on a
+        Python lock and is woken at its end), and gives the hot path's
+        :class:`~ktpe_desktop.storage.ledger.WriteTxn` (prepared SQL;
+        ``txn.session()`` for ORM work in the same transaction). Keep it short.
+        Raises DatabaseLocked when saves kept the writer ``timeout`` seconds
+        (default: SQLite's busy timeout). ``durable=False``: no fsync of its own,
+        for what can be fetched again (pulled events, cursors, heads).
+        """
+        from ktpe_desktop.storage.ledger import WriteTxn
+
+        self._require_writable()
+        try:
+            with (
+                self.writer_gate.background(BUSY_TIMEOUT_MS / 1000 if timeout is None else timeout),
+                self._writer_transaction(durable=durable) as conn,
+                WriteTxn(conn) as txn,
+            ):
+                yield txn
+        except WriterBusy:
+            raise DatabaseLocked() from None
         self.checkpointer.wrote()
+
+    def yield_to_saves(self, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
+        """Background work's pause point: returns once no save waits for the writer."""
+        self.writer_gate.yield_to_foreground(timeout)
 
     def _on_dispose(self, engine: Engine) -> None:
         self._writer_stale = True
@@ -1250,7 +1312,7 @@ class Store:
         self._flush_audit_at_close()
         self.checkpointer.stop()
         head = None if self.readonly or not self._marker_armed else self._read_head()
-        with self._writer_lock:
+        with self.writer_gate.foreground(CLOSE_WAIT_S):
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None

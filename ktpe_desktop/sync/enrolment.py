@@ -85,6 +85,7 @@ def _keep_enrolment(
     keys.put(s, keys.TOKEN_IN_KEYRING, "1" if in_keyring else None)
     keys.put(s, keys.CA_FILE, pinned)
     keys.put(s, keys.TEAM, result.team_id or result.team)
+    keys.put(s, keys.TEAM_NAME, result.team or None)
     keys.put(s, keys.CAMPAIGN_ID, result.campaign_id)
     keys.put(s, keys.ENROLLED_AT, now)
     keys.put(s, keys.ENROLLED_DEVICE, result.device_id)

@@ -33,6 +33,7 @@ from ktpe_desktop.core.events import Event
 from ktpe_desktop.core.protocol import MAX_EVENTS_PER_PUSH, PushReply, Segment, encode_push
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.ledger import WriteTxn
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import state as keys
 from ktpe_desktop.sync.client import SyncClient
@@ -51,12 +52,12 @@ class RelayResult:
     requests: int = 0
 
 
-def read_heads(session: Session, key: str) -> dict[str, int]:
+def read_heads(session: Session | WriteTxn, key: str) -> dict[str, int]:
     data = keys.get_json(session, key) or {}
     return {str(k): int(v) for k, v in data.items()}
 
 
-def note_held(session: Session, key: str, events: Iterable[Event]) -> None:
+def note_held(session: Session | WriteTxn, key: str, events: Iterable[Event]) -> None:
     """A server sent these events: it holds each device's chain up to them."""
     heads = read_heads(session, key)
     moved = False
@@ -174,8 +175,9 @@ def pending(
                 out.extend(run)
                 sigs[device_id] = signed
     if own:
-        with store.transaction() as s:  # short, as the outbox's pushes sign
-            sigs[store.device_id] = ledger.sign_segments(s, store.device_id, own)
+        # Short, and yields to saves (the key is made on first use, hence a write).
+        with store.background_transaction() as txn:
+            sigs[store.device_id] = ledger.sign_segments(txn.session(), store.device_id, own)
     return Batch(out, sigs)
 
 
@@ -206,7 +208,9 @@ def push_missing(
         pushed += len(batch)
         acked += sum(1 for st in reply.statuses.values() if st.acknowledged)
         moved = False
-        with store.transaction() as s:
+        # What the server holds can be asked again: no fsync of its own.
+        with store.background_transaction(durable=False) as txn:
+            s = txn.session()
             heads = read_heads(s, heads_key)
             for device_id in sorted({e.device_id for e in batch}):
                 head = reply.ledger.get(device_id)

@@ -3,7 +3,11 @@
 A school is purged when
 
 * every local event about its students is acknowledged by the server (no outbox
-  row of those events is pending, in flight or quarantined), and
+  row of those events is pending, in flight or quarantined), and every teammate's
+  event about them that this laptop received through a school hub is held by the
+  central server (its receipt: the relay's ``central_heads``), since this laptop
+  may be the one that carries it there and a scrubbed event can no longer be
+  relayed, and
 * the campaign's ``retention_days`` (default 14) have passed since the school's
   visit date (the later of ``school.visit_date`` and its last assignment day).
 
@@ -19,7 +23,10 @@ sex), their ``student_state`` rows and the school's totals. The school gets
 transaction so freed pages are zeroed inside the (already encrypted) file.
 
 Event hashes stay as they were: the chain was verified by the server; a purged
-payload can no longer be re-verified locally, which is the point.
+payload can no longer be re-verified locally, which is the point. The teammates'
+signed segments kept for relaying (``chain_segment``) go once every event they
+cover that this laptop holds is about a purged school (and held by the central
+server): nothing is left to relay with them.
 """
 
 from __future__ import annotations
@@ -30,12 +37,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.events import EventKind
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
+from ktpe_desktop.sync import state as keys
+from ktpe_desktop.sync.relay import CENTRAL_HEADS
 
 log = logging.getLogger("ktpe.sync.retention")
 
@@ -86,18 +95,48 @@ def _visit_dates(session: Session) -> dict[str, date]:
     return out
 
 
+_SCHOOL = func.coalesce(m.EventRow.school_npsn, m.Student.school_npsn)
+
+
+def _central_heads(session: Session) -> dict[str, int]:
+    """What the central server holds of each device's chain, as this laptop knows it."""
+    data = keys.get_json(session, CENTRAL_HEADS) or {}
+    return {str(d): int(v) for d, v in data.items()}
+
+
 def _unacknowledged(session: Session) -> dict[str, int]:
-    """Per school, local events not yet acknowledged (pending, in flight, quarantined)."""
-    school = func.coalesce(m.EventRow.school_npsn, m.Student.school_npsn)
+    """Per school, events the central server may not hold yet: this laptop's own
+    not acknowledged (pending, in flight, quarantined), and teammates' received
+    through a hub beyond what the central server is known to hold."""
+    out: dict[str, int] = {}
     rows = session.execute(
-        select(school, func.count())
+        select(_SCHOOL, func.count())
         .select_from(m.Outbox)
         .join(m.EventRow, m.EventRow.event_id == m.Outbox.event_id)
         .outerjoin(m.Student, m.Student.id == m.EventRow.student_id)
         .where(m.Outbox.status != m.OutboxStatus.ACKED)
-        .group_by(school)
+        .group_by(_SCHOOL)
     ).all()
-    return {str(npsn): int(n) for npsn, n in rows}
+    for npsn, n in rows:
+        out[str(npsn)] = out.get(str(npsn), 0) + int(n)
+    heads = _central_heads(session)
+    devices = session.scalars(
+        select(m.EventRow.device_id).where(m.EventRow.origin == m.EventOrigin.REMOTE).distinct()
+    ).all()
+    for device_id in devices:
+        for npsn, n in session.execute(
+            select(_SCHOOL, func.count())
+            .select_from(m.EventRow)
+            .outerjoin(m.Student, m.Student.id == m.EventRow.student_id)
+            .where(
+                m.EventRow.device_id == device_id,
+                m.EventRow.origin == m.EventOrigin.REMOTE,
+                m.EventRow.seq > heads.get(device_id, 0),
+            )
+            .group_by(_SCHOOL)
+        ):
+            out[str(npsn)] = out.get(str(npsn), 0) + int(n)
+    return out
 
 
 def retention_status(store: Store, *, today: date | None = None) -> list[SchoolRetention]:
@@ -136,7 +175,59 @@ def purge_expired(
         if today < sr.purge_due or sr.unacknowledged:
             continue
         done.append(purge_school(store, sr.npsn, now=now()))
+    purge_segments(store)
     return done
+
+
+def purge_segments(store: Store) -> int:
+    """Delete the kept teammates' segments nothing is left to relay with.
+
+    A segment goes when the central server holds its whole range and every event
+    of the range this laptop holds is about a purged school (those events are
+    scrubbed: a relay of them would be refused anyway). Returns how many went.
+    """
+    with store.session() as s:
+        segments = s.execute(
+            select(
+                m.ChainSegment.device_id, m.ChainSegment.first_seq, m.ChainSegment.last_seq
+            ).order_by(m.ChainSegment.device_id)
+        ).all()
+        if not segments:
+            return 0
+        heads = _central_heads(s)
+        purged = set(s.scalars(select(m.School.npsn).where(m.School.purged_at.is_not(None))))
+        schools: dict[str, dict[int, str | None]] = {}
+        for device_id in {d for d, _f, _l in segments}:
+            schools[device_id] = {
+                seq: npsn
+                for seq, npsn in s.execute(
+                    select(m.EventRow.seq, _SCHOOL)
+                    .outerjoin(m.Student, m.Student.id == m.EventRow.student_id)
+                    .where(m.EventRow.device_id == device_id)
+                )
+            }
+    gone = [
+        (device_id, first, last)
+        for device_id, first, last in segments
+        if last <= heads.get(device_id, 0)
+        and all(
+            schools[device_id][q] in purged
+            for q in range(first, last + 1)
+            if q in schools[device_id]
+        )
+    ]
+    if gone:
+        with store.transaction() as s:
+            for device_id, first, last in gone:
+                s.execute(
+                    delete(m.ChainSegment).where(
+                        m.ChainSegment.device_id == device_id,
+                        m.ChainSegment.first_seq == first,
+                        m.ChainSegment.last_seq == last,
+                    )
+                )
+        log.info("retention: %d kept segment(s) of purged schools deleted", len(gone))
+    return len(gone)
 
 
 def _scrub(payload: dict[str, Any], kind: str) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.repositories import RosterStudent, upsert_students_from_roster
+from ktpe_desktop.sync import state as keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,9 @@ def _text(value: Any) -> str | None:
 def apply_roster_page(session: Session, page: Mapping[str, Any], team: str) -> RosterPageResult:
     """Upsert the rows of one roster page (no commit)."""
     now = datetime.now(UTC)
+    team_ref = page.get("team")
+    if isinstance(team_ref, Mapping) and _text(team_ref.get("name")):
+        keys.put(session, keys.TEAM_NAME, _text(team_ref.get("name")))  # a renamed team too
     campaign = page.get("campaign")
     if isinstance(campaign, Mapping) and campaign.get("id"):
         row = session.get(m.Campaign, str(campaign["id"]))

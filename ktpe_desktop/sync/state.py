@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.storage import models as m
+from ktpe_desktop.storage.ledger import WriteTxn, utc_text
 
 log = logging.getLogger("ktpe.sync")
 
@@ -23,7 +24,8 @@ SERVER_URL = "server_url"
 TOKEN = "token"  # the key name, not a secret
 TOKEN_IN_KEYRING = "token_in_keyring"
 CA_FILE = "ca_file"
-TEAM = "team"
+TEAM = "team"  # the team's id (what the server and the hub match on)
+TEAM_NAME = "team_name"  # its name, for people ("Tim 1 Klojen")
 CAMPAIGN_ID = "campaign_id"
 ENROLLED_AT = "enrolled_at"
 ENROLLED_DEVICE = "enrolled_device_id"
@@ -39,13 +41,33 @@ SERVER_CONTIGUOUS_SEQ = "server_contiguous_seq"
 KEY_REGISTERED = "key_registered"  # "1": the server holds this laptop's public key
 
 
-def get(session: Session, key: str) -> str | None:
+_SQL_GET = "SELECT value FROM sync_state WHERE key = ?"
+_SQL_DELETE = "DELETE FROM sync_state WHERE key = ?"
+_SQL_UPSERT = (
+    "INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at "
+    "WHERE sync_state.value IS NOT excluded.value"
+)
+
+
+def get(session: Session | WriteTxn, key: str) -> str | None:
+    """One key, in an ORM session or (prepared SQL) a background writer's transaction."""
+    if isinstance(session, WriteTxn):
+        found = session.raw.execute(_SQL_GET, (key,)).fetchone()
+        return None if found is None else str(found[0])
     row = session.get(m.SyncState, key)
     return row.value if row is not None else None
 
 
-def put(session: Session, key: str, value: str | None) -> None:
+def put(session: Session | WriteTxn, key: str, value: str | None) -> None:
     """Set (or, with None, delete) one key in the caller's transaction."""
+    if isinstance(session, WriteTxn):
+        session.flush()  # an ORM change of the same row goes first
+        if value is None:
+            session.raw.execute(_SQL_DELETE, (key,))
+        else:
+            session.raw.execute(_SQL_UPSERT, (key, value, utc_text(datetime.now(UTC))))
+        return
     row = session.get(m.SyncState, key)
     if value is None:
         if row is not None:
@@ -59,12 +81,12 @@ def put(session: Session, key: str, value: str | None) -> None:
         row.updated_at = now
 
 
-def get_json(session: Session, key: str) -> Any:
+def get_json(session: Session | WriteTxn, key: str) -> Any:
     raw = get(session, key)
     return json.loads(raw) if raw else None
 
 
-def put_json(session: Session, key: str, value: Any) -> None:
+def put_json(session: Session | WriteTxn, key: str, value: Any) -> None:
     put(session, key, None if value is None else json.dumps(value, sort_keys=True))
 
 

@@ -283,7 +283,7 @@ class HubDialog(QDialog):
             self.found.clear()
             for h in hubs:
                 item = QListWidgetItem(
-                    tr("Hub {team} di {address}").format(team=h.team, address=h.address)
+                    tr("Hub {team} di {address}").format(team=h.team_label, address=h.address)
                 )
                 item.setData(Qt.ItemDataRole.UserRole, h.address)
                 self.found.addItem(item)

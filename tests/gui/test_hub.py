@@ -87,7 +87,8 @@ def test_hub_mode_join_and_the_other_station_notice(
         assert outcome is not None
         qtbot.waitUntil(outcome.isVisible)
         text = outcome.banner.text()
-        assert "Sudah dicatat Terekam di stasiun 2 (budi) pukul " in text, text
+        # The station's operator by the display name it gave the hub, not "budi".
+        assert "Sudah dicatat Terekam di stasiun 2 (Budi Santoso) pukul " in text, text
         outcome.reject()
         dialog.hub_button.click()
         qtbot.waitUntil(lambda: dialog.code_label.text() == "—", timeout=30_000)

@@ -28,6 +28,12 @@ PASSWORD = "rahasia-uji-123"
 USER = "koordinator"
 
 
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
 class Laptop:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -101,42 +107,54 @@ class Laptop:
             upsert_students_from_roster(s, rows)
 
     def _time_background_transactions(self) -> None:
-        """Time every write transaction not on the main thread (the hub link's)."""
+        """Time every write transaction not on the main thread (the hub link's): how
+        long each held the writer, and how long each save waited for it."""
         import contextlib
         import threading
 
         store = self.store
-        original = store.transaction
+        store.writer_gate.waits = []
         self.txn_times: list[float] = []
-        self.txn_detail: list[tuple[float, float, str]] = []
+        self.txn_detail: list[tuple[float, float, float, str]] = []
 
-        @contextlib.contextmanager
-        def timed() -> Any:
-            import sys
+        def timing(original: Any) -> Any:
+            @contextlib.contextmanager
+            def timed(**kw: Any) -> Any:
+                caller = sys._getframe(2).f_code.co_name
+                started = time.perf_counter()
+                with original(**kw) as s:
+                    entered = time.perf_counter()
+                    yield s
+                    body = time.perf_counter()
+                if threading.current_thread() is not threading.main_thread():
+                    done = time.perf_counter()
+                    self.txn_times.append(done - entered)  # held, not waited for
+                    self.txn_detail.append((done - entered, entered - started, done - body, caller))
 
-            caller = sys._getframe(2).f_code.co_name
-            started = time.perf_counter()
-            with original() as s:
-                entered = time.perf_counter()
-                yield s
-            if threading.current_thread() is not threading.main_thread():
-                done = time.perf_counter()
-                self.txn_times.append(done - started)
-                self.txn_detail.append((done - started, entered - started, caller))
+            return timed
 
-        store.transaction = timed
+        store.transaction = timing(store.transaction)
+        store.background_transaction = timing(store.background_transaction)
 
     def op_txn_stats(self) -> dict[str, Any]:
+        """The link's write transactions (held, p99) and the saves' waits for the writer."""
         times = sorted(getattr(self, "txn_times", []))
-        if not times:
-            return {"n": 0, "p99_s": 0.0, "max_s": 0.0}
+        waits = sorted(self.store.writer_gate.waits or [])
         worst = sorted(getattr(self, "txn_detail", []), reverse=True)[:5]
         return {
             "n": len(times),
-            "p99_s": times[min(len(times) - 1, round(0.99 * (len(times) - 1)))],
-            "max_s": times[-1],
-            "worst": [[round(a, 3), round(b, 3), c] for a, b, c in worst],
+            "p99_s": _pct(times, 0.99),
+            "max_s": times[-1] if times else 0.0,
+            # (held, waited for, of which the commit, where) of the longest ones
+            "worst": [[round(a, 3), round(b, 3), round(c, 3), d] for a, b, c, d in worst],
+            "waits": waits,
         }
+
+    def op_txn_reset(self) -> dict[str, Any]:
+        self.txn_times.clear()
+        self.txn_detail.clear()
+        self.store.writer_gate.waits = []
+        return {}
 
     def op_cpu(self) -> dict[str, Any]:
         import resource

@@ -33,10 +33,17 @@ class Laptop:
         return self.recording.record_outcome(student_id, kind, operator)
 
 
-def make_laptop(path: Path, team: str, students: list[str]) -> Laptop:
-    store = Store.create(path, LEAD, PASSWORD, display_name="Koordinator Uji")
+TEAM_NAMES = {"tim-01": "Tim 1 Lowokwaru", "tim-07": "Tim 7 Klojen"}
+DISPLAY_NAMES = ("Ani Lestari", "Budi Santoso", "Citra Dewi")
+
+
+def make_laptop(
+    path: Path, team: str, students: list[str], display_name: str = "Koordinator Uji"
+) -> Laptop:
+    store = Store.create(path, LEAD, PASSWORD, display_name=display_name)
     with store.transaction() as s:  # what the central enrolment leaves behind
         keys.put(s, keys.TEAM, team)
+        keys.put(s, keys.TEAM_NAME, TEAM_NAMES.get(team))
         keys.put(s, keys.CAMPAIGN_ID, CAMPAIGN)
     f = Factory(store)
     f.school(SCHOOL)
@@ -51,7 +58,9 @@ STUDENTS = [f"S{n:09d}" for n in range(1, 21)]
 
 @pytest.fixture
 def team_laptops(tmp_path: Path) -> Iterator[list[Laptop]]:
-    laptops = [make_laptop(tmp_path / f"lap{i}", "tim-01", STUDENTS) for i in range(3)]
+    laptops = [
+        make_laptop(tmp_path / f"lap{i}", "tim-01", STUDENTS, DISPLAY_NAMES[i]) for i in range(3)
+    ]
     try:
         yield laptops
     finally:
@@ -65,6 +74,7 @@ def hub(team_laptops: list[Laptop]) -> Iterator[HubServer]:
     server = HubServer(
         team_laptops[0].store,
         team="tim-01",
+        team_name=TEAM_NAMES["tim-01"],
         campaign_id=CAMPAIGN,
         host="127.0.0.1",
         port=0,

@@ -96,7 +96,10 @@ def test_other_team_refused(hub: HubServer, tmp_path: Path) -> None:
     try:
         with pytest.raises(OtherTeam) as err:
             join_hub(stranger.store, _addr(hub), hub.code)
-        assert "tim lain" in err.value.message and "tim-07" in err.value.message
+        # Both teams by their names, not their ids.
+        assert "tim lain (Tim 1 Lowokwaru)" in err.value.message
+        assert "terdaftar di Tim 7 Klojen" in err.value.message
+        assert "Tim 7 Klojen" in err.value.message_en
         assert load_link(stranger.store) is None
     finally:
         stranger.store.close()

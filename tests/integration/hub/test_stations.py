@@ -13,6 +13,7 @@ from ktpe_desktop.hub.link import join_hub, use_local_hub
 from ktpe_desktop.hub.notice import other_station_outcome
 from ktpe_desktop.hub.server import HubServer
 from ktpe_desktop.storage import models as m
+from tests.conftest import LEAD
 from tests.integration.hub.conftest import CAMPAIGN, STUDENTS, Laptop
 
 
@@ -52,7 +53,7 @@ def test_a_record_at_one_station_reaches_the_others(
 ) -> None:
     _join_all(hub, team_laptops)
     a, b, c = team_laptops[1], team_laptops[2], team_laptops[0]
-    a.record(STUDENTS[0], operator="Budi")
+    a.record(STUDENTS[0], operator=LEAD)  # the login name of a's user, as the app writes
     first = a.link.run_round()
     assert first is not None and first.pushed == 1 and first.acknowledged == 1
     got = b.link.run_round()
@@ -63,7 +64,7 @@ def test_a_record_at_one_station_reaches_the_others(
     notice = other_station_outcome(b.store, STUDENTS[0])
     assert notice is not None
     assert notice.status is Status.RECORDED and notice.station == "stasiun 2"
-    assert notice.operator == "Budi"
+    assert notice.operator == "Budi Santoso"  # the display name a gave the hub
     assert other_station_outcome(a.store, STUDENTS[0]) is None  # decided here
     # Nothing new: an idle round moves nothing.
     idle = b.link.run_round()

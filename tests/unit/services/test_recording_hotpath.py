@@ -19,7 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from ktpe_desktop.core.events import DETAIL_FIELDS, Status, fold_status, make_event, verify_chain
+from ktpe_desktop.core.events import (
+    DETAIL_FIELDS,
+    GENESIS_HASH,
+    Status,
+    fold_status,
+    make_event,
+    verify_chain,
+)
 from ktpe_desktop.core.hlc import Hlc
 from ktpe_desktop.services.recording import RecordingService
 from ktpe_desktop.storage import ledger
@@ -210,8 +217,12 @@ def test_hot_path_state_equals_full_recompute(store: Store, factory: Factory) ->
                     occurred_at=datetime(2024, 11, 27, 8, 0, tzinfo=UTC) + timedelta(seconds=pick),
                 )
                 remote_prev[0] = ev.hash
-                with store.transaction() as s:
-                    service.apply_remote_events(s, [ev])
+                if pick % 2:  # the hub link's path: prepared SQL in a background writer
+                    with store.background_transaction() as txn:
+                        service.apply_remote_events(txn, [ev])
+                else:  # the central pull's path: an ORM session
+                    with store.transaction() as s:
+                        service.apply_remote_events(s, [ev])
                 written.append(ev.event_id)
             else:
                 reason = {"failed": "no_kk", "not_eligible": "under_age"}.get(op)
@@ -322,3 +333,51 @@ def test_writer_connection_is_renewed_after_dispose(store: Store, factory: Facto
     store.engine.dispose()
     assert service.record_outcome(sid, "recorded", "op").seq == 2
     assert store._writer is not None and store._writer is not writer
+
+
+def test_remote_events_stored_alike_by_both_paths(store: Store, factory: Factory) -> None:
+    """A pulled batch stored by a background writer (prepared SQL) leaves exactly the
+    rows the ORM path leaves: the same stored text of every column but the arrival
+    time, the same state, and the HLC observed."""
+    sids = [factory.student() for _ in range(2)]
+    service = RecordingService(store)
+    other = "d" * 32
+    batches: list[list[Any]] = []
+    prev = GENESIS_HASH
+    for i in range(4):
+        ev = make_event(
+            device_id=other,
+            seq=i + 1,
+            prev_hash=prev,
+            hlc=Hlc(service.clock.tick().wall_ms + 10 + i, 0),
+            kind="recorded" if i % 2 == 0 else "absent",
+            student_id=sids[i % 2],
+            operator="sari",
+            occurred_at=datetime(2024, 11, 27, 8, i, tzinfo=UTC),
+            payload={"note": "é ü"} if i == 0 else {},
+        )
+        prev = ev.hash
+        batches.append([ev])
+    with store.transaction() as s:  # ORM: the first two
+        assert service.apply_remote_events(s, batches[0] + batches[1]).inserted == 2
+    with store.background_transaction() as txn:  # prepared SQL: the rest, one again
+        result = service.apply_remote_events(txn, batches[1] + batches[2] + batches[3])
+    assert (result.inserted, result.duplicates) == (2, 1)
+    cols = "event_id, device_id, seq, hlc, prev_hash, hash, kind, student_id, school_npsn, "
+    cols += "operator, occurred_at, payload, origin"
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"SELECT {cols} FROM event ORDER BY seq").all()
+        hlc_last = conn.exec_driver_sql("SELECT hlc_last FROM device").scalar_one()
+    orm_rows, raw_rows = rows[:2], rows[2:]
+    for a, b in zip(orm_rows, raw_rows, strict=True):
+        assert a.school_npsn == b.school_npsn and a.origin == b.origin == "remote"
+        assert len(a.occurred_at) == len(b.occurred_at) and a.operator == b.operator
+    with store.session() as s:
+        events = [
+            ledger.event_from_row(r) for r in s.scalars(select(m.EventRow).order_by(m.EventRow.seq))
+        ]
+    assert verify_chain(events) is None  # hashes recompute from the stored text
+    assert events[0].payload == {"note": "é ü"}
+    assert hlc_last >= batches[3][0].hlc
+    for sid in sids:
+        assert_matches_full_recompute(store, sid)
