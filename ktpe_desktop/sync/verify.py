@@ -54,6 +54,14 @@ def _pins(s: Session | WriteTxn, page_keys: Mapping[str, Any]) -> tuple[dict[str
     return pinned, changed
 
 
+def pin_keys(s: Session, page_keys: Mapping[str, Any]) -> dict[str, str]:
+    """Pin these keys (first one wins); returns every pinned key."""
+    pinned, changed = _pins(s, page_keys)
+    if changed:
+        keys.put_json(s, DEVICE_KEYS, pinned)
+    return pinned
+
+
 def _covers(seg: Mapping[str, Any], seq: int) -> bool:
     try:
         return int(seg["first_seq"]) <= seq <= int(seg["last_seq"])
