@@ -15,11 +15,12 @@ Pulled events go through the same ``apply_remote`` as the central server's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -134,6 +135,19 @@ def parse_address(text: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
+@contextlib.contextmanager
+def hub_errors(base_url: str) -> Iterator[None]:
+    """The sync client's errors, said as the hub's (what a station's status shows)."""
+    try:
+        yield
+    except CertificateError:
+        raise HubCertificateChanged() from None
+    except ServerUnreachable as exc:
+        raise HubUnreachable(base_url, exc.detail) from None
+    except Unauthorized:
+        raise HubTokenRefused() from None
+
+
 class _PinnedAdapter(HTTPAdapter):
     """Accepts exactly one certificate, by its SHA-256 fingerprint (no CA, no host name)."""
 
@@ -181,16 +195,10 @@ class HubClient(SyncClient):
         params: dict[str, Any] | None = None,
         timeout: tuple[float, float] | None = None,
     ) -> dict[str, Any]:
-        try:
+        with hub_errors(self.base_url):
             return self._request(
                 method, path, json_body=body, gzip=False, params=params, timeout=timeout
             )
-        except CertificateError:
-            raise HubCertificateChanged() from None
-        except ServerUnreachable as exc:
-            raise HubUnreachable(self.base_url, exc.detail) from None
-        except Unauthorized:
-            raise HubTokenRefused() from None
 
     def info(self) -> dict[str, Any]:
         return self.call("GET", "/hub/info")
@@ -488,16 +496,10 @@ class HubLink:
         self._key_bound_at = hub_id
 
     def _push(self, client: HubClient) -> tuple[int, int]:
-        try:
+        with hub_errors(client.base_url):
             result = relay.push_missing(
                 self.store, client, HEADS_KEY, include_own=True, skip=self._refused
             )
-        except CertificateError:
-            raise HubCertificateChanged() from None
-        except ServerUnreachable as exc:
-            raise HubUnreachable(client.base_url, exc.detail) from None
-        except Unauthorized:
-            raise HubTokenRefused() from None
         return result.pushed, result.acknowledged
 
     def _send_operators(self, client: HubClient, hub_id: str) -> None:

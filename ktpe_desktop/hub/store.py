@@ -19,6 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, Integer, String, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -27,6 +28,7 @@ from ktpe_desktop.core.signing import is_public_key
 from ktpe_desktop.storage import models as lm
 from ktpe_desktop.storage.engine import make_engine, write_engine
 from ktpe_desktop.storage.store import Store
+from ktpe_server import admin
 from ktpe_server import models as sm
 from ktpe_server.db import upgrade
 from ktpe_server.security import new_token, token_hash
@@ -123,83 +125,68 @@ def _team_id(s: Session, team: str) -> int:
     return int(tid)
 
 
-def seed_from_laptop(engine: Engine, store: Store, team: str, campaign_id: str) -> int:
-    """Copy the laptop's campaign, schools and students into the hub database.
+CAMPAIGN_FIELDS = (
+    "name",
+    "reference_date",
+    "min_recording_age",
+    "voting_age",
+    "government_name",
+    "office_name",
+    "office_address",
+    "region_code",
+    "retention_days",
+)
+SCHOOL_FIELDS = ("name", "kind", "status", "kecamatan", "address", "target")
+MAX_TEXT = 200  # the server's text columns (names, addresses)
 
-    Idempotent (upserts); returns the number of students the hub knows.
+
+def _fields(row: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """A laptop row's columns as the server's admin upserts take them."""
+    out = {name: getattr(row, name) for name in names}
+    for name in ("name", "address", "office_address"):
+        if isinstance(out.get(name), str):
+            out[name] = out[name][:MAX_TEXT]
+    return out
+
+
+def seed_from_laptop(engine: Engine, store: Store, team: str, campaign_id: str) -> int:
+    """Copy the laptop's campaign, schools and students into the hub database,
+    through the reference server's own roster upserts (:mod:`ktpe_server.admin`).
+
+    Idempotent; returns the number of students the hub knows.
     """
     with store.session() as ls:
         campaign = ls.get(lm.Campaign, campaign_id) if campaign_id else None
+        campaign_row = _fields(campaign, CAMPAIGN_FIELDS) if campaign is not None else None
         schools = list(ls.scalars(select(lm.School).where(lm.School.purged_at.is_(None))))
-        npsns = {sc.npsn for sc in schools}
+        school_rows = [{"npsn": sc.npsn, **_fields(sc, SCHOOL_FIELDS)} for sc in schools]
+        visits = {sc.npsn: sc.visit_date or date.today() for sc in schools}
         students = [
-            st
-            for st in ls.scalars(select(lm.Student).where(lm.Student.deleted.is_(False)))
-            if st.school_npsn in npsns
-        ]
-    with Session(engine) as s, s.begin():
-        tid = _team_id(s, team)
-        if campaign is not None and s.get(sm.Campaign, campaign.id) is None:
-            s.add(
-                sm.Campaign(
-                    id=campaign.id,
-                    name=campaign.name,
-                    reference_date=campaign.reference_date,
-                    min_recording_age=campaign.min_recording_age,
-                    voting_age=campaign.voting_age,
-                    government_name=campaign.government_name,
-                    office_name=campaign.office_name,
-                    office_address=campaign.office_address[:200],
-                    region_code=campaign.region_code,
-                    retention_days=campaign.retention_days,
+            {"id": st.id, "school_npsn": st.school_npsn, **_fields(st, admin.STUDENT_FIELDS)}
+            for st in ls.scalars(
+                select(lm.Student).where(
+                    lm.Student.deleted.is_(False), lm.Student.school_npsn.in_(list(visits))
                 )
             )
-        held_schools = set(s.scalars(select(sm.School.npsn)))
+        ]
+    if campaign_row is not None:
+        with Session(engine) as s:
+            held = s.get(sm.Campaign, campaign_id) is not None
+        if not held:
+            admin.upsert_campaign(engine, id=campaign_id, **campaign_row)
+    if school_rows:
+        admin.upsert_schools(engine, school_rows)
+    with Session(engine) as s, s.begin():
+        tid = _team_id(s, team)
         assigned = set(
             s.scalars(select(sm.Assignment.school_npsn).where(sm.Assignment.team_id == tid))
         )
-        for sc in schools:
-            if sc.npsn not in held_schools:
-                s.add(
-                    sm.School(
-                        npsn=sc.npsn,
-                        name=sc.name,
-                        kind=sc.kind,
-                        status=sc.status,
-                        kecamatan=sc.kecamatan,
-                        address=sc.address[:200],
-                        target=sc.target,
-                    )
-                )
-            if sc.npsn not in assigned:
-                s.flush()  # the school row first (no ORM relationship orders them)
-                s.add(
-                    sm.Assignment(
-                        team_id=tid, school_npsn=sc.npsn, date=sc.visit_date or date.today()
-                    )
-                )
-        s.flush()
-        held = set(s.scalars(select(sm.Student.id)))
-        for st in students:
-            if st.id in held:
-                continue
-            s.add(
-                sm.Student(
-                    id=st.id,
-                    school_npsn=st.school_npsn,
-                    nisn=st.nisn,
-                    nik=st.nik,
-                    kk=st.kk,
-                    name=st.name[:200],
-                    sex=st.sex,
-                    birth_place=st.birth_place,
-                    birth_date=st.birth_date,
-                    class_name=st.class_name,
-                    mother_name=st.mother_name,
-                    nipd=st.nipd,
-                )
-            )
-        s.flush()
+    for npsn, day in visits.items():
+        if npsn not in assigned:
+            admin.assign(engine, tid, npsn, day)
+    if students:
+        admin.upsert_students(engine, students)
+    with Session(engine) as s:
         return int(s.scalar(select(func.count()).select_from(sm.Student)) or 0)
 
 

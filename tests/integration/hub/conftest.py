@@ -8,12 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from ktpe_desktop.hub.link import HubLink
+from ktpe_desktop.hub.link import HubLink, join_hub, use_local_hub
 from ktpe_desktop.hub.server import HubServer
 from ktpe_desktop.services.recording import RecordingService
+from ktpe_desktop.services.sync_service import SyncService
+from ktpe_desktop.storage import models as lm
 from ktpe_desktop.storage.store import Store
 from ktpe_desktop.sync import state as keys
+from ktpe_server.admin import make_enroll_code, seed_demo
+from ktpe_server.config import Settings
+from ktpe_server.embedded import EmbeddedServer, start_embedded
 from tests.conftest import LEAD, PASSWORD, Factory
 
 SCHOOL = "20533900"
@@ -69,19 +75,108 @@ def team_laptops(tmp_path: Path) -> Iterator[list[Laptop]]:
             lap.store.close()
 
 
-@pytest.fixture
-def hub(team_laptops: list[Laptop]) -> Iterator[HubServer]:
+def loopback_hub(
+    store: Store,
+    team: str = "tim-01",
+    *,
+    team_name: str = "",
+    campaign: str = CAMPAIGN,
+    port: int = 0,
+) -> HubServer:
+    """A started hub on loopback (any free port unless given), not announced (the
+    netns tests cover discovery)."""
     server = HubServer(
-        team_laptops[0].store,
-        team="tim-01",
-        team_name=TEAM_NAMES["tim-01"],
-        campaign_id=CAMPAIGN,
+        store,
+        team=team,
+        team_name=team_name or TEAM_NAMES.get(team, ""),
+        campaign_id=campaign,
         host="127.0.0.1",
-        port=0,
+        port=port,
         announce=False,
     )
     server.start()
+    return server
+
+
+def use_own_hub(store: Store, hub: HubServer) -> None:
+    """The hub laptop joins its own hub as station 1 (what hub mode does)."""
+    assert hub.own_token is not None
+    use_local_hub(store, hub.local_url, hub.fingerprint, hub.own_token, hub.hub_id)
+
+
+@pytest.fixture
+def hub(team_laptops: list[Laptop]) -> Iterator[HubServer]:
+    server = loopback_hub(team_laptops[0].store)
     try:
         yield server
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- with the office
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[EmbeddedServer]:
+    url = f"sqlite:///{tmp_path / 'central.sqlite'}"
+    seed_demo(url, students=800, schools_per_team=1)
+    server = start_embedded(
+        url, settings=Settings(db_url=url, rate_capacity=1e6, rate_per_second=1e6)
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class CentralLaptop:
+    """A team laptop enrolled with the central server (its roster pulled), with a hub link."""
+
+    def __init__(self, path: Path, central: EmbeddedServer) -> None:
+        self.store = Store.create(path, LEAD, PASSWORD, display_name="Koordinator Uji")
+        self.recording = RecordingService(self.store)
+        self.sync = SyncService(self.store)
+        self.sync.enrol(central.url, make_enroll_code(central.db_url, "tim-01"))
+        assert self.sync.run_round().error is None  # roster of the team's schools
+        self.link = HubLink(self.store, self.recording.apply_remote_events)
+
+    def students(self) -> list[str]:
+        with self.store.session() as s:
+            return list(s.scalars(select(lm.Student.id).order_by(lm.Student.id)))
+
+    def receipt(self) -> Any:
+        with self.store.session() as s:
+            return keys.get_json(s, keys.LAST_RECEIPT)
+
+    def close(self) -> None:
+        self.link.close()
+        self.sync.close()
+        self.store.close()
+
+
+@dataclass
+class RelayTeam:
+    """Three enrolled laptops: the first is the school hub, the others joined it."""
+
+    laptops: list[CentralLaptop]
+    hub: HubServer
+
+
+@pytest.fixture
+def relay_team(central: EmbeddedServer, tmp_path: Path) -> Iterator[RelayTeam]:
+    laptops = [CentralLaptop(tmp_path / f"lap{i}", central) for i in range(3)]
+    hub_laptop = laptops[0]
+    with hub_laptop.store.session() as s:
+        team, campaign = keys.get(s, keys.TEAM), keys.get(s, keys.CAMPAIGN_ID)
+        team_name = keys.get(s, keys.TEAM_NAME)
+    assert team and team_name  # the team's id and name, from the enrolment
+    hub = loopback_hub(hub_laptop.store, team, team_name=team_name, campaign=campaign or "")
+    try:
+        use_own_hub(hub_laptop.store, hub)
+        for lap in laptops[1:]:
+            join_hub(lap.store, f"127.0.0.1:{hub.port}", hub.code)
+        yield RelayTeam(laptops, hub)
+    finally:
+        hub.stop()
+        for lap in laptops:
+            lap.close()

@@ -20,7 +20,7 @@ from ktpe_desktop.hub.errors import (
 from ktpe_desktop.hub.link import HubClient, join_hub, load_link, peer_fingerprint
 from ktpe_desktop.hub.server import HubServer
 from ktpe_desktop.sync.errors import ProtocolError
-from tests.integration.hub.conftest import CAMPAIGN, STUDENTS, Laptop, make_laptop
+from tests.integration.hub.conftest import CAMPAIGN, STUDENTS, Laptop, loopback_hub, make_laptop
 
 
 def _addr(hub: HubServer) -> str:
@@ -134,15 +134,7 @@ def test_fake_hub_with_another_certificate_refused(
 ) -> None:
     """Another machine on the Wi-Fi runs a hub of its own; the station types the real code."""
     impostor_laptop = make_laptop(tmp_path / "impostor", "tim-01", STUDENTS[:1])
-    impostor = HubServer(
-        impostor_laptop.store,
-        team="tim-01",
-        campaign_id=CAMPAIGN,
-        host="127.0.0.1",
-        port=0,
-        announce=False,
-    )
-    impostor.start()
+    impostor = loopback_hub(impostor_laptop.store)
     try:
         assert impostor.fingerprint != hub.fingerprint
         with pytest.raises(HubNotAuthentic) as err:
@@ -164,15 +156,7 @@ def test_paired_station_refuses_a_hub_whose_certificate_changed(
     port = hub.port
     hub.stop()
     impostor_laptop = make_laptop(tmp_path / "impostor", "tim-01", STUDENTS[:1])
-    impostor = HubServer(
-        impostor_laptop.store,
-        team="tim-01",
-        campaign_id=CAMPAIGN,
-        host="127.0.0.1",
-        port=port,
-        announce=False,
-    )
-    impostor.start()
+    impostor = loopback_hub(impostor_laptop.store, port=port)
     try:
         station.record(STUDENTS[0])
         with pytest.raises(HubCertificateChanged) as err:

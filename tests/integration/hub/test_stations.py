@@ -9,17 +9,16 @@ from sqlalchemy import func, select
 
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.hub.errors import HubUnreachable
-from ktpe_desktop.hub.link import join_hub, use_local_hub
+from ktpe_desktop.hub.link import join_hub
 from ktpe_desktop.hub.notice import other_station_outcome
 from ktpe_desktop.hub.server import HubServer
 from ktpe_desktop.storage import models as m
 from tests.conftest import LEAD
-from tests.integration.hub.conftest import CAMPAIGN, STUDENTS, Laptop
+from tests.integration.hub.conftest import STUDENTS, Laptop, loopback_hub, use_own_hub
 
 
 def _join_all(hub: HubServer, laptops: list[Laptop]) -> None:
-    assert hub.own_token is not None
-    use_local_hub(laptops[0].store, hub.local_url, hub.fingerprint, hub.own_token, hub.hub_id)
+    use_own_hub(laptops[0].store, hub)
     for lap in laptops[1:]:
         join_hub(lap.store, f"127.0.0.1:{hub.port}", hub.code)
 
@@ -109,24 +108,9 @@ def test_two_hubs_by_mistake_converge_through_a_station(
 
     _join_all(hub, team_laptops[:2])
     second_laptop = make_laptop(tmp_path / "hub2", "tim-01", STUDENTS)
-    second = HubServer(
-        second_laptop.store,
-        team="tim-01",
-        campaign_id=CAMPAIGN,
-        host="127.0.0.1",
-        port=0,
-        announce=False,
-    )
-    second.start()
+    second = loopback_hub(second_laptop.store)
     try:
-        assert second.own_token is not None
-        use_local_hub(
-            second_laptop.store,
-            second.local_url,
-            second.fingerprint,
-            second.own_token,
-            second.hub_id,
-        )
+        use_own_hub(second_laptop.store, second)
         b = team_laptops[2]
         join_hub(b.store, f"127.0.0.1:{second.port}", second.code)
         team_laptops[1].record(STUDENTS[3])
