@@ -18,6 +18,7 @@ from one of the queries here:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -791,8 +792,13 @@ def _sex_count(rows: Iterable[_Row]) -> SexCount:
     return SexCount(male, female, total)
 
 
+@functools.lru_cache(maxsize=4096)
 def class_sort_key(name: str) -> tuple[Any, ...]:
-    """Natural order of class names (``X-2`` before ``X-10``), empty last."""
+    """Natural order of class names (``X-2`` before ``X-10``), empty last.
+
+    Cached: a school has a few dozen class names and a list sorts a thousand rows by
+    them.
+    """
     parts: list[Any] = []
     token = ""
     digits = False
