@@ -248,6 +248,26 @@ class Workspace:
                 rows = [r for r in rows if r.npsn in planned or r.visit_date == day]
             return [self._progress(s, r) for r in rows]
 
+    def planned_school(self, npsn: str, day: date | None) -> SchoolProgress | None:
+        """``npsn``'s progress when :meth:`schools` (``day``) would list it, else None.
+
+        The start reopens the last school with this (one school's counts) before the
+        whole list, which counts every school's students (issue 18).
+        """
+        with self._store.session() as s:
+            row = s.get(m.School, npsn)
+            if row is None or row.purged_at is not None:
+                return None
+            if day is not None and row.visit_date != day:
+                planned = s.scalar(
+                    select(m.Assignment.school_npsn)
+                    .where(m.Assignment.school_npsn == npsn, m.Assignment.visit_date == day)
+                    .limit(1)
+                )
+                if planned is None:
+                    return None
+        return self.school(npsn)
+
     def school(self, npsn: str) -> SchoolProgress | None:
         """One school's progress (cheap: only that school's students are counted)."""
         with self._store.session() as s:

@@ -360,6 +360,13 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         if ws is None or self.today_page is None:
             return
         day = None if self.today_page.show_all() else self.today
+        last = self.settings.get(LAST_SCHOOL)
+        if open_last and self.school is None and last:
+            # The last school first (its own counts only), then the whole list: at
+            # start the roster must not wait for every school to be counted.
+            Op(self, lambda: ws.planned_school(last, day), lane=Lane.READ).success(
+                self._last_school_loaded
+            ).run()
 
         def work() -> list[SchoolProgress]:
             schools = ws.schools(day)
@@ -368,6 +375,10 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         Op(self, work, lane=Lane.READ).success(
             lambda schools: self._schools_loaded(schools, open_last)
         ).run()
+
+    def _last_school_loaded(self, school: SchoolProgress | None) -> None:
+        if school is not None and self.school is None and self.roster is not None:
+            self.choose_school(school, switch=False)
 
     def _schools_loaded(self, schools: list[SchoolProgress], open_last: bool) -> None:
         if self.today_page is None:
