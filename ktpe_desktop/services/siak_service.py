@@ -13,11 +13,17 @@ school's roster turns it into the day's target list:
 
 The students absent from the list are reported by name, so the lead sees whom the
 import pre-filled. The list itself is read with the roster reader (it needs a NIK and
-a name column); entries that are not students of the school are only counted.
+a name column); entries that are not students of the school are only counted. Only
+the NIK matters here: a list row the roster reader holds back for another reason (an
+unreadable birth date, no name, the same NIK twice) still puts its NIK on the list.
+A row whose NIK cannot be read (empty, Excel's number damage) makes the list
+incomplete: then nobody is marked *Sudah Terekam Sebelumnya*, since a student absent
+from an incomplete list may well be on it (the plan says so, and which rows to fix).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +41,7 @@ from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 
 SIAK_SOURCE = "siak"
+_NIK = re.compile(r"\d{16}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +63,27 @@ class SiakPlan:
     already: list[SiakStudent] = field(default_factory=list)  # not on it, still pending
     decided: list[SiakStudent] = field(default_factory=list)  # not on it, has an outcome
     no_nik: list[SiakStudent] = field(default_factory=list)
-    unreadable_rows: int = 0
+    #: List rows whose NIK cannot be read (their row numbers): the list is incomplete.
+    unreadable_rows: list[int] = field(default_factory=list)
+    #: Not on the list and still pending, but the list is incomplete: not marked.
+    unsure: list[SiakStudent] = field(default_factory=list)
     lines: list[ReportLine] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"Daftar belum rekam SIAK: {self.list_size} NIK. Sekolah {self.npsn}: "
             f"{len(self.to_record)} siswa masih perlu direkam, {len(self.already)} sudah "
             f"terekam menurut SIAK (akan ditandai Sudah Terekam Sebelumnya), "
             f"{len(self.decided)} sudah punya hasil (tidak diubah), {len(self.no_nik)} tanpa "
             "NIK (tidak dapat dicocokkan)."
         )
+        if self.unreadable_rows:
+            text += (
+                f" {len(self.unreadable_rows)} baris daftar tanpa NIK yang terbaca: daftar "
+                f"tidak lengkap, jadi {len(self.unsure)} siswa yang tidak ada di daftar TIDAK "
+                "ditandai sampai berkasnya diperbaiki."
+            )
+        return text
 
 
 class SiakService:
@@ -86,6 +103,18 @@ class SiakService:
         path = Path(path)
         listing = read_roster(path)
         niks = {r.nik for r in listing.rows if r.nik}
+        unreadable = [r.row_number for r in listing.rows if not r.nik]
+        for held in listing.held_back:
+            # Only the NIK matters here: a row held back for its date or name is on the
+            # list all the same; one whose NIK is wrong or damaged is not readable.
+            held_nik = held.values.get("nik", "").strip()
+            nik_error = any(
+                ln.severity is Severity.ERROR and ln.code.startswith("nik") for ln in held.lines
+            )
+            if _NIK.fullmatch(held_nik) and not nik_error:
+                niks.add(held_nik)
+            else:
+                unreadable.append(held.row_number)
         if not niks:
             raise KnownError(
                 f"Tidak ada NIK yang terbaca di '{path.name}': daftar belum rekam SIAK harus "
@@ -94,7 +123,7 @@ class SiakService:
                 "(16 digits, formatted as Text) and a name column.",
                 code="siak_no_nik",
             )
-        plan = SiakPlan(npsn, path.name, len(niks), unreadable_rows=len(listing.held_back))
+        plan = SiakPlan(npsn, path.name, len(niks), unreadable_rows=unreadable)
         with self.store.session() as s:
             if s.get(m.School, npsn) is None:
                 raise KnownError(
@@ -126,6 +155,25 @@ class SiakService:
                 plan.already.append(item)
             else:
                 plan.decided.append(item)
+        if unreadable:
+            plan.unsure, plan.already = plan.already, []
+            shown = ", ".join(str(n) for n in unreadable[:20]) + (
+                " …" if len(unreadable) > 20 else ""
+            )
+            plan.lines.append(
+                ReportLine(
+                    None,
+                    "NIK",
+                    Severity.ERROR,
+                    "siak_list_incomplete",
+                    f"NIK di {len(unreadable)} baris daftar tidak terbaca (baris {shown}): "
+                    "daftar tidak lengkap, jadi tidak ada siswa yang ditandai Sudah Terekam "
+                    "Sebelumnya. Perbaiki kolom NIK (format Teks, 16 digit) lalu impor lagi.",
+                    f"The NIK of {len(unreadable)} list rows cannot be read (rows {shown}): the "
+                    "list is incomplete, so no student is marked Already recorded. Fix the NIK "
+                    "column (Text format, 16 digits) and import again.",
+                )
+            )
         plan.lines.append(ReportLine(None, None, Severity.INFO, "siak_summary", plan.summary(), ""))
         for item in plan.already:
             plan.lines.append(

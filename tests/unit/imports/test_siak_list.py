@@ -85,3 +85,64 @@ def test_import_siak_cli(
     assert (
         main(["import-siak", str(empty), "--school", npsn, "--data-dir", str(store.data_dir)]) == 2
     )
+
+
+def test_a_list_row_held_back_for_its_date_or_name_is_still_on_the_list(
+    store: Any, factory: Any, tmp_path: Path
+) -> None:
+    """The roster reader holds back a row with an unreadable date or no name; its NIK was
+    then missing from the list, and the student on it was marked recorded per SIAK."""
+    npsn = factory.school()
+    bad_date = factory.student(npsn, name="TANGGAL RUSAK", nik="3573011203070001")
+    no_name = factory.student(npsn, name="NAMA KOSONG", nik="3573011203070002")
+    twice = factory.student(npsn, name="DUA KALI", nik="3573011203070003")
+    absent = factory.student(npsn, name="SUDAH DI SIAK", nik="3573011203070004")
+    path = tmp_path / "l.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(["NIK", "NAMA_LGKP", "TGL_LHR"])
+        writer.writerow(["3573011203070001", "TANGGAL RUSAK", "31-02-2007"])
+        writer.writerow(["3573011203070002", "", "12-03-2007"])
+        writer.writerow(["3573011203070003", "DUA KALI", "12-03-2007"])
+        writer.writerow(["3573011203070003", "DUA KALI B", "13-03-2007"])
+    service = SiakService(store)
+    plan = service.preview(path, npsn)
+    assert sorted(s.student_id for s in plan.to_record) == sorted([bad_date, no_name, twice])
+    assert [s.student_id for s in plan.already] == [absent]
+    assert plan.list_size == 3 and not plan.unreadable_rows
+
+
+def test_a_list_with_an_unreadable_nik_marks_nobody(
+    store: Any, factory: Any, tmp_path: Path
+) -> None:
+    """A NIK that Excel turned into a number cannot be read: the list is incomplete, and
+    a student absent from it may be on it, so nobody is marked Sudah Terekam."""
+    from openpyxl import Workbook
+
+    npsn = factory.school()
+    on_list = factory.student(npsn, name="ADA", nik="3573011203070001")
+    maybe = factory.student(npsn, name="MUNGKIN ADA", nik="3573011203070002")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["NIK", "NAMA_LGKP"])
+    sheet.append(["3573011203070001", "ADA"])
+    sheet.append([3.57301e15, "MUNGKIN ADA"])  # the NIK column was not Text
+    path = tmp_path / "l.xlsx"
+    book.save(path)
+    service = SiakService(store)
+    plan = service.preview(path, npsn)
+    assert [s.student_id for s in plan.to_record] == [on_list]
+    assert plan.already == [] and [s.student_id for s in plan.unsure] == [maybe]
+    assert plan.unreadable_rows == [3]
+    (line,) = [ln for ln in plan.lines if ln.code == "siak_list_incomplete"]
+    assert "baris 3" in line.message and "tidak ada siswa yang ditandai" in line.message
+    assert "TIDAK ditandai" in plan.summary()
+    assert service.commit(plan, "koordinator") == 0
+    assert status_of_pending(store, maybe)
+
+
+def status_of_pending(store: Any, student_id: str) -> bool:
+    with store.session() as s:
+        state = s.get(m.StudentState, student_id)
+        return state is None or state.status == Status.PENDING.value
