@@ -344,6 +344,18 @@ def render_all(out: Path) -> list[Path]:
                     written += _save(
                         render(rekap_tim(team), paper), out, f"rekap-tim-{label}-{size}"
                     )
+                if label == "kecil":
+                    # A reprint the next morning: same number, "SALINAN" with both times.
+                    service.school_pdf(npsn, Path(tmp) / "asli.pdf")
+                    later = ReportService(store, now=lambda: _at(DAY + timedelta(days=1), 9, 5))
+                    copy = later.school_report(npsn, report_date=DAY)
+                    assert copy.is_copy, "the reprint must say SALINAN"
+                    for paper in ("A4", "F4"):
+                        written += _save(
+                            later.school_document(copy, paper),
+                            out,
+                            f"ba-salinan-{label}-{paper.lower()}",
+                        )
             finally:
                 store.close()
     return written
@@ -351,6 +363,7 @@ def render_all(out: Path) -> list[Path]:
 
 PAPER_TITLES = {
     "ba": "Berita Acara",
+    "ba-salinan": "Berita Acara reprinted the next morning (SALINAN)",
     "dh-sebelum": "Daftar Hadir per Rombel, before the visit",
     "dh-sesudah": "Daftar Hadir per Rombel, after the visit",
     "rekap-harian": "Rekapitulasi Harian",
