@@ -388,8 +388,10 @@ def parse_nik(
         warnings.append(
             _warning(
                 "nik_sex_mismatch",
-                f"NIK menunjukkan {nik_word}, tetapi jenis kelamin di data {Sex(sex).value}.",
-                f"The NIK says {nik_word_en}, but the recorded sex is {Sex(sex).value}.",
+                f"NIK menunjukkan {nik_word}, tetapi di data tercatat "
+                f"{'laki-laki' if nik_sex is Sex.FEMALE else 'perempuan'}.",
+                f"The NIK says {nik_word_en}, but the student is recorded as "
+                f"{'male' if nik_sex is Sex.FEMALE else 'female'}.",
             )
         )
 

@@ -151,6 +151,7 @@ class QuarantineItem:
     occurred_at: datetime | None
     attempts: int
     last_error: str
+    code: str = ""  # the server's stable refusal code (``unknown_student`` …)
 
 
 @dataclass(frozen=True, slots=True)

@@ -579,6 +579,7 @@ class Workspace:
                 occurred_at=q.occurred_at,
                 attempts=q.attempts,
                 last_error=" — ".join(p for p in (q.code, q.message) if p),
+                code=q.code or "",
             )
             for q in items
         ]

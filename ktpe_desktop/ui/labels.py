@@ -34,6 +34,34 @@ STATUS_COLORS: dict[str, tuple[str, str]] = {
     Status.FAILED: ("#b71c1c", "#ffcdd2"),
 }
 
+#: Why the server refused an event (its stable codes, docs/sync-protocol.md), in the
+#: user's words; the server's own message is English and for the office admin.
+REFUSAL_LABELS: dict[str, str] = {
+    "unknown_device": noop("Perangkat asal belum terdaftar di server"),
+    "other_team": noop("Perangkat asal milik tim lain"),
+    "content_differs": noop("Server menyimpan isi lain untuk kejadian ini"),
+    "missing_seq": noop("Kejadian sebelumnya dari laptop ini belum ada di server"),
+    "bad_prev_hash": noop("Rantai kejadian tidak cocok dengan server"),
+    "bad_hash": noop("Isi kejadian tidak cocok dengan hash-nya"),
+    "after_broken_link": noop("Kejadian sebelumnya dalam kiriman ini memutus rantai"),
+    "unknown_student": noop("Siswa tidak dikenal server"),
+    "school_not_assigned": noop("Sekolah siswa tidak ditugaskan ke tim ini"),
+    "unknown_school": noop("NPSN sekolah tidak dikenal server"),
+    "unsigned": noop("Tanda tangan perangkat tidak ada atau tidak sah"),
+    "bad_signature": noop("Tanda tangan perangkat tidak ada atau tidak sah"),
+    "student_history_full": noop("Riwayat siswa sudah mencapai batas"),
+    "device_revoked": noop("Perangkat asal sudah dicabut"),
+    "clock_ahead": noop("Waktu kejadian di depan jam server (jam laptop salah?)"),
+    "before_campaign": noop("Waktu kejadian sebelum kampanye dimulai (jam laptop salah?)"),
+}
+
+
+def refusal_label(code: str, raw: str) -> str:
+    """The reason a refused event is shown with: ours for a known code, else the raw text."""
+    label = REFUSAL_LABELS.get(code)
+    return f"{tr(label)} ({code})" if label else raw
+
+
 KIND_LABELS: dict[str, str] = {
     EventKind.RECORDED: noop("Terekam"),
     EventKind.ALREADY_RECORDED: noop("Sudah Terekam Sebelumnya"),

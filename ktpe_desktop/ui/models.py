@@ -531,6 +531,8 @@ class QuarantineTableModel(_Table):
             return q.event_id
         if role == ROLE_ITEM:
             return q
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COL_ERROR:
+            return q.last_error  # the server's own words, for the office admin
         if role == Qt.ItemDataRole.DisplayRole:
             col = index.column()
             if col == self.COL_TIME:
@@ -542,5 +544,5 @@ class QuarantineTableModel(_Table):
             if col == self.COL_ATTEMPTS:
                 return str(q.attempts)
             if col == self.COL_ERROR:
-                return q.last_error
+                return labels.refusal_label(q.code, q.last_error)
         return None

@@ -43,6 +43,8 @@ class ScanDetector(QObject):
         clock: seconds, monotonic (tests inject one).
         accepts: instead of ``scope``'s children, watch the keys sent to the widgets
             this returns True for (the main window's other dialogs).
+        bursts_only: only a burst is a scan, not a full number typed by hand (a form
+            where a person types a KK or NIK and Enter).
     """
 
     scanned = Signal(str)  # a full NISN/NIK arrived from the scanner
@@ -53,11 +55,14 @@ class ScanDetector(QObject):
         scope: QWidget,
         clock: Callable[[], float] = time.monotonic,
         accepts: Callable[[QWidget], bool] | None = None,
+        *,
+        bursts_only: bool = False,
     ) -> None:
         super().__init__(scope)
         self.scope = scope
         self.clock = clock
         self.accepts = accepts
+        self.bursts_only = bursts_only
         self._digits = ""
         self._run = ""
         self._last = 0.0
@@ -120,7 +125,7 @@ class ScanDetector(QObject):
             if len(run) >= MIN_BURST_DIGITS and len(run) in FULL_LENGTHS:
                 self.scanned.emit(run)
                 return True
-            if len(digits) in FULL_LENGTHS:
+            if len(digits) in FULL_LENGTHS and not self.bursts_only:
                 self.scanned.emit(digits)
                 return True
             if len(run) >= MIN_BURST_DIGITS:

@@ -14,6 +14,7 @@ back, and soon after an outcome is saved while online.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,8 +25,12 @@ from ktpe_desktop.services.changes import Change, What
 from ktpe_desktop.services.views import OFFLINE_CODES, SyncSnapshot
 from ktpe_desktop.services.workspace import Workspace, round_changes
 from ktpe_desktop.ui import labels
-from ktpe_desktop.ui.i18n import tr
+from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op
+
+# What ktpe_desktop.sync.qt says (in Indonesian) about the clock and a crashed round.
+_CLOCK_SKEW = re.compile(r"Jam laptop berbeda (\d+) menit dari server")
+_CRASH = "Sinkronisasi gagal karena kesalahan program: "
 
 log = logging.getLogger("ktpe.ui")
 
@@ -210,8 +215,9 @@ class AdapterDriver(QObject):
         a.countsChanged.connect(self.countsChanged)
         a.lastSuccessChanged.connect(self.lastSuccessChanged)
         a.onlineChanged.connect(self._online)
-        a.problem.connect(self.problem)
-        a.roundFinished.connect(self._finished)
+        a.roundFinished.connect(self._finished)  # first: the round's summary is at hand
+        a.problem.connect(self._problem)
+        self._summary: Any = None
         # A saved outcome is sent soon (batched over 20 s) while the laptop is online;
         # offline, the network monitor triggers the round when the network is back.
         self._soon = QTimer(self)
@@ -261,7 +267,24 @@ class AdapterDriver(QObject):
         self.online = online
         self.onlineChanged.emit(online)
 
+    def _problem(self, text: str) -> None:
+        """The sync layer speaks Indonesian; in English show the round's English error."""
+        s = self._summary
+        if text and s is not None and text == getattr(s, "error", None):
+            if current_language() == "en" and getattr(s, "error_en", None):
+                text = s.error_en
+        elif skew := _CLOCK_SKEW.match(text):
+            text = tr(
+                "Jam laptop berbeda {m} menit dari server. Periksa tanggal dan jam laptop."
+            ).format(m=skew.group(1))
+        elif text.startswith(_CRASH):
+            text = tr("Sinkronisasi gagal karena kesalahan program: {detail}").format(
+                detail=text[len(_CRASH) :]
+            )
+        self.problem.emit(text)
+
     def _finished(self, summary: Any) -> None:
+        self._summary = summary
         error = getattr(summary, "error", None)
         code = getattr(summary, "error_code", None) or ""
         online = code not in OFFLINE_CODES

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from ktpe_desktop.services.workspace import Workspace
+from ktpe_desktop.sync.errors import ServerUnreachable
 from ktpe_desktop.ui.dialogs.history import HistoryDialog
 from ktpe_desktop.ui.dialogs.quarantine import QuarantineDialog
 from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
@@ -137,7 +138,7 @@ def test_screenshots(qtbot: Any, demo_data: Path, lang: str) -> None:
     w.sync_widget.set_online(False)
     w.sync_widget.set_counts(3, 40, 2)
     w.sync_widget.set_last_success(datetime.now(UTC))
-    w.sync_widget.set_problem("Server tidak dapat dihubungi (luring). Data aman di laptop.")
+    w.sync_widget.set_problem(ServerUnreachable().text(current_language()))
     quarantine = QuarantineDialog(ws, w)
     quarantine.show()
     qtbot.waitUntil(lambda: quarantine.model.rowCount() == 2)
@@ -157,8 +158,8 @@ def _quarantine_two(ws: Workspace) -> None:
         for row, (code, message) in zip(
             rows,
             (
-                ("unknown_student", "Siswa tidak dikenal server"),
-                ("hash_mismatch", "Isi berbeda untuk event_id yang sama"),
+                ("unknown_student", "the student is neither in the roster nor added"),
+                ("content_differs", "the server holds other content under this event_id"),
             ),
             strict=False,
         ):

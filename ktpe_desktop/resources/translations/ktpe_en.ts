@@ -346,6 +346,10 @@ Copy the report below and send it to the office admin. The report holds no perso
         <translation>Report ({errors}, {warnings})</translation>
     </message>
     <message>
+        <source>Impor selesai: {added}, {changed} dikoreksi. Baris yang ditahan tidak diimpor; perbaiki berkasnya lalu impor lagi.</source>
+        <translation>Import done: {added}, {changed} corrected. Rows held back were not imported; fix the file and import again.</translation>
+    </message>
+    <message>
         <source>Kolom dipakai: {0}. Kolom lain ({1}) diabaikan.</source>
         <translation>Columns used: {0}. Other columns ({1}) ignored.</translation>
     </message>
@@ -358,16 +362,11 @@ Copy the report below and send it to the office admin. The report holds no perso
         <translation>Changes ({0})</translation>
     </message>
     <message>
-        <source>Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan tidak diimpor; perbaiki berkasnya lalu impor lagi.</source>
-        <translation>Import done: {0} new students, {1} corrected. Rows held back were not imported; fix the file and import again.</translation>
-    </message>
-    <message>
         <source>Sekolah ditambahkan ke laptop ini.</source>
         <translation>The school was added to this laptop.</translation>
     </message>
     <message>
         <source>Terekam</source>
-        <extracomment>Text and background colours of a status (calm, readable, colour-blind safe enough because the word is always shown too).</extracomment>
         <translation>Recorded</translation>
     </message>
     <message>
@@ -456,7 +455,7 @@ Copy the report below and send it to the office admin. The report holds no perso
     </message>
     <message>
         <source>Siswa ini sudah berstatus {status}. Enter tidak menyimpan apa pun; tekan tombol hasil bila memang perlu, atau batalkan hasil lama lewat Riwayat (Ctrl+H).</source>
-        <translation>This student&apos;s status is already {status}. Enter saves nothing; press an outcome key if really needed, or undo the old outcome from the history (Ctrl+H).</translation>
+        <translation>This student is already marked “{status}”. Enter saves nothing; press an outcome key if really needed, or undo the old outcome from the history (Ctrl+H).</translation>
     </message>
     <message>
         <source>Perhatian: siswa ini terdaftar di sekolah lain.</source>
@@ -673,7 +672,7 @@ Copy the report below and send it to the office admin. The report holds no perso
     </message>
     <message>
         <source>L (laki-laki)</source>
-        <translation>L (male)</translation>
+        <translation>M (male)</translation>
     </message>
     <message>
         <source>P (perempuan)</source>
@@ -830,6 +829,67 @@ Certificate fingerprint: {fp}</translation>
     <message>
         <source>Gagal Rekam</source>
         <translation>Recording failed</translation>
+    </message>
+    <message>
+        <source>Perangkat asal belum terdaftar di server</source>
+        <extracomment>Text and background colours of a status (calm, readable, colour-blind safe enough because the word is always shown too). Why the server refused an event (its stable codes, docs/sync-protocol.md), in the user&apos;s words; the server&apos;s own message is English and for the office admin.</extracomment>
+        <translation>The device that wrote it is not enrolled with the server</translation>
+    </message>
+    <message>
+        <source>Perangkat asal milik tim lain</source>
+        <translation>The device that wrote it belongs to another team</translation>
+    </message>
+    <message>
+        <source>Server menyimpan isi lain untuk kejadian ini</source>
+        <translation>The server holds other content for this event</translation>
+    </message>
+    <message>
+        <source>Kejadian sebelumnya dari laptop ini belum ada di server</source>
+        <translation>Earlier events of this laptop are not on the server yet</translation>
+    </message>
+    <message>
+        <source>Rantai kejadian tidak cocok dengan server</source>
+        <translation>The chain of events does not match the server&apos;s</translation>
+    </message>
+    <message>
+        <source>Isi kejadian tidak cocok dengan hash-nya</source>
+        <translation>The event&apos;s content does not match its hash</translation>
+    </message>
+    <message>
+        <source>Kejadian sebelumnya dalam kiriman ini memutus rantai</source>
+        <translation>An earlier event in the same batch broke the chain</translation>
+    </message>
+    <message>
+        <source>Siswa tidak dikenal server</source>
+        <translation>The server does not know the student</translation>
+    </message>
+    <message>
+        <source>Sekolah siswa tidak ditugaskan ke tim ini</source>
+        <translation>The student&apos;s school is not assigned to this team</translation>
+    </message>
+    <message>
+        <source>NPSN sekolah tidak dikenal server</source>
+        <translation>The server does not know the school&apos;s NPSN</translation>
+    </message>
+    <message>
+        <source>Tanda tangan perangkat tidak ada atau tidak sah</source>
+        <translation>The device&apos;s signature is missing or invalid</translation>
+    </message>
+    <message>
+        <source>Riwayat siswa sudah mencapai batas</source>
+        <translation>The student&apos;s history is full</translation>
+    </message>
+    <message>
+        <source>Perangkat asal sudah dicabut</source>
+        <translation>The device that wrote it was revoked</translation>
+    </message>
+    <message>
+        <source>Waktu kejadian di depan jam server (jam laptop salah?)</source>
+        <translation>The event&apos;s time is ahead of the server&apos;s clock (laptop clock wrong?)</translation>
+    </message>
+    <message>
+        <source>Waktu kejadian sebelum kampanye dimulai (jam laptop salah?)</source>
+        <translation>The event&apos;s time is before the campaign started (laptop clock wrong?)</translation>
     </message>
     <message>
         <source>Siswa ditambahkan</source>
@@ -1437,6 +1497,14 @@ Operator: {operator} · Password: {operator_password}</translation>
     <message>
         <source>Laptop belum terdaftar di server (Berkas → Daftarkan ke server)</source>
         <translation>Laptop not enrolled with a server (File → Enrol with a server)</translation>
+    </message>
+    <message>
+        <source>Jam laptop berbeda {m} menit dari server. Periksa tanggal dan jam laptop.</source>
+        <translation>The laptop&apos;s clock is {m} minutes off the server&apos;s. Check the laptop&apos;s date and time.</translation>
+    </message>
+    <message>
+        <source>Sinkronisasi gagal karena kesalahan program: {detail}</source>
+        <translation>The sync failed because of a program error: {detail}</translation>
     </message>
     <message numerus="yes">
         <source>%Ln kejadian ditolak server</source>

@@ -47,7 +47,7 @@ class HistoryDialog(QDialog):
         self.model = HistoryTableModel(self)
         self.table = make_table(self.model)
         self.table.setObjectName("historyTable")
-        for col, width in enumerate((140, 150, 300, 170)):
+        for col, width in enumerate((160, 140, 290, 160)):  # the time in full
             self.table.setColumnWidth(col, width)
         root.addWidget(self.table, 1)
         self.message = QLabel()

@@ -487,9 +487,9 @@ class ImportDialog(QDialog):
         added = getattr(result, "added", 0)
         changed = getattr(result, "changed", 0)
         text = tr(
-            "Impor selesai: {0} siswa baru, {1} dikoreksi. Baris yang ditahan "
+            "Impor selesai: {added}, {changed} dikoreksi. Baris yang ditahan "
             "tidak diimpor; perbaiki berkasnya lalu impor lagi."
-        ).format(added, changed)
+        ).format(added=tr("%Ln siswa baru", None, added), changed=changed)
         if getattr(result, "school_created", False):
             self.new_school_label.setText(tr("Sekolah ditambahkan ke laptop ini."))
         self.summary_label.setText(text)

@@ -48,7 +48,7 @@ class QuarantineDialog(QDialog):
         self.model = QuarantineTableModel(self)
         self.table = make_table(self.model)
         self.table.setObjectName("quarantineTable")
-        for col, width in enumerate((150, 170, 220, 90)):
+        for col, width in enumerate((150, 150, 200, 85)):
             self.table.setColumnWidth(col, width)
         root.addWidget(self.table, 1)
         self.message = QLabel()
@@ -68,7 +68,7 @@ class QuarantineDialog(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         root.addLayout(row)
-        self.resize(900, 420)
+        self.resize(1100, 420)  # the reason, in full, at 1366 px
         self.reload()
 
     def reload(self) -> None:

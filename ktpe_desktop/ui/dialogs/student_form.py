@@ -91,7 +91,7 @@ class StudentFormDialog(QDialog):
         self.nik = QLineEdit()
         self.nik.setMaxLength(22)
         # A card scanned into the form fills its NISN or NIK, whichever field has focus.
-        self.scanner = ScanDetector(self).while_visible()
+        self.scanner = ScanDetector(self, bursts_only=True).while_visible()
         self.scanner.scanned.connect(self._scanned)
         self.kk = QLineEdit()
         self.kk.setMaxLength(22)
@@ -344,14 +344,10 @@ class StudentFormDialog(QDialog):
     def _scanned(self, digits: str) -> None:
         """A scanned NISN (10 digits) or NIK (16) goes to its own field, never the name."""
         focus = QApplication.focusWidget()
-        if isinstance(focus, QLineEdit) and focus not in (self.nisn, self.nik):
-            # typed by hand, all digits reached the field; from a scanner, the first
-            # few before the burst was recognised
-            text = focus.text()
-            for landed in (digits, digits[: MIN_BURST_DIGITS - 1]):
-                if text.endswith(landed):
-                    focus.setText(text[: -len(landed)])
-                    break
+        head = digits[: MIN_BURST_DIGITS - 1]  # reached the field before the burst was seen
+        other = isinstance(focus, QLineEdit) and focus not in (self.nisn, self.nik)
+        if other and isinstance(focus, QLineEdit) and focus.text().endswith(head):
+            focus.setText(focus.text()[: -len(head)])
         target = self.nisn if len(digits) == 10 else self.nik
         target.setText(digits)
         target.setFocus()

@@ -74,19 +74,16 @@ class StudentActions(WindowBase):
         self._scan_notice = ""
 
     def in_other_dialog(self, widget: QWidget) -> bool:
-        """Whether ``widget`` sits in a dialog of this window without a scanner of its own.
+        """Whether ``widget`` sits in a dialog where a scanned card means "next student".
 
         The outcome dialog handles scans itself; the walk-in and correction form
-        takes a scanned NISN/NIK into its field. Every other dialog (history, undo,
-        anomalies, settings …) must not take a scanner's digits and Enter: an Enter
-        there could confirm an undo.
+        takes a scanned NISN/NIK into its field; dialogs that take typed numbers
+        (school chooser, letterhead, settings) are left alone. In the history, an
+        undo or the anomaly list, the scanner's digits and Enter must not land: an
+        Enter there could confirm an undo.
         """
         window = widget.window()
-        if (
-            not isinstance(window, QDialog)
-            or window is self.outcome_dialog
-            or isinstance(window, StudentFormDialog)
-        ):
+        if not isinstance(window, HistoryDialog | VoidDialog | AnomaliesDialog):
             return False
         parent = window.parentWidget()
         while parent is not None:

@@ -81,3 +81,11 @@ def test_a_slow_digit_then_a_burst_scans_the_burst_only(rig: Rig) -> None:
     rig.clock.t += 0.5
     rig.feed("0061234567", 5, rig.button)
     assert rig.got == ["0061234567"]
+
+
+def test_a_form_takes_a_full_number_typed_by_hand_as_typing(rig: Rig) -> None:
+    rig.det.bursts_only = True
+    assert not any(rig.feed("3573012345678901", 150, rig.note))  # a KK, then Enter
+    assert rig.got == []
+    rig.feed("0061234567", 4, rig.note)  # a scanner still is one
+    assert rig.got == ["0061234567"]
