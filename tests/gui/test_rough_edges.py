@@ -3,6 +3,7 @@ focus after login, feedback when offline, the status bar at 1366 px."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,3 +67,87 @@ def test_a_long_message_never_pushes_the_sync_bar_out(qtbot: Any, window: MainWi
     assert bar.isVisible() and right <= w.width()
     assert bar.button.isVisible() and bar.pending_label.isVisible()
     assert w.toast.toolTip().startswith("Tersimpan")
+
+
+def test_save_as_opens_in_documents_then_in_the_last_folder(
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    w = window
+    offered: list[str] = []
+    chosen = tmp_path / "laporan" / "rekap.pdf"
+    chosen.parent.mkdir()
+
+    def ask(_parent: Any, _title: str, start: str, _pattern: str) -> tuple[str, str]:
+        offered.append(start)
+        return str(chosen), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", ask)
+    w.report("daily")
+    qtbot.waitUntil(chosen.exists)
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert Path(offered[0]).parent == Path(documents)  # not the process's working folder
+    w.report("daily")
+    ops.wait_for_done(10_000)
+    assert Path(offered[1]).parent == chosen.parent  # remembered
+
+
+def test_the_history_header_follows_an_undo(qtbot: Any, window: MainWindow) -> None:
+    from PySide6.QtCore import QTimer
+
+    from ktpe_desktop.core.events import EventKind, Status
+    from ktpe_desktop.ui.dialogs.history import HistoryDialog
+    from ktpe_desktop.ui.dialogs.void import VoidDialog
+
+    w = window
+    ws = w.workspace
+    assert ws is not None and w.today_page is not None
+    student = next(s for s in ws.search(None, "", limit=100) if s.status == Status.PENDING)
+    ws.record_outcome(student.id, EventKind.ABSENT)
+    recorded = ws.student(student.id)
+    assert recorded is not None
+    dialog = w.show_history(recorded)
+    assert isinstance(dialog, HistoryDialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1)
+    assert "Tidak Hadir" in dialog.head.text()
+
+    def give_reason() -> None:
+        void = next(d for d in dialog.findChildren(VoidDialog) if d.isVisible())
+        void.reason.setText("salah pilih siswa")
+        void.ok.click()
+
+    QTimer.singleShot(200, give_reason)
+    dialog.void_selected()
+    qtbot.waitUntil(lambda: "Belum" in dialog.head.text())
+    assert "Tidak Hadir" not in dialog.head.text()
+    dialog.reject()
+
+
+def test_quitting_with_unsent_records_reminds_first(qtbot: Any, window: MainWindow) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ktpe_desktop.core.events import EventKind, Status
+
+    w = window
+    ws = w.workspace
+    assert ws is not None and w.sync_driver is not None
+    student = next(s for s in ws.search(None, "", limit=100) if s.status == Status.PENDING)
+    ws.record_outcome(student.id, EventKind.RECORDED)
+    w.sync_driver.refresh_counts()
+    qtbot.waitUntil(lambda: w.sync_widget.pending > 0)
+    seen: list[str] = []
+
+    def answer(label: str) -> None:
+        box = next(b for b in QApplication.topLevelWidgets() if isinstance(b, QMessageBox))
+        seen.append(box.text())
+        next(b for b in box.buttons() if label in b.text().replace("&", "")).click()
+
+    QTimer.singleShot(200, lambda: answer("Batal"))
+    w.request_quit()
+    assert "belum terkirim" in seen[0] and w.isVisible()  # Batal: still open
+    QTimer.singleShot(200, lambda: answer("Keluar saja"))
+    w.request_quit()
+    assert not w.isVisible()
