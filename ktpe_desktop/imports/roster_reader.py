@@ -699,34 +699,40 @@ def _resolve_duplicates(preview: RosterPreview, ctx: _Context, out: list[ReportL
                         )
                     )
                 continue
-            numbers = [r.row_number for r in rows]
             for r in rows:
-                others = ", ".join(str(n) for n in numbers if n != r.row_number)
+                mine = r.details()
+                unlike = [o for o in rows if o is not r and o.details() != mine]
+                alike = [o for o in rows if o is not r and o.details() == mine]
+                others = ", ".join(str(o.row_number) for o in unlike)
                 differ = sorted(
                     {
                         FIELD_LABELS[f][0]
-                        for other in rows
-                        if other is not r
+                        for other in unlike
                         for f, v in other.details().items()
-                        if v != r.details()[f]
+                        if v != mine[f]
                     }
                 )
+                same = ", ".join(str(o.row_number) for o in alike)
                 line = ReportLine(
                     r.row_number,
                     ctx.columns[key].label if key in ctx.columns else label,
                     Severity.ERROR,
                     f"duplicate_{key}_in_file",
                     f"{label} {value} juga dipakai baris {others} dengan data berbeda "
-                    f"({', '.join(differ)}): semua baris ini ditahan; tanyakan ke sekolah "
-                    "mana yang benar.",
+                    f"({', '.join(differ)})"
+                    + (f" (baris {same} sama persis dengan baris ini)" if same else "")
+                    + ": semua baris ini ditahan; tanyakan ke sekolah mana yang benar.",
                     f"{label} {value} is also used by row(s) {others} with other details "
-                    f"({', '.join(differ)}): all these rows are held back; ask the school "
-                    "which one is right.",
+                    f"({', '.join(differ)})"
+                    + (f" (row(s) {same} identical to this one)" if same else "")
+                    + ": all these rows are held back; ask the school which one is right.",
                     f"{ctx.columns[key].letter}{r.row_number}" if key in ctx.columns else None,
                 )
                 out.append(line)
                 held.add(r.row_number)
     dropped -= held
+    # A repeat that is held back with its group is not "imported once": drop that note.
+    out[:] = [ln for ln in out if not (ln.row in held and ln.code.endswith("_same_row"))]
     if held or dropped:
         kept: list[RosterRow] = []
         for row in preview.rows:

@@ -120,3 +120,21 @@ def test_warnings_come_in_row_order(tmp_path: Path) -> None:
     preview = read_roster(write_csv(tmp_path / "o.csv", rows), today=TODAY)
     numbers = [ln.row for ln in preview.lines if ln.row is not None]
     assert numbers == sorted(numbers)
+
+
+def test_a_repeat_and_a_different_row_with_one_nisn_are_told_apart(tmp_path: Path) -> None:
+    """Rows 2 and 3 the same student, row 4 another with the same NISN: all three are held,
+    and the messages say which row differs and which is a repeat (row 2's said "row 3,
+    4 with other details", and row 3 was told it would be imported once)."""
+    same = ["BUDI SANTOSO", "L", "0071234567", "3573011203070001", "12-03-2007", "XII-1"]
+    other = ["SITI AMINAH", "P", "0071234567", "3573015506070002", "15-06-2007", "XII-2"]
+    rows: list[list[object]] = [[1, *same], [2, *same], [3, *other]]
+    preview = read_roster(write_csv(tmp_path / "r.csv", rows), today=TODAY)
+    assert [h.row_number for h in preview.held_back] == [2, 3, 4] and not preview.rows
+    assert not preview.duplicates_dropped and preview.total_rows == 3
+    by_row = {ln.row: ln for ln in preview.lines if ln.code == "duplicate_nisn_in_file"}
+    assert "baris 4 dengan data berbeda" in by_row[2].message
+    assert "baris 3 sama persis" in by_row[2].message
+    assert "baris 2, 3 dengan data berbeda" in by_row[4].message
+    assert "sama persis" not in by_row[4].message
+    assert not [ln for ln in preview.lines if ln.code.endswith("_same_row")]
