@@ -259,7 +259,7 @@ def test_a_queue_at_scanner_speed_in_a_real_window(
         assert app.wait(timeout=timing.seconds(60)) == 0
     except AssertionError:
         display.snapshot(tmp_path / "screen.png")
-        print(f"the screen when it failed: {tmp_path / 'screen.png'}")
+        print(f"the screen when it failed: {tmp_path / 'screen.png'}; windows: {display.titles()}")
         raise
     finally:
         if app.poll() is None:
