@@ -1,8 +1,8 @@
 """Benchmark: the Berita Acara PDF of a 1,500-student school (target ≤ 1 s).
 
 Measured end to end as the UI and the CLI call it — ``ReportService.school_pdf``:
-the queries, the layout (1,500-row follow-up list over ~40 pages), the PDF made
-in memory, the durable write and the audit row. The data folder is set up first
+the queries, the layout (the ~1,200 students not yet recorded listed over 29 pages),
+the PDF made in memory, the durable write and the audit row. The data folder is set up first
 (not timed): a school of 1,500 students, 30 % of them with an outcome.
 
     .venv/bin/python -m tests.bench.bench_reports
