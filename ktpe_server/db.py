@@ -120,6 +120,10 @@ def bump_counter(session: Session, name: str, by: int = 1) -> int:
     return int(value)
 
 
+def _pg_quote(text_: str) -> str:
+    return '"' + text_.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _pg_element(value: object) -> str:
     if value is None:
         return "NULL"
@@ -129,7 +133,7 @@ def _pg_element(value: object) -> str:
         return "f"
     if isinstance(value, int):
         return str(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return _pg_quote(str(value))
 
 
 def pg_array(values: Iterable[object]) -> str:
@@ -142,7 +146,15 @@ def pg_array(values: Iterable[object]) -> str:
     so that PostgreSQL parses it once as the array type of the cast.
     """
     items = list(values)
-    if all(type(v) is str for v in items):  # the common case: ids
-        escaped = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in items)
-        return '{"' + '","'.join(escaped) + '"}' if items else "{}"
+    if not items:
+        return "{}"
+    kinds = set(map(type, items))
+    if kinds == {str}:  # ids, hashes, kinds: escape only when something needs it
+        strs: list[str] = items  # type: ignore[assignment]
+        blob = "".join(strs)
+        if "\\" not in blob and '"' not in blob:
+            return '{"' + '","'.join(strs) + '"}'
+        return "{" + ",".join(map(_pg_quote, strs)) + "}"
+    if kinds == {int}:
+        return "{" + ",".join(map(str, items)) + "}"
     return "{" + ",".join(map(_pg_element, items)) + "}"

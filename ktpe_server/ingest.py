@@ -150,12 +150,23 @@ class _Push:
     student_ids: list[str] = field(default_factory=list)  # students of the candidates
     roster: dict[str, str] = field(default_factory=dict)  # student -> roster school
     hash_mismatch: AbstractSet[str] | None = None  # see Ingestor.push
+    held_counts: dict[str, int] = field(default_factory=dict)  # student -> accepted held
+    folded: _Folded | None = None  # the new states, written by the store phase
 
     def hash_ok(self, ev: Event) -> bool:
         """The event's content hashes to its ``hash``."""
         if self.hash_mismatch is None:
             return ev.computed_hash() == ev.hash
         return ev.event_id not in self.hash_mismatch
+
+
+@dataclass(slots=True)
+class _Folded:
+    """What a refold writes: the students' new states and their anomalies."""
+
+    states: list[dict[str, Any]]
+    anomalies: list[dict[str, Any]]
+    clear: list[str]  # students whose anomalies are replaced
 
 
 @dataclass(slots=True)
@@ -410,6 +421,7 @@ class Ingestor:
             ):
                 states[sid] = (sch, added)
                 history[sid] = int(count or 0)
+            push.held_counts = dict(history)
             push.roster = dict(
                 s.execute(
                     select(m.Student.id, m.Student.school_npsn).where(
@@ -494,65 +506,36 @@ class Ingestor:
         accepted_now = [it for it in push.candidates if it.status is ItemStatus.ACCEPTED]
         touched = sorted({it.event.student_id for it in accepted_now})
         if touched:
-            self._refold(s, touched, [it.event for it in accepted_now], push.roster, push.now)
-        if push.student_ids:
-            # States created only to be locked, for students with no accepted event.
+            push.folded = self._refold(
+                s,
+                touched,
+                [it.event for it in accepted_now],
+                push.roster,
+                push.now,
+                push.held_counts,
+            )
+        untouched = sorted(set(push.student_ids) - set(touched))
+        if untouched:
+            # States created only to be locked, for students with no accepted event
+            # (the touched ones get theirs written by the store phase).
             s.execute(
                 delete(m.StudentState).where(
-                    self._in(m.StudentState.student_id, push.student_ids),
+                    self._in(m.StudentState.student_id, untouched),
                     m.StudentState.event_count == 0,
                 )
             )
 
     def _store(self, s: Session, push: _Push) -> None:
-        """Phase 6: rows and ledger heads; ``ingest_seq`` values under the counter lock."""
+        """Phase 6: rows and ledger heads; ``ingest_seq`` values under the counter lock.
+
+        Two kinds of rows are shared by every push and locked until the commit: the
+        console's tally rows (migration 0007's triggers on ``student_state`` and
+        ``event``) and the ``counter`` row (it hands out the pull cursor's values in
+        commit order). So they are written last, with every row prepared beforehand:
+        ledger heads, segments and re-rejected rows first, then the folded states,
+        then the counter and the new events, then the commit.
+        """
         now = push.now
-        new_items = [it for it in push.candidates if it.store]
-        reaccepted = [it for it in push.candidates if it.reaccept]
-        n = len(new_items) + len(reaccepted)
-        if n:
-            last = bump_counter(s, INGEST_COUNTER, n)
-            next_seq = last - n + 1
-            rows = []
-            for it in new_items:
-                ev = it.event
-                rows.append(
-                    {
-                        "event_id": ev.event_id,
-                        "device_id": ev.device_id,
-                        "seq": ev.seq,
-                        "hlc": ev.hlc,
-                        "prev_hash": ev.prev_hash,
-                        "hash": ev.hash,
-                        "kind": ev.kind,
-                        "student_id": ev.student_id,
-                        "school_npsn": it.school_npsn,
-                        "operator": ev.operator,
-                        "occurred_ms": to_ms(ev.occurred_at),
-                        "payload": _dump(ev.payload),
-                        "received_at": now,
-                        "state": ACCEPTED if it.status is ItemStatus.ACCEPTED else REJECTED,
-                        "reject_code": it.code or None,
-                        "ingest_seq": next_seq,
-                    }
-                )
-                next_seq += 1
-            if rows and self.sqlite:
-                s.execute(insert(m.EventRow), rows)
-            elif rows:
-                s.execute(_PG_INSERT_EVENTS, _json_rows(rows, _PG_EVENT_FIELDS, now))
-            for it in reaccepted:
-                s.execute(
-                    update(m.EventRow)
-                    .where(m.EventRow.id == it.stored_row_id)
-                    .values(
-                        state=ACCEPTED,
-                        reject_code=None,
-                        school_npsn=it.school_npsn,
-                        ingest_seq=next_seq,
-                    )
-                )
-                next_seq += 1
         for it in push.candidates:
             if it.stored_row_id is not None and it.status is ItemStatus.REJECTED:
                 s.execute(
@@ -581,6 +564,58 @@ class Ingestor:
         if held_segments:
             ins = (sqlite_insert if self.sqlite else pg_insert)(m.ChainSegment)
             s.execute(ins.on_conflict_do_nothing(), held_segments)
+
+        new_items = [it for it in push.candidates if it.store]
+        reaccepted = [it for it in push.candidates if it.reaccept]
+        n = len(new_items) + len(reaccepted)
+        rows = []
+        for it in new_items:
+            ev = it.event
+            rows.append(
+                {
+                    "event_id": ev.event_id,
+                    "device_id": ev.device_id,
+                    "seq": ev.seq,
+                    "hlc": ev.hlc,
+                    "prev_hash": ev.prev_hash,
+                    "hash": ev.hash,
+                    "kind": ev.kind,
+                    "student_id": ev.student_id,
+                    "school_npsn": it.school_npsn,
+                    "operator": ev.operator,
+                    "occurred_ms": to_ms(ev.occurred_at),
+                    "payload": _dump(ev.payload),
+                    "received_at": now,
+                    "state": ACCEPTED if it.status is ItemStatus.ACCEPTED else REJECTED,
+                    "reject_code": it.code or None,
+                    "ingest_seq": 0,  # set under the counter lock below
+                }
+            )
+        # --- from here to the commit every other push waits: keep it short.
+        if push.folded is not None:
+            self._write_folded(s, push.folded, now)
+        if not n:
+            return
+        next_seq = bump_counter(s, INGEST_COUNTER, n) - n + 1
+        for row in rows:
+            row["ingest_seq"] = next_seq
+            next_seq += 1
+        if rows and self.sqlite:
+            s.execute(insert(m.EventRow), rows)
+        elif rows:
+            s.execute(_PG_INSERT_EVENTS, _columns(rows, _PG_EVENT_FIELDS, now))
+        for it in reaccepted:
+            s.execute(
+                update(m.EventRow)
+                .where(m.EventRow.id == it.stored_row_id)
+                .values(
+                    state=ACCEPTED,
+                    reject_code=None,
+                    school_npsn=it.school_npsn,
+                    ingest_seq=next_seq,
+                )
+            )
+            next_seq += 1
 
     def _reply(self, push: _Push) -> PushResult:
         """Phase 7: the reply (per-event statuses, problems, ledger heads)."""
@@ -644,15 +679,32 @@ class Ingestor:
         new_events: Iterable[Event],
         roster: dict[str, str],
         now: datetime,
-    ) -> None:
+        held_counts: dict[str, int] | None = None,
+    ) -> _Folded:
+        """Fold each student again from its accepted events held plus ``new_events``.
+
+        Returns the rows to write (:meth:`_write_folded`), which the store phase writes
+        last: the console's tally triggers (migration 0007) lock their counter rows
+        when ``student_state`` changes, and every push shares those rows.
+
+        ``held_counts`` (the students' ``event_count`` before this push): a student
+        with none has no history to read and no anomaly to clear, which is most
+        students of a first visit.
+        """
         by_student: dict[str, list[Event]] = {sid: [] for sid in student_ids}
-        for row in s.execute(
-            select(*EVENT_COLUMNS).where(
-                self._in(m.EventRow.student_id, student_ids), m.EventRow.state == ACCEPTED
-            )
-        ):
-            ev = event_from_tuple(row)
-            by_student[ev.student_id].append(ev)
+        with_history = (
+            student_ids
+            if held_counts is None
+            else [sid for sid in student_ids if held_counts.get(sid, 0) > 0]
+        )
+        if with_history:
+            for row in s.execute(
+                select(*EVENT_COLUMNS).where(
+                    self._in(m.EventRow.student_id, with_history), m.EventRow.state == ACCEPTED
+                )
+            ):
+                ev = event_from_tuple(row)
+                by_student[ev.student_id].append(ev)
         for ev in new_events:
             by_student[ev.student_id].append(ev)
         updates = []
@@ -671,20 +723,25 @@ class Ingestor:
                         "detected_at": now,
                     }
                 )
+        return _Folded(updates, anomalies, with_history)
+
+    def _write_folded(self, s: Session, folded: _Folded, now: datetime) -> None:
         if self.sqlite:
-            s.execute(update(m.StudentState), updates)
+            s.execute(update(m.StudentState), folded.states)
         else:
-            s.execute(_PG_UPDATE_STATES, _json_rows(updates, _PG_STATE_FIELDS, now))
-        s.execute(delete(m.AnomalyRow).where(self._in(m.AnomalyRow.student_id, student_ids)))
-        if anomalies:
-            s.execute(insert(m.AnomalyRow), anomalies)
+            s.execute(_PG_UPDATE_STATES, _columns(folded.states, _PG_STATE_FIELDS, now))
+        if folded.clear:
+            s.execute(delete(m.AnomalyRow).where(self._in(m.AnomalyRow.student_id, folded.clear)))
+        if folded.anomalies:
+            s.execute(insert(m.AnomalyRow), folded.anomalies)
 
 
-# PostgreSQL fast paths: one statement per batch, its rows in one JSON text parameter
-# (``json_to_recordset``), instead of one protocol round per row. JSON is encoded in
-# C on our side and parsed in C by PostgreSQL: a Python list bound as an array is
-# dumped element by element in Python, which was the largest cost of a push
-# (issue 12 profile).
+# PostgreSQL fast paths: one statement per batch over arrays (``unnest``) instead of
+# one protocol round per row. Each column goes as one array *literal* built here
+# (:func:`ktpe_server.db.pg_array`) and parsed in C by PostgreSQL: a Python list bound
+# as an array is dumped element by element by the driver, which was the largest cost
+# of a push (issue 12 profile); JSON rows (``json_to_recordset``) cost twice the
+# literals' Python time.
 _PG_ENSURE_STATES = text(
     "INSERT INTO student_state (student_id, status, ikd_activated, details, event_count,"
     " updated_at) SELECT u, 'pending', false, '{}', 0, :now"
@@ -714,11 +771,9 @@ _PG_EVENT_FIELDS = (
 _PG_INSERT_EVENTS = text(
     "INSERT INTO event ("
     + ", ".join(f for f, _ in _PG_EVENT_FIELDS)
-    + ", received_at) SELECT "
-    + ", ".join(f"u.{f}" for f, _ in _PG_EVENT_FIELDS)
-    + ", :now FROM json_to_recordset(CAST(:rows AS json)) AS u("
-    + ", ".join(f"{f} {t}" for f, t in _PG_EVENT_FIELDS)
-    + ")"
+    + ", received_at) SELECT u.*, :now FROM unnest("
+    + ", ".join(f"CAST(:{f} AS {t}[])" for f, t in _PG_EVENT_FIELDS)
+    + ") AS u"
 )
 _PG_STATE_FIELDS = (
     ("student_id", "text"),
@@ -738,19 +793,21 @@ _PG_STATE_FIELDS = (
 _PG_UPDATE_STATES = text(
     "UPDATE student_state AS t SET "
     + ", ".join(f"{f} = u.{f}" for f, _ in _PG_STATE_FIELDS[1:])
-    + ", updated_at = :now FROM json_to_recordset(CAST(:rows AS json)) AS u("
-    + ", ".join(f"{f} {t}" for f, t in _PG_STATE_FIELDS)
+    + ", updated_at = :now FROM unnest("
+    + ", ".join(f"CAST(:{f} AS {t}[])" for f, t in _PG_STATE_FIELDS)
+    + ") AS u("
+    + ", ".join(f for f, _ in _PG_STATE_FIELDS)
     + ") WHERE t.student_id = u.student_id"
 )
 
 
-def _json_rows(
+def _columns(
     rows: Sequence[dict[str, Any]], fields: Sequence[tuple[str, str]], now: datetime
 ) -> dict[str, Any]:
-    """The parameters of a ``json_to_recordset`` statement: the rows' ``fields`` as JSON."""
-    names = [f for f, _ in fields]
-    data = [{f: row.get(f) for f in names} for row in rows]
-    return {"rows": json.dumps(data, ensure_ascii=False, separators=(",", ":")), "now": now}
+    """Rows as one array literal per column (the parameters of an ``unnest`` statement)."""
+    out: dict[str, Any] = {f: pg_array([row[f] for row in rows]) for f, _ in fields}
+    out["now"] = now
+    return out
 
 
 def _named_school(ev: Event) -> str | None:

@@ -341,6 +341,11 @@ def _normalized_time(occurred_at: datetime) -> tuple[datetime, str]:
     # format_time refuses, never equal an aware one).
     if cached is not None and occurred_at.tzinfo is not None and cached[0] == occurred_at:
         return cached[1], cached[2]
+    if occurred_at.tzinfo is UTC and occurred_at.microsecond % 1000 == 0:
+        # Already canonical (from_ms, a decoded push): only its text is needed.
+        return occurred_at, occurred_at.strftime("%Y-%m-%dT%H:%M:%S.") + (
+            f"{occurred_at.microsecond // 1000:03d}Z"
+        )
     occurred = parse_time(format_time(occurred_at))
     text = format_time(occurred)
     _last_time = (occurred_at, occurred, text)

@@ -293,7 +293,12 @@ def decode_push(body: Mapping[str, Any], mismatched: set[str] | None = None) -> 
             check_text(kind + student_id, w)
             if not _is_int(op_i) or not 0 <= op_i < len(operators):
                 raise PushFormatError(f"{w}: operator index out of range")
-            if not (_is_int(dt) and _is_int(hlc_dw) and _is_int(hlc_c)) or hlc_c < 0:
+            if (
+                type(dt) is not int
+                or type(hlc_dw) is not int
+                or type(hlc_c) is not int
+                or hlc_c < 0
+            ):
                 raise PushFormatError(f"{w}: time fields must be integers")
             if payload is None:
                 payload = {}
@@ -373,7 +378,7 @@ def decode_push_segments(
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return type(value) is int  # not bool (JSON gives no other int subclass)
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
