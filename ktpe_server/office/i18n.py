@@ -193,7 +193,7 @@ ENGLISH: dict[str, str] = {
     "Kunjungan": "Visit",
     "Laptop ini terakhir melaporkan catatan yang belum terkirim": "This laptop last reported unsent records",
     "Laptop tim menerima jadwal dan daftar siswa sekolahnya pada sinkronisasi berikutnya.": "The team's laptops receive the schedule and the school's roster at their next sync.",
-    "Menampilkan 200 terbaru.": "Showing the 200 newest.",
+    "Menampilkan 100 terbaru.": "Showing the 100 newest.",
     "NIP (18 digit, boleh kosong)": "NIP (18 digits, may be empty)",
     "NIP kepala sekolah (boleh kosong: banyak sekolah swasta tanpa NIP)": "Principal's NIP (may be empty: many private schools have none)",
     "Nama kepala sekolah": "Principal's name",

@@ -30,7 +30,7 @@ from ktpe_server.office.web import (
 )
 
 router = APIRouter()
-PAGE = 200
+PAGE = 100  # anomalies shown, newest first
 
 CODE_LABELS = {
     "recorded_twice": "Terekam dua kali di laptop berbeda",
