@@ -50,6 +50,9 @@ from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
 from ktpe_desktop.storage.logs import configure_logging
 from ktpe_desktop.storage.store import DB_FILE, KEYSLOTS_FILE, Store
 
+#: Rows in one page of a search (the roster shows one page and asks for the next).
+SEARCH_PAGE_SIZE = repo.PAGE_SIZE
+
 if TYPE_CHECKING:  # imported on first use: hub mode pulls in uvicorn and zeroconf
     from ktpe_desktop.services.hub_service import HubService
 

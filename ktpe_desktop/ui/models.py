@@ -31,11 +31,11 @@ from ktpe_desktop.services.views import (
     SchoolProgress,
     StudentItem,
 )
-from ktpe_desktop.storage.repositories import PAGE_SIZE as repo_page_size
+from ktpe_desktop.services.workspace import SEARCH_PAGE_SIZE
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import noop, tr
 
-PAGE_SIZE = repo_page_size  # the search's page (storage.repositories.PAGE_SIZE)
+PAGE_SIZE = SEARCH_PAGE_SIZE  # the search's page (storage.repositories.PAGE_SIZE)
 Index = QModelIndex | QPersistentModelIndex
 
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
