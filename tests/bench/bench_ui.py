@@ -119,18 +119,20 @@ def bench_keystroke_to_paint() -> list[dict[str, Any]]:
         page.set_school(school, ws.rules(), date.today())
         _wait(app, lambda: page.painted_generation == page.generation)
         paint_ms: list[float] = []
+        cpu_ms: list[float] = []  # the process's CPU per keystroke (every thread)
         sql_ms: list[float] = []
         per_query: dict[str, float] = {}
         for _round in range(3):
             for query in QUERIES:
                 for n in range(1, len(query) + 1):
                     text = query[:n]
-                    started = time.perf_counter()
+                    started, started_cpu = time.perf_counter(), time.process_time()
                     page.search.setText(text)  # textChanged: the keystroke's own path
                     generation = page.generation
                     _wait(app, lambda g=generation: page.painted_generation == g)
                     page.table.viewport().repaint()
                     paint_ms.append((time.perf_counter() - started) * 1000)
+                    cpu_ms.append((time.process_time() - started_cpu) * 1000)
                     sql_ms.append(page.last_search_ms)
                     per_query[text] = max(per_query.get(text, 0.0), paint_ms[-1])
         page.close()
@@ -151,6 +153,15 @@ def bench_keystroke_to_paint() -> list[dict[str, Any]]:
             "unit": "ms",
             "target": "<= 80",
             "ok": p95 <= 80,
+        },
+        {
+            # What the keystroke costs whatever the machine's load: on a busy machine
+            # the wall time above is this plus the time waiting for a core.
+            "name": "ui.keystroke_cpu_p95 (all threads)",
+            "value": round(_pct(cpu_ms, 95), 2),
+            "unit": "ms",
+            "target": "info",
+            "ok": None,
         },
         {
             "name": "ui.keystroke_to_painted_median",
@@ -207,17 +218,19 @@ def bench_scan_to_saved() -> list[dict[str, Any]]:
         saved: list[Any] = []
         dialog.saved.connect(saved.append)
         times: list[float] = []
+        cpu_ms: list[float] = []  # the process's CPU per scan (every thread)
         for student in students[:150]:
             count = len(saved)
             roster.search.blockSignals(True)
             roster.search.setText(student.nisn or "")
             roster.search.blockSignals(False)
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             QTest.keyClick(roster.search, Qt.Key.Key_Return)  # the scanner's Enter
             _wait(app, dialog.isVisible)
             QTest.keyClick(dialog, Qt.Key.Key_Return)  # Terekam
             _wait(app, lambda c=count: len(saved) > c)
             times.append((time.perf_counter() - started) * 1000)
+            cpu_ms.append((time.process_time() - started_cpu) * 1000)
             _wait(app, lambda: not dialog.isVisible())
         window.workspace = None
         window.close()
@@ -235,6 +248,13 @@ def bench_scan_to_saved() -> list[dict[str, Any]]:
             "unit": "ms",
             "target": "<= 100",
             "ok": p99 <= 100,
+        },
+        {
+            "name": "ui.scan_to_saved_cpu_p99 (all threads)",
+            "value": round(_pct(cpu_ms, 99), 2),
+            "unit": "ms",
+            "target": "info",
+            "ok": None,
         },
         {
             "name": "ui.scan_to_saved_median",
