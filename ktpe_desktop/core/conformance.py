@@ -162,6 +162,21 @@ def _walk_in() -> list[Event]:
     return a.events + b.events
 
 
+def _duplicate_identifier() -> list[Event]:
+    # A lead saved a walk-in although its NISN belongs to roster student S2: kept,
+    # flagged for the office (payload duplicate_of); details fields only, the rest ignored.
+    a = Writer("A")
+    a.write(
+        "student_added",
+        "w-2",
+        {"name": "ADI", "school_npsn": SCHOOL, "nisn": "0012345678", "duplicate_of": "S2"},
+        at_s=10,
+    )
+    a.write("details_corrected", "w-2", {"changes": {"sex": "L"}}, at_s=20)
+    a.write("recorded", "w-2", at_s=30)
+    return a.events
+
+
 def _duplicates() -> list[Event]:
     a = Writer("A")
     a.write("absent", "S1", at_s=10)
@@ -195,6 +210,11 @@ FOLD_CASES: dict[str, tuple[str, Callable[[], list[Event]]]] = {
     "ikd": ("IKD without a recorded card is an anomaly", _ikd),
     "walk_in": ("student_added gives details; later corrections win per field", _walk_in),
     "duplicates": ("a set: order and duplicates do not matter", _duplicates),
+    "duplicate_identifier": (
+        "a walk-in saved with another student's NISN/NIK (duplicate_of) is an anomaly; "
+        "only detail fields enter the details",
+        _duplicate_identifier,
+    ),
     "reissue": (
         "a re-issue and its original (same hash) are one fact; voids reach both",
         _reissue,
