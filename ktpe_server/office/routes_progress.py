@@ -442,23 +442,16 @@ def receipt_page(request: Request, staff: StaffDep) -> Response:
             ).all()
         )
         later = s.scalar(select(func.count()).where(*mine, m.EventRow.seq > code.seq))
-        status = {
-            str(k): int(v)
-            for k, v in s.execute(
-                select(m.StudentState.status, func.count())
-                .where(m.StudentState.school_npsn == code.npsn)
-                .group_by(m.StudentState.status)
-            ).all()
-        }
-        status["ikd"] = int(
-            s.scalar(
-                select(func.count()).where(
-                    m.StudentState.school_npsn == code.npsn,
-                    m.StudentState.ikd_activated.is_(True),
-                )
+        # The school's outcomes now, from the counters kept at ingest (migration 0007).
+        status: dict[str, int] = {"ikd": 0}
+        for st, ikd, n in s.execute(
+            select(m.TallySchool.status, m.TallySchool.ikd, m.TallySchool.n).where(
+                m.TallySchool.school_npsn == code.npsn
             )
-            or 0
-        )
+        ):
+            status[str(st)] = status.get(str(st), 0) + int(n)
+            if ikd:
+                status["ikd"] += int(n)
     matches = bool(
         dev is not None
         and code.synced
