@@ -307,14 +307,46 @@ def _save(doc: Any, out: Path, stem: str) -> list[Path]:
 def render_all(out: Path) -> list[Path]:
     os.environ.setdefault("KTPE_FAST_KDF", "1")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
+    # The laptops' device ids come from uuid4: seeded here, so a page that shows no
+    # chain hash (the unsynced school's) is the same picture at every run and git
+    # keeps only the pages that changed.
+    import random
+    import uuid
+    from unittest import mock
+
+    seeded = random.Random(2024)
+    ids = mock.patch.object(
+        uuid, "uuid4", lambda: uuid.UUID(int=seeded.getrandbits(128), version=4)
+    )
+    # And the laptops' hybrid clocks, which stamp every event (and so the chain hash
+    # the synced school's receipt prints): one millisecond further at each reading.
+    from types import SimpleNamespace
+
+    from ktpe_desktop.core import hlc
+
+    start_ns = int(_at(DAY, 7).timestamp() * 1e9)
+    readings = iter(range(10**9))
+    clock = mock.patch.object(
+        hlc, "time", SimpleNamespace(time_ns=lambda: start_ns + next(readings) * 1_000_000)
+    )
+    ids.start()
+    clock.start()
+    try:
+        return _render_all(out)
+    finally:
+        clock.stop()
+        ids.stop()
+
+
+def _render_all(out: Path) -> list[Path]:
     from ktpe_desktop.reports.class_list import daftar_hadir
     from ktpe_desktop.reports.render import render
     from ktpe_desktop.reports.team_recap import rekap_tim
     from ktpe_desktop.services.report_service import ReportService
 
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.png"):
-        old.unlink()
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ktpe-docs-") as tmp:
         for label, make, when in (
