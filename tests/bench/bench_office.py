@@ -18,6 +18,7 @@ time; drop the schema to regenerate. Needs PostgreSQL at 127.0.0.1:5432.
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import time
@@ -246,6 +247,7 @@ def _client(engine: Engine) -> Any:
     from ktpe_server.config import Settings
 
     app = create_app(Settings(db_url="unused://"), engine=engine, migrate=False)
+    gc.freeze()  # as ktpe_server.asgi.app_from_env does in every worker
 
     async def timed(scope: Any, receive: Any, send: Any) -> None:
         """Server time: from the request entering the app to its last byte leaving it."""
