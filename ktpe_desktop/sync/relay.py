@@ -175,9 +175,13 @@ def pending(
                 out.extend(run)
                 sigs[device_id] = signed
     if own:
-        # Short, and yields to saves (the key is made on first use, hence a write).
-        with store.background_transaction() as txn:
-            sigs[store.device_id] = ledger.sign_segments(txn.session(), store.device_id, own)
+        with store.session() as s:
+            has_key = s.get(m.DeviceKey, store.device_id) is not None
+            if has_key:  # signing reads the key: no write, no writer taken
+                sigs[store.device_id] = ledger.sign_segments(s, store.device_id, own)
+        if not has_key:  # the key is made on first use: a short write that yields to saves
+            with store.background_transaction() as txn:
+                sigs[store.device_id] = ledger.sign_segments(txn.session(), store.device_id, own)
     return Batch(out, sigs)
 
 
@@ -210,8 +214,7 @@ def push_missing(
         moved = False
         # What the server holds can be asked again: no fsync of its own.
         with store.background_transaction(durable=False) as txn:
-            s = txn.session()
-            heads = read_heads(s, heads_key)
+            heads = read_heads(txn, heads_key)
             for device_id in sorted({e.device_id for e in batch}):
                 head = reply.ledger.get(device_id)
                 if head is None:
@@ -225,7 +228,7 @@ def push_missing(
                 if head.contiguous_seq != heads.get(device_id, 0):
                     moved = True
                 heads[device_id] = head.contiguous_seq
-            keys.put_json(s, heads_key, heads)
+            keys.put_json(txn, heads_key, heads)
         if not moved:
             break
     return RelayResult(pushed, acked, requests)

@@ -7,8 +7,11 @@
   20 s for a day of 1,500 students, time-compressed (every 20 s becomes
   ``20 / COMPRESSION`` s). The hub's CPU over a real day is estimated from its CPU
   while idle with 4 stations connected (long polls, interval rounds) plus its CPU
-  per save while busy; target < 5% of one core. A station's save while it syncs
-  with the hub: p99 ≤ 100 ms (the scan-to-saved budget; judged at 50 ms).
+  per save while busy; target < 5% of one core (judged at 2.5%, a share of CPU
+  time). "Never delays a station's save": what a save waits for the hub link's
+  writes (the writer gate's wait, measured in each station), p99 ≤ 20 ms (the
+  check-off commit's own budget; judged at 10 ms); beside it the stations' saves
+  against a control laptop that joins no hub and saves at the same moments.
 
 Run alone: ``python -m tests.bench.bench_hub``.
 """
@@ -66,10 +69,10 @@ def _start(
 
 def _paced_saves(
     stations: list[Any], period: float, per_station: int, first_index: int
-) -> list[float]:
-    """Each station saves one student every ``period`` s, staggered; the save times."""
-    saves: list[float] = []
-    lock = threading.Lock()
+) -> list[list[float]]:
+    """Each station saves one student every ``period`` s, staggered; the save times,
+    per station."""
+    saves: list[list[float]] = [[] for _ in stations]
 
     def day(k: int, proc: Any) -> None:
         start = time.perf_counter() + k * period / len(stations)
@@ -78,9 +81,7 @@ def _paced_saves(
             if delay > 0:
                 time.sleep(delay)
             index = first_index + k * per_station + j
-            took = proc.ok("record", index=index)["save_s"]
-            with lock:
-                saves.append(took)
+            saves[k].append(proc.ok("record", index=index)["save_s"])
 
     threads = [threading.Thread(target=day, args=(k, p)) for k, p in enumerate(stations)]
     for t in threads:
@@ -135,12 +136,16 @@ def bench_hub_day() -> list[dict[str, Any]]:
     procs: list[Any] = []
     try:
         names = ["hub"] + [f"station-{i + 1}" for i in range(STATIONS)]
-        procs = _laptops(tmp, names, DAY_STUDENTS)
+        procs = _laptops(tmp, [*names, "control"], DAY_STUDENTS)
+        # The control: a laptop of the same kind that joins no hub and saves at the
+        # same pace at the same moments, on the same loaded machine; the stations'
+        # saves are compared with its saves (a baseline taken before would meet
+        # another load: the machine is shared).
+        control = procs.pop()
         period = SECONDS_PER_STUDENT / COMPRESSION
-        # Baseline: the same saves at the same pace, no hub at all.
-        baseline = _paced_saves(procs[1:], period, 20, first_index=1200)
         hub, procs, _code, _port = _start(tmp, names, DAY_STUDENTS, procs)
-        stations = procs[1:]
+        procs.append(control)  # quit with the others
+        stations = procs[1 : 1 + STATIONS]
         time.sleep(10.0)  # past the first rounds (first pulls, first receipts)
         # Idle: 4 stations connected, nothing recorded.
         cpu0, t0 = hub.ok("cpu")["cpu_s"], time.perf_counter()
@@ -151,7 +156,10 @@ def bench_hub_day() -> list[dict[str, Any]]:
         for p in stations:
             p.ok("txn_reset")
         cpu2, t2 = hub.ok("cpu")["cpu_s"], time.perf_counter()
-        saves = _paced_saves(stations, period, BUSY_SAVES_PER_STATION, first_index=0)
+        *per_station, baseline = _paced_saves(
+            [*stations, control], period, BUSY_SAVES_PER_STATION, first_index=0
+        )
+        saves = [t for times in per_station for t in times]
         time.sleep(2 * period)  # the last rounds
         cpu3, t3 = hub.ok("cpu")["cpu_s"], time.perf_counter()
         txn = [p.ok("txn_stats") for p in stations]
@@ -160,8 +168,8 @@ def bench_hub_day() -> list[dict[str, Any]]:
         per_save = max(0.0, (cpu3 - cpu2) - idle_rate * busy_s) / n
         day_s = DAY_STUDENTS / STATIONS * SECONDS_PER_STUDENT
         day_cpu_pct = 100.0 * (idle_rate + per_save * DAY_STUDENTS / day_s)
-        # Everyone converged (the hub's own store holds every save, baseline ones too).
-        expected = n + len(baseline)
+        # Everyone converged (the hub's own store holds every station's save).
+        expected = n
         deadline = time.perf_counter() + 60
         while hub.ok("events")["count"] < expected and time.perf_counter() < deadline:
             time.sleep(0.2)
@@ -223,21 +231,21 @@ def bench_hub_day() -> list[dict[str, Any]]:
                 "ok": True,
             },
             {
-                "name": "station save p99 without a hub (baseline, same pace, same machine)",
+                "name": "control laptop's save p99, no hub (same pace, same moments)",
                 "value": round(1000 * _pct(baseline, 0.99), 1),
                 "unit": "ms",
                 "target": "info",
                 "ok": True,
             },
             {
-                "name": "station save p99 with the hub / without (5 laptops on this one CPU)",
+                "name": "station save p99 with the hub / control (6 laptops on this one CPU)",
                 "value": round(_pct(saves, 0.99) / max(1e-6, _pct(baseline, 0.99)), 2),
                 "unit": "x",
                 "target": "info",
                 "ok": True,
             },
             {
-                "name": "station save median with the hub / without",
+                "name": "station save median with the hub / control",
                 "value": round(_pct(saves, 0.5) / max(1e-6, _pct(baseline, 0.5)), 2),
                 "unit": "x",
                 "target": "info",
