@@ -135,14 +135,15 @@ class SyncService:
     ) -> tuple[Enrolment, Replacement]:
         """Re-enrol as a NEW device after events of this one were lost for good
         (``sync.enrolment.enrol_as_new_device``)."""
-        result = _enrol_new(
-            self.store,
-            url,
-            code,
-            ca_file,
-            client_factory=self._client_factory,
-            use_keyring=use_keyring,
-        )
+        with self.engine.no_round():
+            result = _enrol_new(
+                self.store,
+                url,
+                code,
+                ca_file,
+                client_factory=self._client_factory,
+                use_keyring=use_keyring,
+            )
         self.engine.invalidate_client()
         return result
 

@@ -554,6 +554,12 @@ class Workspace:
         self.sync.enrol(url, code, ca_file or None)
         return self.sync_snapshot()
 
+    def enrol_as_new_device(self, url: str, code: str, ca_file: str | None = None) -> list[str]:
+        """Re-enrol as a NEW device after a recovery lost events for good (issue 17):
+        the unsent outcomes are re-issued by the new device. Returns the report lines."""
+        _enrolment, replaced = self.sync.enrol_as_new_device(url, code, ca_file or None)
+        return replaced.lines()
+
     def run_sync_round(self) -> SyncRound:
         """One sync round; never raises for network trouble (it is in the result)."""
         summary = self.sync.run_round()

@@ -23,11 +23,12 @@ The engine talks to the database through the storage layer's own sessions
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -244,6 +245,21 @@ class SyncEngine:
                 enrolled_at=keys.get(s, keys.ENROLLED_AT) or "",
                 needs_enrolment=keys.get(s, keys.NEEDS_ENROLMENT) == "1",
             )
+
+    @contextlib.contextmanager
+    def no_round(self, timeout: float = 120.0) -> Iterator[None]:
+        """Hold off sync rounds (waiting up to ``timeout`` for a running one to end):
+        re-enrolment as a new device changes the chain a round would push.
+
+        Raises:
+            SyncInProgress: a round still ran after ``timeout``.
+        """
+        if not self._lock.acquire(timeout=timeout):
+            raise SyncInProgress()
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def invalidate_client(self) -> None:
         """Forget the cached client (after a new enrolment)."""

@@ -167,11 +167,12 @@ class EnrollmentRefused(SyncError):
             super().__init__(
                 f"Laptop ini sudah pernah terdaftar ({server_code}); perangkat yang sama tidak "
                 f"dapat didaftarkan dua kali. Setelah pemulihan atau pencabutan, daftarkan "
-                f"sebagai perangkat baru: enroll URL KODE --data-dir D --new-device (kode "
-                f"ini belum terpakai).",
+                f"sebagai perangkat baru (centang pilihan itu di aplikasi, atau enroll URL KODE "
+                f"--data-dir D --new-device); kode ini belum terpakai.",
                 f"This laptop is enrolled already ({server_code}); a device enrols once, ever. "
-                f"After a recovery or a revocation, enrol as a new device: enroll URL CODE "
-                f"--data-dir D --new-device (this code was not used up).",
+                f"After a recovery or a revocation, enrol as a new device (tick that option in "
+                f"the app, or enroll URL CODE --data-dir D --new-device); this code was not "
+                f"used up.",
             )
         else:
             super().__init__(

@@ -6,6 +6,7 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -359,6 +360,17 @@ class FirstRunPage(QWidget):
         form.addRow(tr("Kode pendaftaran"), self.enrol_code)
         form.addRow(tr("Berkas CA"), ca_row)
         layout.addLayout(form)
+        self.new_device = QCheckBox(tr("Daftarkan sebagai perangkat baru (setelah pemulihan data)"))
+        self.new_device.setObjectName("newDeviceCheck")
+        self.new_device.setToolTip(
+            tr(
+                "Untuk laptop yang datanya dipulihkan dan kehilangan catatan, atau yang dicabut "
+                "lalu ditemukan kembali: laptop mendapat nomor perangkat baru, catatan yang belum "
+                "diterima server dikirim ulang, dan kantor melihat catatan yang hilang."
+            )
+        )
+        self.new_device.setVisible(False)
+        layout.addWidget(self.new_device)
         self.enrol_message = QLabel()
         self.enrol_message.setWordWrap(True)
         self.enrol_message.setObjectName("errorText")
@@ -398,11 +410,19 @@ class FirstRunPage(QWidget):
         self.enrol_button.setEnabled(False)
         self.enrol_requested.emit(url, code, self.ca_file.text().strip())
 
-    def enrol_failed(self, text: str) -> None:
+    def enrol_failed(self, text: str, *, offer_new_device: bool = False) -> None:
         self.enrol_message.setText(text)
         self.enrol_button.setEnabled(True)
+        if offer_new_device:  # this device id is enrolled already: only a new one can
+            self.new_device.setVisible(True)
 
-    def show_enrol_step(self) -> None:
+    def wants_new_device(self) -> bool:
+        """The lead chose to enrol this laptop as a new device (after a recovery)."""
+        return not self.new_device.isHidden() and self.new_device.isChecked()
+
+    def show_enrol_step(self, *, re_enrol: bool = False) -> None:
+        self.new_device.setChecked(False)
+        self.new_device.setVisible(re_enrol)
         self.stack.setCurrentIndex(1)
         self.server_url.setFocus()
 

@@ -1077,6 +1077,14 @@ Operator: {operator} · Password: {operator_password}</translation>
         <translation>CA file</translation>
     </message>
     <message>
+        <source>Daftarkan sebagai perangkat baru (setelah pemulihan data)</source>
+        <translation>Enrol as a new device (after a data recovery)</translation>
+    </message>
+    <message>
+        <source>Untuk laptop yang datanya dipulihkan dan kehilangan catatan, atau yang dicabut lalu ditemukan kembali: laptop mendapat nomor perangkat baru, catatan yang belum diterima server dikirim ulang, dan kantor melihat catatan yang hilang.</source>
+        <translation>For a laptop whose data was recovered and lost records, or that was revoked and found again: the laptop gets a new device number, the records the server had not received are sent again, and the office sees the lost records.</translation>
+    </message>
+    <message>
         <source>Mulai luring</source>
         <translation>Start offline</translation>
     </message>
@@ -1607,6 +1615,10 @@ Operator: {operator} · Password: {operator_password}</translation>
     <message>
         <source>Tidak dapat membuka data.</source>
         <translation>Cannot open the data.</translation>
+    </message>
+    <message>
+        <source>Perangkat baru</source>
+        <translation>New device</translation>
     </message>
     <message>
         <source>Pendaftaran gagal.</source>

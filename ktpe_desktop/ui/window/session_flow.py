@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
+    QMessageBox,
 )
 
 from ktpe_desktop.core.errors import KnownError
@@ -139,7 +140,8 @@ class SessionFlow(WindowBase):
     def show_enrol(self) -> None:
         if self.workspace is None:
             return
-        self.first_run.show_enrol_step()
+        # Enrolled before: the lead may come back as a new device (after a recovery).
+        self.first_run.show_enrol_step(re_enrol=self.workspace.sync_snapshot().enrolled)
         self.first_run.enrol_button.setEnabled(True)
         self.stack.setCurrentWidget(self.first_run)
         self._set_work_enabled(False)
@@ -149,15 +151,31 @@ class SessionFlow(WindowBase):
         if ws is None:
             return
 
-        def work() -> Any:
-            ws.enrol(url, code, ca_file or None)
-            return ws.run_sync_round()
+        new_device = self.first_run.wants_new_device()
 
-        Op(self, work, lane=Lane.NET).success(lambda _r: self.enter_work(ws)).failure(
+        def work() -> Any:
+            lines = ws.enrol_as_new_device(url, code, ca_file or None) if new_device else []
+            if not new_device:
+                ws.enrol(url, code, ca_file or None)
+            try:
+                return lines, ws.run_sync_round()
+            except KnownError as exc:
+                if exc.code != "sync_in_progress":
+                    raise
+                return lines, None  # the scheduler's round runs: it sends them
+
+        def done(result: Any) -> None:
+            lines, _round = result
+            self.enter_work(ws)
+            if lines:
+                QMessageBox.information(self, tr("Perangkat baru"), "\n".join(lines))
+
+        Op(self, work, lane=Lane.NET).success(done).failure(
             lambda exc: self.first_run.enrol_failed(
                 exc.text(current_language())
                 if isinstance(exc, KnownError)
-                else tr("Pendaftaran gagal.")
+                else tr("Pendaftaran gagal."),
+                offer_new_device=getattr(exc, "server_code", "") == "device_bound",
             )
         ).run()
 
