@@ -142,11 +142,15 @@ def test_report_pdf_from_a_read_only_folder(
     monkeypatch.setenv("KTPE_AUDIT_DIR", str(aside))
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     try:
+        assert main(["db", "info", "--data-dir", str(data_dir)]) == 0, capsys.readouterr().err
+        assert main(["db", "check", "--data-dir", str(data_dir)]) == 0, capsys.readouterr().out
         out = tmp_path / "ba.pdf"
         argv = ["report", "school", npsn, "--data-dir", str(data_dir), "--pdf", str(out)]
         assert main(argv) == 0, capsys.readouterr().err
         assert out.stat().st_size > 1000
-        assert len(list(aside.glob("audit-pending-*.jsonl"))) == 1
+        (pending,) = aside.glob("audit-pending-*.jsonl")
+        kept = [json.loads(x)["action"] for x in pending.read_text().splitlines()]
+        assert sorted(kept) == ["login", "login", "login", "print"]
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     rows, numbers = _prints(data_dir, npsn)
