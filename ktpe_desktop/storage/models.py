@@ -221,6 +221,9 @@ class Student(Base):
         # NISN/NIK prefix search inside one school (the usual case at a station).
         Index("ix_student_school_nisn", "school_npsn", "nisn"),
         Index("ix_student_school_nik", "school_npsn", "nik"),
+        # The name search's ranking window reads only these, from the index alone
+        # (migration 0007, issue 18).
+        Index("ix_student_rank", "doc_no", "deleted", "name", "search_key"),
     )
 
     id: Mapped[str_pk]
