@@ -28,6 +28,19 @@ from .helpers import Laptop, enroll
 pytestmark = pytest.mark.slow
 
 
+def _unlimited_app(engine: Any) -> Any:
+    """The server on ``engine`` with no rate limits (fuzzing sends many requests)."""
+    settings_ = Settings(
+        db_url="x://",
+        admin_token="adm",
+        rate_capacity=1e9,
+        rate_per_second=1e9,
+        enroll_rate_capacity=1e9,
+        enroll_rate_per_second=1e9,
+    )
+    return create_app(settings_, engine=engine, migrate=False)
+
+
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
@@ -35,18 +48,7 @@ def test_openapi_fuzz_no_5xx(engine, tmp_path: Path) -> None:  # type: ignore[no
     import schemathesis
 
     world = build_world(engine)
-    app = create_app(
-        Settings(
-            db_url="x://",
-            admin_token="adm",
-            rate_capacity=1e9,
-            rate_per_second=1e9,
-            enroll_rate_capacity=1e9,
-            enroll_rate_per_second=1e9,
-        ),
-        engine=engine,
-        migrate=False,
-    )
+    app = _unlimited_app(engine)
     with TestClient(app) as client:
         lap = Laptop()
         assert enroll(client, world.code(), lap).status_code == 200
@@ -222,18 +224,7 @@ def test_compact_push_fuzz_no_5xx_no_bad_row(engine, tmp_path: Path) -> None:  #
     from .helpers import signatures
 
     world = build_world(engine)
-    app = create_app(
-        Settings(
-            db_url="x://",
-            admin_token="adm",
-            rate_capacity=1e9,
-            rate_per_second=1e9,
-            enroll_rate_capacity=1e9,
-            enroll_rate_per_second=1e9,
-        ),
-        engine=engine,
-        migrate=False,
-    )
+    app = _unlimited_app(engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         lap = Laptop()
         assert enroll(client, world.code(), lap).status_code == 200
@@ -286,18 +277,7 @@ def test_compact_push_fuzz_no_5xx_no_bad_row(engine, tmp_path: Path) -> None:  #
 def test_cursor_fuzz_no_5xx(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Pull and roster cursors at and beyond 2^63 (and anything else): 200 or 422."""
     world = build_world(engine)
-    app = create_app(
-        Settings(
-            db_url="x://",
-            admin_token="adm",
-            rate_capacity=1e9,
-            rate_per_second=1e9,
-            enroll_rate_capacity=1e9,
-            enroll_rate_per_second=1e9,
-        ),
-        engine=engine,
-        migrate=False,
-    )
+    app = _unlimited_app(engine)
     numbers = st.sampled_from([*HUGE, 0, 1, 2**63 - 2]) | st.integers()
     texts = st.text(max_size=30) | st.sampled_from(NULS)
     pull_cursor = numbers.map(str) | texts
