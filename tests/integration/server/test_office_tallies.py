@@ -164,3 +164,74 @@ def test_tallies_stay_exact_under_random_multi_row_statements(engine: Engine) ->
                 cut = f"R{rng.randrange(120):05d}"
                 conn.execute(text("DELETE FROM student_state WHERE student_id < :c"), {"c": cut})
         assert_tallies_exact(engine)
+
+
+def test_upgrade_of_a_database_with_data_fills_the_tallies(backend: str, tmp_path: Any) -> None:
+    """A server database made before the tallies (revision 0004, the schema of the
+    release before issue 13) with students, states and events is upgraded to head:
+    the counters equal the rows, and the triggers keep them so afterwards."""
+    from alembic import command
+
+    from ktpe_server import models as m
+    from ktpe_server.db import alembic_config, upgrade
+
+    from .conftest import drop_schema, new_engine
+
+    engine, schema = new_engine(backend, tmp_path)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(engine)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0004")
+        rng = random.Random(7)
+        schools = [f"2054{n:04d}" for n in range(3)]
+        statuses_ = ["pending", "recorded", "absent", "failed"]
+        now = "2024-11-27 08:00:00+00:00"
+        with engine.begin() as conn:
+            for npsn in schools:
+                conn.execute(
+                    m.School.__table__.insert(),
+                    {"npsn": npsn, "name": npsn, "kind": "SMA", "status": "negeri",
+                     "kecamatan": "", "address": "", "target": 0, "principal_name": "",
+                     "change_seq": 0},
+                )  # fmt: skip
+            for i in range(60):
+                sid = f"U{i:05d}"
+                npsn = schools[i % 3]
+                conn.execute(
+                    m.Student.__table__.insert(),
+                    {"id": sid, "school_npsn": npsn, "name": "X", "deleted": i % 11 == 0,
+                     "change_seq": i},
+                )  # fmt: skip
+                if i % 4:
+                    conn.execute(
+                        text("INSERT INTO student_state (student_id, school_npsn, status,"
+                             " ikd_activated, details, event_count, updated_at, decided_ms)"
+                             " VALUES (:i, :s, :st, :k, '{}', 1, :now, :ms)"),
+                        {"i": sid, "s": npsn if i % 9 else None, "st": rng.choice(statuses_),
+                         "k": i % 5 == 0, "now": now,
+                         "ms": None if i % 7 == 0 else 1_732_690_000_000 + i * 600_000},
+                    )  # fmt: skip
+                conn.execute(
+                    text("INSERT INTO event (event_id, device_id, seq, hlc, prev_hash, hash,"
+                         " kind, student_id, school_npsn, operator, occurred_ms, payload,"
+                         " received_at, state, ingest_seq) VALUES (:e, :d, :q, :h, :p, :x,"
+                         " 'recorded', :i, :s, 'op', 0, '{}', :now, :st, :q)"),
+                    {"e": f"00000000-0000-4000-8000-{i:012d}", "d": f"dev-{i % 2}", "q": i,
+                     "h": f"{i:021d}", "p": "0" * 64, "x": f"{i:064d}", "i": sid,
+                     "s": npsn if i % 6 else None, "now": now,
+                     "st": "accepted" if i % 8 else "rejected"},
+                )  # fmt: skip
+        upgrade(engine)
+        assert_tallies_exact(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT sum(n) FROM tally_roster")).scalar() == 54
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE student_state SET status = 'recorded', ikd_activated = true"))
+            conn.execute(text("UPDATE student SET deleted = false"))
+            conn.execute(text("UPDATE event SET state = 'accepted'"))
+        assert_tallies_exact(engine)
+    finally:
+        engine.dispose()
+        if schema:
+            drop_schema(schema)
