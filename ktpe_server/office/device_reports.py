@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 _VERSION = re.compile(r"^[\x20-\x7e]{1,64}$")
+_DIGITS = re.compile(r"^[0-9]{1,18}$")  # ASCII only: str.isdigit() takes '²', int() not
 MAX_COUNT = 10_000_000
 
 
 def _count(raw: str | None) -> int | None:
-    if raw is None or not raw.strip().isdigit():
+    if raw is None or not _DIGITS.match(raw.strip()):
         return None
     return min(int(raw.strip()), MAX_COUNT)
 
