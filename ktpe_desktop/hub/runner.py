@@ -7,6 +7,7 @@ next round retries.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,12 @@ from ktpe_desktop.hub.link import HubLink, HubRound
 log = logging.getLogger("ktpe.hub")
 
 INTERVAL_S = 4.0  # "at least every 5 s", with room for the round itself
+# How long a thread may hold the GIL while another waits for it (Python's default is
+# 5 ms). A save releases the GIL at each SQLite call and takes it back after; with
+# the link's Python work (decoding, verifying) running meanwhile, each take-back
+# waited up to 5 ms: station saves p99 88 ms against a control laptop's 63 ms at
+# load 4-6; with 0.5 ms, 28 against 25 (tests/bench/bench_hub.py, docs/performance.md).
+GIL_SWITCH_S = 0.0005
 AFTER_SAVE_S = 0.2  # a short debounce: several quick saves make one round
 WAIT_S = 20.0  # one long poll of the hub's news
 PULL_EVERY_S = 30.0  # a pull even when the long poll says nothing changed
@@ -86,6 +93,8 @@ class HubLinkRunner:
     def start(self) -> None:
         if self._thread is not None:
             return
+        # Process-wide: the saves' thread gets the GIL back within 0.5 ms of asking.
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="ktpe-hub-link", daemon=True)
         self._thread.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,10 @@ from ktpe_desktop.core.events import Status
 from ktpe_desktop.hub.errors import HubUnreachable
 from ktpe_desktop.hub.link import join_hub
 from ktpe_desktop.hub.notice import other_station_outcome
+from ktpe_desktop.hub.runner import GIL_SWITCH_S, HubLinkRunner, LinkState
 from ktpe_desktop.hub.server import HubServer
 from ktpe_desktop.storage import models as m
+from tests import timing
 from tests.conftest import LEAD
 from tests.integration.hub.conftest import STUDENTS, Laptop, loopback_hub, use_own_hub
 
@@ -129,3 +133,31 @@ def test_two_hubs_by_mistake_converge_through_a_station(
         second.stop()
         second_laptop.link.close()
         second_laptop.store.close()
+
+
+def test_the_background_runner_brings_a_teammates_save(
+    hub: HubServer, team_laptops: list[Laptop]
+) -> None:
+    """A station's runner (its own thread: long poll, then a round) takes a teammate's
+    save in without anyone calling it, and lowers the GIL's switch interval so its
+    Python work hands the GIL back to a save within half a millisecond."""
+    _join_all(hub, team_laptops)
+    a, b = team_laptops[1], team_laptops[2]
+    before = sys.getswitchinterval()
+    runner = HubLinkRunner(b.link)
+    try:
+        runner.start()
+        assert sys.getswitchinterval() <= GIL_SWITCH_S
+        a.record(STUDENTS[6])
+        a.link.run_round()
+        deadline = time.monotonic() + timing.seconds(30)
+        while time.monotonic() < deadline and (
+            _status(b, STUDENTS[6])[0] != "recorded"
+            or runner.status.state is not LinkState.CONNECTED  # set as the round ends
+        ):
+            time.sleep(0.05)
+        assert _status(b, STUDENTS[6])[:2] == ("recorded", a.store.device_id)
+        assert runner.status.state is LinkState.CONNECTED
+    finally:
+        runner.stop()
+        sys.setswitchinterval(before)
