@@ -63,7 +63,7 @@ def _session(db: Db) -> Session:
 
 
 def _team(s: Session, team: str | int) -> m.Team:
-    if isinstance(team, int) or (isinstance(team, str) and team.isdigit()):
+    if isinstance(team, int) or (isinstance(team, str) and team.isascii() and team.isdigit()):
         found = s.get(m.Team, int(team))
         if found is not None:
             return found
@@ -352,7 +352,7 @@ def upsert_schools(db: Db, schools: Iterable[Mapping[str, Any]]) -> int:
         existing = {sc.npsn: sc for sc in s.scalars(select(m.School))}
         for data in schools:
             npsn = str(data["npsn"]).strip()
-            if not (len(npsn) == 8 and npsn.isdigit()):
+            if not (len(npsn) == 8 and npsn.isascii() and npsn.isdigit()):
                 raise AdminError(
                     f"NPSN harus 8 digit: {npsn!r}", f"NPSN must be 8 digits: {npsn!r}"
                 )

@@ -90,7 +90,7 @@ def export_students(request: Request, staff: AdminDep, form: AdminForm) -> Respo
     with Session(engine) as s:
         if kind == "team":
             key = form_text(form, "team")
-            ok = key.isdigit() and s.get(m.Team, int(key)) is not None
+            ok = key.isascii() and key.isdigit() and s.get(m.Team, int(key)) is not None
         elif kind == "school":
             key = form_text(form, "school")
             ok = s.get(m.School, key) is not None

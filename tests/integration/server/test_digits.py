@@ -1,0 +1,27 @@
+"""Numbers typed into the console are ASCII digits: ``str.isdigit()`` also takes '²'
+(which ``int()`` refuses: a 500) and '٣' or '３' (which ``int()`` reads as 3)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+
+from ktpe_desktop.core.errors import KnownError
+from ktpe_server import admin
+
+from .conftest import SCHOOL_A, World
+
+
+@pytest.mark.parametrize("team", ["²", "٣", "\uff13"])
+def test_a_team_named_by_other_digits_is_unknown(world: World, team: str) -> None:
+    with pytest.raises(KnownError) as err:
+        admin.unassign(world.engine, team, SCHOOL_A, date(2024, 11, 27), date(2024, 11, 27))
+    assert err.value.code == "unknown_team"
+
+
+def test_an_npsn_of_fullwidth_digits_is_refused(engine: Engine) -> None:
+    with pytest.raises(KnownError):
+        admin.upsert_schools(engine, [{"npsn": "\uff12\uff10\uff15\uff13\uff16\uff16\uff16\uff11",
+                                       "name": "SMA X"}])  # fmt: skip
