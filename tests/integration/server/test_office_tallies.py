@@ -235,3 +235,35 @@ def test_upgrade_of_a_database_with_data_fills_the_tallies(backend: str, tmp_pat
         engine.dispose()
         if schema:
             drop_schema(schema)
+
+
+def test_tallies_follow_walk_ins_corrections_and_undone_voids(
+    client: TestClient, world: World
+) -> None:
+    """A walk-in, a correction moving it to another school, a void of an IKD
+    activation, and a void undone by voiding the void: every count stays exact."""
+    lap = Laptop()
+    assert enroll(client, world.code(), lap).status_code == 200
+    a = world.students[SCHOOL_A]
+    walk_in = lap.write("student_added", "WALKIN0001", {"name": "WALK IN", "school_npsn": SCHOOL_A})
+    rec = lap.write("recorded", "WALKIN0001")
+    ikd = lap.write("ikd_activated", a[0])
+    first = [walk_in, rec, lap.write("recorded", a[0]), ikd, lap.write("absent", a[1])]
+    r = push(client, lap, first)
+    assert set(statuses(r.json())) == {"accepted"}
+    assert_tallies_exact(world.engine)
+    moved = lap.write("details_corrected", "WALKIN0001", {"changes": {"school_npsn": SCHOOL_B}})
+    void_ikd = lap.write("voided", a[0], {"target_event_id": ikd.event_id, "reason": "salah"})
+    void_absent = lap.write("voided", a[1], {"target_event_id": first[4].event_id, "reason": "x"})
+    r = push(client, lap, [moved, void_ikd, void_absent])
+    assert set(statuses(r.json())) == {"accepted"}
+    assert_tallies_exact(world.engine)
+    undo = lap.write("voided", a[1], {"target_event_id": void_absent.event_id, "reason": "batal"})
+    r = push(client, lap, [undo])
+    assert statuses(r.json()) == ["accepted"]
+    assert_tallies_exact(world.engine)
+    with world.engine.connect() as conn:
+        school_of_walk_in = conn.execute(
+            text("SELECT school_npsn FROM student_state WHERE student_id = 'WALKIN0001'")
+        ).scalar()
+    assert school_of_walk_in == SCHOOL_B
