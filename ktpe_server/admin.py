@@ -63,11 +63,16 @@ def _session(db: Db) -> Session:
 
 
 def _team(s: Session, team: str | int) -> m.Team:
-    if isinstance(team, int) or (isinstance(team, str) and team.isascii() and team.isdigit()):
+    """The team named ``team``, else the team of that id.
+
+    The name first: the console's forms and links name teams, and a team may be named
+    with digits ("1", "2" …) that are another team's id.
+    """
+    found = None
+    if isinstance(team, str):
+        found = s.scalars(select(m.Team).where(m.Team.name == team)).first()
+    if found is None and (isinstance(team, int) or (team.isascii() and team.isdigit())):
         found = s.get(m.Team, int(team))
-        if found is not None:
-            return found
-    found = s.scalars(select(m.Team).where(m.Team.name == str(team))).first()
     if found is None:
         raise AdminError(f"Tim tidak dikenal: {team}", f"Unknown team: {team}", code="unknown_team")
     return found

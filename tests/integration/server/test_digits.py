@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.errors import KnownError
 from ktpe_server import admin
+from ktpe_server import models as m
 
 from .conftest import SCHOOL_A, World
 
@@ -25,3 +27,19 @@ def test_an_npsn_of_fullwidth_digits_is_refused(engine: Engine) -> None:
     with pytest.raises(KnownError):
         admin.upsert_schools(engine, [{"npsn": "\uff12\uff10\uff15\uff13\uff16\uff16\uff16\uff11",
                                        "name": "SMA X"}])  # fmt: skip
+
+
+def test_a_team_named_with_digits_is_found_by_its_name(world: World) -> None:
+    """Teams named "1", "2" …: the console names the team, which is not the team whose
+    id that is (tim-01 has id 1 here)."""
+    one = admin.create_team(world.engine, "1")
+    assert one.id != 1
+    admin.assign(world.engine, "1", SCHOOL_A, date(2024, 12, 2))
+    admin.assign(world.engine, "tim-01", SCHOOL_A, date(2024, 12, 2))
+    assert admin.unassign(world.engine, "1", SCHOOL_A, date(2024, 12, 2), date(2024, 12, 2)) == 1
+    with Session(world.engine) as s:
+        left = s.execute(
+            select(m.Assignment.team_id).where(m.Assignment.date == date(2024, 12, 2))
+        ).all()
+    assert [t for (t,) in left] == [1]
+    assert admin.unassign(world.engine, 1, SCHOOL_A, date(2024, 12, 2), date(2024, 12, 2)) == 1
