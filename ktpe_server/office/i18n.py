@@ -127,6 +127,7 @@ ENGLISH: dict[str, str] = {
     "Laptop tim menghapus hari-hari ini dari Hari ini pada sinkronisasi berikutnya. Catatan yang sudah dibuat tetap tersimpan. Kunjungan terakhir tim ke sekolah yang sudah punya catatan tidak dapat dihapus.": "The team's laptops drop these days from Today at their next sync. Records already made stay. A team's last visit to a school where it already has records cannot be removed.",
     "Ya, hapus kunjungan ini": "Yes, remove this visit",
     "hari": "days",
+    "1 hari": "1 day",
     "Belum Terkirim": "Unsent",
     "Belum Terkirim dan Dikarantina adalah angka yang dilaporkan laptop pada sinkronisasi terakhirnya; selisih jam = jam laptop dikurangi jam server.": "Unsent and Quarantined are what the laptop reported at its last sync; clock skew = laptop clock minus server clock.",
     "Belum ada anggota.": "No member yet.",

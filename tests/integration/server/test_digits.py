@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,9 @@ from ktpe_server import admin
 from ktpe_server import models as m
 
 from .conftest import SCHOOL_A, World
+from .office_helpers import admin_client, office_app
+
+__all__ = ["admin_client", "office_app"]
 
 
 @pytest.mark.parametrize("team", ["²", "٣", "\uff13"])
@@ -43,3 +47,12 @@ def test_a_team_named_with_digits_is_found_by_its_name(world: World) -> None:
         ).all()
     assert [t for (t,) in left] == [1]
     assert admin.unassign(world.engine, 1, SCHOOL_A, date(2024, 12, 2), date(2024, 12, 2)) == 1
+
+
+def test_the_visit_removal_page_counts_its_days_in_english(admin_client: TestClient) -> None:
+    day = {"team": "tim-01", "school": SCHOOL_A, "first": "2024-11-27"}
+    admin_client.cookies.set("ktpe_lang", "en")
+    page = admin_client.get("/office/schedule/remove", params=day)
+    assert page.status_code == 200 and "1 day" in page.text and "1 days" not in page.text
+    page = admin_client.get("/office/schedule/remove", params={**day, "last": "2024-11-28"})
+    assert "2 days" in page.text
