@@ -157,15 +157,19 @@ def run_app(args: argparse.Namespace) -> int:
         window.login.message.setObjectName("dateLabel")  # progress, not an error
         window.login.message.style().polish(window.login.message)
         window.login.message.setText(tr("Menyiapkan demo…"))
+        window.login.password.setFocus()  # what is typed meanwhile lands and is kept
 
         def start_keeping_typed() -> None:
             typed = controller.window.login.password.text()  # typed while it prepared
+            pressed = controller.window.login.enter_while_busy  # and Enter, too
             controller.window.start()
             login = controller.window.login
             login.message.setObjectName("errorText")
             login.message.style().polish(login.message)
             if typed:
                 login.password.setText(typed)
+                if pressed:
+                    login.submit()
 
         def prepared(session: Any) -> None:
             nonlocal demo_session

@@ -122,6 +122,7 @@ class LoginPage(QWidget):
         self._wait_until = 0.0
         self._users: list[UserInfo] = []
         self._busy = False
+        self.enter_while_busy = False
         self._tick = QTimer(self)
         self._tick.setInterval(250)
         self._tick.timeout.connect(self._update_wait)
@@ -171,6 +172,8 @@ class LoginPage(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
+        if busy:
+            self.enter_while_busy = False
         self.login_button.setEnabled(not busy and time.monotonic() >= self._wait_until)
         self.login_button.setText(tr("Memeriksa…") if busy else tr("Masuk (Enter)"))
 
@@ -210,8 +213,16 @@ class LoginPage(QWidget):
         self.message.clear()
         self.password.setFocus()
 
+    def submit(self) -> None:
+        """Log in with what is typed (Enter, the button)."""
+        self._submit()
+
     def _submit(self) -> None:
-        if self._busy or time.monotonic() < self._wait_until:
+        if self._busy:
+            # e.g. the demo still being prepared: the app logs in once it is ready
+            self.enter_while_busy = bool(self.password.text())
+            return
+        if time.monotonic() < self._wait_until:
             return
         username = self.current_user()
         if not username:

@@ -306,3 +306,36 @@ def test_a_queue_at_scanner_speed_in_a_real_window(
         assert {s.id for s in recorded if s.status != Status.PENDING} == {s.id for s in confirmed}
     finally:
         ws.close()
+
+
+def test_the_demo_keeps_a_password_and_enter_typed_while_it_prepares(
+    display: Display, tmp_path: Path
+) -> None:
+    """First start of the demo: the password typed and Enter pressed while "Menyiapkan
+    demo…" shows are kept, and the login happens once the demo is ready."""
+    from ktpe_desktop.services.demo_mode import DEMO_PASSWORD
+
+    log = (tmp_path / "app.log").open("w")
+    app = subprocess.Popen(
+        [sys.executable, "-m", "ktpe_desktop", "--demo", "--data-dir", str(tmp_path / "demo")],
+        env={**display.env, "KTPE_FAST_KDF": "1", "QT_QPA_PLATFORM": "xcb"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        display.wait_active(r"^KTP-el Jemput Bola$")
+        display.type(DEMO_PASSWORD, PERSON_DELAY_MS // 3)
+        display.key("Return")
+        display.wait_title(r"^Hari ini .+ KTP-el Jemput Bola$")
+    except AssertionError:
+        display.snapshot(tmp_path / "screen.png")
+        print(f"the screen when it failed: {tmp_path / 'screen.png'}")
+        raise
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=timing.seconds(60))
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait()
+        log.close()
