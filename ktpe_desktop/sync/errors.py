@@ -174,14 +174,51 @@ class EnrollmentRefused(SyncError):
                 f"the app, or enroll URL CODE --data-dir D --new-device); this code was not "
                 f"used up.",
             )
+        elif server_code in _ENROLMENT_REFUSALS:
+            text_id, text_en = _ENROLMENT_REFUSALS[server_code]
+            super().__init__(f"{text_id} ({server_code})", f"{text_en} ({server_code})")
         else:
             super().__init__(
-                f"Kode pendaftaran ditolak server ({server_code}): {server_message}. Minta "
-                f"kode baru dari admin.",
+                f"Kode pendaftaran ditolak server ({server_code}). Minta kode baru dari admin.",
                 f"The server refused the enrolment code ({server_code}): {server_message}. Ask "
                 f"the admin for a new code.",
             )
         self.server_code = server_code
+
+
+#: The server's enrolment refusals in the user's words (its own messages are English,
+#: meant for developers): what happened and what to do, the code itself unharmed
+#: unless the text says otherwise.
+_ENROLMENT_REFUSALS: dict[str, tuple[str, str]] = {
+    "enrollment_code_invalid": (
+        "Kode pendaftaran tidak dikenal server. Periksa ketikan kode dan alamat server, "
+        "atau minta kode baru dari admin.",
+        "The server does not know this enrolment code. Check the code and the server "
+        "address as typed, or ask the admin for a new code.",
+    ),
+    "enrollment_code_expired": (
+        "Kode pendaftaran sudah kedaluwarsa. Minta kode baru dari admin.",
+        "The enrolment code has expired. Ask the admin for a new code.",
+    ),
+    "enrollment_code_used": (
+        "Kode pendaftaran sudah pernah dipakai. Minta kode baru dari admin.",
+        "The enrolment code was used already. Ask the admin for a new code.",
+    ),
+    "device_conflict": (
+        "Laptop ini terdaftar pada tim lain; kode ini untuk tim yang berbeda. Minta admin "
+        "memeriksa tim laptop ini; kode ini belum terpakai.",
+        "This laptop belongs to another team; this code is for a different team. Ask the "
+        "admin to check this laptop's team; the code was not used up.",
+    ),
+    "replaced_device_unknown": (
+        "Perangkat lama yang hendak digantikan tidak dikenal sebagai laptop tim ini di "
+        "server. Minta admin memeriksa perangkat tim di konsol kantor; kode ini belum "
+        "terpakai.",
+        "The old device this laptop would replace is not known as a laptop of this team "
+        "on the server. Ask the admin to check the team's devices in the office console; "
+        "the code was not used up.",
+    ),
+}
 
 
 class RateLimited(SyncError):

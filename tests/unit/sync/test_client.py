@@ -153,6 +153,25 @@ def test_enrollment_refused(stub: Stub) -> None:
     assert "Authorization" not in stub.seen[-1].headers
 
 
+@pytest.mark.parametrize(
+    "server_code",
+    [
+        "enrollment_code_invalid",
+        "enrollment_code_expired",
+        "enrollment_code_used",
+        "device_conflict",
+        "replaced_device_unknown",
+        "some_future_code",
+    ],
+)
+def test_enrollment_refusal_in_the_users_words(server_code: str) -> None:
+    # The server's messages are English, for developers: the Indonesian text is ours.
+    error = E.EnrollmentRefused(server_code, "replaces.device_id is not another device")
+    assert server_code in error.text("id")
+    assert "replaces.device_id" not in error.text("id")
+    assert "admin" in error.text("id") and "admin" in error.text("en")
+
+
 # ----------------------------------------------------------------- TLS
 
 
