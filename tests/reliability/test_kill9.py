@@ -36,7 +36,9 @@ pytestmark = [pytest.mark.timeout(300 * timing.SOAK_FACTOR), pytest.mark.allow_w
 
 def test_kill9_while_syncing_keeps_exactly_once(tmp_path: Path) -> None:
     rng = random.Random(99)
-    with h.world(tmp_path) as (server, db):
+    # Enough students that the soak's cycles stay under the server's per-student
+    # history cap (200 events, docs/sync-protocol.md): past it events are refused.
+    with h.world(tmp_path, students=1000 * timing.SOAK_FACTOR) as (server, db):
         proxy = FaultProxy(
             "127.0.0.1", server.port, shape=LinkShape(latency_s=0.02, jitter_s=0.01)
         ).start()

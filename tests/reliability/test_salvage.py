@@ -121,7 +121,10 @@ class _Figures:
         )
 
 
-@pytest.mark.allow_warnings("integrity check failed", "quick_check failed")
+# A soak's many trials can lose the last events everywhere too (tail loss, by design).
+@pytest.mark.allow_warnings(
+    "integrity check failed", "quick_check failed", r"tail loss: \d+ events of this device"
+)
 def test_restore_latest_keeps_every_readable_event(
     folder: tuple[Path, bytes, set[str]],
     tmp_path: Path,
