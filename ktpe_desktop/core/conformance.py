@@ -92,7 +92,9 @@ class Writer:
         return ev
 
 
-def _state(student: str, events: list[Event]) -> dict[str, Any]:
+def vector_state(student: str, events: list[Event]) -> dict[str, Any]:
+    """The fold of ``student`` as the vectors write it (and as every implementation
+    compares it)."""
     st = fold_status(student, events)
     return {
         "status": st.status.value,
@@ -232,7 +234,7 @@ def fold_vectors() -> dict[str, Any]:
                 "name": name,
                 "what": what,
                 "events": [ev.to_json() for ev in events],
-                "expected": {sid: _state(sid, events) for sid in students},
+                "expected": {sid: vector_state(sid, events) for sid in students},
             }
         )
     return {"version": 1, "school_npsn": SCHOOL, "cases": cases}

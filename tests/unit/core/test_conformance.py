@@ -9,27 +9,14 @@ from typing import Any
 
 import pytest
 
-from ktpe_desktop.core.events import Event, fold_status
+from ktpe_desktop.core.conformance import vector_state
+from ktpe_desktop.core.events import Event
 from ktpe_desktop.core.protocol import decode_push, decode_push_segments
 from ktpe_desktop.core.signing import verify_segment
 
 VECTORS = Path(__file__).resolve().parents[3] / "docs" / "conformance"
 FOLD = json.loads((VECTORS / "fold.json").read_text(encoding="utf-8"))
 CHAINS = json.loads((VECTORS / "chains.json").read_text(encoding="utf-8"))
-
-
-def _state(student: str, events: list[Event]) -> dict[str, Any]:
-    st = fold_status(student, events)
-    return {
-        "status": st.status.value,
-        "reason": st.reason,
-        "deciding_event_id": st.deciding_event_id,
-        "ikd_activated": st.ikd_activated,
-        "details": dict(st.details),
-        "added_by_event_id": st.added_by_event_id,
-        "event_count": st.event_count,
-        "anomalies": sorted([a.code.value, sorted(a.event_ids)] for a in st.anomalies),
-    }
 
 
 @pytest.mark.parametrize("case", FOLD["cases"], ids=[c["name"] for c in FOLD["cases"]])
@@ -40,7 +27,7 @@ def test_fold_vectors(case: dict[str, Any]) -> None:
         shuffled = events + events[: seed % 3]
         random.Random(seed).shuffle(shuffled)
         for student, expected in case["expected"].items():
-            assert _state(student, shuffled) == expected, (case["name"], student)
+            assert vector_state(student, shuffled) == expected, (case["name"], student)
 
 
 @pytest.mark.parametrize("case", CHAINS["cases"], ids=[c["name"] for c in CHAINS["cases"]])
