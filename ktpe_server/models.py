@@ -9,6 +9,7 @@ the event pull cursor.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -210,6 +211,18 @@ class DeviceLoss(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resolved_at: Mapped[OptUtc]
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    def gone_ranges(self) -> list[tuple[int, int]]:
+        """The seq ranges the laptop said it lost (``gone``); unreadable JSON as none."""
+        try:
+            return [(int(a), int(b)) for a, b in json.loads(self.gone)]
+        except (ValueError, TypeError):
+            return []
+
+    def lost_here(self) -> list[tuple[int, int]]:
+        """The gone ranges this server does not hold either (it holds 1..held_seq)."""
+        out = [(max(a, self.held_seq + 1), b) for a, b in self.gone_ranges()]
+        return [(a, b) for a, b in out if a <= b]
 
 
 class RateBucket(Base):

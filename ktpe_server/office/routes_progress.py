@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -214,12 +213,6 @@ class DeviceLossView:
         return ", ".join(f"{a}–{b}" if a != b else str(a) for a, b in self.lost) or "-"
 
 
-def lost_ranges(gone: list[tuple[int, int]], held_seq: int) -> list[tuple[int, int]]:
-    """The gone seq ranges this server does not hold either (it holds 1..held_seq)."""
-    out = [(max(int(a), held_seq + 1), int(b)) for a, b in gone]
-    return [(a, b) for a, b in out if a <= b]
-
-
 def _device_losses(s: Session) -> list[DeviceLossView]:
     old_dev = aliased(m.Device)
     new_dev = aliased(m.Device)
@@ -232,11 +225,7 @@ def _device_losses(s: Session) -> list[DeviceLossView]:
         .order_by(m.DeviceLoss.reported_at.desc())
         .limit(PAGE)
     ):
-        try:
-            gone = [(int(a), int(b)) for a, b in json.loads(loss.gone)]
-        except (ValueError, TypeError):
-            gone = []
-        lost = lost_ranges(gone, loss.held_seq)
+        lost = loss.lost_here()
         received = s.scalar(
             select(func.count())
             .select_from(m.EventRow)

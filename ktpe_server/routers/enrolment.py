@@ -132,21 +132,19 @@ def _note_replaced(
     previous = s.get(m.Device, old.device_id.lower())
     assert previous is not None  # _check_replaced
     gone = sorted((int(a), int(b)) for a, b in old.gone if 1 <= a <= b)
-    s.add(
-        m.DeviceLoss(
-            device_id=previous.device_id,
-            new_device_id=device_id,
-            team_id=team_id,
-            held_seq=previous.contiguous_seq,
-            last_seq=max(old.last_seq, max((b for _, b in gone), default=0)),
-            gone=json.dumps(gone),
-            reissued=old.reissued,
-            reported_at=now,
-            note="",
-        )
+    loss = m.DeviceLoss(
+        device_id=previous.device_id,
+        new_device_id=device_id,
+        team_id=team_id,
+        held_seq=previous.contiguous_seq,
+        last_seq=max(old.last_seq, max((b for _, b in gone), default=0)),
+        gone=json.dumps(gone),
+        reissued=old.reissued,
+        reported_at=now,
+        note="",
     )
-    lost_here = [(max(a, previous.contiguous_seq + 1), b) for a, b in gone]
-    lost_here = [(a, b) for a, b in lost_here if a <= b]
+    s.add(loss)
+    lost_here = loss.lost_here()
     log.log(
         logging.WARNING if lost_here else logging.INFO,
         "device %s replaced by %s: server holds seq 1-%d, %d seqs lost for good",
