@@ -23,6 +23,18 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def append_synced(path: Path, text: str) -> None:
+    """Append ``text`` to ``path`` (created if missing) and fsync it before returning.
+
+    Raises:
+        OSError: as ``open``/``write``/``fsync`` raise it (the caller chooses a fallback).
+    """
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new file.
 

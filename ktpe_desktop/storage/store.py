@@ -69,7 +69,7 @@ from ktpe_desktop.storage.errors import (
     translate_db_error,
 )
 from ktpe_desktop.storage.folderlock import FolderLock
-from ktpe_desktop.storage.fsutil import check_writable, fsync_dir
+from ktpe_desktop.storage.fsutil import append_synced, check_writable, fsync_dir
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
 from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
 from ktpe_desktop.storage.salvage import SalvageReport, rebuild, remove_database
@@ -734,10 +734,7 @@ class Store:
         """Append ``rows`` durably to the first place that takes them; returns its name."""
         text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
         try:
-            with open(self.data_dir / AUDIT_PENDING_FILE, "a", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
+            append_synced(self.data_dir / AUDIT_PENDING_FILE, text)
             return AUDIT_PENDING_FILE
         except OSError as exc:
             log.info("pending audit file not writable: %s", exc.strerror)
@@ -746,10 +743,7 @@ class Store:
         target = self._fallback_audit_file()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "a", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
+            append_synced(target, text)
             return str(target)
         except OSError as exc:
             log.error("audit rows could not be kept anywhere: %s", exc.strerror)
