@@ -401,7 +401,7 @@ class RecordingService:
             if audit_action is not None:
                 audit(txn.session(), operator, audit_action, audit_subject, audit_detail)
             # What the screen shows next, read before the commit: no second read.
-            row = repo.get_student(txn.conn, student_id)
+            row = repo.get_student_raw(txn.raw, student_id)
         return SavedEvent(
             event_id=ev.event_id,
             seq=ev.seq,

@@ -67,6 +67,7 @@ from ktpe_desktop.core.protocol import DEFAULT_MAX_CLOCK_AHEAD_SECONDS, Segment
 from ktpe_desktop.core.signing import new_private_key, public_key_of, sign_segment
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import outbox
+from ktpe_desktop.storage.engine import HEAD_HINT
 from ktpe_desktop.storage.logs import get_logger
 
 log = get_logger("storage")
@@ -320,6 +321,8 @@ def append_local(
         raise RuntimeError("device row missing")
     if isinstance(txn, WriteTxn):
         txn.written.update((ev.event_id, ev) for ev in events)
+        # The store moves its tail marker to this head after the commit.
+        txn.conn.info[HEAD_HINT] = (seq - 1, prev_hash)
     else:
         held = txn.identity_map.get(identity_key(m.Device, device_id))
         if held is not None:

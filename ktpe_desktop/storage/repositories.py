@@ -527,6 +527,14 @@ def get_student(session: Session | Connection, student_id: str) -> StudentRow | 
     return _row_from_tuple(t) if t is not None else None
 
 
+def get_student_raw(raw: Any, student_id: str) -> StudentRow | None:
+    """:func:`get_student` on a DB-API connection (the check-off's writer, inside its
+    transaction): without SQLAlchemy's execution context and result object, which
+    were two thirds of this read's cost."""
+    t = raw.execute(_BY_ID_SQL, {"id": student_id}).fetchone()
+    return _row_from_tuple(t) if t is not None else None
+
+
 def find_by_exact_identifier(session: Session, digits: str) -> StudentRow | None:
     """The student with this full NISN (10 digits) or NIK (16 digits): the scanner path."""
     digits = re.sub(r"\s", "", digits)

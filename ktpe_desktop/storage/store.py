@@ -46,6 +46,7 @@ from ktpe_desktop.core.hlc import Hlc, HybridClock
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.engine import (
     BUSY_TIMEOUT_MS,
+    HEAD_HINT,
     IdleCheckpointer,
     connect_raw,
     key_pragma,
@@ -517,6 +518,7 @@ class Store:
                 conn = self._writer = self._write_engine.connect()
                 self._writer_stale = False
             raw: Any = conn.connection.driver_connection
+            conn.info.pop(HEAD_HINT, None)  # left by a transaction that rolled back
             if not durable:
                 raw.execute("PRAGMA synchronous = NORMAL")
             try:
@@ -530,7 +532,7 @@ class Store:
                         # Never leave the saves' connection relaxed: a new one is FULL.
                         self._writer_stale = True
                         raise
-            self._note_head(raw)
+            self._note_head(raw, head=conn.info.pop(HEAD_HINT, None))
 
     @contextlib.contextmanager
     def background_transaction(
@@ -589,11 +591,18 @@ class Store:
             return None
         return None if row is None else (int(row[0]) - 1, str(row[1]))
 
-    def _note_head(self, raw: Any, *, durable: bool = False) -> None:
-        """After a commit: move the tail marker when this device's head moved."""
+    def _note_head(
+        self, raw: Any, *, durable: bool = False, head: tuple[int, str] | None = None
+    ) -> None:
+        """After a commit: move the tail marker when this device's head moved.
+
+        ``head``: the head the committed transaction wrote (``ledger.append_local``
+        leaves it in ``Connection.info``); without it the head is read back.
+        """
         if self.readonly or not self._marker_armed or self._key == b"\0" * 32:
             return
-        head = self._read_head(raw)
+        if head is None:
+            head = self._read_head(raw)
         if head is None or (head[0] == self._marker_seq and not durable):
             return
         if self._marker is None:
