@@ -14,6 +14,7 @@ from ktpe_desktop.storage import ledger, outbox
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage.store import Store
+from ktpe_desktop.storage.tailmark import read_marker
 from tests.conftest import LEAD, PASSWORD, Factory
 
 
@@ -61,6 +62,39 @@ def test_failure_midway_leaves_nothing(
         assert s.get(m.Device, store.device_id).next_seq == 2  # type: ignore[union-attr]
     again = service.record_outcome(sid, "recorded", "op")
     assert again.seq == 2  # no gap
+
+
+def test_tail_marker_follows_the_committed_head_only(
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The marker takes the head the check-off wrote (no read back after the commit);
+    a check-off that rolled back leaves it where the last commit put it."""
+    sid = factory.student()
+    service = RecordingService(store)
+    saved = service.record_outcome(sid, "absent", "op")
+    marker = read_marker(store.data_dir, store._key)
+    with store.session() as s:
+        head = s.get(m.EventRow, saved.event_id)
+    assert marker is not None and head is not None
+    assert (marker.seq, marker.hash) == (1, head.hash)
+
+    def boom(session: object, student_id: str) -> None:
+        raise RuntimeError("power cut in the middle")
+
+    monkeypatch.setattr(ledger, "recompute_state", boom)
+    with pytest.raises(RuntimeError):
+        service.record_outcome(sid, "recorded", "op")
+    monkeypatch.undo()
+    assert read_marker(store.data_dir, store._key) == marker
+    with store.background_transaction():
+        pass  # a commit that appends nothing: the rolled-back head must not reach the marker
+    assert read_marker(store.data_dir, store._key) == marker
+    again = service.record_outcome(sid, "recorded", "op")
+    after = read_marker(store.data_dir, store._key)
+    with store.session() as s:
+        device = s.get(m.Device, store.device_id)
+    assert after is not None and device is not None
+    assert (again.seq, after.seq, after.hash) == (2, 2, device.head_hash)
 
 
 def test_chain_and_seq_survive_reopen(store: Store, factory: Factory) -> None:
