@@ -414,12 +414,12 @@ _BLOCK_MAX = 1024 * 1024
 _PROLOG_MAX = 8 * 1024 * 1024  # bytes before <sheetData> (sheet views, column widths …)
 
 # The grammar the scan accepts. Attributes: double-quoted, no entity, no tab or
-# newline (which the XML parser would normalise), no namespace declaration (checked
-# separately). Text: anything without "<" (entities decoded by _xml_text).
+# newline (which the XML parser would normalise), no namespace declaration (no name
+# starts with "xmlns"). Text: anything without "<" (entities decoded by _xml_text).
 # Possessive quantifiers (*+, ?+): no part of this grammar ever needs to give back
 # what it matched (each piece ends where the next one's first character starts),
 # and not keeping backtracking points makes the check a third faster.
-_ATTR = rb'\s++[A-Za-z_][\w.:-]*+="[^"&<\t\n\r]*+"'
+_ATTR = rb'\s++(?!xmlns)[A-Za-z_][\w.:-]*+="[^"&<\t\n\r]*+"'
 _ATTRS = rb"(?:" + _ATTR + rb")*+"
 _F = rb"<f" + _ATTRS + rb"\s*+(?:/>|>[^<]*+</f>)"
 _V = rb"<v\s*+(?:/>|>([^<]*+)</v>)"
@@ -434,10 +434,18 @@ def _cell(letters: bytes) -> bytes:
     )  # fmt: skip
 
 
+def _uncaptured(pattern: bytes) -> bytes:
+    """``pattern`` with its capturing groups made non-capturing (no escaped parentheses)."""
+    return re.sub(rb"\((?!\?)", b"(?:", pattern)
+
+
 _ROW_START = rb"<row(" + _ATTRS + rb")\s*+/?>"
-_ANY_CELL = re.compile(_cell(rb"[A-Z]{1,3}+"))
-# What is left of a block once its cells are replaced by NUL (which XML cannot hold).
-_LEFTOVER = re.compile(rb"(?:\s*+<row" + _ATTRS + rb"\s*+(?:/>|>[\s\x00]*+</row>))*+\s*+")
+# A block of rows as the scan reads them: bare <row> tags holding standard cells and
+# whitespace only. One fullmatch, no backtracking (every quantifier is possessive).
+_ROWS = re.compile(
+    rb"(?:\s*+<row" + _ATTRS + rb"\s*+(?:/>|>(?:\s*+"
+    + _uncaptured(_cell(rb"[A-Z]{1,3}+")) + rb")*+\s*+</row>))*+\s*+"
+)  # fmt: skip
 _EXTRACT_ALL = re.compile(_ROW_START + rb"|" + _cell(rb"[A-Z]{1,3}+"))
 _ROW_ONLY = re.compile(_ROW_START + rb"()()()()()()")
 _ROW_REF = re.compile(rb'\sr="([^"]*)"')
@@ -546,10 +554,13 @@ def _check_prolog(prolog: bytes) -> None:
 
 
 def _check_segment(segment: bytes) -> None:
-    """Raise _NotStandard unless ``segment`` is rows of standard cells only."""
-    if b"<!" in segment or b"<?" in segment or b"xmlns" in segment:
-        raise _NotStandard("comment, CDATA, processing instruction or namespace in the rows")
-    if _LEFTOVER.fullmatch(_ANY_CELL.sub(b"\x00", segment)) is None:
+    """Raise _NotStandard unless ``segment`` is rows of standard cells only.
+
+    The grammar has no room for a comment, CDATA, processing instruction or
+    namespace declaration: text and attribute values hold no "<", every tag is one
+    of the scan's own, and no attribute name starts with "xmlns".
+    """
+    if _ROWS.fullmatch(segment) is None:
         raise _NotStandard("a row or cell the scan does not read")
 
 
