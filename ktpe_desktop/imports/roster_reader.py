@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ktpe_desktop.core.collector import collector_paused
 from ktpe_desktop.core.eligibility import (
     CampaignRules,
     date_reaching_age,
@@ -106,11 +107,12 @@ def read_roster(
     """
     path = Path(path)
     today = today or date.today()
-    source = open_source(path)
-    try:
-        return _read(source, path.name, today, rules)
-    finally:
-        source.close()
+    with collector_paused():  # ~1 million objects, none garbage while the file is read
+        source = open_source(path)
+        try:
+            return _read(source, path.name, today, rules)
+        finally:
+            source.close()
 
 
 def _head(source: RowSource, sheet: int) -> list[tuple[int, list[CellValue]]]:

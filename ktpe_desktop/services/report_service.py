@@ -14,15 +14,14 @@ keeps that number and says *Salinan* with the reprint time. The preview of
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ktpe_desktop.core.collector import collector_paused
 from ktpe_desktop.reports import class_list, document, export, team_recap
 from ktpe_desktop.reports import data as rdata
 from ktpe_desktop.reports.files import check_destination, write_file_atomically
@@ -122,7 +121,7 @@ class ReportService:
             SchoolNotFound, SchoolPurged, KnownError (unknown paper).
         """
         target = check_destination(path, PDF_SUFFIXES)
-        with _collector_paused():
+        with collector_paused():
             report = self.school_report(npsn, report_date=report_date)
             doc = self.school_document(report, paper)
             return self._pdf(
@@ -268,7 +267,7 @@ class ReportService:
         from ktpe_desktop.reports.render import render
 
         target = check_destination(path, PDF_SUFFIXES)
-        with _collector_paused():
+        with collector_paused():
             listing = self.class_list(npsn, after=after, day=day)
             doc = render(class_list.daftar_hadir(listing), paper)
             which = "sesudah" if after else "sebelum"
@@ -356,25 +355,6 @@ class ReportService:
 
         _write_audited(target, payload, record)
         return export.ExportResult(str(target), rows, fmt)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a paper is made.
-
-    A Berita Acara allocates tens of thousands of short-lived objects (rows, cells,
-    Qt wrappers): without this the collector walks the whole heap several times per
-    paper (~8 % of its CPU in the profile). Reference counting still frees them; the
-    collector runs again afterwards. (The app freezes its imported objects at start,
-    cli._start_gui; a headless command does not.)
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _write_audited(target: Path, payload: bytes, record: Callable[[], None]) -> None:
