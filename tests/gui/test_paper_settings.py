@@ -41,3 +41,14 @@ def test_the_dialog_saves_the_signer_and_the_principal(qtbot: Any, data_dir: Pat
         assert not settings.needs_letterhead()
     finally:
         ws.close()
+
+
+def test_a_long_address_shows_its_beginning(qtbot: Any, data_dir: Path) -> None:
+    ws = Workspace.create(data_dir, LEAD, PASSWORD, "Siti Rahayu")
+    try:
+        dialog = PaperSettingsDialog(PaperSettings(ws.store), letterhead_only=True)
+        qtbot.addWidget(dialog)
+        assert dialog.address.text()  # the shipped prefill is longer than the field
+        assert dialog.address.cursorPosition() == 0
+    finally:
+        ws.close()

@@ -75,6 +75,8 @@ class PaperSettingsDialog(QDialog):
         self.government = QLineEdit(kop.government_name)
         self.office = QLineEdit(kop.office_name)
         self.address = QLineEdit(kop.office_address)
+        for field in (self.government, self.office, self.address):
+            field.setCursorPosition(0)  # a long address shows its beginning, not its end
         form.addRow(tr("Pemerintah daerah"), self.government)
         form.addRow(tr("Nama dinas"), self.office)
         form.addRow(tr("Alamat kantor"), self.address)
