@@ -36,6 +36,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from ktpe_desktop.storage import roster_names
 from ktpe_desktop.storage.logs import get_logger
 
 BUSY_TIMEOUT_MS = 5000
@@ -164,6 +165,8 @@ def make_engine(path: Path, key: bytes, *, pool_size: int = 4, readonly: bool = 
         # row's values: names and NIKs would reach a log file or a crash report.
         hide_parameters=True,
     )
+
+    roster_names.attach(engine, readonly=readonly)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.core.namekeys import name_key, query_tokens
 from ktpe_desktop.core.ranking import ranker
-from ktpe_desktop.storage import ledger, outbox
+from ktpe_desktop.storage import ledger, outbox, roster_names
 from ktpe_desktop.storage import models as m
 
 # Name matches are ranked by match quality (core.ranking) over the first
@@ -302,17 +302,22 @@ def _ranked_text_search(
     """Rank the first :data:`RANK_WINDOW` matches on (doc_no, name, search_key) only,
     then read the full rows of the requested page: the window costs three columns a
     row, and the stored search key spares folding every name again."""
-    light = _run_raw(
-        session,
-        _FTS_LIGHT_SQL if status is None else _FTS_LIGHT_STATUS_SQL,
-        {"q": match},
-        school_npsn,
-        class_name,
-        status,
-        "ORDER BY f.rowid",
-        max(RANK_WINDOW, offset + limit),
-        0,
-    )
+    want = max(RANK_WINDOW, offset + limit)
+    light = None
+    if class_name is None and status is None:
+        light = _window_from_memory(session, match, want)
+    if light is None:
+        light = _run_raw(
+            session,
+            _FTS_LIGHT_SQL if status is None else _FTS_LIGHT_STATUS_SQL,
+            {"q": match},
+            school_npsn,
+            class_name,
+            status,
+            "ORDER BY f.rowid",
+            want,
+            0,
+        )
     rank = ranker(query)
     ranks: dict[str, tuple[int, int]] = {}
 
@@ -334,6 +339,35 @@ def _ranked_text_search(
     return [by_doc[d] for d in page if d in by_doc]
 
 
+def _window_from_memory(session: Session, match: str, want: int) -> list[Any] | None:
+    """The ranking window's ``(doc_no, name, search_key)`` from the roster-names map
+    (:mod:`~ktpe_desktop.storage.roster_names`): the FTS lookup alone, no row read.
+    None when the map is not ready or not valid (the caller reads it from SQL).
+
+    The school is a term of ``match``; filters by class or status are not in the
+    map, so those searches use SQL."""
+    conn = session.connection()
+    fairy = conn.connection
+    names = roster_names.for_connection(fairy, conn.engine.pool)
+    if names is None:
+        return None
+    raw: Any = fairy.driver_connection
+    docs: list[Any] = []
+    limit = want
+    while True:
+        # Deleted students are still in the FTS index: ask again past them.
+        cursor = raw.execute(_FTS_DOCS_SQL, (match, limit, len(docs)))
+        got = [d for (d,) in cursor.fetchall()]
+        docs += got
+        light = names.window(docs, want)
+        if light is None:
+            roster_names.stale(conn.engine.pool)
+            return None
+        if len(light) >= want or len(got) < limit:
+            return light
+        limit = want - len(light)
+
+
 # The FTS5 table drives the join (CROSS JOIN fixes the loop order) and yields rows
 # in rowid order, so LIMIT stops the scan early instead of sorting every match.
 _SELECT = (
@@ -350,6 +384,9 @@ _FTS_SQL = (
 _FTS_LIGHT_SQL = (
     "SELECT s.doc_no, s.name, s.search_key FROM student_fts AS f CROSS JOIN student AS s "
     "ON s.doc_no = f.rowid WHERE student_fts MATCH :q AND s.deleted = 0"
+)
+_FTS_DOCS_SQL = (
+    "SELECT rowid FROM student_fts WHERE student_fts MATCH ? ORDER BY rowid LIMIT ? OFFSET ?"
 )
 _FTS_LIGHT_STATUS_SQL = (
     "SELECT s.doc_no, s.name, s.search_key FROM student_fts AS f CROSS JOIN student AS s "

@@ -76,6 +76,8 @@ def bench_scaling_search() -> list[dict[str, Any]]:
             _row(f"{label}: p95 NISN/NIK prefix", pct(t["digits"], 95), "ms"),
             _row(f"{label}: CPU p95", pct(t["cpu"], 95), "ms"),
             _row(f"{label}: median all", statistics.median(every), "ms"),
+            _row(f"{label}: names map build CPU", t["names_map"][1], "ms"),
+            _row(f"{label}: names map size", t["names_map"][2], "MB"),
         ]
     return rows
 

@@ -1,0 +1,166 @@
+"""The ranking window from memory (storage.roster_names) ranks exactly as SQL does,
+and is never used once the roster has changed (issue 18)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ktpe_desktop.storage import repositories as repo
+from ktpe_desktop.storage import roster_names
+from ktpe_desktop.storage.engine import connect_raw
+from ktpe_desktop.storage.store import Store, database_key_for_tests
+from tests.conftest import LEAD, PASSWORD, Factory
+
+NAMES = (
+    "MUHAMMAD RIZKY PRATAMA",
+    "MOCH. RIZKI FIRMANSYAH",
+    "MOH RIZKY",
+    "RIZKY",
+    "AHMAD FAUZI",
+    "ACHMAD FAUZI",
+    "SITI NUR AINI",
+    "NUR AINI",
+    "DEWI LESTARI",
+    "DEWI",
+    "SOEKARNO",
+    "SUKARNO PUTRA",
+    "MA'RUF AMIN",
+    "PUTRI AYU",
+    "EKO PRASETYO",
+    "ÉLODIE NURHALIZA",
+)
+QUERIES = ("riz", "rizky", "moch riz", "ahmad f", "nur", "dewi", "sukarno", "maruf", "eko p", "el")
+
+
+@pytest.fixture(autouse=True)
+def _small_rosters_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(roster_names, "MIN_STUDENTS", 0)
+
+
+@pytest.fixture
+def roster(factory: Factory) -> list[str]:
+    a, b = factory.school(), factory.school()
+    ids = []
+    for i in range(3):  # every name several times, in two schools: ties by name
+        for j, name in enumerate(NAMES):
+            ids.append(factory.student(a if (i + j) % 2 else b, name=name))
+    return ids
+
+
+def results(store: Store, school: str | None, query: str, **kw: Any) -> list[str]:
+    with store.session() as s:
+        return [r.id for r in repo.search_students(s, school, query, **kw)]
+
+
+def test_same_results_as_sql(
+    store: Store, factory: Factory, roster: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory.student(factory.schools[0], name="RIZKY AMALIA", deleted=True)
+    cases = [(school, q) for school in (None, *factory.schools) for q in QUERIES]
+    with monkeypatch.context() as patch:
+        patch.setattr(repo, "_window_from_memory", lambda *_: None)
+        expected = {c: results(store, *c) for c in cases}
+        paged = results(store, None, "riz", limit=3, offset=2)
+    assert roster_names.ready(store.engine) is not None
+    seen = []
+    real = repo._window_from_memory
+
+    def spy(*args: Any) -> Any:
+        seen.append(out := real(*args))
+        return out
+
+    monkeypatch.setattr(repo, "_window_from_memory", spy)
+    assert {c: results(store, *c) for c in cases} == expected
+    assert results(store, None, "riz", limit=3, offset=2) == paged
+    assert seen and all(w is not None for w in seen)  # every window came from memory
+    assert any(expected.values())
+
+
+def test_window_skips_deleted_students_past_the_limit(
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    school = factory.school()
+    for i in range(6):
+        factory.student(school, name=f"BUDI {i}", deleted=i < 4)
+    monkeypatch.setattr(repo, "RANK_WINDOW", 2)
+    names = roster_names.ready(store.engine)
+    assert names is not None
+    with store.session() as s:
+        got = repo.search_students(s, None, "budi", limit=2)
+    assert [r.name for r in got] == ["BUDI 4", "BUDI 5"]
+
+
+def test_a_roster_write_drops_the_map_a_check_off_does_not(
+    store: Store, factory: Factory, roster: list[str]
+) -> None:
+    names = roster_names.ready(store.engine)
+    assert names is not None
+    factory.outcome(roster[0])  # writes the student's state and events, not the roster
+    assert roster_names.ready(store.engine) is names
+
+    new = factory.student(factory.schools[0], name="RIZKY BARU")
+    after = roster_names.ready(store.engine)
+    assert after is not names and after is not None
+    assert new in results(store, None, "rizky baru")
+
+    factory.student(factory.schools[0], id=new, name="RIZKY LAMA")  # renamed by the roster
+    renamed = roster_names.ready(store.engine)
+    assert renamed is not after
+    assert new in results(store, None, "rizky lama")
+
+    factory.student(factory.schools[0], id=new, name="RIZKY LAMA", deleted=True)
+    assert roster_names.ready(store.engine) is not renamed
+    assert results(store, None, "rizky lama") == []
+
+
+def test_a_match_the_map_does_not_know_falls_back_to_sql(
+    store: Store, factory: Factory, roster: list[str]
+) -> None:
+    names = roster_names.ready(store.engine)
+    assert names is not None
+    # A row written behind the triggers' back (by another process, say).
+    conn = connect_raw(store.db_path, database_key_for_tests(store))
+    try:
+        conn.execute(
+            "INSERT INTO student (id, doc_no, school_npsn, name, class_name, search_key, source, "
+            "deleted, updated_at) VALUES ('S-LUAR', 999999, ?, 'RIZKY DARI LUAR', '', "
+            "'rizki dari luar', 'server', 0, '2026-12-06T00:00:00+00:00')",
+            (factory.schools[0],),
+        )
+    finally:
+        conn.close()
+    assert roster_names.ready(store.engine, timeout=0) is names  # nobody saw the write
+    assert results(store, None, "rizky dari") == ["S-LUAR"]
+    assert roster_names.ready(store.engine) is not names  # dropped by the search
+
+
+def test_a_read_only_store_sees_its_owners_roster_writes(
+    store: Store, factory: Factory, roster: list[str], data_dir: Any
+) -> None:
+    reader = Store.open(data_dir, LEAD, PASSWORD, readonly=True, check="none")
+    try:
+        assert roster_names.ready(reader.engine) is not None
+        assert results(reader, None, "rizky") != []
+        new = factory.student(factory.schools[0], name="RIZKY DARI PEMILIK")
+        assert results(reader, None, "rizky dari") == [new]
+    finally:
+        reader.close()
+
+
+def test_small_rosters_keep_the_sql_window(
+    store: Store, roster: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(roster_names, "MIN_STUDENTS", 10_000)
+    assert roster_names.ready(store.engine) is None
+
+
+def test_the_map_reads_back_what_it_was_given() -> None:
+    rows = [(d, f"NAMA {d}", f"nama {d}", d % 7 == 0) for d in range(1, 20_000, 3)]
+    names = roster_names.RosterNames(reversed(rows))
+    assert names.students == sum(1 for r in rows if not r[3])
+    live = [(d, n, k) for d, n, k, gone in rows if not gone]
+    assert names.window([r[0] for r in rows], len(live)) == live
+    assert names.window([2], 1) is None  # never seen: the map is older than the roster
+    assert names.nbytes() > 0
