@@ -55,8 +55,11 @@ def _reject_constant(name: str) -> Any:
 def parse_json(raw: bytes) -> Any:
     try:
         body = json.loads(raw, parse_constant=_reject_constant)
-        # Lone surrogates (\ud800) would fail later, when hashing or storing.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        # Lone surrogates (\ud800) would fail later, when hashing or storing. In UTF-8
+        # text json.loads makes one only from a \u escape or from the bytes ED A0-BF
+        # (it decodes with surrogatepass): without either, no string can hold one.
+        if b"\\u" in raw or b"\xed" in raw or json.detect_encoding(raw) != "utf-8":
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
     except (ValueError, UnicodeError, RecursionError):
         raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
     return body

@@ -157,4 +157,10 @@ def pg_array(values: Iterable[object]) -> str:
         return "{" + ",".join(map(_pg_quote, strs)) + "}"
     if kinds == {int}:
         return "{" + ",".join(map(str, items)) + "}"
+    if kinds == {type(None)}:  # a column of NULLs (reject codes of accepted events)
+        return "{" + ",".join(["NULL"] * len(items)) + "}"
+    if kinds == {str, type(None)}:  # schools of events, optional texts of states
+        blob = "".join(v for v in items if v is not None)  # type: ignore[misc]
+        if "\\" not in blob and '"' not in blob:
+            return "{" + ",".join(["NULL" if v is None else f'"{v}"' for v in items]) + "}"
     return "{" + ",".join(map(_pg_element, items)) + "}"

@@ -51,6 +51,7 @@ from ktpe_desktop.core.events import (
     Event,
     EventKind,
     FoldState,
+    Status,
     fold_status,
     from_ms,
     to_ms,
@@ -568,42 +569,32 @@ class Ingestor:
         new_items = [it for it in push.candidates if it.store]
         reaccepted = [it for it in push.candidates if it.reaccept]
         n = len(new_items) + len(reaccepted)
-        rows = []
-        for it in new_items:
-            ev = it.event
-            rows.append(
-                {
-                    "event_id": ev.event_id,
-                    "device_id": ev.device_id,
-                    "seq": ev.seq,
-                    "hlc": ev.hlc,
-                    "prev_hash": ev.prev_hash,
-                    "hash": ev.hash,
-                    "kind": ev.kind,
-                    "student_id": ev.student_id,
-                    "school_npsn": it.school_npsn,
-                    "operator": ev.operator,
-                    "occurred_ms": to_ms(ev.occurred_at),
-                    "payload": _dump(ev.payload),
-                    "received_at": now,
-                    "state": ACCEPTED if it.status is ItemStatus.ACCEPTED else REJECTED,
-                    "reject_code": it.code or None,
-                    "ingest_seq": 0,  # set under the counter lock below
-                }
-            )
+        # Every value is prepared before the shared locks (PostgreSQL: as array literals).
+        columns = _event_columns(new_items)
+        folded = None if push.folded is None else self._folded_params(push.folded, now)
+        event_params: dict[str, Any] = {}
+        if new_items and not self.sqlite:
+            event_params = {f: pg_array(values) for f, values in columns.items()}
+            event_params["now"] = now
         # --- from here to the commit every other push waits: keep it short.
         if push.folded is not None:
-            self._write_folded(s, push.folded, now)
+            self._write_folded(s, push.folded, folded)
         if not n:
             return
         next_seq = bump_counter(s, INGEST_COUNTER, n) - n + 1
-        for row in rows:
-            row["ingest_seq"] = next_seq
-            next_seq += 1
-        if rows and self.sqlite:
-            s.execute(insert(m.EventRow), rows)
-        elif rows:
-            s.execute(_PG_INSERT_EVENTS, _columns(rows, _PG_EVENT_FIELDS, now))
+        if new_items:
+            seqs = range(next_seq, next_seq + len(new_items))
+            next_seq += len(new_items)
+            if self.sqlite:
+                names = [*columns, "ingest_seq", "received_at"]
+                rows = [
+                    dict(zip(names, (*values, seq, now), strict=True))
+                    for *values, seq in zip(*columns.values(), seqs, strict=True)
+                ]
+                s.execute(insert(m.EventRow), rows)
+            else:
+                event_params["ingest_seq"] = "{" + ",".join(map(str, seqs)) + "}"
+                s.execute(_PG_INSERT_EVENTS, event_params)
         for it in reaccepted:
             s.execute(
                 update(m.EventRow)
@@ -725,15 +716,36 @@ class Ingestor:
                 )
         return _Folded(updates, anomalies, with_history)
 
-    def _write_folded(self, s: Session, folded: _Folded, now: datetime) -> None:
+    def _folded_params(self, folded: _Folded, now: datetime) -> dict[str, Any] | None:
+        """PostgreSQL: the states and anomalies as array literals (None on SQLite)."""
         if self.sqlite:
-            s.execute(update(m.StudentState), folded.states)
-        else:
-            s.execute(_PG_UPDATE_STATES, _columns(folded.states, _PG_STATE_FIELDS, now))
-        if folded.clear:
-            s.execute(delete(m.AnomalyRow).where(self._in(m.AnomalyRow.student_id, folded.clear)))
+            return None
+        params: dict[str, Any] = {"states": _columns(folded.states, _PG_STATE_FIELDS, now)}
         if folded.anomalies:
-            s.execute(insert(m.AnomalyRow), folded.anomalies)
+            params["anomalies"] = _columns(folded.anomalies, _PG_ANOMALY_FIELDS, now)
+        if folded.clear:
+            params["clear"] = pg_array(folded.clear)
+        return params
+
+    def _write_folded(
+        self, s: Session, folded: _Folded, params: dict[str, Any] | None = None
+    ) -> None:
+        """The states of a refold and their anomalies (``params``: :meth:`_folded_params`)."""
+        if params is None:
+            s.execute(update(m.StudentState), folded.states)
+            if folded.clear:
+                s.execute(
+                    delete(m.AnomalyRow).where(m.AnomalyRow.student_id.in_(folded.clear)),
+                    execution_options={"synchronize_session": False},
+                )
+            if folded.anomalies:
+                s.execute(insert(m.AnomalyRow), folded.anomalies)
+            return
+        s.execute(_PG_UPDATE_STATES, params["states"])
+        if "clear" in params:
+            s.execute(_PG_CLEAR_ANOMALIES, {"ids": params["clear"]})
+        if "anomalies" in params:
+            s.execute(_PG_INSERT_ANOMALIES, params["anomalies"])
 
 
 # PostgreSQL fast paths: one statement per batch over arrays (``unnest``) instead of
@@ -801,6 +813,44 @@ _PG_UPDATE_STATES = text(
 )
 
 
+_PG_ANOMALY_FIELDS = (
+    ("student_id", "text"),
+    ("school_npsn", "text"),
+    ("code", "text"),
+    ("event_ids", "text"),
+)
+_PG_INSERT_ANOMALIES = text(
+    "INSERT INTO anomaly ("
+    + ", ".join(f for f, _ in _PG_ANOMALY_FIELDS)
+    + ", detected_at) SELECT u.*, :now FROM unnest("
+    + ", ".join(f"CAST(:{f} AS {t}[])" for f, t in _PG_ANOMALY_FIELDS)
+    + ") AS u"
+)
+_PG_CLEAR_ANOMALIES = text("DELETE FROM anomaly WHERE student_id = ANY(CAST(:ids AS text[]))")
+
+
+def _event_columns(items: Sequence[_Item]) -> dict[str, list[Any]]:
+    """The new event rows, column by column (the fields of :data:`_PG_EVENT_FIELDS`
+    but ``ingest_seq``, which the counter hands out under its lock)."""
+    evs = [it.event for it in items]
+    return {
+        "event_id": [e.event_id for e in evs],
+        "device_id": [e.device_id for e in evs],
+        "seq": [e.seq for e in evs],
+        "hlc": [e.hlc for e in evs],
+        "prev_hash": [e.prev_hash for e in evs],
+        "hash": [e.hash for e in evs],
+        "kind": [e.kind for e in evs],
+        "student_id": [e.student_id for e in evs],
+        "school_npsn": [it.school_npsn for it in items],
+        "operator": [e.operator for e in evs],
+        "occurred_ms": [to_ms(e.occurred_at) for e in evs],
+        "payload": [_dump(e.payload) for e in evs],
+        "state": [ACCEPTED if it.status is ItemStatus.ACCEPTED else REJECTED for it in items],
+        "reject_code": [it.code or None for it in items],
+    }
+
+
 def _columns(
     rows: Sequence[dict[str, Any]], fields: Sequence[tuple[str, str]], now: datetime
 ) -> dict[str, Any]:
@@ -842,14 +892,14 @@ def state_values(state: FoldState, school: str | None, now: datetime) -> dict[st
     return {
         "student_id": state.student_id,
         "school_npsn": school,
-        "status": state.status.value,
+        "status": _STATUS_TEXT[state.status],
         "reason": state.reason[:200] if state.reason else None,
         "deciding_event_id": state.deciding_event_id,
         "decided_ms": to_ms(state.decided_at) if state.decided_at else None,
         "decided_by_device": state.decided_by_device,
         "decided_by_operator": state.decided_by_operator,
         "ikd_activated": state.ikd_activated,
-        "details": _dump(dict(state.details)),
+        "details": _dump(dict(state.details)) if state.details else "{}",
         "added_by_event_id": state.added_by_event_id,
         "event_count": state.event_count,
         "last_hlc": state.last_hlc,
@@ -858,7 +908,12 @@ def state_values(state: FoldState, school: str | None, now: datetime) -> dict[st
 
 
 def _dump(payload: Any) -> str:
+    if not payload and type(payload) is dict:
+        return "{}"  # most events
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_STATUS_TEXT = {st: st.value for st in Status}
 
 
 EVENT_COLUMNS = (

@@ -150,6 +150,8 @@ def from_ms(ms: int) -> datetime:
 
 
 _NAMESPACE_BYTES = EVENT_NAMESPACE.bytes
+# The UUID variant nibble (RFC 4122: binary 10xx) for each hex digit of the digest.
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 def event_id_for(device_id: str, seq: int) -> str:
@@ -159,15 +161,31 @@ def event_id_for(device_id: str, seq: int) -> str:
     UUID object (SHA-1 of namespace + name, version and variant bits set, the
     canonical 8-4-4-4-12 text); a batch of 10,000 events spends noticeably less.
     """
-    digest = bytearray(
-        hashlib.sha1(
-            _NAMESPACE_BYTES + f"{device_id}/{seq}".encode(), usedforsecurity=False
-        ).digest()[:16]
+    return _uuid5_text(
+        hashlib.sha1(_NAMESPACE_BYTES + f"{device_id}/{seq}".encode(), usedforsecurity=False)
     )
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def event_ids_for(device_id: str, first_seq: int, count: int) -> list[str]:
+    """``[event_id_for(device_id, q) for q in range(first_seq, first_seq + count)]``.
+
+    The SHA-1 state after the namespace and ``device_id/`` is computed once and copied
+    for each seq (a decoded push names one device for its whole chain).
+    """
+    prefix = hashlib.sha1(_NAMESPACE_BYTES + f"{device_id}/".encode(), usedforsecurity=False)
+    out = []
+    for seq in range(first_seq, first_seq + count):
+        h = prefix.copy()
+        h.update(str(seq).encode())
+        out.append(_uuid5_text(h))
+    return out
+
+
+def _uuid5_text(sha1: Any) -> str:
+    """The canonical text of the version-5 UUID of a SHA-1 state (its first 16 bytes)."""
+    h = sha1.hexdigest()
+    # Version nibble 5 (position 12), RFC 4122 variant (position 16); cut to 32 digits.
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +271,20 @@ class Event:
             raise ValueError(f"missing field {exc.args[0]}") from None
 
     def computed_hash(self) -> str:
-        return hash_content(self.content())
+        """sha256 of :func:`canonical_bytes` of :meth:`content` (written out field by field)."""
+        text = _canonical_text(
+            self.event_id,
+            self.device_id,
+            self.seq,
+            self.hlc,
+            self.prev_hash,
+            self.kind,
+            self.student_id,
+            self.operator,
+            format_time(self.occurred_at),
+            self.payload,
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def with_valid_hash(self) -> bool:
         return self.computed_hash() == self.hash
@@ -273,6 +304,63 @@ def canonical_bytes(content: Mapping[str, Any]) -> bytes:
 
 def hash_content(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(content)).hexdigest()
+
+
+# The string escaper of the encoder above (``ensure_ascii=False``), in C.
+_escape = json.encoder.encode_basestring
+
+
+def _canonical_text(
+    event_id: str,
+    device_id: str,
+    seq: int,
+    hlc: str,
+    prev_hash: str,
+    kind: str,
+    student_id: str,
+    operator: str,
+    occurred_text: str,
+    payload: Mapping[str, Any],
+) -> str:
+    """``canonical_bytes(content)`` as text, for an event's content (:meth:`Event.content`).
+
+    The content's keys are fixed, so their sorted order is written out here and each
+    string goes through the encoder's own escaper: the same text, without building and
+    sorting a dict per event (a third of decoding a push, issue 12). An empty payload
+    is ``{}``; any other payload, and a field of another type than the encoder's
+    plain ``str`` and ``int`` (a ``bool`` seq, a ``None``), take the encoder itself.
+    """
+    try:
+        if type(seq) is not int:
+            raise TypeError("seq")
+        body = _CANONICAL_ENCODER.encode(_plain(payload)) if payload else "{}"
+        return (
+            f'{{"device_id":{_escape(device_id)},"event_id":{_escape(event_id)},'
+            f'"hlc":{_escape(hlc)},"kind":{_escape(kind)},'
+            f'"occurred_at":{_escape(occurred_text)},"operator":{_escape(operator)},'
+            f'"payload":{body},"prev_hash":{_escape(prev_hash)},"seq":{int.__repr__(seq)},'
+            f'"student_id":{_escape(student_id)},"v":{CANONICAL_VERSION}}}'
+        )
+    except TypeError:
+        content = {
+            "v": CANONICAL_VERSION,
+            "event_id": event_id,
+            "device_id": device_id,
+            "seq": seq,
+            "hlc": hlc,
+            "prev_hash": prev_hash,
+            "kind": kind,
+            "student_id": student_id,
+            "operator": operator,
+            "occurred_at": occurred_text,
+            "payload": _plain(payload),
+        }
+        return _CANONICAL_ENCODER.encode(content)
+
+
+def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload as the ``dict`` :meth:`Event.content` gives the encoder."""
+    return payload if type(payload) is dict else dict(payload)
 
 
 def make_event(
@@ -296,36 +384,77 @@ def make_event(
     if seq < 1:
         raise ValueError("seq starts at 1")
     occurred, occurred_text = _normalized_time(occurred_at)
-    event_id = event_id_for(device_id, seq)
-    hlc_text = hlc.encode() if isinstance(hlc, Hlc) else hlc
-    kind_text = str(kind)
-    body = dict(payload or {})
-    content = {
-        "v": CANONICAL_VERSION,
-        "event_id": event_id,
-        "device_id": device_id,
-        "seq": seq,
-        "hlc": hlc_text,
-        "prev_hash": prev_hash,
-        "kind": kind_text,
-        "student_id": student_id,
-        "operator": operator,
-        "occurred_at": occurred_text,
-        "payload": body,
-    }
+    return build_event(
+        event_id=event_id_for(device_id, seq),
+        device_id=device_id,
+        seq=seq,
+        prev_hash=prev_hash,
+        hlc=hlc.encode() if isinstance(hlc, Hlc) else hlc,
+        kind=str(kind),
+        student_id=student_id,
+        operator=operator,
+        occurred_at=occurred,
+        occurred_text=occurred_text,
+        payload=dict(payload or {}),
+    )
+
+
+def build_event(
+    *,
+    event_id: str,
+    device_id: str,
+    seq: int,
+    prev_hash: str,
+    hlc: str,
+    kind: str,
+    student_id: str,
+    operator: str,
+    occurred_at: datetime,
+    occurred_text: str,
+    payload: dict[str, Any],
+) -> Event:
+    """An event from fields already in their canonical form, its hash computed.
+
+    For a decoder that derives them itself (:func:`ktpe_desktop.core.protocol.decode_push`:
+    ``event_id`` from :func:`event_ids_for`, ``occurred_at`` from :func:`from_ms` and its
+    text from :func:`ms_text`); :func:`make_event` normalises them first. The encoding
+    is computed once (it is also what refuses NaN and other values JSON cannot hold).
+    """
+    text = _canonical_text(
+        event_id, device_id, seq, hlc, prev_hash, kind, student_id, operator, occurred_text, payload
+    )
     return Event(
         event_id=event_id,
         device_id=device_id,
         seq=seq,
-        hlc=hlc_text,
+        hlc=hlc,
         prev_hash=prev_hash,
-        hash=hashlib.sha256(canonical_bytes(content)).hexdigest(),
-        kind=kind_text,
+        hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        kind=kind,
         student_id=student_id,
         operator=operator,
-        occurred_at=occurred,
-        payload=body,
+        occurred_at=occurred_at,
+        payload=payload,
     )
+
+
+# The canonical text of each day (``2024-11-20T``) met by ms_text: a push's events
+# fall on a few days. Bounded (a forged push may name any day).
+_DAY_TEXT: dict[int, str] = {}
+
+
+def ms_text(ms: int) -> str:
+    """``format_time(from_ms(ms))``, without strftime for each event."""
+    day, rest = divmod(ms, 86_400_000)
+    day_text = _DAY_TEXT.get(day)
+    if day_text is None:
+        day_text = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%dT")
+        if len(_DAY_TEXT) < 4096:
+            _DAY_TEXT[day] = day_text
+    seconds, milli = divmod(rest, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{day_text}{hours:02d}:{minutes:02d}:{seconds:02d}.{milli:03d}Z"
 
 
 # The last time normalised by make_event: a batch (a roster import) gives the same
@@ -489,6 +618,16 @@ def event_order_key(ev: Event) -> tuple[str, str, str]:
     return (ev.hlc, ev.device_id, ev.event_id)
 
 
+# The kinds fold_status compares each event with, as plain strings (an enum member's
+# attribute lookup is a descriptor call), and each outcome kind's precedence.
+_VOIDED = EventKind.VOIDED.value
+_RECORDED = EventKind.RECORDED.value
+_NOT_ELIGIBLE = EventKind.NOT_ELIGIBLE.value
+_ALREADY_RECORDED = EventKind.ALREADY_RECORDED.value
+_OUTCOME_RANK: Mapping[str, int] = {k.value: PRECEDENCE[s] for k, s in OUTCOME_KINDS.items()}
+_PLAIN_OUTCOMES = frozenset(_OUTCOME_RANK)
+
+
 def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
     """Fold a student's events into its state.
 
@@ -502,36 +641,50 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
     earliest re-issue; a ``voided`` aimed at either voids both.
     """
     held_by_id: dict[str, Event] = {}
+    reissues = False
     for ev in events:
         if ev.student_id == student_id:
             held = held_by_id.get(ev.event_id)
             if held is None or ev.hash < held.hash:
                 held_by_id[ev.event_id] = ev
-    # A re-issued event and its original are one fact: one of them is folded.
-    root = {eid: outcome_root(ev, held_by_id) for eid, ev in held_by_id.items()}
-    unique: dict[str, Event] = {}
-    for eid, ev in held_by_id.items():
-        kept = unique.get(root[eid])
-        if kept is None or _alias_rank(ev, root[eid]) < _alias_rank(kept, root[eid]):
-            unique[root[eid]] = ev
-    ordered = sorted(unique.values(), key=event_order_key)
+                reissues = reissues or REISSUE_KEY in ev.payload
+    # A re-issued event and its original are one fact: one of them is folded. Without
+    # any re-issue (nearly always) each event is its own fact.
+    root: dict[str, str] = {}
+    unique = held_by_id
+    if reissues:
+        root = {eid: outcome_root(ev, held_by_id) for eid, ev in held_by_id.items()}
+        unique = {}
+        for eid, ev in held_by_id.items():
+            kept = unique.get(root[eid])
+            if kept is None or _alias_rank(ev, root[eid]) < _alias_rank(kept, root[eid]):
+                unique[root[eid]] = ev
+    ordered = (
+        sorted(unique.values(), key=event_order_key) if len(unique) > 1 else list(unique.values())
+    )
     anomalies: list[Anomaly] = []
 
     voided: set[str] = set()
     for ev in ordered:
-        if ev.kind != EventKind.VOIDED:
+        if ev.kind != _VOIDED:
             continue
         target = str(ev.payload.get("target_event_id", ""))
         target = root.get(target, target)
         target_ev = unique.get(target)
-        if target_ev is not None and target_ev.kind == EventKind.VOIDED:
+        if target_ev is not None and target_ev.kind == _VOIDED:
             anomalies.append(Anomaly(AnomalyCode.VOID_OF_VOID, (ev.event_id, target_ev.event_id)))
             continue
         voided.add(target)
 
-    effective = [
-        ev for ev in ordered if root[ev.event_id] not in voided and ev.kind != EventKind.VOIDED
-    ]
+    effective = (
+        [
+            ev
+            for ev in ordered
+            if root.get(ev.event_id, ev.event_id) not in voided and ev.kind != _VOIDED
+        ]
+        if voided or root
+        else [ev for ev in ordered if ev.kind != _VOIDED]
+    )
 
     details: dict[str, Any] = {}
     added_by: str | None = None
@@ -544,7 +697,21 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
     duplicates: list[Event] = []
     for ev in effective:
         kind = ev.kind
-        if kind == EventKind.STUDENT_ADDED:
+        if kind in _PLAIN_OUTCOMES:
+            # The outcomes first (most events); EventKind is a StrEnum, so a kind read
+            # from a row (a plain str) finds its entry in these maps as it is.
+            rank = _OUTCOME_RANK[kind]
+            # Highest precedence wins; among equals the earliest in the total order
+            # decides (the first recording is the recording).
+            if rank > best_rank:
+                best, best_rank = ev, rank
+            if kind == _RECORDED:
+                recorded.append(ev)
+            elif kind == _NOT_ELIGIBLE:
+                not_eligible.append(ev)
+            elif kind == _ALREADY_RECORDED:
+                already.append(ev)
+        elif kind == EventKind.STUDENT_ADDED:
             if added_by is None:
                 added_by = ev.event_id
             if ev.payload.get("duplicate_of"):
@@ -560,19 +727,6 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
                         details[key] = value
         elif kind == EventKind.IKD_ACTIVATED:
             ikd.append(ev)
-        elif kind in OUTCOME_KINDS:
-            status = OUTCOME_KINDS[EventKind(kind)]
-            rank = PRECEDENCE[status]
-            # Highest precedence wins; among equals the earliest in the total order
-            # decides (the first recording is the recording).
-            if rank > best_rank:
-                best, best_rank = ev, rank
-            if kind == EventKind.RECORDED:
-                recorded.append(ev)
-            elif kind == EventKind.NOT_ELIGIBLE:
-                not_eligible.append(ev)
-            elif kind == EventKind.ALREADY_RECORDED:
-                already.append(ev)
 
     if len(recorded) > 1:
         anomalies.append(Anomaly(AnomalyCode.RECORDED_TWICE, tuple(e.event_id for e in recorded)))
@@ -611,7 +765,7 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
     reason = best.payload.get("reason")
     return FoldState(
         student_id=student_id,
-        status=OUTCOME_KINDS[EventKind(best.kind)],
+        status=OUTCOME_KINDS[best.kind],  # type: ignore[index]
         reason=str(reason) if reason is not None else None,
         deciding_event_id=best.event_id,
         decided_at=best.occurred_at,
@@ -626,11 +780,25 @@ def fold_status(student_id: str, events: Iterable[Event]) -> FoldState:
     )
 
 
+# The kinds whose payload may be empty (the checks below ask nothing of it).
+_NO_PAYLOAD_NEEDED = frozenset(
+    k.value
+    for k in (
+        EventKind.RECORDED,
+        EventKind.ALREADY_RECORDED,
+        EventKind.ABSENT,
+        EventKind.IKD_ACTIVATED,
+    )
+)
+
+
 def validate_event_payload(kind: str, payload: Mapping[str, Any]) -> str | None:
     """Domain check of an event's payload; returns an error code or None.
 
     Used by the server (to refuse an item) and by the services (before writing).
     """
+    if not payload and kind in _NO_PAYLOAD_NEEDED:
+        return None  # most events: nothing below applies to them
     try:
         ek = EventKind(kind)
     except ValueError:

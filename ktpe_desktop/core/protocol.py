@@ -24,9 +24,11 @@ from typing import Any, TypeGuard
 
 from ktpe_desktop.core.events import (
     Event,
+    build_event,
     event_id_for,
+    event_ids_for,
     from_ms,
-    make_event,
+    ms_text,
     to_ms,
 )
 from ktpe_desktop.core.hlc import Hlc
@@ -280,47 +282,55 @@ def decode_push(body: Mapping[str, Any], mismatched: set[str] | None = None) -> 
         events: list[Event] = []
         last_ms = 0
         prev = prev_hash
+        event_ids = event_ids_for(device_id, first_seq, len(rows))
+        n_operators = len(operators)
         for ri, row in enumerate(rows):
-            w = f"{where}.events[{ri}]"
             if not isinstance(row, list) or len(row) not in (7, 8):
-                raise PushFormatError(f"{w} must be a list of 7 items (8 with a hash)")
+                raise PushFormatError(
+                    f"{where}.events[{ri}] must be a list of 7 items (8 with a hash)"
+                )
             kind, student_id, op_i, dt, hlc_dw, hlc_c, payload = row[:7]
             claimed = row[7] if len(row) == 8 else None
             if not isinstance(kind, str) or not isinstance(student_id, str) or not student_id:
-                raise PushFormatError(f"{w}: kind and student_id must be strings")
+                raise PushFormatError(f"{where}.events[{ri}]: kind and student_id must be strings")
             if len(student_id) > 64 or len(kind) > 32:
-                raise PushFormatError(f"{w}: kind or student_id too long")
-            check_text(kind + student_id, w)
-            if not _is_int(op_i) or not 0 <= op_i < len(operators):
-                raise PushFormatError(f"{w}: operator index out of range")
+                raise PushFormatError(f"{where}.events[{ri}]: kind or student_id too long")
+            if "\x00" in kind or "\x00" in student_id:
+                check_text(kind + student_id, f"{where}.events[{ri}]")
+            if type(op_i) is not int or not 0 <= op_i < n_operators:
+                raise PushFormatError(f"{where}.events[{ri}]: operator index out of range")
             if (
                 type(dt) is not int
                 or type(hlc_dw) is not int
                 or type(hlc_c) is not int
                 or hlc_c < 0
             ):
-                raise PushFormatError(f"{w}: time fields must be integers")
+                raise PushFormatError(f"{where}.events[{ri}]: time fields must be integers")
             if payload is None:
                 payload = {}
             elif not isinstance(payload, dict):
-                raise PushFormatError(f"{w}: payload must be an object or null")
+                raise PushFormatError(f"{where}.events[{ri}]: payload must be an object or null")
             elif payload:
-                check_payload_bounds(payload, f"{w}.payload")
+                check_payload_bounds(payload, f"{where}.events[{ri}].payload")
             if claimed is not None and not _is_hex64(claimed):
-                raise PushFormatError(f"{w}: hash must be 64 hex digits")
+                raise PushFormatError(f"{where}.events[{ri}]: hash must be 64 hex digits")
             t = last_ms + dt
             wall = t + hlc_dw
             if not (0 <= t < 10**14 and 0 <= wall < 10**15 and hlc_c < 10**5):
-                raise PushFormatError(f"{w}: time out of range")
-            ev = make_event(
+                raise PushFormatError(f"{where}.events[{ri}]: time out of range")
+            # make_event's normalisation, already true here: the id is the seq's, the
+            # time is whole milliseconds in UTC, the HLC fixed width (bounds above).
+            ev = build_event(
+                event_id=event_ids[ri],
                 device_id=device_id,
                 seq=first_seq + ri,
                 prev_hash=prev,
-                hlc=Hlc(wall, hlc_c),
+                hlc=f"{wall:015d}-{hlc_c:05d}",
                 kind=kind,
                 student_id=student_id,
                 operator=operators[op_i],
                 occurred_at=from_ms(t),
+                occurred_text=ms_text(t),
                 payload=payload,
             )
             if claimed is not None and claimed != ev.hash:

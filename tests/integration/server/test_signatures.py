@@ -237,8 +237,19 @@ def test_array_literals_round_trip_through_postgres(tmp_path: Path) -> None:
             mixed = c.execute(
                 text("SELECT CAST(:p AS bigint[])"), {"p": pg_array([1, None, -5, 2**62])}
             ).scalar()
+            # Texts with NULLs (schools, reject codes), with and without escapes, and NULLs only.
+            optional = [
+                [None, "20533701", "NULL", None, "", "x,y}{"],
+                [None, 'b"c', "d\\e", None],
+                [None, None],
+            ]
+            got_optional = [
+                c.execute(text("SELECT CAST(:p AS text[])"), {"p": pg_array(v)}).scalar()
+                for v in optional
+            ]
         assert got == values
         assert mixed == [1, None, -5, 2**62]
+        assert got_optional == optional
     finally:
         engine.dispose()
         if schema:

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ktpe_desktop.core.events import (
+    EVENT_NAMESPACE,
     GENESIS_HASH,
     AnomalyCode,
     Event,
     EventKind,
     Status,
+    build_event,
+    canonical_bytes,
     event_id_for,
+    event_ids_for,
     fold_status,
+    format_time,
+    from_ms,
     make_event,
+    ms_text,
     validate_event_payload,
     verify_chain,
 )
@@ -184,3 +194,87 @@ def test_validate_event_payload() -> None:
     assert validate_event_payload("student_added", {"name": "A"}) == "missing_details"
     assert validate_event_payload("nope", {}) == "unknown_kind"
     assert validate_event_payload(EventKind.ABSENT, {"note": "x" * 501}) == "bad_note"
+
+
+# Text as JSON meets it: every code point but lone surrogates (which no party can
+# encode), control characters, quotes and backslashes included.
+json_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | json_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(json_text, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300)
+@given(
+    device=json_text,
+    seq=st.integers(1, 2**53 - 1),
+    prev=json_text,
+    hlc=json_text,
+    kind=json_text,
+    student=json_text,
+    operator=json_text,
+    ms=st.integers(0, 10**14 - 1),
+    payload=st.dictionaries(json_text, json_values, max_size=4),
+)
+def test_event_hash_is_sha256_of_the_generic_canonical_encoding(
+    device: str,
+    seq: int,
+    prev: str,
+    hlc: str,
+    kind: str,
+    student: str,
+    operator: str,
+    ms: int,
+    payload: dict[str, object],
+) -> None:
+    """The encoding written out field by field (make_event, build_event, computed_hash)
+    is byte for byte json.dumps(content, sort_keys=True, …) of Event.content()."""
+    ev = make_event(
+        device_id=device,
+        seq=seq,
+        prev_hash=prev,
+        hlc=hlc,
+        kind=kind,
+        student_id=student,
+        operator=operator,
+        occurred_at=from_ms(ms),
+        payload=payload,
+    )
+    generic = hashlib.sha256(canonical_bytes(ev.content())).hexdigest()
+    assert ev.hash == generic
+    assert ev.computed_hash() == generic
+    assert ms_text(ms) == format_time(from_ms(ms))
+    built = build_event(
+        event_id=ev.event_id,
+        device_id=device,
+        seq=seq,
+        prev_hash=prev,
+        hlc=hlc,
+        kind=kind,
+        student_id=student,
+        operator=operator,
+        occurred_at=from_ms(ms),
+        occurred_text=ms_text(ms),
+        payload=payload,
+    )
+    assert built == ev
+
+
+def test_event_ids_are_uuid5_of_device_and_seq() -> None:
+    rng = random.Random(7)
+    for device in ("3f0a7c1e-5b2d-4c8e-9a41-2b7d9e0c1f55", "", "laptop é/1", "\x01\u2028"):
+        first = rng.randint(1, 2**53 - 10)
+        expected = [
+            str(uuid.uuid5(EVENT_NAMESPACE, f"{device}/{q}")) for q in range(first, first + 9)
+        ]
+        assert event_ids_for(device, first, 9) == expected
+        assert [event_id_for(device, q) for q in range(first, first + 9)] == expected
+
+
+def test_a_field_of_another_type_takes_the_generic_encoder() -> None:
+    """A bool seq or a None field encodes as json.dumps would (true, null), not as text."""
+    ev = chain("dev", [("recorded", {})], 1)[0]
+    for odd in (replace(ev, seq=True), replace(ev, operator=None)):  # type: ignore[arg-type]
+        assert odd.computed_hash() == hashlib.sha256(canonical_bytes(odd.content())).hexdigest()
