@@ -172,8 +172,11 @@ def make_engine(path: Path, key: bytes, *, pool_size: int = 4, readonly: bool = 
     def _begin(conn: Any) -> None:
         # Straight to the driver: through ``exec_driver_sql`` (execution context,
         # result object) this one statement cost 4 % of a check-off's CPU.
+        raw = conn.connection.driver_connection
+        if raw.in_transaction:
+            return  # the store's writer began it on the driver: SQLAlchemy joins it
         sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
-        conn.connection.driver_connection.execute(sql)
+        raw.execute(sql)
 
     return engine
 

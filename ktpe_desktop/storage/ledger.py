@@ -178,6 +178,10 @@ class WriteTxn:
     def session(self) -> Session:
         """An ORM session joined to this transaction (made on first use)."""
         if self._session is None:
+            if not self.conn.in_transaction():
+                # SQLAlchemy joins the writer's transaction (begun on the driver) first:
+                # a session that began its own would roll it all back at its close.
+                self.conn.begin()
             self._session = Session(bind=self.conn, expire_on_commit=False)
         return self._session
 
