@@ -97,6 +97,36 @@ def test_tail_marker_follows_the_committed_head_only(
     assert (again.seq, after.seq, after.hash) == (2, 2, device.head_hash)
 
 
+def test_a_failure_after_the_orm_joined_rolls_back_everything(
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's transaction is begun on the driver; an ORM session joins it for the
+    audit row. A failure after the join leaves nothing (no event, no audit row, no head
+    move), and the next save commits through the same connection."""
+    sid = factory.student()
+    service = RecordingService(store)
+    before = count(store, m.AuditLog)
+
+    def audit_then_fail(session: object, *args: object, **kwargs: object) -> None:
+        real_audit(session, *args, **kwargs)  # type: ignore[arg-type]
+        session.flush()  # type: ignore[attr-defined]
+        raise RuntimeError("power cut after the audit row")
+
+    real_audit = rec.audit
+    monkeypatch.setattr(rec, "audit", audit_then_fail)
+    with pytest.raises(RuntimeError):
+        service.correct_details(sid, {"name": "NAMA BARU"}, "op")
+    monkeypatch.undo()
+    assert count(store, m.EventRow) == 0 and count(store, m.Outbox) == 0
+    assert count(store, m.AuditLog) == before
+    fixed = service.correct_details(sid, {"name": "NAMA BARU"}, "op")
+    assert fixed.seq == 1
+    assert count(store, m.AuditLog) == before + 1
+    with store.session() as s:
+        row = repo.get_student(s, sid)
+        assert row is not None and row.name == "NAMA BARU"
+
+
 def test_chain_and_seq_survive_reopen(store: Store, factory: Factory) -> None:
     ids = [factory.student() for _ in range(3)]
     service = RecordingService(store)
