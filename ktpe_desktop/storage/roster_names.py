@@ -232,6 +232,13 @@ def attach(engine: Engine, *, readonly: bool) -> None:
     """Keep a roster-names map for ``engine`` (called by ``make_engine``)."""
     names = _Names(engine, readonly)
     _BY_POOL[engine.pool] = names
+
+    @event.listens_for(engine, "engine_disposed")
+    def _disposed(_conn: Any) -> None:
+        # A new pool (its connections perhaps to a restored file): a new map.
+        names.changed()
+        _BY_POOL[engine.pool] = names
+
     if readonly:
         return
 

@@ -115,6 +115,18 @@ def test_a_roster_write_drops_the_map_a_check_off_does_not(
     assert results(store, None, "rizky lama") == []
 
 
+def test_the_map_follows_the_engine_through_a_dispose(
+    store: Store, factory: Factory, roster: list[str]
+) -> None:
+    names = roster_names.ready(store.engine)
+    store.engine.dispose()  # e.g. after a restore: the pool and its connections are new
+    after = roster_names.ready(store.engine)
+    assert after is not None and after is not names
+    new = factory.student(factory.schools[0], name="RIZKY SETELAH")
+    assert new in results(store, None, "rizky setelah")
+    assert roster_names.ready(store.engine) is not after
+
+
 def test_a_match_the_map_does_not_know_falls_back_to_sql(
     store: Store, factory: Factory, roster: list[str]
 ) -> None:
