@@ -202,6 +202,8 @@ def _check_shape(
 
     Returns the normalised digits and the shape errors (empty when the shape is fine).
     """
+    if len(text) == length and text.isdigit() and text.isascii():
+        return text, []  # already ``length`` ASCII digits (most values): nothing to strip
     if looks_like_scientific(text):
         return text.strip(), [
             _error(

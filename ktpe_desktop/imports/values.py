@@ -332,6 +332,8 @@ def read_identifier(
             )
         elif width == 16 and len(text) > _EXCEL_DIGITS and len(text) != 16:
             return None, [_mangled(kind, label, text)]
+    elif type(value) is str and value.isdigit() and value.isascii():
+        text = value  # ASCII digits (most text cells): cell_text keeps it, not scientific
     else:
         raw = cell_text(value)
         if looks_like_scientific(raw):
@@ -339,7 +341,7 @@ def read_identifier(
         text = raw
     restored = False
     if kind == "nisn" and (from_number or text_cells_lose_zeros):
-        digits = normalize_digits(text)
+        digits = text if text.isdigit() and text.isascii() else normalize_digits(text)
         if digits.isascii() and digits.isdigit() and 7 <= len(digits) < width:
             text = restore_leading_zeros(digits, width)
             restored = True

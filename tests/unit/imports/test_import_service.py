@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,7 +12,12 @@ from sqlalchemy import func, select
 
 from ktpe_desktop.core.events import EventKind, verify_chain
 from ktpe_desktop.imports import RosterFileError
-from ktpe_desktop.services.import_service import ImportRefused, ImportService
+from ktpe_desktop.services.import_service import (
+    STUDENT_NAMESPACE,
+    ImportRefused,
+    ImportService,
+    student_id_for,
+)
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
@@ -209,3 +215,14 @@ def test_cli_dry_run_and_commit(
     finally:
         reopened.close()
     assert date.today()  # keep the import used
+
+
+@pytest.mark.parametrize(
+    ("nisn", "nik"), [("0071234567", None), (None, "3573011203070001"), ("9999999999", "x")]
+)
+def test_student_ids_are_the_uuid5_of_school_and_identifier(
+    nisn: str | None, nik: str | None
+) -> None:
+    key = f"nisn:{nisn}" if nisn else f"nik:{nik}"
+    expected = uuid.uuid5(STUDENT_NAMESPACE, f"20533660/{key}").hex
+    assert student_id_for("20533660", nisn, nik) == f"i-{expected}"
