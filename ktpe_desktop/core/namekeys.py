@@ -94,6 +94,8 @@ _DOUBLES = re.compile(r"([a-z])\1+")
 def _split(text: str) -> list[str]:
     """Case-, diacritic- and punctuation-free tokens of ``text`` (no folds yet)."""
     text = _APOSTROPHES.sub("", text)
+    if text.isascii():  # most names: no decomposition, no combining mark, casefold = lower
+        return _NON_ALNUM.split(text.lower())
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_ALNUM.split(text.lower())
