@@ -44,6 +44,7 @@ from ktpe_desktop.core.identifiers import parse_npsn
 from ktpe_desktop.core.namekeys import name_key
 from ktpe_desktop.core.schools import find_reference_school
 from ktpe_desktop.imports import (
+    ROSTER_FIELDS,
     ExistingStudent,
     MergePlan,
     RosterPreview,
@@ -206,6 +207,7 @@ _STATE_COLUMNS = (
 )  # fmt: skip
 
 
+_PAYLOAD_KEYS = tuple(sorted(("school_npsn", *ROSTER_FIELDS)))  # a student_added payload's
 _BULK_FTS_MIN = 1000  # below this, the FTS insert trigger is as fast
 
 
@@ -535,8 +537,11 @@ class ImportService:
             if student_id in taken:  # a student deleted or re-identified earlier
                 student_id = f"i-{uuid.uuid4().hex}"
             taken.add(student_id)
-            details = {k: v for k, v in row.details().items() if v is not None}
-            payload: dict[str, Any] = {"school_npsn": npsn, **details}
+            # Keys in sorted order, as the event's JSON text stores them: the ledger then
+            # keeps this payload as it would read it back (no decode of its own text).
+            details = row.details()
+            details["school_npsn"] = npsn
+            payload: dict[str, Any] = {k: v for k in _PAYLOAD_KEYS if (v := details[k]) is not None}
             code = validate_event_payload(added.value, payload)
             if code is not None:  # pragma: no cover - read_roster guarantees a name
                 raise ImportRefused(

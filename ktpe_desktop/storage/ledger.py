@@ -256,6 +256,16 @@ def _raw_connection(txn: WriteTxn | Session) -> Any:
     return txn.connection().connection.driver_connection
 
 
+def _reads_back_as_is(payload: Mapping[str, Any]) -> bool:
+    """True when ``json.loads(json_text(payload))`` equals ``payload``, key order too."""
+    keys = list(payload)
+    return (
+        all(type(k) is str for k in keys)
+        and all(type(v) is str for v in payload.values())
+        and keys == sorted(keys)
+    )
+
+
 def append_local(
     txn: WriteTxn | Session,
     drafts: Sequence[Draft],
@@ -312,8 +322,13 @@ def append_local(
              ev.student_id, draft.school_npsn, ev.operator, utc_text(ev.occurred_at),
              payload_text, m.EventOrigin.LOCAL.value, stamp_text)
         )  # fmt: skip
-        # Kept as a re-read would see it (payload through its JSON text).
-        events.append(replace(ev, payload=json.loads(payload_text or "{}")))
+        # Kept as a re-read would see it (payload through its JSON text); a payload
+        # of strings in sorted key order (a roster import's) reads back as itself.
+        events.append(
+            ev
+            if _reads_back_as_is(ev.payload)
+            else replace(ev, payload=json.loads(payload_text or "{}"))
+        )
         seq, prev_hash = seq + 1, ev.hash
     if len(event_rows) == 1:
         raw.execute(_SQL_INSERT_EVENT, event_rows[0])

@@ -226,3 +226,24 @@ def test_student_ids_are_the_uuid5_of_school_and_identifier(
     key = f"nisn:{nisn}" if nisn else f"nik:{nik}"
     expected = uuid.uuid5(STUDENT_NAMESPACE, f"20533660/{key}").hex
     assert student_id_for("20533660", nisn, nik) == f"i-{expected}"
+
+
+def test_appended_payloads_are_what_a_re_read_gives(store: Store, service: ImportService) -> None:
+    """The ledger keeps an import's payload (strings, sorted keys) as it is, and decodes
+    any other payload from its own JSON text: either way equal to a re-read, key order too."""
+    payloads = [
+        {"a": "1", "b": "2"},  # kept as is
+        {"b": "2", "a": "1"},  # unsorted: decoded
+        {"a": 1, "b": [2]},  # not strings: decoded
+        {"a": "x", "z": "y", "ü": "é"},
+    ]
+    with store.transaction() as s:
+        written = ledger.append_local(
+            s,
+            [ledger.Draft(EventKind.ABSENT, "sid-1", "op", p, NPSN) for p in payloads],
+            device_id=store.device_id,
+            clock=service.recording.clock,
+        )
+    stored = {r.event_id: r.payload for r in _events(store)}
+    for ev in written:
+        assert list(ev.payload.items()) == list(stored[ev.event_id].items())
