@@ -22,11 +22,12 @@ check-off):
 * every writable connection of the engine carries TEMP triggers (connection-local:
   nothing is stored in the file) on ``INSERT``/``DELETE`` of ``student`` and on
   ``UPDATE OF`` its name, search key, ``deleted`` and ``doc_no``; they call a
-  Python function that advances :attr:`_Names.generation`, and again when that
-  connection is returned to the pool (after its commit or rollback), so a map
-  whose build started between a write and its commit is dropped too. The triggers
-  are (re)installed when a connection is checked out without them (a migration
-  that rebuilds ``student`` drops them; the temp schema's version says so);
+  Python function that advances :attr:`_Names.generation` and notes the connection:
+  no map is built while a connection that wrote roster rows is still in its
+  transaction (a snapshot taken before its commit would miss them), and a build
+  that a write overtook is thrown away. The triggers are (re)installed when a
+  connection is checked out without them (a migration that rebuilds ``student``
+  drops them; the temp schema's version says so);
 * a read-only engine (``Store.open(readonly=True)``, possibly beside the folder's
   owner, whose writes no trigger here sees) drops the map when ``PRAGMA
   data_version`` of a connection it has seen changes;
@@ -71,7 +72,6 @@ _TRIGGERS = (
     f"BEGIN SELECT {_FUNCTION}(); END",
 )
 _WATCHED = "ktpe_roster_watched"  # connection record info: temp schema version with triggers
-_DIRTY = "ktpe_roster_dirty"  # connection record info: a roster row written, not checked in
 _DATA_VERSION = "ktpe_data_version"  # read-only: last PRAGMA data_version seen
 
 
@@ -150,23 +150,42 @@ class _Names:
         self._engine_ref = weakref.ref(engine)
         self.readonly = readonly
         self.lock = threading.Lock()
-        self.generation = 0  # advanced by every roster write (and its check-in)
+        self.generation = 0  # advanced by every roster write
+        # Connections with a roster write in a transaction not yet ended: no map is
+        # built while there is one (its snapshot would miss what they commit).
+        self.writing: dict[int, Any] = {}
         self.names: RosterNames | None = None
         self.names_generation = -1
         self.building: threading.Thread | None = None
         self.too_small = False
 
-    def changed(self) -> None:
+    def changed(self, writer: Any = None) -> None:
         with self.lock:
             self.generation += 1
             self.names = None
             self.too_small = False
+            if writer is not None:
+                self.writing[id(writer)] = writer
+
+    def _writes_pending(self) -> bool:
+        """Whether a connection that wrote roster rows is still in its transaction
+        (under :attr:`lock`); those that have committed or rolled back are forgotten."""
+        for key, conn in list(self.writing.items()):
+            try:
+                open_ = bool(conn.in_transaction)
+            except Exception:  # closed
+                open_ = False
+            if not open_:
+                del self.writing[key]
+        return bool(self.writing)
 
     def current(self) -> RosterNames | None:
         with self.lock:
             if self.names is not None and self.names_generation == self.generation:
                 return self.names
             self.names = None
+            if self._writes_pending():
+                return None
             if self.building is None and not self.too_small:
                 self.building = threading.Thread(
                     target=self._build, name="ktpe-roster-names", daemon=True
@@ -193,6 +212,8 @@ class _Names:
             with engine.connect() as conn:
                 with self.lock:  # after the checkout (which may install triggers)
                     started = self.generation
+                    if self._writes_pending():
+                        return
                 fairy = conn.connection
                 raw: Any = fairy.driver_connection
                 conn.exec_driver_sql("SELECT 1")  # BEGIN: one snapshot for what follows
@@ -246,11 +267,6 @@ def attach(engine: Engine, *, readonly: bool) -> None:
     def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         _watch(dbapi_conn, record.info, names)
 
-    @event.listens_for(engine, "checkin")
-    def _checkin(_dbapi_conn: Any, record: Any) -> None:
-        if record is not None and record.info.pop(_DIRTY, False):
-            names.changed()
-
 
 def _watch(conn: Any, info: dict[str, Any], names: _Names) -> None:
     """Install the roster triggers on ``conn`` unless its temp schema still has them."""
@@ -259,9 +275,7 @@ def _watch(conn: Any, info: dict[str, Any], names: _Names) -> None:
         return
 
     def written() -> None:
-        if not info.get(_DIRTY):
-            info[_DIRTY] = True
-        names.changed()
+        names.changed(conn)
 
     try:
         conn.create_function(_FUNCTION, 0, written)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage import roster_names
 from ktpe_desktop.storage.engine import connect_raw
+from ktpe_desktop.storage.repositories import RosterStudent
 from ktpe_desktop.storage.store import Store, database_key_for_tests
 from tests.conftest import LEAD, PASSWORD, Factory
 
@@ -113,6 +115,24 @@ def test_a_roster_write_drops_the_map_a_check_off_does_not(
     factory.student(factory.schools[0], id=new, name="RIZKY LAMA", deleted=True)
     assert roster_names.ready(store.engine) is not renamed
     assert results(store, None, "rizky lama") == []
+
+
+def test_no_map_is_built_while_a_roster_write_is_not_committed(
+    store: Store, factory: Factory, roster: list[str]
+) -> None:
+    assert roster_names.ready(store.engine) is not None
+    with store.transaction() as s:
+        repo.upsert_students_from_roster(
+            s, [RosterStudent(id="S-BARU", school_npsn=factory.schools[0], name="RIZKY BARU")]
+        )
+        s.flush()
+        # A snapshot taken now would miss the new student once it is committed.
+        assert roster_names.ready(store.engine) is None
+    names = roster_names.ready(store.engine)
+    with store.session() as s:
+        doc = s.execute(text("SELECT doc_no FROM student WHERE id = 'S-BARU'")).scalar_one()
+    assert names is not None and names.window([doc], 1) == [(doc, "RIZKY BARU", "rizki baru")]
+    assert results(store, None, "rizky baru") == ["S-BARU"]
 
 
 def test_the_map_follows_the_engine_through_a_dispose(
