@@ -254,10 +254,14 @@ class Student(Base):
 
 
 class StudentState(Base):
-    """A student's derived state: ``fold_status`` over its events, kept in step."""
+    """A student's derived state: ``fold_status`` over its events, kept in step.
+
+    No index besides the key: every check-off changes ``status``, and an index on it
+    was one more page written by every commit (migration 0008, D33). Rows are
+    reached by ``student_id`` from ``student``.
+    """
 
     __tablename__ = "student_state"
-    __table_args__ = (Index("ix_student_state_school_status", "school_npsn", "status"),)
 
     student_id: Mapped[str_pk]
     school_npsn: Mapped[str | None] = mapped_column(String(8), nullable=True)

@@ -174,6 +174,7 @@ def cached_store(students: int, *, readonly: bool = False) -> Any:
     ``readonly``: opened ``mode=ro`` without the folder lock (issue 17's D21), so
     several benchmark runs (other worktrees too) can read the shared cache at once.
     """
+    from ktpe_desktop.core.errors import KnownError
     from ktpe_desktop.services.demo_service import load_demo
     from ktpe_desktop.storage.store import Store
 
@@ -182,7 +183,14 @@ def cached_store(students: int, *, readonly: bool = False) -> Any:
     os.environ.setdefault("KTPE_FAST_KDF", "1")
     if (data / "ktpe.db").exists() and (data / ".complete").exists():
         if readonly:
-            return Store.open(data, BENCH_USER, BENCH_PASSWORD, readonly=True, check="none")
+            try:
+                return Store.open(data, BENCH_USER, BENCH_PASSWORD, readonly=True, check="none")
+            except KnownError as exc:
+                if exc.code != "needs_migration":
+                    raise
+                # A cache built before the newest migration: upgraded once, in place.
+                Store.open(data, BENCH_USER, BENCH_PASSWORD, check="none").close()
+                return Store.open(data, BENCH_USER, BENCH_PASSWORD, readonly=True, check="none")
         return Store.open(data, BENCH_USER, BENCH_PASSWORD)
     if data.exists():
         import shutil
