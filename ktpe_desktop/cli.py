@@ -102,6 +102,8 @@ def _start_gui(args: argparse.Namespace) -> int:
     # The imports below create a few hundred thousand objects, none of them garbage:
     # without the collector they take about a tenth less CPU, and frozen afterwards
     # (gc.freeze) the collections while the operator types no longer walk them.
+    # ui.app imports only what the login page needs; the rest is imported by
+    # ui.preload while the page is shown, and the collector comes back after it.
     gc.disable()
     try:
         from ktpe_desktop.ui.app import run_app
@@ -110,8 +112,6 @@ def _start_gui(args: argparse.Namespace) -> int:
         from ktpe_desktop.commands.demo import run_demo_preview
 
         return run_demo_preview(args)
-    finally:
-        gc.enable()
     gc.freeze()
     return run_app(args)
 

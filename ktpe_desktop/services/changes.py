@@ -95,3 +95,12 @@ class ChangeHub:
             except Exception:  # a broken view must not undo a committed write
                 log.exception("change listener failed")
         return change
+
+
+def round_changes(pulled_students: int, pulled_events: int) -> tuple[What, ...]:
+    """What a sync round changed: the outbox always, the roster when it pulled anything."""
+    if pulled_students:
+        return (What.OUTBOX, What.ROSTER, What.SCHOOLS)
+    if pulled_events:
+        return (What.OUTBOX, What.REMOTE)
+    return (What.OUTBOX,)

@@ -16,17 +16,30 @@ def is_initialised(data_dir: Path | str) -> bool:
     return (data_dir / KEYSLOTS_FILE).exists() and (data_dir / DB_FILE).exists()
 
 
-def open_store(data_dir: Path | str, username: str, password: str) -> Store:
+def open_store(
+    data_dir: Path | str,
+    username: str,
+    password: str,
+    *,
+    check: str = "quick",
+    key: bytes | None = None,
+) -> Store:
     """Unlock an existing data folder, become its one owner and prepare it for work.
 
     Outbox rows left ``in_flight`` by a crash go back to ``pending`` here: only
     the owner does that, once, at start (it holds the folder's lock, so no other
-    process can be sending those rows now).
+    process can be sending those rows now). ``check``: as :meth:`Store.open`'s (the
+    app's login passes ``"auto"``: a large database is checked after the roster shows).
+    ``key``: the slot already unlocked with ``password`` (``keyslots.unlock_folder``,
+    the app's login: its Argon2id runs while the rest of the app is imported).
 
     Raises:
         DataFolderInUse: another process owns the folder (nothing was changed).
     """
-    store = Store.open(data_dir, username, password)
+    if key is None:
+        store = Store.open(data_dir, username, password, check=check)
+    else:
+        store = Store.open_unlocked(data_dir, username, key, check=check)
     try:
         with store.transaction() as s:
             outbox.reset_in_flight(s)

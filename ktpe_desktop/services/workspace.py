@@ -26,8 +26,9 @@ from ktpe_desktop.core.checks import (
 )
 from ktpe_desktop.core.eligibility import CampaignRules
 from ktpe_desktop.core.events import OUTCOME_KINDS, EventKind, Status
+from ktpe_desktop.services import login
 from ktpe_desktop.services.audit import audit
-from ktpe_desktop.services.changes import ChangeHub, What
+from ktpe_desktop.services.changes import ChangeHub, What, round_changes
 from ktpe_desktop.services.recording import DuplicateIdentifier, RecordingService, SavedEvent
 from ktpe_desktop.services.session import open_store
 from ktpe_desktop.services.sync_service import SyncService
@@ -47,8 +48,7 @@ from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage.errors import PermissionDenied
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
-from ktpe_desktop.storage.logs import configure_logging
-from ktpe_desktop.storage.store import DB_FILE, KEYSLOTS_FILE, Store
+from ktpe_desktop.storage.store import KEYSLOTS_FILE, Store
 
 #: Rows in one page of a search (the roster shows one page and asks for the next).
 SEARCH_PAGE_SIZE = repo.PAGE_SIZE
@@ -104,24 +104,12 @@ class Workspace:
     @staticmethod
     def exists(data_dir: Path) -> bool:
         """True when the folder already holds a local database and its key slots."""
-        return (data_dir / KEYSLOTS_FILE).exists() and (data_dir / DB_FILE).exists()
+        return login.folder_exists(data_dir)
 
     @staticmethod
     def users(data_dir: Path) -> list[UserInfo]:
         """The local users (from the key slots: readable without unlocking)."""
-        slots = KeySlots(data_dir / KEYSLOTS_FILE)
-        if not slots.exists():
-            return []
-        out = []
-        for info in slots.users():
-            out.append(
-                UserInfo(
-                    username=info.username,
-                    role=info.role.value,
-                    seconds_to_wait=slots.seconds_to_wait(info.username),
-                )
-            )
-        return out
+        return login.local_users(data_dir)
 
     @staticmethod
     def seconds_to_wait(data_dir: Path, username: str) -> float:
@@ -130,7 +118,7 @@ class Workspace:
     @staticmethod
     def configure_logging(data_dir: Path) -> None:
         """The rotating log under ``<data_dir>/logs`` (digits redacted)."""
-        configure_logging(data_dir)
+        login.configure_logging(data_dir)
 
     @classmethod
     def create(
@@ -145,13 +133,31 @@ class Workspace:
         )
 
     @classmethod
-    def open(cls, data_dir: Path, username: str, password: str) -> Workspace:
+    def open(
+        cls, data_dir: Path, username: str, password: str, *, key: bytes | None = None
+    ) -> Workspace:
         """Unlock the data folder as ``username``.
+
+        ``key``: the slot already unlocked with ``password`` (``login.unlock_key``).
+        A large database's ``quick_check`` is left for :meth:`check_deferred`.
 
         Raises:
             WrongPassword: with the seconds to wait before the next attempt.
         """
-        return cls(open_store(data_dir, username, password))
+        return cls(open_store(data_dir, username, password, check="auto", key=key))
+
+    @property
+    def check_pending(self) -> bool:
+        """The opening left the database's ``quick_check`` for later (a large database)."""
+        return self._store.check_pending
+
+    def check_deferred(self) -> bool:
+        """Run the check the opening left for later (:meth:`Store.check_deferred`).
+
+        Raises:
+            DatabaseCorrupt: the database is damaged (the message of the check at open).
+        """
+        return self._store.check_deferred()
 
     def close(self) -> None:
         if self._hub is not None:
@@ -241,7 +247,7 @@ class Workspace:
     def schools(self, day: date | None = None) -> list[SchoolProgress]:
         """Schools with their progress: the ones visited on ``day``, or all when None."""
         with self._store.session() as s:
-            rows = repo.list_schools(s, include_purged=False)
+            rows = repo.list_schools(s, include_purged=False, counted=False)  # _progress counts
             if day is not None:
                 planned = set(
                     s.scalars(
@@ -645,15 +651,6 @@ class Workspace:
     def check_details(details: Mapping[str, Any], today: date | None = None) -> DetailsCheck:
         """Check typed identifiers as the walk-in/correction forms fill in."""
         return check_details(details, today)
-
-
-def round_changes(pulled_students: int, pulled_events: int) -> tuple[What, ...]:
-    """What a sync round changed: the outbox always, the roster when it pulled anything."""
-    if pulled_students:
-        return (What.OUTBOX, What.ROSTER, What.SCHOOLS)
-    if pulled_events:
-        return (What.OUTBOX, What.REMOTE)
-    return (What.OUTBOX,)
 
 
 class _NotifyingImport:

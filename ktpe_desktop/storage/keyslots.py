@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
 import secrets
@@ -39,12 +40,16 @@ from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.storage.errors import (
     KeyslotsDamaged,
     LastLead,
+    NotInitialised,
     UnknownUser,
     UserExists,
     WrongPassword,
 )
 from ktpe_desktop.storage.folderlock import file_mutex
 from ktpe_desktop.storage.fsutil import atomic_write_bytes
+from ktpe_desktop.storage.layout import DB_FILE, KEYSLOTS_FILE
+
+log = logging.getLogger("ktpe.storage")
 
 FORMAT = "ktpe-keyslots"
 FORMAT_VERSION = 1
@@ -428,3 +433,24 @@ class KeySlots:
         fresh["created_at"] = slot.get("created_at", fresh["created_at"])
         data["slots"] = [fresh if s["username"] == username else s for s in data["slots"]]
         self._save(data)
+
+
+def unlock_folder(data_dir: Path | str, username: str, password: str) -> bytes:
+    """The database key of a data folder, if ``password`` opens ``username``'s slot.
+
+    The first step of :meth:`Store.open` (Argon2id; failures counted, the delay
+    kept), without SQLAlchemy: the login runs it while the rest of the app is still
+    being imported (docs/performance.md, "Start-up").
+
+    Raises:
+        NotInitialised, UnknownUser, WrongPassword.
+    """
+    data_dir = Path(data_dir)
+    slots = KeySlots(data_dir / KEYSLOTS_FILE)
+    if not slots.exists() or not (data_dir / DB_FILE).exists():
+        raise NotInitialised(data_dir.resolve())
+    try:
+        return slots.unlock(username, password)
+    except Exception:
+        log.info("unlock refused")
+        raise

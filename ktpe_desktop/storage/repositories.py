@@ -599,14 +599,20 @@ _EXACT_NIK_SQL = _EXACT_NISN_SQL.replace("s.nisn = :v", "s.nik = :v")
 # --------------------------------------------------------------------------- schools
 
 
-def list_schools(session: Session, *, include_purged: bool = True) -> list[SchoolRow]:
-    counts = dict(
-        session.execute(
-            select(m.Student.school_npsn, func.count())
-            .where(m.Student.deleted.is_(False))
-            .group_by(m.Student.school_npsn)
-        ).all()
-    )
+def list_schools(
+    session: Session, *, include_purged: bool = True, counted: bool = True
+) -> list[SchoolRow]:
+    """Every school; ``counted=False`` leaves ``student_count`` at 0 (no count of every
+    student: 0.76 s of CPU at 500,000; Workspace.schools counts each school it lists)."""
+    counts: dict[str, int] = {}
+    if counted:
+        counts = dict(
+            session.execute(
+                select(m.Student.school_npsn, func.count())
+                .where(m.Student.deleted.is_(False))
+                .group_by(m.Student.school_npsn)
+            ).all()
+        )
     stmt = select(m.School).order_by(m.School.name)
     if not include_purged:
         stmt = stmt.where(m.School.purged_at.is_(None))

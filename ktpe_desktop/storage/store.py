@@ -71,7 +71,8 @@ from ktpe_desktop.storage.errors import (
 )
 from ktpe_desktop.storage.folderlock import FolderLock
 from ktpe_desktop.storage.fsutil import append_synced, check_writable, fsync_dir
-from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username
+from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username, unlock_folder
+from ktpe_desktop.storage.layout import DB_FILE, KEYSLOTS_FILE
 from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
 from ktpe_desktop.storage.salvage import SalvageReport, rebuild, remove_database
 from ktpe_desktop.storage.tailmark import (
@@ -88,9 +89,14 @@ if TYPE_CHECKING:
 
     from ktpe_desktop.storage.ledger import WriteTxn
 
-DB_FILE = "ktpe.db"
 CLOSE_WAIT_S = 60.0  # close() waits this long for a write in progress
-KEYSLOTS_FILE = "keyslots.json"
+#: ``PRAGMA quick_check`` reads and decrypts every page (about 10 ms of CPU per MB:
+#: 0.05 s at 4,586 students, 4.5 s at 500,000). With ``check="auto"`` (the app's
+#: login) a database up to this size is checked at open as always; a larger one
+#: opens without it and :meth:`Store.check_deferred` runs the same check later
+#: (the app: on a thread of its own once the roster is shown). 16 MiB is about
+#: 16,000 students, far above a school laptop's roster (docs/performance.md).
+QUICK_CHECK_AT_OPEN_MAX_BYTES = 16 * 1024 * 1024
 BACKUP_DIR = "backups"
 LOG_DIR = "logs"
 AUDIT_PENDING_FILE = "audit-pending.jsonl"
@@ -223,6 +229,19 @@ def _check_file(path: Path, key: bytes) -> bool:
         return False
     finally:
         conn.close()
+
+
+def _check_at_open(db: Path, check: str) -> tuple[str, bool]:
+    """The check to run at open for ``check``, and whether a quick_check is left for later."""
+    if check != "auto":
+        return check, False
+    try:
+        size = db.stat().st_size
+    except OSError:
+        return "quick", False  # the opening says what is wrong with the file
+    if size <= QUICK_CHECK_AT_OPEN_MAX_BYTES:
+        return "quick", False
+    return "none", True
 
 
 def latest_good_backup(data_dir: Path, key: bytes | None) -> Path | None:
@@ -444,6 +463,9 @@ class Store:
         self._writer_stale = False  # engine.dispose(): the next write takes a new connection
         event.listen(engine, "engine_disposed", self._on_dispose)
         self._clock: HybridClock | None = None
+        # A large database opened with check="auto": its quick_check is still to run.
+        self.check_pending = False
+        self._check_conn_running: Any = None  # interrupted by close()
         with Session(engine) as s:
             device = s.scalars(select(m.Device)).one()
             self.device_id: str = device.device_id
@@ -976,7 +998,10 @@ class Store:
             username: a local user.
             password: that user's password.
             check: ``"quick"`` (``PRAGMA quick_check``, the default), ``"full"``
-                (``integrity_check`` + ``cipher_integrity_check``) or ``"none"``.
+                (``integrity_check`` + ``cipher_integrity_check``), ``"none"``, or
+                ``"auto"``: ``quick`` up to :data:`QUICK_CHECK_AT_OPEN_MAX_BYTES`,
+                above it none at open and :attr:`check_pending` set (the caller
+                runs :meth:`check_deferred`).
             readonly: read only: no folder lock, no write to the database (the
                 login's audit row is deferred, :meth:`audit_later`).
             wait: seconds to wait for the folder's owner to leave (writers).
@@ -987,15 +1012,24 @@ class Store:
             DataFolderInUse.
         """
         data_dir = Path(data_dir).resolve()
-        slots = KeySlots(data_dir / KEYSLOTS_FILE)
-        if not slots.exists() or not (data_dir / DB_FILE).exists():
-            raise NotInitialised(data_dir)
-        try:
-            key = slots.unlock(username, password)
-        except Exception:
-            log.info("unlock refused")
-            raise
-        role = slots.role_of(username)
+        key = unlock_folder(data_dir, username, password)
+        return cls.open_unlocked(data_dir, username, key, check=check, readonly=readonly, wait=wait)
+
+    @classmethod
+    def open_unlocked(
+        cls,
+        data_dir: Path | str,
+        username: str,
+        key: bytes,
+        *,
+        check: str = "quick",
+        readonly: bool = False,
+        wait: float = 0.0,
+    ) -> Store:
+        """:meth:`open` after its unlock (``keyslots.unlock_folder``): the login's
+        second step, once the database code is imported. Same arguments and errors."""
+        data_dir = Path(data_dir).resolve()
+        role = KeySlots(data_dir / KEYSLOTS_FILE).role_of(username)
         store = cls.open_with_key(
             data_dir,
             key,
@@ -1027,8 +1061,11 @@ class Store:
         is then owned by the store and released by :meth:`close`.
         """
         data_dir = Path(data_dir).resolve()
+        check, deferred = _check_at_open(data_dir / DB_FILE, check)
         if readonly:
-            return cls._open_readonly(data_dir, key, username, role, check)
+            store = cls._open_readonly(data_dir, key, username, role, check)
+            store.check_pending = deferred
+            return store
         db = data_dir / DB_FILE
         check_writable(data_dir)
         if not os.access(db, os.W_OK):
@@ -1042,6 +1079,7 @@ class Store:
             if _io_error_of_full_disk(data_dir, exc):
                 raise DiskFull() from exc
             raise
+        store.check_pending = deferred
         with contextlib.suppress(KnownError):
             store._import_pending_audit()
         store._flag_tail_loss()
@@ -1175,6 +1213,53 @@ class Store:
             command.upgrade(cfg, "head")
 
     # ------------------------------------------------------------ checks
+
+    def check_deferred(self) -> bool:
+        """The ``quick_check`` an ``"auto"`` opening left for later (a large database).
+
+        Reads on a connection of its own (a WAL snapshot: writers go on meanwhile).
+        :meth:`close` interrupts it; it is then still pending.
+
+        Returns:
+            True when the check ran and found nothing (or none was pending),
+            False when it was interrupted by :meth:`close`.
+
+        Raises:
+            DatabaseCorrupt: as the check at open would have (same message, the
+                latest good backup named).
+        """
+        if not self.check_pending:
+            return True
+        db = self.db_path
+        try:
+            conn = connect_raw(db, self._key, readonly=True)
+        except Exception as exc:
+            if is_corruption(exc):
+                raise DatabaseCorrupt(
+                    db, latest_good_backup(self.data_dir, self._key), str(exc)
+                ) from exc
+            raise
+        self._check_conn_running = conn
+        try:
+            problems = self._check_conn(conn, "quick")
+        except Exception as exc:
+            if self._check_conn_running is None:  # close() interrupted it
+                return False
+            if not is_corruption(exc):
+                raise
+            problems = [str(exc)]
+        finally:
+            closed = self._check_conn_running is None  # by close(), meanwhile
+            self._check_conn_running = None
+            conn.close()
+        if closed:
+            return False
+        if problems:
+            log.error("deferred quick_check failed (%d problems)", len(problems))
+            raise DatabaseCorrupt(db, latest_good_backup(self.data_dir, self._key), problems[0])
+        self.check_pending = False
+        log.info("deferred quick_check: ok")
+        return True
 
     def integrity_check(self, *, full: bool = True) -> list[str]:
         """Problems found by ``integrity_check`` (+ ``cipher_integrity_check``); [] if fine."""
@@ -1348,6 +1433,9 @@ class Store:
     def close(self) -> None:
         """Dispose of the connections (WAL checkpointed by SQLite on the last close),
         then give the folder up."""
+        running, self._check_conn_running = self._check_conn_running, None
+        if running is not None:
+            running.interrupt()  # the deferred check: it runs again at the next opening
         self._flush_audit_at_close()
         self.checkpointer.stop()
         head = None if self.readonly or not self._marker_armed else self._read_head()

@@ -17,8 +17,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ktpe_desktop.paths import default_data_dir
-from ktpe_desktop.services.workspace import Workspace
-from ktpe_desktop.ui import ops
+from ktpe_desktop.services.login import configure_logging
+from ktpe_desktop.ui import ops, preload
 from ktpe_desktop.ui.crash import install_excepthooks, show_error
 from ktpe_desktop.ui.i18n import install_language, tr
 from ktpe_desktop.ui.icons import app_icon
@@ -130,7 +130,7 @@ def run_app(args: argparse.Namespace) -> int:
         )
         return 0
     instance.listen()
-    Workspace.configure_logging(data_dir)
+    configure_logging(data_dir)
     settings = Settings(data_dir)
     lang = getattr(args, "lang", None) or settings.get(LANGUAGE)
     if getattr(args, "lang", None):
@@ -149,6 +149,8 @@ def run_app(args: argparse.Namespace) -> int:
     instance.activated.connect(lambda: bring_forward(controller.window))
     window = controller.window
     window.show()
+    # The database code and the work pages, while the login page waits for the password.
+    preload.start()
     if demo:
         from ktpe_desktop.services.demo_mode import prepare_demo
 

@@ -8,10 +8,14 @@ themselves; no handler refreshes a screen by hand.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from ktpe_desktop.services.changes import Change
-from ktpe_desktop.services.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 
 class ChangeBus(QObject):

@@ -1,7 +1,7 @@
 """Table models (Vorta's ``ArchiveTableModel`` shape), tested without any widget.
 
 The roster is never loaded whole and never filtered through a proxy: the view
-shows one SQL page (:data:`PAGE_SIZE` rows) and asks for the next page through
+shows one SQL page (the roster page's ``PAGE_SIZE`` rows) and asks for the next page through
 ``canFetchMore``/``fetchMore`` when the user scrolls. ``set_rows`` resets the
 model (a reset of a page costs well under a millisecond).
 """
@@ -31,11 +31,9 @@ from ktpe_desktop.services.views import (
     SchoolProgress,
     StudentItem,
 )
-from ktpe_desktop.services.workspace import SEARCH_PAGE_SIZE
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import noop, tr
 
-PAGE_SIZE = SEARCH_PAGE_SIZE  # the search's page (storage.repositories.PAGE_SIZE)
 Index = QModelIndex | QPersistentModelIndex
 
 ROLE_ID = Qt.ItemDataRole.UserRole + 1

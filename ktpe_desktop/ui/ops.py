@@ -11,6 +11,8 @@
 * :attr:`Lane.READ` — read-only queries (one reader thread: search as you type).
 * :attr:`Lane.BACKGROUND` — slow reads whose result may be dropped (exact counts),
   kept off the reader so they never delay the next keystroke.
+* :attr:`Lane.CHECK` — the ``quick_check`` a large database's opening left for
+  later (seconds of reading at 500,000 students), so it delays no count.
 
 The callbacks run on the main thread (a queued signal from the worker). The work
 function must return plain dataclasses or ids, never live ORM objects. When the
@@ -41,9 +43,10 @@ class Lane(Enum):
     NET = "net"
     READ = "read"
     BACKGROUND = "background"  # slow, droppable reads (exact counts): never delay a search
+    CHECK = "check"  # a large database's quick_check after the roster shows (seconds)
 
 
-_THREADS = {Lane.DB: 1, Lane.NET: 2, Lane.READ: 1, Lane.BACKGROUND: 1}
+_THREADS = {Lane.DB: 1, Lane.NET: 2, Lane.READ: 1, Lane.BACKGROUND: 1, Lane.CHECK: 1}
 
 
 class _Pool:

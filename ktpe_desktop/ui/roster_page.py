@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -36,12 +37,17 @@ from ktpe_desktop.core.events import Status
 from ktpe_desktop.core.ranking import ranker
 from ktpe_desktop.services.changes import Change, What
 from ktpe_desktop.services.views import SchoolProgress, StudentItem
-from ktpe_desktop.services.workspace import Workspace
+
+# A work page: imported after the login page is shown (ui.preload), with the database code.
+from ktpe_desktop.services.workspace import SEARCH_PAGE_SIZE as PAGE_SIZE
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import tr
-from ktpe_desktop.ui.models import PAGE_SIZE, StudentTableModel
+from ktpe_desktop.ui.models import StudentTableModel
 from ktpe_desktop.ui.ops import Lane, Op
 from ktpe_desktop.ui.widgets import CounterTile, SearchField
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace
 
 MIN_DIGITS = 4
 _FULL_ID = re.compile(r"^(\d{10}|\d{16})$")

@@ -123,7 +123,10 @@ class Settings:
         return option.coerce(raw)
 
     def set(self, option: Option[T], value: T) -> None:
-        self._qs.setValue(f"settings/{option.name}", option.coerce(value))
+        key, coerced = f"settings/{option.name}", option.coerce(value)
+        if self._qs.contains(key) and self.get(option) == coerced:
+            return  # unchanged (the login sets the user and school it just read): no write
+        self._qs.setValue(key, coerced)
         self._qs.sync()
 
     def reset(self, option: Option[Any]) -> None:

@@ -16,17 +16,19 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from ktpe_desktop.services.changes import Change, What
+from ktpe_desktop.services.changes import Change, What, round_changes
 from ktpe_desktop.services.views import OFFLINE_CODES, SyncSnapshot
-from ktpe_desktop.services.workspace import Workspace, round_changes
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 # What ktpe_desktop.sync.qt says (in Indonesian) about the clock and a crashed round.
 _CLOCK_SKEW = re.compile(r"Jam laptop berbeda (\d+) menit dari server")

@@ -4,10 +4,20 @@
   missing or older than the sources) started on a laptop's data folder holding the
   real demo campaign (4,586 students, 51 schools; key slot with the *real*
   Argon2id parameters), logged in as the Koordinator and shown the Daftar Siswa of
-  the last school. Timed from the process start to the roster rows painted, through
-  the hidden ``--bench-startup`` flag (``ktpe_desktop/ui/bench_hook.py``). One
-  run to warm the OS caches, then the median of 5. Target ≤ 1.5 s. The time to
-  the unlock (Argon2id + opening the database) is reported apart.
+  the last school, through the hidden ``--bench-startup`` flag
+  (``ktpe_desktop/ui/bench_hook.py``). One run to warm the OS caches, then the
+  median of 5 of each login:
+
+  - **typed** (judged, target ≤ 1.5 s; docs/decisions.md D35): the operator types
+    a 10-key password at 150 ms a key (:data:`TYPING_S`, 1.5 s) once the login page
+    is on screen. The user waits twice: process start → login page painted
+    (``ready``), and Return → roster rows painted (``after Enter``); the figure
+    judged is their sum (``user_wait``). The typing is not counted: the app
+    imports the rest of itself meanwhile (``ui/preload.py``).
+  - **at once** (reported as before, not judged): the password given the moment
+    the page is set up, timed from the process start to the roster rows painted
+    (the figure of sessions 1-3); the unlock (Argon2id + opening the database)
+    and the window shown are reported apart.
 * ``bench_rss_500k``: the same on 500,000 students (the storage benchmark's cached
   roster, copied once so the run never writes to it); the resident memory
   (``VmRSS``) of the app with the roster open. Target ≤ 200 MB.
@@ -36,6 +46,9 @@ PASSWORD = "bench-startup-password"  # a throwaway folder of invented students
 BIG_USER, BIG_PASSWORD = "bench", "bench-password"  # tests/bench/bench_storage.py's cache
 RUNS = 5
 TARGET_START_S = 1.5
+#: An operator typing the password: 10 keys at 150 ms (docs/decisions.md D35).
+TYPED_KEYS, KEY_INTERVAL_S = 10, 0.150
+TYPING_S = TYPED_KEYS * KEY_INTERVAL_S
 TARGET_RSS_MB = 200.0
 
 
@@ -145,8 +158,19 @@ def big_dir(students: int = 500_000) -> Path:
     return folder
 
 
-def run_once(app: Path, data_dir: Path, user: str, password: str, settle_ms: int = 300) -> dict:
-    """Start the built app with ``--bench-startup``; its ``KTPE_BENCH`` report."""
+def run_once(
+    app: Path,
+    data_dir: Path,
+    user: str,
+    password: str,
+    settle_ms: int = 300,
+    typing_s: float = 0.0,
+) -> dict:
+    """Start the built app with ``--bench-startup``; its ``KTPE_BENCH`` report.
+
+    ``typing_s``: the password is typed over that long once the login page is
+    painted (0: given at once).
+    """
     env = dict(os.environ)
     env.pop("KTPE_FAST_KDF", None)
     env.update(
@@ -155,6 +179,7 @@ def run_once(app: Path, data_dir: Path, user: str, password: str, settle_ms: int
             "KTPE_PASSWORD": password,
             "KTPE_USER": user,
             "KTPE_BENCH_SETTLE_MS": str(settle_ms),
+            "KTPE_BENCH_TYPE_S": repr(typing_s),
         }
     )
     cmd = [str(executable(app)), "--bench-startup", "--data-dir", str(data_dir)]
@@ -170,37 +195,52 @@ def run_once(app: Path, data_dir: Path, user: str, password: str, settle_ms: int
     raise RuntimeError(f"no KTPE_BENCH line (exit {result.returncode}): {result.stderr[-2000:]}")
 
 
+def _median(reports: list[dict[str, Any]], key: str) -> float:
+    return round(statistics.median(float(r.get(key, 0)) for r in reports), 3)
+
+
 def bench_warm_start(runs: int = RUNS) -> list[dict[str, Any]]:
-    """Median time from process start to the painted roster (4,586 students)."""
+    """The user's waits with the password typed (judged), and the start with it given at once."""
     app = ensure_app_built()
     data = campaign_dir()
     plan_today(data, USER, PASSWORD)
     run_once(app, data, USER, PASSWORD)  # warm the page cache
-    reports = [run_once(app, data, USER, PASSWORD) for _ in range(runs)]
-    painted = [float(r["painted_s"]) for r in reports]
-    unlocked = [float(r["unlocked_s"]) for r in reports]
-    shown = [float(r["shown_s"]) for r in reports]
-    median = statistics.median(painted)
-    rss = statistics.median(float(r.get("rss_mb", 0)) for r in reports)
+    typed = [run_once(app, data, USER, PASSWORD, typing_s=TYPING_S) for _ in range(runs)]
+    instant = [run_once(app, data, USER, PASSWORD) for _ in range(runs)]
+    wait = _median(typed, "user_wait_s")
+    painted = [float(r["painted_s"]) for r in instant]
+    cpu_after_enter = statistics.median(float(r["cpu_s"]) - float(r["cpu_enter_s"]) for r in typed)
     return [
         _row(
-            "warm_start_to_roster_4586",
-            round(median, 3),
+            "warm_start_user_wait_4586",
+            wait,
             "s",
             f"<= {TARGET_START_S}",
-            median <= TARGET_START_S,
+            wait <= TARGET_START_S,
         ),
-        _row("warm_start_to_roster_max", round(max(painted), 3), "s", "-", None),
-        _row("warm_start_window_shown", round(statistics.median(shown), 3), "s", "-", None),
-        _row("warm_start_unlocked", round(statistics.median(unlocked), 3), "s", "-", None),
+        _row("warm_start_login_page_ready", _median(typed, "ready_s"), "s", "-", None),
+        _row("warm_start_enter_to_roster", _median(typed, "after_enter_s"), "s", "-", None),
+        _row("warm_start_cpu_to_login_page", _median(typed, "cpu_ready_s"), "s", "-", None),
         _row(
-            "warm_start_cpu_to_roster (all threads)",
-            round(statistics.median(float(r.get("cpu_s", 0)) for r in reports), 3),
+            "warm_start_cpu_enter_to_roster (all threads)",
+            round(cpu_after_enter, 3),
             "s",
             "-",
             None,
         ),
-        _row("rss_roster_open_4586", rss, "MB", "-", None),
+        _row("warm_start_preload_done", _median(typed, "preloaded_s"), "s", "-", None),
+        _row(
+            "warm_start_to_roster_4586",
+            round(statistics.median(painted), 3),
+            "s",
+            "-",
+            None,
+        ),
+        _row("warm_start_to_roster_max", round(max(painted), 3), "s", "-", None),
+        _row("warm_start_window_shown", _median(instant, "shown_s"), "s", "-", None),
+        _row("warm_start_unlocked", _median(instant, "unlocked_s"), "s", "-", None),
+        _row("warm_start_cpu_to_roster (all threads)", _median(instant, "cpu_s"), "s", "-", None),
+        _row("rss_roster_open_4586", _median(instant, "rss_mb"), "MB", "-", None),
     ]
 
 

@@ -94,3 +94,87 @@ def test_settings_are_declared_typed_and_versioned(data_dir: Path) -> None:
     assert again.get(IDLE_LOCK_MINUTES) == 10
     assert again.get(LANGUAGE) == "id"
     assert not (data_dir / "settings.ini").read_text().count("geometry")
+
+
+def _damage_a_roster_index(data_dir: Path) -> None:
+    """Flip bytes inside a student index's root page: the opening never reads it."""
+    from ktpe_desktop.storage.engine import connect_raw
+    from ktpe_desktop.storage.keyslots import KeySlots
+
+    key = KeySlots(data_dir / "keyslots.json").unlock(LEAD, PASSWORD)
+    db = data_dir / "ktpe.db"
+    conn = connect_raw(db, key, readonly=True)
+    try:
+        page = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'student' "
+            "ORDER BY name LIMIT 1"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    data = bytearray(db.read_bytes())
+    for i in range((page - 1) * 4096 + 100, (page - 1) * 4096 + 400):
+        data[i] ^= 0xFF
+    db.write_bytes(bytes(data))
+
+
+def _log_in(qtbot: Any, w: Any) -> None:
+    w.show()
+    w.start()
+    w.login.password.setText(PASSWORD)
+    w.login.login_button.click()
+
+
+@pytest.mark.allow_warnings("integrity check failed")
+def test_a_damaged_small_database_is_refused_at_login(qtbot: Any, demo_data: Path) -> None:
+    # A school laptop's roster: the check at open, as always (issue 17's path).
+    _damage_a_roster_index(demo_data)
+    w = make_window(demo_data)
+    qtbot.addWidget(w)
+    _log_in(qtbot, w)
+    qtbot.waitUntil(lambda: "rusak" in w.login.message.text(), timeout=10_000)
+    assert w.workspace is None and w.tabs is None
+    close_window(w)
+
+
+@pytest.mark.allow_warnings("deferred quick_check failed", "the database is damaged")
+def test_a_damaged_large_database_is_found_after_the_roster_shows(
+    qtbot: Any, demo_data: Path, monkeypatch: pytest.MonkeyPatch, op_failures: list[BaseException]
+) -> None:
+    # Above the size the check runs after the roster is shown (Store.check_deferred):
+    # the same message in the error dialog and on the login page, the database closed.
+    from ktpe_desktop.storage import store as store_mod
+    from ktpe_desktop.storage.errors import DatabaseCorrupt
+    from ktpe_desktop.ui.window.session_flow import SessionFlow
+
+    monkeypatch.setattr(store_mod, "QUICK_CHECK_AT_OPEN_MAX_BYTES", 64 * 1024)
+    monkeypatch.setattr(SessionFlow, "CHECK_AFTER_MS", 50)
+    _damage_a_roster_index(demo_data)
+    w = make_window(demo_data)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.unlocked, timeout=10_000):
+        _log_in(qtbot, w)  # opens: the check is still to run
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.login, timeout=10_000)
+    assert "rusak" in w.login.message.text()
+    assert w.workspace is None
+    assert [type(e) for e in op_failures] == [DatabaseCorrupt]  # the error dialog
+    op_failures.clear()
+    close_window(w)
+
+
+def test_an_intact_large_database_is_checked_after_the_roster_shows(
+    qtbot: Any, demo_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ktpe_desktop.storage import store as store_mod
+    from ktpe_desktop.ui.window.session_flow import SessionFlow
+
+    monkeypatch.setattr(store_mod, "QUICK_CHECK_AT_OPEN_MAX_BYTES", 64 * 1024)
+    monkeypatch.setattr(SessionFlow, "CHECK_AFTER_MS", 50)
+    w = make_window(demo_data)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.unlocked, timeout=10_000):
+        _log_in(qtbot, w)
+    ws = w.workspace
+    assert ws is not None
+    qtbot.waitUntil(lambda: not ws.check_pending, timeout=10_000)
+    assert w.stack.currentWidget() is w.tabs
+    close_window(w)

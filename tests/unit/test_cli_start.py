@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -34,3 +35,35 @@ def test_the_window_path_imports_no_command_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_login_page_imports_no_database_code() -> None:
+    # ui.app shows the login page; SQLAlchemy, requests, the store and the work pages
+    # are imported by ui.preload while the password is typed (docs/performance.md).
+    heavy = (
+        "sqlalchemy",
+        "requests",
+        "urllib3",
+        "openpyxl",
+        "ktpe_desktop.services.workspace",
+        "ktpe_desktop.storage.store",
+        "ktpe_desktop.ui.roster_page",
+    )
+    code = (
+        "import sys\n"
+        "import ktpe_desktop.ui.app\n"
+        f"heavy = {heavy!r}\n"
+        "print(sorted(h for h in heavy if h in sys.modules))\n"
+        "from ktpe_desktop.ui import preload\n"
+        "preload.start(); assert preload.wait(120)\n"
+        "print(sorted(h for h in heavy[:3] + heavy[4:] if h not in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert out.stdout.split("\n")[:2] == ["[]", "[]"], out.stdout + out.stderr

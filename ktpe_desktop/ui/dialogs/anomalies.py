@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -14,13 +14,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.dialogs.common import make_table
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.models import (
     AnomalyTableModel,
 )
 from ktpe_desktop.ui.ops import Lane, Op
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 
 class AnomaliesDialog(QDialog):

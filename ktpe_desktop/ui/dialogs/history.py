@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
 )
 
 from ktpe_desktop.services.views import HistoryItem, SavedChange, StudentItem
-from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.dialogs.common import error_text, make_table
 from ktpe_desktop.ui.dialogs.void import VoidDialog
@@ -24,6 +24,9 @@ from ktpe_desktop.ui.models import (
     HistoryTableModel,
 )
 from ktpe_desktop.ui.ops import Lane, Op
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 
 class HistoryDialog(QDialog):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -43,11 +44,13 @@ from ktpe_desktop.core.eligibility import CampaignRules, age_on, assess
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.events import EventKind, FailReason, NotEligibleReason, Status
 from ktpe_desktop.services.views import SavedChange, StudentItem
-from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import current_language, noop, tr
 from ktpe_desktop.ui.ops import Op
 from ktpe_desktop.ui.scanner import ScanDetector
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 
 @dataclass(frozen=True)

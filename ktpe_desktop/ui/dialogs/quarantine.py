@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -16,13 +16,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.dialogs.common import make_table
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.models import (
     QuarantineTableModel,
 )
 from ktpe_desktop.ui.ops import Lane, Op
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 
 class QuarantineDialog(QDialog):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -23,13 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from ktpe_desktop.core.checks import check_details
-from ktpe_desktop.services.recording import DuplicateIdentifier
 from ktpe_desktop.services.views import SavedChange, StudentItem
-from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.dialogs.common import error_text
 from ktpe_desktop.ui.i18n import current_language, noop, tr
 from ktpe_desktop.ui.ops import Op
 from ktpe_desktop.ui.scanner import MIN_BURST_DIGITS, ScanDetector
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.recording import DuplicateIdentifier
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 FIELD_TITLES = {
     "name": noop("Nama"),

@@ -15,12 +15,13 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
 
 from ktpe_desktop.services.views import SchoolProgress
-from ktpe_desktop.services.workspace import Workspace
 
 if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
     from ktpe_desktop.ui.changes import ChangeBus
     from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog
     from ktpe_desktop.ui.dialogs.school_chooser import SchoolChooserDialog
+    from ktpe_desktop.ui.hub_page import HubDriver
     from ktpe_desktop.ui.idle import IdleWatcher
     from ktpe_desktop.ui.login import FirstRunPage, LoginPage
     from ktpe_desktop.ui.roster_page import RosterPage
@@ -43,6 +44,7 @@ class WindowBase(QMainWindow):
     school: SchoolProgress | None
     is_locked: bool
     sync_driver: AdapterDriver | None
+    hub_driver: HubDriver | None
     outcome_dialog: OutcomeDialog | None
     school_chooser: SchoolChooserDialog | None
     import_dialog: QDialog | None

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QMessageBox,
 )
 
 from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.services import login
 from ktpe_desktop.services.views import (
     UserInfo,
 )
-from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.i18n import current_language, tr
-from ktpe_desktop.ui.ops import Lane, Op
+from ktpe_desktop.ui.ops import Lane, Op, default_failure, pending_count
 from ktpe_desktop.ui.settings import (
     LAST_USER,
 )
 from ktpe_desktop.ui.window.base import WindowBase
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 log = logging.getLogger("ktpe.ui")
 
@@ -32,14 +36,14 @@ class SessionFlow(WindowBase):
 
     def start(self) -> None:
         """Show the first-run page or the login page, depending on the data folder."""
-        if not Workspace.exists(self.data_dir):
+        if not login.folder_exists(self.data_dir):
             self.stack.setCurrentWidget(self.first_run)
             self.first_run.show_account_step()
             return
         self.show_login()
 
     def show_login(self, locked_user: str | None = None) -> None:
-        users = Workspace.users(self.data_dir)
+        users = login.local_users(self.data_dir)
         preferred = locked_user or self.settings.get(LAST_USER)
         self.login.set_users(users, preferred)
         self.login.set_locked_mode(locked_user)
@@ -52,9 +56,16 @@ class SessionFlow(WindowBase):
         self.login.set_busy(True)
         if self.workspace is None:
             data_dir = self.data_dir
-            Op(self, lambda: Workspace.open(data_dir, username, password)).success(
-                self._opened
-            ).failure(self._login_failed).run()
+
+            def open_workspace() -> Workspace:
+                # Argon2id first: it releases the GIL, so when the password comes at
+                # once it runs beside ui.preload's imports, which the next line waits for.
+                key = login.unlock_key(data_dir, username, password)
+                from ktpe_desktop.services.workspace import Workspace
+
+                return Workspace.open(data_dir, username, password, key=key)
+
+            Op(self, open_workspace).success(self._opened).failure(self._login_failed).run()
         else:
             ws = self.workspace
             Op(self, lambda: ws.unlock(username, password)).success(self._unlocked).failure(
@@ -89,6 +100,75 @@ class SessionFlow(WindowBase):
         self.unlocked.emit()
         self.focus_search()
 
+    # ================================================================ deferred check
+
+    #: A large database's check waits for the first screen: the roster's first paint,
+    #: or (no school opened) the start's reads done, looked at every this long.
+    CHECK_AFTER_MS = 3000
+    CHECK_LOOKS = 10  # at most this many looks (a sync round may stay pending)
+
+    def check_later(self, ws: Workspace) -> None:
+        """The ``quick_check`` a large database's opening left (``Store.check_deferred``).
+
+        It runs on its own lane once the roster is painted (never beside the start's
+        own reads: at 500,000 students it is seconds of CPU); a damaged database then
+        gets what the check at open gave: the same message, in the error dialog and
+        on the login page, and the database closed.
+        """
+        if not ws.check_pending:
+            return
+        started = False
+        looks = 0
+
+        def start(*_args: object) -> None:
+            nonlocal started
+            if started or self.workspace is not ws:
+                return
+            started = True
+            Op(self, ws.check_deferred, lane=Lane.CHECK).failure(
+                lambda exc: self._check_failed(ws, exc)
+            ).run()
+
+        def look() -> None:
+            nonlocal looks
+            looks += 1
+            if started or self.workspace is not ws:
+                return
+            busy = self.school is not None or pending_count() > 0  # a roster to paint first
+            if busy and looks < self.CHECK_LOOKS:
+                QTimer.singleShot(self.CHECK_AFTER_MS, look)
+                return
+            start()
+
+        if self.roster is not None:
+            self.roster.results_painted.connect(start)
+        QTimer.singleShot(self.CHECK_AFTER_MS, look)
+
+    def _check_failed(self, ws: Workspace, exc: BaseException) -> None:
+        if not (isinstance(exc, KnownError) and exc.code == "database_corrupt"):
+            default_failure(self, exc)
+            return
+        if self.workspace is not ws:
+            return
+        log.error("the database is damaged (deferred check): closed")
+        self.idle.stop()
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
+        if self.sync_driver is not None:
+            self.sync_driver.stop()
+        if self.hub_driver is not None:
+            self.hub_driver.stop()
+        self._set_work_enabled(False)
+        self.user_label.clear()
+        self.workspace = None  # the next login opens (and checks) the file again
+        self.school = None
+        self.is_locked = True
+        Op(self, ws.close).failure(lambda _exc: None).run()  # after any queued write
+        self.show_login()
+        self.login.show_error(exc.text(current_language()))
+        default_failure(self, exc)  # the error dialog, as for any damage found at work
+
     def lock(self, *, idle: bool = False) -> None:
         """Hide the data behind the login page; the database stays open."""
         if self.workspace is None or self.is_locked:
@@ -121,9 +201,13 @@ class SessionFlow(WindowBase):
 
     def _create_account(self, display_name: str, username: str, password: str) -> None:
         data_dir = self.data_dir
-        Op(
-            self, lambda: Workspace.create(data_dir, username, password, display_name or None)
-        ).success(self._account_created).failure(
+
+        def create() -> Workspace:
+            from ktpe_desktop.services.workspace import Workspace
+
+            return Workspace.create(data_dir, username, password, display_name or None)
+
+        Op(self, create).success(self._account_created).failure(
             lambda exc: self.first_run.account_failed(
                 exc.text(current_language())
                 if isinstance(exc, KnownError)

@@ -390,3 +390,90 @@ def test_revision_graph_read_from_the_files_agrees_with_alembic() -> None:
     script = ScriptDirectory.from_config(store_mod.alembic_config())
     assert store_mod.schema_head() == script.get_current_head()
     assert store_mod.known_revisions() == {s.revision for s in script.walk_revisions()}
+
+
+def _damage_roster_index(store: Store, key: bytes) -> str:
+    """Flip bytes inside the root page of a student index (the opening never reads it)."""
+    conn = engine_mod.connect_raw(store.db_path, key, readonly=True)
+    try:
+        page = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'student' "
+            "ORDER BY name LIMIT 1"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    data = bytearray(store.db_path.read_bytes())
+    start = (page - 1) * 4096
+    for i in range(start + 100, start + 400):
+        data[i] ^= 0xFF
+    store.db_path.write_bytes(bytes(data))
+    return digest(store.db_path)
+
+
+def _roster_store(store: Store, factory: Factory, students: int = 200) -> tuple[Path, bytes]:
+    """``store`` with a roster of ``students`` and a backup, closed; (backup, key)."""
+    school = factory.school()
+    for _ in range(students):
+        factory.student(school)
+    backup = store.backup("before-damage")
+    key = store.keyslots.unlock(LEAD, PASSWORD)
+    store.close()
+    return backup, key
+
+
+def test_auto_check_of_a_small_database_runs_at_open(store: Store, factory: Factory) -> None:
+    # Up to the size (a school laptop's roster) nothing changes: the check at open.
+    backup, key = _roster_store(store, factory)
+    assert store.db_path.stat().st_size <= store_mod.QUICK_CHECK_AT_OPEN_MAX_BYTES
+    before = _damage_roster_index(store, key)
+    with pytest.raises(DatabaseCorrupt) as err:
+        Store.open(store.data_dir, LEAD, PASSWORD, check="auto")
+    assert err.value.latest_backup == backup
+    assert digest(store.db_path) == before
+
+
+@pytest.mark.allow_warnings("deferred quick_check failed", "integrity check failed")
+def test_auto_check_of_a_large_database_is_deferred(
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup, key = _roster_store(store, factory)
+    monkeypatch.setattr(store_mod, "QUICK_CHECK_AT_OPEN_MAX_BYTES", 64 * 1024)  # "large"
+    again = Store.open(store.data_dir, LEAD, PASSWORD, check="auto")
+    try:
+        assert again.check_pending
+        assert again.check_deferred() is True  # intact
+        assert not again.check_pending
+    finally:
+        again.close()
+    _damage_roster_index(store, key)
+    damaged = Store.open(store.data_dir, LEAD, PASSWORD, check="auto")  # opens: not checked yet
+    try:
+        assert damaged.check_pending
+        with pytest.raises(DatabaseCorrupt) as err:
+            damaged.check_deferred()
+        # The message of the check at open: the file untouched, the good backup named.
+        assert err.value.latest_backup == backup
+        assert backup.name in err.value.message
+        assert damaged.check_pending  # still to do at the next opening
+    finally:
+        damaged.close()
+    # The other callers (the commands) keep the check at open whatever the size.
+    with pytest.raises(DatabaseCorrupt):
+        Store.open(store.data_dir, LEAD, PASSWORD)
+
+
+def test_close_interrupts_a_deferred_check(
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _roster_store(store, factory, students=50)
+    monkeypatch.setattr(store_mod, "QUICK_CHECK_AT_OPEN_MAX_BYTES", 0)
+    again = Store.open(store.data_dir, LEAD, PASSWORD, check="auto")
+    real = Store._check_conn
+
+    def slow_check(conn: Any, check: str) -> list[str]:
+        again.close()  # the app quits while the check reads
+        return real(conn, check)
+
+    monkeypatch.setattr(Store, "_check_conn", staticmethod(slow_check))
+    assert again.check_deferred() is False
+    assert again.check_pending
