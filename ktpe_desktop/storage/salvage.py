@@ -267,9 +267,79 @@ def _max_rowid(view: _View, table: str) -> int:
     return best or _MAX_ROWID_GUESS
 
 
+def _has_rowid(view: _View, table: str) -> bool:
+    try:
+        view.query(f'SELECT rowid FROM "{table}" LIMIT 0')
+    except Exception as exc:
+        if "no such column" in str(exc).lower():
+            return False  # a WITHOUT ROWID table (the outbox since migration 0009)
+        raise
+    return True
+
+
+def _read_by_key(view: _View, table: str, columns: list[str]) -> TableRead:
+    """:func:`read_table` of a table without ``rowid`` (``NULL`` stands for the rowid):
+    its keys are read from one of its indexes (each holds every key, on pages of its
+    own), then its rows by ranges of those keys, split in halves around the damaged
+    pages as the rowid ranges are. No readable index: the table is given up."""
+    info = view.query(f'PRAGMA table_info("{table}")')
+    key = next(str(r[1]) for r in sorted(info, key=lambda r: int(r[5] or 0)) if int(r[5] or 0))
+    keys: list[Any] | None = None
+    with contextlib.suppress(Exception):
+        for (index,) in view.query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
+        ):
+            try:
+                found = view.query(f'SELECT "{key}" FROM "{table}" INDEXED BY "{index}"')
+            except Exception as exc:
+                if not _is_db_error(exc):
+                    raise
+                continue
+            keys = sorted({r[0] for r in found if r[0] is not None})
+            break
+    if keys is None:
+        log.info("salvage: %s: no readable index to find its keys", table)
+        return TableRead(columns, [], bad_rowids=1, whole=False)
+    ranged = (
+        "SELECT NULL, "
+        + ", ".join(f'"{c}"' for c in columns)
+        + f' FROM "{table}" WHERE "{key}" >= ? AND "{key}" <= ?'
+    )
+    rows: list[tuple[Any, ...]] = []
+    bad = failed = 0
+    heap = [(-len(keys), 0, len(keys))] if keys else []  # keys[lo:hi], largest first
+    while heap:
+        _, lo, hi = heapq.heappop(heap)
+        try:
+            rows.extend(view.query(ranged, (keys[lo], keys[hi - 1])))
+        except Exception as exc:
+            if not _is_db_error(exc):
+                raise
+            failed += 1
+            if failed > MAX_FAILED_READS:
+                log.info("salvage: %s: gave up after %d failed reads", table, failed)
+                bad += 1
+                break
+            if hi - lo <= 1:
+                bad += 1
+                continue
+            mid = (lo + hi) // 2
+            heapq.heappush(heap, (lo - mid, lo, mid))
+            heapq.heappush(heap, (mid - hi, mid, hi))
+    return TableRead(columns, rows, bad_rowids=bad, whole=False)
+
+
 def read_table(view: _View, table: str) -> TableRead:
     """Every readable row of ``table`` (rowid first), around damaged pages."""
     columns = [str(r[1]) for r in view.query(f'PRAGMA table_info("{table}")')]
+    if not _has_rowid(view, table):
+        whole = "SELECT NULL, " + ", ".join(f'"{c}"' for c in columns) + f' FROM "{table}"'
+        try:
+            return TableRead(columns, view.query(whole))
+        except Exception as exc:
+            if not _is_db_error(exc):
+                raise
+        return _read_by_key(view, table, columns)
     select = "SELECT rowid, " + ", ".join(f'"{c}"' for c in columns) + f' FROM "{table}"'
     try:
         return TableRead(columns, view.query(select))
