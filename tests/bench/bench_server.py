@@ -26,7 +26,13 @@ import httpx
 
 from ktpe_desktop.core.events import GENESIS_HASH, Event, make_event
 from ktpe_desktop.core.hlc import Hlc
-from ktpe_desktop.core.protocol import API_PREFIX, PushReply, Segment, encode_push, gzip_json
+from ktpe_desktop.core.protocol import (
+    API_PREFIX,
+    ItemStatus,
+    Segment,
+    encode_push,
+    gzip_json,
+)
 from ktpe_desktop.core.signing import new_private_key, public_key_of, sign_segment
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -36,6 +42,7 @@ BATCH = 500
 STUDENTS_PER_DEVICE = 600  # each laptop works its own queue of students
 TARGET_EPS = 5000.0
 TARGET_BYTES = 60.0
+ACKNOWLEDGED = frozenset(st.value for st in ItemStatus if st.acknowledged)
 
 
 def _signed(key: bytes, evs: list[Event]) -> dict[str, list[Segment]]:
@@ -263,8 +270,11 @@ def run_ingest(devices: int, events_per_device: int) -> list[dict[str, Any]]:
                     if r.status_code != 200:
                         failures.append(f"{r.status_code}")
                         return
-                    reply = PushReply.from_json(r.json())
-                    acked[i] += sum(1 for s in reply.statuses.values() if s.acknowledged)
+                    # The results as sent, counted against the acknowledged statuses:
+                    # PushReply.from_json derives each event's id (a SHA-1) and an enum
+                    # per result, a third of the client's CPU on these shared cores.
+                    for chain in r.json()["chains"]:
+                        acked[i] += sum(1 for st in chain["results"] if st in ACKNOWLEDGED)
 
         threads = [threading.Thread(target=device, args=(i,)) for i in range(devices)]
         for t in threads:
