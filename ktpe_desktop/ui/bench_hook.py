@@ -91,22 +91,28 @@ class _FirstPaint(QObject):
 
 
 def _type(field: QWidget, text: str, seconds: float, done: Any) -> None:
-    """Post ``text`` to ``field`` key by key over ``seconds``, then Return."""
-    step_ms = seconds * 1000 / max(1, len(text))
+    """Post ``text`` to ``field`` key by key over ``seconds``, then Return.
+
+    Each key schedules the next: timers started together may fire out of order
+    (Qt's coarse timers are allowed 5 % of their interval), which typed a wrong
+    password now and then.
+    """
+    step_ms = max(1, round(seconds * 1000 / max(1, len(text))))
 
     def press(key: int, char: str) -> None:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, char)
             QApplication.postEvent(field, event)
 
-    for n, char in enumerate(text):
-        QTimer.singleShot(round(n * step_ms), lambda c=char: press(0, c))
-
-    def enter() -> None:
+    def key(n: int) -> None:
+        if n < len(text):
+            press(0, text[n])
+            QTimer.singleShot(step_ms, lambda: key(n + 1))
+            return
         done()
         press(int(Qt.Key.Key_Return), "\r")
 
-    QTimer.singleShot(round(len(text) * step_ms), enter)
+    key(0)
 
 
 def open_straight_to_roster(window: Any, data_dir: Path) -> None:

@@ -29,7 +29,7 @@ from ktpe_desktop.services.changes import Change, What
 from ktpe_desktop.services.views import (
     SchoolProgress,
 )
-from ktpe_desktop.ui import labels
+from ktpe_desktop.ui import labels, preload
 from ktpe_desktop.ui.dialogs.about import AboutDialog
 from ktpe_desktop.ui.dialogs.add_user import AddUserDialog
 from ktpe_desktop.ui.dialogs.school_chooser import SchoolChooserDialog
@@ -293,6 +293,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.focus_search()
 
     def _build_work(self, ws: Workspace) -> None:
+        preload.wait()  # its imports done, rather than importing beside them
         from ktpe_desktop.ui.changes import ChangeBus
         from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog
         from ktpe_desktop.ui.roster_page import RosterPage

@@ -6,8 +6,8 @@ modules that need them import :mod:`ktpe_desktop.services.workspace` under
 ``TYPE_CHECKING`` only, or inside the function that first uses it). Those — about
 two thirds of the start's imports — are imported here, on a thread, while the
 operator types the password. A login that comes first derives its key (Argon2id,
-which releases the GIL) beside these imports and then waits for them at its own
-import of :mod:`ktpe_desktop.services.workspace` (Python's import lock).
+which releases the GIL) beside these imports and then waits for them (:func:`wait`,
+as ``_build_work`` does: a module is never imported by two threads at once).
 
 The collector stays off until these imports are done (they create a few hundred
 thousand objects and no garbage), and what they created is then frozen
@@ -68,7 +68,7 @@ def start(*, collector: bool = True) -> threading.Thread:
 
 
 def wait(timeout: float | None = None) -> bool:
-    """Wait for the preload (tests, the self-test); True when it has finished."""
+    """Wait for the preload (at once when none runs); True when it has finished."""
     if _thread is None:
         return True
     _thread.join(timeout)

@@ -16,6 +16,7 @@ from ktpe_desktop.services import login
 from ktpe_desktop.services.views import (
     UserInfo,
 )
+from ktpe_desktop.ui import preload
 from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op, default_failure, pending_count
 from ktpe_desktop.ui.settings import (
@@ -61,6 +62,7 @@ class SessionFlow(WindowBase):
                 # Argon2id first: it releases the GIL, so when the password comes at
                 # once it runs beside ui.preload's imports, which the next line waits for.
                 key = login.unlock_key(data_dir, username, password)
+                preload.wait()  # whole modules, not one import racing the preload's
                 from ktpe_desktop.services.workspace import Workspace
 
                 return Workspace.open(data_dir, username, password, key=key)
