@@ -158,6 +158,7 @@ class _Names:
         self.names_generation = -1
         self.building: threading.Thread | None = None
         self.too_small = False
+        self.unwatched = False  # a writable connection without triggers: never a map
 
     def changed(self, writer: Any = None) -> None:
         with self.lock:
@@ -184,7 +185,7 @@ class _Names:
             if self.names is not None and self.names_generation == self.generation:
                 return self.names
             self.names = None
-            if self._writes_pending():
+            if self.unwatched or self._writes_pending():
                 return None
             if self.building is None and not self.too_small:
                 self.building = threading.Thread(
@@ -270,7 +271,12 @@ def attach(engine: Engine, *, readonly: bool) -> None:
 
 def _watch(conn: Any, info: dict[str, Any], names: _Names) -> None:
     """Install the roster triggers on ``conn`` unless its temp schema still has them."""
-    version = conn.execute("PRAGMA temp.schema_version").fetchone()[0]
+    try:
+        version = conn.execute("PRAGMA temp.schema_version").fetchone()[0]
+    except Exception:  # a damaged file being salvaged: its writes go unseen, so no map
+        log.debug("roster triggers not checked", exc_info=True)
+        names.unwatched = True
+        return
     if info.get(_WATCHED) == version:
         return
 

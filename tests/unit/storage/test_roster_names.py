@@ -196,3 +196,11 @@ def test_the_map_reads_back_what_it_was_given() -> None:
     assert names.window([r[0] for r in rows], len(live)) == live
     assert names.window([2], 1) is None  # never seen: the map is older than the roster
     assert names.nbytes() > 0
+
+
+def test_no_map_when_a_writable_connection_could_not_be_watched(
+    store: Store, roster: list[str]
+) -> None:
+    roster_names._BY_POOL[store.engine.pool].unwatched = True  # e.g. a damaged file
+    assert roster_names.ready(store.engine) is None
+    assert results(store, None, "rizky") != []  # the SQL window answers
