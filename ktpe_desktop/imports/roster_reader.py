@@ -634,7 +634,6 @@ def eligibility_problems(birth: date, rules: CampaignRules, today: date) -> list
     """Under the recording age today (cannot be recorded yet), or under the voting age on
     voting day (not a first-time voter of this election): warnings, the row is kept."""
     problems: list[Problem] = []
-    reference = f"{rules.reference_date:%d-%m-%Y}"
     if not may_record(birth, rules, today):
         from_day = date_reaching_age(birth, rules.min_recording_age)
         problems.append(
@@ -649,6 +648,7 @@ def eligibility_problems(birth: date, rules: CampaignRules, today: date) -> list
             )
         )
     if not votes_on_reference_date(birth, rules):
+        reference = f"{rules.reference_date:%d-%m-%Y}"
         problems.append(
             Problem(
                 Severity.WARNING,

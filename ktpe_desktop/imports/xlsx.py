@@ -16,11 +16,15 @@ Two ways through a sheet, same values:
   openpyxl and Dapodik write it (rows of ``<c r="…">`` cells holding ``<f>``,
   ``<v>`` and ``<is><t>``) is read with a few regular expressions over ~1 MiB
   blocks, converting only the wanted cells; building 660,000 elements for a
-  10,000-row, 66-column export is what made the tree reader slow. Every block is
-  also fed to expat (no callbacks) so that an ill-formed part fails exactly as it
-  does in the tree reader, and every block is checked against a strict grammar
-  *before* any of its rows is used: all its cells must match the cell pattern and
-  what remains must be bare ``<row>`` tags and whitespace;
+  10,000-row, 66-column export is what made the tree reader slow. Every block of
+  rows is checked against a strict grammar *before* any of its rows is used: bare
+  ``<row>`` tags and whitespace holding standard cells, each cell's attributes
+  from a fixed list in the schema's order. The grammar only admits well-formed
+  XML (characters XML allows, valid UTF-8, known entities, valid character
+  references, no duplicate attribute, no unbound prefix: what it cannot say in a
+  regular expression is checked beside it, see ``_check_segment``), so a damaged
+  block fails as it does in the tree reader. The rest of the part (everything
+  before ``<sheetData>`` and after ``</sheetData>``) goes through expat;
 - the **tree reader** (``_tree_rows``, ``ElementTree.iterparse``): anything the scan
   does not recognise (comments, CDATA, a namespace prefix or declaration inside
   the rows, rich text, single-quoted or entity-escaped attributes, a cell without
@@ -434,18 +438,50 @@ def _cell(letters: bytes) -> bytes:
     )  # fmt: skip
 
 
-def _uncaptured(pattern: bytes) -> bytes:
-    """``pattern`` with its capturing groups made non-capturing (no escaped parentheses)."""
-    return re.sub(rb"\((?!\?)", b"(?:", pattern)
-
-
 _ROW_START = rb"<row(" + _ATTRS + rb")\s*+/?>"
-# A block of rows as the scan reads them: bare <row> tags holding standard cells and
-# whitespace only. One fullmatch, no backtracking (every quantifier is possessive).
-_ROWS = re.compile(
-    rb"(?:\s*+<row" + _ATTRS + rb"\s*+(?:/>|>(?:\s*+"
-    + _uncaptured(_cell(rb"[A-Z]{1,3}+")) + rb")*+\s*+</row>))*+\s*+"
+
+# The strict grammar of a block of rows (``_check_segment``): what it accepts is
+# well-formed XML and is read by the extraction patterns above (which accept more)
+# exactly as the tree reader reads it. XML's white space; attribute values and text
+# without the characters XML forbids (C0 controls but tab, line feed and carriage
+# return) and without "&" but in a predefined entity or a character reference;
+# no "]]>" in text.
+_WS = rb"[ \t\r\n]"
+_VALUE = rb'="[^"&<\x00-\x1f]*+"'
+_CHAR = rb"[^<&\]\x00-\x08\x0b\x0c\x0e-\x1f]"
+_TEXT = b"".join(
+    (_CHAR, rb"*+(?:(?:&(?:amp|lt|gt|quot|apos|#[0-9]++|#x[0-9a-fA-F]++);|\](?!\]>))", _CHAR,
+     rb"*+)*+")
 )  # fmt: skip
+
+
+def _in_order(*names: bytes) -> bytes:
+    """Optional attributes in this order, each at most once: no duplicate can pass."""
+    return b"".join(rb"(?:" + _WS + rb"++" + name + _VALUE + rb")?+" for name in names)
+
+
+# A cell: s and t in this order (Excel, LibreOffice, openpyxl, PhpSpreadsheet write
+# them so); any other attribute (cm, vm, ph) or order goes to the tree reader.
+_STRICT_CELL = b"".join(
+    (rb'<c r="[A-Z]{1,3}+[0-9]++"', _in_order(b"s", b"t"), _WS,
+     rb"*+(?:/>|>(?:<f", _in_order(b"t", b"aca", b"ref", b"dt2D", b"dtr", b"del1", b"del2",
+                                  b"r1", b"r2", b"ca", b"si", b"bx"),
+     _WS, rb"*+(?:/>|>", _TEXT, rb"</f>))?+(?:<v", _WS, rb"*+(?:/>|>", _TEXT, rb"</v>))?+",
+     rb"(?:<is", _WS, rb"*+(?:/>|>(?:<t", _in_order(b"xml:space"), _WS, rb"*+(?:/>|>", _TEXT,
+     rb"</t>))?+</is>))?+</c>)")
+)  # fmt: skip
+# Row attributes: any names (writers differ), checked for duplicates and unbound
+# prefixes by _check_row_attributes.
+_ROW_ATTR = _WS + rb"++(?!xmlns)[A-Za-z_][\w.:-]*+" + _VALUE
+# One fullmatch of a whole block, no backtracking (every quantifier is possessive).
+_ROWS = re.compile(
+    b"".join((rb"(?:", _WS, rb"*+<row(?:", _ROW_ATTR, rb")*+", _WS, rb"*+(?:/>|>(?:", _WS,
+              rb"*+", _STRICT_CELL, rb")*+", _WS, rb"*+</row>))*+", _WS, rb"*+"))
+)  # fmt: skip
+_ROW_ATTRIBUTES = re.compile(rb"<row((?:" + _WS + rb'++[^=]++="[^"]*+")*+)')
+_NAME_VALUE = re.compile(rb'([A-Za-z_][\w.:-]*+)="[^"]*+"')
+_CHAR_REF = re.compile(rb"&#(x?)([0-9A-Fa-f]++);")
+_XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _EXTRACT_ALL = re.compile(_ROW_START + rb"|" + _cell(rb"[A-Z]{1,3}+"))
 _ROW_ONLY = re.compile(_ROW_START + rb"()()()()()()")
 _ROW_REF = re.compile(rb'\sr="([^"]*)"')
@@ -471,38 +507,69 @@ def _extract_pattern(letters: tuple[bytes, ...]) -> re.Pattern[bytes]:
     return pattern
 
 
+class _Expat:
+    """The part outside ``<sheetData>`` through expat, with the prefixes in scope."""
+
+    def __init__(self) -> None:
+        self.parser = expat.ParserCreate(None, "}")  # namespace processing, as ElementTree
+        self.parser.StartNamespaceDeclHandler = self._declared
+        self.parser.EndNamespaceDeclHandler = self._undeclared
+        self.scopes: dict[str, list[str]] = {}
+        self.previous = b""
+
+    def _declared(self, prefix: str | None, uri: str) -> None:
+        self.scopes.setdefault(prefix or "", []).append(uri)
+
+    def _undeclared(self, prefix: str | None) -> None:
+        self.scopes[prefix or ""].pop()
+
+    def bound(self) -> dict[bytes, str]:
+        """The prefixes in scope now (``xml`` always), with their namespace."""
+        out = {prefix.encode(): uris[-1] for prefix, uris in self.scopes.items() if prefix and uris}
+        out[b"xml"] = _XML_NAMESPACE
+        return out
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        # A comment, CDATA section or DOCTYPE (whose entities the tree reader treats
+        # its own way): hand over before expat sees it.
+        if b"<!" in data or (self.previous == b"<" and data.startswith(b"!")):
+            raise _NotStandard("comment, CDATA or DOCTYPE")
+        if data:
+            self.previous = data[-1:]
+        try:
+            self.parser.Parse(data, final)
+        except expat.ExpatError as exc:
+            raise ET.ParseError(str(exc)) from None
+
+
 def _sheet_segments(fh: IO[bytes]) -> Iterator[bytes]:
     """The sheet's ``<sheetData>`` content, as runs of complete, checked rows.
 
-    The whole part goes through expat (well-formedness, as the tree reader's parser
-    checks it); each run is checked against the scan's grammar before it is given.
+    Each run is checked (``_check_segment``: the scan's grammar, which admits
+    well-formed rows only) before it is given; everything before and after goes
+    through expat (well-formedness, as the tree reader's parser checks it).
 
     Raises:
         _NotStandard: the part is not in the scan's form.
         ET.ParseError: the part is not well-formed XML.
     """
-    parser = expat.ParserCreate(None, "}")  # namespace processing, as ElementTree
+    outside = _Expat()
+    bound: dict[bytes, str] = {}
+    known: set[bytes] = set()  # row attributes already checked (after their r="…")
     with fh:
         state = 0  # 0: before <sheetData>, 1: inside, 2: after
         carry = b""
         size = _BLOCK_FIRST
-        previous = b""
         while True:
             block = fh.read(size)
             size = min(size * 2, _BLOCK_MAX)
-            # A comment, CDATA section or DOCTYPE (whose entities the tree reader
-            # treats its own way): hand over before expat sees it.
-            if b"<!" in block or (previous == b"<" and block.startswith(b"!")):
-                raise _NotStandard("comment, CDATA or DOCTYPE")
-            previous = block[-1:]
-            try:
-                parser.Parse(block, not block)
-            except expat.ExpatError as exc:
-                raise ET.ParseError(str(exc)) from None
             if not block:
                 if state != 2:
                     raise _NotStandard("no complete <sheetData>")
+                outside.feed(b"", final=True)
                 return
+            if state == 2:
+                outside.feed(block)
             data = carry + block
             carry = b""
             if state == 0:
@@ -515,12 +582,16 @@ def _sheet_segments(fh: IO[bytes]) -> Iterator[bytes]:
                 _check_prolog(data[: found.start()])
                 if found[1]:  # <sheetData/>: an empty sheet
                     raise _NotStandard("empty sheetData")
+                outside.feed(data[: found.end()])
+                bound = outside.bound()
                 data = data[found.end() :]
                 state = 1
             if state == 1:
                 end = data.find(b"</sheetData>")
                 if end >= 0:
-                    segment, data = data[:end], data[end + len(b"</sheetData>") :]
+                    segment, data = data[:end], data[end:]
+                    outside.feed(data)
+                    data = data[len(b"</sheetData>") :]
                     state = 2
                 else:
                     cut = data.rfind(b"</row>")
@@ -528,7 +599,7 @@ def _sheet_segments(fh: IO[bytes]) -> Iterator[bytes]:
                         carry = data
                         continue
                     segment, carry = data[: cut + 6], data[cut + 6 :]
-                _check_segment(segment)
+                _check_segment(segment, bound, known)
                 if segment:
                     yield segment
                 if state == 1:
@@ -553,15 +624,64 @@ def _check_prolog(prolog: bytes) -> None:
         raise _NotStandard("a processing instruction or a row before sheetData")
 
 
-def _check_segment(segment: bytes) -> None:
-    """Raise _NotStandard unless ``segment`` is rows of standard cells only.
+def _check_segment(segment: bytes, bound: dict[bytes, str], known: set[bytes]) -> None:
+    """Raise _NotStandard unless ``segment`` is rows of standard cells only, and
+    ET.ParseError where those rows are not well-formed XML.
 
     The grammar has no room for a comment, CDATA, processing instruction or
     namespace declaration: text and attribute values hold no "<", every tag is one
-    of the scan's own, and no attribute name starts with "xmlns".
+    of the scan's own, and no attribute name starts with "xmlns". What it does not
+    check is checked here: the bytes are UTF-8 and hold no U+FFFE/U+FFFF, character
+    references name characters XML allows, and row attributes (free names) are
+    unique and their prefixes bound (``bound``: in scope at ``<sheetData>``).
     """
     if _ROWS.fullmatch(segment) is None:
         raise _NotStandard("a row or cell the scan does not read")
+    if not segment.isascii():
+        text = segment.decode("utf-8")  # UnicodeDecodeError: damage, as in expat
+        if "\ufffe" in text or "\uffff" in text:
+            raise ET.ParseError("not well-formed (invalid token)")
+    if b"#" in segment:  # one byte: memchr, much faster than looking for "&#"
+        for hexa, digits in _CHAR_REF.findall(segment):
+            if not _xml_char(int(digits, 16 if hexa else 10)):
+                raise ET.ParseError("reference to invalid character number")
+    for attributes in _ROW_ATTRIBUTES.findall(segment):
+        # Writers put r="…" first and the rest is the same on most rows.
+        key = (
+            attributes[attributes.index(b'"', 4) + 1 :]
+            if attributes.startswith(b' r="')
+            else attributes
+        )
+        if key not in known:
+            _check_row_attributes(attributes, bound)
+            known.add(key)
+
+
+def _xml_char(code: int) -> bool:
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def _check_row_attributes(attributes: bytes, bound: dict[bytes, str]) -> None:
+    """Unique attribute names (by namespace and local name), bound prefixes, QNames."""
+    seen: set[tuple[str | None, bytes]] = set()
+    for name in _NAME_VALUE.findall(attributes):
+        prefix, colon, local = name.partition(b":")
+        if colon:
+            if (not local[:1].isalpha() and local[:1] != b"_") or b":" in local:
+                raise ET.ParseError("not well-formed (invalid token)")
+            if prefix not in bound:
+                raise ET.ParseError("unbound prefix")
+            expanded: tuple[str | None, bytes] = (bound[prefix], local)
+        else:
+            expanded = (None, name)
+        if expanded in seen:
+            raise ET.ParseError("duplicate attribute")
+        seen.add(expanded)
 
 
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")

@@ -53,7 +53,7 @@ from ktpe_desktop.imports import (
 )
 from ktpe_desktop.services.audit import audit
 from ktpe_desktop.services.recording import RecordingService
-from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import ledger, roster_names
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 
@@ -236,7 +236,8 @@ def _insert_students(
         _insert_rows(conn, table, _STUDENT_COLUMNS, rows)
         return
     conn.exec_driver_sql("DROP TRIGGER student_fts_ai")
-    _insert_rows(conn, table, _STUDENT_COLUMNS, rows)
+    with roster_names.inserts_in_bulk(conn.connection.driver_connection):
+        _insert_rows(conn, table, _STUDENT_COLUMNS, rows)
     conn.exec_driver_sql(
         "INSERT INTO student_fts(rowid, search_key, school_npsn) "
         "SELECT doc_no, search_key, school_npsn FROM student "

@@ -256,14 +256,15 @@ def _raw_connection(txn: WriteTxn | Session) -> Any:
     return txn.connection().connection.driver_connection
 
 
+_STR_ONLY = {str}
+
+
 def _reads_back_as_is(payload: Mapping[str, Any]) -> bool:
     """True when ``json.loads(json_text(payload))`` equals ``payload``, key order too."""
     keys = list(payload)
-    return (
-        all(type(k) is str for k in keys)
-        and all(type(v) is str for v in payload.values())
-        and keys == sorted(keys)
-    )
+    types = set(map(type, keys))
+    types.update(map(type, payload.values()))
+    return types == _STR_ONLY and keys == sorted(keys)
 
 
 def append_local(

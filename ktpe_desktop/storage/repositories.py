@@ -332,10 +332,11 @@ def _ranked_text_search(
     page = [t[0] for t in light[offset : offset + limit]]
     if not page:
         return []
-    marks = ", ".join(f":d{i}" for i in range(len(page)))
-    sql = _DOCS_SQL.format(marks=marks)
-    cursor = session.connection().exec_driver_sql(sql, {f"d{i}": d for i, d in enumerate(page)})
-    by_doc = {t[-1]: _row_from_tuple(t) for t in cursor.fetchall()}
+    # On the driver connection, inside the session's transaction: SQLAlchemy's result
+    # object cost ~30-40 µs of the ~100 µs this read takes with its pages cached.
+    raw: Any = session.connection().connection.driver_connection
+    rows = raw.execute(_DOCS_SQL.format(marks=", ".join("?" * len(page))), page).fetchall()
+    by_doc = {t[-1]: _row_from_tuple(t) for t in rows}
     return [by_doc[d] for d in page if d in by_doc]
 
 

@@ -43,7 +43,8 @@ from __future__ import annotations
 import threading
 import weakref
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -294,6 +295,32 @@ def _watch(conn: Any, info: dict[str, Any], names: _Names) -> None:
     if _WATCHED in info:  # triggers dropped (a migration) or missing: unseen writes
         names.changed()
     info[_WATCHED] = conn.execute("PRAGMA temp.schema_version").fetchone()[0]
+
+
+_INSERT_TRIGGER = "ktpe_roster_ai"
+
+
+@contextmanager
+def inserts_in_bulk(conn: Any) -> Iterator[None]:
+    """Many student rows inserted on the driver connection ``conn`` (a roster import):
+    the map is told once, before them, instead of by the insert trigger for each row
+    (a call into Python per row: ~0.06 s of CPU for 10,000 rows).
+
+    The connection's TEMP insert trigger is dropped for the block and created again
+    from its own text after it, in the caller's transaction (a failure rolls the drop
+    back with everything else). A connection without the trigger is left alone.
+    """
+    row = conn.execute(
+        "SELECT sql FROM sqlite_temp_master WHERE type = 'trigger' AND name = ?",
+        (_INSERT_TRIGGER,),
+    ).fetchone()
+    if row is None:
+        yield
+        return
+    conn.execute(f"SELECT {_FUNCTION}()").fetchone()  # what the trigger does, once
+    conn.execute(f"DROP TRIGGER temp.{_INSERT_TRIGGER}")
+    yield
+    conn.execute(row[0])
 
 
 def for_connection(fairy: Any, pool: Any) -> RosterNames | None:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from ktpe_desktop.services.import_service import (
     ImportService,
     student_id_for,
 )
-from ktpe_desktop.storage import ledger
+from ktpe_desktop.storage import ledger, roster_names
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.store import Store
 from tests.unit.imports import corpus as C
@@ -247,3 +248,35 @@ def test_appended_payloads_are_what_a_re_read_gives(store: Store, service: Impor
     stored = {r.event_id: r.payload for r in _events(store)}
     for ev in written:
         assert list(ev.payload.items()) == list(stored[ev.event_id].items())
+
+
+def test_a_bulk_import_tells_the_names_map_once_and_keeps_its_trigger(
+    store: Store, service: ImportService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The roster-names map's per-row insert trigger is set aside for a bulk insert
+    (storage.roster_names.inserts_in_bulk): the map is still dropped, and the trigger
+    is back for the next writes."""
+    monkeypatch.setattr(roster_names, "MIN_STUDENTS", 0)
+    calls: list[None] = []
+    real = roster_names._watch
+
+    def watch(conn: Any, info: Any, names: Any) -> None:
+        real(conn, info, names)
+        conn.create_function(roster_names._FUNCTION, 0, lambda: calls.append(None))
+
+    before = roster_names.ready(store.engine)
+    assert before is not None and before.students == 0
+    path = C.write_dapodik_xlsx(tmp_path / "big.xlsx", C.make_students(1200, seed=3))
+    preview, plan = service.preview(path, NPSN)
+    with monkeypatch.context() as patch:
+        patch.setattr(roster_names, "_watch", watch)
+        store.engine.dispose()  # fresh connections, whose written() is counted
+        assert service.commit(preview, plan, NPSN, "koordinator").added == 1200
+    assert len(calls) == 1  # once for 1,200 rows
+    after = roster_names.ready(store.engine)
+    assert after is not before and after is not None and after.students == 1200
+    with store.transaction() as s:
+        temp = s.connection().exec_driver_sql(
+            "SELECT name FROM sqlite_temp_master WHERE type = 'trigger'"
+        )
+        assert "ktpe_roster_ai" in {r[0] for r in temp}
