@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from ktpe_desktop.core import regions
@@ -146,6 +147,8 @@ def normalize_digits(text: str) -> str:
     Excel turned into a float (``"71234567.0"``) loses its ``.0``. Anything else
     (letters, other punctuation) is kept, so the caller can report it.
     """
+    if text.isdigit() and text.isascii():
+        return text  # ASCII digits only (most values): nothing to strip
     stripped = text.strip().lstrip("'\u2018\u2019`").strip()
     float_match = _EXCEL_FLOAT.match(stripped)
     if float_match:
@@ -246,12 +249,26 @@ def _check_shape(
     return digits, []
 
 
-def _region_findings(digits: str, prefix: str, label: str) -> tuple[str | None, list[Finding]]:
+def _region_findings(
+    digits: str, prefix: str, label: str
+) -> tuple[str | None, tuple[Finding, ...]]:
     """Check the region part (first 6 digits) shared by NIK and KK.
 
     Returns the most precise known region name and the findings: an error for
     province 00, a warning when the district is not in the table.
     """
+    return _region_of(digits[0:6], prefix, label)
+
+
+@lru_cache(maxsize=4096)
+def _region_of(region: str, prefix: str, label: str) -> tuple[str | None, tuple[Finding, ...]]:
+    # A roster's thousands of NIKs and KKs share a few dozen regions: each is looked
+    # up and its findings built once.
+    name, findings = _region_findings_of(region, prefix, label)
+    return name, tuple(findings)
+
+
+def _region_findings_of(digits: str, prefix: str, label: str) -> tuple[str | None, list[Finding]]:
     province = digits[0:2]
     regency = f"{province}.{digits[2:4]}"
     district_code = f"{regency}.{digits[4:6]}"
