@@ -398,6 +398,18 @@ def recover_folder(
 # --------------------------------------------------------------------------- store
 
 
+# Store._start_wal: how long it waits for saves to leave the writer, and its write.
+START_WAL_WAIT_S = 0.2
+_SQL_START_WAL = (
+    "INSERT INTO meta (key, value) VALUES ('wal_started_at', ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+
+def utc_text_now() -> str:
+    return _utcnow().isoformat(timespec="seconds")
+
+
 def _end_writer_transaction(conn: Connection, raw: Any, *, commit: bool) -> None:
     """Commit (or roll back) the writer's transaction begun on the driver (see
     ``Store._writer_transaction``): through SQLAlchemy when it joined, else on the
@@ -457,7 +469,7 @@ class Store:
         # (_flag_tail_loss), else a first write would hide a tail loss.
         self._marker_armed = False
         self._write_engine = write_engine(engine)
-        self.checkpointer = IdleCheckpointer(engine)
+        self.checkpointer = IdleCheckpointer(engine, after=self._start_wal)
         self._writer: Connection | None = None
         self.writer_gate = WriterGate()  # saves first; background writers yield to them
         self._writer_stale = False  # engine.dispose(): the next write takes a new connection
@@ -621,6 +633,28 @@ class Store:
         except WriterBusy:
             raise DatabaseLocked() from None
         self.checkpointer.wrote()
+
+    def _start_wal(self) -> None:
+        """Start the next WAL now, after an idle checkpoint backfilled the last one.
+
+        The first commit into a restarted WAL writes and syncs the WAL's header before
+        its frames (SQLite does so at every restart): a save that came first would pay
+        two syncs. This writes one ``meta`` row (no data of anyone) in a background
+        transaction without an fsync of its own (the header's sync still happens: that
+        is the point), so the next save appends to a started WAL and syncs once. Not
+        counted as a write (no checkpoint follows it); skipped when a save is waiting.
+        """
+        if self.readonly or self._key == b"\0" * 32:
+            return
+        try:
+            with (
+                self.writer_gate.background(START_WAL_WAIT_S),
+                self._writer_transaction(durable=False) as conn,
+            ):
+                raw: Any = conn.connection.driver_connection
+                raw.execute(_SQL_START_WAL, (utc_text_now(),))
+        except WriterBusy:
+            return
 
     def yield_to_saves(self, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
         """Background work's pause point: returns once no save waits for the writer."""

@@ -307,6 +307,40 @@ def test_idle_checkpointer_resets_the_wal_off_the_commit_path(
     assert store.checkpointer._thread is not None and not store.checkpointer._thread.is_alive()
 
 
+def _wal_salt(store: Store) -> bytes:
+    with open(f"{store.db_path}-wal", "rb") as fh:
+        fh.seek(16)
+        return fh.read(8)
+
+
+def test_the_wal_is_started_after_an_idle_checkpoint_not_by_the_next_save(
+    store: Store, factory: Factory
+) -> None:
+    """SQLite writes and syncs a new WAL header at the first commit after a checkpoint:
+    the store does that commit itself (one meta row) right after the idle checkpoint,
+    so the next save appends to a started WAL (its salt stays) and syncs once."""
+    ids = [factory.student() for _ in range(4)]
+    store.checkpointer.stop()
+    store.checkpointer = IdleCheckpointer(
+        store.engine, idle_s=0.05, min_writes=2, after=store._start_wal
+    )
+    service = RecordingService(store)
+    for sid in ids[:3]:
+        service.record_outcome(sid, "recorded", "op")
+    salt = _wal_salt(store)
+    deadline = time.monotonic() + timing.seconds(10)
+    while time.monotonic() < deadline:
+        with store.session() as s:
+            if s.get(m.Meta, "wal_started_at") is not None:
+                break
+        time.sleep(0.02)
+    started = _wal_salt(store)
+    assert started != salt  # the WAL was restarted by the store, after the checkpoint
+    service.record_outcome(ids[3], "recorded", "op")
+    assert _wal_salt(store) == started  # the save appended to it
+    store.checkpointer.stop()
+
+
 def test_a_contradiction_that_comes_back_is_reopened(store: Store, factory: Factory) -> None:
     sid = factory.student()
     service = RecordingService(store)
