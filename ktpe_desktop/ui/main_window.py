@@ -30,10 +30,6 @@ from ktpe_desktop.services.views import (
     SchoolProgress,
 )
 from ktpe_desktop.ui import labels, preload
-from ktpe_desktop.ui.dialogs.about import AboutDialog
-from ktpe_desktop.ui.dialogs.add_user import AddUserDialog
-from ktpe_desktop.ui.dialogs.school_chooser import SchoolChooserDialog
-from ktpe_desktop.ui.dialogs.settings_dialog import SettingsDialog
 from ktpe_desktop.ui.hub_page import HubDialog, HubDriver, HubStatusLabel
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.idle import IdleWatcher
@@ -61,6 +57,7 @@ if TYPE_CHECKING:
     from ktpe_desktop.services.workspace import Workspace
     from ktpe_desktop.ui.changes import ChangeBus
     from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog
+    from ktpe_desktop.ui.dialogs.school_chooser import SchoolChooserDialog
     from ktpe_desktop.ui.roster_page import RosterPage
     from ktpe_desktop.ui.today import TodayPage
 
@@ -476,6 +473,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
     # ================================================================ settings, users, about
 
     def show_settings(self) -> None:
+        from ktpe_desktop.ui.dialogs.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.settings, self)
         before = self.settings.get(LANGUAGE)
         if dialog.exec() == QDialog.DialogCode.Accepted:
@@ -490,6 +489,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         ws = self.workspace
         if ws is None:
             return
+        from ktpe_desktop.ui.dialogs.add_user import AddUserDialog
+
         dialog = AddUserDialog(self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -512,6 +513,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
 
     def show_about(self) -> None:
         device = self.workspace.device_id if self.workspace else ""
+        from ktpe_desktop.ui.dialogs.about import AboutDialog
+
         AboutDialog(self.data_dir, device, self).open()
 
     # ================================================================ close

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import (
@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from ktpe_desktop.ui.dialogs.quarantine import QuarantineDialog
-from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool, SchoolChooserDialog
 from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op
 from ktpe_desktop.ui.settings import (
@@ -21,6 +19,10 @@ from ktpe_desktop.ui.settings import (
     PAPER_SIZE,
 )
 from ktpe_desktop.ui.window.base import WindowBase
+
+# The dialogs are imported when they open: the login page does not wait for them.
+if TYPE_CHECKING:
+    from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool
 
 log = logging.getLogger("ktpe.ui")
 
@@ -31,6 +33,8 @@ class ReportActions(WindowBase):
     def show_quarantine(self) -> None:
         if self.workspace is None or self.is_locked:
             return
+        from ktpe_desktop.ui.dialogs.quarantine import QuarantineDialog
+
         dialog = QuarantineDialog(self.workspace, self)
         dialog.finished.connect(lambda _r: self.focus_search())
         dialog.open()
@@ -149,6 +153,8 @@ class ReportActions(WindowBase):
         if self.school is None:
             self.import_other_school()
         else:
+            from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool
+
             self._import_for(ChosenSchool(self.school.npsn, self.school.name, on_laptop=True))
 
     def import_other_school(self) -> None:
@@ -156,6 +162,8 @@ class ReportActions(WindowBase):
         ws = self.workspace
         if ws is None:
             return
+        from ktpe_desktop.ui.dialogs.school_chooser import SchoolChooserDialog
+
         chooser = SchoolChooserDialog(
             ws.schools(), preselect=self.school.npsn if self.school else None, parent=self
         )

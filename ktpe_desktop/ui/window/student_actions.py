@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QWidget
@@ -13,13 +14,13 @@ from ktpe_desktop.services.views import (
     StudentItem,
 )
 from ktpe_desktop.ui import labels
-from ktpe_desktop.ui.dialogs.anomalies import AnomaliesDialog
-from ktpe_desktop.ui.dialogs.history import HistoryDialog
-from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
-from ktpe_desktop.ui.dialogs.void import VoidDialog
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.ops import Lane, Op
 from ktpe_desktop.ui.window.base import WindowBase
+
+# The dialogs are imported when they open: the login page does not wait for them.
+if TYPE_CHECKING:
+    from ktpe_desktop.ui.dialogs.history import HistoryDialog
 
 log = logging.getLogger("ktpe.ui")
 
@@ -83,6 +84,10 @@ class StudentActions(WindowBase):
         Enter there could confirm an undo.
         """
         window = widget.window()
+        from ktpe_desktop.ui.dialogs.anomalies import AnomaliesDialog
+        from ktpe_desktop.ui.dialogs.history import HistoryDialog
+        from ktpe_desktop.ui.dialogs.void import VoidDialog
+
         if not isinstance(window, HistoryDialog | VoidDialog | AnomaliesDialog):
             return False
         parent = window.parentWidget()
@@ -125,6 +130,8 @@ class StudentActions(WindowBase):
         if self.workspace is None or self.school is None:
             self.show_toast(tr("Pilih sekolah dulu (Ctrl+1)."), error=True)
             return
+        from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
+
         dialog = StudentFormDialog(self.workspace, self.school.npsn, None, self, today=self.today)
         prefill = self.roster.search.text().strip() if self.roster else ""
         if prefill and not prefill.replace(" ", "").isdigit():
@@ -158,6 +165,8 @@ class StudentActions(WindowBase):
         student = self._selected()
         if self.workspace is None or student is None:
             return
+        from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
+
         dialog = StudentFormDialog(
             self.workspace, student.school_npsn, student, self, today=self.today
         )
@@ -177,6 +186,8 @@ class StudentActions(WindowBase):
     def show_history(self, student: StudentItem) -> HistoryDialog | None:
         if self.workspace is None:
             return None
+        from ktpe_desktop.ui.dialogs.history import HistoryDialog
+
         dialog = HistoryDialog(self.workspace, student, self)
         dialog.voided.connect(self._voided)
         dialog.finished.connect(lambda _r: self.focus_search())
@@ -210,6 +221,8 @@ class StudentActions(WindowBase):
             self.show_toast(tr("Tidak ada hasil Anda yang dapat dibatalkan."), error=True)
             return
         item, name = found
+        from ktpe_desktop.ui.dialogs.void import VoidDialog
+
         dialog = VoidDialog(item, name, self)
         dialog.accepted.connect(
             lambda: (
@@ -234,6 +247,8 @@ class StudentActions(WindowBase):
     def show_anomalies(self) -> None:
         if self.workspace is None:
             return
+        from ktpe_desktop.ui.dialogs.anomalies import AnomaliesDialog
+
         dialog = AnomaliesDialog(self.workspace, self)
         dialog.open_history.connect(self._history_by_id)
         dialog.finished.connect(lambda _r: self.focus_search())
