@@ -423,15 +423,7 @@ class Ingestor:
         states: dict[str, tuple[str | None, str | None]] = {}
         history: dict[str, int] = {}  # accepted events held per student
         if push.student_ids:
-            self._lock_states(s, push.student_ids, push.now)
-            for sid, sch, added, count in c.execute(
-                select(
-                    m.StudentState.student_id,
-                    m.StudentState.school_npsn,
-                    m.StudentState.added_by_event_id,
-                    m.StudentState.event_count,
-                ).where(self._in(m.StudentState.student_id, push.student_ids))
-            ):
+            for sid, sch, added, count in self._lock_states(s, push.student_ids, push.now):
                 states[sid] = (sch, added)
                 history[sid] = int(count or 0)
             push.held_counts = dict(history)
@@ -669,16 +661,29 @@ class Ingestor:
         param = bindparam(None, pg_array(values), type_=NullType(), unique=True)
         return column == any_(cast(param, ARRAY(Text)))  # type: ignore[no-any-return]
 
-    def _lock_states(self, s: Session, student_ids: list[str], now: datetime) -> None:
-        """Make sure a state row exists for each student, then lock them (sorted)."""
+    def _lock_states(
+        self, s: Session, student_ids: list[str], now: datetime
+    ) -> list[tuple[str, str | None, str | None, int | None]]:
+        """Make sure a state row exists for each student, lock them (sorted) and read them.
+
+        Returns ``(student_id, school_npsn, added_by_event_id, event_count)`` of each.
+        On PostgreSQL the locking SELECT reads them too: FOR UPDATE waits for a row a
+        concurrent push holds, then returns its committed version.
+        """
         c = s.connection()
-        if self.sqlite:
+        if self.sqlite:  # every push holds the process lock
             rows = [{"student_id": sid, "updated_at": now} for sid in student_ids]
             c.execute(sqlite_insert(m.StudentState).on_conflict_do_nothing(), rows)
-            return
+            read = select(
+                m.StudentState.student_id,
+                m.StudentState.school_npsn,
+                m.StudentState.added_by_event_id,
+                m.StudentState.event_count,
+            ).where(m.StudentState.student_id.in_(student_ids))
+            return [tuple(r) for r in c.execute(read)]  # type: ignore[misc]
         ids = pg_array(student_ids)
         c.execute(_PG_ENSURE_STATES, {"ids": ids, "now": now})
-        c.execute(_PG_LOCK_STATES, {"ids": ids}).all()
+        return [tuple(r) for r in c.execute(_PG_LOCK_STATES, {"ids": ids})]  # type: ignore[misc]
 
     def _refold(
         self,
@@ -780,8 +785,8 @@ _PG_ENSURE_STATES = text(
     " FROM unnest(CAST(:ids AS text[])) AS u ORDER BY u ON CONFLICT DO NOTHING"
 )
 _PG_LOCK_STATES = text(
-    "SELECT student_id FROM student_state WHERE student_id = ANY(CAST(:ids AS text[]))"
-    " ORDER BY student_id FOR UPDATE"
+    "SELECT student_id, school_npsn, added_by_event_id, event_count FROM student_state"
+    " WHERE student_id = ANY(CAST(:ids AS text[])) ORDER BY student_id FOR UPDATE"
 )
 _PG_EVENT_FIELDS = (
     ("event_id", "text"),
