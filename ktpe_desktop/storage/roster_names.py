@@ -30,7 +30,8 @@ check-off):
   drops them; the temp schema's version says so);
 * a read-only engine (``Store.open(readonly=True)``, possibly beside the folder's
   owner, whose writes no trigger here sees) drops the map when ``PRAGMA
-  data_version`` of a connection it has seen changes;
+  data_version`` of a connection it has seen changes, and when a search runs on a
+  connection it has not seen (the counter is per connection);
 * a match the map does not know (a student added by a writer nobody saw) makes
   the search fall back to SQL and drops the map.
 
@@ -335,7 +336,9 @@ def for_connection(fairy: Any, pool: Any) -> RosterNames | None:
         version = fairy.driver_connection.execute("PRAGMA data_version").fetchone()[0]
         seen = fairy.info.get(_DATA_VERSION)
         fairy.info[_DATA_VERSION] = version
-        if seen is not None and seen != version:
+        # The counter is the connection's own: one not seen before cannot tell
+        # whether the owner wrote since the map was built, so it drops the map.
+        if seen != version:
             names.changed()
     return names.current()
 

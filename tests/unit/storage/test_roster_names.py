@@ -204,3 +204,22 @@ def test_no_map_when_a_writable_connection_could_not_be_watched(
     roster_names._BY_POOL[store.engine.pool].unwatched = True  # e.g. a damaged file
     assert roster_names.ready(store.engine) is None
     assert results(store, None, "rizky") != []  # the SQL window answers
+
+
+def test_a_read_only_store_never_ranks_with_a_map_older_than_a_new_connection(
+    store: Store, factory: Factory, roster: list[str], data_dir: Any
+) -> None:
+    """PRAGMA data_version is a per-connection counter: a connection the map has not
+    seen before cannot tell whether the owner wrote since the map was built."""
+    reader = Store.open(data_dir, LEAD, PASSWORD, readonly=True, check="none")
+    try:
+        assert roster_names.ready(reader.engine) is not None
+        gone = roster[0]
+        factory.student(factory.schools[0], id=gone, name=NAMES[0], deleted=True)
+        # The connection(s) the map has seen are busy: the search takes a new one.
+        with reader.engine.connect() as a, reader.engine.connect() as b:
+            a.exec_driver_sql("SELECT 1")
+            b.exec_driver_sql("SELECT 1")
+            assert gone not in results(reader, None, "muhammad rizky")
+    finally:
+        reader.close()
