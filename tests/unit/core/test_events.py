@@ -27,6 +27,7 @@ from ktpe_desktop.core.events import (
     from_ms,
     make_event,
     ms_text,
+    parse_time,
     validate_event_payload,
     verify_chain,
 )
@@ -278,3 +279,27 @@ def test_a_field_of_another_type_takes_the_generic_encoder() -> None:
     ev = chain("dev", [("recorded", {})], 1)[0]
     for odd in (replace(ev, seq=True), replace(ev, operator=None)):  # type: ignore[arg-type]
         assert odd.computed_hash() == hashlib.sha256(canonical_bytes(odd.content())).hexdigest()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 1), max_value=datetime(9999, 1, 1), timezones=st.just(UTC)
+    )
+)
+def test_make_event_time_is_the_text_round_trip_of_any_utc_time(ts: datetime) -> None:
+    """A check-off's ``datetime.now(UTC)`` (microseconds) takes the fast path: the event
+    still holds exactly what ``parse_time(format_time(...))`` gives, and its text."""
+    ev = make_event(
+        device_id="d-1",
+        seq=1,
+        prev_hash=GENESIS_HASH,
+        hlc="0000000000001-0000",
+        kind="recorded",
+        student_id="s-1",
+        operator="op",
+        occurred_at=ts,
+    )
+    assert ev.occurred_at == parse_time(format_time(ts))
+    assert ev.occurred_at.tzinfo is UTC
+    assert ev.content()["occurred_at"] == format_time(ts)
