@@ -7,7 +7,7 @@ key for it. Read from the database, those are 300 lookups into
 two-word query lie on ~300 different index pages, mostly outside the page cache,
 each decrypted and HMAC-checked again by SQLCipher (docs/performance.md, issue
 18). This module keeps the two columns of every student of a large roster in one
-compact structure (about 37 bytes a student: the UTF-8 text in blocks, an offset
+compact structure (about 33 bytes a student: the UTF-8 text in blocks, an offset
 and a slot per student, no Python object per student; ~19 MB at 500,000) built
 once on a background thread, so the window costs the FTS lookup alone.
 
@@ -60,6 +60,7 @@ MIN_STUDENTS = 20_000
 # Students per text block: the blocks are filled one at a time, so building never
 # holds a second copy of the whole text.
 _BLOCK = 8192
+_LOWER = "\x01"  # stored for a search key that is the name in lower case
 _DELETED = -2  # slot of a deleted student (the FTS index still holds its row)
 _UNKNOWN = -1
 
@@ -98,7 +99,10 @@ class RosterNames:
                 slots[doc] = _DELETED
                 continue
             slots[doc] = n
-            data = f"{key or ''}\x00{name}".encode()  # a key never holds NUL
+            key = key or ""
+            if key == name.lower():  # two names in five: the key is not stored again
+                key = _LOWER
+            data = f"{key}\x00{name}".encode()  # a key never holds NUL
             parts.append(data)
             size += len(data)
             ends.append(size)
@@ -139,7 +143,7 @@ class RosterNames:
             b, j = divmod(i, _BLOCK)
             ends = offsets[b]
             key, _, name = blocks[b][ends[j - 1] if j else 0 : ends[j]].decode().partition("\x00")
-            out.append((doc, name, key))
+            out.append((doc, name, name.lower() if key == _LOWER else key))
             if len(out) >= want:
                 break
         return out

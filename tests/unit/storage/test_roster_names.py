@@ -189,7 +189,18 @@ def test_small_rosters_keep_the_sql_window(
 
 
 def test_the_map_reads_back_what_it_was_given() -> None:
-    rows = [(d, f"NAMA {d}", f"nama {d}", d % 7 == 0) for d in range(1, 20_000, 3)]
+    keys = (
+        "nama {d}",
+        "NAMA {d}".lower(),
+        "",
+        "nama",
+        "nàma {d}",
+    )  # a key as the name's lower case is not stored twice
+    names_of = ("NAMA {d}", "Nàma {d}", "-", "")
+    rows = [
+        (d, names_of[d % 4].format(d=d), keys[d % 5].format(d=d), d % 7 == 0)
+        for d in range(1, 20_000, 3)
+    ]
     names = roster_names.RosterNames(reversed(rows))
     assert names.students == sum(1 for r in rows if not r[3])
     live = [(d, n, k) for d, n, k, gone in rows if not gone]
