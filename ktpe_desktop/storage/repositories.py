@@ -365,7 +365,9 @@ def _window_from_memory(session: Session, match: str, want: int) -> list[Any] | 
             roster_names.stale(conn.engine.pool)
             return None
         if len(light) >= want or len(got) < limit:
-            return light
+            # The first read took the snapshot: a roster write committed since the map
+            # was taken is in it, not in the map.
+            return light if roster_names.still_current(conn.engine.pool, names) else None
         limit = want - len(light)
 
 

@@ -347,6 +347,17 @@ def for_connection(fairy: Any, pool: Any) -> RosterNames | None:
     return names.current()
 
 
+def still_current(pool: Any, names: RosterNames) -> bool:
+    """Whether ``names`` is still the valid map: asked after the search's first read,
+    which took its snapshot (a roster write committed between :func:`for_connection`
+    and that read is in the snapshot, not in the map)."""
+    state = _BY_POOL.get(pool)
+    if state is None:
+        return False
+    with state.lock:
+        return state.names is names and state.names_generation == state.generation
+
+
 def stale(pool: Any) -> None:
     """A search met a match the map does not know: drop it (rebuilt in the background)."""
     names = _BY_POOL.get(pool)

@@ -234,3 +234,22 @@ def test_a_read_only_store_never_ranks_with_a_map_older_than_a_new_connection(
             assert gone not in results(reader, None, "muhammad rizky")
     finally:
         reader.close()
+
+
+def test_a_roster_write_committed_while_a_search_takes_the_map_is_not_missed(
+    store: Store, factory: Factory, roster: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search's snapshot is taken by its first read (the FTS lookup), after it
+    took the map: a roster write committed in between is in the snapshot, not in the map."""
+    assert roster_names.ready(store.engine) is not None
+    gone = roster[0]
+    taken = roster_names.for_connection
+
+    def take_then_write(fairy: Any, pool: Any) -> Any:
+        names = taken(fairy, pool)
+        assert names is not None
+        factory.student(factory.schools[0], id=gone, name=NAMES[0], deleted=True)
+        return names
+
+    monkeypatch.setattr(roster_names, "for_connection", take_then_write)
+    assert gone not in results(store, None, "muhammad rizky")
