@@ -478,7 +478,8 @@ _ROWS = re.compile(
     b"".join((rb"(?:", _WS, rb"*+<row(?:", _ROW_ATTR, rb")*+", _WS, rb"*+(?:/>|>(?:", _WS,
               rb"*+", _STRICT_CELL, rb")*+", _WS, rb"*+</row>))*+", _WS, rb"*+"))
 )  # fmt: skip
-_ROW_ATTRIBUTES = re.compile(rb"<row((?:" + _WS + rb'++[^=]++="[^"]*+")*+)')
+# (Names as in _ROW_ATTR: "[^=]" ran on over white space before ">" into the cells.)
+_ROW_ATTRIBUTES = re.compile(rb"<row((?:" + _WS + rb'++[A-Za-z_][\w.:-]*+="[^"]*+")*+)')
 _NAME_VALUE = re.compile(rb'([A-Za-z_][\w.:-]*+)="[^"]*+"')
 _CHAR_REF = re.compile(rb"&#(x?)([0-9A-Fa-f]++);")
 _XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"

@@ -295,6 +295,18 @@ def test_well_formed_oddities_are_scanned(tmp_path: Path) -> None:
     assert _scan(path, None)[0][1][0] == "a > b ]> c ]]> \t😀\ufffd"
 
 
+def test_white_space_before_a_row_tags_end_is_scanned(tmp_path: Path) -> None:
+    """``<row r="4" >`` and ``<row r="5" />`` are well-formed: the row-attribute check
+    must not read on into the cells (it took their r="…" for a duplicate attribute)."""
+    rows = EXCEL_ROWS.replace('<row r="4">', '<row r="4" >').replace(
+        '<row r="5"/>', '<row r="5" ht="1" />'
+    )
+    assert rows != EXCEL_ROWS
+    path = _book(tmp_path, HEAD + rows + TAIL)
+    for wanted in WANTED:
+        assert _scan(path, wanted) == list(_both(path, wanted)[1])
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
