@@ -235,6 +235,10 @@ class _Names:
                     "SELECT doc_no, name, search_key, deleted FROM student ORDER BY doc_no"
                 )
                 names = RosterNames(_batches(cursor))
+                with self.lock:
+                    overtaken = self.generation != started
+                if overtaken:  # e.g. the store was closed meanwhile: close it now, not
+                    conn.invalidate()  # when the collector frees the disposed pool
             with self.lock:
                 if self.generation == started:
                     self.names, self.names_generation = names, started

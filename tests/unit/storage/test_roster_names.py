@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlcipher3
 from sqlalchemy import text
 
 from ktpe_desktop.storage import repositories as repo
@@ -253,3 +254,22 @@ def test_a_roster_write_committed_while_a_search_takes_the_map_is_not_missed(
 
     monkeypatch.setattr(roster_names, "for_connection", take_then_write)
     assert gone not in results(store, None, "muhammad rizky")
+
+
+def test_a_build_overtaken_by_a_close_leaves_no_connection_open(
+    store: Store, roster: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = roster_names._batches
+    names = roster_names._BY_POOL[store.engine.pool]
+    used: list[Any] = []
+
+    def closing(cursor: Any) -> Any:
+        used.append(cursor.connection)
+        store.engine.dispose()  # the store closes while the map is being built
+        names.too_small = True  # (no second build after it in this test)
+        return real(cursor)
+
+    monkeypatch.setattr(roster_names, "_batches", closing)
+    assert roster_names.ready(store.engine) is None
+    with pytest.raises(sqlcipher3.ProgrammingError):  # closed, not left to the collector
+        used[0].execute("SELECT 1")
