@@ -647,9 +647,10 @@ def _check_segment(segment: bytes, bound: dict[bytes, str], known: set[bytes]) -
             if not _xml_char(int(digits, 16 if hexa else 10)):
                 raise ET.ParseError("reference to invalid character number")
     for attributes in _ROW_ATTRIBUTES.findall(segment):
-        # Writers put r="…" first and the rest is the same on most rows.
+        # Writers put r="…" first and the rest is the same on most rows. The "r" in
+        # front keeps such a rest apart from whole attributes that hold their own r.
         key = (
-            attributes[attributes.index(b'"', 4) + 1 :]
+            b"r" + attributes[attributes.index(b'"', 4) + 1 :]
             if attributes.startswith(b' r="')
             else attributes
         )

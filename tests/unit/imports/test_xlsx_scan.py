@@ -336,6 +336,24 @@ def test_the_scan_itself_refuses_what_expat_would(tmp_path: Path, old: str, new:
             _scan(path, wanted)
 
 
+def test_a_duplicate_r_is_refused_after_a_row_with_the_same_other_attributes(
+    tmp_path: Path,
+) -> None:
+    """Row attributes are checked once per distinct text after r="…": a row whose
+    attributes are that text, r included, must not vouch for one with another r first."""
+    sheet = (
+        (HEAD + EXCEL_ROWS + TAIL)
+        .replace('<row r="1" spans="1:5" x14ac:dyDescent="0.25">', '<row spans="1:5" r="1">')
+        .replace('<row r="2" spans="1:5">', '<row r="2" spans="1:5" r="1">')
+    )
+    path = _book(tmp_path, sheet)
+    for wanted in WANTED:
+        with pytest.raises(X.DAMAGE):
+            _scan(path, wanted)
+        with pytest.raises(XlsxFormatError):
+            _both(path, wanted)
+
+
 _PIECES = (
     "<", ">", "&", "]", "]]>", "\x00", "\x0b", "\x1f", "\ufffe", '"', "'", "=", " ", "\t",
     "/", ":", "x", "r", "s", "#", ";", "&#1;", "&#65;", ' r="1"', ' s="1"', ' x14ac:a="1"',
