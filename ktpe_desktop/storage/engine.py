@@ -61,10 +61,11 @@ JOURNAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024
 # student roster spent half its CPU decrypting the same FTS and index pages again
 # (docs/performance.md). The cache fills only as far as pages are read; the pool
 # hands out the most recently used connection first, so one warm cache serves
-# the UI's reads instead of four cold ones. 16 MiB, not 32: with 32 the built app
-# held 205 MB with the 500,000-student roster open (target <= 200 MB), and 16
-# gives most of the search's gain (docs/performance.md).
-CACHE_SIZE_KIB = 16 * 1024
+# the UI's reads instead of four cold ones. 8 MiB, not 32 or 16: with 32 the built
+# app held 205 MB with the 500,000-student roster open (target <= 200 MB); since
+# the name search ranks from memory (storage.roster_names, +17 MB) 16 put it at
+# ~210 MB after a name search, and 8 searches as fast (A/B, D39).
+CACHE_SIZE_KIB = 8 * 1024
 
 log = get_logger("storage")
 

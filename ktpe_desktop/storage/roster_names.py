@@ -231,10 +231,19 @@ class _Names:
                     with self.lock:
                         self.too_small = self.generation == started
                     return
-                cursor = raw.execute(
-                    "SELECT doc_no, name, search_key, deleted FROM student ORDER BY doc_no"
-                )
-                names = RosterNames(_batches(cursor))
+                # One pass over every student page: through a small page cache, so
+                # the pooled connection does not keep tens of MB of pages no search
+                # asked for (the resident memory target, 500,000 students).
+                kept = int(raw.execute("PRAGMA cache_size").fetchone()[0])
+                raw.execute("PRAGMA cache_size = -1024")
+                try:
+                    cursor = raw.execute(
+                        "SELECT doc_no, name, search_key, deleted FROM student ORDER BY doc_no"
+                    )
+                    names = RosterNames(_batches(cursor))
+                finally:
+                    raw.execute(f"PRAGMA cache_size = {kept}")
+                    raw.execute("PRAGMA shrink_memory")  # what the scan left above it
                 with self.lock:
                     overtaken = self.generation != started
                 if overtaken:  # e.g. the store was closed meanwhile: close it now, not

@@ -165,6 +165,7 @@ def run_once(
     password: str,
     settle_ms: int = 300,
     typing_s: float = 0.0,
+    query: str = "",
 ) -> dict:
     """Start the built app with ``--bench-startup``; its ``KTPE_BENCH`` report.
 
@@ -180,6 +181,7 @@ def run_once(
             "KTPE_USER": user,
             "KTPE_BENCH_SETTLE_MS": str(settle_ms),
             "KTPE_BENCH_TYPE_S": repr(typing_s),
+            "KTPE_BENCH_QUERY": query,
         }
     )
     cmd = [str(executable(app)), "--bench-startup", "--data-dir", str(data_dir)]
@@ -245,16 +247,29 @@ def bench_warm_start(runs: int = RUNS) -> list[dict[str, Any]]:
 
 
 def bench_rss_500k() -> list[dict[str, Any]]:
-    """Resident memory of the built app with a 500,000-student roster open."""
+    """Resident memory of the built app with a 500,000-student roster open.
+
+    Read twice: 1 s after the roster is painted (the deferred quick_check running),
+    and 4 s after a name typed into its search field, by which time the search's
+    roster-names map of the whole roster (storage.roster_names, ~17 MB at 500,000)
+    is built. The target is judged on the larger.
+    """
     app = ensure_app_built()
     data = big_dir()
     plan_today(data, USER, PASSWORD)
     run_once(app, data, USER, PASSWORD)  # warm the page cache
     report = run_once(app, data, USER, PASSWORD, settle_ms=1000)
+    searched = run_once(app, data, USER, PASSWORD, settle_ms=4000, query="siti")
     rss = float(report["rss_mb"])
+    rss_searched = float(searched["rss_mb"])
+    worst = max(rss, rss_searched)
     return [
-        _row("rss_roster_open_500k", rss, "MB", f"<= {TARGET_RSS_MB:.0f}", rss <= TARGET_RSS_MB),
-        _row("rss_peak_500k", float(report["hwm_mb"]), "MB", "-", None),
+        _row("rss_roster_open_500k", rss, "MB", "-", None),
+        _row("rss_after_name_search_500k", rss_searched, "MB", "-", None),
+        _row(
+            "rss_500k (the larger)", worst, "MB", f"<= {TARGET_RSS_MB:.0f}", worst <= TARGET_RSS_MB
+        ),
+        _row("rss_peak_500k", float(max(report["hwm_mb"], searched["hwm_mb"])), "MB", "-", None),
         _row("start_to_roster_500k", float(report["painted_s"]), "s", "-", None),
         _row(
             "start_cpu_to_roster_500k (all threads)", float(report.get("cpu_s", 0)), "s", "-", None

@@ -273,3 +273,16 @@ def test_a_build_overtaken_by_a_close_leaves_no_connection_open(
     assert roster_names.ready(store.engine) is None
     with pytest.raises(sqlcipher3.ProgrammingError):  # closed, not left to the collector
         used[0].execute("SELECT 1")
+
+
+def test_the_build_leaves_every_connection_with_its_usual_page_cache(
+    store: Store, roster: list[str]
+) -> None:
+    """The build reads every student page through a small cache (the memory target
+    with 500,000 students), then gives its pooled connection the usual one back."""
+    from ktpe_desktop.storage.engine import CACHE_SIZE_KIB
+
+    assert roster_names.ready(store.engine) is not None
+    with store.engine.connect() as conn:  # LIFO: the build's connection, back in the pool
+        size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    assert size == -CACHE_SIZE_KIB
