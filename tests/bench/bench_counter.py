@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
-from tests.bench.bench_server import PG_ADMIN, _device_events
+from ktpe_desktop.core.signing import new_private_key, public_key_of
+from tests.bench.bench_server import PG_ADMIN, _device_events, _signed
 
 DEVICES = 20
 EVENTS_PER_DEVICE = 500
@@ -82,12 +83,15 @@ def measure(devices: int, events_per_device: int, batch: int) -> list[dict[str, 
         app = create_app(settings, engine=engine, migrate=False)
         with TestClient(app) as client:
             ids = []
+            keys: dict[str, bytes] = {}  # each laptop signs its own chain (issue 12)
             for i in range(devices):
                 device_id = str(uuid.uuid4())
+                keys[device_id] = new_private_key()
                 r = client.post(
                     f"{API_PREFIX}/enrollments",
                     json={"code": admin.make_enroll_code(engine, "tim-01"),
-                          "device_id": device_id, "device_name": f"L{i}"},
+                          "device_id": device_id, "device_name": f"L{i}",
+                          "public_key": public_key_of(keys[device_id])},
                 )  # fmt: skip
                 r.raise_for_status()
                 ids.append(device_id)
@@ -97,7 +101,8 @@ def measure(devices: int, events_per_device: int, batch: int) -> list[dict[str, 
             for device_id in ids:
                 mine = rng.sample(students, min(len(students), events_per_device))
                 evs = _device_events(device_id, mine, random.Random(device_id), events_per_device)
-                work.append([evs[i : i + batch] for i in range(0, len(evs), batch)])
+                chunks = [evs[i : i + batch] for i in range(0, len(evs), batch)]
+                work.append([(c, _signed(keys[device_id], c)[device_id]) for c in chunks])
             ingest.bump_counter = timed_bump  # type: ignore[assignment]
             event.listen(Session, "after_commit", released)
             start = threading.Barrier(devices + 1)
@@ -105,9 +110,9 @@ def measure(devices: int, events_per_device: int, batch: int) -> list[dict[str, 
 
             def run(chunks: list[Any]) -> None:
                 start.wait()
-                for chunk in chunks:
+                for chunk, segments in chunks:
                     try:
-                        state.ingestor.push(team_id, [chunk])
+                        state.ingestor.push(team_id, [chunk], [segments])
                     except Exception as exc:  # reported, not raised from a thread
                         failures.append(type(exc).__name__)
 

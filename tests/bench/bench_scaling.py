@@ -33,7 +33,6 @@ STARTUP_SIZES = (4_586, 500_000)
 REPORT_SIZES = (1_500, 6_000)
 SEARCH_TARGET_MS = 10.0  # DESIGN.md: p95 <= 10 ms per query in SQL at 500,000 students
 INGEST_TARGET_EPS = 5000.0  # at 50 devices
-START_TARGET_S = 1.5  # the demo campaign (4,586 students)
 PDF_TARGET_S = 1.0  # 1,500 students
 
 
@@ -130,13 +129,11 @@ def bench_scaling_startup() -> list[dict[str, Any]]:
         run_once(app, data, USER, PASSWORD)  # warm the page cache
         reports = [run_once(app, data, USER, PASSWORD) for _ in range(3)]
         painted = statistics.median(float(r["painted_s"]) for r in reports)
-        if students == 4_586:
-            target, ok = f"<= {START_TARGET_S:g}", painted <= START_TARGET_S
-        else:
-            target, ok = "-", None
         label = f"scaling.start {students:>7,} students"
         rows += [
-            _row(f"{label}: to painted roster", painted, "s", target, ok),
+            # How the start grows with the roster, the password given at once; DESIGN's
+            # 1.5 s is judged by bench_startup on the user's wait (D35), not here.
+            _row(f"{label}: to painted roster (password at once)", painted, "s"),
             _row(
                 f"{label}: window shown",
                 statistics.median(float(r["shown_s"]) for r in reports),
