@@ -178,3 +178,45 @@ def test_an_intact_large_database_is_checked_after_the_roster_shows(
     qtbot.waitUntil(lambda: not ws.check_pending, timeout=10_000)
     assert w.stack.currentWidget() is w.tabs
     close_window(w)
+
+
+def test_the_first_account_waits_for_the_preload_imports(
+    qtbot: Any, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account is created (its modules imported) only after ui.preload is done, as
+    the login does: a module imported by two threads at once from two ends of a cycle
+    raises a deadlock error in one of them."""
+    import threading
+    import time
+
+    from ktpe_desktop.services import workspace as ws_module
+    from ktpe_desktop.ui import preload
+
+    release = threading.Event()
+    preloading = threading.Thread(target=release.wait, args=(10,), daemon=True)
+    preloading.start()
+    monkeypatch.setattr(preload, "_thread", preloading)  # a preload still importing
+    created_at: list[float] = []
+    real_create = ws_module.Workspace.create
+
+    def create(*args: Any, **kwargs: Any) -> Workspace:
+        created_at.append(time.monotonic())
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(ws_module.Workspace, "create", create)
+    w = make_window(data_dir)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    page = w.first_run
+    qtbot.keyClicks(page.display_name, "Siti Rahayu")
+    qtbot.keyClicks(page.new_password, "Jemput-Bola-2024")
+    qtbot.keyClicks(page.repeat_password, "Jemput-Bola-2024")
+    qtbot.keyClick(page.repeat_password, Qt.Key.Key_Return)
+    qtbot.wait(300)
+    assert created_at == []  # still waiting for the preload
+    released_at = time.monotonic()
+    release.set()
+    qtbot.waitUntil(lambda: page.stack.currentIndex() == 1)
+    assert created_at and created_at[0] >= released_at
+    close_window(w)

@@ -205,6 +205,7 @@ class SessionFlow(WindowBase):
         data_dir = self.data_dir
 
         def create() -> Workspace:
+            preload.wait()  # as the login: never one import racing the preload's
             from ktpe_desktop.services.workspace import Workspace
 
             return Workspace.create(data_dir, username, password, display_name or None)
