@@ -22,10 +22,10 @@ check-off):
 * every writable connection of the engine carries TEMP triggers (connection-local:
   nothing is stored in the file) on ``INSERT``/``DELETE`` of ``student`` and on
   ``UPDATE OF`` its name, search key, ``deleted`` and ``doc_no``; they call a
-  Python function that advances :attr:`_Names.generation` and notes the connection:
-  no map is built while a connection that wrote roster rows is still in its
-  transaction (a snapshot taken before its commit would miss them), and a build
-  that a write overtook is thrown away. The triggers are (re)installed when a
+  Python function that advances :attr:`_Names.generation`; no map is built while
+  a write transaction is open (a snapshot taken before its commit would miss its
+  rows: the build tries ``BEGIN IMMEDIATE`` without waiting), and a build that a
+  write overtook is thrown away. The triggers are (re)installed when a
   connection is checked out without them (a migration that rebuilds ``student``
   drops them; the temp schema's version says so);
 * a read-only engine (``Store.open(readonly=True)``, possibly beside the folder's
@@ -157,41 +157,49 @@ class _Names:
         self.readonly = readonly
         self.lock = threading.Lock()
         self.generation = 0  # advanced by every roster write
-        # Connections with a roster write in a transaction not yet ended: no map is
-        # built while there is one (its snapshot would miss what they commit).
-        self.writing: dict[int, Any] = {}
         self.names: RosterNames | None = None
         self.names_generation = -1
         self.building: threading.Thread | None = None
         self.too_small = False
         self.unwatched = False  # a writable connection without triggers: never a map
 
-    def changed(self, writer: Any = None) -> None:
+    def changed(self) -> None:
         with self.lock:
             self.generation += 1
             self.names = None
             self.too_small = False
-            if writer is not None:
-                self.writing[id(writer)] = writer
 
-    def _writes_pending(self) -> bool:
-        """Whether a connection that wrote roster rows is still in its transaction
-        (under :attr:`lock`); those that have committed or rolled back are forgotten."""
-        for key, conn in list(self.writing.items()):
-            try:
-                open_ = bool(conn.in_transaction)
-            except Exception:  # closed
-                open_ = False
-            if not open_:
-                del self.writing[key]
-        return bool(self.writing)
+    def _writes_pending(self, raw: Any) -> bool:
+        """Whether a write transaction is open on the database (it may have written
+        roster rows it has not committed: a snapshot taken now would miss them).
+
+        Asked of the build's own connection ``raw``: ``BEGIN IMMEDIATE`` without
+        waiting fails while another connection holds the write lock, which a write
+        transaction keeps from its first write to its end. Another connection is
+        never asked for its state: its ``in_transaction`` takes that connection's
+        mutex while holding the GIL, which deadlocked against a statement of that
+        connection whose roster trigger was calling into Python (so waiting for the
+        GIL) while holding the same mutex.
+        """
+        if self.readonly:  # no writer of its own; its reads check data_version
+            return False
+        kept = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except Exception:  # database is locked: a writer is at work (try again later)
+            return True
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {kept}")
+        raw.execute("ROLLBACK")
+        return False
 
     def current(self) -> RosterNames | None:
         with self.lock:
             if self.names is not None and self.names_generation == self.generation:
                 return self.names
             self.names = None
-            if self.unwatched or self._writes_pending():
+            if self.unwatched:
                 return None
             if self.building is None and not self.too_small:
                 self.building = threading.Thread(
@@ -219,10 +227,12 @@ class _Names:
             with engine.connect() as conn:
                 with self.lock:  # after the checkout (which may install triggers)
                     started = self.generation
-                    if self._writes_pending():
-                        return
                 fairy = conn.connection
                 raw: Any = fairy.driver_connection
+                # After ``started``: a roster write not committed now holds the write
+                # lock; one that comes later advances the generation (thrown away).
+                if self._writes_pending(raw):
+                    return
                 conn.exec_driver_sql("SELECT 1")  # BEGIN: one snapshot for what follows
                 if self.readonly:
                     fairy.info[_DATA_VERSION] = raw.execute("PRAGMA data_version").fetchone()[0]
@@ -300,7 +310,7 @@ def _watch(conn: Any, info: dict[str, Any], names: _Names) -> None:
         return
 
     def written() -> None:
-        names.changed(conn)
+        names.changed()
 
     try:
         conn.create_function(_FUNCTION, 0, written)

@@ -286,3 +286,38 @@ def test_the_build_leaves_every_connection_with_its_usual_page_cache(
     with store.engine.connect() as conn:  # LIFO: the build's connection, back in the pool
         size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
     assert size == -CACHE_SIZE_KIB
+
+
+def test_a_build_beside_a_roster_write_in_progress_does_not_deadlock(
+    store: Store, factory: Factory, roster: list[str]
+) -> None:
+    """A roster write whose trigger is calling into Python while a build starts: the
+    build once asked the writer's connection ``in_transaction``, which waits for that
+    connection's mutex while holding the GIL, and the trigger waits for the GIL while
+    holding the mutex (found hanging in the suite: a retention purge)."""
+    import threading
+
+    names = roster_names._BY_POOL[store.engine.pool]
+    in_trigger = threading.Event()
+    real_changed = names.changed
+
+    def slow_changed(*args: Any) -> None:  # the trigger's call, held while a build starts
+        in_trigger.set()
+        build = threading.Thread(target=roster_names.ready, args=(store.engine, 10), daemon=True)
+        build.start()
+        build.join(0.5)  # the build runs while this statement is still executing
+        real_changed(*args)
+
+    names.changed = slow_changed  # type: ignore[method-assign]
+    done = threading.Event()
+
+    def write() -> None:
+        factory.student(factory.schools[0], name="RIZKY SEDANG DITULIS")
+        done.set()
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    assert in_trigger.wait(10)
+    assert done.wait(15), "the roster write and the map's build deadlocked"
+    names.changed = real_changed  # type: ignore[method-assign]
+    assert results(store, None, "rizky sedang") != []
