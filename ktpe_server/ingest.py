@@ -29,6 +29,7 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Text,
+    TextClause,
     and_,
     any_,
     bindparam,
@@ -805,13 +806,21 @@ _PG_EVENT_FIELDS = (
     ("reject_code", "text"),
     ("ingest_seq", "bigint"),
 )
-_PG_INSERT_EVENTS = text(
-    "INSERT INTO event ("
-    + ", ".join(f for f, _ in _PG_EVENT_FIELDS)
-    + ", received_at) SELECT u.*, :now FROM unnest("
-    + ", ".join(f"CAST(:{f} AS {t}[])" for f, t in _PG_EVENT_FIELDS)
-    + ") AS u"
-)
+
+
+def _pg_insert_unnest(table: str, fields: tuple[tuple[str, str], ...], stamped: str) -> TextClause:
+    """``INSERT INTO table (fields, stamped) SELECT u.*, :now FROM unnest(arrays)``:
+    one statement for a push's rows, one typed array parameter per column."""
+    return text(
+        f"INSERT INTO {table} ("
+        + ", ".join(f for f, _ in fields)
+        + f", {stamped}) SELECT u.*, :now FROM unnest("
+        + ", ".join(f"CAST(:{f} AS {t}[])" for f, t in fields)
+        + ") AS u"
+    )
+
+
+_PG_INSERT_EVENTS = _pg_insert_unnest("event", _PG_EVENT_FIELDS, "received_at")
 _PG_STATE_FIELDS = (
     ("student_id", "text"),
     ("school_npsn", "text"),
@@ -844,13 +853,7 @@ _PG_ANOMALY_FIELDS = (
     ("code", "text"),
     ("event_ids", "text"),
 )
-_PG_INSERT_ANOMALIES = text(
-    "INSERT INTO anomaly ("
-    + ", ".join(f for f, _ in _PG_ANOMALY_FIELDS)
-    + ", detected_at) SELECT u.*, :now FROM unnest("
-    + ", ".join(f"CAST(:{f} AS {t}[])" for f, t in _PG_ANOMALY_FIELDS)
-    + ") AS u"
-)
+_PG_INSERT_ANOMALIES = _pg_insert_unnest("anomaly", _PG_ANOMALY_FIELDS, "detected_at")
 _PG_CLEAR_ANOMALIES = text("DELETE FROM anomaly WHERE student_id = ANY(CAST(:ids AS text[]))")
 
 
