@@ -79,13 +79,32 @@ def close_window(window: MainWindow) -> None:
     window.shutdown()
 
 
-def logged_in(qtbot: Any, data_dir: Path) -> MainWindow:
-    """A window on ``data_dir`` the lead logged into as a user does (password, Enter),
-    with Hari ini's schools loaded."""
-    w = make_window(data_dir, demo_credentials=(LEAD, PASSWORD))
+def started_window(qtbot: Any, data_dir: Path, **kwargs: Any) -> MainWindow:
+    """A window on ``data_dir``, shown and started: on its login or first-run page."""
+    w = make_window(data_dir, **kwargs)
     qtbot.addWidget(w)
     w.show()
     w.start()
+    return w
+
+
+FIRST_RUN_PASSWORD = "Jemput-Bola-2024"
+
+
+def type_first_account(qtbot: Any, page: Any, password: str = FIRST_RUN_PASSWORD) -> None:
+    """Types the first-run page's lead account as a user does (name, the password
+    twice, Enter). The account is created in the background: wait for the page's
+    next step (``page.stack.currentIndex() == 1``) where the test needs it."""
+    qtbot.keyClicks(page.display_name, "Siti Rahayu")
+    qtbot.keyClicks(page.new_password, password)
+    qtbot.keyClicks(page.repeat_password, password)
+    qtbot.keyClick(page.repeat_password, Qt.Key.Key_Return)
+
+
+def logged_in(qtbot: Any, data_dir: Path) -> MainWindow:
+    """A window on ``data_dir`` the lead logged into as a user does (password, Enter),
+    with Hari ini's schools loaded."""
+    w = started_window(qtbot, data_dir, demo_credentials=(LEAD, PASSWORD))
     with qtbot.waitSignal(w.unlocked, timeout=timing.ms(10_000)):
         w.login.password.setText(PASSWORD)
         qtbot.keyClick(w.login.password, Qt.Key.Key_Return)

@@ -10,16 +10,20 @@ from PySide6.QtCore import Qt
 
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.settings import IDLE_LOCK_MINUTES, LANGUAGE, SETTINGS_VERSION, Settings
-from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
+from tests.gui.conftest import (
+    LEAD,
+    PASSWORD,
+    close_window,
+    make_window,
+    started_window,
+    type_first_account,
+)
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 
 def test_first_run_creates_the_lead_and_starts_offline(qtbot: Any, data_dir: Path) -> None:
-    w = make_window(data_dir)
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = started_window(qtbot, data_dir)
     page = w.first_run
     assert w.stack.currentWidget() is page
     qtbot.keyClicks(page.display_name, "Siti Rahayu")
@@ -50,10 +54,7 @@ def test_wrong_passwords_make_the_user_wait_then_switch_operator(
     ws = Workspace.open(demo_data, LEAD, PASSWORD)
     ws.add_user("petugas1", "petugas-satu-1", role="operator", display_name="Petugas Satu")
     ws.close()
-    w = make_window(demo_data)
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = started_window(qtbot, demo_data)
     login = w.login
     for _ in range(3):
         login.password.setText("bukan-sandinya")
@@ -204,15 +205,9 @@ def test_the_first_account_waits_for_the_preload_imports(
         return real_create(*args, **kwargs)
 
     monkeypatch.setattr(ws_module.Workspace, "create", create)
-    w = make_window(data_dir)
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = started_window(qtbot, data_dir)
     page = w.first_run
-    qtbot.keyClicks(page.display_name, "Siti Rahayu")
-    qtbot.keyClicks(page.new_password, "Jemput-Bola-2024")
-    qtbot.keyClicks(page.repeat_password, "Jemput-Bola-2024")
-    qtbot.keyClick(page.repeat_password, Qt.Key.Key_Return)
+    type_first_account(qtbot, page)
     qtbot.wait(300)
     assert created_at == []  # still waiting for the preload
     released_at = time.monotonic()

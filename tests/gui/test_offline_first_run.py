@@ -13,7 +13,7 @@ from ktpe_desktop.services.paper_settings import PaperSettings
 from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
 from ktpe_desktop.ui.dialogs.paper_settings import PaperSettingsDialog
 from ktpe_desktop.ui.dialogs.school_chooser import ChosenSchool, SchoolChooserDialog
-from tests.gui.conftest import close_window, make_window
+from tests.gui.conftest import close_window, started_window, type_first_account
 from tests.gui.test_screenshots import settle, shot
 from tests.unit.imports import corpus as C
 
@@ -32,15 +32,9 @@ def test_offline_first_run_imports_a_roster_for_a_listed_school(
         lambda *_a, **_k: (str(roster_file), ""),
     )
 
-    w = make_window(data_dir)
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = started_window(qtbot, data_dir)
     page = w.first_run
-    qtbot.keyClicks(page.display_name, "Siti Rahayu")
-    qtbot.keyClicks(page.new_password, "Jemput-Bola-2024")
-    qtbot.keyClicks(page.repeat_password, "Jemput-Bola-2024")
-    qtbot.keyClick(page.repeat_password, Qt.Key.Key_Return)
+    type_first_account(qtbot, page)
     qtbot.waitUntil(lambda: page.stack.currentIndex() == 1)
 
     # "Mulai luring": the laptop has no schools, so the school chooser opens.
@@ -116,10 +110,7 @@ def test_first_run_import_button_with_another_npsn(
         "ktpe_desktop.ui.dialogs.import_roster.QFileDialog.getOpenFileName",
         lambda *_a, **_k: (str(roster_file), ""),
     )
-    w = make_window(data_dir)
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = started_window(qtbot, data_dir)
     w._account_created(Workspace.create(data_dir, LEAD, PASSWORD, "Siti Rahayu"))
     w.first_run.import_button.click()
     chooser = w.school_chooser

@@ -19,7 +19,7 @@ from ktpe_desktop.services.demo_mode import DEMO_PASSWORD, DEMO_USER, DemoSessio
 from ktpe_desktop.services.views import StudentItem
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.main_window import MainWindow
-from tests.gui.conftest import close_window, make_window
+from tests.gui.conftest import close_window, started_window
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -46,10 +46,7 @@ def demo(data_dir: Path) -> Iterator[DemoSession]:
 
 @pytest.fixture
 def window(qtbot: Any, demo: DemoSession) -> Iterator[MainWindow]:
-    w = make_window(demo.data_dir, demo_credentials=(DEMO_USER, DEMO_PASSWORD))
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = started_window(qtbot, demo.data_dir, demo_credentials=(DEMO_USER, DEMO_PASSWORD))
     yield w
     close_window(w)
 

@@ -24,7 +24,7 @@ from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
 from ktpe_desktop.ui.i18n import current_language, install_language
 from ktpe_desktop.ui.main_window import MainWindow
 from tests.conftest import docs_dir
-from tests.gui.conftest import LEAD, PASSWORD, close_window, make_window
+from tests.gui.conftest import LEAD, PASSWORD, close_window, started_window
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.screenshots]
 
@@ -66,10 +66,7 @@ def lang(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def test_screenshots(qtbot: Any, demo_data: Path, lang: str) -> None:
-    w = make_window(demo_data, demo_credentials=(LEAD, PASSWORD))
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = started_window(qtbot, demo_data, demo_credentials=(LEAD, PASSWORD))
     w.login.password.setFocus()
     shot(w, "login")
 
@@ -169,10 +166,7 @@ def _quarantine_two(ws: Workspace) -> None:
 
 
 def test_first_run_screenshot(qtbot: Any, data_dir: Path, lang: str) -> None:
-    w = make_window(data_dir)
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = started_window(qtbot, data_dir)
     assert w.stack.currentWidget() is w.first_run
     w.first_run.display_name.setText("Siti Rahayu")
     w.first_run.new_password.setText("Malang-Jemput-2024")

@@ -7,7 +7,9 @@ import random
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -187,14 +189,20 @@ def test_event_json_roundtrip_and_ids() -> None:
     assert ev.with_valid_hash()
 
 
-def test_validate_event_payload() -> None:
-    assert validate_event_payload("recorded", {}) is None
-    assert validate_event_payload("failed", {}) == "bad_reason"
-    assert validate_event_payload("voided", {"target_event_id": "x"}) == "missing_reason"
-    assert validate_event_payload("details_corrected", {"changes": {"x": 1}}) == "unknown_field"
-    assert validate_event_payload("student_added", {"name": "A"}) == "missing_details"
-    assert validate_event_payload("nope", {}) == "unknown_kind"
-    assert validate_event_payload(EventKind.ABSENT, {"note": "x" * 501}) == "bad_note"
+@pytest.mark.parametrize(
+    ("kind", "payload", "problem"),
+    [
+        ("recorded", {}, None),
+        ("failed", {}, "bad_reason"),
+        ("voided", {"target_event_id": "x"}, "missing_reason"),
+        ("details_corrected", {"changes": {"x": 1}}, "unknown_field"),
+        ("student_added", {"name": "A"}, "missing_details"),
+        ("nope", {}, "unknown_kind"),
+        (EventKind.ABSENT, {"note": "x" * 501}, "bad_note"),
+    ],
+)
+def test_validate_event_payload(kind: str, payload: dict[str, object], problem: str | None) -> None:
+    assert validate_event_payload(kind, payload) == problem
 
 
 # Text as JSON meets it: every code point but lone surrogates (which no party can
@@ -232,35 +240,23 @@ def test_event_hash_is_sha256_of_the_generic_canonical_encoding(
 ) -> None:
     """The encoding written out field by field (make_event, build_event, computed_hash)
     is byte for byte json.dumps(content, sort_keys=True, …) of Event.content()."""
-    ev = make_event(
-        device_id=device,
-        seq=seq,
-        prev_hash=prev,
-        hlc=hlc,
-        kind=kind,
-        student_id=student,
-        operator=operator,
-        occurred_at=from_ms(ms),
-        payload=payload,
-    )
+    fields: dict[str, Any] = {
+        "device_id": device,
+        "seq": seq,
+        "prev_hash": prev,
+        "hlc": hlc,
+        "kind": kind,
+        "student_id": student,
+        "operator": operator,
+        "occurred_at": from_ms(ms),
+        "payload": payload,
+    }
+    ev = make_event(**fields)
     generic = hashlib.sha256(canonical_bytes(ev.content())).hexdigest()
     assert ev.hash == generic
     assert ev.computed_hash() == generic
     assert ms_text(ms) == format_time(from_ms(ms))
-    built = build_event(
-        event_id=ev.event_id,
-        device_id=device,
-        seq=seq,
-        prev_hash=prev,
-        hlc=hlc,
-        kind=kind,
-        student_id=student,
-        operator=operator,
-        occurred_at=from_ms(ms),
-        occurred_text=ms_text(ms),
-        payload=payload,
-    )
-    assert built == ev
+    assert build_event(event_id=ev.event_id, occurred_text=ms_text(ms), **fields) == ev
 
 
 def test_event_ids_are_uuid5_of_device_and_seq() -> None:
