@@ -321,6 +321,7 @@ def _canonical_text(
     operator: str,
     occurred_text: str,
     payload: Mapping[str, Any],
+    body: str | None = None,
 ) -> str:
     """``canonical_bytes(content)`` as text, for an event's content (:meth:`Event.content`).
 
@@ -329,11 +330,13 @@ def _canonical_text(
     sorting a dict per event (a third of decoding a push, issue 12). An empty payload
     is ``{}``; any other payload, and a field of another type than the encoder's
     plain ``str`` and ``int`` (a ``bool`` seq, a ``None``), take the encoder itself.
+    ``body``: the payload's encoding when the caller already has it (:func:`_payload_body`).
     """
     try:
         if type(seq) is not int:
             raise TypeError("seq")
-        body = _CANONICAL_ENCODER.encode(_plain(payload)) if payload else "{}"
+        if body is None:
+            body = _payload_body(payload)
         return (
             f'{{"device_id":{_escape(device_id)},"event_id":{_escape(event_id)},'
             f'"hlc":{_escape(hlc)},"kind":{_escape(kind)},'
@@ -363,6 +366,11 @@ def _plain(payload: Mapping[str, Any]) -> dict[str, Any]:
     return payload if type(payload) is dict else dict(payload)
 
 
+def _payload_body(payload: Mapping[str, Any]) -> str:
+    """The payload's part of the canonical text (``{}`` when empty)."""
+    return _CANONICAL_ENCODER.encode(_plain(payload)) if payload else "{}"
+
+
 def make_event(
     *,
     device_id: str,
@@ -381,22 +389,73 @@ def make_event(
     values JSON cannot hold): the content is built exactly as :meth:`Event.content`
     builds it, so ``hash`` is the one :meth:`Event.computed_hash` gives.
     """
-    if seq < 1:
-        raise ValueError("seq starts at 1")
-    occurred, occurred_text = _normalized_time(occurred_at)
-    return build_event(
-        event_id=event_id_for(device_id, seq),
+    return make_event_with_text(
         device_id=device_id,
         seq=seq,
         prev_hash=prev_hash,
-        hlc=hlc.encode() if isinstance(hlc, Hlc) else hlc,
-        kind=str(kind),
+        hlc=hlc,
+        kind=kind,
+        student_id=student_id,
+        operator=operator,
+        occurred_at=occurred_at,
+        payload=payload,
+    )[0]
+
+
+def make_event_with_text(
+    *,
+    device_id: str,
+    seq: int,
+    prev_hash: str,
+    hlc: Hlc | str,
+    kind: EventKind | str,
+    student_id: str,
+    operator: str,
+    occurred_at: datetime,
+    payload: Mapping[str, Any] | None = None,
+) -> tuple[Event, str]:
+    """:func:`make_event`, and the payload's JSON text as the event row stores it.
+
+    The row's text (``models.JsonText``: sorted keys, compact, not ASCII-escaped) is
+    the payload's part of the canonical text, which the hash has already encoded (the
+    canonical encoder differs only in refusing NaN, which raised before): a batch of
+    events (a roster import) encodes each payload once instead of twice.
+    """
+    if seq < 1:
+        raise ValueError("seq starts at 1")
+    occurred, occurred_text = _normalized_time(occurred_at)
+    plain = dict(payload or {})
+    body = _payload_body(plain)
+    event_id = event_id_for(device_id, seq)
+    hlc_text = hlc.encode() if isinstance(hlc, Hlc) else hlc
+    kind_text = str(kind)
+    text = _canonical_text(
+        event_id,
+        device_id,
+        seq,
+        hlc_text,
+        prev_hash,
+        kind_text,
+        student_id,
+        operator,
+        occurred_text,
+        plain,
+        body,
+    )
+    event = Event(
+        event_id=event_id,
+        device_id=device_id,
+        seq=seq,
+        hlc=hlc_text,
+        prev_hash=prev_hash,
+        hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        kind=kind_text,
         student_id=student_id,
         operator=operator,
         occurred_at=occurred,
-        occurred_text=occurred_text,
-        payload=dict(payload or {}),
+        payload=plain,
     )
+    return event, body
 
 
 def build_event(
@@ -467,20 +526,26 @@ def _normalized_time(occurred_at: datetime) -> tuple[datetime, str]:
     global _last_time
     cached = _last_time
     # Both results depend on the instant only, which == compares (naive times, which
-    # format_time refuses, never equal an aware one).
-    if cached is not None and occurred_at.tzinfo is not None and cached[0] == occurred_at:
+    # format_time refuses, never equal an aware one); the same object (a batch's one
+    # time) is known without comparing (== of aware times asks both for their offset).
+    if cached is not None and (
+        cached[0] is occurred_at or (occurred_at.tzinfo is not None and cached[0] == occurred_at)
+    ):
         return cached[1], cached[2]
     if occurred_at.tzinfo is UTC:
         # Already canonical (from_ms, a decoded push), or a check-off's datetime.now(UTC)
         # cut to the millisecond as parse_time(format_time(...)) would: only its text
         # is needed (the round trip through text was ~4 % of a check-off's CPU).
+        given = occurred_at
         if occurred_at.microsecond % 1000:
             occurred_at = occurred_at.replace(
                 microsecond=occurred_at.microsecond - occurred_at.microsecond % 1000
             )
-        return occurred_at, occurred_at.strftime("%Y-%m-%dT%H:%M:%S.") + (
+        text = occurred_at.strftime("%Y-%m-%dT%H:%M:%S.") + (
             f"{occurred_at.microsecond // 1000:03d}Z"
         )
+        _last_time = (given, occurred_at, text)
+        return occurred_at, text
     occurred = parse_time(format_time(occurred_at))
     text = format_time(occurred)
     _last_time = (occurred_at, occurred, text)

@@ -59,7 +59,7 @@ from ktpe_desktop.core.events import (
     EventKind,
     FoldState,
     fold_status,
-    make_event,
+    make_event_with_text,
 )
 from ktpe_desktop.core.hlc import Hlc, HybridClock, system_ms
 from ktpe_desktop.core.namekeys import name_key
@@ -301,12 +301,15 @@ def append_local(
     stamp_text = utc_text(stamp)
     events: list[Event] = []
     event_rows: list[tuple[Any, ...]] = []
+    occurred: datetime | None = None  # the last event's time and its column text:
+    occurred_text: str | None = None  # a batch (a roster import) shares one time
     for draft in drafts:
         hlc = clock.tick()
         if hlc <= persisted:  # the clock was restored behind the database (tests, restore)
             hlc = clock.observe(persisted)
         persisted = hlc
-        ev = make_event(
+        # The payload's column text is the one the hash encoded (json_text's encoding).
+        ev, payload_text = make_event_with_text(
             device_id=device_id,
             seq=seq,
             prev_hash=prev_hash,
@@ -317,10 +320,11 @@ def append_local(
             occurred_at=draft.occurred_at or stamp,
             payload=draft.payload,
         )
-        payload_text = json_text(dict(ev.payload))
+        if ev.occurred_at is not occurred:
+            occurred, occurred_text = ev.occurred_at, utc_text(ev.occurred_at)
         event_rows.append(
             (ev.event_id, ev.device_id, ev.seq, ev.hlc, ev.prev_hash, ev.hash, ev.kind,
-             ev.student_id, draft.school_npsn, ev.operator, utc_text(ev.occurred_at),
+             ev.student_id, draft.school_npsn, ev.operator, occurred_text,
              payload_text, m.EventOrigin.LOCAL.value, stamp_text)
         )  # fmt: skip
         # Kept as a re-read would see it (payload through its JSON text); a payload

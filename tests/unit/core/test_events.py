@@ -28,12 +28,14 @@ from ktpe_desktop.core.events import (
     format_time,
     from_ms,
     make_event,
+    make_event_with_text,
     ms_text,
     parse_time,
     validate_event_payload,
     verify_chain,
 )
 from ktpe_desktop.core.hlc import Hlc
+from ktpe_desktop.storage.ledger import json_text as stored_json
 
 STUDENT = "S1"
 T0 = datetime(2024, 11, 27, 1, 0, tzinfo=UTC)
@@ -257,6 +259,10 @@ def test_event_hash_is_sha256_of_the_generic_canonical_encoding(
     assert ev.computed_hash() == generic
     assert ms_text(ms) == format_time(from_ms(ms))
     assert build_event(event_id=ev.event_id, occurred_text=ms_text(ms), **fields) == ev
+    # The payload's text given with the event is the event row's (models.JsonText).
+    with_text, text = make_event_with_text(**fields)
+    assert with_text == ev
+    assert text == stored_json(dict(payload))
 
 
 def test_event_ids_are_uuid5_of_device_and_seq() -> None:
