@@ -18,14 +18,15 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from ktpe_desktop.services.changes import Change, What, round_changes
 from ktpe_desktop.services.views import OFFLINE_CODES, SyncSnapshot
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op
+from ktpe_desktop.ui.widgets import ElidingLabel
 
 if TYPE_CHECKING:
     from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
@@ -35,6 +36,26 @@ _CLOCK_SKEW = re.compile(r"Jam laptop berbeda (\d+) menit dari server")
 _CRASH = "Sinkronisasi gagal karena kesalahan program: "
 
 log = logging.getLogger("ktpe.ui")
+
+PROBLEM_MAX_WIDTH = 360
+
+
+class _ProblemLabel(ElidingLabel):
+    """The problem: up to PROBLEM_MAX_WIDTH wide, narrower (ending in "…") when the
+    bar has less room (the hub's label beside it), never cut off mid-letter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self.full_text()) + 2
+        width += margins.left() + margins.right()
+        return QSize(min(width, PROBLEM_MAX_WIDTH), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, super().minimumSizeHint().height())
 
 
 class SyncStatusWidget(QWidget):
@@ -55,10 +76,10 @@ class SyncStatusWidget(QWidget):
         self.pending_label.setObjectName("pendingLabel")
         self.last_label = QLabel()
         self.last_label.setObjectName("lastSyncLabel")
-        self.problem_label = QLabel()
+        self.problem_label = _ProblemLabel()
         self.problem_label.setObjectName("problemLabel")
         self.problem_label.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.problem_label.setMaximumWidth(360)
+        self.problem_label.setMaximumWidth(PROBLEM_MAX_WIDTH)
         self.problem_label.mousePressEvent = lambda _e: self.problems_requested.emit()  # type: ignore[method-assign,assignment]
         self.update_label = QLabel()
         self.update_label.setObjectName("updateLabel")
@@ -135,9 +156,8 @@ class SyncStatusWidget(QWidget):
         if not text:
             self.problem_label.hide()
             return
-        metrics = self.problem_label.fontMetrics()
-        shown = metrics.elidedText("⚠ " + text, Qt.TextElideMode.ElideRight, 350)
-        self.problem_label.setText(shown)
+        self.problem_label.setText("⚠ " + text)  # elided to the room it gets
+        self.problem_label.updateGeometry()
         self.problem_label.setToolTip(text + "\n" + tr("Klik untuk melihat masalah sinkron."))
         self.problem_label.show()
 

@@ -161,7 +161,8 @@ class ElidingLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(
-            self._full, Qt.TextElideMode.ElideRight, max(0, self.width() - 4)
-        )
+        # within the contents (the status bar's style pads its labels by 6 px a side)
+        # (2 px spare: the drawn glyphs can end a pixel past the measured advance)
+        room = self.contentsRect().width() - 2 * max(0, self.margin()) - 2
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, room))
         super().setText(shown)

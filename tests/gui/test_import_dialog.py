@@ -110,7 +110,10 @@ def test_preview_report_and_commit(
     assert dialog.import_button.isEnabled()
 
     dialog.tabs.setCurrentIndex(0)
+    # the picture shows an operator's folder, not pytest's (a new name each run)
+    dialog.path_edit.setText(rf"C:\Users\Operator\Downloads\{path.name}")
     assert dialog.grab().save(str(docs_path("screenshots/import-dialog.png")))
+    dialog.path_edit.setText(str(path))
 
     report = path.parent / "laporan.csv"
     dialog.write_report(report)

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 SMKN2 = "20533814"  # SMKN 2 MALANG, in the shipped school list
 
 
+@pytest.mark.screenshots  # school-chooser.png
 def test_offline_first_run_imports_a_roster_for_a_listed_school(
     qtbot: Any, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

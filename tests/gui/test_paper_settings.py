@@ -52,3 +52,33 @@ def test_a_long_address_shows_its_beginning(qtbot: Any, data_dir: Path) -> None:
         assert dialog.address.cursorPosition() == 0
     finally:
         ws.close()
+
+
+def test_the_prefilled_letterhead_is_read_whole_and_the_fields_line_up(
+    qtbot: Any, data_dir: Path
+) -> None:
+    """The shipped address (88 characters) fits its field: nothing of it is hidden at the
+    end; and the three groups' fields start at the same x."""
+    ws = Workspace.create(data_dir, LEAD, PASSWORD, "Siti Rahayu")
+    try:
+        from ktpe_desktop.storage import models as m
+
+        with ws.store.transaction() as s:
+            s.add(m.School(npsn="20533812", name="SMAS KATOLIK ST ALBERTUS", status="swasta"))
+        dialog = PaperSettingsDialog(
+            PaperSettings(ws.store), npsn="20533812", school_name="SMAS KATOLIK ST ALBERTUS"
+        )
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        for field in (dialog.government, dialog.office, dialog.address):
+            text_width = field.fontMetrics().horizontalAdvance(field.text())
+            assert text_width + 8 <= field.width(), (field.text(), field.width())
+        lefts = {
+            field.mapTo(dialog, field.rect().topLeft()).x()
+            for field in (dialog.address, dialog.signer_nip, dialog.principal_nip)
+        }
+        assert len(lefts) == 1, lefts
+        assert dialog.width() <= 1024
+    finally:
+        ws.close()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from ktpe_desktop.ui import ops
 from ktpe_desktop.ui.main_window import MainWindow
@@ -67,6 +68,9 @@ def test_a_long_message_never_pushes_the_sync_bar_out(qtbot: Any, window: MainWi
     assert bar.isVisible() and right <= w.width()
     assert bar.button.isVisible() and bar.pending_label.isVisible()
     assert w.toast.toolTip().startswith("Tersimpan")
+    shown = QLabel.text(w.toast)  # ends in "…" inside the status bar's padding
+    assert shown.endswith("…")
+    assert w.toast.fontMetrics().horizontalAdvance(shown) <= w.toast.contentsRect().width()
 
 
 def test_save_as_opens_in_documents_then_in_the_last_folder(
@@ -151,3 +155,23 @@ def test_quitting_with_unsent_records_reminds_first(qtbot: Any, window: MainWind
     QTimer.singleShot(200, lambda: answer("Keluar saja"))
     w.request_quit()
     assert not w.isVisible()
+
+
+def test_a_sync_problem_is_elided_to_the_room_it_gets(qtbot: Any, window: MainWindow) -> None:
+    """With less room than its 360 px (the hub's label beside it in the status bar at
+    1366 px), the problem ends in "…" within its label instead of being cut off."""
+    w = window
+    w.resize(1366, 768)
+    label = w.sync_widget.problem_label
+    w.sync_widget.set_problem("Laptop belum terdaftar di server (Berkas → Daftarkan ke server…)")
+    for hub in ("", "Hub: tidak terjangkau — tetap bekerja luring"):
+        w.hub_label.setText(hub)
+        w.hub_label.setVisible(bool(hub))
+        qtbot.waitUntil(lambda: label.isVisible())
+        qtbot.wait(30)
+        shown = QLabel.text(label)  # what is drawn (the label's text() is the whole)
+        room = label.contentsRect().width()  # inside the status bar's padding
+        assert label.fontMetrics().horizontalAdvance(shown) <= room, (hub, shown)
+        assert 40 <= label.width() <= 360
+    assert shown.endswith("…") and shown.startswith("⚠ Laptop")
+    assert "Daftarkan" in label.toolTip() and "Klik" in label.toolTip()

@@ -120,6 +120,14 @@ def test_screenshots(qtbot: Any, demo_data: Path, lang: str) -> None:
     shot(w, "walk-in", form)
     form.reject()
 
+    # Pengaturan → Kop surat: every prefilled field shows its beginning
+    w.show_paper_settings()
+    kop = w.paper_settings_dialog
+    assert kop is not None
+    qtbot.waitUntil(kop.isVisible)
+    shot(w, "kop-surat", kop)
+    kop.reject()
+
     history = HistoryDialog(ws, ws.student(students[12].id), w)
     history.show()
     qtbot.waitUntil(lambda: history.model.rowCount() > 0)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.ui.dialogs.common import make_table
+from ktpe_desktop.ui.dialogs.common import make_table, set_column_widths
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.models import (
     AnomalyTableModel,
@@ -45,8 +45,7 @@ class AnomaliesDialog(QDialog):
         self.model = AnomalyTableModel(self)
         self.table = make_table(self.model)
         self.table.setObjectName("anomalyTable")
-        for col, width in enumerate((150, 260, 320)):
-            self.table.setColumnWidth(col, width)
+        set_column_widths(self.table, (150, 260, 320))
         self.table.activated.connect(self._open)
         self.table.doubleClicked.connect(self._open)
         root.addWidget(self.table, 1)

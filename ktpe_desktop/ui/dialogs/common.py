@@ -28,5 +28,13 @@ def make_table(model: Any) -> QTableView:
     return view
 
 
+def set_column_widths(view: QTableView, widths: tuple[int, ...]) -> None:
+    """The first columns' widths, each at least as wide as its header's text (a bold
+    header is wider in one language than in the other: "Percobaan" / "Attempts")."""
+    header = view.horizontalHeader()
+    for col, width in enumerate(widths):
+        view.setColumnWidth(col, max(width, header.sectionSizeHint(col)))
+
+
 def error_text(exc: BaseException) -> str | None:
     return exc.text(current_language()) if isinstance(exc, KnownError) else None

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from ktpe_desktop.services.views import HistoryItem, SavedChange, StudentItem
 from ktpe_desktop.ui import labels
-from ktpe_desktop.ui.dialogs.common import error_text, make_table
+from ktpe_desktop.ui.dialogs.common import error_text, make_table, set_column_widths
 from ktpe_desktop.ui.dialogs.void import VoidDialog
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.models import (
@@ -50,8 +50,7 @@ class HistoryDialog(QDialog):
         self.model = HistoryTableModel(self)
         self.table = make_table(self.model)
         self.table.setObjectName("historyTable")
-        for col, width in enumerate((160, 140, 290, 160)):  # the time in full
-            self.table.setColumnWidth(col, width)
+        set_column_widths(self.table, (160, 140, 340, 130))  # the time in full
         root.addWidget(self.table, 1)
         self.message = QLabel()
         self.message.setObjectName("errorText")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -76,7 +77,8 @@ class PaperSettingsDialog(QDialog):
         self.office = QLineEdit(kop.office_name)
         self.address = QLineEdit(kop.office_address)
         for field in (self.government, self.office, self.address):
-            field.setCursorPosition(0)  # a long address shows its beginning, not its end
+            field.setCursorPosition(0)  # a longer one still shows its beginning
+            _fit_text(field)  # the shipped address is read whole, not scrolled
         form.addRow(tr("Pemerintah daerah"), self.government)
         form.addRow(tr("Nama dinas"), self.office)
         form.addRow(tr("Alamat kantor"), self.address)
@@ -119,7 +121,8 @@ class PaperSettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         root.addWidget(buttons)
-        self.resize(620, self.sizeHint().height())
+        _align_labels(self.findChildren(QFormLayout))
+        self.resize(max(620, self.sizeHint().width()), self.sizeHint().height())
 
     def save(self) -> None:
         """Keep what was typed; on a refused value, say why and keep the dialog open."""
@@ -143,3 +146,37 @@ class PaperSettingsDialog(QDialog):
 
 
 __all__ = ["PaperSettingsDialog"]
+
+
+# The widest a field grows to show its whole prefill (the dialog stays within a
+# 1024-pixel-wide screen); longer text scrolls in the field, its beginning shown.
+_FIELD_MAX_WIDTH = 720
+
+
+def _fit_text(field: QLineEdit) -> None:
+    """Make ``field`` at least as wide as its text (up to ``_FIELD_MAX_WIDTH``)."""
+    margins = field.textMargins()
+    frame = field.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, None, field)
+    # QLineEdit keeps 2 px beside its text inside the frame and the text margins
+    need = (
+        field.fontMetrics().horizontalAdvance(field.text())
+        + margins.left()
+        + margins.right()
+        + 2 * (frame + 2)
+        + 2  # the cursor
+    )
+    field.setMinimumWidth(min(need, _FIELD_MAX_WIDTH))
+
+
+def _align_labels(forms: list[QFormLayout]) -> None:
+    """One label column for the dialog's groups: their fields start at the same x."""
+    labels = [
+        label
+        for form in forms
+        for row in range(form.rowCount())
+        if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+        and (label := item.widget()) is not None
+    ]
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)

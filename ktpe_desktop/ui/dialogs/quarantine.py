@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.ui.dialogs.common import make_table
+from ktpe_desktop.ui.dialogs.common import make_table, set_column_widths
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.models import (
     QuarantineTableModel,
@@ -50,8 +50,7 @@ class QuarantineDialog(QDialog):
         self.model = QuarantineTableModel(self)
         self.table = make_table(self.model)
         self.table.setObjectName("quarantineTable")
-        for col, width in enumerate((150, 150, 200, 85)):
-            self.table.setColumnWidth(col, width)
+        set_column_widths(self.table, (150, 150, 200, 85))
         root.addWidget(self.table, 1)
         self.message = QLabel()
         self.message.setObjectName("dateLabel")
