@@ -30,6 +30,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -160,6 +161,20 @@ def known_revisions() -> set[str]:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_marker_second: tuple[int, str] = (0, "")
+
+
+def _marker_time() -> str:
+    """``_utcnow().isoformat(timespec="seconds")`` for the tail marker's ``at``, made
+    once per second (it is written after every commit)."""
+    global _marker_second
+    now = int(time.time())
+    held = _marker_second
+    if held[0] != now:
+        held = _marker_second = (now, datetime.fromtimestamp(now, UTC).isoformat())
+    return held[1]
 
 
 # --------------------------------------------------------------------------- backups
@@ -700,8 +715,7 @@ class Store:
         if self._marker is None:
             self._marker = MarkerWriter(self.data_dir, self._key)
         self._marker.write(
-            TailMarker(self.device_id, head[0], head[1], _utcnow().isoformat(timespec="seconds")),
-            durable=durable,
+            TailMarker(self.device_id, head[0], head[1], _marker_time()), durable=durable
         )
         self._marker_seq = head[0]
 
@@ -1489,6 +1503,8 @@ class Store:
                 self._marker.write(marker, durable=True)
             else:
                 write_marker(self.data_dir, self._key, marker)
+        if self._marker is not None:
+            self._marker.close()
         self._key = b"\0" * 32
         self._marker = None
         unconfigure_logging(self.data_dir)
