@@ -387,21 +387,30 @@ class RecordingService:
         if not operator:
             raise InvalidInput("Petugas wajib diisi.", "The operator is required.", code="operator")
         with self.store.write_connection() as conn, ledger.WriteTxn(conn) as txn:
+            shown: tuple[Any, ...] | None = None
             if school_npsn is None:
-                student = ledger.read_student(txn, student_id)
-                if student is None or student[1]:
+                # The student as the screen shows it (its school and ``deleted`` too).
+                shown = repo.student_tuple_raw(txn.raw, student_id)
+                txn.student_schools[student_id] = None if shown is None else shown[1]
+                if shown is None or shown[-1]:
                     if require_student:
                         raise UnknownStudent(student_id)
                 else:
-                    school_npsn = student[0]
+                    school_npsn = str(shown[1])
             if school_npsn is None:
                 school_npsn = ledger.state_school(txn, student_id)
             ev = self._append(txn, kind, student_id, operator, payload, school_npsn)
             state = ledger.recompute_state(txn, student_id)
             if audit_action is not None:
                 audit(txn.session(), operator, audit_action, audit_subject, audit_detail)
-            # What the screen shows next, read before the commit: no second read.
-            row = repo.get_student_raw(txn.raw, student_id)
+            # What the screen shows next, before the commit: the row read above with
+            # the state just written (the raw fold leaves the student row as it was);
+            # read again when the ORM took part (details, audit rows).
+            written = txn.states.get(student_id)
+            if shown is not None and written is not None and not txn.used_session:
+                row: repo.StudentRow | None = repo.row_with_state(shown, written)
+            else:
+                row = repo.get_student_raw(txn.raw, student_id)
         return SavedEvent(
             event_id=ev.event_id,
             seq=ev.seq,

@@ -152,12 +152,17 @@ _SQL_INSERT_ANOMALY = (
 
 def utc_text(ts: datetime | None) -> str | None:
     """A time as :class:`~ktpe_desktop.storage.models.UtcDateTime` stores it."""
+    if ts is not None and ts.tzinfo is UTC:  # already UTC (the hot path's times)
+        return ts.isoformat(timespec="microseconds")
     return _UTC.process_bind_param(ts, _DIALECT)
 
 
 def json_text(value: Any) -> str | None:
     """A value as :class:`~ktpe_desktop.storage.models.JsonText` stores it."""
     return _JSON.process_bind_param(value, _DIALECT)
+
+
+_LOCAL = m.EventOrigin.LOCAL.value
 
 
 class WriteTxn:
@@ -173,6 +178,10 @@ class WriteTxn:
         self.raw: Any = conn.connection.driver_connection
         self.written: dict[str, Event] = {}  # the events this transaction inserted
         self.student_schools: dict[str, str | None] = {}  # looked up in this transaction
+        # student_state's shown columns as this transaction wrote them on the raw path
+        # (status, reason, ikd_activated, anomaly_count, event_count, decided_at text,
+        # decided_by_operator): the row the screen shows next is made from them.
+        self.states: dict[str, tuple[Any, ...]] = {}
         self._session: Session | None = None
 
     def session(self) -> Session:
@@ -184,6 +193,11 @@ class WriteTxn:
                 self.conn.begin()
             self._session = Session(bind=self.conn, expire_on_commit=False)
         return self._session
+
+    @property
+    def used_session(self) -> bool:
+        """True once :meth:`session` was called (ORM work in this transaction)."""
+        return self._session is not None
 
     def flush(self) -> None:
         if self._session is not None:
@@ -261,6 +275,8 @@ _STR_ONLY = {str}
 
 def _reads_back_as_is(payload: Mapping[str, Any]) -> bool:
     """True when ``json.loads(json_text(payload))`` equals ``payload``, key order too."""
+    if not payload:
+        return type(payload) is dict  # {} reads back as {} (most outcomes)
     keys = list(payload)
     types = set(map(type, keys))
     types.update(map(type, payload.values()))
@@ -325,7 +341,7 @@ def append_local(
         event_rows.append(
             (ev.event_id, ev.device_id, ev.seq, ev.hlc, ev.prev_hash, ev.hash, ev.kind,
              ev.student_id, draft.school_npsn, ev.operator, occurred_text,
-             payload_text, m.EventOrigin.LOCAL.value, stamp_text)
+             payload_text, _LOCAL, stamp_text)
         )  # fmt: skip
         # Kept as a re-read would see it (payload through its JSON text); a payload
         # of strings in sorted key order (a roster import's) reads back as itself.
@@ -397,24 +413,30 @@ def _recompute_raw(txn: WriteTxn, student_id: str) -> FoldState:
     if school is None:
         row = txn.raw.execute(_SQL_EVENT_SCHOOL, (student_id,)).fetchone()
         school = None if row is None else row[0]
+    status, decided_at = state.status.value, utc_text(state.decided_at)
+    ikd, anomalies = (1 if state.ikd_activated else 0), len(state.anomalies)
     txn.raw.execute(
         _SQL_UPSERT_STATE,
         (
             student_id,
             school,
-            state.status.value,
+            status,
             state.reason,
             state.deciding_event_id,
-            utc_text(state.decided_at),
+            decided_at,
             state.decided_by_device,
             state.decided_by_operator,
-            1 if state.ikd_activated else 0,
-            len(state.anomalies),
+            ikd,
+            anomalies,
             state.event_count,
             state.last_hlc,
         ),
     )
     _sync_anomalies_raw(txn, student_id, state)
+    txn.states[student_id] = (
+        status, state.reason, ikd, anomalies, state.event_count, decided_at,
+        state.decided_by_operator,
+    )  # fmt: skip
     return state
 
 

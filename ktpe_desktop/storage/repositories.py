@@ -567,6 +567,28 @@ def get_student(session: Session | Connection, student_id: str) -> StudentRow | 
     return _row_from_tuple(t) if t is not None else None
 
 
+# A check-off's first read: the row as the screen shows it, and ``deleted``.
+_CHECKOFF_SQL = (
+    _SELECT + ", s.deleted FROM student AS s LEFT JOIN student_state AS st "
+    "ON st.student_id = s.id WHERE s.id = ?"
+)
+
+
+def student_tuple_raw(raw: Any, student_id: str) -> tuple[Any, ...] | None:
+    """A check-off's read of its student on the writer connection: ``_SELECT``'s
+    columns and then ``deleted`` (the raw row, for :func:`row_with_state`)."""
+    row = raw.execute(_CHECKOFF_SQL, (student_id,)).fetchone()
+    return None if row is None else tuple(row)
+
+
+def row_with_state(t: tuple[Any, ...], state: tuple[Any, ...]) -> StudentRow:
+    """The :class:`StudentRow` of a :func:`student_tuple_raw` row once its
+    ``student_state`` columns are ``state`` (status, reason, ikd_activated,
+    anomaly_count, event_count, decided_at text, decided_by_operator: the order of
+    ``_SELECT``'s ``st.`` columns), as a re-read after the write would give it."""
+    return _row_from_tuple(t[:12] + state)
+
+
 def get_student_raw(raw: Any, student_id: str) -> StudentRow | None:
     """:func:`get_student` on a DB-API connection (the check-off's writer, inside its
     transaction): without SQLAlchemy's execution context and result object, which

@@ -308,3 +308,26 @@ def test_reset_in_flight(store: Store, factory: Factory) -> None:
 def test_messages_are_indonesian_and_english() -> None:
     err = rec._invalid("missing_reason")
     assert err.text("id") != err.text("en")
+
+
+def test_the_row_a_save_returns_is_the_row_read_after_it(store: Store, factory: Factory) -> None:
+    """The check-off builds the row the screen shows next from its first read and the
+    state it wrote (no second read on the raw path): it must equal a fresh read after
+    every kind of save, anomalies, undo, IKD and corrections (the ORM path) included."""
+    sid = factory.student()
+    other = factory.student()
+    service = RecordingService(store)
+
+    def check(saved: rec.SavedEvent) -> None:
+        with store.session() as s:
+            assert saved.student == repo.get_student(s, saved.student_id)
+
+    check(service.record_outcome(sid, "absent", "op", reason="sakit", note="demam"))
+    first = service.record_outcome(sid, "recorded", "op")
+    check(first)
+    check(service.record_outcome(sid, "recorded", "op2"))  # an anomaly appears
+    check(service.activate_ikd(sid, "op"))
+    check(service.void(first.event_id, "salah siswa", "op"))  # ORM: audit row
+    check(service.correct_details(other, {"name": "NAMA BARU"}, "op"))  # ORM: details
+    check(service.record_outcome(other, "not_eligible", "op", reason="under_age"))
+    check(service.record_outcome(other, "recorded", "op"))
