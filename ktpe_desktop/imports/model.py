@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import cast
 
 from ktpe_desktop.core.identifiers import Sex
 
@@ -118,6 +119,27 @@ class RosterRow:
             else:
                 out[name] = value
         return out
+
+    def added_payload(self, school_npsn: str) -> dict[str, str]:
+        """The ``student_added`` payload: :meth:`details` and ``school_npsn``, without
+        the empty fields, keys in sorted order (as the event's JSON text stores them)."""
+        birth, sex = self.birth_date, self.sex
+        payload: dict[str, str | None] = {
+            "birth_date": birth.isoformat() if birth is not None else None,
+            "birth_place": self.birth_place,
+            "class_name": self.class_name,
+            "kk": self.kk,
+            "mother_name": self.mother_name,
+            "name": self.name,
+            "nik": self.nik,
+            "nipd": self.nipd,
+            "nisn": self.nisn,
+            "school_npsn": school_npsn,
+            "sex": sex.value if sex is not None else None,
+        }
+        if None in payload.values():
+            return {k: v for k, v in payload.items() if v is not None}
+        return cast(dict[str, str], payload)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,6 @@ from ktpe_desktop.core.identifiers import parse_npsn
 from ktpe_desktop.core.namekeys import name_key
 from ktpe_desktop.core.schools import find_reference_school
 from ktpe_desktop.imports import (
-    ROSTER_FIELDS,
     ExistingStudent,
     MergePlan,
     RosterPreview,
@@ -207,7 +206,6 @@ _STATE_COLUMNS = (
 )  # fmt: skip
 
 
-_PAYLOAD_KEYS = tuple(sorted(("school_npsn", *ROSTER_FIELDS)))  # a student_added payload's
 _BULK_FTS_MIN = 1000  # below this, the FTS insert trigger is as fast
 
 
@@ -547,9 +545,7 @@ class ImportService:
             taken.add(student_id)
             # Keys in sorted order, as the event's JSON text stores them: the ledger then
             # keeps this payload as it would read it back (no decode of its own text).
-            details = row.details()
-            details["school_npsn"] = npsn
-            payload: dict[str, Any] = {k: v for k in _PAYLOAD_KEYS if (v := details[k]) is not None}
+            payload = row.added_payload(npsn)
             code = validate_event_payload(added.value, payload)
             if code is not None:  # pragma: no cover - read_roster guarantees a name
                 raise ImportRefused(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ktpe_desktop.core.identifiers import Sex
 from ktpe_desktop.imports import ExistingStudent, RosterPreview, RosterRow, compare_with_roster
@@ -93,3 +97,24 @@ def test_other_schools_only_warn() -> None:
     assert [r.row_number for r in plan.new] == [2]
     assert [ln.code for ln in plan.lines] == ["duplicate_in_other_school"]
     assert plan.missing == []
+
+
+@given(
+    values=st.fixed_dictionaries(
+        {},
+        optional={
+            f: st.text(max_size=5)
+            for f in ("nisn", "nik", "kk", "birth_place", "class_name", "mother_name", "nipd")
+        }
+        | {"sex": st.sampled_from(Sex), "birth_date": st.dates()},
+    ),
+    name=st.text(min_size=1, max_size=5),
+)
+def test_added_payload_is_the_details_with_the_school_sorted_without_empties(
+    values: dict[str, Any], name: str
+) -> None:
+    row = RosterRow(row_number=2, name=name, **values)
+    details = row.details() | {"school_npsn": "20533660"}
+    expected = {k: details[k] for k in sorted(details) if details[k] is not None}
+    payload = row.added_payload("20533660")
+    assert list(payload.items()) == list(expected.items())
