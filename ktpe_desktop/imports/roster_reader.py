@@ -86,6 +86,28 @@ class _Context:
     rules: CampaignRules | None = None
     texts: dict[int, dict[str, str]] = field(default_factory=dict)  # row -> cells as read
     nik_excel_numbers: int = 0
+    # A file's thousands of students share a few hundred birth dates: each cell value's
+    # reading and each date's eligibility is worked out once per file (the results
+    # are not changed by the rows that use them: frozen problems, lists only read).
+    _dates: dict[tuple[type, object], tuple[date | None, list[Problem]]] = field(
+        default_factory=dict
+    )
+    _eligibility: dict[date, list[Problem]] = field(default_factory=dict)
+
+    def birth_date(self, value: CellValue) -> tuple[date | None, list[Problem]]:
+        """``parse_date_value(value, today=self.today)``."""
+        key = (type(value), value)  # 1, 1.0 and True are equal keys: the type keeps them apart
+        found = self._dates.get(key)
+        if found is None:
+            found = self._dates[key] = parse_date_value(value, today=self.today)
+        return found
+
+    def eligibility(self, birth: date, rules: CampaignRules) -> list[Problem]:
+        """``eligibility_problems(birth, rules, self.today)`` (``rules`` is ``self.rules``)."""
+        found = self._eligibility.get(birth)
+        if found is None:
+            found = self._eligibility[birth] = eligibility_problems(birth, rules, self.today)
+        return found
 
 
 def read_roster(
@@ -408,7 +430,7 @@ def _read_row(
     birth_date: date | None = None
     short_year = two_digit_year_date(raw.get("birth_date"))
     if "birth_date" in raw and short_year is None:
-        birth_date, found = parse_date_value(raw["birth_date"], today=ctx.today)
+        birth_date, found = ctx.birth_date(raw["birth_date"])
         for p in found:
             add("birth_date", p)
     birth_date_failed = bool(texts.get("birth_date")) and birth_date is None
@@ -588,7 +610,7 @@ def _read_row(
             )
 
     if birth_date is not None and ctx.rules is not None:
-        for p in eligibility_problems(birth_date, ctx.rules, ctx.today):
+        for p in ctx.eligibility(birth_date, ctx.rules):
             add("birth_date" if "birth_date" in ctx.columns else None, p)
 
     errors = [ln for ln in lines if ln.severity is Severity.ERROR]

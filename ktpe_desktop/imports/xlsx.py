@@ -38,8 +38,11 @@ caller turns that into a user-facing :class:`~ktpe_desktop.imports.RosterFileErr
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
+import queue
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -557,13 +560,11 @@ def _sheet_segments(fh: IO[bytes]) -> Iterator[bytes]:
     outside = _Expat()
     bound: dict[bytes, str] = {}
     known: set[bytes] = set()  # row attributes already checked (after their r="…")
-    with fh:
+    with fh, _Blocks(fh) as blocks:
         state = 0  # 0: before <sheetData>, 1: inside, 2: after
         carry = b""
-        size = _BLOCK_FIRST
         while True:
-            block = fh.read(size)
-            size = min(size * 2, _BLOCK_MAX)
+            block = blocks.next()
             if not block:
                 if state != 2:
                     raise _NotStandard("no complete <sheetData>")
@@ -610,6 +611,73 @@ def _sheet_segments(fh: IO[bytes]) -> Iterator[bytes]:
             if _ROW_TAG.search(data):
                 raise _NotStandard("a row after sheetData")
             carry = data[-8:]
+
+
+class _Blocks:
+    """The blocks of a part (64 KiB first, then doubling up to 1 MiB), read ahead.
+
+    The first two blocks are read when asked for (the header scan needs a few rows);
+    from the third on, a thread reads the next block while the scan checks this one:
+    the part's inflate, CRC and file reads run without the GIL (~0.03 s of a 10,000-row
+    export). Only that thread touches the file until :meth:`__exit__` has stopped it.
+    A read's exception is raised by :meth:`next` in the block's turn, as a read made
+    there would raise it. An empty block is the end of the part.
+    """
+
+    _AHEAD = 2  # blocks read ahead at most
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self._size = _BLOCK_FIRST
+        self._given = 0
+        self._queue: queue.Queue[tuple[bytes, BaseException | None]] = queue.Queue(self._AHEAD)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Blocks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        thread = self._thread
+        if thread is None:
+            return
+        self._stop.set()
+        while thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.01)  # a read ahead waiting for room: let it end
+        thread.join()
+
+    def _next_size(self) -> int:
+        size = self._size
+        self._size = min(size * 2, _BLOCK_MAX)
+        return size
+
+    def next(self) -> bytes:
+        self._given += 1
+        if self._thread is None:
+            if self._given <= 2:
+                return self._fh.read(self._next_size())
+            self._thread = threading.Thread(target=self._read_ahead, name="xlsx-read", daemon=True)
+            self._thread.start()
+        block, error = self._queue.get()
+        if error is not None:
+            raise error
+        return block
+
+    def _read_ahead(self) -> None:
+        while not self._stop.is_set():
+            try:
+                block, error = self._fh.read(self._next_size()), None
+            except BaseException as exc:  # raised in the reader's thread, in its turn
+                block, error = b"", exc
+            while not self._stop.is_set():
+                try:
+                    self._queue.put((block, error), timeout=0.05)
+                    break
+                except queue.Full:
+                    continue
+            if not block:
+                return
 
 
 def _check_prolog(prolog: bytes) -> None:

@@ -8,6 +8,8 @@ to the tree reader (comments, CDATA, prefixes, rich text, pretty printing …).
 from __future__ import annotations
 
 import random
+import struct
+import threading
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
@@ -210,6 +212,58 @@ def test_hand_over_in_the_middle_of_a_long_sheet(tmp_path: Path) -> None:
     for wanted in (frozenset({1}), None):
         rows, tree = _both(path, wanted)
         assert rows == tree and len(rows) == 20_000
+
+
+def _long_sheet(rows: int) -> str:
+    return (
+        HEAD
+        + "".join(
+            f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>siswa {n}</t></is></c>'
+            f'<c r="B{n}"><v>{n}</v></c></row>'
+            for n in range(1, rows + 1)
+        )
+        + TAIL
+    )
+
+
+def _reader_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "xlsx-read"]
+
+
+def test_damage_deep_in_a_long_part_is_refused_and_the_reader_stops(tmp_path: Path) -> None:
+    """The blocks after the second are read ahead on a thread: a damaged deflate stream
+    there is still refused in its turn (as by the tree reader), and no reader is left."""
+    path = _book(tmp_path, _long_sheet(20_000))
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    data = path.read_bytes()
+    # The member's data follows its 30-byte local header, name and extra field.
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + name_len + extra_len
+    for at in (0.6, 0.9, 0.999):
+        damaged = bytearray(data)
+        damaged[start + int(info.compress_size * at)] ^= 0x55
+        bad = tmp_path / f"bad{at}.xlsx"
+        bad.write_bytes(damaged)
+        with XlsxWorkbook(str(bad)) as book:
+            with pytest.raises(XlsxFormatError):
+                list(book.rows(0, frozenset({1})))
+            with pytest.raises(X.DAMAGE):
+                list(book._tree_rows(book.sheets[0][1], frozenset({1})))
+        assert not _reader_threads()
+
+
+def test_a_scan_stopped_early_stops_its_reader(tmp_path: Path) -> None:
+    path = _book(tmp_path, _long_sheet(20_000))
+    with XlsxWorkbook(str(path)) as book:
+        rows = book.rows(0)
+        for number, _values in rows:
+            if number == 9_000:  # past the blocks read when asked for
+                break
+        assert _reader_threads()
+        rows.close()
+        assert not _reader_threads()
+        assert len(list(book.rows(0))) == 20_000
 
 
 def _edit(old: str, new: str, count: int = -1) -> Callable[[str], str]:
