@@ -458,6 +458,8 @@ def parse_kk(text: str) -> IdResult[str]:
     if errors:
         return IdResult(None, tuple(errors))
     _, findings = _region_findings(digits, "kk", "No. KK")
+    if not findings:  # a known region (most cards)
+        return IdResult(digits)
     errs = tuple(f for f in findings if f.severity is Severity.ERROR)
     warns = tuple(f for f in findings if f.severity is Severity.WARNING)
     return IdResult(None if errs else digits, errs, warns)

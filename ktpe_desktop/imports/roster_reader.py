@@ -87,12 +87,15 @@ class _Context:
     texts: dict[int, dict[str, str]] = field(default_factory=dict)  # row -> cells as read
     nik_excel_numbers: int = 0
     # A file's thousands of students share a few hundred birth dates: each cell value's
-    # reading and each date's eligibility is worked out once per file (the results
+    # reading (birth date, sex) and each date's eligibility is worked out once per file (the results
     # are not changed by the rows that use them: frozen problems, lists only read).
     _dates: dict[tuple[type, object], tuple[date | None, list[Problem]]] = field(
         default_factory=dict
     )
     _eligibility: dict[date, list[Problem]] = field(default_factory=dict)
+    _sexes: dict[tuple[type, object], tuple[Sex | None, list[Problem]]] = field(
+        default_factory=dict
+    )
 
     def birth_date(self, value: CellValue) -> tuple[date | None, list[Problem]]:
         """``parse_date_value(value, today=self.today)``."""
@@ -100,6 +103,14 @@ class _Context:
         found = self._dates.get(key)
         if found is None:
             found = self._dates[key] = parse_date_value(value, today=self.today)
+        return found
+
+    def sex(self, value: CellValue) -> tuple[Sex | None, list[Problem]]:
+        """``parse_sex_value(value)`` (a file has a handful of distinct cells: L, P …)."""
+        key = (type(value), value)
+        found = self._sexes.get(key)
+        if found is None:
+            found = self._sexes[key] = parse_sex_value(value)
         return found
 
     def eligibility(self, birth: date, rules: CampaignRules) -> list[Problem]:
@@ -398,7 +409,7 @@ def _read_row(
     out: list[ReportLine],
 ) -> None:
     lines: list[ReportLine] = []
-    ctx.texts[number] = dict(texts)
+    ctx.texts[number] = texts  # the caller's own dict for this row, not changed after
 
     def add(fld: str | None, problem: Problem) -> None:
         column = ctx.columns[fld] if fld is not None else None
@@ -423,7 +434,7 @@ def _read_row(
 
     sex: Sex | None = None
     if "sex" in raw:
-        sex, found = parse_sex_value(raw["sex"])
+        sex, found = ctx.sex(raw["sex"])
         for p in found:
             add("sex", p)
 
