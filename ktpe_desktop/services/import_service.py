@@ -21,7 +21,9 @@ cannot give anything else. Corrections are refolded with ``ledger.recompute_stat
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+import operator
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -274,8 +276,12 @@ def _insert_rows(
     for index, column in enumerate(targets):
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
         cells = values[index]
-        if len(set(map(id, cells))) == 1:  # one object in every row: encode it once
-            value = process(cells[0]) if process is not None else cells[0]
+        first = cells[0]
+        # One object in every row (the school, the time, an enum): encode it once. The
+        # identity test stops at the first other object (a set of 10,000 ids per
+        # column was ~20 ms of a 10,000-student commit).
+        if all(map(operator.is_, cells, itertools.repeat(first))):
+            value = process(first) if process is not None else first
             if value is None:
                 # NULL in the statement: the driver's bind of None goes through its
                 # adapter lookup (~1 µs a value; the new states' five empty columns).
