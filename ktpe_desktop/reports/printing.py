@@ -9,6 +9,7 @@ Acara of that school).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMarginsF
@@ -90,17 +91,30 @@ def _subject_and_kind(report: rdata.SchoolReport | rdata.DailyReport) -> tuple[s
     return rdata.rekap_harian_subject(report.day), "rekap_harian"
 
 
+@dataclass(frozen=True)
+class Printed:
+    """Where a print went: a printer, or a PDF file (``pdf_path``) when the dialog's
+    "print to file" was chosen (the only choice on a machine without a printer)."""
+
+    pdf_path: str | None = None
+
+
 def print_document(
     parent: QWidget | None,
     report: rdata.SchoolReport | rdata.DailyReport,
     service: ReportService,
     *,
     paper: str = "A4",
-) -> bool:
+    title_format: str = "Cetak {title}",
+) -> Printed | None:
     """Show the system print dialog and print ``report``; audit what was printed.
 
+    Args:
+        title_format: the dialog's title, in the UI's language (``{title}``: the
+            document's title).
+
     Returns:
-        True when printed, False when the user cancelled.
+        Where it was printed; None when the user cancelled.
 
     Raises:
         PrinterUnavailable: the chosen printer cannot be used.
@@ -111,11 +125,14 @@ def print_document(
         doc = service.daily_document(report, paper)
     printer = make_printer(doc)
     dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle("Cetak " + doc.spec.title)
+    dialog.setWindowTitle(title_format.format(title=doc.spec.title))
     dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintPageRange, True)
     dialog.setMinMax(1, doc.page_count)
     if dialog.exec() != QDialog.DialogCode.Accepted:
-        return False
+        return None
+    pdf_path = None
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
+        pdf_path = printer.outputFileName() or None
     pages = print_to(printer, doc)
     subject, kind = _subject_and_kind(report)
     extra: dict[str, object] = {"printer": printer.printerName() or "-"}
@@ -129,11 +146,12 @@ def print_document(
         number=report.number,
         pages=len(pages),
         paper=doc.paper,
-        output="printer",
+        output="pdf" if pdf_path else "printer",
+        destination=pdf_path,
         extra=extra,
         report=school_report,
     )
-    return True
+    return Printed(pdf_path)
 
 
-__all__ = ["PrinterUnavailable", "make_printer", "print_document", "print_to"]
+__all__ = ["Printed", "PrinterUnavailable", "make_printer", "print_document", "print_to"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ktpe_desktop.reports.printing import Printed
 from ktpe_desktop.ui import ops
 from tests import timing
 from tests.gui.conftest import close_window, logged_in
@@ -28,9 +29,12 @@ def test_print_opens_the_system_dialog_with_the_school_report(
 ) -> None:
     shown: list[Any] = []
 
-    def fake_print(parent: Any, report: Any, service: Any, *, paper: str = "A4") -> bool:
+    def fake_print(
+        parent: Any, report: Any, service: Any, *, paper: str = "A4", title_format: str = ""
+    ) -> Printed:
         shown.append((report, paper))
-        return True
+        assert title_format == "Cetak {title}"
+        return Printed()
 
     monkeypatch.setattr("ktpe_desktop.reports.printing.print_document", fake_print)
     window.print_report("berita_acara")
@@ -38,6 +42,45 @@ def test_print_opens_the_system_dialog_with_the_school_report(
     report, paper = shown[0]
     assert report.school.npsn == window.school.npsn
     assert paper in ("A4", "F4")
+    qtbot.waitUntil(lambda: "printer" in window.toast.text())
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_print_to_file_says_where_the_pdf_is(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lang: str
+) -> None:
+    """On a laptop without a printer the dialog's only choice is "print to file" (a PDF
+    in the home folder): the toast names that file instead of "sent to the printer",
+    the audit says pdf, and the dialog's title is in the UI's language."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    from ktpe_desktop.ui.i18n import install_language
+
+    target = tmp_path / "Berita Acara.pdf"
+    titles: list[str] = []
+
+    def accept(dialog: QPrintDialog) -> int:
+        titles.append(dialog.windowTitle())
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(target))
+        return QPrintDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(QPrintDialog, "exec", accept)
+    install_language(lang)
+    window.print_report("berita_acara")
+    qtbot.waitUntil(lambda: str(target) in window.toast.text(), timeout=timing.ms(10_000))
+    assert target.read_bytes().startswith(b"%PDF")
+    assert titles[0].startswith("Cetak " if lang == "id" else "Print ")
+    from sqlalchemy import select
+
+    from ktpe_desktop.storage import models as m
+
+    with window.workspace.store.transaction() as s:
+        printed = s.scalars(
+            select(m.AuditLog).where(m.AuditLog.action == m.AuditAction.PRINT)
+        ).all()
+        assert [(a.detail or {}).get("output") for a in printed] == ["pdf"]
+        assert (printed[0].detail or {}).get("destination") == str(target)
 
 
 def test_export_warns_first_and_cancel_writes_nothing(

@@ -1586,6 +1586,10 @@ Operator: {operator} · Password: {operator_password}</translation>
         <translation>Exporting personal data</translation>
     </message>
     <message>
+        <source>Cetak {title}</source>
+        <translation>Print {title}</translation>
+    </message>
+    <message>
         <source>Dokumen dikirim ke printer.</source>
         <translation>Document sent to the printer.</translation>
     </message>
@@ -1618,6 +1622,7 @@ Operator: {operator} · Password: {operator_password}</translation>
     </message>
     <message>
         <source>Perangkat baru</source>
+        <extracomment>A large database&apos;s check waits for the first screen: the roster&apos;s first paint, or (no school opened) the start&apos;s reads done, looked at every this long.</extracomment>
         <translation>New device</translation>
     </message>
     <message>

@@ -141,9 +141,15 @@ class ReportActions(WindowBase):
             return service.daily_report(today)
 
         def show_dialog(report: Any) -> None:
-            from ktpe_desktop.reports.printing import print_document
+            from ktpe_desktop.reports.printing import Printed, print_document
 
-            if print_document(self, report, service, paper=paper):
+            printed = print_document(
+                self, report, service, paper=paper, title_format=tr("Cetak {title}")
+            )
+            if isinstance(printed, Printed) and printed.pdf_path:
+                # "Print to file" (a laptop without a printer): say where the file is
+                self.show_toast(tr("Tersimpan ke berkas {file}").format(file=printed.pdf_path))
+            elif printed:
                 self.show_toast(tr("Dokumen dikirim ke printer."))
 
         Op(self, build, lane=Lane.READ).success(show_dialog).run()

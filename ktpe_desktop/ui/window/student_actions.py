@@ -80,15 +80,19 @@ class StudentActions(WindowBase):
         The outcome dialog handles scans itself; the walk-in and correction form
         takes a scanned NISN/NIK into its field; dialogs that take typed numbers
         (school chooser, letterhead, settings) are left alone. In the history, an
-        undo or the anomaly list, the scanner's digits and Enter must not land: an
-        Enter there could confirm an undo.
+        undo, the anomaly list or Qt's print dialog, the scanner's digits and Enter
+        must not land: an Enter there could confirm an undo, or print (and number)
+        a Berita Acara. (A platform's native print dialog is not Qt's: its keys
+        never reach the app.)
         """
         window = widget.window()
+        from PySide6.QtPrintSupport import QPrintDialog
+
         from ktpe_desktop.ui.dialogs.anomalies import AnomaliesDialog
         from ktpe_desktop.ui.dialogs.history import HistoryDialog
         from ktpe_desktop.ui.dialogs.void import VoidDialog
 
-        if not isinstance(window, HistoryDialog | VoidDialog | AnomaliesDialog):
+        if not isinstance(window, HistoryDialog | VoidDialog | AnomaliesDialog | QPrintDialog):
             return False
         parent = window.parentWidget()
         while parent is not None:
