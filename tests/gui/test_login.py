@@ -215,3 +215,30 @@ def test_the_first_account_waits_for_the_preload_imports(
     qtbot.waitUntil(lambda: page.stack.currentIndex() == 1)
     assert created_at and created_at[0] >= released_at
     close_window(w)
+
+
+def test_a_card_scanned_at_the_login_is_not_a_wrong_password(qtbot: Any, demo_data: Path) -> None:
+    """Found driving the real window: the laptop locks while the queue waits, the next
+    card is scanned, and each scan was a wrong password (and a longer wait before the
+    operator could log in). A number typed by hand is still a password."""
+    from PySide6.QtTest import QTest
+
+    from tests.gui.scanner import scan
+
+    w = started_window(qtbot, demo_data)
+    login = w.login
+    qtbot.waitUntil(login.password.hasFocus)
+    tried: list[str] = []
+    login.login_requested.connect(lambda _user, password: tried.append(password))
+    for _ in range(3):
+        scan("0102815144")
+        qtbot.wait(20)
+    assert tried == []
+    assert "Kartu siswa" in login.message.text() and login.password.text() == ""
+    assert login.login_button.isEnabled()
+    for ch in "0102815144":  # a person's pace: a password, even all digits
+        QTest.keyClick(login.password, ch, Qt.KeyboardModifier.NoModifier, 60)
+    QTest.keyClick(login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tried == ["0102815144"])
+    qtbot.waitUntil(lambda: "salah" in login.message.text().lower(), timeout=10_000)
+    close_window(w)

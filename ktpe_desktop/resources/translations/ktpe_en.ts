@@ -980,6 +980,10 @@ Certificate fingerprint: {fp}</translation>
         <translation>Log in (Enter)</translation>
     </message>
     <message>
+        <source>Kartu siswa terpindai di layar masuk: masuk dulu, lalu pindai lagi.</source>
+        <translation>A student card was scanned at the login: log in first, then scan it again.</translation>
+    </message>
+    <message>
         <source>Layar terkunci karena tidak ada aktivitas. Data tetap aman.
 Masuk lagi, atau pilih petugas lain.</source>
         <translation>The screen locked after a while without activity. The data is safe.
