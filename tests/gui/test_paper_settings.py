@@ -82,3 +82,35 @@ def test_the_prefilled_letterhead_is_read_whole_and_the_fields_line_up(
         assert dialog.width() <= 1024
     finally:
         ws.close()
+
+
+def test_a_card_scanned_into_the_dialog_saves_nothing(qtbot: Any, data_dir: Path) -> None:
+    """Found driving the real window: the next student's card, scanned while the dialog
+    was open, put its NISN before "Pemerintah Kota Malang" (the cursor is at the start)
+    and its Enter saved that as the letterhead of every Berita Acara."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.gui.scanner import scan
+
+    ws = Workspace.create(data_dir, LEAD, PASSWORD, "Siti Rahayu")
+    try:
+        settings = PaperSettings(ws.store)
+        dialog = PaperSettingsDialog(settings, letterhead_only=True)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+        dialog.government.setFocus()
+        qtbot.waitUntil(dialog.government.hasFocus)
+        before = dialog.government.text()
+        scan("0107933805")
+        qtbot.wait(20)
+        assert dialog.government.text() == before
+        assert dialog.isVisible() and dialog.result() != PaperSettingsDialog.DialogCode.Accepted
+        assert settings.needs_letterhead()  # nothing saved
+        assert "Kartu siswa" in dialog.error.text()
+        dialog.government.end(False)  # a person types at the end of the field: kept
+        qtbot.keyClicks(dialog.government, " 2", delay=60)
+        assert dialog.government.text() == before + " 2"
+    finally:
+        ws.close()

@@ -534,6 +534,10 @@ Copy the report below and send it to the office admin. The report holds no perso
         <translation>NIP (leave empty when there is none)</translation>
     </message>
     <message>
+        <source>Kartu siswa terpindai: tidak disimpan. Tutup dialog ini dulu, lalu pindai lagi.</source>
+        <translation>A student card was scanned: nothing saved. Close this dialog first, then scan it again.</translation>
+    </message>
+    <message>
         <source>Masalah sinkron</source>
         <translation>Sync problems</translation>
     </message>

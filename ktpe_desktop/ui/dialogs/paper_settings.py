@@ -17,6 +17,7 @@ the dialog and nothing is saved.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -32,6 +33,7 @@ from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.core.letterhead import Letterhead
 from ktpe_desktop.services.paper_settings import PaperSettings
 from ktpe_desktop.ui.i18n import current_language, tr
+from ktpe_desktop.ui.scanner import MIN_BURST_DIGITS, ScanDetector
 
 
 class PaperSettingsDialog(QDialog):
@@ -122,7 +124,27 @@ class PaperSettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         root.addWidget(buttons)
         _align_labels(self.findChildren(QFormLayout))
+        # A card scanned while the dialog is open (the next student in the queue): its
+        # Enter must not save the digits into the letterhead, where the cursor is.
+        self.scanner = ScanDetector(self, bursts_only=True).while_visible()
+        self.scanner.scanned.connect(self._scanned)
+        self.scanner.garbled.connect(self._scanned)
         self.resize(max(620, self.sizeHint().width()), self.sizeHint().height())
+
+    def _scanned(self, digits: str) -> None:
+        """Take back the digits that reached the field before the burst was seen."""
+        focus = QApplication.focusWidget()
+        head = digits[: MIN_BURST_DIGITS - 1]
+        if isinstance(focus, QLineEdit) and self.isAncestorOf(focus):
+            at = focus.cursorPosition()
+            text = focus.text()
+            if text[max(0, at - len(head)) : at] == head:
+                focus.setText(text[: at - len(head)] + text[at:])
+                focus.setCursorPosition(at - len(head))
+        self.error.setText(
+            tr("Kartu siswa terpindai: tidak disimpan. Tutup dialog ini dulu, lalu pindai lagi.")
+        )
+        self.error.show()
 
     def save(self) -> None:
         """Keep what was typed; on a refused value, say why and keep the dialog open."""

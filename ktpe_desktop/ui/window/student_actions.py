@@ -78,8 +78,8 @@ class StudentActions(WindowBase):
         """Whether ``widget`` sits in a dialog where a scanned card means "next student".
 
         The outcome dialog handles scans itself; the walk-in and correction form
-        takes a scanned NISN/NIK into its field; dialogs that take typed numbers
-        (school chooser, letterhead, settings) are left alone. In the history, an
+        takes a scanned NISN/NIK into its field; the letterhead dialog refuses a scan
+        itself; dialogs that take typed numbers (school chooser, settings) are left alone. In the history, an
         undo, the anomaly list or Qt's print dialog, the scanner's digits and Enter
         must not land: an Enter there could confirm an undo, or print (and number)
         a Berita Acara. (A platform's native print dialog is not Qt's: its keys
