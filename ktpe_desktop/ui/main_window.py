@@ -310,6 +310,12 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.stack.removeWidget(old)
         old.deleteLater()
         self.today_page.school_chosen.connect(self.choose_school)
+        # A card scanned on Hari ini opens its student (its Enter opened the selected
+        # school's list and the card was lost); the detector is deleted with the page,
+        # which takes it off the application's event filters.
+        today_scans = ScanDetector(self.today_page)
+        today_scans.scanned.connect(self.scan_on_today)
+        today_scans.start()
         self.today_page.refresh_requested.connect(lambda: self.reload_schools())
         self.roster.open_student.connect(self.open_student)
         self.roster.open_ambiguous.connect(lambda s: self.open_student(s, confirm_twice=True))

@@ -472,3 +472,24 @@ def test_a_scan_while_the_print_dialog_is_open_prints_nothing(
     assert printed == []
     assert "ditutup tanpa menyimpan" in dialog.banner.text()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_a_card_scanned_on_hari_ini_opens_its_student(qtbot: Any, window: MainWindow) -> None:
+    """Found driving the real window: on Hari ini a card's Enter opened the selected
+    school's list and the card was lost (scan it again). Now its student opens, in its
+    own school's list."""
+    w = window
+    dialog, roster, today = w.outcome_dialog, w.roster, w.today_page
+    assert dialog is not None and roster is not None and today is not None
+    assert w.school is not None and w.tabs is not None
+    a = pending(w)[0]
+    other = next(s for s in pending(w, everywhere=True) if s.school_npsn != w.school.npsn)
+    for student in (a, other):
+        w.show_tab(0)
+        qtbot.waitUntil(today.table.hasFocus)
+        scan(student.nisn)
+        dialog_open_for(qtbot, w, student.id)
+        assert w.tabs.currentWidget() is roster
+        assert w.school is not None and w.school.npsn == student.school_npsn
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: not dialog.isVisible())
