@@ -62,6 +62,7 @@ from ktpe_desktop.storage.models import (
     StudentState,
     SyncState,
 )
+from ktpe_desktop.storage.repositories import school_event_students
 from ktpe_desktop.sync.state import LAST_RECEIPT
 
 #: Kota Malang keeps Western Indonesia Time (UTC+7, no daylight saving).
@@ -588,6 +589,7 @@ def school_visit(session: Session, npsn: str, on: date, school: School | None = 
     hours: dict[date, tuple[datetime, datetime]] = {}
     for (moment,) in session.execute(
         select(EventRow.occurred_at).where(
+            EventRow.student_id.in_(school_event_students([npsn])),
             EventRow.school_npsn == npsn,
             EventRow.kind.in_([str(k) for k in OUTCOME_KINDS]),
             EventRow.occurred_at < end_utc,
@@ -636,6 +638,7 @@ def visit_team(session: Session, npsn: str, visit: Visit) -> tuple[TeamMember, .
     operators = session.scalars(
         select(EventRow.operator)
         .where(
+            EventRow.student_id.in_(school_event_students([npsn])),
             EventRow.school_npsn == npsn,
             EventRow.occurred_at >= start,
             EventRow.occurred_at < end,
@@ -733,7 +736,11 @@ def sync_status(session: Session, npsns: Iterable[str]) -> AckStatus:
     rows = session.execute(
         select(EventRow.seq, Outbox.status)
         .outerjoin(Outbox, Outbox.event_id == EventRow.event_id)
-        .where(EventRow.origin == EventOrigin.LOCAL, EventRow.school_npsn.in_(schools))
+        .where(
+            EventRow.student_id.in_(school_event_students(schools)),
+            EventRow.school_npsn.in_(schools),
+            EventRow.origin == EventOrigin.LOCAL,
+        )
     ).all()
     unacked = 0
     for seq, status in rows:

@@ -561,12 +561,8 @@ class ImportService:
                 )
             drafts.append(ledger.Draft(added, student_id, operator, payload, npsn, occurred))
             ids.append(student_id)
-        written = ledger.append_local(
-            s, drafts, device_id=self.store.device_id, clock=self.recording.clock, now=occurred
-        )
         students: list[tuple[Any, ...]] = []
-        states: list[tuple[Any, ...]] = []
-        for row, student_id, ev in zip(plan.new, ids, written, strict=True):
+        for row, student_id in zip(plan.new, ids, strict=True):
             students.append(
                 (student_id, npsn, row.name, row.nisn, row.nik, row.kk,
                  row.sex.value if row.sex else None, row.birth_place, row.birth_date,
@@ -574,6 +570,23 @@ class ImportService:
                  name_key(row.name), False, occurred, _NO_ROSTER_VALUES)
             )  # fmt: skip
             doc_no += 1
+        # One DB-API executemany per table: the ORM's per-row bookkeeping, and even
+        # Core's per-row parameter processing, would double the commit time of a
+        # 10,000-row file. The FTS index gets the new rows in one statement. The
+        # students go in before their events: an event filed under a school its
+        # student's row names adds nothing to ``event_school`` (migration 0010).
+        conn = s.connection()
+        _insert_students(conn, students, first_doc_no, doc_no - 1)
+        written = ledger.append_local(
+            s,
+            drafts,
+            device_id=self.store.device_id,
+            clock=self.recording.clock,
+            now=occurred,
+            students_at_school=True,
+        )
+        states: list[tuple[Any, ...]] = []
+        for student_id, ev in zip(ids, written, strict=True):
             # The state of a brand-new student is known without folding: its one
             # event is this student_added, so fold_status gives pending, no decision,
             # no IKD, no anomaly, one event, last_hlc = this event's (test_import_service
@@ -582,11 +595,6 @@ class ImportService:
                 (student_id, npsn, Status.PENDING, None, None, None, None, None, False, 0, 1,
                  ev.hlc)
             )  # fmt: skip
-        # One DB-API executemany per table: the ORM's per-row bookkeeping, and even
-        # Core's per-row parameter processing, would double the commit time of a
-        # 10,000-row file. The FTS index gets the new rows in one statement.
-        conn = s.connection()
-        _insert_students(conn, students, first_doc_no, doc_no - 1)
         _insert_rows(conn, _table(m.StudentState), _STATE_COLUMNS, states)
         s.flush()
         return written[0].seq, ids

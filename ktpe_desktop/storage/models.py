@@ -278,13 +278,17 @@ class StudentState(Base):
 
 
 class EventRow(Base):
-    """One immutable event (local or received); ``payload`` is JSON text."""
+    """One immutable event (local or received); ``payload`` is JSON text.
+
+    No index on ``school_npsn`` (migration 0010, D41): every check-off wrote a page of
+    it. A school's events are reached through its students (``student_id``'s index):
+    :func:`ktpe_desktop.storage.repositories.school_event_students`.
+    """
 
     __tablename__ = "event"
     __table_args__ = (
         UniqueConstraint("device_id", "seq"),
         Index("ix_event_student_id", "student_id"),
-        Index("ix_event_school_npsn", "school_npsn"),
     )
 
     event_id: Mapped[str_pk]
@@ -301,6 +305,26 @@ class EventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonText(), default=dict)
     origin: Mapped[EventOrigin] = mapped_column(_enum(EventOrigin, "event_origin"))
     received_at: Mapped[utc_now]
+
+
+class EventSchool(Base):
+    """The schools a student's events are filed under that its ``student`` row does
+    not name (a student moved to another school, a student row deleted or not there
+    yet): with the students of a school's roster, every student with an event filed
+    under that school (:func:`ktpe_desktop.storage.repositories.school_event_students`).
+
+    Kept by triggers (migration 0010, D41): an event filed under a school its
+    student's row does not name adds its pair; a student row that changes school or
+    is deleted adds the pair of its events filed under the old school. Pairs are
+    never removed (one too many costs one index lookup). A check-off of a roster
+    student at its own school writes nothing here.
+    """
+
+    __tablename__ = "event_school"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    school_npsn: Mapped[str] = mapped_column(String(8), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class Outbox(Base):
@@ -472,6 +496,16 @@ class AuditLog(Base):
     subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JsonText(), nullable=True)
 
+
+# The trigger that keeps ``event_school`` for new events (migration 0010, as stored in
+# sqlite_master; ``ledger.append_local`` sets it aside around a large batch).
+EVENT_SCHOOL_INSERT_TRIGGER = (
+    "CREATE TRIGGER event_school_ai AFTER INSERT ON event "
+    "WHEN NEW.school_npsn IS NOT NULL AND NOT EXISTS (SELECT 1 FROM student "
+    "WHERE id = NEW.student_id AND school_npsn = NEW.school_npsn) BEGIN "
+    "INSERT OR IGNORE INTO event_school (school_npsn, student_id) "
+    "VALUES (NEW.school_npsn, NEW.student_id); END"
+)
 
 # The FTS5 index and its triggers (created by migration 0001, prefixes 1-8 since
 # migration 0004; exported for tests).

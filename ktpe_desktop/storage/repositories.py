@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Connection,
     Integer,
     Row,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -565,6 +567,20 @@ def get_student(session: Session | Connection, student_id: str) -> StudentRow | 
     conn = session.connection() if isinstance(session, Session) else session
     t = conn.exec_driver_sql(_BY_ID_SQL, {"id": student_id}).first()
     return _row_from_tuple(t) if t is not None else None
+
+
+def school_event_students(npsns: Iterable[str]) -> CompoundSelect:
+    """The ids of every student with an event that may be filed under these schools:
+    the schools' roster students and the pairs of ``event_school`` (students moved,
+    deleted or not in the roster; models.EventSchool). ``event.school_npsn`` has no
+    index (migration 0010): a school's events are
+    ``EventRow.student_id.in_(school_event_students(npsns))`` (``ix_event_student_id``)
+    *and* ``EventRow.school_npsn.in_(npsns)``, exactly the rows the index gave."""
+    schools = list(npsns)
+    return union_all(
+        select(m.Student.id).where(m.Student.school_npsn.in_(schools)),
+        select(m.EventSchool.student_id).where(m.EventSchool.school_npsn.in_(schools)),
+    )
 
 
 # A check-off's first read: the row as the screen shows it, and ``deleted``.

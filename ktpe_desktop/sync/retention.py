@@ -273,12 +273,17 @@ def purge_school(store: Store, npsn: str, *, now: datetime | None = None) -> Pur
             )
             s.execute(text("INSERT INTO student_fts(student_fts) VALUES ('optimize')"))
             ids = [sid for sid, _d, _k in students]
+            elsewhere = select(m.EventSchool.student_id).where(m.EventSchool.school_npsn == npsn)
             scrubbed = 0
-            for i in range(0, len(ids), 500):
+            # At least once: a school whose students all left still has events filed under it.
+            for i in range(0, max(len(ids), 1), 500):
                 chunk = ids[i : i + 500]
+                # The school's students' events, and the events filed under the
+                # school of students no longer (or never) in its roster.
                 for ev in s.scalars(
                     select(m.EventRow).where(
-                        (m.EventRow.student_id.in_(chunk)) | (m.EventRow.school_npsn == npsn)
+                        (m.EventRow.student_id.in_(chunk))
+                        | (m.EventRow.student_id.in_(elsewhere) & (m.EventRow.school_npsn == npsn))
                     )
                 ):
                     new = _scrub(dict(ev.payload or {}), ev.kind)
