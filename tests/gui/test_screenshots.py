@@ -16,6 +16,7 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
+from ktpe_desktop.services.demo_mode import DEMO_PASSWORD, DEMO_USER
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.sync.errors import ServerUnreachable
 from ktpe_desktop.ui.dialogs.history import HistoryDialog
@@ -24,7 +25,7 @@ from ktpe_desktop.ui.dialogs.student_form import StudentFormDialog
 from ktpe_desktop.ui.i18n import current_language, install_language
 from ktpe_desktop.ui.main_window import MainWindow
 from tests.conftest import docs_dir
-from tests.gui.conftest import LEAD, PASSWORD, close_window, started_window
+from tests.gui.conftest import PASSWORD, close_window, started_window
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.screenshots]
 
@@ -66,7 +67,8 @@ def lang(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def test_screenshots(qtbot: Any, demo_data: Path, lang: str) -> None:
-    w = started_window(qtbot, demo_data, demo_credentials=(LEAD, PASSWORD))
+    # the banner as `make run` shows it (this data folder's own password is PASSWORD)
+    w = started_window(qtbot, demo_data, demo_credentials=(DEMO_USER, DEMO_PASSWORD))
     w.login.password.setFocus()
     shot(w, "login")
 
