@@ -493,3 +493,40 @@ def test_a_card_scanned_on_hari_ini_opens_its_student(qtbot: Any, window: MainWi
         assert w.school is not None and w.school.npsn == student.school_npsn
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
         qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_a_scan_while_the_settings_are_open_saves_nothing(qtbot: Any, window: MainWindow) -> None:
+    """Found driving the real window: a card scanned with the focus on "Kunci otomatis
+    setelah diam (menit)" saved 95 there (the screen then locked after 95 minutes
+    idle, not 5). The settings close unsaved and the scanned student opens."""
+    from PySide6.QtCore import QTimer
+
+    from ktpe_desktop.ui.dialogs.settings_dialog import SettingsDialog
+    from ktpe_desktop.ui.settings import IDLE_LOCK_MINUTES
+
+    w = window
+    dialog = w.outcome_dialog
+    assert dialog is not None
+    before = w.settings.get(IDLE_LOCK_MINUTES)
+    a = pending(w)[0]
+    assert a.nisn
+    seen: list[SettingsDialog] = []
+
+    def scan_into_the_minutes() -> None:
+        shown = [d for d in w.findChildren(SettingsDialog) if d.isVisible()]
+        if shown:
+            shown[0].activateWindow()
+        if not shown or QApplication.activeWindow() is not shown[0]:
+            QTimer.singleShot(20, scan_into_the_minutes)
+            return
+        seen.append(shown[0])
+        shown[0].focusNextChild()  # from the language to the minutes, as Tab does
+        QTimer.singleShot(5_000, lambda: shown[0].isVisible() and shown[0].reject())
+        scan(a.nisn)
+
+    QTimer.singleShot(0, scan_into_the_minutes)
+    w.show_settings()  # modal: returns when the dialog closed
+    dialog_open_for(qtbot, w, a.id)
+    assert seen and not seen[0].isVisible()
+    assert w.settings.get(IDLE_LOCK_MINUTES) == before
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)

@@ -79,10 +79,11 @@ class StudentActions(WindowBase):
 
         The outcome dialog handles scans itself; the walk-in and correction form
         takes a scanned NISN/NIK into its field; the letterhead dialog refuses a scan
-        itself; dialogs that take typed numbers (school chooser, settings) are left alone. In the history, an
-        undo, the anomaly list or Qt's print dialog, the scanner's digits and Enter
-        must not land: an Enter there could confirm an undo, or print (and number)
-        a Berita Acara. (A platform's native print dialog is not Qt's: its keys
+        itself; the school chooser, which takes a typed NPSN, is left alone. In the history, an
+        undo, the anomaly list, the settings or Qt's print dialog, the scanner's digits
+        and Enter must not land: an Enter there could confirm an undo, print (and
+        number) a Berita Acara, or save the card's digits as the minutes before the
+        screen locks. (A platform's native print dialog is not Qt's: its keys
         never reach the app.)
         """
         window = widget.window()
@@ -90,9 +91,11 @@ class StudentActions(WindowBase):
 
         from ktpe_desktop.ui.dialogs.anomalies import AnomaliesDialog
         from ktpe_desktop.ui.dialogs.history import HistoryDialog
+        from ktpe_desktop.ui.dialogs.settings_dialog import SettingsDialog
         from ktpe_desktop.ui.dialogs.void import VoidDialog
 
-        if not isinstance(window, HistoryDialog | VoidDialog | AnomaliesDialog | QPrintDialog):
+        guarded = HistoryDialog | VoidDialog | AnomaliesDialog | QPrintDialog | SettingsDialog
+        if not isinstance(window, guarded):
             return False
         parent = window.parentWidget()
         while parent is not None:
