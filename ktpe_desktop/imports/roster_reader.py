@@ -296,7 +296,7 @@ def _read(
                 continue
         raw = {f: (values[i] if i < len(values) else None) for f, i in field_items}
         texts = {f: cell_text(v) for f, v in raw.items()}
-        has_identity = any(texts.get(f) for f in ("nisn", "nik", "birth_date"))
+        has_identity = bool(texts.get("nisn") or texts.get("nik") or texts.get("birth_date"))
         is_totals = not has_identity and any(
             _TOTALS.match(normalize_header(t))
             for t in (cell_text(v) for v in itertools.islice(values, name_col + 1))

@@ -799,7 +799,7 @@ class _CellConverter:
         return found
 
     def __call__(self, attrs: bytes, v_text: bytes, is_mark: bytes, t_text: bytes) -> CellValue:
-        kind, style = self._kind_style(attrs)
+        kind, style = self._attrs.get(attrs) or self._kind_style(attrs)
         if kind == "inlineStr":
             return _xml_text(t_text) if is_mark else None
         if not v_text:  # no <v>, or an empty one (the tree reader's text is None)
