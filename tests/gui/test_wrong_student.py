@@ -463,7 +463,10 @@ def test_a_scan_while_the_print_dialog_is_open_prints_nothing(
         if tries == 0 and isinstance(modal, QMessageBox | QPrintDialog):
             modal.reject()
         if (seen and seen[0].isVisible()) or isinstance(modal, QMessageBox):
-            QTimer.singleShot(200, lambda: close_what_a_failure_leaves_open(max(0, tries - 1)))
+            # the dialog as the timer's context: never called once it is deleted
+            QTimer.singleShot(
+                200, seen[0], lambda: close_what_a_failure_leaves_open(max(0, tries - 1))
+            )
 
     QTimer.singleShot(0, scan_into_the_print_dialog)
     w.print_report("berita_acara")
@@ -521,7 +524,7 @@ def test_a_scan_while_the_settings_are_open_saves_nothing(qtbot: Any, window: Ma
             return
         seen.append(shown[0])
         shown[0].focusNextChild()  # from the language to the minutes, as Tab does
-        QTimer.singleShot(5_000, lambda: shown[0].isVisible() and shown[0].reject())
+        QTimer.singleShot(5_000, shown[0], shown[0].reject)  # dropped with the dialog
         scan(a.nisn)
 
     QTimer.singleShot(0, scan_into_the_minutes)
