@@ -44,23 +44,41 @@ class WriterGate:
     @contextlib.contextmanager
     def foreground(self, timeout: float) -> Iterator[None]:
         """Hold the writer for a save (first in line). Raises :class:`WriterBusy`."""
+        self.enter_foreground(timeout)
+        try:
+            yield
+        finally:
+            self.exit_foreground()
+
+    def enter_foreground(self, timeout: float) -> None:
+        """:meth:`foreground` without the context manager (the check-off's path):
+        every successful call is paired with one :meth:`exit_foreground`."""
         with self._cond:
             self._foreground += 1
         try:
-            started = time.perf_counter()
-            if not self._lock.acquire(timeout=timeout):
-                raise WriterBusy()
-            if self.waits is not None:
+            if self.waits is None:
+                if not self._lock.acquire(timeout=timeout):
+                    raise WriterBusy()
+            else:
+                started = time.perf_counter()
+                if not self._lock.acquire(timeout=timeout):
+                    raise WriterBusy()
                 self.waits.append(time.perf_counter() - started)
-            try:
-                yield
-            finally:
-                self._lock.release()
+        except BaseException:
+            self._leave_foreground()
+            raise
+
+    def exit_foreground(self) -> None:
+        try:
+            self._lock.release()
         finally:
-            with self._cond:
-                self._foreground -= 1
-                if not self._foreground:
-                    self._cond.notify_all()
+            self._leave_foreground()
+
+    def _leave_foreground(self) -> None:
+        with self._cond:
+            self._foreground -= 1
+            if not self._foreground:
+                self._cond.notify_all()
 
     def yield_to_foreground(self, timeout: float) -> bool:
         """Wait while a save waits for or holds the writer; False on timeout.
