@@ -533,3 +533,38 @@ def test_a_scan_while_the_settings_are_open_saves_nothing(qtbot: Any, window: Ma
     assert seen and not seen[0].isVisible()
     assert w.settings.get(IDLE_LOCK_MINUTES) == before
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_a_scan_while_an_import_preview_is_open_imports_nothing(
+    qtbot: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    """Found reading the import dialog after driving the real window: "Impor" is its
+    default button, so a card scanned over a loaded preview committed the import. The
+    dialog closes uncommitted and the scanned student opens."""
+    from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
+    from tests.unit.imports import corpus as C
+
+    w = window
+    dialog = w.outcome_dialog
+    assert dialog is not None and w.school is not None
+    a = pending(w)[0]
+    assert a.nisn
+    roster_file = C.write_csv(tmp_path / "siswa.csv", C.make_students(5, seed=77))
+    w.open_import()
+    qtbot.waitUntil(lambda: isinstance(w.import_dialog, ImportDialog))
+    importing = w.import_dialog
+    assert isinstance(importing, ImportDialog)
+    qtbot.waitUntil(importing.isVisible)
+    with qtbot.waitSignal(importing.previewed, timeout=10_000):
+        importing.load_file(roster_file)
+    assert importing.import_button.isEnabled() and importing.import_button.isDefault()
+    committed: list[object] = []
+    importing.committed.connect(committed.append)
+    importing.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is importing)
+    importing.tabs.currentWidget().setFocus()
+    scan(a.nisn)
+    dialog_open_for(qtbot, w, a.id)
+    ops.wait_for_done(10_000)
+    assert committed == [] and not importing.isVisible()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)

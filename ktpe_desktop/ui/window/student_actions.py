@@ -80,10 +80,10 @@ class StudentActions(WindowBase):
         The outcome dialog handles scans itself; the walk-in and correction form
         takes a scanned NISN/NIK into its field; the letterhead dialog refuses a scan
         itself; the school chooser, which takes a typed NPSN, is left alone. In the history, an
-        undo, the anomaly list, the settings or Qt's print dialog, the scanner's digits
-        and Enter must not land: an Enter there could confirm an undo, print (and
-        number) a Berita Acara, or save the card's digits as the minutes before the
-        screen locks. (A platform's native print dialog is not Qt's: its keys
+        undo, the anomaly list, the settings, a roster import or Qt's print dialog,
+        the scanner's digits and Enter must not land: an Enter there could confirm an
+        undo, print (and number) a Berita Acara, save the card's digits as the minutes
+        before the screen locks, or commit the import on screen (its default button). (A platform's native print dialog is not Qt's: its keys
         never reach the app.)
         """
         window = widget.window()
@@ -91,10 +91,18 @@ class StudentActions(WindowBase):
 
         from ktpe_desktop.ui.dialogs.anomalies import AnomaliesDialog
         from ktpe_desktop.ui.dialogs.history import HistoryDialog
+        from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
         from ktpe_desktop.ui.dialogs.settings_dialog import SettingsDialog
         from ktpe_desktop.ui.dialogs.void import VoidDialog
 
-        guarded = HistoryDialog | VoidDialog | AnomaliesDialog | QPrintDialog | SettingsDialog
+        guarded = (
+            HistoryDialog
+            | VoidDialog
+            | AnomaliesDialog
+            | QPrintDialog
+            | SettingsDialog
+            | ImportDialog
+        )
         if not isinstance(window, guarded):
             return False
         parent = window.parentWidget()
