@@ -4,13 +4,13 @@ the operator means, and no scan may be lost."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.services.views import StudentItem
@@ -424,15 +424,50 @@ def test_the_age_shown_and_the_banner_use_the_same_voting_day(
     assert "16 tahun" in dialog.banner.text()
 
 
+def scan_once_in_front(
+    w: MainWindow,
+    kind: type[QDialog],
+    digits: str,
+    seen: list[Any],
+    prepare: Callable[[Any], None] = lambda _d: None,
+) -> None:
+    """For a modal dialog opened next (its exec() blocks the test): once a ``kind`` is
+    shown and in front, ``prepare`` it and scan ``digits`` into it; ``seen`` gets it.
+    Left open by a failure, it is closed after 5 s (with Qt's question before
+    overwriting a PDF, had the scan printed)."""
+
+    def close_what_a_failure_leaves_open(tries: int = 25) -> None:
+        modal = QApplication.activeModalWidget()
+        if tries == 0 and isinstance(modal, QMessageBox | kind):
+            modal.reject()
+        if seen[0].isVisible() or isinstance(modal, QMessageBox):
+            # the dialog as the timer's context: never called once it is deleted
+            QTimer.singleShot(
+                200, seen[0], lambda: close_what_a_failure_leaves_open(max(0, tries - 1))
+            )
+
+    def when_in_front() -> None:
+        shown = [d for d in w.findChildren(kind) if d.isVisible()]
+        if shown:
+            shown[0].activateWindow()  # as the window manager does
+        if not shown or QApplication.activeWindow() is not shown[0]:
+            QTimer.singleShot(20, when_in_front)
+            return
+        seen.append(shown[0])
+        prepare(shown[0])
+        close_what_a_failure_leaves_open()
+        scan(digits)
+
+    QTimer.singleShot(0, when_in_front)
+
+
 def test_a_scan_while_the_print_dialog_is_open_prints_nothing(
     qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Found driving the real window: a card scanned while Cetak Berita Acara's dialog
     was open pressed its default button (Enter), printing and numbering the paper.
     The dialog closes unprinted and the scanned student opens, as in the history."""
-    from PySide6.QtCore import QTimer
     from PySide6.QtPrintSupport import QPrintDialog
-    from PySide6.QtWidgets import QMessageBox
 
     from ktpe_desktop.reports import printing
 
@@ -445,30 +480,7 @@ def test_a_scan_while_the_print_dialog_is_open_prints_nothing(
     a = pending(w)[0]
     assert a.nisn
     seen: list[QPrintDialog] = []
-
-    def scan_into_the_print_dialog() -> None:
-        shown = [d for d in w.findChildren(QPrintDialog) if d.isVisible()]
-        if shown:
-            shown[0].activateWindow()  # as the window manager does
-        if not shown or QApplication.activeWindow() is not shown[0]:
-            QTimer.singleShot(20, scan_into_the_print_dialog)
-            return
-        seen.append(shown[0])
-        close_what_a_failure_leaves_open()
-        scan(a.nisn)
-
-    def close_what_a_failure_leaves_open(tries: int = 25) -> None:
-        # after 5 s: the print dialog, and Qt's question before overwriting a PDF
-        modal = QApplication.activeModalWidget()
-        if tries == 0 and isinstance(modal, QMessageBox | QPrintDialog):
-            modal.reject()
-        if (seen and seen[0].isVisible()) or isinstance(modal, QMessageBox):
-            # the dialog as the timer's context: never called once it is deleted
-            QTimer.singleShot(
-                200, seen[0], lambda: close_what_a_failure_leaves_open(max(0, tries - 1))
-            )
-
-    QTimer.singleShot(0, scan_into_the_print_dialog)
+    scan_once_in_front(w, QPrintDialog, a.nisn, seen)
     w.print_report("berita_acara")
     dialog_open_for(qtbot, w, a.id)
     assert seen and not seen[0].isVisible()
@@ -502,8 +514,6 @@ def test_a_scan_while_the_settings_are_open_saves_nothing(qtbot: Any, window: Ma
     """Found driving the real window: a card scanned with the focus on "Kunci otomatis
     setelah diam (menit)" saved 95 there (the screen then locked after 95 minutes
     idle, not 5). The settings close unsaved and the scanned student opens."""
-    from PySide6.QtCore import QTimer
-
     from ktpe_desktop.ui.dialogs.settings_dialog import SettingsDialog
     from ktpe_desktop.ui.settings import IDLE_LOCK_MINUTES
 
@@ -514,20 +524,8 @@ def test_a_scan_while_the_settings_are_open_saves_nothing(qtbot: Any, window: Ma
     a = pending(w)[0]
     assert a.nisn
     seen: list[SettingsDialog] = []
-
-    def scan_into_the_minutes() -> None:
-        shown = [d for d in w.findChildren(SettingsDialog) if d.isVisible()]
-        if shown:
-            shown[0].activateWindow()
-        if not shown or QApplication.activeWindow() is not shown[0]:
-            QTimer.singleShot(20, scan_into_the_minutes)
-            return
-        seen.append(shown[0])
-        shown[0].focusNextChild()  # from the language to the minutes, as Tab does
-        QTimer.singleShot(5_000, shown[0], shown[0].reject)  # dropped with the dialog
-        scan(a.nisn)
-
-    QTimer.singleShot(0, scan_into_the_minutes)
+    # from the language to the minutes, as Tab does
+    scan_once_in_front(w, SettingsDialog, a.nisn, seen, lambda d: d.focusNextChild())
     w.show_settings()  # modal: returns when the dialog closed
     dialog_open_for(qtbot, w, a.id)
     assert seen and not seen[0].isVisible()
