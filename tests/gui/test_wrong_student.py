@@ -566,3 +566,54 @@ def test_a_scan_while_an_import_preview_is_open_imports_nothing(
     ops.wait_for_done(10_000)
     assert committed == [] and not importing.isVisible()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_a_scan_while_an_import_is_being_saved_leaves_it_to_end(
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card scanned while the import is being saved cannot close the dialog: the
+    save goes on to its end, so "closed without saving" would be false and the dialog
+    would close before its result. The dialog stays, the toast says to scan again
+    after it, and the import ends saved; Escape is ignored the same way."""
+    import threading
+
+    from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
+    from tests.unit.imports import corpus as C
+
+    w = window
+    assert w.outcome_dialog is not None and w.school is not None
+    a = pending(w)[0]
+    assert a.nisn
+    roster_file = C.write_csv(tmp_path / "siswa.csv", C.make_students(5, seed=78))
+    w.open_import()
+    qtbot.waitUntil(lambda: isinstance(w.import_dialog, ImportDialog))
+    importing = w.import_dialog
+    assert isinstance(importing, ImportDialog)
+    qtbot.waitUntil(importing.isVisible)
+    with qtbot.waitSignal(importing.previewed, timeout=10_000):
+        importing.load_file(roster_file)
+    release = threading.Event()
+    service = importing._service
+    real_commit = service.commit
+
+    def slow_commit(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(service, "commit", slow_commit)
+    committed: list[object] = []
+    importing.committed.connect(committed.append)
+    importing.commit()
+    assert importing.committing and not importing.close_button.isEnabled()
+    importing.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is importing)
+    scan(a.nisn)
+    qtbot.waitUntil(lambda: "setelah selesai" in w.toast.text())
+    qtbot.keyClick(importing, Qt.Key.Key_Escape)
+    qtbot.wait(50)
+    assert importing.isVisible() and committed == []
+    release.set()
+    qtbot.waitUntil(lambda: len(committed) == 1, timeout=10_000)
+    assert not importing.committing and importing.close_button.isEnabled()
+    importing.reject()
+    qtbot.waitUntil(lambda: not importing.isVisible())

@@ -1646,6 +1646,10 @@ Operator: {operator} · Password: {operator_password}</translation>
         <translation>A new card was scanned: the outcome of {name} was not saved (cancelled).</translation>
     </message>
     <message>
+        <source>Impor sedang disimpan: pindai kartu lagi setelah selesai.</source>
+        <translation>The import is being saved: scan the card again once it is done.</translation>
+    </message>
+    <message>
         <source>Kartu baru dipindai: jendela sebelumnya ditutup tanpa menyimpan.</source>
         <translation>A new card was scanned: the previous window was closed without saving.</translation>
     </message>

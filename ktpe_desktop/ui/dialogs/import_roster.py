@@ -347,6 +347,7 @@ class ImportDialog(QDialog):
         layout.addLayout(buttons)
         QShortcut(QKeySequence.StandardKey.Open, self, self.choose_file)
         self._busy = False
+        self._committing = False
         self._update_buttons()
 
     # ------------------------------------------------------------ actions
@@ -382,15 +383,32 @@ class ImportDialog(QDialog):
         preview, plan = self.preview, self.plan
         if preview is None or plan is None or plan.is_empty or self._busy:
             return
+        self._committing = True
         self._set_busy(True, tr("Menyimpan…"))
         service, npsn, operator = self._service, self._npsn, self._operator
         (
             Op(self, lambda: service.commit(preview, plan, npsn, operator), lane=Lane.DB)
             .success(self._show_result)
             .failure(self._show_failure)
-            .finally_(lambda: self._set_busy(False))
+            .finally_(self._commit_ended)
             .run()
         )
+
+    def _commit_ended(self) -> None:
+        self._committing = False
+        self._set_busy(False)
+
+    @property
+    def committing(self) -> bool:
+        """Whether the import is being saved: the dialog stays open until it ends."""
+        return self._committing
+
+    def reject(self) -> None:
+        """Escape, Tutup or a scanned card: ignored while the import is being saved,
+        which goes on to its end (the dialog would close saying nothing was saved)."""
+        if self._committing:
+            return
+        super().reject()
 
     def save_report(self) -> None:
         """The report names students (names, NISN): the personal-data warning first, then
@@ -514,3 +532,4 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(ready)
         self.save_report_button.setEnabled(self.preview is not None and not self._busy)
         self.choose_button.setEnabled(not self._busy)
+        self.close_button.setEnabled(not self._committing)

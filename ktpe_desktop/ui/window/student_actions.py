@@ -119,6 +119,13 @@ class StudentActions(WindowBase):
             for dialog in reversed(self.findChildren(QDialog)):  # an undo before its history
                 if dialog.isVisible() and dialog is not self.outcome_dialog:
                     dialog.reject()
+            if any(
+                d.isVisible() and d is not self.outcome_dialog for d in self.findChildren(QDialog)
+            ):  # a roster import being saved stays open until it ends
+                self.show_toast(
+                    tr("Impor sedang disimpan: pindai kartu lagi setelah selesai."), error=True
+                )
+                return
             self._scan_while_open(
                 None,
                 digits,
