@@ -4,6 +4,7 @@ the operator means, and no scan may be lost."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from ktpe_desktop.core.events import Status
 from ktpe_desktop.services.views import StudentItem
 from ktpe_desktop.ui import ops
+from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
 from ktpe_desktop.ui.main_window import MainWindow
 from tests.gui.conftest import close_window, logged_in
 from tests.gui.scanner import scan
@@ -533,21 +535,11 @@ def test_a_scan_while_the_settings_are_open_saves_nothing(qtbot: Any, window: Ma
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
 
 
-def test_a_scan_while_an_import_preview_is_open_imports_nothing(
-    qtbot: Any, window: MainWindow, tmp_path: Path
-) -> None:
-    """Found reading the import dialog after driving the real window: "Impor" is its
-    default button, so a card scanned over a loaded preview committed the import. The
-    dialog closes uncommitted and the scanned student opens."""
-    from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
+def previewed_import(qtbot: Any, w: MainWindow, tmp_path: Path, seed: int) -> ImportDialog:
+    """The import dialog of the school open, over a loaded preview of 5 new students."""
     from tests.unit.imports import corpus as C
 
-    w = window
-    dialog = w.outcome_dialog
-    assert dialog is not None and w.school is not None
-    a = pending(w)[0]
-    assert a.nisn
-    roster_file = C.write_csv(tmp_path / "siswa.csv", C.make_students(5, seed=77))
+    roster_file = C.write_csv(tmp_path / "siswa.csv", C.make_students(5, seed=seed))
     w.open_import()
     qtbot.waitUntil(lambda: isinstance(w.import_dialog, ImportDialog))
     importing = w.import_dialog
@@ -555,6 +547,35 @@ def test_a_scan_while_an_import_preview_is_open_imports_nothing(
     qtbot.waitUntil(importing.isVisible)
     with qtbot.waitSignal(importing.previewed, timeout=10_000):
         importing.load_file(roster_file)
+    return importing
+
+
+def held_commit(importing: ImportDialog, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The import's save waits (on its thread) until the returned event is set."""
+    release = threading.Event()
+    service = importing._service
+    real_commit = service.commit
+
+    def slow_commit(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(service, "commit", slow_commit)
+    return release
+
+
+def test_a_scan_while_an_import_preview_is_open_imports_nothing(
+    qtbot: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    """Found reading the import dialog after driving the real window: "Impor" is its
+    default button, so a card scanned over a loaded preview committed the import. The
+    dialog closes uncommitted and the scanned student opens."""
+    w = window
+    dialog = w.outcome_dialog
+    assert dialog is not None and w.school is not None
+    a = pending(w)[0]
+    assert a.nisn
+    importing = previewed_import(qtbot, w, tmp_path, seed=77)
     assert importing.import_button.isEnabled() and importing.import_button.isDefault()
     committed: list[object] = []
     importing.committed.connect(committed.append)
@@ -575,32 +596,12 @@ def test_a_scan_while_an_import_is_being_saved_leaves_it_to_end(
     save goes on to its end, so "closed without saving" would be false and the dialog
     would close before its result. The dialog stays, the toast says to scan again
     after it, and the import ends saved; Escape is ignored the same way."""
-    import threading
-
-    from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
-    from tests.unit.imports import corpus as C
-
     w = window
     assert w.outcome_dialog is not None and w.school is not None
     a = pending(w)[0]
     assert a.nisn
-    roster_file = C.write_csv(tmp_path / "siswa.csv", C.make_students(5, seed=78))
-    w.open_import()
-    qtbot.waitUntil(lambda: isinstance(w.import_dialog, ImportDialog))
-    importing = w.import_dialog
-    assert isinstance(importing, ImportDialog)
-    qtbot.waitUntil(importing.isVisible)
-    with qtbot.waitSignal(importing.previewed, timeout=10_000):
-        importing.load_file(roster_file)
-    release = threading.Event()
-    service = importing._service
-    real_commit = service.commit
-
-    def slow_commit(*args: Any, **kwargs: Any) -> Any:
-        release.wait(10)
-        return real_commit(*args, **kwargs)
-
-    monkeypatch.setattr(service, "commit", slow_commit)
+    importing = previewed_import(qtbot, w, tmp_path, seed=78)
+    release = held_commit(importing, monkeypatch)
     committed: list[object] = []
     importing.committed.connect(committed.append)
     importing.commit()
@@ -617,3 +618,30 @@ def test_a_scan_while_an_import_is_being_saved_leaves_it_to_end(
     assert not importing.committing and importing.close_button.isEnabled()
     importing.reject()
     qtbot.waitUntil(lambda: not importing.isVisible())
+
+
+def test_locking_while_an_import_is_being_saved_hides_it_until_it_ends(
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock closes every dialog: the import's preview names students. A dialog
+    whose import is being saved ignores reject() (a scan, Escape), so it stayed over
+    the login page, readable (and its report savable) without logging in, and kept
+    the login page from taking keys. It is hidden at once, and closes when the save
+    ends, saved."""
+    w = window
+    importing = previewed_import(qtbot, w, tmp_path, seed=79)
+    release = held_commit(importing, monkeypatch)
+    committed: list[object] = []
+    finished: list[int] = []
+    importing.committed.connect(committed.append)
+    importing.finished.connect(finished.append)
+    importing.commit()
+    assert importing.committing
+    w.lock(idle=True)
+    try:
+        assert w.is_locked and not importing.isVisible()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: len(committed) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: finished != [])
+    assert not importing.isVisible() and w.is_locked

@@ -154,9 +154,7 @@ class SessionFlow(WindowBase):
             return
         log.error("the database is damaged (deferred check): closed")
         self.idle.stop()
-        for dialog in self.findChildren(QDialog):
-            if dialog.isVisible():
-                dialog.reject()
+        self._close_dialogs()
         if self.sync_driver is not None:
             self.sync_driver.stop()
         if self.hub_driver is not None:
@@ -171,15 +169,26 @@ class SessionFlow(WindowBase):
         self.login.show_error(exc.text(current_language()))
         default_failure(self, exc)  # the error dialog, as for any damage found at work
 
+    def _close_dialogs(self) -> None:
+        """Close every dialog (the lock, a damaged database). A roster import being
+        saved ignores reject() until the save ends: it is hidden now, closed then."""
+        from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
+
+        for dialog in self.findChildren(QDialog):
+            if not dialog.isVisible():
+                continue
+            if isinstance(dialog, ImportDialog):
+                dialog.hide_until_saved()
+            else:
+                dialog.reject()
+
     def lock(self, *, idle: bool = False) -> None:
         """Hide the data behind the login page; the database stays open."""
         if self.workspace is None or self.is_locked:
             return
         self.is_locked = True
         self.idle.stop()
-        for dialog in self.findChildren(QDialog):
-            if dialog.isVisible():
-                dialog.reject()
+        self._close_dialogs()
         if self.roster is not None:
             self.roster.model.hide_niks()
             self.roster.search.clear()
