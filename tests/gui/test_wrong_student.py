@@ -512,6 +512,35 @@ def test_a_card_scanned_on_hari_ini_opens_its_student(qtbot: Any, window: MainWi
         qtbot.waitUntil(lambda: not dialog.isVisible())
 
 
+def test_a_card_scanned_on_an_empty_hari_ini_opens_its_student(qtbot: Any, demo_data: Path) -> None:
+    """Right after login no school is open; on a day with no school on Hari ini there is
+    none to select either: the card was dropped without a word (the complaint the scan
+    on Hari ini answered). Its student opens in its own school, and an unknown card
+    says so."""
+    w = logged_in(qtbot, demo_data)
+    try:
+        dialog, roster, today = w.outcome_dialog, w.roster, w.today_page
+        assert dialog is not None and roster is not None and today is not None
+        assert w.school is None and w.tabs is not None and w.workspace is not None
+        a = next(
+            s
+            for s in w.workspace.search(None, "", limit=200)
+            if s.nisn and s.status == Status.PENDING
+        )
+        today.model.set_rows([])  # nothing planned today, "all schools" off
+        w.show_tab(0)
+        qtbot.waitUntil(today.table.hasFocus)
+        scan("0000000001")
+        qtbot.waitUntil(lambda: "0000" in w.toast.text())
+        scan(a.nisn)
+        dialog_open_for(qtbot, w, a.id)
+        assert w.tabs.currentWidget() is roster
+        assert w.school is not None and w.school.npsn == a.school_npsn
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    finally:
+        close_window(w)
+
+
 def test_a_scan_while_the_settings_are_open_saves_nothing(qtbot: Any, window: MainWindow) -> None:
     """Found driving the real window: a card scanned with the focus on "Kunci otomatis
     setelah diam (menit)" saved 95 there (the screen then locked after 95 minutes

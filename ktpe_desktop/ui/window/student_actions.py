@@ -135,22 +135,22 @@ class StudentActions(WindowBase):
         QTimer.singleShot(0, reopen)  # out of the key filter first
 
     def scan_on_today(self, digits: str) -> None:
-        """A card scanned on Hari ini: open its school's list (the one open, or the
-        one selected when the card is of no school listed today) and the student."""
+        """A card scanned on Hari ini: open its school's list (the one open, or, with
+        none open, the card's own school, listed today or not; for an unknown card the
+        one selected) and the student; with no school at all, say the card is unknown."""
         ws, today = self.workspace, self.today_page
         if ws is None or today is None or self.roster is None or self.is_locked:
             return
         found = ws.find_exact(digits)
         npsn = found.school_npsn if found is not None else ""
         if self.school is None or (npsn and self.school.npsn != npsn):
-            rows = today.model._rows
-            school = next((r for r in rows if r.npsn == npsn), None)
+            school = next((r for r in today.model._rows if r.npsn == npsn), None)
             if school is None and self.school is None:
-                index = today.table.currentIndex()
-                school = rows[index.row()] if index.isValid() and rows else None
+                school = ws.school(npsn) if npsn else today.selected_school()
             if school is not None:
                 self.choose_school(school)
-        if self.school is None:
+        if self.school is None:  # an empty Hari ini and no school open: never silent
+            self._not_found(digits)
             return
         self.show_tab(1)
         self._scan_while_open(None, digits)
