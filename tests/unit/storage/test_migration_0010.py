@@ -5,7 +5,6 @@ exactly the events filed under the school, as the index did."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -20,14 +19,7 @@ from ktpe_desktop.storage.repositories import school_event_students
 from ktpe_desktop.storage.store import Store, list_backups
 from ktpe_desktop.sync.retention import purge_school
 from tests.conftest import LEAD, PASSWORD, Factory
-
-
-def _indexes(store: Store, table: str) -> set[str]:
-    with store.engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
-        )
-        return {str(r[0]) for r in rows}
+from tests.unit.storage.old_schema import indexes, store_at
 
 
 def _pairs(store: Store) -> set[tuple[str, str]]:
@@ -64,15 +56,8 @@ def _move(store: Store, student_id: str, npsn: str) -> None:
 def test_a_0009_store_upgrades_with_the_pairs_of_its_moved_students(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = tmp_path / "migrations-0009"
-    shutil.copytree(store_mod.MIGRATIONS_DIR, old)
-    for later in (old / "versions").glob("0*.py"):
-        if later.name[:4] > "0009":
-            later.unlink()
-    monkeypatch.setattr(store_mod, "MIGRATIONS_DIR", old)
-    s = Store.create(data_dir, LEAD, PASSWORD)
-    assert s.schema_revision() == "0009"
-    assert "ix_event_school_npsn" in _indexes(s, "event")
+    s = store_at("0009", data_dir, tmp_path, monkeypatch)
+    assert "ix_event_school_npsn" in indexes(s, "event")
     factory = Factory(s)
     a, b = factory.school(), factory.school()
     stay, moved = factory.student(a), factory.student(a)
@@ -87,7 +72,7 @@ def test_a_0009_store_upgrades_with_the_pairs_of_its_moved_students(
     try:
         assert s.schema_revision() == store_mod.schema_head()
         assert [bk.reason for bk in list_backups(s.data_dir)] == ["pre-migrate-0009"]
-        assert "ix_event_school_npsn" not in _indexes(s, "event")
+        assert "ix_event_school_npsn" not in indexes(s, "event")
         assert _pairs(s) == {(a, moved)}
         for npsn, held in ((a, True), (b, False)):
             scanned, found = _filed_under(s, npsn)

@@ -4,7 +4,6 @@ and keeps every row, its check-offs, its outbox statuses and its anomalies."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from ktpe_desktop.storage import repositories as repo
 from ktpe_desktop.storage import store as store_mod
 from ktpe_desktop.storage.store import Store, list_backups
 from tests.conftest import LEAD, PASSWORD, Factory
+from tests.unit.storage.old_schema import indexes, store_at
 
 
 def _table_sql(store: Store, table: str) -> str:
@@ -28,26 +28,11 @@ def _table_sql(store: Store, table: str) -> str:
         )
 
 
-def _indexes(store: Store, table: str) -> set[str]:
-    with store.engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
-        )
-        return {str(r[0]) for r in rows}
-
-
 def test_a_0007_store_upgrades_and_keeps_its_states_and_outbox(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = tmp_path / "migrations-0007"
-    shutil.copytree(store_mod.MIGRATIONS_DIR, old)
-    for later in (old / "versions").glob("0*.py"):
-        if later.name[:4] > "0007":
-            later.unlink()
-    monkeypatch.setattr(store_mod, "MIGRATIONS_DIR", old)
-    s = Store.create(data_dir, LEAD, PASSWORD)
-    assert s.schema_revision() == "0007"
-    assert "ix_student_state_school_status" in _indexes(s, "student_state")
+    s = store_at("0007", data_dir, tmp_path, monkeypatch)
+    assert "ix_student_state_school_status" in indexes(s, "student_state")
     factory = Factory(s)
     school = factory.school()
     ids = [factory.student(school) for _ in range(5)]
@@ -68,9 +53,9 @@ def test_a_0007_store_upgrades_and_keeps_its_states_and_outbox(
     try:
         assert s.schema_revision() == store_mod.schema_head()
         assert [b.reason for b in list_backups(s.data_dir)] == ["pre-migrate-0007"]
-        assert "ix_student_state_school_status" not in _indexes(s, "student_state")
+        assert "ix_student_state_school_status" not in indexes(s, "student_state")
         assert _table_sql(s, "outbox").endswith("WITHOUT ROWID")
-        assert "ix_outbox_status" in _indexes(s, "outbox")
+        assert "ix_outbox_status" in indexes(s, "outbox")
         with s.engine.connect() as conn:
             fks = conn.exec_driver_sql("PRAGMA foreign_key_list(outbox)").all()
         assert [(r[2], r[3], r[4]) for r in fks] == [("event", "event_id", "event_id")]

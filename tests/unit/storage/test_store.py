@@ -33,6 +33,7 @@ from ktpe_desktop.storage.store import (
     rotate_backups,
 )
 from tests.conftest import LEAD, PASSWORD, Factory
+from tests.unit.storage.old_schema import store_at
 
 
 def digest(path: Path) -> str:
@@ -232,14 +233,7 @@ def test_a_0001_database_gains_roster_details(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """0001 -> 0002: backed up, upgraded; the old rows' roster values are their own values."""
-    old = tmp_path / "migrations-0001"
-    shutil.copytree(store_mod.MIGRATIONS_DIR, old)
-    for later in (old / "versions").glob("0*.py"):
-        if not later.name.startswith("0001_"):
-            later.unlink()
-    monkeypatch.setattr(store_mod, "MIGRATIONS_DIR", old)
-    s = Store.create(data_dir, LEAD, PASSWORD)
-    assert s.schema_revision() == "0001"
+    s = store_at("0001", data_dir, tmp_path, monkeypatch)
     with s.engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO school (npsn, name, kind, status, kecamatan, "
                              "address, target, updated_at) VALUES ('20530001', 'SMA', '', '', "
