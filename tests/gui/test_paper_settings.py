@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ktpe_desktop.services.paper_settings import PaperSettings
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.dialogs.paper_settings import PaperSettingsDialog
@@ -84,10 +86,15 @@ def test_the_prefilled_letterhead_is_read_whole_and_the_fields_line_up(
         ws.close()
 
 
-def test_a_card_scanned_into_the_dialog_saves_nothing(qtbot: Any, data_dir: Path) -> None:
+@pytest.mark.parametrize("selected", [False, True])
+def test_a_card_scanned_into_the_dialog_saves_nothing(
+    qtbot: Any, data_dir: Path, selected: bool
+) -> None:
     """Found driving the real window: the next student's card, scanned while the dialog
     was open, put its NISN before "Pemerintah Kota Malang" (the cursor is at the start)
-    and its Enter saved that as the letterhead of every Berita Acara."""
+    and its Enter saved that as the letterhead of every Berita Acara. ``selected``: a
+    field reached with Tab has its text selected, and the card's first digits replaced
+    it: taking them back emptied the field (the office or the NIP lost at the next save)."""
     from PySide6.QtWidgets import QApplication
 
     from tests.gui.scanner import scan
@@ -102,6 +109,8 @@ def test_a_card_scanned_into_the_dialog_saves_nothing(qtbot: Any, data_dir: Path
         qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
         dialog.government.setFocus()
         qtbot.waitUntil(dialog.government.hasFocus)
+        if selected:
+            dialog.government.selectAll()  # as Tab into the field leaves it
         before = dialog.government.text()
         scan("0107933805")
         qtbot.wait(20)
@@ -111,6 +120,9 @@ def test_a_card_scanned_into_the_dialog_saves_nothing(qtbot: Any, data_dir: Path
         assert "Kartu siswa" in dialog.error.text()
         dialog.government.end(False)  # a person types at the end of the field: kept
         qtbot.keyClicks(dialog.government, " 2", delay=60)
+        assert dialog.government.text() == before + " 2"
+        scan("0107933805")  # right after typing: only the card's digits go
+        qtbot.wait(20)
         assert dialog.government.text() == before + " 2"
     finally:
         ws.close()

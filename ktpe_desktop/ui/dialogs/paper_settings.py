@@ -132,15 +132,22 @@ class PaperSettingsDialog(QDialog):
         self.resize(max(620, self.sizeHint().width()), self.sizeHint().height())
 
     def _scanned(self, digits: str) -> None:
-        """Take back the digits that reached the field before the burst was seen."""
+        """Take back the digits that reached the field before the burst was seen, and
+        the text they replaced when it was selected (a field reached with Tab)."""
         focus = QApplication.focusWidget()
         head = digits[: MIN_BURST_DIGITS - 1]
         if isinstance(focus, QLineEdit) and self.isAncestorOf(focus):
             at = focus.cursorPosition()
             text = focus.text()
             if text[max(0, at - len(head)) : at] == head:
-                focus.setText(text[: at - len(head)] + text[at:])
-                focus.setCursorPosition(at - len(head))
+                without = text[: at - len(head)] + text[at:]
+                # The field's undo takes the digits back with the selection they
+                # replaced; it also takes back a person's typing just before them (the
+                # same kind of edit, one step): then only the digits go.
+                focus.undo()
+                if len(focus.text()) < len(without):
+                    focus.setText(without)
+                    focus.setCursorPosition(at - len(head))
         self.error.setText(
             tr("Kartu siswa terpindai: tidak disimpan. Tutup dialog ini dulu, lalu pindai lagi.")
         )
