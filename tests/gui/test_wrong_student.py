@@ -649,14 +649,14 @@ def test_a_scan_while_an_import_is_being_saved_leaves_it_to_end(
     qtbot.waitUntil(lambda: not importing.isVisible())
 
 
-def test_locking_while_an_import_is_being_saved_hides_it_until_it_ends(
+def test_locking_while_an_import_is_being_saved_closes_it(
     qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lock closes every dialog: the import's preview names students. A dialog
     whose import is being saved ignores reject() (a scan, Escape), so it stayed over
     the login page, readable (and its report savable) without logging in, and kept
-    the login page from taking keys. It is hidden at once, and closes when the save
-    ends, saved."""
+    the login page from taking keys. It closes at once; the save ends saved behind
+    the login page."""
     w = window
     importing = previewed_import(qtbot, w, tmp_path, seed=79)
     release = held_commit(importing, monkeypatch)
@@ -668,9 +668,9 @@ def test_locking_while_an_import_is_being_saved_hides_it_until_it_ends(
     assert importing.committing
     w.lock(idle=True)
     try:
-        assert w.is_locked and not importing.isVisible()
+        assert w.is_locked and not importing.isVisible() and finished != []
     finally:
         release.set()
     qtbot.waitUntil(lambda: len(committed) == 1, timeout=10_000)
-    qtbot.waitUntil(lambda: finished != [])
+    ops.wait_for_done(10_000)
     assert not importing.isVisible() and w.is_locked

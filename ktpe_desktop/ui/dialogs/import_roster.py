@@ -348,7 +348,6 @@ class ImportDialog(QDialog):
         QShortcut(QKeySequence.StandardKey.Open, self, self.choose_file)
         self._busy = False
         self._committing = False
-        self._close_when_saved = False  # hidden by the lock while saving: close at its end
         self._update_buttons()
 
     # ------------------------------------------------------------ actions
@@ -398,9 +397,6 @@ class ImportDialog(QDialog):
     def _commit_ended(self) -> None:
         self._committing = False
         self._set_busy(False)
-        if self._close_when_saved:
-            self._close_when_saved = False
-            self.reject()
 
     @property
     def committing(self) -> bool:
@@ -414,14 +410,11 @@ class ImportDialog(QDialog):
             return
         super().reject()
 
-    def hide_until_saved(self) -> None:
-        """The window locks (the preview names students): close the dialog, or, while
-        the import is being saved, hide it now and close it when the save ends."""
-        if not self._committing:
-            self.reject()
-            return
-        self._close_when_saved = True
-        self.hide()
+    def close_now(self) -> None:
+        """Close, even while the import is being saved: the window locks (the preview
+        names students). The save goes on to its end behind the login page; the window
+        takes the import as none (no school is opened for it under the login page)."""
+        QDialog.reject(self)
 
     def save_report(self) -> None:
         """The report names students (names, NISN): the personal-data warning first, then

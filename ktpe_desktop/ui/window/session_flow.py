@@ -170,15 +170,15 @@ class SessionFlow(WindowBase):
         default_failure(self, exc)  # the error dialog, as for any damage found at work
 
     def _close_dialogs(self) -> None:
-        """Close every dialog (the lock, a damaged database). A roster import being
-        saved ignores reject() until the save ends: it is hidden now, closed then."""
+        """Close every dialog (the lock, a damaged database), a roster import being
+        saved too (it ignores reject(): a scan or Escape leaves it to its end)."""
         from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
 
         for dialog in self.findChildren(QDialog):
             if not dialog.isVisible():
                 continue
             if isinstance(dialog, ImportDialog):
-                dialog.hide_until_saved()
+                dialog.close_now()
             else:
                 dialog.reject()
 
