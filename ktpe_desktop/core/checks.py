@@ -39,6 +39,8 @@ class DetailsCheck:
 
 
 MIN_PASSWORD_LENGTH = 8
+#: A NISN's and a NIK's length: an all-digit password of these is refused (check_password).
+CARD_NUMBER_LENGTHS = (ids.NISN_LENGTH, ids.NIK_LENGTH)
 
 
 def password_strength(password: str) -> int:
@@ -58,10 +60,25 @@ def password_strength(password: str) -> int:
 
 
 def check_password(password: str) -> None:
+    """A new password: long enough, and not a card's number.
+
+    A password of exactly 10 or 16 digits (a NISN's or a NIK's length) typed fast
+    (a password manager's auto-type, keys queued while the screen is busy) is taken by
+    the login page for a student card scanned at a locked laptop and cleared
+    (ui.login), so it is refused here, where it is chosen.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise KnownError(
             f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.",
             f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            code="weak_password",
+        )
+    if password.isascii() and password.isdigit() and len(password) in CARD_NUMBER_LENGTHS:
+        raise KnownError(
+            "Kata sandi tidak boleh hanya 10 atau 16 angka: layar masuk menganggap angka "
+            "sepanjang NISN atau NIK sebagai kartu siswa yang dipindai.",
+            "The password cannot be only 10 or 16 digits: the login page takes a number "
+            "as long as a NISN or a NIK for a scanned student card.",
             code="weak_password",
         )
 
