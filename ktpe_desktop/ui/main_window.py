@@ -106,6 +106,8 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.tabs: QTabWidget | None = None
         self.today_page: TodayPage | None = None
         self.roster: RosterPage | None = None
+        # The work pages' widgets built ahead while the password is typed (prepare_work).
+        self._prepared: tuple[TodayPage, RosterPage, OutcomeDialog] | None = None
         for page in (self.first_run, self.login, self.work):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
@@ -289,6 +291,28 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         # Keys go to the page at once (the login's field they went to is gone).
         self.focus_search()
 
+    PREPARE_LOOK_MS = 50  # prepare_work looks this often whether the preload is done
+
+    def prepare_work(self) -> None:
+        """Build the work pages' widgets (Hari ini, the roster, the outcome dialog) ahead,
+        while the password is typed or its key derived, once ui.preload's imports are
+        done: ~50 ms of the main thread that Return → roster no longer waits for
+        (docs/performance.md, "Start-up"). ``_build_work`` takes them and gives them
+        the workspace; until then nothing uses them. Once only, before the first login.
+        """
+        if self.tabs is not None or self._prepared is not None or self._quitting:
+            return
+        if not self.isVisible():  # closed at the login page: nothing to prepare for
+            return
+        if not preload.wait(0):
+            QTimer.singleShot(self.PREPARE_LOOK_MS, self, self.prepare_work)
+            return
+        from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog
+        from ktpe_desktop.ui.roster_page import RosterPage
+        from ktpe_desktop.ui.today import TodayPage
+
+        self._prepared = (TodayPage(), RosterPage(None), OutcomeDialog(None, self))
+
     def _build_work(self, ws: Workspace) -> None:
         preload.wait()  # its imports done, rather than importing beside them
         from ktpe_desktop.ui.changes import ChangeBus
@@ -296,13 +320,18 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         from ktpe_desktop.ui.roster_page import RosterPage
         from ktpe_desktop.ui.today import TodayPage
 
+        prepared, self._prepared = self._prepared, None
+        if prepared is None:
+            prepared = (TodayPage(), RosterPage(ws), OutcomeDialog(ws, self))
+        today_page, roster, outcome = prepared
+        roster.workspace = outcome.workspace = ws
         old = self.work
         self.tabs = QTabWidget()
         self.tabs.setObjectName("workTabs")
         self.tabs.currentChanged.connect(lambda _i: self._update_title())
-        self.today_page = TodayPage()
+        self.today_page = today_page
         self.today_page.set_day(self.today)
-        self.roster = RosterPage(ws)
+        self.roster = roster
         self.tabs.addTab(self.today_page, tr("Hari ini (Ctrl+1)"))
         self.tabs.addTab(self.roster, tr("Daftar Siswa (Ctrl+2)"))
         self.work = self.tabs
@@ -320,7 +349,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.roster.open_student.connect(self.open_student)
         self.roster.open_ambiguous.connect(lambda s: self.open_student(s, confirm_twice=True))
         self.roster.not_found.connect(self._not_found)
-        self.outcome_dialog = OutcomeDialog(ws, self)
+        self.outcome_dialog = outcome
         self.outcome_dialog.saved.connect(self._outcome_saved)
         self.outcome_dialog.scan_interrupted.connect(self._scan_while_open)
         self.outcome_dialog.finished.connect(lambda _r: self.focus_search())

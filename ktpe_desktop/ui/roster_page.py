@@ -72,10 +72,24 @@ class RosterPage(QWidget):
     not_found = Signal(str)  # the scanned number (the page shows it redacted)
     results_painted = Signal(int)  # generation, after the view got the rows
 
-    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+    _workspace: Workspace | None
+
+    @property
+    def workspace(self) -> Workspace:
+        """The open workspace (set when the work pages are built ahead of the login,
+        ``MainWindow.prepare_work``, before the page is used)."""
+        if self._workspace is None:
+            raise RuntimeError("no workspace yet")
+        return self._workspace
+
+    @workspace.setter
+    def workspace(self, ws: Workspace) -> None:
+        self._workspace = ws
+
+    def __init__(self, workspace: Workspace | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("rosterPage")
-        self.workspace = workspace
+        self._workspace = workspace
         self.school: SchoolProgress | None = None
         self.rules: CampaignRules | None = None
         self.today = date.today()

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from ktpe_desktop.services.workspace import Workspace
 from ktpe_desktop.ui.settings import IDLE_LOCK_MINUTES, LANGUAGE, SETTINGS_VERSION, Settings
+from tests import timing
 from tests.gui.conftest import (
     LEAD,
     PASSWORD,
@@ -241,4 +242,36 @@ def test_a_card_scanned_at_the_login_is_not_a_wrong_password(qtbot: Any, demo_da
     QTest.keyClick(login.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: tried == ["0102815144"])
     qtbot.waitUntil(lambda: "salah" in login.message.text().lower(), timeout=10_000)
+    close_window(w)
+
+
+def test_the_work_pages_are_built_while_the_password_is_typed(qtbot: Any, demo_data: Path) -> None:
+    """Return → roster does not wait for the work pages' widgets: they are built once
+    the login page is shown and the preload is done, then given the workspace at the
+    login, and they work as built at the login (a name search, the outcome dialog)."""
+    from ktpe_desktop.ui import preload
+
+    w = started_window(qtbot, demo_data, demo_credentials=(LEAD, PASSWORD))
+    qtbot.waitUntil(lambda: preload.wait(0) and w._prepared is not None)
+    today_page, roster, outcome = w._prepared or (None, None, None)
+    assert roster is not None and outcome is not None
+    with pytest.raises(RuntimeError):
+        roster.workspace  # noqa: B018 - nothing uses the pages before the login
+    with qtbot.waitSignal(w.unlocked, timeout=timing.ms(10_000)):
+        w.login.password.setText(PASSWORD)
+        qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    assert w._prepared is None
+    assert (w.today_page, w.roster, w.outcome_dialog) == (today_page, roster, outcome)
+    assert roster.workspace is w.workspace and outcome.workspace is w.workspace
+    qtbot.waitUntil(lambda: w.today_page is not None and w.today_page.model.rowCount() > 0)
+    w.choose_school(w.today_page.model._rows[0])
+    qtbot.waitUntil(lambda: roster.model.rowCount() > 0)
+    roster.search.setText("a")
+    qtbot.waitUntil(lambda: roster.painted_generation == roster.generation)
+    student = roster.model.item(0)
+    assert student is not None
+    w.open_student(student)
+    qtbot.waitUntil(outcome.isVisible)
+    assert outcome.student is not None and outcome.student.id == student.id
+    outcome.reject()
     close_window(w)

@@ -80,12 +80,26 @@ class OutcomeDialog(QDialog):
     # A scan arrived while the dialog was open: (the student left unsaved or None, digits)
     scan_interrupted = Signal(object, str)
 
-    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+    _workspace: Workspace | None
+
+    @property
+    def workspace(self) -> Workspace:
+        """The open workspace (set when the work pages are built ahead of the login,
+        ``MainWindow.prepare_work``, before the page is used)."""
+        if self._workspace is None:
+            raise RuntimeError("no workspace yet")
+        return self._workspace
+
+    @workspace.setter
+    def workspace(self, ws: Workspace) -> None:
+        self._workspace = ws
+
+    def __init__(self, workspace: Workspace | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("outcomeDialog")
         self.setWindowTitle(tr("Catat hasil perekaman"))
         self.setModal(True)
-        self.workspace = workspace
+        self._workspace = workspace
         self.student: StudentItem | None = None
         self.rules: CampaignRules | None = None
         self.today = date.today()

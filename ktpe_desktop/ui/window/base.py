@@ -94,6 +94,11 @@ class WindowBase(QMainWindow):
     def _build_work(self, ws: Workspace) -> None:
         raise NotImplementedError
 
+    PREPARE_LOOK_MS: int
+
+    def prepare_work(self) -> None:
+        raise NotImplementedError
+
     # ------------------------------------------------------------ provided by the sections
 
     def enter_work(self, ws: Workspace) -> None:

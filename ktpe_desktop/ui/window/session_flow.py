@@ -52,6 +52,8 @@ class SessionFlow(WindowBase):
         self.login.set_busy(False)
         self.stack.setCurrentWidget(self.login)
         self.login.password.setFocus()
+        if self.workspace is None and self.tabs is None:
+            QTimer.singleShot(self.PREPARE_LOOK_MS, self, self.prepare_work)
 
     def _login(self, username: str, password: str) -> None:
         self.login.set_busy(True)
