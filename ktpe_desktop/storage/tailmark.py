@@ -28,7 +28,10 @@ An open store's writer keeps the file open between commits (one ``pwrite`` per
 commit instead of open, seek, write, close: ~10 % of a check-off's CPU went to the
 marker, issue 18) and checks with ``fstat`` that the file it holds is still the one
 at ``ktpe.head``: a file removed or replaced meanwhile is written anew at that same
-commit, as a writer that opened the path each time would have done.
+commit, as a writer that opened the path each time would have done. On Windows
+(:data:`KEEP_OPEN`) the file is opened at each write, as before, since a file held
+open there cannot be removed or replaced; a file replaced meanwhile (another file
+identity) has its slots learnt again.
 
 Exposure: the events committed after the last checkpoint. The idle checkpointer
 runs half a second after writes pause (``storage/engine.py``), so the window is
@@ -149,6 +152,7 @@ class MarkerWriter:
         self._cipher = marker_cipher(key)
         self._next: int | None = None  # the slot to overwrite next, once the file is format 2
         self._fd: int | None = None  # the file, kept open between writes (see the module doc)
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file written
 
     def read(self) -> TailMarker | None:
         return _read_file(self.path, self._cipher)
@@ -166,11 +170,14 @@ class MarkerWriter:
             if fd is not None and os.fstat(fd).st_nlink == 0:
                 self.close()  # removed or replaced since: start again from the folder
                 fd = None
+            if fd is None and self._next is not None:
+                fd = self._reopen()  # not kept open (Windows): the same file again?
             if fd is None:
                 self._next = None  # (re)opened: learn the slots from what is on disk
                 if self._prepare(marker):
                     return True  # written as a new file (atomic_write_bytes: synced)
                 fd = self._fd = os.open(self.path, os.O_WRONLY | _O_BINARY)
+                self._identity = _file_identity(fd)
             slot = self._next
             assert slot is not None
             data = _seal_slot(self._cipher, marker)
@@ -179,11 +186,27 @@ class MarkerWriter:
             if durable:
                 os.fsync(fd)
             self._next = 1 - slot
+            if not KEEP_OPEN:
+                self._fd = None
+                os.close(fd)
         except Exception as exc:  # a full disk must not stop a commit, a checkpoint or a close
             self.close()  # start again from what is on disk
             log.warning("tail marker not written: %s", type(exc).__name__)
             return False
         return True
+
+    def _reopen(self) -> int | None:
+        """The file in the folder opened for the next write, if it is still the one
+        whose slots this writer knows (else None: learn them again)."""
+        try:
+            fd = os.open(self.path, os.O_WRONLY | _O_BINARY)
+        except FileNotFoundError:
+            return None
+        if _file_identity(fd) != self._identity:
+            os.close(fd)  # replaced since (a copy put back): its slots are not known
+            return None
+        self._fd = fd
+        return fd
 
     def close(self) -> None:
         """Let the file go (the store's close); the next write starts from the disk."""
@@ -208,6 +231,17 @@ class MarkerWriter:
         atomic_write_bytes(self.path, _MAGIC + sealed + sealed)
         self._next = 1  # both slots hold marker: either may go next
         return True
+
+
+#: Keep the file open between writes. Not on Windows: a file held open there cannot be
+#: removed or replaced by anyone else (os.open shares no delete access), so the writer
+#: opens it at each write, as before, and checks it is still the file it knows.
+KEEP_OPEN = os.name != "nt"
+
+
+def _file_identity(fd: int) -> tuple[int, int]:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
 
 
 def _pwrite(fd: int, data: bytes, offset: int) -> int:
