@@ -44,7 +44,7 @@ from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.models import StudentTableModel
 from ktpe_desktop.ui.ops import Lane, Op
-from ktpe_desktop.ui.widgets import CounterTile, SearchField
+from ktpe_desktop.ui.widgets import CounterTile, SearchField, WorkspaceSlot
 
 if TYPE_CHECKING:
     from ktpe_desktop.services.workspace import Workspace
@@ -65,26 +65,12 @@ COLUMN_WIDTHS = {
 }
 
 
-class RosterPage(QWidget):
+class RosterPage(QWidget, WorkspaceSlot):
     open_student = Signal(object)  # StudentItem
     # Enter on a name search whose top two rows match equally well: confirm twice.
     open_ambiguous = Signal(object)  # StudentItem
     not_found = Signal(str)  # the scanned number (the page shows it redacted)
     results_painted = Signal(int)  # generation, after the view got the rows
-
-    _workspace: Workspace | None
-
-    @property
-    def workspace(self) -> Workspace:
-        """The open workspace (set when the work pages are built ahead of the login,
-        ``MainWindow.prepare_work``, before the page is used)."""
-        if self._workspace is None:
-            raise RuntimeError("no workspace yet")
-        return self._workspace
-
-    @workspace.setter
-    def workspace(self, ws: Workspace) -> None:
-        self._workspace = ws
 
     def __init__(self, workspace: Workspace | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -1,6 +1,9 @@
-"""Small reusable widgets: counter tiles, the search field, the password strength meter."""
+"""Small reusable widgets: counter tiles, the search field, the password strength meter,
+the work pages' workspace slot."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QLocale, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
@@ -16,6 +19,9 @@ from PySide6.QtWidgets import (
 
 from ktpe_desktop.core.checks import password_strength
 from ktpe_desktop.ui.i18n import noop, tr
+
+if TYPE_CHECKING:
+    from ktpe_desktop.services.workspace import Workspace  # the login imports no workspace
 
 
 class CounterTile(QFrame):
@@ -166,3 +172,21 @@ class ElidingLabel(QLabel):
         room = self.contentsRect().width() - 2 * max(0, self.margin()) - 2
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, room))
         super().setText(shown)
+
+
+class WorkspaceSlot:
+    """A work page given its workspace after it is built: ``MainWindow.prepare_work``
+    builds the roster page and the outcome dialog while the password is typed, and the
+    login sets ``workspace``; using it before then raises."""
+
+    _workspace: Workspace | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            raise RuntimeError("no workspace yet")
+        return self._workspace
+
+    @workspace.setter
+    def workspace(self, ws: Workspace) -> None:
+        self._workspace = ws

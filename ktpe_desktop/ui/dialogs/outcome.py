@@ -48,6 +48,7 @@ from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import current_language, noop, tr
 from ktpe_desktop.ui.ops import Op
 from ktpe_desktop.ui.scanner import ScanDetector
+from ktpe_desktop.ui.widgets import WorkspaceSlot
 
 if TYPE_CHECKING:
     from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
@@ -73,26 +74,12 @@ CHOICES = (
 )
 
 
-class OutcomeDialog(QDialog):
+class OutcomeDialog(QDialog, WorkspaceSlot):
     """Reused for every student (``set_student``), so opening it costs little."""
 
     saved = Signal(object)  # SavedChange
     # A scan arrived while the dialog was open: (the student left unsaved or None, digits)
     scan_interrupted = Signal(object, str)
-
-    _workspace: Workspace | None
-
-    @property
-    def workspace(self) -> Workspace:
-        """The open workspace (set when the work pages are built ahead of the login,
-        ``MainWindow.prepare_work``, before the page is used)."""
-        if self._workspace is None:
-            raise RuntimeError("no workspace yet")
-        return self._workspace
-
-    @workspace.setter
-    def workspace(self, ws: Workspace) -> None:
-        self._workspace = ws
 
     def __init__(self, workspace: Workspace | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
