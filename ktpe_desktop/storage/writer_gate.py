@@ -56,13 +56,10 @@ class WriterGate:
         with self._cond:
             self._foreground += 1
         try:
-            if self.waits is None:
-                if not self._lock.acquire(timeout=timeout):
-                    raise WriterBusy()
-            else:
-                started = time.perf_counter()
-                if not self._lock.acquire(timeout=timeout):
-                    raise WriterBusy()
+            started = 0.0 if self.waits is None else time.perf_counter()
+            if not self._lock.acquire(timeout=timeout):
+                raise WriterBusy()
+            if self.waits is not None:
                 self.waits.append(time.perf_counter() - started)
         except BaseException:
             self._leave_foreground()
