@@ -80,8 +80,12 @@ def main(argv: list[str] | None = None) -> int:
             for platform in platforms:
                 filename = f"{name}-{platform}.txt"
                 fresh = Path(tmp) / filename
-                compile_one(name, extras, platform, fresh)
                 current = OUT / filename
+                if current.exists():
+                    # uv keeps the pins of an existing output file where they still
+                    # fit: a new dependency does not move every other one.
+                    shutil.copyfile(current, fresh)
+                compile_one(name, extras, platform, fresh)
                 if current.exists() and filecmp.cmp(fresh, current, shallow=False):
                     continue
                 stale.append(filename)

@@ -42,6 +42,14 @@ def local_users(data_dir: Path) -> list[UserInfo]:
     ]
 
 
+def prepare_unlock(data_dir: Path, username: str) -> None:
+    """At the password's first key: fault in the memory of ``username``'s Argon2id
+    on a thread, so that the derivation after Return does not (storage/kdf.py)."""
+    slots = KeySlots(data_dir / KEYSLOTS_FILE)
+    if slots.exists():
+        slots.prepare_unlock(username)
+
+
 def unlock_key(data_dir: Path, username: str, password: str) -> bytes:
     """The database key, if ``password`` opens ``username``'s slot (Argon2id).
 

@@ -67,6 +67,7 @@ class LoginPage(QWidget):
     """Choose a user, type the password. Also the lock screen and "Ganti Petugas"."""
 
     login_requested = Signal(str, str)  # username, password
+    password_started = Signal(str)  # username: the first key of a password
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,6 +160,8 @@ class LoginPage(QWidget):
                     tr("Kartu siswa terpindai di layar masuk: masuk dulu, lalu pindai lagi.")
                 )
             return scanned
+        if len(text) == 1 and text.isprintable() and not self.password.text():
+            self.password_started.emit(self.current_user())
         if len(text) == 1 and text.isdigit():
             fast = self._burst > 0 and (now - self._last_key) * 1000.0 <= BURST_GAP_MS
             self._burst = self._burst + 1 if fast else 1

@@ -139,6 +139,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
 
         self._build_actions()
         self.login.login_requested.connect(self._login)
+        self.login.password_started.connect(self._prepare_unlock)
         self.first_run.create_requested.connect(self._create_account)
         self.first_run.enrol_requested.connect(self._enrol)
         self.first_run.offline_requested.connect(self._start_offline)

@@ -275,3 +275,29 @@ def test_the_work_pages_are_built_while_the_password_is_typed(qtbot: Any, demo_d
     assert outcome.student is not None and outcome.student.id == student.id
     outcome.reject()
     close_window(w)
+
+
+def test_the_first_key_of_a_password_makes_its_argon2id_memory_ready(
+    qtbot: Any, demo_data: Path
+) -> None:
+    """The derivation after Return takes memory faulted in while the password was
+    typed (storage/kdf.py): asked for once, at the first key, for the chosen user's
+    own parameters; the login then uses it up and unlocks as before."""
+    from ktpe_desktop.storage import kdf
+
+    kdf.release()
+    w = started_window(qtbot, demo_data)
+    login = w.login
+    qtbot.waitUntil(login.password.hasFocus)
+    asked: list[str] = []
+    login.password_started.connect(asked.append)
+    qtbot.keyClicks(login.password, PASSWORD[:3])
+    assert asked == [LEAD]
+    arena = kdf._arena
+    assert arena is not None and arena.ready.wait(10) and arena.address
+    qtbot.keyClicks(login.password, PASSWORD[3:])
+    assert asked == [LEAD]
+    with qtbot.waitSignal(w.unlocked, timeout=timing.ms(10_000)):
+        qtbot.keyClick(login.password, Qt.Key.Key_Return)
+    assert kdf._arena is None and arena.address == 0
+    close_window(w)

@@ -55,6 +55,11 @@ class SessionFlow(WindowBase):
         if self.workspace is None and self.tabs is None:
             QTimer.singleShot(self.PREPARE_LOOK_MS, self, self.prepare_work)
 
+    def _prepare_unlock(self, username: str) -> None:
+        """The password's first key: its Argon2id's memory is faulted in meanwhile."""
+        if username:
+            login.prepare_unlock(self.data_dir, username)
+
     def _login(self, username: str, password: str) -> None:
         self.login.set_busy(True)
         if self.workspace is None:
