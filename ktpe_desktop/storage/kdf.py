@@ -23,7 +23,6 @@ allocation it replaces.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import mmap
 import sys
@@ -82,7 +81,7 @@ def _load_libc() -> Any:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None)  # the process's own symbols: libc's mmap (no ctypes.util)
         libc.mmap.restype = ctypes.c_void_p
         libc.mmap.argtypes = [
             ctypes.c_void_p,
