@@ -67,14 +67,23 @@ class _Arena:
         finally:
             self.ready.set()
 
-    def close(self) -> None:
-        if self._mapping is not None:
-            self._view = None  # the buffer's export, before the mapping may close
-            self._mapping.close()
-            self._mapping = None
-        elif self.address and _LIBC is not None:
-            _LIBC.munmap(ctypes.c_void_p(self.address), ctypes.c_size_t(self.size))
-        self.address = 0
+    def close(self, *, in_background: bool = False) -> None:
+        """Unmap it; ``in_background`` on a thread (128 MiB take ~20 ms to give back:
+        not on the login's path; libargon2 has wiped the memory before)."""
+        mapping, address = self._mapping, self.address
+        self._view = None  # the buffer's export, before the mapping may close
+        self._mapping, self.address = None, 0
+
+        def unmap() -> None:
+            if mapping is not None:
+                mapping.close()
+            elif address and _LIBC is not None:
+                _LIBC.munmap(ctypes.c_void_p(address), ctypes.c_size_t(self.size))
+
+        if in_background:
+            threading.Thread(target=unmap, name="ktpe-kdf-unmap", daemon=True).start()
+        else:
+            unmap()
 
 
 def _load_libc() -> Any:
@@ -218,7 +227,7 @@ def argon2id(
         rc = lib.argon2_ctx(context, lib.Argon2_id)
     finally:
         if arena is not None:
-            arena.close()
+            arena.close(in_background=True)
         ffi.memmove(pwd, b"\0" * len(password), len(password))
     if rc != 0:
         raise Argon2Error(ffi.string(lib.argon2_error_message(rc)).decode("ascii"))

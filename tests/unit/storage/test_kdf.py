@@ -164,3 +164,25 @@ def test_prepare_unlock_reads_the_users_own_parameters(
     path.write_text("{damaged", "utf-8")
     slots.prepare_unlock("koordinator")  # left to unlock() to report
     assert kdf._arena is None
+
+
+def test_the_arena_is_wiped_before_it_is_given_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libargon2 clears its memory (blocks derived from the password) before the
+    arena is unmapped; unmapping happens off the login's path."""
+    import ctypes
+
+    params = KdfParams(iterations=2, lanes=2, memory_cost=256)
+    params.prepare()
+    arena = kdf._arena
+    assert arena is not None and arena.ready.wait(10)
+    address, size = arena.address, arena.size
+    left: list[int] = []
+    close = arena.close
+
+    def look_then_close(**kwargs: bool) -> None:
+        left.append(sum(1 for b in ctypes.string_at(address, size) if b))
+        close(**kwargs)
+
+    monkeypatch.setattr(arena, "close", look_then_close)
+    assert _ours(b"pw", params) == _reference(b"pw", params)
+    assert left == [0]
