@@ -108,6 +108,7 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
         self.roster: RosterPage | None = None
         # The work pages' widgets built ahead while the password is typed (prepare_work).
         self._prepared: tuple[TodayPage, RosterPage, OutcomeDialog] | None = None
+        self.planned_at_login = None
         for page in (self.first_run, self.login, self.work):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
@@ -405,12 +406,17 @@ class MainWindow(SessionFlow, StudentActions, ReportActions, WindowBase):
             return
         day = None if self.today_page.show_all() else self.today
         last = self.settings.get(LAST_SCHOOL)
+        early, self.planned_at_login = self.planned_at_login, None
         if open_last and self.school is None and last:
             # The last school first (its own counts only), then the whole list: at
-            # start the roster must not wait for every school to be counted.
-            Op(self, lambda: ws.planned_school(last, day), lane=Lane.READ).success(
-                self._last_school_loaded
-            ).run()
+            # start the roster must not wait for every school to be counted. The
+            # login's thread has usually read it already (session_flow._read_planned).
+            if early is not None and early[:2] == (last, day):
+                self._last_school_loaded(early[2])
+            else:
+                Op(self, lambda: ws.planned_school(last, day), lane=Lane.READ).success(
+                    self._last_school_loaded
+                ).run()
 
         def work() -> list[SchoolProgress]:
             schools = ws.schools(day)

@@ -301,3 +301,46 @@ def test_the_first_key_of_a_password_makes_its_argon2id_memory_ready(
         qtbot.keyClick(login.password, Qt.Key.Key_Return)
     assert kdf._arena is None and arena.address == 0
     close_window(w)
+
+
+@pytest.mark.parametrize("read_ahead_fails", [False, True])
+def test_the_last_school_is_read_by_the_login_and_opened_without_another_read(
+    qtbot: Any, demo_data: Path, monkeypatch: pytest.MonkeyPatch, read_ahead_fails: bool
+) -> None:
+    """The login's thread reads the last school's counts right after the opening, so
+    the roster opens on it without a read queued behind the work pages' first paint;
+    when that read fails, the usual read (on the reader lane) opens it as before."""
+    import threading
+    from datetime import date
+
+    from ktpe_desktop.ui.settings import LAST_SCHOOL
+
+    ws = Workspace.open(demo_data, LEAD, PASSWORD)
+    try:
+        school = ws.schools(None)[0]
+    finally:
+        ws.close()
+    Settings(demo_data).set(LAST_SCHOOL, school.npsn)
+    calls: list[str] = []
+    planned_school = Workspace.planned_school
+
+    def recorded(self: Workspace, npsn: str, day: date | None) -> Any:
+        calls.append(threading.current_thread().name)
+        if read_ahead_fails and len(calls) == 1:
+            raise RuntimeError("read ahead failed")
+        return planned_school(self, npsn, None)  # whatever today is: it is planned
+
+    monkeypatch.setattr(Workspace, "planned_school", recorded)
+    w = started_window(qtbot, demo_data)
+    with qtbot.waitSignal(w.unlocked, timeout=timing.ms(10_000)):
+        w.login.password.setText(PASSWORD)
+        qtbot.keyClick(w.login.password, Qt.Key.Key_Return)
+    assert w.roster is not None
+    qtbot.waitUntil(lambda: w.roster is not None and w.roster.model.rowCount() > 0)
+    assert w.school is not None and w.school.npsn == school.npsn
+    assert w.planned_at_login is None  # taken by the first reload
+    if read_ahead_fails:
+        assert len(calls) == 2 and calls[1].startswith("ktpe-read")
+    else:
+        assert len(calls) == 1 and not calls[0].startswith("ktpe-read")
+    close_window(w)

@@ -58,6 +58,9 @@ class WindowBase(QMainWindow):
     tabs: QTabWidget | None
     today_page: TodayPage | None
     roster: RosterPage | None
+    #: The last school as the login's thread read it right after the opening
+    #: (npsn, day, its progress): the first reload_schools takes it instead of a read.
+    planned_at_login: tuple[str, date | None, SchoolProgress | None] | None
     toast: QLabel
     user_label: QLabel
     sync_widget: SyncStatusWidget
