@@ -75,10 +75,13 @@ class _Arena:
         self._mapping, self.address = None, 0
 
         def unmap() -> None:
-            if mapping is not None:
-                mapping.close()
-            elif address and _LIBC is not None:
-                _LIBC.munmap(ctypes.c_void_p(address), ctypes.c_size_t(self.size))
+            try:
+                if mapping is not None:
+                    mapping.close()
+                elif address and _LIBC is not None:
+                    _LIBC.munmap(ctypes.c_void_p(address), ctypes.c_size_t(self.size))
+            except (BufferError, OSError, ValueError) as exc:  # the process keeps it
+                log.info("kdf arena not unmapped (%s)", type(exc).__name__)
 
         if in_background:
             threading.Thread(target=unmap, name="ktpe-kdf-unmap", daemon=True).start()
@@ -142,13 +145,18 @@ def prepare(memory_kib: int, lanes: int) -> None:
     global _arena
     size = _memory_bytes(memory_kib, lanes)
     with _lock:
-        if _arena is not None:
-            if _arena.size == size:
-                return
-            _arena.ready.wait()
-            _arena.close()
+        old = _arena
+        if old is not None and old.size == size:
+            return
         _arena = _Arena(size)
         threading.Thread(target=_arena.populate, name="ktpe-kdf-arena", daemon=True).start()
+    if old is not None:  # another user's size: given back once made, not on this thread
+        threading.Thread(target=_discard, args=(old,), name="ktpe-kdf-unmap", daemon=True).start()
+
+
+def _discard(arena: _Arena) -> None:
+    arena.ready.wait()
+    arena.close()
 
 
 def release() -> None:

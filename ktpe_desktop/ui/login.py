@@ -160,7 +160,10 @@ class LoginPage(QWidget):
                     tr("Kartu siswa terpindai di layar masuk: masuk dulu, lalu pindai lagi.")
                 )
             return scanned
-        if len(text) == 1 and text.isprintable() and not self.password.text():
+        typed = self.password.text()
+        if len(text) == 1 and text.isprintable() and self.password.selectedText() == typed:
+            # the first key of a password (an empty field, or one selected after a
+            # wrong password, which the key replaces)
             self.password_started.emit(self.current_user())
         if len(text) == 1 and text.isdigit():
             fast = self._burst > 0 and (now - self._last_key) * 1000.0 <= BURST_GAP_MS

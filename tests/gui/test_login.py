@@ -344,3 +344,30 @@ def test_the_last_school_is_read_by_the_login_and_opened_without_another_read(
     else:
         assert len(calls) == 1 and not calls[0].startswith("ktpe-read")
     close_window(w)
+
+
+def test_a_password_typed_again_after_a_wrong_one_makes_its_memory_ready_again(
+    qtbot: Any, demo_data: Path
+) -> None:
+    """After a wrong password the field is selected and the next key replaces it:
+    that key starts the next password, and its derivation gets an arena again."""
+    from ktpe_desktop.storage import kdf
+
+    kdf.release()
+    w = started_window(qtbot, demo_data)
+    login = w.login
+    qtbot.waitUntil(login.password.hasFocus)
+    asked: list[str] = []
+    login.password_started.connect(asked.append)
+    qtbot.keyClicks(login.password, "salah-sekali")
+    qtbot.keyClick(login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "salah" in login.message.text().lower(), timeout=10_000)
+    assert asked == [LEAD] and kdf._arena is None  # used by the wrong password
+    assert login.password.selectedText() == "salah-sekali"
+    qtbot.keyClicks(login.password, PASSWORD)
+    assert asked == [LEAD, LEAD]
+    assert kdf._arena is not None
+    with qtbot.waitSignal(w.unlocked, timeout=timing.ms(10_000)):
+        qtbot.keyClick(login.password, Qt.Key.Key_Return)
+    assert kdf._arena is None
+    close_window(w)

@@ -82,6 +82,22 @@ def test_real_parameters_match_cryptography_with_and_without_arena() -> None:
     assert REAL_KDF.derive("Kata-Sandi-Tim-01", SALT) == expected
 
 
+def test_an_arena_of_another_size_is_replaced() -> None:
+    first = KdfParams(iterations=1, lanes=1, memory_cost=4096)
+    first.prepare()
+    old = kdf._arena
+    assert old is not None
+    FAST_KDF.prepare()
+    assert kdf._arena is not None and kdf._arena is not old
+    assert old.ready.wait(10)
+    for _ in range(200):  # given back on a thread
+        if not old.address:
+            break
+        threading.Event().wait(0.01)
+    assert old.address == 0
+    assert _ours(b"pw", FAST_KDF) == _reference(b"pw", FAST_KDF)
+
+
 def test_arena_of_another_size_is_left_alone() -> None:
     big = KdfParams(iterations=1, lanes=1, memory_cost=4096)
     big.prepare()
