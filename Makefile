@@ -70,11 +70,13 @@ build: $(BUILD_STAMP)
 	$(BUILD_VENV)/bin/pyinstaller --noconfirm --clean build.spec
 	dist/ktpe-desktop/ktpe-desktop --self-test
 
-# Regenerate the lock files after a dependency changes in pyproject.toml (needs PyPI).
+# Regenerate the lock files after a dependency changes in pyproject.toml (needs PyPI);
+# the pins already there are kept where they fit: `make lock LOCK_ARGS=--upgrade`
+# resolves them all afresh.
 UV_VERSION := 0.13.9
 lock: $(STAMP)
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
-	$(BIN)/python release/lock.py
+	$(BIN)/python release/lock.py $(LOCK_ARGS)
 
 # The wheel (and sdist-free): built in the venv, which has Qt's lrelease for the .qm.
 wheel: $(STAMP)

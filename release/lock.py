@@ -13,8 +13,10 @@ of its files on PyPI, wheels only (no build of a dependency from source):
 
 Run it again after changing a dependency in pyproject.toml: it needs the
 network (PyPI) and ``uv`` (``make lock`` installs the pinned one in .venv).
-``python release/lock.py --check`` only tells whether the files are current
-(the same inputs give the same output; exit 1 when a file would change).
+The pins already in a file are kept where they still fit (a new dependency does
+not move the others); ``--upgrade`` resolves every pin afresh (a release's
+dependency refresh, a security fix). ``python release/lock.py --check`` only tells
+whether the files are current (exit 1 when a file would change).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ def compile_one(name: str, extras: tuple[str, ...], platform: str, dest: Path) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="release/lock.py")
     parser.add_argument("--check", action="store_true", help="only compare, write nothing")
+    parser.add_argument(
+        "--upgrade", action="store_true", help="resolve every pin afresh (not from the files)"
+    )
     args = parser.parse_args(argv)
     stale: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 filename = f"{name}-{platform}.txt"
                 fresh = Path(tmp) / filename
                 current = OUT / filename
-                if current.exists():
+                if current.exists() and not args.upgrade:
                     # uv keeps the pins of an existing output file where they still
                     # fit: a new dependency does not move every other one.
                     shutil.copyfile(current, fresh)

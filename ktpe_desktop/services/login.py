@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ktpe_desktop.services.views import UserInfo
+from ktpe_desktop.storage import kdf
 from ktpe_desktop.storage.keyslots import KeySlots, unlock_folder
 from ktpe_desktop.storage.layout import DB_FILE, KEYSLOTS_FILE
 from ktpe_desktop.storage.logs import configure_logging as _configure_logging
@@ -48,6 +49,12 @@ def prepare_unlock(data_dir: Path, username: str) -> None:
     slots = KeySlots(data_dir / KEYSLOTS_FILE)
     if slots.exists():
         slots.prepare_unlock(username)
+
+
+def unlock_prepared_done() -> None:
+    """The login is over (unlocked, or the page left): an arena :func:`prepare_unlock`
+    made and no derivation took is given back (a key typed, then no Return)."""
+    kdf.release()
 
 
 def unlock_key(data_dir: Path, username: str, password: str) -> bytes:

@@ -140,33 +140,45 @@ def prepare(memory_kib: int, lanes: int) -> None:
 
     Called by the login at the first key of a password; idempotent while an arena
     of that size is waiting. The arena is used once (:func:`argon2id`) or given
-    back by :func:`release`.
+    back by :func:`release`. Only a speed-up: when no thread can be started, the
+    derivation allocates as before.
     """
     global _arena
     size = _memory_bytes(memory_kib, lanes)
+    arena = _Arena(size)
     with _lock:
         old = _arena
         if old is not None and old.size == size:
             return
-        _arena = _Arena(size)
-        threading.Thread(target=_arena.populate, name="ktpe-kdf-arena", daemon=True).start()
+        try:
+            threading.Thread(target=arena.populate, name="ktpe-kdf-arena", daemon=True).start()
+        except RuntimeError as exc:  # no thread: nothing waits for an arena never made
+            log.info("kdf arena not made (%s)", type(exc).__name__)
+            return
+        _arena = arena
     if old is not None:  # another user's size: given back once made, not on this thread
-        threading.Thread(target=_discard, args=(old,), name="ktpe-kdf-unmap", daemon=True).start()
+        _discard_later(old)
 
 
-def _discard(arena: _Arena) -> None:
-    arena.ready.wait()
-    arena.close()
+def _discard_later(arena: _Arena) -> None:
+    def discard() -> None:
+        arena.ready.wait()
+        arena.close()
+
+    try:
+        threading.Thread(target=discard, name="ktpe-kdf-unmap", daemon=True).start()
+    except RuntimeError:
+        discard()
 
 
 def release() -> None:
-    """Give a waiting arena back (the login page left without a derivation)."""
+    """Give a waiting arena back (the login is done, or left without a derivation);
+    unmapped on a thread."""
     global _arena
     with _lock:
         arena, _arena = _arena, None
     if arena is not None:
-        arena.ready.wait()
-        arena.close()
+        _discard_later(arena)
 
 
 def _take(size: int) -> _Arena | None:
@@ -190,48 +202,41 @@ def argon2id(
     Raises:
         Argon2Error: parameters libargon2 refuses.
     """
-    arena = _take(_memory_bytes(memory_kib, lanes))
-    out = ffi.new("uint8_t[]", length)
     pwd = ffi.new("uint8_t[]", password)
-    salt_c = ffi.new("uint8_t[]", salt)
+    arena = _take(_memory_bytes(memory_kib, lanes))  # given back in the finally below
     keep: list[Any] = []  # the callbacks live as long as the call
-    fields: dict[str, Any] = {
-        "out": out,
-        "outlen": length,
-        "pwd": pwd,
-        "pwdlen": len(password),
-        "salt": salt_c,
-        "saltlen": len(salt),
-        "secret": ffi.NULL,
-        "secretlen": 0,
-        "ad": ffi.NULL,
-        "adlen": 0,
-        "t_cost": iterations,
-        "m_cost": memory_kib,
-        "lanes": lanes,
-        "threads": lanes,
-        "version": ARGON2_VERSION,
-        "allocate_cbk": ffi.NULL,
-        "free_cbk": ffi.NULL,
-        "flags": 0,
-    }
-    if arena is not None:
-        address, size = arena.address, arena.size
-
-        @ffi.callback("int(uint8_t **, size_t)")
-        def allocate(memory: Any, wanted: int) -> int:
-            # libargon2 reads only the pointer: NULL is its allocation error.
-            memory[0] = ffi.cast("uint8_t *", address) if wanted <= size else ffi.NULL
-            return 0 if wanted <= size else _ALLOCATION_ERROR
-
-        @ffi.callback("void(uint8_t *, size_t)")
-        def deallocate(memory: Any, size_: int) -> None:
-            return None  # libargon2 has wiped it; the arena is unmapped below
-
-        keep += [allocate, deallocate]
-        fields["allocate_cbk"], fields["free_cbk"] = allocate, deallocate
-    context = ffi.new("argon2_context *", fields)
     try:
+        out = ffi.new("uint8_t[]", length)
+        salt_c = ffi.new("uint8_t[]", salt)
+        fields: dict[str, Any] = {
+            "out": out,
+            "outlen": length,
+            "pwd": pwd,
+            "pwdlen": len(password),
+            "salt": salt_c,
+            "saltlen": len(salt),
+            "secret": ffi.NULL,
+            "secretlen": 0,
+            "ad": ffi.NULL,
+            "adlen": 0,
+            "t_cost": iterations,
+            "m_cost": memory_kib,
+            "lanes": lanes,
+            "threads": lanes,
+            "version": ARGON2_VERSION,
+            "allocate_cbk": ffi.NULL,
+            "free_cbk": ffi.NULL,
+            "flags": 0,
+        }
+        if arena is not None:
+            try:
+                keep += _callbacks(arena.address, arena.size)
+            except MemoryError:  # no executable memory for callbacks: allocate as before
+                arena.close(in_background=True)
+                arena = None
+            else:
+                fields["allocate_cbk"], fields["free_cbk"] = keep
+        context = ffi.new("argon2_context *", fields)
         rc = lib.argon2_ctx(context, lib.Argon2_id)
     finally:
         if arena is not None:
@@ -242,3 +247,19 @@ def argon2id(
     key = bytes(ffi.buffer(out, length))
     ffi.memmove(out, b"\0" * length, length)
     return key
+
+
+def _callbacks(address: int, size: int) -> list[Any]:
+    """libargon2's allocator callbacks handing out the arena at ``address``."""
+
+    @ffi.callback("int(uint8_t **, size_t)")
+    def allocate(memory: Any, wanted: int) -> int:
+        # libargon2 reads only the pointer: NULL is its allocation error.
+        memory[0] = ffi.cast("uint8_t *", address) if wanted <= size else ffi.NULL
+        return 0 if wanted <= size else _ALLOCATION_ERROR
+
+    @ffi.callback("void(uint8_t *, size_t)")
+    def deallocate(memory: Any, size_: int) -> None:
+        return None  # libargon2 has wiped it; the caller unmaps the arena
+
+    return [allocate, deallocate]

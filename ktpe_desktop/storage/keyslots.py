@@ -66,6 +66,13 @@ class UserRole(StrEnum):
     OPERATOR = "operator"  # Petugas
 
 
+# What a slot may ask for (bounds above any profile this app writes): a damaged or
+# edited file must not make the login map gigabytes or run for minutes.
+MAX_KDF_ITERATIONS = 64
+MAX_KDF_LANES = 64
+MAX_KDF_MEMORY_KIB = 4 * 1024 * 1024  # 4 GiB
+
+
 @dataclass(frozen=True, slots=True)
 class KdfParams:
     """Argon2id parameters (memory in KiB)."""
@@ -100,9 +107,18 @@ class KdfParams:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KdfParams:
+        """Raises ValueError for another KDF or parameters out of Argon2id's bounds (a
+        damaged or edited slot; :class:`KeySlots` reports it as damaged)."""
         if data.get("name") != "argon2id":
             raise ValueError(f"unknown kdf {data.get('name')!r}")
-        return cls(int(data["iterations"]), int(data["lanes"]), int(data["memory_cost"]))
+        params = cls(int(data["iterations"]), int(data["lanes"]), int(data["memory_cost"]))
+        if not (
+            1 <= params.iterations <= MAX_KDF_ITERATIONS
+            and 1 <= params.lanes <= MAX_KDF_LANES
+            and 8 * params.lanes <= params.memory_cost <= MAX_KDF_MEMORY_KIB
+        ):
+            raise ValueError("kdf parameters out of bounds")
+        return params
 
 
 # 128 MiB, 5 passes, 2 lanes: ~0.3 s on the reference 2-core machine (docs/security.md).
@@ -276,8 +292,8 @@ class KeySlots:
             slot = self._find(self._load(), normalize_username(username))
             if slot is not None:
                 KdfParams.from_json(slot["kdf"]).prepare()
-        except (OSError, KnownError, KeyError, ValueError, TypeError):
-            return
+        except Exception as exc:  # a speed-up only: never an error at a key press
+            log.info("unlock not prepared (%s)", type(exc).__name__)
 
     def role_of(self, username: str) -> UserRole:
         slot = self._find(self._load(), normalize_username(username))

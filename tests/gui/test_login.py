@@ -300,6 +300,18 @@ def test_the_first_key_of_a_password_makes_its_argon2id_memory_ready(
     with qtbot.waitSignal(w.unlocked, timeout=timing.ms(10_000)):
         qtbot.keyClick(login.password, Qt.Key.Key_Return)
     assert kdf._arena is None and arena.address == 0
+    # An arena no derivation took (another size: a key typed for another user) is
+    # given back once the login is over.
+    w.lock()
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is login)
+    from ktpe_desktop.storage.keyslots import KdfParams
+
+    KdfParams(iterations=1, lanes=1, memory_cost=4096).prepare()
+    assert kdf._arena is not None
+    with qtbot.waitSignal(w.unlocked, timeout=timing.ms(10_000)):
+        login.password.setText(PASSWORD)
+        qtbot.keyClick(login.password, Qt.Key.Key_Return)
+    assert kdf._arena is None
     close_window(w)
 
 

@@ -118,10 +118,12 @@ class SessionFlow(WindowBase):
 
     def _opened(self, opened: tuple[Workspace, Planned | None]) -> None:
         ws, self.planned_at_login = opened
+        login.unlock_prepared_done()
         self.login.set_busy(False)
         self.enter_work(ws)
 
     def _unlocked(self, user: UserInfo) -> None:
+        login.unlock_prepared_done()
         self.login.set_busy(False)
         self.is_locked = False
         self.settings.set(LAST_USER, user.username)

@@ -202,3 +202,84 @@ def test_the_arena_is_wiped_before_it_is_given_back(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(arena, "close", look_then_close)
     assert _ours(b"pw", params) == _reference(b"pw", params)
     assert left == [0]
+
+
+def test_no_thread_for_the_arena_leaves_the_login_as_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A thread that cannot start (a process at its limit): no arena is waited for,
+    the key press raises nothing and the derivation allocates as before."""
+
+    def no_thread(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    params = KdfParams(iterations=1, lanes=1, memory_cost=64)
+    params.prepare()
+    assert kdf._arena is None
+    assert _ours(b"pw", params) == _reference(b"pw", params)
+
+
+def test_callbacks_that_cannot_be_made_fall_back_and_give_the_arena_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    params = KdfParams(iterations=1, lanes=2, memory_cost=64)
+    params.prepare()
+    arena = kdf._arena
+    assert arena is not None and arena.ready.wait(10)
+
+    def no_callbacks(address: int, size: int) -> list[object]:
+        raise MemoryError("no executable memory")
+
+    monkeypatch.setattr(kdf, "_callbacks", no_callbacks)
+    assert _ours(b"pw", params) == _reference(b"pw", params)
+    assert arena.address == 0 and kdf._arena is None
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 3, 4, 7])
+@pytest.mark.parametrize("memory_kib", [8, 29, 100, 257, 1000])
+def test_the_arena_is_exactly_what_libargon2_asks_for(lanes: int, memory_kib: int) -> None:
+    """``_memory_bytes`` is libargon2's own rounding: the callback is asked for exactly
+    the arena's size (a larger request would fail the login instead of deriving)."""
+    memory_kib = max(memory_kib, 8 * lanes)
+    asked: list[int] = []
+    make = kdf._callbacks
+
+    def spying(address: int, size: int) -> list[object]:
+        allocate, deallocate = make(address, size)
+
+        @kdf.ffi.callback("int(uint8_t **, size_t)")
+        def spy(memory: object, wanted: int) -> int:
+            asked.append(wanted)
+            return int(allocate(memory, wanted))
+
+        return [spy, deallocate]
+
+    params = KdfParams(iterations=1, lanes=lanes, memory_cost=memory_kib)
+    params.prepare()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(kdf, "_callbacks", spying)
+        assert _ours(b"pw", params) == _reference(b"pw", params)
+    assert asked == [kdf._memory_bytes(memory_kib, lanes)]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"lanes": 0}, {"iterations": 0}, {"memory_cost": 4}, {"memory_cost": 1 << 40}, {"lanes": 999}],
+    ids=str,
+)
+def test_a_slot_with_parameters_out_of_bounds_is_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: dict[str, int]
+) -> None:
+    from ktpe_desktop.storage.errors import KeyslotsDamaged
+
+    monkeypatch.setenv("KTPE_FAST_KDF", "1")
+    path = tmp_path / "keyslots.json"
+    slots, _key = KeySlots.create(path, "koordinator", "rahasia-123", role=UserRole.LEAD)
+    data = json.loads(path.read_text("utf-8"))
+    data["slots"][0]["kdf"].update(change)
+    path.write_text(json.dumps(data), "utf-8")
+    slots.prepare_unlock("koordinator")  # nothing mapped, nothing raised
+    assert kdf._arena is None
+    with pytest.raises(KeyslotsDamaged):
+        slots.unlock("koordinator", "rahasia-123")
