@@ -84,9 +84,12 @@ class _Arena:
                 log.info("kdf arena not unmapped (%s)", type(exc).__name__)
 
         if in_background:
-            threading.Thread(target=unmap, name="ktpe-kdf-unmap", daemon=True).start()
-        else:
-            unmap()
+            try:
+                threading.Thread(target=unmap, name="ktpe-kdf-unmap", daemon=True).start()
+                return
+            except RuntimeError:  # no thread: here, then
+                pass
+        unmap()
 
 
 def _load_libc() -> Any:

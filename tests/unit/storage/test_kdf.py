@@ -288,3 +288,19 @@ def test_a_slot_with_parameters_out_of_bounds_is_damaged(
     assert kdf._arena is None
     with pytest.raises(KeyslotsDamaged):
         slots.unlock("koordinator", "rahasia-123")
+
+
+def test_an_arena_is_unmapped_here_when_no_thread_can_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    params = KdfParams(iterations=1, lanes=1, memory_cost=64)
+    params.prepare()
+    arena = kdf._arena
+    assert arena is not None and arena.ready.wait(10)
+
+    def no_thread(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    assert _ours(b"pw", params) == _reference(b"pw", params)  # the key, not an error
+    assert arena.address == 0
