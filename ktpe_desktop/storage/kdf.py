@@ -27,6 +27,7 @@ import logging
 import mmap
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from _argon2_cffi_bindings import ffi, lib  # argon2-cffi-bindings' documented API
@@ -84,12 +85,9 @@ class _Arena:
                 log.info("kdf arena not unmapped (%s)", type(exc).__name__)
 
         if in_background:
-            try:
-                threading.Thread(target=unmap, name="ktpe-kdf-unmap", daemon=True).start()
-                return
-            except RuntimeError:  # no thread: here, then
-                pass
-        unmap()
+            _off_the_path(unmap)
+        else:
+            unmap()
 
 
 def _load_libc() -> Any:
@@ -168,10 +166,15 @@ def _discard_later(arena: _Arena) -> None:
         arena.ready.wait()
         arena.close()
 
+    _off_the_path(discard)
+
+
+def _off_the_path(work: Callable[[], None]) -> None:
+    """``work`` (giving memory back) on a thread of its own; here when none can start."""
     try:
-        threading.Thread(target=discard, name="ktpe-kdf-unmap", daemon=True).start()
+        threading.Thread(target=work, name="ktpe-kdf-unmap", daemon=True).start()
     except RuntimeError:
-        discard()
+        work()
 
 
 def release() -> None:

@@ -277,6 +277,18 @@ def test_the_work_pages_are_built_while_the_password_is_typed(qtbot: Any, demo_d
     close_window(w)
 
 
+def _login_page_asking(qtbot: Any, demo_data: Path) -> tuple[Any, list[str]]:
+    """A login page with no arena waiting, and the users its first keys asked for."""
+    from ktpe_desktop.storage import kdf
+
+    kdf.release()
+    w = started_window(qtbot, demo_data)
+    qtbot.waitUntil(w.login.password.hasFocus)
+    asked: list[str] = []
+    w.login.password_started.connect(asked.append)
+    return w, asked
+
+
 def test_the_first_key_of_a_password_makes_its_argon2id_memory_ready(
     qtbot: Any, demo_data: Path
 ) -> None:
@@ -285,12 +297,8 @@ def test_the_first_key_of_a_password_makes_its_argon2id_memory_ready(
     own parameters; the login then uses it up and unlocks as before."""
     from ktpe_desktop.storage import kdf
 
-    kdf.release()
-    w = started_window(qtbot, demo_data)
+    w, asked = _login_page_asking(qtbot, demo_data)
     login = w.login
-    qtbot.waitUntil(login.password.hasFocus)
-    asked: list[str] = []
-    login.password_started.connect(asked.append)
     qtbot.keyClicks(login.password, PASSWORD[:3])
     assert asked == [LEAD]
     arena = kdf._arena
@@ -365,12 +373,8 @@ def test_a_password_typed_again_after_a_wrong_one_makes_its_memory_ready_again(
     that key starts the next password, and its derivation gets an arena again."""
     from ktpe_desktop.storage import kdf
 
-    kdf.release()
-    w = started_window(qtbot, demo_data)
+    w, asked = _login_page_asking(qtbot, demo_data)
     login = w.login
-    qtbot.waitUntil(login.password.hasFocus)
-    asked: list[str] = []
-    login.password_started.connect(asked.append)
     qtbot.keyClicks(login.password, "salah-sekali")
     qtbot.keyClick(login.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "salah" in login.message.text().lower(), timeout=10_000)

@@ -37,6 +37,23 @@ def _ours(password: bytes, params: KdfParams, salt: bytes = SALT) -> bytes:
     )
 
 
+def _prepared(params: KdfParams) -> kdf._Arena:
+    """The arena ``params.prepare()`` made, once it is populated."""
+    params.prepare()
+    arena = kdf._arena
+    assert arena is not None and arena.ready.wait(10)
+    return arena
+
+
+def _no_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process at its thread limit: every ``Thread.start`` raises."""
+
+    def no_thread(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+
+
 @pytest.fixture(autouse=True)
 def _no_arena_left() -> object:
     kdf.release()
@@ -106,9 +123,7 @@ def test_arena_without_linux_mmap(monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows' path: a mapping whose pages a memset faults in."""
     monkeypatch.setattr(kdf, "_LIBC", None)
     params = KdfParams(iterations=2, lanes=2, memory_cost=256)
-    params.prepare()
-    arena = kdf._arena
-    assert arena is not None and arena.ready.wait(10)
+    arena = _prepared(params)
     assert arena.address and arena._mapping is not None
     assert _ours(b"pw", params) == _reference(b"pw", params)
     assert arena._mapping is None and arena.address == 0
@@ -193,9 +208,7 @@ def test_the_arena_is_wiped_before_it_is_given_back(monkeypatch: pytest.MonkeyPa
     import ctypes
 
     params = KdfParams(iterations=2, lanes=2, memory_cost=256)
-    params.prepare()
-    arena = kdf._arena
-    assert arena is not None and arena.ready.wait(10)
+    arena = _prepared(params)
     address, size = arena.address, arena.size
     left: list[int] = []
     close = arena.close
@@ -215,10 +228,7 @@ def test_no_thread_for_the_arena_leaves_the_login_as_before(
     """A thread that cannot start (a process at its limit): no arena is waited for,
     the key press raises nothing and the derivation allocates as before."""
 
-    def no_thread(self: threading.Thread) -> None:
-        raise RuntimeError("can't start new thread")
-
-    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    _no_threads(monkeypatch)
     params = KdfParams(iterations=1, lanes=1, memory_cost=64)
     params.prepare()
     assert kdf._arena is None
@@ -229,9 +239,7 @@ def test_callbacks_that_cannot_be_made_fall_back_and_give_the_arena_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     params = KdfParams(iterations=1, lanes=2, memory_cost=64)
-    params.prepare()
-    arena = kdf._arena
-    assert arena is not None and arena.ready.wait(10)
+    arena = _prepared(params)
 
     def no_callbacks(address: int, size: int) -> list[object]:
         raise MemoryError("no executable memory")
@@ -294,13 +302,8 @@ def test_an_arena_is_unmapped_here_when_no_thread_can_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     params = KdfParams(iterations=1, lanes=1, memory_cost=64)
-    params.prepare()
-    arena = kdf._arena
-    assert arena is not None and arena.ready.wait(10)
+    arena = _prepared(params)
 
-    def no_thread(self: threading.Thread) -> None:
-        raise RuntimeError("can't start new thread")
-
-    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    _no_threads(monkeypatch)
     assert _ours(b"pw", params) == _reference(b"pw", params)  # the key, not an error
     assert arena.address == 0
