@@ -124,8 +124,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         # The file can be sound and still miss its last commits (a lost WAL).
         losses = store.flagged_tail_losses()
         current = store.tail_loss()
+        if current is not None and current not in losses and store.journal_holds(current):
+            print(
+                f"Catatan: {current.count} catatan terakhir (seq {current.first}–{current.last}) "
+                "belum masuk berkas basis data, tetapi tersimpan di jurnal; dimasukkan saat "
+                "aplikasi dibuka berikutnya. / Not in the database file yet, but kept in the "
+                "journal: inserted at the app's next opening."
+            )
+            current = None
         if current is not None and current not in losses:
             losses.append(current)
+        kept = store.kept_journals()
+        for path in kept:
+            print(
+                f"PERINGATAN: jurnal {path.name} berisi catatan yang tidak dapat dimasukkan "
+                "ke basis data (disimpan, tidak dihapus). Lihat docs/operations.md. / A journal "
+                "whose records could not be applied was kept aside."
+            )
         if losses:
             for loss in losses:
                 print(f"PERINGATAN: {loss.message()}")
@@ -133,6 +148,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "Berkas basis data sendiri utuh, tetapi catatan di atas tidak ada lagi di "
                 "dalamnya. Jalankan 'ktpe-desktop db salvage' dan lihat docs/operations.md."
             )
+            return 1
+        if kept:
             return 1
         print(f"Basis data utuh (skema {store.schema_revision()}).")
         for line in replaced_device_lines(store):

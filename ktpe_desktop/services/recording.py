@@ -61,6 +61,11 @@ _PAYLOAD_MESSAGES: Mapping[str, tuple[str, str]] = {
 }
 
 
+# Events written through the check-off journal (D43): the outcomes and the IKD
+# activation, whose transaction is the event, its outbox row and the student's state.
+_JOURNALED = frozenset([*OUTCOME_KINDS, EventKind.IKD_ACTIVATED])
+
+
 class InvalidInput(KnownError):
     code = "invalid_input"
 
@@ -386,7 +391,14 @@ class RecordingService:
             raise _invalid(code)
         if not operator:
             raise InvalidInput("Petugas wajib diisi.", "The operator is required.", code="operator")
-        with self.store.write_connection() as conn, ledger.WriteTxn(conn) as txn:
+        # A check-off is durable at the journal's sync (D43): its transaction writes
+        # nothing a replay of its event would not write again.
+        journal = self.store.journal if kind in _JOURNALED and audit_action is None else None
+        with (
+            self.store.write_connection(journaled=journal is not None) as conn,
+            ledger.WriteTxn(conn) as txn,
+        ):
+            txn.journal = journal
             shown: tuple[Any, ...] | None = None
             if school_npsn is None:
                 # The student as the screen shows it (its school and ``deleted`` too).

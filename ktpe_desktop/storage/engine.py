@@ -8,7 +8,9 @@ like sqlite3's. Each connection runs, in order:
   already random; the password KDF lives in the key slots);
 * ``PRAGMA cipher_memory_security = OFF`` — see docs/security.md;
 * ``PRAGMA foreign_keys = ON``, ``journal_mode = WAL``, ``synchronous = FULL``
-  (a commit is durable once it returns), ``temp_store = MEMORY`` (no
+  (a commit is durable once it returns; a check-off's commit alone runs with
+  ``NORMAL``, its event being durable in the check-off journal first, D43),
+  ``temp_store = MEMORY`` (no
   plaintext temporary files ever touch the disk), ``busy_timeout``;
 * writers: ``wal_autocheckpoint`` raised to a backstop and ``journal_size_limit``
   (see :class:`IdleCheckpointer`: checkpoints normally run off the commit path).
@@ -46,6 +48,9 @@ WRITE_OPTION = "ktpe_write"
 # chain head ``(last seq, head hash)`` (``ledger.append_local``), so that the store
 # moves its tail marker after the commit without reading the head back.
 HEAD_HINT = "ktpe_head"
+# ``Connection.info`` key: the offset of the check-off journal's record written in this
+# transaction (``ledger.append_local``); the store commits it without a sync (D43).
+JOURNAL_HINT = "ktpe_journal"
 # A checkpoint run by the commit that crosses this many WAL frames is a latency
 # spike of that commit (page copies + an fsync of the main file). The idle
 # checkpointer normally resets the WAL long before; this is the backstop for
@@ -197,7 +202,8 @@ class IdleCheckpointer:
     checkpoints through a pooled connection, so the next writer restarts the WAL
     from its beginning without having paid for the checkpoint. A PASSIVE
     checkpoint never waits for locks and never blocks a writer; durability does
-    not depend on it (every commit is already fsynced in the WAL). The thread is
+    not depend on it (every commit is already fsynced in the WAL, a check-off in the
+    check-off journal, D43), but the journal is emptied after it (``backfilled``). The thread is
     started on the first write and stopped by :meth:`stop`.
 
     The first commit into a restarted WAL also writes and syncs the WAL's header:
@@ -214,8 +220,15 @@ class IdleCheckpointer:
         min_writes: int = 8,
         max_wait_s: float = 30.0,
         after: Callable[[], None] | None = None,
+        before: Callable[[], object] | None = None,
+        backfilled: Callable[[object], None] | None = None,
     ) -> None:
         self._engine = engine
+        # ``before()`` runs just before each idle checkpoint and its value goes to
+        # ``backfilled(value)`` once a checkpoint has backfilled the whole WAL (and
+        # synced the database file): the store's check-off journal (D43) is cut there.
+        self._before = before
+        self._backfilled = backfilled
         # Called (on this thread) after a checkpoint that backfilled the whole WAL: the
         # store starts the next WAL there (``Store._start_wal``), so that the next
         # save does not pay the new WAL header's own sync.
@@ -272,7 +285,14 @@ class IdleCheckpointer:
                 if self._stopped:
                     return
                 self._pending = 0
+            mark = self._before() if self._before is not None else None
             result = self.checkpoint()
+            whole = result is not None and result[0] == 0 and result[1] == result[2]
+            if whole and self._backfilled is not None:
+                try:
+                    self._backfilled(mark)
+                except Exception as exc:  # never fatal: the next checkpoint retries
+                    log.debug("after a checkpoint: %s", type(exc).__name__)
             if self._after is not None and result is not None:
                 busy, frames, done = result
                 if busy == 0 and frames > 0 and frames == done:

@@ -68,7 +68,8 @@ from ktpe_desktop.core.protocol import DEFAULT_MAX_CLOCK_AHEAD_SECONDS, Segment
 from ktpe_desktop.core.signing import new_private_key, public_key_of, sign_segment
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import outbox
-from ktpe_desktop.storage.engine import HEAD_HINT
+from ktpe_desktop.storage.engine import HEAD_HINT, JOURNAL_HINT
+from ktpe_desktop.storage.journal import EventJournal
 from ktpe_desktop.storage.logs import get_logger
 
 log = get_logger("storage")
@@ -194,6 +195,9 @@ class WriteTxn:
         # (status, reason, ikd_activated, anomaly_count, event_count, decided_at text,
         # decided_by_operator): the row the screen shows next is made from them.
         self.states: dict[str, tuple[Any, ...]] = {}
+        # The check-off journal (D43): set by a check-off, whose events
+        # :func:`append_local` then writes and syncs there before inserting them.
+        self.journal: EventJournal | None = None
         self._session: Session | None = None
 
     def session(self) -> Session:
@@ -368,6 +372,10 @@ def append_local(
             else replace(ev, payload=json.loads(payload_text or "{}"))
         )
         seq, prev_hash = seq + 1, ev.hash
+    if isinstance(txn, WriteTxn) and txn.journal is not None:
+        # The check-off is durable here (D43); the inserts below are the database's
+        # copy, committed without a sync of its own. A rollback cuts the record off.
+        txn.conn.info[JOURNAL_HINT] = (txn.journal, txn.journal.append(event_rows))
     if len(event_rows) == 1:
         raw.execute(_SQL_INSERT_EVENT, event_rows[0])
     elif len(event_rows) < _BULK_PAIRS_MIN:
@@ -388,6 +396,97 @@ def append_local(
         if held is not None:
             txn.expire(held)  # the ORM's copy of the head is stale now
     return events
+
+
+_SQL_HASH_AT = "SELECT hash FROM event WHERE device_id = ? AND seq = ?"
+
+
+@dataclass
+class Replayed:
+    """What :func:`replay_journaled` did with the journal's rows.
+
+    Attributes:
+        applied: the events inserted (the database lacked them), in ``seq`` order.
+        present: rows the database already holds, the same event.
+        left: rows that cannot be applied: a gap before them (the database is older
+            than the journal: a restore), another head, a hash that does not match,
+            another device's or another event at that ``seq``. Never thrown away.
+    """
+
+    applied: list[Event] = field(default_factory=list)
+    present: int = 0
+    left: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _journal_event(row: Sequence[Any]) -> Event | None:
+    """The event a journal row describes, its hash and id recomputed; None if they
+    do not match the row's (a row that is not what was written)."""
+    try:
+        ev, _ = make_event_with_text(
+            device_id=str(row[1]),
+            seq=int(row[2]),
+            prev_hash=str(row[4]),
+            hlc=str(row[3]),
+            kind=str(row[6]),
+            student_id=str(row[7]),
+            operator=str(row[9]),
+            occurred_at=datetime.fromisoformat(str(row[10])),
+            payload=json.loads(row[11]) if row[11] is not None else {},
+        )
+    except (ValueError, TypeError):
+        return None
+    if ev.hash != row[5] or ev.event_id != row[0]:
+        return None
+    return ev
+
+
+def replay_journaled(txn: WriteTxn, rows: Sequence[Sequence[Any]], device_id: str) -> Replayed:
+    """Insert the check-off journal's rows the database lacks (D43), in the caller's
+    transaction: each only where it extends this device's chain exactly (its ``seq``
+    the next, its ``prev_hash`` the head, its hash recomputed), with its outbox row,
+    the device's head and the student's state, as :func:`append_local` and
+    :func:`recompute_state` would have written them.
+
+    For a ``seq`` written twice, the last record counts (an earlier one belonged to
+    a transaction that rolled back).
+    """
+    raw = txn.raw
+    done = Replayed()
+    row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
+    if row is None:  # pragma: no cover - created with the database
+        raise RuntimeError("device row missing")
+    next_seq, head_hash, hlc_last = int(row[0]), str(row[1]), Hlc.decode(str(row[2]))
+    by_seq: dict[int, tuple[Any, ...]] = {}
+    for r in rows:
+        if r[1] != device_id or not isinstance(r[2], int):
+            done.left.append(tuple(r))
+        else:
+            by_seq[r[2]] = tuple(r)
+    for seq in sorted(by_seq):
+        r = by_seq[seq]
+        if seq < next_seq:
+            held = raw.execute(_SQL_HASH_AT, (device_id, seq)).fetchone()
+            if held is not None and held[0] == r[5]:
+                done.present += 1
+            else:
+                done.left.append(r)
+            continue
+        ev = _journal_event(r) if seq == next_seq and r[4] == head_hash else None
+        if ev is None:
+            done.left.append(r)
+            continue
+        raw.execute(_SQL_INSERT_EVENT, r)
+        outbox.add_pending(raw, [ev.event_id], r[13])
+        done.applied.append(ev)
+        next_seq, head_hash = seq + 1, ev.hash
+        hlc_last = max(hlc_last, Hlc.decode(ev.hlc))
+    if done.applied:
+        raw.execute(_SQL_ADVANCE, (next_seq, head_hash, hlc_last.encode(), device_id))
+        txn.written.update((ev.event_id, ev) for ev in done.applied)
+        txn.conn.info[HEAD_HINT] = (next_seq - 1, head_hash)
+        for student_id in dict.fromkeys(ev.student_id for ev in done.applied):
+            recompute_state(txn, student_id)
+    return done
 
 
 @contextlib.contextmanager

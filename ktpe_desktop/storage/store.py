@@ -48,6 +48,7 @@ from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage.engine import (
     BUSY_TIMEOUT_MS,
     HEAD_HINT,
+    JOURNAL_HINT,
     IdleCheckpointer,
     connect_raw,
     key_pragma,
@@ -72,6 +73,7 @@ from ktpe_desktop.storage.errors import (
 )
 from ktpe_desktop.storage.folderlock import FolderLock
 from ktpe_desktop.storage.fsutil import append_synced, check_writable, fsync_dir
+from ktpe_desktop.storage.journal import EventJournal, kept_journals, read_journal
 from ktpe_desktop.storage.keyslots import KeySlots, UserRole, normalize_username, unlock_folder
 from ktpe_desktop.storage.layout import DB_FILE, KEYSLOTS_FILE
 from ktpe_desktop.storage.logs import configure_logging, get_logger, unconfigure_logging
@@ -88,7 +90,7 @@ from ktpe_desktop.storage.writer_gate import WriterBusy, WriterGate
 if TYPE_CHECKING:
     from alembic.config import Config
 
-    from ktpe_desktop.storage.ledger import WriteTxn
+    from ktpe_desktop.storage.ledger import Replayed, WriteTxn
 
 CLOSE_WAIT_S = 60.0  # close() waits this long for a write in progress
 #: ``PRAGMA quick_check`` reads and decrypts every page (about 10 ms of CPU per MB:
@@ -484,7 +486,12 @@ class Store:
         # (_flag_tail_loss), else a first write would hide a tail loss.
         self._marker_armed = False
         self._write_engine = write_engine(engine)
-        self.checkpointer = IdleCheckpointer(engine, after=self._start_wal)
+        self.checkpointer = IdleCheckpointer(
+            engine,
+            after=self._start_wal,
+            before=self._journal_settled,
+            backfilled=self._journal_backfilled,
+        )
         self._writer: Connection | None = None
         self.writer_gate = WriterGate()  # saves first; background writers yield to them
         self._writer_stale = False  # engine.dispose(): the next write takes a new connection
@@ -497,6 +504,16 @@ class Store:
             device = s.scalars(select(m.Device)).one()
             self.device_id: str = device.device_id
             self._hlc_last = device.hlc_last
+        # The check-off journal (D43): a writer's only; replayed by the opening.
+        self.journal: EventJournal | None = None
+        if not readonly and key != b"\0" * 32:
+            try:
+                self.journal = EventJournal(data_dir, key, self.device_id)
+            except OSError as exc:
+                known = translate_db_error(exc)
+                if known is not None:
+                    raise known from exc
+                raise
 
     # ------------------------------------------------------------ paths
 
@@ -553,7 +570,7 @@ class Store:
         self._note_head(None)
 
     @contextlib.contextmanager
-    def write_connection(self) -> Iterator[Connection]:
+    def write_connection(self, *, journaled: bool = False) -> Iterator[Connection]:
         """``with store.write_connection() as conn:`` — the same durable write transaction
         (``BEGIN IMMEDIATE``, commit on success, rollback on error, known errors
         translated) on a Core connection, without building an ORM session.
@@ -567,6 +584,12 @@ class Store:
         :meth:`_writer_transaction` and ``known_db_errors`` written out in one
         generator, same steps in the same order (three generator context managers
         were ~5 % of a check-off's CPU).
+
+        ``journaled``: a check-off whose events ``ledger.append_local`` writes to the
+        journal (D43) before inserting them: the transaction runs with ``synchronous
+        = NORMAL`` (SQLite sets it outside a transaction only) and commits without a
+        sync of its own; one that reaches its commit without a journal record is
+        rolled back (never committed undurably).
         """
         self._require_writable()
         gate = self.writer_gate
@@ -577,13 +600,27 @@ class Store:
         try:
             try:
                 conn, raw = self._writer_connection()
-                self._begin_writer(conn, raw)
+                if journaled:
+                    raw.execute("PRAGMA synchronous = NORMAL")
                 try:
-                    yield conn
-                except BaseException:
-                    _end_writer_transaction(conn, raw, commit=False)
-                    raise
-                _end_writer_transaction(conn, raw, commit=True)
+                    self._begin_writer(conn, raw)
+                    try:
+                        yield conn
+                        if journaled and JOURNAL_HINT not in conn.info:
+                            raise RuntimeError("a journaled transaction without its record")
+                    except BaseException:
+                        _end_writer_transaction(conn, raw, commit=False)
+                        self._journal_done(conn, committed=False)
+                        raise
+                    try:
+                        _end_writer_transaction(conn, raw, commit=True)
+                    except BaseException:
+                        self._journal_done(conn, committed=False)
+                        raise
+                    self._journal_done(conn, committed=True)
+                finally:
+                    if journaled:
+                        self._relax_done(raw)
                 self._note_head(raw, head=conn.info.pop(HEAD_HINT, None))
             except KnownError:
                 raise
@@ -597,6 +634,21 @@ class Store:
         finally:
             gate.exit_foreground()
         self.checkpointer.wrote()
+
+    def _relax_done(self, raw: Any) -> None:
+        """Back to ``synchronous = FULL`` after a journaled transaction."""
+        try:
+            raw.execute("PRAGMA synchronous = FULL")
+        except Exception:
+            # Never leave the saves' connection relaxed: a new one is FULL.
+            self._writer_stale = True
+
+    @staticmethod
+    def _journal_done(conn: Connection, *, committed: bool) -> None:
+        hint = conn.info.pop(JOURNAL_HINT, None)
+        if hint is not None:
+            journal, offset = hint
+            journal.finish(offset, committed=committed)
 
     def _writer_connection(self) -> tuple[Connection, Any]:
         """The writer (made again when stale, closed or invalidated) and its driver
@@ -705,6 +757,68 @@ class Store:
         except WriterBusy:
             return
 
+    def _journal_settled(self) -> int | None:
+        """Before an idle checkpoint: the journal's length whose records are all
+        committed (the checkpoint, begun after, holds their transactions)."""
+        journal = self.journal
+        return None if journal is None else journal.settled()
+
+    def _journal_backfilled(self, mark: object) -> None:
+        """After an idle checkpoint that backfilled the whole WAL (and synced the
+        database file): the records up to ``mark`` are durable there; cut them."""
+        journal = self.journal
+        if journal is not None and isinstance(mark, int):
+            journal.drop_settled(mark)
+
+    def _replay_journal(self) -> Replayed | None:
+        """At a writer's opening: insert the check-offs the journal holds and the
+        database lacks (D43), in one durable transaction; then empty the journal, or
+        keep it aside when some record could not be applied (never lost)."""
+        from ktpe_desktop.storage.ledger import WriteTxn, replay_journaled
+
+        journal = self.journal
+        if journal is None:
+            return None
+        found = journal.read()
+        if not found.rows and not found.damaged and not found.bad_header:
+            return None
+        with self.write_connection() as conn, WriteTxn(conn) as txn:
+            done = replay_journaled(txn, found.rows, self.device_id)
+        if done.applied:
+            self._hlc_last = max(self._hlc_last, done.applied[-1].hlc)
+            self._clock = None  # restored again from the replayed head
+            log.info(
+                "journal: %d check-offs the database lacked were inserted (seq %d-%d)",
+                len(done.applied),
+                done.applied[0].seq,
+                done.applied[-1].seq,
+            )
+        if done.left or found.damaged or found.bad_header:
+            try:
+                kept = journal.keep_aside(_utcnow().strftime("%Y%m%dT%H%M%SZ"))
+            except OSError as exc:
+                # Left as it is, untouched: this opening saves without the journal
+                # (every commit synced, as before D43); the next opening tries again.
+                journal.close()
+                self.journal = None
+                log.error(
+                    "journal: %d records not applied, %d damaged; not set aside (%s), "
+                    "left in place; saving without it",
+                    len(done.left),
+                    found.damaged,
+                    type(exc).__name__,
+                )
+                return done
+            log.error(
+                "journal: %d records not applied, %d damaged; kept as %s",
+                len(done.left),
+                found.damaged,
+                kept.name,
+            )
+        else:
+            journal.clear()
+        return done
+
     def yield_to_saves(self, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
         """Background work's pause point: returns once no save waits for the writer."""
         self.writer_gate.yield_to_foreground(timeout)
@@ -733,7 +847,11 @@ class Store:
         return None if row is None else (int(row[0]) - 1, str(row[1]))
 
     def _note_head(
-        self, raw: Any, *, durable: bool = False, head: tuple[int, str] | None = None
+        self,
+        raw: Any,
+        *,
+        durable: bool = False,
+        head: tuple[int, str] | None = None,
     ) -> None:
         """After a commit: move the tail marker when this device's head moved.
 
@@ -764,6 +882,22 @@ class Store:
         if marker.seq <= last:
             return None
         return TailLoss(first=last + 1, last=marker.seq, since=marker.at)
+
+    def journal_holds(self, loss: TailLoss) -> bool:
+        """True when the check-off journal holds every event of ``loss``: the next
+        writer's opening inserts them (D43), so nothing is lost."""
+        try:
+            found = read_journal(self.data_dir, self._key, self.device_id)
+        except OSError:
+            return False
+        if found is None:
+            return False
+        seqs = {r[2] for r in found.rows if r[1] == self.device_id}
+        return all(seq in seqs for seq in range(loss.first, loss.last + 1))
+
+    def kept_journals(self) -> list[Path]:
+        """Journals an opening set aside (records it could not apply, D43)."""
+        return kept_journals(self.data_dir)
 
     def flagged_tail_losses(self) -> list[TailLoss]:
         """Tail losses found at earlier openings (kept in ``meta``)."""
@@ -1162,6 +1296,11 @@ class Store:
                 raise DiskFull() from exc
             raise
         store.check_pending = deferred
+        try:
+            store._replay_journal()
+        except BaseException:
+            store.close()
+            raise
         with contextlib.suppress(KnownError):
             store._import_pending_audit()
         store._flag_tail_loss()
@@ -1526,8 +1665,11 @@ class Store:
         head = None if self.readonly or not self._marker_armed else self._read_head()
         with self.writer_gate.foreground(CLOSE_WAIT_S):
             if self._writer is not None:
+                self._close_journal_settled(self._writer)
                 self._writer.close()
                 self._writer = None
+        if self.journal is not None:
+            self.journal.close()
         self.engine.dispose()
         if head is not None and head[0] != self._marker_seq:
             marker = TailMarker(
@@ -1544,6 +1686,24 @@ class Store:
         unconfigure_logging(self.data_dir)
         if self.lock is not None:
             self.lock.release()
+
+    def _close_journal_settled(self, writer: Connection) -> None:
+        """At the close (no save in flight): checkpoint on the writer; when it
+        backfilled the whole WAL, the journal's records are all durable in the
+        database file and the journal is emptied. Otherwise it stays, and the next
+        opening finds its records present (nothing inserted twice)."""
+        journal = self.journal
+        if journal is None or writer.closed or writer.invalidated:
+            return
+        try:
+            mark = journal.settled()
+            raw: Any = writer.connection.driver_connection
+            row = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except Exception as exc:  # kept: replayed as present at the next opening
+            log.debug("journal kept at close: %s", type(exc).__name__)
+            return
+        if row is not None and int(row[0]) == 0 and int(row[1]) == int(row[2]):
+            journal.drop_settled(mark)
 
     def __enter__(self) -> Store:
         return self

@@ -49,6 +49,7 @@ def test_create_then_open(data_dir: Path) -> None:
         "keyslots.json",
         "ktpe.db",
         "ktpe.head",  # the tail marker: this device's chain head (storage/tailmark.py)
+        "ktpe.journal",  # the check-off journal (D43): its header only after a close
         "ktpe.lock",  # the owner's OS lock (released, the empty file stays)
         "logs",
     ]
