@@ -41,6 +41,7 @@ from ktpe_desktop.services.audit import audit
 from ktpe_desktop.storage import ledger
 from ktpe_desktop.storage import models as m
 from ktpe_desktop.storage import repositories as repo
+from ktpe_desktop.storage.journal import EventJournal
 from ktpe_desktop.storage.logs import get_logger
 from ktpe_desktop.storage.store import Store
 
@@ -394,24 +395,74 @@ class RecordingService:
         # A check-off is durable at the journal's sync (D43): its transaction writes
         # nothing a replay of its event would not write again.
         journal = self.store.journal if kind in _JOURNALED and audit_action is None else None
+        if journal is None:
+            return self._write_once(
+                kind, student_id, operator, payload, None, None,
+                audit_action, audit_subject, audit_detail, require_student, school_npsn,
+            )  # fmt: skip
+        # The head the last check-off left: the record is written before the head is
+        # read; if it moved meanwhile (another write), the check-off runs again.
+        head = self.store.check_off_head
+        self.store.check_off_head = None
+        try:
+            saved, after = self._write_once(
+                kind, student_id, operator, payload, journal, head,
+                audit_action, audit_subject, audit_detail, require_student, school_npsn,
+            )  # fmt: skip
+        except ledger.StaleHead:
+            saved, after = self._write_once(
+                kind, student_id, operator, payload, journal, None,
+                audit_action, audit_subject, audit_detail, require_student, school_npsn,
+            )  # fmt: skip
+        self.store.check_off_head = after
+        return saved
+
+    def _write_once(
+        self,
+        kind: EventKind,
+        student_id: str,
+        operator: str,
+        payload: dict[str, Any],
+        journal: EventJournal | None,
+        head: tuple[int, str, str] | None,
+        audit_action: m.AuditAction | None,
+        audit_subject: str | None,
+        audit_detail: dict[str, Any] | None,
+        require_student: bool,
+        school_npsn: str | None,
+    ) -> Any:
+        """One try of :meth:`_write`: the saved event (and, for a check-off, the
+        head it left, ``(saved, head)``)."""
         with (
             self.store.write_connection(journaled=journal is not None) as conn,
             ledger.WriteTxn(conn) as txn,
         ):
             txn.journal = journal
             shown: tuple[Any, ...] | None = None
-            if school_npsn is None:
-                # The student as the screen shows it (its school and ``deleted`` too).
+
+            def read_student() -> str | None:
+                """The student as the screen shows it (its school and ``deleted``
+                too); the school its event is filed under."""
+                nonlocal shown
                 shown = repo.student_tuple_raw(txn.raw, student_id)
                 txn.student_schools[student_id] = None if shown is None else shown[1]
-                if shown is None or shown[-1]:
-                    if require_student:
-                        raise UnknownStudent(student_id)
-                else:
-                    school_npsn = str(shown[1])
-            if school_npsn is None:
-                school_npsn = ledger.state_school(txn, student_id)
-            ev = self._append(txn, kind, student_id, operator, payload, school_npsn)
+                if shown is not None and not shown[-1]:
+                    return str(shown[1])
+                if require_student:
+                    raise UnknownStudent(student_id)
+                return ledger.state_school(txn, student_id)
+
+            if journal is not None and school_npsn is None:
+                # A check-off reads its student once its event is durable, so that
+                # the journal's sync waits for no read; an unknown student rolls the
+                # transaction back, which cuts the record off (D43).
+                ev = self._append(
+                    txn, kind, student_id, operator, payload, None, read_student, head
+                )
+            else:
+                if school_npsn is None:
+                    school_npsn = read_student()
+                ev = self._append(txn, kind, student_id, operator, payload, school_npsn)
             state = ledger.recompute_state(txn, student_id)
             if audit_action is not None:
                 audit(txn.session(), operator, audit_action, audit_subject, audit_detail)
@@ -423,7 +474,7 @@ class RecordingService:
                 row: repo.StudentRow | None = repo.row_with_state(shown, written)
             else:
                 row = repo.get_student_raw(txn.raw, student_id)
-        return SavedEvent(
+        saved = SavedEvent(
             event_id=ev.event_id,
             seq=ev.seq,
             student_id=student_id,
@@ -434,6 +485,7 @@ class RecordingService:
             anomalies=tuple(a.code.value for a in state.anomalies),
             student=row,
         )
+        return saved if journal is None else (saved, txn.new_head)
 
     def _append(
         self,
@@ -443,8 +495,17 @@ class RecordingService:
         operator: str,
         payload: dict[str, Any],
         school_npsn: str | None,
+        school_after: Callable[[], str | None] | None = None,
+        head: tuple[int, str, str] | None = None,
     ) -> Event:
         """Append the event to this device's chain (``ledger.append_local``)."""
         draft = ledger.Draft(kind, student_id, operator, payload, school_npsn, self._now())
-        (ev,) = ledger.append_local(txn, [draft], device_id=self.store.device_id, clock=self.clock)
+        (ev,) = ledger.append_local(
+            txn,
+            [draft],
+            device_id=self.store.device_id,
+            clock=self.clock,
+            school_after=school_after,
+            head=head,
+        )
         return ev

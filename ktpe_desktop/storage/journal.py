@@ -72,8 +72,8 @@ _ROW_COLUMNS = 14  # ledger._SQL_INSERT_EVENT's
 # overwrite inside the file (its sync carries no size change: no file-system journal
 # commit), as SQLite reuses its WAL. More is added after a save once less than
 # _ROOM is left, so the save that needs it never pays for it.
-_GROW = 128 * 1024
-_ROOM = 32 * 1024
+_GROW = 1024 * 1024  # ~2,000 check-offs: more than any burst between two checkpoints
+_ROOM = 64 * 1024
 _SHRINK_ABOVE = 4 * _GROW  # a journal emptied while larger is cut back to _GROW
 
 log = get_logger(__name__)

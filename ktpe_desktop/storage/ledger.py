@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -178,6 +178,12 @@ def json_text(value: Any) -> str | None:
 _LOCAL = m.EventOrigin.LOCAL.value
 
 
+class StaleHead(Exception):
+    """The device's head moved since the store's last check-off (D43): the
+    check-off's transaction rolls back (its journal record is cut) and runs again
+    with the head read in the transaction."""
+
+
 class WriteTxn:
     """The hot-path handle on one write transaction (see the module docstring).
 
@@ -198,6 +204,9 @@ class WriteTxn:
         # The check-off journal (D43): set by a check-off, whose events
         # :func:`append_local` then writes and syncs there before inserting them.
         self.journal: EventJournal | None = None
+        # The device's head as this transaction's append left it (next_seq, hash,
+        # hlc_last): the next check-off's ``head`` once this one committed.
+        self.new_head: tuple[int, str, str] | None = None
         self._session: Session | None = None
 
     def session(self) -> Session:
@@ -307,6 +316,8 @@ def append_local(
     clock: HybridClock,
     now: datetime | None = None,
     students_at_school: bool = False,
+    school_after: Callable[[], str | None] | None = None,
+    head: tuple[int, str, str] | None = None,
 ) -> list[Event]:
     """Append ``drafts`` to this device's chain (see the module docstring).
 
@@ -323,6 +334,14 @@ def append_local(
             naming ``draft.school_npsn`` (a roster import's new students, inserted
             first): a large batch then adds no ``event_school`` pairs and skips their
             search (see :func:`_pairs_in_bulk`).
+        school_after: a check-off's (D43): called once the journal holds the
+            events, it checks the student and gives the school every row is filed
+            under (the journal's rows have none: a replay looks it up the same way).
+        head: a check-off's (D43): the device's head ``(next_seq, head_hash,
+            hlc_last)`` as the store's last check-off left it, so that the journal's
+            record is written before the head is read; it is read right after, and
+            one that moved meanwhile raises :class:`StaleHead` (the caller's
+            transaction rolls back, which cuts the record, and is tried again).
 
     Returns:
         The events written, in ``seq`` order.
@@ -330,10 +349,15 @@ def append_local(
     if not drafts:
         return []
     raw = _raw_connection(txn)
-    row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
-    if row is None:  # pragma: no cover - created with the database
-        raise RuntimeError("device row missing")
-    seq, prev_hash, persisted = int(row[0]), str(row[1]), Hlc.decode(str(row[2]))
+    journal = txn.journal if isinstance(txn, WriteTxn) else None
+    if head is None or journal is None:
+        head = None
+        row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
+        if row is None:  # pragma: no cover - created with the database
+            raise RuntimeError("device row missing")
+        seq, prev_hash, persisted = int(row[0]), str(row[1]), Hlc.decode(str(row[2]))
+    else:
+        seq, prev_hash, persisted = head[0], head[1], Hlc.decode(head[2])
     stamp = now or datetime.now(UTC)
     stamp_text = utc_text(stamp)
     events: list[Event] = []
@@ -372,10 +396,17 @@ def append_local(
             else replace(ev, payload=json.loads(payload_text or "{}"))
         )
         seq, prev_hash = seq + 1, ev.hash
-    if isinstance(txn, WriteTxn) and txn.journal is not None:
+    if journal is not None and isinstance(txn, WriteTxn):
         # The check-off is durable here (D43); the inserts below are the database's
         # copy, committed without a sync of its own. A rollback cuts the record off.
-        txn.conn.info[JOURNAL_HINT] = (txn.journal, txn.journal.append(event_rows))
+        txn.conn.info[JOURNAL_HINT] = (journal, journal.append(event_rows))
+        if head is not None:
+            row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
+            if row is None or (int(row[0]), str(row[1]), str(row[2])) != head:
+                raise StaleHead()
+    if school_after is not None:
+        school = school_after()
+        event_rows = [(*r[:8], school, *r[9:]) for r in event_rows]
     if len(event_rows) == 1:
         raw.execute(_SQL_INSERT_EVENT, event_rows[0])
     elif len(event_rows) < _BULK_PAIRS_MIN:
@@ -391,6 +422,7 @@ def append_local(
         txn.written.update((ev.event_id, ev) for ev in events)
         # The store moves its tail marker to this head after the commit.
         txn.conn.info[HEAD_HINT] = (seq - 1, prev_hash)
+        txn.new_head = (seq, prev_hash, persisted.encode())
     else:
         held = txn.identity_map.get(identity_key(m.Device, device_id))
         if held is not None:
@@ -472,9 +504,14 @@ def replay_journaled(txn: WriteTxn, rows: Sequence[Sequence[Any]], device_id: st
                 done.left.append(r)
             continue
         ev = _journal_event(r) if seq == next_seq and r[4] == head_hash else None
-        if ev is None:
+        student = None if ev is None else read_student(txn, ev.student_id)
+        if ev is None or student is None or student[1]:
+            # Not this chain's next event, or a student this database does not have
+            # (a save refused as unknown whose record could not be cut): kept aside.
             done.left.append(r)
             continue
+        if r[8] is None:  # a check-off's row: filed under its student's school
+            r = (*r[:8], student[0], *r[9:])
         raw.execute(_SQL_INSERT_EVENT, r)
         outbox.add_pending(raw, [ev.event_id], r[13])
         done.applied.append(ev)

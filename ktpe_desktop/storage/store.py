@@ -495,6 +495,14 @@ class Store:
         self._writer: Connection | None = None
         self.writer_gate = WriterGate()  # saves first; background writers yield to them
         self._writer_stale = False  # engine.dispose(): the next write takes a new connection
+        # The writer's ``synchronous`` as last set (a new connection is FULL): changed
+        # only when the next transaction needs the other, so that check-offs in a row
+        # (NORMAL, D43) pay no PRAGMA (two per check-off were ~3 % of its CPU).
+        self._writer_sync = "FULL"
+        # The device's head as the last check-off left it (D43: its next check-off
+        # writes the journal before reading the head, then checks it). Cleared by
+        # every other write; a head that moved anyway only costs a second try.
+        self.check_off_head: tuple[int, str, str] | None = None
         event.listen(engine, "engine_disposed", self._on_dispose)
         self._clock: HybridClock | None = None
         # A large database opened with check="auto": its quick_check is still to run.
@@ -559,6 +567,7 @@ class Store:
         surface as their KnownError.
         """
         self._require_writable()
+        self.check_off_head = None
         pending = list(self._pending_audit)
         with known_db_errors(), self.write_session() as s, s.begin():
             for row in pending:
@@ -592,6 +601,8 @@ class Store:
         rolled back (never committed undurably).
         """
         self._require_writable()
+        if not journaled:
+            self.check_off_head = None
         gate = self.writer_gate
         try:
             gate.enter_foreground(BUSY_TIMEOUT_MS / 1000)
@@ -600,27 +611,22 @@ class Store:
         try:
             try:
                 conn, raw = self._writer_connection()
-                if journaled:
-                    raw.execute("PRAGMA synchronous = NORMAL")
+                self._writer_synchronous(raw, "NORMAL" if journaled else "FULL")
+                self._begin_writer(conn, raw)
                 try:
-                    self._begin_writer(conn, raw)
-                    try:
-                        yield conn
-                        if journaled and JOURNAL_HINT not in conn.info:
-                            raise RuntimeError("a journaled transaction without its record")
-                    except BaseException:
-                        _end_writer_transaction(conn, raw, commit=False)
-                        self._journal_done(conn, committed=False)
-                        raise
-                    try:
-                        _end_writer_transaction(conn, raw, commit=True)
-                    except BaseException:
-                        self._journal_done(conn, committed=False)
-                        raise
-                    self._journal_done(conn, committed=True)
-                finally:
-                    if journaled:
-                        self._relax_done(raw)
+                    yield conn
+                    if journaled and JOURNAL_HINT not in conn.info:
+                        raise RuntimeError("a journaled transaction without its record")
+                except BaseException:
+                    _end_writer_transaction(conn, raw, commit=False)
+                    self._journal_done(conn, committed=False)
+                    raise
+                try:
+                    _end_writer_transaction(conn, raw, commit=True)
+                except BaseException:
+                    self._journal_done(conn, committed=False)
+                    raise
+                self._journal_done(conn, committed=True)
                 self._note_head(raw, head=conn.info.pop(HEAD_HINT, None))
             except KnownError:
                 raise
@@ -635,13 +641,20 @@ class Store:
             gate.exit_foreground()
         self.checkpointer.wrote()
 
-    def _relax_done(self, raw: Any) -> None:
-        """Back to ``synchronous = FULL`` after a journaled transaction."""
+    def _writer_synchronous(self, raw: Any, level: str) -> None:
+        """The writer's ``synchronous`` for its next transaction (set outside any
+        transaction: SQLite refuses it inside one). FULL for every commit that must
+        be durable by itself; NORMAL for a check-off, whose event the journal holds
+        (D43), and for what can be fetched again."""
+        if self._writer_sync == level:
+            return
         try:
-            raw.execute("PRAGMA synchronous = FULL")
+            raw.execute(f"PRAGMA synchronous = {level}")
         except Exception:
-            # Never leave the saves' connection relaxed: a new one is FULL.
+            # Never leave the level unknown: the next write takes a new (FULL) one.
             self._writer_stale = True
+            raise
+        self._writer_sync = level
 
     @staticmethod
     def _journal_done(conn: Connection, *, committed: bool) -> None:
@@ -659,6 +672,7 @@ class Store:
                 conn.close()
             conn = self._writer = self._write_engine.connect()
             self._writer_stale = False
+            self._writer_sync = "FULL"  # the engine's connect hook sets it
         raw: Any = conn.connection.driver_connection
         conn.info.pop(HEAD_HINT, None)
         return conn, raw
@@ -675,7 +689,9 @@ class Store:
         raw.execute("BEGIN IMMEDIATE")
 
     @contextlib.contextmanager
-    def _writer_transaction(self, *, durable: bool = True) -> Iterator[Connection]:
+    def _writer_transaction(
+        self, *, durable: bool = True, keeps_head: bool = False
+    ) -> Iterator[Connection]:
         """A transaction on the writer connection (the caller holds the gate).
 
         ``durable=False``: committed without an fsync of its own (``synchronous =
@@ -683,26 +699,18 @@ class Store:
         durable commit or checkpoint makes it durable too). Only for what can be
         fetched again after a power cut, never for this laptop's own events.
         """
+        if not keeps_head:  # ``keeps_head``: the caller writes neither head nor clock
+            self.check_off_head = None
         with known_db_errors():
             conn, raw = self._writer_connection()
-            if not durable:
-                raw.execute("PRAGMA synchronous = NORMAL")
+            self._writer_synchronous(raw, "FULL" if durable else "NORMAL")
+            self._begin_writer(conn, raw)
             try:
-                self._begin_writer(conn, raw)
-                try:
-                    yield conn
-                except BaseException:
-                    _end_writer_transaction(conn, raw, commit=False)
-                    raise
-                _end_writer_transaction(conn, raw, commit=True)
-            finally:
-                if not durable:
-                    try:
-                        raw.execute("PRAGMA synchronous = FULL")
-                    except Exception:
-                        # Never leave the saves' connection relaxed: a new one is FULL.
-                        self._writer_stale = True
-                        raise
+                yield conn
+            except BaseException:
+                _end_writer_transaction(conn, raw, commit=False)
+                raise
+            _end_writer_transaction(conn, raw, commit=True)
             self._note_head(raw, head=conn.info.pop(HEAD_HINT, None))
 
     @contextlib.contextmanager
@@ -750,7 +758,7 @@ class Store:
         try:
             with (
                 self.writer_gate.background(START_WAL_WAIT_S),
-                self._writer_transaction(durable=False) as conn,
+                self._writer_transaction(durable=False, keeps_head=True) as conn,
             ):
                 raw: Any = conn.connection.driver_connection
                 raw.execute(_SQL_START_WAL, (utc_text_now(),))

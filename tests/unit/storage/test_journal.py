@@ -145,6 +145,17 @@ def test_replay_inserts_what_the_database_lacks(
         assert events[second.seq] == "absent" and events[third.seq] == "ikd_activated"
         assert _status(again, sids[1]) == "absent"
         with again.session() as s:
+            # The journal's rows name no school: the replay files them as the save did.
+            schools = set(
+                s.scalars(
+                    select(m.EventRow.school_npsn).where(
+                        m.EventRow.event_id.in_([second.event_id, third.event_id])
+                    )
+                )
+            )
+            student = s.get(m.Student, sids[1])
+        assert student is not None and schools == {student.school_npsn}
+        with again.session() as s:
             pending = s.scalar(
                 select(func.count())
                 .select_from(m.Outbox)
@@ -385,23 +396,126 @@ def test_a_journal_that_cannot_be_set_aside_is_never_cut(
 
 
 def test_the_file_is_written_ahead_and_emptied_by_a_new_epoch(
-    store: Store, factory: Factory
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    journal = store.journal
-    assert journal is not None
-    service = RecordingService(store)
+    monkeypatch.setattr(jr, "_GROW", 64 * 1024)
+    monkeypatch.setattr(jr, "_ROOM", 16 * 1024)
+    journal = jr.EventJournal(tmp_path, b"k" * 32, "device-1")
     start = journal.path.stat().st_size
-    assert start >= jr._GROW  # zeros written ahead: a record is an overwrite
+    assert start == 64 * 1024  # zeros written ahead: a record is an overwrite
     epoch = journal.path.read_bytes()[8:16]
-    sids = [factory.student() for _ in range(260)]
-    for sid in sids:  # ~500 bytes each: more than the first block ahead
-        service.record_outcome(sid, "recorded", "op")
-    assert len(journal.read().rows) == 260
+    row = ["e", "device-1", 1, "h", "p", "x", "recorded", "s", None, "op", "t", "{}", 0, "r"]
+    for seq in range(1, 501):  # ~120 bytes each: more than the block written ahead
+        row[2] = seq
+        journal.finish(journal.append([tuple(row)]), committed=True)
+    assert [r[2] for r in journal.read().rows] == list(range(1, 501))
     size = journal.path.stat().st_size
-    assert size > start and size - journal.settled() >= jr._ROOM
+    assert size > start and size - journal.settled() >= 16 * 1024
     journal.clear()
     assert journal.read().rows == []
     assert journal.path.read_bytes()[8:16] != epoch
     # The stale records are still in the file, under the old epoch: never read again.
-    service.record_outcome(sids[0], "absent", "op")
+    row[2], row[6] = 1, "absent"
+    journal.finish(journal.append([tuple(row)]), committed=True)
     assert [r[6] for r in journal.read().rows] == ["absent"]
+    # Another device's key or id opens nothing.
+    assert jr._read(journal.path, jr.AESGCM(jr.journal_key(b"k" * 32)), b"device-2").rows == []
+    assert jr.read_kept(journal.path, b"j" * 32, "device-1").damaged == 1
+    journal.close()
+
+
+def test_every_other_commit_after_a_check_off_is_synced_itself(
+    store: Store, factory: Factory
+) -> None:
+    """The writer stays at NORMAL between check-offs; any transaction that must be
+    durable by itself gets FULL back before it begins."""
+    service = RecordingService(store)
+    levels: list[int] = []
+    service.record_outcome(factory.student(), "recorded", "op")
+    assert store._writer_sync == "NORMAL"
+    with store.write_connection() as conn:
+        levels.append(conn.connection.driver_connection.execute("PRAGMA synchronous").fetchone()[0])
+    service.record_outcome(factory.student(), "recorded", "op")
+    with store.background_transaction() as txn:
+        levels.append(txn.raw.execute("PRAGMA synchronous").fetchone()[0])
+    with store.background_transaction(durable=False) as txn:
+        levels.append(txn.raw.execute("PRAGMA synchronous").fetchone()[0])
+    sid = factory.student()
+    service.record_outcome(sid, "recorded", "op")
+    service.correct_details(sid, {"class_name": "XII IPS 2"}, "op")  # audited: plain
+    with store.write_connection() as conn:
+        levels.append(conn.connection.driver_connection.execute("PRAGMA synchronous").fetchone()[0])
+    assert levels == [2, 2, 1, 2]  # FULL, FULL, NORMAL, FULL
+
+
+def test_an_unknown_student_is_refused_after_the_journal_and_cut(
+    store: Store, factory: Factory
+) -> None:
+    from ktpe_desktop.services.recording import UnknownStudent
+
+    journal = store.journal
+    assert journal is not None
+    before = _events(store)
+    with pytest.raises(UnknownStudent):
+        RecordingService(store).record_outcome("no-such-student", "recorded", "op")
+    assert journal.read().rows == [] and journal.settled() == jr.HEADER
+    assert _events(store) == before
+    sid = factory.student()
+    saved = RecordingService(store).record_outcome(sid, "recorded", "op")
+    assert [r[2] for r in journal.read().rows] == [saved.seq]
+    assert journal.read().rows[0][8] is None  # filed under a school at the insert
+    with store.session() as s:
+        row = s.get(m.EventRow, saved.event_id)
+        student = s.get(m.Student, sid)
+    assert row is not None and student is not None and row.school_npsn == student.school_npsn
+
+
+def test_a_head_that_moved_since_the_last_check_off_costs_a_second_try(
+    store: Store, factory: Factory
+) -> None:
+    service = RecordingService(store)
+    first = service.record_outcome(factory.student(), "recorded", "op")
+    head = store.check_off_head
+    assert head is not None and head[0] == first.seq + 1
+    # Any other write forgets it (it may move the head or the clock).
+    sid = factory.student()
+    service.correct_details(sid, {"class_name": "XII IPA 3"}, "op")
+    assert store.check_off_head is None
+    second = service.record_outcome(sid, "absent", "op")
+    assert store.check_off_head is not None
+    # A head that moved anyway (a writer that did not say so): the record written
+    # with it is cut, the check-off runs again on the head read in its transaction.
+    journal = store.journal
+    assert journal is not None
+    seq, hash_, hlc = store.check_off_head
+    store.check_off_head = (seq, "0" * 64, hlc)
+    third = service.record_outcome(factory.student(), "recorded", "op")
+    assert third.seq == second.seq + 1
+    assert [r[2] for r in journal.read().rows][-1] == third.seq
+    assert [r[2] for r in journal.read().rows].count(third.seq) == 1
+    with store.session() as s:
+        row = s.get(m.EventRow, third.event_id)
+    assert row is not None and row.prev_hash == hash_
+    assert store.check_off_head == (third.seq + 1, row.hash, third.hlc)
+
+
+def test_a_record_for_a_student_the_database_lacks_is_kept_not_applied(
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused save (unknown student) whose record could not be cut: the replay
+    leaves it, keeps the file, and the opening goes on."""
+    journal = store.journal
+    assert journal is not None
+    monkeypatch.setattr(journal, "_cut", _uncut(journal))
+    from ktpe_desktop.services.recording import UnknownStudent
+
+    with pytest.raises(UnknownStudent):
+        RecordingService(store).record_outcome("no-such-student", "recorded", "op")
+    assert [r[7] for r in journal.read().rows] == ["no-such-student"]
+    data_dir = store.data_dir
+    _keep_journal_at_close(store, monkeypatch)
+    before = _events(store)
+    store.close()
+    with Store.open(data_dir, LEAD, PASSWORD) as again:
+        assert _events(again) == before
+        assert len(again.kept_journals()) == 1
