@@ -824,7 +824,16 @@ class Store:
                 kept.name,
             )
         else:
-            journal.clear()
+            # Records "present" may be present in the WAL only, its frames unsynced
+            # (a killed process's check-offs commit without a sync): the journal is
+            # emptied only once a checkpoint has put the whole WAL into the database
+            # file; otherwise it stays, written on after its records, and the next
+            # idle checkpoint empties it.
+            result = self.checkpointer.checkpoint()
+            if result is not None and result[0] == 0 and result[1] == result[2]:
+                journal.clear()
+            else:
+                log.info("journal kept until the WAL is checkpointed")
         return done
 
     def yield_to_saves(self, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:

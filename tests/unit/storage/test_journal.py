@@ -519,3 +519,30 @@ def test_a_record_for_a_student_the_database_lacks_is_kept_not_applied(
     with Store.open(data_dir, LEAD, PASSWORD) as again:
         assert _events(again) == before
         assert len(again.kept_journals()) == 1
+
+
+def test_records_present_only_in_the_wal_are_kept_until_a_checkpoint(
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An opening after a killed process: its check-offs are in the WAL, unsynced.
+    The journal is emptied only once a checkpoint put them into the database file."""
+    data_dir = store.data_dir
+    saved = RecordingService(store).record_outcome(factory.student(), "recorded", "op")
+    _keep_journal_at_close(store, monkeypatch)
+    monkeypatch.setattr(store.checkpointer, "checkpoint", lambda: None)
+    store.close()
+    from ktpe_desktop.storage import engine as eng
+
+    monkeypatch.setattr(eng.IdleCheckpointer, "checkpoint", lambda self: (0, 5, 3))
+    with Store.open(data_dir, LEAD, PASSWORD) as again:
+        journal = again.journal
+        assert journal is not None
+        assert [r[0] for r in journal.read().rows] == [saved.event_id]  # kept
+        later = RecordingService(again).record_outcome(factory.student(), "absent", "op")
+        assert [r[0] for r in journal.read().rows] == [saved.event_id, later.event_id]
+        monkeypatch.undo()
+        mark = again._journal_settled()
+        result = again.checkpointer.checkpoint()
+        assert result is not None and result[1] == result[2]
+        again._journal_backfilled(mark)
+        assert journal.read().rows == []
