@@ -54,6 +54,27 @@ def _put_back(copy: Path, data_dir: Path) -> None:
     shutil.copy2(copy / "ktpe.db", data_dir / "ktpe.db")
 
 
+def _journal_past_a_gap(
+    store: Store, factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """The database file put back to a copy older than a check-off the journal no
+    longer holds (emptied, as a checkpoint would), with a later check-off journaled:
+    that one cannot extend the copy's chain. Returns the later check-off."""
+    data_dir = store.data_dir
+    service = RecordingService(store)
+    store.checkpointer.checkpoint()
+    _older_copy(data_dir, tmp_path / "copy")
+    service.record_outcome(factory.student(), "recorded", "op")
+    assert store.journal is not None
+    store.checkpointer.checkpoint()
+    store.journal.clear()
+    gone = service.record_outcome(factory.student(), "absent", "op")
+    _keep_journal_at_close(store, monkeypatch)
+    store.close()
+    _put_back(tmp_path / "copy", data_dir)
+    return gone
+
+
 def test_a_check_off_is_in_the_journal_before_the_database(store: Store, factory: Factory) -> None:
     sid = factory.student()
     assert store.journal is not None
@@ -209,17 +230,7 @@ def test_a_gap_keeps_the_journal_aside(
     """An older copy (a restore) lacking a check-off the journal no longer holds:
     the later ones cannot extend its chain; the journal is kept, never dropped."""
     data_dir = store.data_dir
-    service = RecordingService(store)
-    store.checkpointer.checkpoint()
-    _older_copy(data_dir, tmp_path / "copy")
-    service.record_outcome(factory.student(), "recorded", "op")
-    assert store.journal is not None
-    store.checkpointer.checkpoint()
-    store.journal.clear()
-    service.record_outcome(factory.student(), "recorded", "op")
-    _keep_journal_at_close(store, monkeypatch)
-    store.close()
-    _put_back(tmp_path / "copy", data_dir)
+    _journal_past_a_gap(store, factory, tmp_path, monkeypatch)
 
     with Store.open(data_dir, LEAD, PASSWORD) as again:
         kept = again.kept_journals()
@@ -364,17 +375,7 @@ def test_a_journal_that_cannot_be_set_aside_is_never_cut(
     store: Store, factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data_dir = store.data_dir
-    service = RecordingService(store)
-    store.checkpointer.checkpoint()
-    _older_copy(data_dir, tmp_path / "copy")
-    service.record_outcome(factory.student(), "recorded", "op")
-    assert store.journal is not None
-    store.checkpointer.checkpoint()
-    store.journal.clear()
-    gone = service.record_outcome(factory.student(), "absent", "op")
-    _keep_journal_at_close(store, monkeypatch)
-    store.close()
-    _put_back(tmp_path / "copy", data_dir)
+    gone = _journal_past_a_gap(store, factory, tmp_path, monkeypatch)
 
     def refused(*_a: Any) -> None:
         raise PermissionError(13, "in use")
