@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -396,12 +396,14 @@ class RecordingService:
         # nothing a replay of its event would not write again.
         journal = self.store.journal if kind in _JOURNALED and audit_action is None else None
         if journal is None:
-            return self._write_once(
+            saved, _ = self._write_once(
                 kind, student_id, operator, payload, None, None,
                 audit_action, audit_subject, audit_detail, require_student, school_npsn,
             )  # fmt: skip
-        # The head the last check-off left: the record is written before the head is
-        # read; if it moved meanwhile (another write), the check-off runs again.
+            return saved
+        # The head the last check-off left: the record is built on it and written
+        # before the transaction begins; if the head moved meanwhile (another
+        # write), the check-off runs again on the head read in its transaction.
         head = self.store.check_off_head
         self.store.check_off_head = None
         try:
@@ -430,11 +432,25 @@ class RecordingService:
         audit_detail: dict[str, Any] | None,
         require_student: bool,
         school_npsn: str | None,
-    ) -> Any:
-        """One try of :meth:`_write`: the saved event (and, for a check-off, the
-        head it left, ``(saved, head)``)."""
+    ) -> tuple[SavedEvent, tuple[int, str, str] | None]:
+        """One try of :meth:`_write`: the saved event and the device's head it left
+        (None when the event was not journaled)."""
+        draft = ledger.Draft(kind, student_id, operator, payload, school_npsn, self._now())
+        built: ledger.Built | None = None
+        first: Callable[[], tuple[EventJournal, int]] | None = None
+        if journal is not None and head is not None and school_npsn is None:
+
+            def first() -> tuple[EventJournal, int]:
+                """The check-off's fast path (D43): its event built on ``head`` and
+                durable in the journal before the transaction begins."""
+                nonlocal built
+                built = ledger.build_local(
+                    [draft], device_id=self.store.device_id, clock=self.clock, head=head
+                )
+                return journal, journal.append(built.rows)
+
         with (
-            self.store.write_connection(journaled=journal is not None) as conn,
+            self.store.write_connection(journaled=journal is not None, first=first) as conn,
             ledger.WriteTxn(conn) as txn,
         ):
             txn.journal = journal
@@ -456,13 +472,11 @@ class RecordingService:
                 # A check-off reads its student once its event is durable, so that
                 # the journal's sync waits for no read; an unknown student rolls the
                 # transaction back, which cuts the record off (D43).
-                ev = self._append(
-                    txn, kind, student_id, operator, payload, None, read_student, head
-                )
+                ev = self._append(txn, draft, read_student, built)
             else:
                 if school_npsn is None:
                     school_npsn = read_student()
-                ev = self._append(txn, kind, student_id, operator, payload, school_npsn)
+                ev = self._append(txn, replace(draft, school_npsn=school_npsn))
             state = ledger.recompute_state(txn, student_id)
             if audit_action is not None:
                 audit(txn.session(), operator, audit_action, audit_subject, audit_detail)
@@ -485,27 +499,22 @@ class RecordingService:
             anomalies=tuple(a.code.value for a in state.anomalies),
             student=row,
         )
-        return saved if journal is None else (saved, txn.new_head)
+        return saved, txn.new_head if journal is not None else None
 
     def _append(
         self,
         txn: ledger.WriteTxn,
-        kind: EventKind,
-        student_id: str,
-        operator: str,
-        payload: dict[str, Any],
-        school_npsn: str | None,
+        draft: ledger.Draft,
         school_after: Callable[[], str | None] | None = None,
-        head: tuple[int, str, str] | None = None,
+        built: ledger.Built | None = None,
     ) -> Event:
         """Append the event to this device's chain (``ledger.append_local``)."""
-        draft = ledger.Draft(kind, student_id, operator, payload, school_npsn, self._now())
         (ev,) = ledger.append_local(
             txn,
             [draft],
             device_id=self.store.device_id,
             clock=self.clock,
             school_after=school_after,
-            head=head,
+            built=built,
         )
         return ev

@@ -193,6 +193,12 @@ def write_engine(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
+def backfilled_all(result: tuple[int, int, int] | None) -> bool:
+    """True when a checkpoint's ``(busy, wal frames, checkpointed)`` says it put the
+    whole WAL into the database file (and synced it)."""
+    return result is not None and result[0] == 0 and result[1] == result[2]
+
+
 class IdleCheckpointer:
     """Runs ``PRAGMA wal_checkpoint(PASSIVE)`` on a background thread when writes pause.
 
@@ -287,8 +293,7 @@ class IdleCheckpointer:
                 self._pending = 0
             mark = self._before() if self._before is not None else None
             result = self.checkpoint()
-            whole = result is not None and result[0] == 0 and result[1] == result[2]
-            if whole and self._backfilled is not None:
+            if backfilled_all(result) and self._backfilled is not None:
                 try:
                     self._backfilled(mark)
                 except Exception as exc:  # never fatal: the next checkpoint retries
@@ -301,20 +306,32 @@ class IdleCheckpointer:
                     except Exception as exc:  # never fatal: the next save restarts it
                         log.debug("WAL not started after a checkpoint: %s", type(exc).__name__)
 
-    def checkpoint(self) -> tuple[int, int, int] | None:
-        """One PASSIVE checkpoint now: ``(busy, wal frames, checkpointed)``, None on error."""
+    def checkpoint(self, driver: Any = None) -> tuple[int, int, int] | None:
+        """One PASSIVE checkpoint now: ``(busy, wal frames, checkpointed)``, None on error.
+
+        ``driver``: run it on this driver connection (the store's writer at its
+        close) instead of a pooled one.
+        """
         try:
-            raw = self._engine.raw_connection()
-            try:
-                driver: Any = raw.driver_connection
+            if driver is not None:
                 row = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            finally:
-                raw.close()
+            else:
+                raw = self._engine.raw_connection()
+                try:
+                    pooled: Any = raw.driver_connection
+                    row = pooled.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                finally:
+                    raw.close()
         except Exception as exc:  # never fatal: the backstop autocheckpoint remains
-            log.debug("idle checkpoint skipped: %s", type(exc).__name__)
+            log.debug("checkpoint skipped: %s", type(exc).__name__)
             return None
         self.checkpoints += 1
         return (int(row[0]), int(row[1]), int(row[2])) if row else None
+
+    def checkpoint_whole(self, driver: Any = None) -> bool:
+        """One PASSIVE checkpoint now (see :meth:`checkpoint`); True when it
+        backfilled the whole WAL, so that the database file holds every commit."""
+        return backfilled_all(self.checkpoint(driver))
 
     def stop(self) -> None:
         with self._cond:

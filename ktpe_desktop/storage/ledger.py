@@ -308,58 +308,49 @@ def _reads_back_as_is(payload: Mapping[str, Any]) -> bool:
     return types == _STR_ONLY and keys == sorted(keys)
 
 
-def append_local(
-    txn: WriteTxn | Session,
+@dataclass(slots=True)
+class Built:
+    """Events built on a head by :func:`build_local`, not yet written.
+
+    Attributes:
+        events: the events, in ``seq`` order (payloads as a re-read gives them).
+        rows: their ``event`` rows (``_SQL_INSERT_EVENT``'s columns); the school
+            column is each draft's ``school_npsn``.
+        stamp_text: the rows' ``received_at`` (and the outbox's) text.
+        head: the head they were built on ``(next_seq, head_hash, hlc_last)``.
+        new_head: the head after them.
+    """
+
+    events: list[Event]
+    rows: list[tuple[Any, ...]]
+    stamp_text: str
+    head: tuple[int, str, str]
+    new_head: tuple[int, str, str]
+
+
+def build_local(
     drafts: Sequence[Draft],
     *,
     device_id: str,
     clock: HybridClock,
+    head: tuple[int, str, str],
     now: datetime | None = None,
-    students_at_school: bool = False,
-    school_after: Callable[[], str | None] | None = None,
-    head: tuple[int, str, str] | None = None,
-) -> list[Event]:
-    """Append ``drafts`` to this device's chain (see the module docstring).
-
-    Everything happens in the caller's transaction: if it rolls back, nothing of
-    it stays (and ``next_seq`` is unchanged, so ``seq`` never has a gap).
+) -> Built:
+    """The events of ``drafts`` chained on ``head`` (``(next_seq, head_hash,
+    hlc_last)``), each with its HLC tick and hash: no database work, so that a
+    check-off's journal record can be written before its transaction begins (D43).
 
     Args:
-        txn: the hot path's :class:`WriteTxn`, or an ORM session.
-        drafts: 1..N events to write, in the order they get their ``seq``.
-        device_id: this laptop's device id (``Store.device_id``).
+        drafts: 1..N events, in the order they get their ``seq``.
+        device_id: this laptop's device id.
         clock: this laptop's HLC (ticked once per event).
+        head: the device's head the events follow.
         now: ``occurred_at`` of drafts without one, and the rows' ``received_at``.
-        students_at_school: the caller's word that each draft's student has a row
-            naming ``draft.school_npsn`` (a roster import's new students, inserted
-            first): a large batch then adds no ``event_school`` pairs and skips their
-            search (see :func:`_pairs_in_bulk`).
-        school_after: a check-off's (D43): called once the journal holds the
-            events, it checks the student and gives the school every row is filed
-            under (the journal's rows have none: a replay looks it up the same way).
-        head: a check-off's (D43): the device's head ``(next_seq, head_hash,
-            hlc_last)`` as the store's last check-off left it, so that the journal's
-            record is written before the head is read; it is read right after, and
-            one that moved meanwhile raises :class:`StaleHead` (the caller's
-            transaction rolls back, which cuts the record, and is tried again).
-
-    Returns:
-        The events written, in ``seq`` order.
     """
-    if not drafts:
-        return []
-    raw = _raw_connection(txn)
-    journal = txn.journal if isinstance(txn, WriteTxn) else None
-    if head is None or journal is None:
-        head = None
-        row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
-        if row is None:  # pragma: no cover - created with the database
-            raise RuntimeError("device row missing")
-        seq, prev_hash, persisted = int(row[0]), str(row[1]), Hlc.decode(str(row[2]))
-    else:
-        seq, prev_hash, persisted = head[0], head[1], Hlc.decode(head[2])
+    seq, prev_hash, persisted = head[0], head[1], Hlc.decode(head[2])
     stamp = now or datetime.now(UTC)
     stamp_text = utc_text(stamp)
+    assert stamp_text is not None
     events: list[Event] = []
     event_rows: list[tuple[Any, ...]] = []
     occurred: datetime | None = None  # the last event's time and its column text:
@@ -396,14 +387,75 @@ def append_local(
             else replace(ev, payload=json.loads(payload_text or "{}"))
         )
         seq, prev_hash = seq + 1, ev.hash
-    if journal is not None and isinstance(txn, WriteTxn):
-        # The check-off is durable here (D43); the inserts below are the database's
-        # copy, committed without a sync of its own. A rollback cuts the record off.
-        txn.conn.info[JOURNAL_HINT] = (journal, journal.append(event_rows))
-        if head is not None:
-            row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
-            if row is None or (int(row[0]), str(row[1]), str(row[2])) != head:
-                raise StaleHead()
+    return Built(events, event_rows, stamp_text, head, (seq, prev_hash, persisted.encode()))
+
+
+def _read_head_raw(raw: Any, device_id: str) -> tuple[int, str, str]:
+    row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
+    if row is None:  # pragma: no cover - created with the database
+        raise RuntimeError("device row missing")
+    return int(row[0]), str(row[1]), str(row[2])
+
+
+def append_local(
+    txn: WriteTxn | Session,
+    drafts: Sequence[Draft],
+    *,
+    device_id: str,
+    clock: HybridClock,
+    now: datetime | None = None,
+    students_at_school: bool = False,
+    school_after: Callable[[], str | None] | None = None,
+    built: Built | None = None,
+) -> list[Event]:
+    """Append ``drafts`` to this device's chain (see the module docstring).
+
+    Everything happens in the caller's transaction: if it rolls back, nothing of
+    it stays (and ``next_seq`` is unchanged, so ``seq`` never has a gap).
+
+    Args:
+        txn: the hot path's :class:`WriteTxn`, or an ORM session.
+        drafts: 1..N events to write, in the order they get their ``seq``.
+        device_id: this laptop's device id (``Store.device_id``).
+        clock: this laptop's HLC (ticked once per event).
+        now: ``occurred_at`` of drafts without one, and the rows' ``received_at``.
+        students_at_school: the caller's word that each draft's student has a row
+            naming ``draft.school_npsn`` (a roster import's new students, inserted
+            first): a large batch then adds no ``event_school`` pairs and skips their
+            search (see :func:`_pairs_in_bulk`).
+        school_after: a check-off's (D43): called once the journal holds the
+            events, it checks the student and gives the school every row is filed
+            under (the journal's rows have none: a replay looks it up the same way).
+        built: a check-off's (D43): the drafts' events as :func:`build_local` made
+            them on the head the store's last check-off left, already written to
+            the journal before this transaction began. The head is read here; one
+            that moved meanwhile raises :class:`StaleHead` (the caller's transaction
+            rolls back, which cuts the record, and is tried again without it).
+
+    Returns:
+        The events written, in ``seq`` order.
+    """
+    if not drafts:
+        return []
+    raw = _raw_connection(txn)
+    if built is not None:
+        if _read_head_raw(raw, device_id) != built.head:
+            raise StaleHead()
+    else:
+        built = build_local(
+            drafts,
+            device_id=device_id,
+            clock=clock,
+            head=_read_head_raw(raw, device_id),
+            now=now,
+        )
+        journal = txn.journal if isinstance(txn, WriteTxn) else None
+        if journal is not None and isinstance(txn, WriteTxn):
+            # The check-off is durable here (D43); the inserts below are the
+            # database's copy, committed without a sync of its own. A rollback cuts
+            # the record off.
+            txn.conn.info[JOURNAL_HINT] = (journal, journal.append(built.rows))
+    events, event_rows = built.events, built.rows
     if school_after is not None:
         school = school_after()
         event_rows = [(*r[:8], school, *r[9:]) for r in event_rows]
@@ -414,15 +466,16 @@ def append_local(
     else:
         with _pairs_in_bulk(raw, search=not students_at_school):
             raw.executemany(_SQL_INSERT_EVENT, event_rows)
-    outbox.add_pending(raw, [ev.event_id for ev in events], stamp_text)
-    cur = raw.execute(_SQL_ADVANCE, (seq, prev_hash, persisted.encode(), device_id))
+    outbox.add_pending(raw, [ev.event_id for ev in events], built.stamp_text)
+    seq, prev_hash, persisted = built.new_head
+    cur = raw.execute(_SQL_ADVANCE, (seq, prev_hash, persisted, device_id))
     if cur.rowcount != 1:  # pragma: no cover - the row was read in this transaction
         raise RuntimeError("device row missing")
     if isinstance(txn, WriteTxn):
         txn.written.update((ev.event_id, ev) for ev in events)
         # The store moves its tail marker to this head after the commit.
         txn.conn.info[HEAD_HINT] = (seq - 1, prev_hash)
-        txn.new_head = (seq, prev_hash, persisted.encode())
+        txn.new_head = built.new_head
     else:
         held = txn.identity_map.get(identity_key(m.Device, device_id))
         if held is not None:

@@ -32,7 +32,7 @@ import secrets
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -579,7 +579,12 @@ class Store:
         self._note_head(None)
 
     @contextlib.contextmanager
-    def write_connection(self, *, journaled: bool = False) -> Iterator[Connection]:
+    def write_connection(
+        self,
+        *,
+        journaled: bool = False,
+        first: Callable[[], tuple[EventJournal, int]] | None = None,
+    ) -> Iterator[Connection]:
         """``with store.write_connection() as conn:`` — the same durable write transaction
         (``BEGIN IMMEDIATE``, commit on success, rollback on error, known errors
         translated) on a Core connection, without building an ORM session.
@@ -599,6 +604,12 @@ class Store:
         = NORMAL`` (SQLite sets it outside a transaction only) and commits without a
         sync of its own; one that reaches its commit without a journal record is
         rolled back (never committed undurably).
+
+        ``first``: a check-off's fast path (D43), called once the gate is held and
+        before the transaction begins: it writes the check-off's journal record
+        (built on the last check-off's head) and returns ``(journal, offset)``, so
+        that the journal's sync waits for no database work. The record is cut off
+        again if the transaction then fails.
         """
         self._require_writable()
         if not journaled:
@@ -611,9 +622,11 @@ class Store:
         try:
             try:
                 conn, raw = self._writer_connection()
-                self._writer_synchronous(raw, "NORMAL" if journaled else "FULL")
-                self._begin_writer(conn, raw)
+                if first is not None:
+                    conn.info[JOURNAL_HINT] = first()  # durable here (D43)
                 try:
+                    self._writer_synchronous(raw, "NORMAL" if journaled else "FULL")
+                    self._begin_writer(conn, raw)
                     yield conn
                     if journaled and JOURNAL_HINT not in conn.info:
                         raise RuntimeError("a journaled transaction without its record")
@@ -787,7 +800,7 @@ class Store:
         journal = self.journal
         if journal is None:
             return None
-        found = journal.read()
+        found = journal.read_at_open()
         if not found.rows and not found.damaged and not found.bad_header:
             return None
         with self.write_connection() as conn, WriteTxn(conn) as txn:
@@ -829,8 +842,7 @@ class Store:
             # emptied only once a checkpoint has put the whole WAL into the database
             # file; otherwise it stays, written on after its records, and the next
             # idle checkpoint empties it.
-            result = self.checkpointer.checkpoint()
-            if result is not None and result[0] == 0 and result[1] == result[2]:
+            if self.checkpointer.checkpoint_whole():
                 journal.clear()
             else:
                 log.info("journal kept until the WAL is checkpointed")
@@ -1712,14 +1724,9 @@ class Store:
         journal = self.journal
         if journal is None or writer.closed or writer.invalidated:
             return
-        try:
-            mark = journal.settled()
-            raw: Any = writer.connection.driver_connection
-            row = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        except Exception as exc:  # kept: replayed as present at the next opening
-            log.debug("journal kept at close: %s", type(exc).__name__)
-            return
-        if row is not None and int(row[0]) == 0 and int(row[1]) == int(row[2]):
+        mark = journal.settled()
+        # Not whole (or failed): kept, and replayed as present at the next opening.
+        if self.checkpointer.checkpoint_whole(writer.connection.driver_connection):
             journal.drop_settled(mark)
 
     def __enter__(self) -> Store:

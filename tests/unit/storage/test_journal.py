@@ -88,13 +88,15 @@ def test_a_check_off_is_in_the_journal_before_the_database(store: Store, factory
         return real(rows)
 
     store.journal.append = spy  # type: ignore[method-assign]
+    durable: list[int] = []
+    store.journal.on_durable = lambda: durable.append(1)
     before = _events(store)
     saved = RecordingService(store).record_outcome(sid, "recorded", "op")
     assert seen == [len(before)]
     rows = store.journal.read().rows
     assert [r[0] for r in rows] == [saved.event_id]
     assert rows[0][2] == saved.seq and rows[0][7] == sid
-    assert store.journal.durable_at > 0
+    assert durable == [1]
     # Corrections (audited, ORM work) stay plain durable commits: not journaled.
     RecordingService(store).correct_details(sid, {"class_name": "XII IPA 9"}, "op")
     assert len(store.journal.read().rows) == 1
@@ -264,13 +266,19 @@ def test_a_refused_save_is_cut_off(
     assert [r[2] for r in journal.read().rows] == [saved.seq]
 
 
+@pytest.mark.parametrize("after_a_check_off", [False, True], ids=["first", "fast_path"])
 def test_a_full_disk_at_the_journal_saves_nothing(
-    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch, after_a_check_off: bool
 ) -> None:
     sid = factory.student()
     journal = store.journal
     assert journal is not None
+    if after_a_check_off:  # the record is then written before the transaction begins
+        other = factory.student()
+        RecordingService(store).record_outcome(other, "recorded", "op")
+        assert store.check_off_head is not None
     before = _events(store)
+    held = journal.read().rows
 
     def full(fd: int, data: bytes, offset: int) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -283,7 +291,7 @@ def test_a_full_disk_at_the_journal_saves_nothing(
     monkeypatch.undo()
     assert err.value.code == "disk_full"
     assert _events(store) == before and _status(store, sid) != "recorded"
-    assert journal.read().rows == []
+    assert journal.read().rows == held
     RecordingService(store).record_outcome(sid, "recorded", "op")
     assert _status(store, sid) == "recorded"
 
@@ -500,6 +508,70 @@ def test_a_head_that_moved_since_the_last_check_off_costs_a_second_try(
     assert store.check_off_head == (third.seq + 1, row.hash, third.hlc)
 
 
+def test_after_a_check_off_the_next_is_durable_before_its_transaction_begins(
+    store: Store, factory: Factory
+) -> None:
+    """The fast path (D43): on the head the last check-off left, the record is
+    written and synced before ``BEGIN IMMEDIATE``; the first check-off of an
+    opening (no head known yet) writes it inside its transaction."""
+    service = RecordingService(store)
+    journal = store.journal
+    assert journal is not None
+    real = journal.append
+    in_transaction: list[bool] = []
+
+    def spy(rows: Any) -> int:
+        writer = store._writer
+        assert writer is not None
+        in_transaction.append(writer.connection.driver_connection.in_transaction)
+        return real(rows)
+
+    journal.append = spy  # type: ignore[method-assign]
+    a, b, c = (factory.student() for _ in range(3))  # (other writes forget the head)
+    first = service.record_outcome(a, "recorded", "op")
+    second = service.record_outcome(b, "absent", "op")
+    third = service.record_outcome(c, "recorded", "op")
+    assert in_transaction == [True, False, False]
+    assert [r[2] for r in journal.read().rows] == [first.seq, second.seq, third.seq]
+    assert (second.seq, third.seq) == (first.seq + 1, first.seq + 2)
+    with store.session() as s:
+        rows = [s.get(m.EventRow, e.event_id) for e in (first, second, third)]
+    assert all(r is not None for r in rows)
+    assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash  # type: ignore[union-attr]
+    assert store.check_off_head == (third.seq + 1, rows[2].hash, third.hlc)  # type: ignore[union-attr]
+
+
+def test_a_transaction_that_cannot_begin_cuts_the_fast_paths_record(
+    store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written before its transaction, the record is cut off again when the
+    transaction cannot begin (a locked database): the save is refused, and no
+    opening brings it back."""
+    import sqlite3
+
+    service = RecordingService(store)
+    sid = factory.student()
+    service.record_outcome(factory.student(), "recorded", "op")
+    journal = store.journal
+    assert journal is not None and store.check_off_head is not None
+    held = len(journal.read().rows)
+    before = _events(store)
+
+    def locked(conn: Any, raw: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Store, "_begin_writer", staticmethod(locked))
+    with pytest.raises(KnownError) as err:
+        service.record_outcome(sid, "recorded", "op")
+    monkeypatch.undo()
+    assert err.value.code == "database_locked"
+    assert len(journal.read().rows) == held
+    assert _events(store) == before and _status(store, sid) != "recorded"
+    saved = service.record_outcome(sid, "recorded", "op")
+    assert saved.seq == max(before) + 1
+    assert [r[2] for r in journal.read().rows][-1] == saved.seq
+
+
 def test_a_record_for_a_student_the_database_lacks_is_kept_not_applied(
     store: Store, factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -530,11 +602,11 @@ def test_records_present_only_in_the_wal_are_kept_until_a_checkpoint(
     data_dir = store.data_dir
     saved = RecordingService(store).record_outcome(factory.student(), "recorded", "op")
     _keep_journal_at_close(store, monkeypatch)
-    monkeypatch.setattr(store.checkpointer, "checkpoint", lambda: None)
+    monkeypatch.setattr(store.checkpointer, "checkpoint", lambda driver=None: None)
     store.close()
     from ktpe_desktop.storage import engine as eng
 
-    monkeypatch.setattr(eng.IdleCheckpointer, "checkpoint", lambda self: (0, 5, 3))
+    monkeypatch.setattr(eng.IdleCheckpointer, "checkpoint", lambda self, driver=None: (0, 5, 3))
     with Store.open(data_dir, LEAD, PASSWORD) as again:
         journal = again.journal
         assert journal is not None
