@@ -149,6 +149,12 @@ def bench_keystroke_to_paint() -> list[dict[str, Any]]:
         ws.search(None, "muhamad rizki")
         global_ms = (time.perf_counter() - t0) * 1000
     finally:
+        # The page's last count may still run on the DB lane: done before the
+        # workspace closes and its folder goes (else "unable to open database file").
+        from ktpe_desktop.ui.ops import wait_for_done
+
+        wait_for_done()
+        app.processEvents()
         ws.close()
         shutil.rmtree(data_dir, ignore_errors=True)
     p95 = _pct(paint_ms, 95)
