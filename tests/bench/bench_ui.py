@@ -111,6 +111,7 @@ def bench_keystroke_to_paint() -> list[dict[str, Any]]:
     app = _app()
     data_dir = _big_roster()
     ws = Workspace.open(data_dir, USER, PASSWORD)
+    page: RosterPage | None = None
     try:
         school = max(ws.schools(), key=lambda s: s.total)
         page = RosterPage(ws)
@@ -149,10 +150,17 @@ def bench_keystroke_to_paint() -> list[dict[str, Any]]:
         ws.search(None, "muhamad rizki")
         global_ms = (time.perf_counter() - t0) * 1000
     finally:
-        # The page's last count may still run on the DB lane: done before the
-        # workspace closes and its folder goes (else "unable to open database file").
+        # The page's count (a timer 300 ms after typing pauses, then the background
+        # lane) must not run on the workspace once it is closed and its folder gone
+        # ("unable to open database file"): the page goes with its timers first.
+        from PySide6.QtCore import QCoreApplication, QEvent
+
         from ktpe_desktop.ui.ops import wait_for_done
 
+        if page is not None:
+            page._count_timer.stop()
+            page.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         wait_for_done()
         app.processEvents()
         ws.close()
