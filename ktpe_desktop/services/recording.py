@@ -395,27 +395,26 @@ class RecordingService:
         # A check-off is durable at the journal's sync (D43): its transaction writes
         # nothing a replay of its event would not write again.
         journal = self.store.journal if kind in _JOURNALED and audit_action is None else None
-        if journal is None:
-            saved, _ = self._write_once(
-                kind, student_id, operator, payload, None, None,
+
+        def once(
+            head: tuple[int, str, str] | None,
+        ) -> tuple[SavedEvent, tuple[int, str, str] | None]:
+            return self._write_once(
+                kind, student_id, operator, payload, journal, head,
                 audit_action, audit_subject, audit_detail, require_student, school_npsn,
             )  # fmt: skip
-            return saved
+
+        if journal is None:
+            return once(None)[0]
         # The head the last check-off left: the record is built on it and written
         # before the transaction begins; if the head moved meanwhile (another
         # write), the check-off runs again on the head read in its transaction.
         head = self.store.check_off_head
         self.store.check_off_head = None
         try:
-            saved, after = self._write_once(
-                kind, student_id, operator, payload, journal, head,
-                audit_action, audit_subject, audit_detail, require_student, school_npsn,
-            )  # fmt: skip
+            saved, after = once(head)
         except ledger.StaleHead:
-            saved, after = self._write_once(
-                kind, student_id, operator, payload, journal, None,
-                audit_action, audit_subject, audit_detail, require_student, school_npsn,
-            )  # fmt: skip
+            saved, after = once(None)
         self.store.check_off_head = after
         return saved
 

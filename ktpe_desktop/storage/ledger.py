@@ -263,7 +263,11 @@ def state_school(txn: WriteTxn, student_id: str) -> str | None:
 
 def read_head(txn: WriteTxn, device_id: str) -> tuple[int, str, str] | None:
     """This device's ledger head: ``(next_seq, head_hash, hlc_last)``."""
-    row = txn.raw.execute(_SQL_HEAD, (device_id,)).fetchone()
+    return _head_raw(txn.raw, device_id)
+
+
+def _head_raw(raw: Any, device_id: str) -> tuple[int, str, str] | None:
+    row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
     return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
 
@@ -390,13 +394,6 @@ def build_local(
     return Built(events, event_rows, stamp_text, head, (seq, prev_hash, persisted.encode()))
 
 
-def _read_head_raw(raw: Any, device_id: str) -> tuple[int, str, str]:
-    row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
-    if row is None:  # pragma: no cover - created with the database
-        raise RuntimeError("device row missing")
-    return int(row[0]), str(row[1]), str(row[2])
-
-
 def append_local(
     txn: WriteTxn | Session,
     drafts: Sequence[Draft],
@@ -438,23 +435,19 @@ def append_local(
     if not drafts:
         return []
     raw = _raw_connection(txn)
+    head = _head_raw(raw, device_id)
     if built is not None:
-        if _read_head_raw(raw, device_id) != built.head:
+        if head != built.head:
             raise StaleHead()
     else:
-        built = build_local(
-            drafts,
-            device_id=device_id,
-            clock=clock,
-            head=_read_head_raw(raw, device_id),
-            now=now,
-        )
-        journal = txn.journal if isinstance(txn, WriteTxn) else None
-        if journal is not None and isinstance(txn, WriteTxn):
+        if head is None:  # pragma: no cover - created with the database
+            raise RuntimeError("device row missing")
+        built = build_local(drafts, device_id=device_id, clock=clock, head=head, now=now)
+        if isinstance(txn, WriteTxn) and txn.journal is not None:
             # The check-off is durable here (D43); the inserts below are the
             # database's copy, committed without a sync of its own. A rollback cuts
             # the record off.
-            txn.conn.info[JOURNAL_HINT] = (journal, journal.append(built.rows))
+            txn.conn.info[JOURNAL_HINT] = (txn.journal, txn.journal.append(built.rows))
     events, event_rows = built.events, built.rows
     if school_after is not None:
         school = school_after()
