@@ -530,10 +530,10 @@ def replay_journaled(txn: WriteTxn, rows: Sequence[Sequence[Any]], device_id: st
     """
     raw = txn.raw
     done = Replayed()
-    row = raw.execute(_SQL_HEAD, (device_id,)).fetchone()
-    if row is None:  # pragma: no cover - created with the database
+    head = read_head(txn, device_id)
+    if head is None:  # pragma: no cover - created with the database
         raise RuntimeError("device row missing")
-    next_seq, head_hash, hlc_last = int(row[0]), str(row[1]), Hlc.decode(str(row[2]))
+    next_seq, head_hash, hlc_last = head[0], head[1], Hlc.decode(head[2])
     by_seq: dict[int, tuple[Any, ...]] = {}
     for r in rows:
         if r[1] != device_id or not isinstance(r[2], int):
