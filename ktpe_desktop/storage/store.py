@@ -1458,7 +1458,10 @@ class Store:
         from alembic import command
 
         cfg = alembic_config()
-        with engine.begin() as conn:
+        # BEGIN IMMEDIATE: a migration reads (alembic_version) before it writes, and
+        # a plain BEGIN's read cannot wait to become a write. Another connection's
+        # write lock (the name map's probe, a check-off) would fail it at once.
+        with write_engine(engine).begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 

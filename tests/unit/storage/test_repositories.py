@@ -179,6 +179,7 @@ def test_migration_0004_rebuilds_the_name_index_with_longer_prefixes(
     """Down to 0003 (prefixes 1-4) and back up: the rebuilt index finds every student."""
     from alembic import command
 
+    from ktpe_desktop.storage.engine import write_engine
     from ktpe_desktop.storage.store import alembic_config
 
     school = factory.school()
@@ -198,7 +199,9 @@ def test_migration_0004_rebuilds_the_name_index_with_longer_prefixes(
     assert "prefix='1 2 3 4 5 6 7 8'" in fts_sql()
     cfg = alembic_config()
     for target in ("0003", "head"):
-        with store.engine.begin() as conn:
+        # The writer's BEGIN IMMEDIATE: the migration reads before it writes, and a
+        # plain BEGIN's read fails at once if the name map's probe holds the lock.
+        with write_engine(store.engine).begin() as conn:
             cfg.attributes["connection"] = conn
             (command.downgrade if target == "0003" else command.upgrade)(cfg, target)
         with store.session() as s:
@@ -211,3 +214,38 @@ def test_migration_0004_rebuilds_the_name_index_with_longer_prefixes(
     factory.student(school, name="SITI MUHAMMADIYAH")  # the triggers feed the new table
     with store.session() as s:
         assert "SITI MUHAMMADIYAH" in names(repo.search_students(s, school, "muhammadi"))
+
+
+def test_a_migration_waits_for_another_writer_instead_of_failing(
+    store: Store, factory: Factory
+) -> None:
+    """A migration reads alembic_version before its first write. Begun IMMEDIATE it
+    waits (busy_timeout) for a writer that holds the lock; a plain BEGIN's read
+    cannot wait to become a write and failed at once with "database is locked"."""
+    import threading
+
+    from alembic import command
+
+    from ktpe_desktop.storage.engine import write_engine
+    from ktpe_desktop.storage.store import alembic_config
+
+    school = factory.school()
+    factory.student(school, name="MUHAMMAD FIRMANSYAH")
+    cfg = alembic_config()
+    with write_engine(store.engine).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    holder = store.engine.raw_connection()
+    try:
+        holder.driver_connection.execute("BEGIN IMMEDIATE")  # another writer at work
+        release = threading.Timer(0.3, lambda: holder.driver_connection.execute("ROLLBACK"))
+        release.start()
+        try:
+            Store._migrate(store.engine)
+        finally:
+            release.join()
+    finally:
+        holder.close()
+    with store.session() as s:
+        assert s.scalar(text("SELECT version_num FROM alembic_version")) != "0003"
+        assert names(repo.search_students(s, None, "firmans")) == {"MUHAMMAD FIRMANSYAH"}
