@@ -25,7 +25,7 @@ from ktpe_desktop.core.checks import MIN_PASSWORD_LENGTH
 from ktpe_desktop.services.views import UserInfo
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.labels import ROLE_LABELS
-from ktpe_desktop.ui.scanner import BURST_GAP_MS, FULL_LENGTHS
+from ktpe_desktop.ui.scanner import FULL_LENGTHS, KeyTime, key_time
 from ktpe_desktop.ui.widgets import StrengthMeter
 
 
@@ -130,21 +130,21 @@ class LoginPage(QWidget):
         self._tick.setInterval(250)
         self._tick.timeout.connect(self._update_wait)
         self._burst = 0  # trailing digits typed at scanner speed, one after another
-        self._last_key = 0.0
+        self._last_key: KeyTime | None = None
         self.password.installEventFilter(self)
 
     # ---- a card scanned at the lock screen is not a password
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.password and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
-            return self._password_key(event.key(), event.text())
+            return self._password_key(event.key(), event.text(), key_time(event))
         return super().eventFilter(obj, event)
 
-    def _password_key(self, key: int, text: str) -> bool:
+    def _password_key(self, key: int, text: str, now: KeyTime) -> bool:
         """True when the key is a scanner's Enter after a card's number: the queue's
         next card, scanned at a locked laptop, must not count as a wrong password
-        (each one lengthens the wait before the operator may log in)."""
-        now = time.monotonic()
+        (each one lengthens the wait before the operator may log in). The digits'
+        gaps are measured on the keys' own times (:func:`key_time`)."""
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             typed = self.password.text()
             scanned = (
@@ -166,7 +166,7 @@ class LoginPage(QWidget):
             # wrong password, which the key replaces)
             self.password_started.emit(self.current_user())
         if len(text) == 1 and text.isdigit():
-            fast = self._burst > 0 and (now - self._last_key) * 1000.0 <= BURST_GAP_MS
+            fast = self._burst > 0 and now.follows_within_burst(self._last_key)
             self._burst = self._burst + 1 if fast else 1
         elif key not in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta):
             self._burst = 0

@@ -18,12 +18,19 @@ A key sequence is a scan when it ends in Enter and
 A burst that is not a full number is swallowed with a notice (a scan cut short);
 a complete one is reported by :attr:`ScanDetector.scanned`. A person typing a few
 digits into the note at human speed is left alone.
+
+The gap between two keys is measured on the window system's own time of each key
+(:func:`key_time`: X11 and Windows stamp a key when it arrives), not on when the
+application handles it: a busy main thread, or a process the OS set aside for a
+moment, hands a scanner's keys over late and unevenly, and its burst looked like
+a person typing.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -33,6 +40,31 @@ BURST_GAP_MS = 35.0  # people type >= ~80 ms apart; scanners type <= 10 ms apart
 MIN_BURST_DIGITS = 4
 FULL_LENGTHS = (10, 16)
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTime:
+    """When a key was pressed, in milliseconds, and on which clock."""
+
+    ms: float
+    stamped: bool  # the window system's time of the key (True) or when it was handled
+
+    def follows_within_burst(self, earlier: KeyTime | None) -> bool:
+        """True when this key came at most :data:`BURST_GAP_MS` after ``earlier``.
+        Times on different clocks are never compared (a key Qt was handed without
+        a time stamp, beside stamped ones)."""
+        return (
+            earlier is not None
+            and earlier.stamped == self.stamped
+            and 0.0 <= self.ms - earlier.ms <= BURST_GAP_MS
+        )
+
+
+def key_time(event: QKeyEvent, clock: Callable[[], float] = time.monotonic) -> KeyTime:
+    """The key's own time when the window system stamped it, else ``clock()`` now
+    (seconds; a key built by the application or a test carries no stamp)."""
+    stamp = event.timestamp()
+    return KeyTime(float(stamp), True) if stamp else KeyTime(clock() * 1000.0, False)
 
 
 class ScanDetector(QObject):
@@ -65,7 +97,7 @@ class ScanDetector(QObject):
         self.bursts_only = bursts_only
         self._digits = ""
         self._run = ""
-        self._last = 0.0
+        self._last: KeyTime | None = None
         self._active = False
 
     def while_visible(self) -> ScanDetector:
@@ -106,14 +138,17 @@ class ScanDetector(QObject):
         if event.type() != QEvent.Type.KeyPress or not self._in_scope(obj):
             return False
         assert isinstance(event, QKeyEvent)
-        return self.key(event.key(), event.text(), obj)
+        return self.key(event.key(), event.text(), obj, key_time(event, self.clock))
 
-    def key(self, key: int, text: str, target: QObject | None = None) -> bool:
-        """Feed one key press; True when the key is consumed (part of a scan)."""
-        now = self.clock()
+    def key(
+        self, key: int, text: str, target: QObject | None = None, at: KeyTime | None = None
+    ) -> bool:
+        """Feed one key press (pressed ``at``, else now on :attr:`clock`); True when
+        the key is consumed (part of a scan)."""
+        now = at if at is not None else KeyTime(self.clock() * 1000.0, False)
         typed_in_text = isinstance(target, QLineEdit | QTextEdit | QPlainTextEdit)
         if len(text) == 1 and text.isdigit() and text.isascii():
-            fast = bool(self._run) and (now - self._last) * 1000.0 <= BURST_GAP_MS
+            fast = bool(self._run) and now.follows_within_burst(self._last)
             self._run = self._run + text if fast else text
             self._digits += text
             self._last = now

@@ -89,3 +89,55 @@ def test_a_form_takes_a_full_number_typed_by_hand_as_typing(rig: Rig) -> None:
     assert rig.got == []
     rig.feed("0061234567", 4, rig.note)  # a scanner still is one
     assert rig.got == ["0061234567"]
+
+
+def stamped(ch: str, ms: int) -> Any:
+    """A key as the window system hands it over: with its own time."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    key = Qt.Key.Key_Return if ch == "\r" else ord(ch)
+    event = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, ch)
+    event.setTimestamp(ms)
+    return event
+
+
+def test_a_burst_handed_over_late_is_timed_by_its_keys_own_times(rig: Rig) -> None:
+    """A loaded laptop hands a scanner's keys over 60 ms apart (the handling clock
+    moves on), but the window system stamped them 4 ms apart: still a scan."""
+    from ktpe_desktop.ui.scanner import key_time
+
+    eaten = []
+    for i, ch in enumerate("0061234567\r"):
+        rig.clock.t += 0.060
+        event = stamped(ch, 5_000 + 4 * i)
+        eaten.append(rig.det.key(event.key(), ch, rig.note, key_time(event)))
+    assert rig.got == ["0061234567"] and eaten[-1] is True
+    assert all(eaten[3:])  # a burst: from its 4th digit nothing lands in the note
+
+
+def test_a_person_typing_with_stamped_keys_is_not_a_burst(rig: Rig) -> None:
+    """Keys stamped 120 ms apart but handled all at once (queued behind a repaint):
+    a person's digits in the note, left alone."""
+    from ktpe_desktop.ui.scanner import key_time
+
+    eaten = [
+        rig.det.key(ord(ch), ch, rig.note, key_time(stamped(ch, 9_000 + 120 * i)))
+        for i, ch in enumerate("1234")
+    ]
+    assert eaten == [False] * 4
+    assert rig.det.key(Qt.Key.Key_Return, "\r", rig.note, key_time(stamped("\r", 9_500))) is False
+    assert rig.got == [] and rig.bad == []
+
+
+def test_key_times_on_different_clocks_are_never_compared() -> None:
+    """A key with no stamp (built by the app) times on the handling clock; a gap
+    between it and a stamped key means nothing, so it is never a burst."""
+    from ktpe_desktop.ui.scanner import KeyTime, key_time
+
+    assert key_time(stamped("1", 0), lambda: 2.5) == KeyTime(2500.0, False)
+    assert key_time(stamped("1", 2_501), lambda: 2.5) == KeyTime(2501.0, True)
+    assert not KeyTime(2501.0, True).follows_within_burst(KeyTime(2500.0, False))
+    assert KeyTime(2510.0, True).follows_within_burst(KeyTime(2501.0, True))
+    assert not KeyTime(2400.0, True).follows_within_burst(KeyTime(2501.0, True))  # earlier
+    assert not KeyTime(2501.0, True).follows_within_burst(None)
