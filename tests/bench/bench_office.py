@@ -406,7 +406,7 @@ def measure_export(engine: Engine) -> list[dict[str, Any]]:
 def _copy_backend_cpu(engine: Engine) -> float:
     """CPU seconds the PostgreSQL backend spends writing the campaign CSV (read from
     /proc: the database runs on this machine), whatever else the machine is doing."""
-    from ktpe_server.office.exports import Scope, _pg_copy_queries
+    from ktpe_server.office.exports import Scope, _pg_copy_queries, pg_copy_settings
 
     def cpu(pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -416,8 +416,7 @@ def _copy_backend_cpu(engine: Engine) -> float:
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
         pid = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
-        conn.exec_driver_sql("SET LOCAL DateStyle = 'ISO'")
-        conn.exec_driver_sql("SET LOCAL jit = off")
+        pg_copy_settings(conn)  # in the transaction the SELECT above began
         before = cpu(pid)
         for sql in _pg_copy_queries(Scope("campaign"), "WIB"):
             with dbapi.cursor() as cur, cur.copy(sql) as copy:
