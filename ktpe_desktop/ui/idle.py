@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QInputEvent
 from PySide6.QtWidgets import QApplication
 
 _INPUT_EVENTS = frozenset(
@@ -55,6 +56,8 @@ class IdleWatcher(QObject):
         self._timer.stop()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT_EVENTS and self._active:
+        # Every event of the application passes here: isinstance before
+        # ``event.type()``, which makes a Python enum each call (see ui.scanner).
+        if isinstance(event, QInputEvent) and event.type() in _INPUT_EVENTS and self._active:
             self._timer.start()
         return False

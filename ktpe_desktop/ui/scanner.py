@@ -135,9 +135,15 @@ class ScanDetector(QObject):
         return obj is self.scope or self.scope.isAncestorOf(obj)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.KeyPress or not self._in_scope(obj):
+        # Every event of the application passes here (about 2,000 per scan: paints,
+        # layouts, the dialog shown and hidden). isinstance first: ``event.type()``
+        # makes a Python enum each call, 1.5 µs, ~4 ms of a scan's 30.
+        if (
+            not isinstance(event, QKeyEvent)
+            or event.type() != QEvent.Type.KeyPress
+            or not self._in_scope(obj)
+        ):
             return False
-        assert isinstance(event, QKeyEvent)
         return self.key(event.key(), event.text(), obj, key_time(event, self.clock))
 
     def key(
