@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,6 +65,23 @@ _PAYLOAD_MESSAGES: Mapping[str, tuple[str, str]] = {
 # Events written through the check-off journal (D43): the outcomes and the IKD
 # activation, whose transaction is the event, its outbox row and the student's state.
 _JOURNALED = frozenset([*OUTCOME_KINDS, EventKind.IKD_ACTIVATED])
+
+_Head = tuple[int, str, str]  # the device's ledger head: (next_seq, head_hash, hlc_last)
+
+
+class _WriteRequest(NamedTuple):
+    """What :meth:`RecordingService._write` was asked to write, for each try."""
+
+    kind: EventKind
+    student_id: str
+    operator: str
+    payload: dict[str, Any]
+    journal: EventJournal | None
+    audit_action: m.AuditAction | None
+    audit_subject: str | None
+    audit_detail: dict[str, Any] | None
+    require_student: bool
+    school_npsn: str | None
 
 
 class InvalidInput(KnownError):
@@ -396,13 +413,13 @@ class RecordingService:
         # nothing a replay of its event would not write again.
         journal = self.store.journal if kind in _JOURNALED and audit_action is None else None
 
-        def once(
-            head: tuple[int, str, str] | None,
-        ) -> tuple[SavedEvent, tuple[int, str, str] | None]:
-            return self._write_once(
-                kind, student_id, operator, payload, journal, head,
-                audit_action, audit_subject, audit_detail, require_student, school_npsn,
-            )  # fmt: skip
+        request = _WriteRequest(
+            kind, student_id, operator, payload, journal,
+            audit_action, audit_subject, audit_detail, require_student, school_npsn,
+        )  # fmt: skip
+
+        def once(head: _Head | None) -> tuple[SavedEvent, _Head | None]:
+            return self._write_once(request, head)
 
         if journal is None:
             return once(None)[0]
@@ -419,21 +436,14 @@ class RecordingService:
         return saved
 
     def _write_once(
-        self,
-        kind: EventKind,
-        student_id: str,
-        operator: str,
-        payload: dict[str, Any],
-        journal: EventJournal | None,
-        head: tuple[int, str, str] | None,
-        audit_action: m.AuditAction | None,
-        audit_subject: str | None,
-        audit_detail: dict[str, Any] | None,
-        require_student: bool,
-        school_npsn: str | None,
-    ) -> tuple[SavedEvent, tuple[int, str, str] | None]:
+        self, request: _WriteRequest, head: _Head | None
+    ) -> tuple[SavedEvent, _Head | None]:
         """One try of :meth:`_write`: the saved event and the device's head it left
         (None when the event was not journaled)."""
+        (
+            kind, student_id, operator, payload, journal,
+            audit_action, audit_subject, audit_detail, require_student, school_npsn,
+        ) = request  # fmt: skip
         draft = ledger.Draft(kind, student_id, operator, payload, school_npsn, self._now())
         built: ledger.Built | None = None
         first: Callable[[], tuple[EventJournal, int]] | None = None
