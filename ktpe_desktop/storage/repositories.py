@@ -283,7 +283,11 @@ def search_students(
         return _search_digits(session, school_npsn, compact, class_name, status, limit, offset)
     if not q:
         stmt = _filters(_base(), school_npsn, class_name, status)
-        stmt = stmt.order_by(m.Student.school_npsn, m.Student.class_name, m.Student.name)
+        # The id last: two students of one class may share a name, and a page read
+        # later (offset) must continue the same order.
+        stmt = stmt.order_by(
+            m.Student.school_npsn, m.Student.class_name, m.Student.name, m.Student.id
+        )
         return [_row(r) for r in session.execute(stmt.limit(limit).offset(offset))]
     match = fts_query(q, school_npsn)
     if match is None:
@@ -512,12 +516,12 @@ def _search_digits(
             continue
         lo, hi = _digit_bounds(digits)
         sql = _RANGE_SQL.format(col=col)
-        order = f"ORDER BY s.{col}"
+        order = f"ORDER BY s.{col}, s.id"  # the id: a number held twice keeps its order
         for r in _run_text(
             session, sql, {"lo": lo, "hi": hi}, school_npsn, class_name, status, order, want, 0
         ):
             found.setdefault(r.id, r)
-    ordered = sorted(found.values(), key=lambda r: (r.nisn or "", r.nik or ""))
+    ordered = sorted(found.values(), key=lambda r: (r.nisn or "", r.nik or "", r.id))
     return ordered[offset : offset + limit]
 
 

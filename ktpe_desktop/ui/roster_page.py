@@ -296,6 +296,10 @@ class RosterPage(QWidget, WorkspaceSlot):
             return
 
         first_page = self.first_page()
+        if self._keep_selected is not None:
+            # A refresh (a sync pulled other stations' events): read again every row
+            # the operator scrolled through, so the selected one is still there.
+            first_page = max(first_page, min(self.model.rowCount(), 10 * PAGE_SIZE))
 
         def work() -> tuple[int, list[StudentItem], int, float]:
             if not wait and generation != self.generation:

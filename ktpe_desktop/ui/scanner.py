@@ -42,6 +42,9 @@ FULL_LENGTHS = (10, 16)
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
+_STAMP_WRAP = 2**32
+
+
 @dataclass(frozen=True, slots=True)
 class KeyTime:
     """When a key was pressed, in milliseconds, and on which clock."""
@@ -53,11 +56,12 @@ class KeyTime:
         """True when this key came at most :data:`BURST_GAP_MS` after ``earlier``.
         Times on different clocks are never compared (a key Qt was handed without
         a time stamp, beside stamped ones)."""
-        return (
-            earlier is not None
-            and earlier.stamped == self.stamped
-            and 0.0 <= self.ms - earlier.ms <= BURST_GAP_MS
-        )
+        if earlier is None or earlier.stamped != self.stamped:
+            return False
+        gap = self.ms - earlier.ms
+        if self.stamped:
+            gap %= _STAMP_WRAP  # the window system's 32-bit milliseconds wrap (~49.7 days)
+        return 0.0 <= gap <= BURST_GAP_MS
 
 
 def key_time(event: QKeyEvent, clock: Callable[[], float] = time.monotonic) -> KeyTime:

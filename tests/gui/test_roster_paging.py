@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from ktpe_desktop.services.changes import Change, What
 from ktpe_desktop.services.workspace import SEARCH_PAGE_SIZE
 from ktpe_desktop.ui.roster_page import (
     FIELD_TABLE_PX,
@@ -64,4 +65,16 @@ def test_the_first_page_fills_the_table_and_scrolling_reads_the_next(
     qtbot.waitUntil(lambda: roster.model.rowCount() == min(students, first + SEARCH_PAGE_SIZE))
     items = roster.model.items()
     assert len({i.id for i in items}) == len(items)  # no row twice across the pages
+
+    # A sync pulled other stations' events: the page searches again and keeps the
+    # operator's selection, even below the first page.
+    below = len(items) - 2
+    assert below >= first
+    table.selectRow(below)
+    chosen = roster.selected_student()
+    assert chosen is not None
+    roster.on_changed(Change(frozenset(), frozenset({What.REMOTE})))
+    qtbot.waitUntil(lambda: roster.painted_generation == roster.generation)
+    kept = roster.selected_student()
+    assert kept is not None and kept.id == chosen.id
     close_window(w)

@@ -66,3 +66,31 @@ def test_copy_csv_equals_the_python_csv(client: TestClient, world: World) -> Non
             assert counter.rows == by_db.count(b"\n") - 1 - (b"BARIS DUA" in by_db)
     text_ = b"".join(copy_csv(world.engine, Scope("campaign"), "WIB")).decode("utf-8-sig")
     assert "'=HYPERLINK" in text_ and "'+ANTON" in text_ and "SISWA BARU" in text_
+
+
+def test_the_local_time_is_to_char_s_text_at_any_instant(world: World) -> None:
+    """The export writes a decision's local time from a timestamp's own text when it
+    falls in 1970-9999 (cheaper) and by to_char elsewhere: to_char's text at every
+    instant, in every zone, on both sides of each bound."""
+    from ktpe_server.office.exports import _FAST_MS_FIRST, _FAST_MS_LAST, _pg_state_columns
+
+    instants = [
+        0, 1, 59_999, 60_000, _FAST_MS_FIRST - 1, _FAST_MS_FIRST, 1_732_000_000_123,
+        1_767_225_599_999, _FAST_MS_LAST, _FAST_MS_LAST + 1, 253_402_300_800_000,
+        300_000_000_000_123, -1, -60_001, -62_135_596_800_000,
+    ]  # fmt: skip
+    rows = ", ".join(f"({ms}::bigint)" for ms in instants)
+    with world.engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql("SET LOCAL DateStyle = 'ISO'")
+        for zone, offset in (("WIB", 420), ("WITA", 480), ("WIT", 540)):
+            written = _pg_state_columns(zone)[3]
+            by_to_char = (
+                "to_char(to_timestamp((st.decided_ms / 60000) * 60) AT TIME ZONE 'UTC'"
+                f" + make_interval(mins => {offset}), 'YYYY-MM-DD HH24:MI') || ' {zone}'"
+            )
+            got = conn.exec_driver_sql(
+                f"SELECT st.decided_ms, {written}, {by_to_char} FROM (VALUES {rows}) AS st(decided_ms)"
+            ).all()
+            assert len(got) == len(instants)
+            for ms, text_written, text_expected in got:
+                assert text_written == text_expected, (zone, ms)

@@ -141,3 +141,6 @@ def test_key_times_on_different_clocks_are_never_compared() -> None:
     assert KeyTime(2510.0, True).follows_within_burst(KeyTime(2501.0, True))
     assert not KeyTime(2400.0, True).follows_within_burst(KeyTime(2501.0, True))  # earlier
     assert not KeyTime(2501.0, True).follows_within_burst(None)
+    # The window system's 32-bit milliseconds wrap every ~49.7 days.
+    assert KeyTime(2.0, True).follows_within_burst(KeyTime(2.0**32 - 3.0, True))
+    assert not KeyTime(200.0, True).follows_within_burst(KeyTime(2.0**32 - 3.0, True))
