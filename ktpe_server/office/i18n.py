@@ -170,6 +170,8 @@ ENGLISH: dict[str, str] = {
     "Hasil per jenis kelamin": "Outcomes by sex",
     "Hasil sekolah menurut server (semua perangkat)": "The school's outcomes on the server (all devices)",
     "Impor": "Import",
+    "Pilih berkas…": "Choose a file…",
+    "Belum ada berkas dipilih": "No file chosen yet",
     "Impor daftar sekolah (CSV)": "Import the school list (CSV)",
     "Impor daftar siswa (Dapodik XLSX atau CSV)": "Import a roster (Dapodik XLSX or CSV)",
     "Info": "Info",

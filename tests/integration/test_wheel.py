@@ -70,6 +70,9 @@ def test_wheel_carries_resources_licence_and_version(wheel: Path) -> None:
         "ktpe_desktop/core/data/wilayah_kemendagri_2025.csv",
         "ktpe_desktop/storage/migrations/env.py",
         "ktpe_server/migrations/env.py",
+        "ktpe_server/office/static/office.css",
+        "ktpe_server/office/static/office.js",
+        "ktpe_server/office/templates/_file.html",
     ):
         assert rel in names, rel
     assert not any(n.endswith(".ts") for n in names), "translation sources stay out"

@@ -226,5 +226,10 @@ def test_hub_does_not_serve_the_office_console(hub: HubServer) -> None:
             conn.close()
 
     assert status("/api/v1/health") == 200
-    for path in ("/office/", "/office/login", "/office/static/office.css"):
+    for path in (
+        "/office/",
+        "/office/login",
+        "/office/static/office.css",
+        "/office/static/office.js",
+    ):
         assert status(path) == 404, path

@@ -227,6 +227,40 @@ def test_anomaly_export_and_recap_pdf(browser: Any, server: EmbeddedServer, tmp_
     assert numbers[-2] == recorded and numbers[-1] == sum(r.remaining for r in rows_sql)
 
 
+def test_file_fields_speak_the_console_language(
+    browser: Any, server: EmbeddedServer, tmp_path: Path
+) -> None:
+    """The roster import's file field shows the console's words, not the browser's
+    ("Choose File"), names the chosen file, and still sends it with the form."""
+    base = server.url
+    npsn = admin.demo_school_npsns(server.db_url, h.TEAM)[0]
+    roster = tmp_path / "daftar-siswa.csv"
+    roster.write_text(
+        "No,Nama,NIPD,JK,NISN,Tempat Lahir,Tanggal Lahir,NIK,No KK,Rombel Saat Ini\n"
+        "1,ANI LESTARI,1001,P,0071234567,Malang,2007-03-04,3573014403070001,"
+        "3573010101010001,XII IPA 1\n",
+        encoding="utf-8",
+    )
+    page = new_page(browser)
+    sign_in(page, base, "admin", ADMIN_PW)
+    page.goto(f"{base}/office/schools/{npsn}")
+    pick = page.locator(".file-pick")
+    assert pick.locator(".file-button").inner_text() == "Pilih berkas…"
+    assert pick.locator(".file-name").inner_text() == "Belum ada berkas dipilih"
+    assert pick.locator("input[type=file]").bounding_box()["width"] <= 1  # native one hidden
+    pick.locator("input[type=file]").set_input_files(str(roster))
+    assert pick.locator(".file-name").inner_text() == "daftar-siswa.csv"
+    pick.locator("input[type=file]").set_input_files([])
+    assert pick.locator(".file-name").inner_text() == "Belum ada berkas dipilih"
+    pick.locator("input[type=file]").set_input_files(str(roster))
+    page.click("form[action$='/roster'] button[type=submit]")
+    assert "Diimpor" in page.inner_text("p[role=status]")
+    page.goto(f"{base}/office/lang/en")
+    page.goto(f"{base}/office/schools")
+    assert page.locator(".file-pick .file-button").inner_text() == "Choose a file…"
+    assert page.locator(".file-pick .file-name").inner_text() == "No file chosen yet"
+
+
 PAGES = [
     ("login", "/office/login"),
     ("ringkasan", "/office/"),
