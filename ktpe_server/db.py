@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,6 +118,20 @@ def bump_counter(session: Session, name: str, by: int = 1) -> int:
         .returning(Counter.value)
     ).scalar_one()
     return int(value)
+
+
+_BUMP = (
+    update(Counter)
+    .where(Counter.name == bindparam("b_name"))
+    .values(value=Counter.value + bindparam("b_by"))
+    .returning(Counter.value)
+)
+
+
+def bump_counter_on(conn: Connection, name: str, by: int = 1) -> int:
+    """:func:`bump_counter` on a connection, by a statement built once (the ingest's:
+    the ORM's execution, and building the statement per call, cost ~5x its CPU)."""
+    return int(conn.execute(_BUMP, {"b_name": name, "b_by": by}).scalar_one())
 
 
 def _pg_quote(text_: str) -> str:

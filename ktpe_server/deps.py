@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from ktpe_desktop.core.versions import UNREPORTED_VERSION, is_valid_version
 from ktpe_server import models as m
@@ -59,7 +59,9 @@ class ServerState:
         self.last_report: dict[str, dict[str, Any]] = {}  # office/device_reports.py
 
 
-def get_state(request: Request) -> ServerState:
+async def get_state(request: Request) -> ServerState:
+    """The app's state (async: FastAPI runs a plain ``def`` dependency in the threadpool,
+    a thread hop per request for an attribute read)."""
     state: ServerState = request.app.state.ktpe
     return state
 
@@ -90,6 +92,15 @@ def reported_version(value: str | None) -> str:
     return UNREPORTED_VERSION
 
 
+# The caller's device by its token's digest (built once: per request it cost more
+# CPU than its execution).
+_CALLER = (
+    select(m.Device.device_id, m.Device.team_id, m.Device.token_hash, m.Device.revoked, m.Team.name)
+    .join(m.Team, m.Team.id == m.Device.team_id)
+    .where(m.Device.token_hash == bindparam("digest"))
+)
+
+
 def caller(
     state: StateDep,
     request: Request,
@@ -108,42 +119,33 @@ def caller(
         raise ApiError(401, "unauthorized", "a device token is required")
     version = reported_version(app_version)
     digest = token_hash(cred.credentials)
-    with state.sessions() as s:
-        row = s.execute(
-            select(
-                m.Device.device_id,
-                m.Device.team_id,
-                m.Device.token_hash,
-                m.Device.revoked,
-                m.Team.name,
-            )
-            .join(m.Team, m.Team.id == m.Device.team_id)
-            .where(m.Device.token_hash == digest)
-        ).first()
-    if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
-        raise ApiError(401, "unauthorized", "unknown or revoked device token")
-    # Taken with no session open: the bucket is a write of its own (SQLite: one writer).
-    wait = state.device_limits.take(row.device_id)
-    if wait:
+    # One transaction for the token, the rate bucket and the last-seen time: a pool
+    # checkout and a commit per request instead of three (SQLite: the one writer's
+    # lock taken once).
+    with state.engine.begin() as conn:
+        row = conn.execute(_CALLER, {"digest": digest}).first()
+        if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
+            raise ApiError(401, "unauthorized", "unknown or revoked device token")
+        wait = state.device_limits.take_on(conn, row.device_id)
+        if not wait:
+            now = datetime.now(UTC)
+            seen = state.last_seen.get(row.device_id)
+            # What the laptop reports about itself (office console, devices page).
+            report = device_report(request.headers, now)
+            skew = report.pop("clock_skew_ms", None)
+            changed = bool(report) and state.last_report.get(row.device_id) != report
+            if seen is None or now - seen > LAST_SEEN_EVERY or changed:
+                state.last_seen[row.device_id] = now
+                state.last_report[row.device_id] = dict(report)
+                if skew is not None:
+                    report["clock_skew_ms"] = skew
+                conn.execute(
+                    update(m.Device)
+                    .where(m.Device.device_id == row.device_id)
+                    .values(last_seen=now, **report)
+                )
+    if wait:  # the spent token is committed
         raise ApiError(429, "rate_limited", "too many requests", {"Retry-After": str(int(wait))})
-    now = datetime.now(UTC)
-    seen = state.last_seen.get(row.device_id)
-    # What the laptop reports about itself (office console, devices page).
-    report = device_report(request.headers, now)
-    skew = report.pop("clock_skew_ms", None)
-    changed = bool(report) and state.last_report.get(row.device_id) != report
-    if seen is None or now - seen > LAST_SEEN_EVERY or changed:
-        state.last_seen[row.device_id] = now
-        state.last_report[row.device_id] = dict(report)
-        if skew is not None:
-            report["clock_skew_ms"] = skew
-        with state.sessions() as s:
-            s.execute(
-                update(m.Device)
-                .where(m.Device.device_id == row.device_id)
-                .values(last_seen=now, **report)
-            )
-            s.commit()
     advice = state.settings.update_advice()
     if advice.too_old(version):  # after the version is recorded: the office sees it
         where = f"; download it from {advice.download_url}" if advice.download_url else ""

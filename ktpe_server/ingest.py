@@ -15,6 +15,7 @@ anyway, retries the whole transaction):
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -27,9 +28,13 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Delete,
     Engine,
+    Insert,
+    Select,
     Text,
     TextClause,
+    Update,
     and_,
     any_,
     bindparam,
@@ -69,7 +74,7 @@ from ktpe_desktop.core.protocol import (
 )
 from ktpe_desktop.core.signing import verify_segment
 from ktpe_server import models as m
-from ktpe_server.db import INGEST_COUNTER, bump_counter, pg_array
+from ktpe_server.db import INGEST_COUNTER, bump_counter_on, pg_array
 from ktpe_server.errors import server_now
 
 log = logging.getLogger("ktpe.server.ingest")
@@ -213,6 +218,7 @@ class Ingestor:
         self.campaign_start = campaign_start
         self.require_signatures = require_signatures
         self.sqlite = engine.dialect.name == "sqlite"
+        self._q = _statements(self.sqlite)
         self._process_lock = threading.Lock()
 
     def push(
@@ -282,12 +288,9 @@ class Ingestor:
         # Statements run on the session's connection (Core): the ORM's execution costs
         # twice as much CPU per statement, and a push runs about fifteen.
         c = s.connection()
+        q = self._q
         device_ids = sorted({chain[0].event.device_id for chain in push.items if chain})
-        for d, team, key, revoked_at in c.execute(
-            select(
-                m.Device.device_id, m.Device.team_id, m.Device.public_key, m.Device.revoked_at_seq
-            ).where(m.Device.device_id.in_(device_ids))
-        ):
+        for d, team, key, revoked_at in c.execute(q.devices, {"ids": device_ids}):
             push.teams[d] = team
             push.keys[d] = key
             if revoked_at is not None:
@@ -302,14 +305,9 @@ class Ingestor:
             # growing with it). Index lookups are always right here.
             c.execute(_PG_NO_SEQSCAN)
             for d in in_scope:
-                c.execute(text("SELECT pg_advisory_xact_lock(7301, hashtext(:d))"), {"d": d})
+                c.execute(_PG_DEVICE_LOCK, {"d": d})
         push.ledgers = {
-            d: _Ledger(int(seq), h)
-            for d, seq, h in c.execute(
-                select(m.Device.device_id, m.Device.contiguous_seq, m.Device.head_hash).where(
-                    m.Device.device_id.in_(in_scope)
-                )
-            )
+            d: _Ledger(int(seq), h) for d, seq, h in c.execute(q.ledgers, {"ids": in_scope})
         }
 
     def _load_held(self, s: Session, push: _Push) -> None:
@@ -429,24 +427,14 @@ class Ingestor:
                 history[sid] = int(count or 0)
             push.held_counts = dict(history)
             push.roster = dict(
-                c.execute(
-                    select(m.Student.id, m.Student.school_npsn).where(
-                        self._in(m.Student.id, push.student_ids)
-                    )
-                ).all()
+                c.execute(self._q.roster, {"ids": self._ids(push.student_ids)}).all()
             )
-        schools = set(
-            c.execute(
-                select(m.Assignment.school_npsn)
-                .where(m.Assignment.team_id == push.team_id)
-                .distinct()
-            ).scalars()
-        )
+        schools = set(c.execute(self._q.team_schools, {"team": push.team_id}).scalars())
         too_late = to_ms(push.now) + self.max_clock_ahead_ms
         too_early = self._not_before_ms(s)
         named = sorted({n for it in candidates if (n := _named_school(it.event))})
         known = (
-            set(c.execute(select(m.School.npsn).where(self._in(m.School.npsn, named))).scalars())
+            set(c.execute(self._q.known_schools, {"ids": self._ids(named)}).scalars())
             if named
             else set()
         )
@@ -503,9 +491,7 @@ class Ingestor:
         """The campaign's start: the setting, else a year before the reference date."""
         start = self.campaign_start
         if start is None:
-            ref = s.connection().scalar(
-                select(m.Campaign.reference_date).order_by(m.Campaign.change_seq.desc())
-            )
+            ref = s.connection().scalar(self._q.reference_date)
             start = ref - timedelta(days=365) if ref is not None else EARLIEST_EVENT
         return to_ms(datetime.combine(start, datetime.min.time(), UTC))
 
@@ -527,12 +513,7 @@ class Ingestor:
         if untouched:
             # States created only to be locked, for students with no accepted event
             # (the touched ones get theirs written by the store phase).
-            c.execute(
-                delete(m.StudentState).where(
-                    self._in(m.StudentState.student_id, untouched),
-                    m.StudentState.event_count == 0,
-                )
-            )
+            c.execute(self._q.drop_unused_states, {"ids": self._ids(untouched)})
 
     def _store(self, s: Session, push: _Push) -> None:
         """Phase 6: rows and ledger heads; ``ingest_seq`` values under the counter lock.
@@ -549,16 +530,14 @@ class Ingestor:
         for it in push.candidates:
             if it.stored_row_id is not None and it.status is ItemStatus.REJECTED:
                 c.execute(
-                    update(m.EventRow)
-                    .where(m.EventRow.id == it.stored_row_id)
-                    .values(reject_code=it.code, school_npsn=it.school_npsn)
+                    self._q.rereject,
+                    {"b_id": it.stored_row_id, "b_code": it.code, "b_school": it.school_npsn},
                 )
         for d, led in push.ledgers.items():
             if led.changed:
                 c.execute(
-                    update(m.Device)
-                    .where(m.Device.device_id == d)
-                    .values(contiguous_seq=led.contiguous_seq, head_hash=led.head_hash)
+                    self._q.ledger_head,
+                    {"b_device": d, "b_seq": led.contiguous_seq, "b_hash": led.head_hash},
                 )
         # Signatures of segments the server now holds whole: pulls hand them on.
         held_segments = [
@@ -572,8 +551,7 @@ class Ingestor:
             if g.last_seq <= push.ledgers[g.device_id].contiguous_seq
         ]
         if held_segments:
-            ins = (sqlite_insert if self.sqlite else pg_insert)(m.ChainSegment)
-            c.execute(ins.on_conflict_do_nothing(), held_segments)
+            c.execute(self._q.segments, held_segments)
 
         new_items = [it for it in push.candidates if it.store]
         reaccepted = [it for it in push.candidates if it.reaccept]
@@ -590,7 +568,7 @@ class Ingestor:
             self._write_folded(s, push.folded, folded)
         if not n:
             return
-        next_seq = bump_counter(s, INGEST_COUNTER, n) - n + 1
+        next_seq = bump_counter_on(c, INGEST_COUNTER, n) - n + 1
         if new_items:
             seqs = range(next_seq, next_seq + len(new_items))
             next_seq += len(new_items)
@@ -606,14 +584,8 @@ class Ingestor:
                 c.execute(_PG_INSERT_EVENTS, event_params)
         for it in reaccepted:
             c.execute(
-                update(m.EventRow)
-                .where(m.EventRow.id == it.stored_row_id)
-                .values(
-                    state=ACCEPTED,
-                    reject_code=None,
-                    school_npsn=it.school_npsn,
-                    ingest_seq=next_seq,
-                )
+                self._q.reaccept,
+                {"b_id": it.stored_row_id, "b_school": it.school_npsn, "b_seq": next_seq},
             )
             next_seq += 1
 
@@ -653,14 +625,10 @@ class Ingestor:
 
     # ----------------------------------------------------------------- helpers
 
-    def _in(self, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
-        """``column IN values``; one array parameter on PostgreSQL (no per-value binds)."""
-        if self.sqlite:
-            return column.in_(values)  # type: ignore[no-any-return]
-        # The array literal is sent untyped, so PostgreSQL types the parameter itself as
-        # text[] (a ``::VARCHAR`` on it would make the cast a per-row expression).
-        param = bindparam(None, pg_array(values), type_=NullType(), unique=True)
-        return column == any_(cast(param, ARRAY(Text)))  # type: ignore[no-any-return]
+    def _ids(self, values: Sequence[str]) -> Any:
+        """The ``ids`` parameter of a statement of :func:`_statements`: the list itself
+        (SQLite, an expanding IN), or one array literal (PostgreSQL)."""
+        return list(values) if self.sqlite else pg_array(values)
 
     def _lock_states(
         self, s: Session, student_ids: list[str], now: datetime
@@ -713,11 +681,7 @@ class Ingestor:
             else [sid for sid in student_ids if held_counts.get(sid, 0) > 0]
         )
         if with_history:
-            for row in c.execute(
-                select(*EVENT_COLUMNS).where(
-                    self._in(m.EventRow.student_id, with_history), m.EventRow.state == ACCEPTED
-                )
-            ):
+            for row in c.execute(self._q.history, {"ids": self._ids(with_history)}):
                 ev = event_from_tuple(row)
                 by_student[ev.student_id].append(ev)
         for ev in new_events:
@@ -772,6 +736,86 @@ class Ingestor:
         if "anomalies" in params:
             c.execute(_PG_INSERT_ANOMALIES, params["anomalies"])
 
+
+_AnySelect = Select[*tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The statements of a push, built once per dialect (see :func:`_statements`).
+
+    Built per push they cost more CPU than executing them: constructing the
+    expression and computing its cache key (~60-150 us a statement on the
+    2-core machine, ~20 statements a push, issue 18 session 10). Their parameters
+    are bound by name; ``ids`` is a list (SQLite, an expanding IN) or one array
+    literal (PostgreSQL, :func:`ktpe_server.db.pg_array`): see ``Ingestor._ids``.
+    """
+
+    devices: _AnySelect
+    ledgers: _AnySelect
+    roster: _AnySelect
+    team_schools: _AnySelect
+    known_schools: _AnySelect
+    reference_date: _AnySelect
+    history: _AnySelect
+    drop_unused_states: Delete
+    rereject: Update
+    ledger_head: Update
+    reaccept: Update
+    segments: Insert
+
+
+def _ids_in(column: Any, sqlite: bool) -> ColumnElement[bool]:
+    """``column IN :ids``: an expanding IN on SQLite; on PostgreSQL ``= ANY`` of one
+    array literal, sent untyped so that PostgreSQL types the parameter itself as
+    text[] (a ``::VARCHAR`` on it would make the cast a per-row expression)."""
+    if sqlite:
+        return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
+    param = bindparam("ids", type_=NullType())
+    return column == any_(cast(param, ARRAY(Text)))  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _statements(sqlite: bool) -> _Statements:
+    """The push's statements for SQLite or PostgreSQL (immutable, shared)."""
+    dev = m.Device
+    by_device = dev.device_id.in_(bindparam("ids", expanding=True))
+    return _Statements(
+        devices=select(dev.device_id, dev.team_id, dev.public_key, dev.revoked_at_seq).where(
+            by_device
+        ),
+        ledgers=select(dev.device_id, dev.contiguous_seq, dev.head_hash).where(by_device),
+        roster=select(m.Student.id, m.Student.school_npsn).where(_ids_in(m.Student.id, sqlite)),
+        team_schools=select(m.Assignment.school_npsn)
+        .where(m.Assignment.team_id == bindparam("team"))
+        .distinct(),
+        known_schools=select(m.School.npsn).where(_ids_in(m.School.npsn, sqlite)),
+        reference_date=select(m.Campaign.reference_date).order_by(m.Campaign.change_seq.desc()),
+        history=select(*EVENT_COLUMNS).where(
+            _ids_in(m.EventRow.student_id, sqlite), m.EventRow.state == ACCEPTED
+        ),
+        drop_unused_states=delete(m.StudentState).where(
+            _ids_in(m.StudentState.student_id, sqlite), m.StudentState.event_count == 0
+        ),
+        rereject=update(m.EventRow)
+        .where(m.EventRow.id == bindparam("b_id"))
+        .values(reject_code=bindparam("b_code"), school_npsn=bindparam("b_school")),
+        ledger_head=update(dev)
+        .where(dev.device_id == bindparam("b_device"))
+        .values(contiguous_seq=bindparam("b_seq"), head_hash=bindparam("b_hash")),
+        reaccept=update(m.EventRow)
+        .where(m.EventRow.id == bindparam("b_id"))
+        .values(
+            state=ACCEPTED,
+            reject_code=None,
+            school_npsn=bindparam("b_school"),
+            ingest_seq=bindparam("b_seq"),
+        ),
+        segments=(sqlite_insert if sqlite else pg_insert)(m.ChainSegment).on_conflict_do_nothing(),
+    )
+
+
+_PG_DEVICE_LOCK = text("SELECT pg_advisory_xact_lock(7301, hashtext(:d))")
 
 # PostgreSQL fast paths: one statement per batch over arrays (``unnest``) instead of
 # one protocol round per row. Each column goes as one array *literal* built here

@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as core.demo
@@ -116,6 +116,12 @@ class DbRateLimiter:
 
     def take(self, key: str, now: float | None = None) -> float:
         """Spend one token; returns 0 when allowed, else the seconds to wait."""
+        with self.engine.begin() as conn:
+            return self.take_on(conn, key, now)
+
+    def take_on(self, conn: Connection, key: str, now: float | None = None) -> float:
+        """:meth:`take` in the caller's transaction on ``conn`` (the token is spent
+        when it commits)."""
         stamp = time.time() if now is None else now
         params = {
             "bucket": f"{self.name}:{key}"[:200],
@@ -123,8 +129,7 @@ class DbRateLimiter:
             "now": stamp,
             "rate": float(self.per_second),
         }
-        with self.engine.begin() as conn:
-            tokens, allowed = conn.execute(self._sql, params).one()
+        tokens, allowed = conn.execute(self._sql, params).one()
         if allowed:
             return 0.0
         if self.per_second <= 0:

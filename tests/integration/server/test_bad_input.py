@@ -243,6 +243,46 @@ def test_rate_limited(world: World) -> None:
         assert error_of(r) == "rate_limited" and int(r.headers["retry-after"]) >= 1
 
 
+def test_token_bucket_and_last_seen_in_one_transaction(world: World) -> None:
+    """The caller's token, rate bucket and last-seen time share one transaction: a
+    refused request still spends (its bucket write is committed) but records no
+    last-seen time, and an unknown token writes nothing at all."""
+    from sqlalchemy import func, select, update
+
+    from ktpe_server import models as m
+    from ktpe_server.app import create_app
+    from ktpe_server.config import Settings
+
+    from .helpers import enroll
+
+    device_bucket = select(m.RateBucket.stamp).where(m.RateBucket.bucket.like("device:%"))
+    app = create_app(
+        Settings(db_url="x://", rate_capacity=2, rate_per_second=0.01),
+        engine=world.engine,
+        migrate=False,
+    )
+    with TestClient(app) as c:
+        lap = Laptop()
+        assert enroll(c, world.code(), lap).status_code == 200
+        assert c.get(f"{API_PREFIX}/sync/receipt", headers=lap.auth).status_code == 200
+        with world.engine.begin() as conn:
+            conn.execute(update(m.Device).values(last_seen=None))
+            stamp0 = conn.scalar(device_bucket)
+        codes = [
+            c.get(f"{API_PREFIX}/sync/receipt", headers=lap.auth).status_code for _ in range(3)
+        ]
+        assert codes[0] == 200 and codes[1:] == [429, 429]
+        with world.engine.connect() as conn:
+            stamp1 = conn.scalar(device_bucket)
+            assert conn.scalar(select(m.Device.last_seen)) is None  # within a minute: kept
+            buckets = conn.scalar(select(func.count()).select_from(m.RateBucket))
+        assert stamp1 is not None and stamp0 is not None and stamp1 > stamp0  # refused, spent
+        r = c.get(f"{API_PREFIX}/sync/receipt", headers={"Authorization": "Bearer nobody"})
+        assert r.status_code == 401 and error_of(r) == "unauthorized"
+        with world.engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(m.RateBucket)) == buckets
+
+
 @pytest.mark.allow_warnings("internal error RuntimeError")
 def test_internal_error_leaks_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
