@@ -168,11 +168,18 @@ def pg_array(values: Iterable[object]) -> str:
         blob = "".join(strs)
         if "\\" not in blob and '"' not in blob:
             return '{"' + '","'.join(strs) + '"}'
-        return "{" + ",".join(map(_pg_quote, strs)) + "}"
+        if "\x00" in blob:  # refused by the driver as before, never split here
+            return "{" + ",".join(map(_pg_quote, strs)) + "}"
+        # Escaped all at once, joined by NUL (which no value holds).
+        joined = "\x00".join(strs).replace("\\", "\\\\").replace('"', '\\"')
+        return '{"' + joined.replace("\x00", '","') + '"}'
     if kinds == {int}:
         return "{" + ",".join(map(str, items)) + "}"
-    if kinds == {type(None)}:  # a column of NULLs (reject codes of accepted events)
-        return "{" + ",".join(["NULL"] * len(items)) + "}"
+    if kinds <= {int, type(None)}:  # a column of NULLs, or numbers and NULLs
+        # str(None) is "None", which no decimal integer contains.
+        return "{" + ",".join(map(str, items)).replace("None", "NULL") + "}"
+    if kinds == {bool}:
+        return "{" + ",".join(["t" if v else "f" for v in items]) + "}"
     if kinds == {str, type(None)}:  # schools of events, optional texts of states
         blob = "".join(v for v in items if v is not None)  # type: ignore[misc]
         if "\\" not in blob and '"' not in blob:

@@ -20,6 +20,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -128,6 +129,7 @@ class _Item:
     school_npsn: str | None = None
     store: bool = False  # insert as a new row
     reaccept: bool = False  # stored as rejected, accepted now
+    occurred_ms: int = 0  # the event's occurred_at (set by the domain checks)
 
 
 @dataclass(slots=True)
@@ -449,25 +451,30 @@ class Ingestor:
                 npsn = ev.payload.get("school_npsn")
                 if isinstance(npsn, str) and npsn in schools:
                     added_now.setdefault(ev.student_id, npsn)
+        roster = push.roster
+        revoked = push.revoked_at
         for it in candidates:
             ev = it.event
-            code = validate_event_payload(ev.kind, ev.payload)
-            if ev.kind == EventKind.STUDENT_ADDED:
+            kind = ev.kind
+            code = validate_event_payload(kind, ev.payload)
+            named_school = _named_school(ev)
+            if kind == _STUDENT_ADDED:
                 npsn = ev.payload.get("school_npsn")
                 school = npsn if isinstance(npsn, str) else None
             else:
-                school = push.roster.get(ev.student_id) or added_now.get(ev.student_id)
+                school = roster.get(ev.student_id) or added_now.get(ev.student_id)
                 if school is None:
                     st_school, added_by = states.get(ev.student_id, (None, None))
                     school = st_school if added_by else None
             it.school_npsn = school if school and len(school) <= 8 else None
-            revoked_at = push.revoked_at.get(ev.device_id)
+            it.occurred_ms = occurred = to_ms(ev.occurred_at)
+            revoked_at = revoked.get(ev.device_id)
             if code is None and revoked_at is not None and ev.seq > revoked_at:
                 code = "device_revoked"
             if code is None:
-                code = _time_code(ev, too_early, too_late)
-            moved_to = _named_school(ev) if ev.kind == EventKind.DETAILS_CORRECTED else None
-            if code is None and (named_school := _named_school(ev)) and named_school not in known:
+                code = _time_code(ev.hlc, occurred, too_early, too_late)
+            moved_to = named_school if kind == _DETAILS_CORRECTED else None
+            if code is None and named_school and named_school not in known:
                 code = "unknown_school"  # no event may name a school the server does not know
             if code is None and it.school_npsn is None:
                 code = "unknown_student"
@@ -481,7 +488,6 @@ class Ingestor:
                 code = "student_history_full"
             if code is None:
                 history[ev.student_id] = history.get(ev.student_id, 0) + 1
-            if code is None:
                 it.status = ItemStatus.ACCEPTED
                 it.reaccept = it.stored_row_id is not None
             else:
@@ -591,18 +597,16 @@ class Ingestor:
 
     def _reply(self, push: _Push) -> PushResult:
         """Phase 7: the reply (per-event statuses, problems, ledger heads)."""
-        counts: dict[str, int] = {}
+        tally: Counter[ItemStatus] = Counter()
         problems: list[ItemProblem] = []
         chain_results = []
         for chain_items in push.items:
             if not chain_items:
                 continue
-            sts: list[ItemStatus] = []
-            for it in chain_items:
-                st = it.status or ItemStatus.REJECTED
-                sts.append(st)
-                counts[st.value] = counts.get(st.value, 0) + 1
-                if not st.acknowledged:
+            sts = [it.status or ItemStatus.REJECTED for it in chain_items]
+            tally.update(sts)
+            for it, st in zip(chain_items, sts, strict=True):
+                if st not in _ACKNOWLEDGED:
                     problems.append(
                         ItemProblem(
                             event_id=it.event.event_id,
@@ -615,6 +619,7 @@ class Ingestor:
                     )
             first = chain_items[0].event
             chain_results.append((first.device_id, first.seq, sts))
+        counts = {st.value: n for st, n in tally.items()}
         reply = encode_push_reply(
             server_now(),
             chain_results,
@@ -916,7 +921,7 @@ def _event_columns(items: Sequence[_Item]) -> dict[str, list[Any]]:
         "student_id": [e.student_id for e in evs],
         "school_npsn": [it.school_npsn for it in items],
         "operator": [e.operator for e in evs],
-        "occurred_ms": [to_ms(e.occurred_at) for e in evs],
+        "occurred_ms": [it.occurred_ms for it in items],
         "payload": [_dump(e.payload) for e in evs],
         "state": [ACCEPTED if it.status is ItemStatus.ACCEPTED else REJECTED for it in items],
         "reject_code": [it.code or None for it in items],
@@ -932,11 +937,18 @@ def _columns(
     return out
 
 
+_ACKNOWLEDGED = frozenset(st for st in ItemStatus if st.acknowledged)
+_STUDENT_ADDED = EventKind.STUDENT_ADDED.value
+_DETAILS_CORRECTED = EventKind.DETAILS_CORRECTED.value
+
+
 def _named_school(ev: Event) -> str | None:
     """The NPSN an event names: a walk-in's school, or a correction's new school."""
-    if ev.kind == EventKind.STUDENT_ADDED:
+    if not ev.payload:  # most events
+        return None
+    if ev.kind == _STUDENT_ADDED:
         npsn = ev.payload.get("school_npsn")
-    elif ev.kind == EventKind.DETAILS_CORRECTED:
+    elif ev.kind == _DETAILS_CORRECTED:
         changes = ev.payload.get("changes")
         npsn = changes.get("school_npsn") if isinstance(changes, dict) else None
     else:
@@ -944,10 +956,19 @@ def _named_school(ev: Event) -> str | None:
     return npsn if isinstance(npsn, str) and npsn else None
 
 
-def _time_code(ev: Event, too_early: int, too_late: int) -> str | None:
-    """``clock_ahead`` / ``before_campaign`` when the event's times are out of range."""
-    wall = Hlc.decode(ev.hlc).wall_ms
-    occurred = to_ms(ev.occurred_at)
+def _hlc_wall(hlc: str) -> int:
+    """``Hlc.decode(hlc).wall_ms`` (and its ValueError), its common case without the
+    object: 15 digits, a dash, 5 digits."""
+    wall = hlc[:15]
+    if len(hlc) == 21 and hlc[15] == "-" and wall.isdigit() and hlc[16:].isdigit():
+        return int(wall)
+    return Hlc.decode(hlc).wall_ms
+
+
+def _time_code(hlc: str, occurred: int, too_early: int, too_late: int) -> str | None:
+    """``clock_ahead`` / ``before_campaign`` when the event's HLC or its occurred_at
+    (``occurred``, ms) is out of range."""
+    wall = _hlc_wall(hlc)
     if wall > too_late or occurred > too_late:
         return "clock_ahead"
     if wall < too_early or occurred < too_early:

@@ -247,6 +247,10 @@ def test_array_literals_round_trip_through_postgres(tmp_path: Path) -> None:
                 c.execute(text("SELECT CAST(:p AS text[])"), {"p": pg_array(v)}).scalar()
                 for v in optional
             ]
+            flags = c.execute(
+                text("SELECT CAST(:p AS boolean[])"), {"p": pg_array([True, False, True])}
+            ).scalar()
+        assert flags == [True, False, True]
         assert got == values
         assert mixed == [1, None, -5, 2**62]
         assert got_optional == optional
