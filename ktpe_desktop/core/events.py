@@ -513,7 +513,8 @@ def ms_text(ms: int) -> str:
     seconds, milli = divmod(rest, 1000)
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
-    return f"{day_text}{hours:02d}:{minutes:02d}:{seconds:02d}.{milli:03d}Z"
+    # %-formatting: half the CPU of this f-string with format specs (CPython 3.11).
+    return "%s%02d:%02d:%02d.%03dZ" % (day_text, hours, minutes, seconds, milli)  # noqa: UP031
 
 
 # The last time normalised by make_event: a batch (a roster import) gives the same

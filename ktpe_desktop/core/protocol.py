@@ -325,7 +325,8 @@ def decode_push(body: Mapping[str, Any], mismatched: set[str] | None = None) -> 
                 device_id=device_id,
                 seq=first_seq + ri,
                 prev_hash=prev,
-                hlc=f"{wall:015d}-{hlc_c:05d}",
+                # Hlc.encode's text; %-formatting costs half the f-string's CPU.
+                hlc="%015d-%05d" % (wall, hlc_c),  # noqa: UP031
                 kind=kind,
                 student_id=student_id,
                 operator=operators[op_i],
