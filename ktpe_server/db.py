@@ -175,7 +175,9 @@ def pg_array(values: Iterable[object]) -> str:
         return '{"' + joined.replace("\x00", '","') + '"}'
     if kinds == {int}:
         return "{" + ",".join(map(str, items)) + "}"
-    if kinds <= {int, type(None)}:  # a column of NULLs, or numbers and NULLs
+    if kinds == {type(None)}:  # a column of NULLs (reject codes of accepted events)
+        return "{" + ",".join(["NULL"] * len(items)) + "}"
+    if kinds == {int, type(None)}:  # numbers and NULLs
         # str(None) is "None", which no decimal integer contains.
         return "{" + ",".join(map(str, items)).replace("None", "NULL") + "}"
     if kinds == {bool}:
