@@ -32,6 +32,7 @@ MODULES = (
     "ktpe_desktop.ui.today",
     "ktpe_desktop.ui.dialogs.outcome",
     "ktpe_desktop.services.hub_service",  # the hub link starts with the work pages
+    "ktpe_desktop.sync.qt",  # the sync status's driver, built by enter_work
 )
 
 _thread: threading.Thread | None = None

@@ -48,6 +48,7 @@ def test_the_login_page_imports_no_database_code() -> None:
         "ktpe_desktop.services.workspace",
         "ktpe_desktop.storage.store",
         "ktpe_desktop.ui.roster_page",
+        "ktpe_desktop.sync.qt",  # the sync status, built on the main thread after Return
     )
     code = (
         "import sys\n"
