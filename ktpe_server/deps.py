@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, Row, Update, bindparam, select, update
 
 from ktpe_desktop.core.versions import UNREPORTED_VERSION, is_valid_version
 from ktpe_server import models as m
@@ -42,6 +42,10 @@ class ServerState:
         self.settings = settings
         self.engine = engine
         self.sessions = session_factory(engine)
+        # For the routes that only read (the token lookup, the event pull): the same
+        # sessions here; the school hub passes sessions whose transactions do not
+        # take SQLite's write lock (its engine begins every other one IMMEDIATE).
+        self.read_sessions = self.sessions
         self.ingestor = Ingestor(
             engine,
             self.sessions,
@@ -99,6 +103,37 @@ _CALLER = (
     .join(m.Team, m.Team.id == m.Device.team_id)
     .where(m.Device.token_hash == bindparam("digest"))
 )
+# device id, team id, token digest, revoked, team name
+_CallerRow = Row[str, int, str, bool, str]
+
+
+def _known_device(row: _CallerRow | None, digest: str) -> _CallerRow:
+    """The token's device row (401 when unknown or revoked)."""
+    if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
+        raise ApiError(401, "unauthorized", "unknown or revoked device token")
+    return row
+
+
+def _last_seen(state: ServerState, request: Request, device_id: str) -> dict[str, Any] | None:
+    """The device row's last-seen values to write now, or None (written at most every
+    ``LAST_SEEN_EVERY``, or when what the laptop reports about itself changed)."""
+    now = datetime.now(UTC)
+    seen = state.last_seen.get(device_id)
+    # What the laptop reports about itself (office console, devices page).
+    report = device_report(request.headers, now)
+    skew = report.pop("clock_skew_ms", None)
+    changed = bool(report) and state.last_report.get(device_id) != report
+    if not (seen is None or now - seen > LAST_SEEN_EVERY or changed):
+        return None
+    state.last_seen[device_id] = now
+    state.last_report[device_id] = dict(report)
+    if skew is not None:
+        report["clock_skew_ms"] = skew
+    return {"last_seen": now, **report}
+
+
+def _seen_update(device_id: str, values: dict[str, Any]) -> Update:
+    return update(m.Device).where(m.Device.device_id == device_id).values(**values)
 
 
 def caller(
@@ -119,31 +154,30 @@ def caller(
         raise ApiError(401, "unauthorized", "a device token is required")
     version = reported_version(app_version)
     digest = token_hash(cred.credentials)
-    # One transaction for the token, the rate bucket and the last-seen time: a pool
-    # checkout and a commit per request instead of three (SQLite: the one writer's
-    # lock taken once).
-    with state.engine.begin() as conn:
-        row = conn.execute(_CALLER, {"digest": digest}).first()
-        if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
-            raise ApiError(401, "unauthorized", "unknown or revoked device token")
-        wait = state.device_limits.take_on(conn, row.device_id)
-        if not wait:
-            now = datetime.now(UTC)
-            seen = state.last_seen.get(row.device_id)
-            # What the laptop reports about itself (office console, devices page).
-            report = device_report(request.headers, now)
-            skew = report.pop("clock_skew_ms", None)
-            changed = bool(report) and state.last_report.get(row.device_id) != report
-            if seen is None or now - seen > LAST_SEEN_EVERY or changed:
-                state.last_seen[row.device_id] = now
-                state.last_report[row.device_id] = dict(report)
-                if skew is not None:
-                    report["clock_skew_ms"] = skew
-                conn.execute(
-                    update(m.Device)
-                    .where(m.Device.device_id == row.device_id)
-                    .values(last_seen=now, **report)
-                )
+    limits = state.device_limits
+    if isinstance(limits, DbRateLimiter):
+        # One transaction for the token, the rate bucket and the last-seen time: a pool
+        # checkout and a commit per request instead of three (SQLite: the one writer's
+        # lock taken once).
+        with state.engine.begin() as conn:
+            row = _known_device(conn.execute(_CALLER, {"digest": digest}).first(), digest)
+            wait = limits.take_on(conn, row.device_id)
+            seen = None if wait else _last_seen(state, request, row.device_id)
+            if seen is not None:
+                conn.execute(_seen_update(row.device_id, seen))
+    else:
+        # Rate buckets in memory (the school hub, one process): the token is read
+        # without the write lock (``read_sessions``), and only a last-seen time due
+        # writes.
+        with state.read_sessions() as s:
+            found = s.connection().execute(_CALLER, {"digest": digest}).first()
+        row = _known_device(found, digest)
+        wait = limits.take(row.device_id)
+        seen = None if wait else _last_seen(state, request, row.device_id)
+        if seen is not None:
+            with state.sessions() as s:
+                s.execute(_seen_update(row.device_id, seen))
+                s.commit()
     if wait:  # the spent token is committed
         raise ApiError(429, "rate_limited", "too many requests", {"Retry-After": str(int(wait))})
     advice = state.settings.update_advice()

@@ -143,15 +143,16 @@ def pull_events(
     after = int(cursor) if cursor else 0
     if after > MAX_CURSOR:
         raise ApiError(422, "bad_cursor", "the cursor is beyond any event of this server")
-    with state.sessions() as s:
+    with state.read_sessions() as s:
+        c = s.connection()  # Core: the ORM's execution costs about twice the CPU
         schools = set(
-            s.scalars(
+            c.scalars(
                 select(m.Assignment.school_npsn)
                 .where(m.Assignment.team_id == who.team_id)
                 .distinct()
             )
         )
-        rows = s.execute(
+        rows = c.execute(
             select(m.EventRow.ingest_seq, *EVENT_COLUMNS)
             .where(
                 m.EventRow.ingest_seq > after,
@@ -165,6 +166,7 @@ def pull_events(
         # A page is bounded by bytes as well as by count.
         page: list[Any] = []
         events: list[Any] = []
+        encoded: list[dict[str, Any]] = []
         size = 0
         for r in rows[:limit]:
             ev = event_from_tuple(tuple(r)[1:])
@@ -174,11 +176,12 @@ def pull_events(
                 break
             page.append(r)
             events.append(ev)
+            encoded.append(data)
         proofs = page_proofs(s, events, schools, who.device_id)
     next_cursor = str(page[-1][0]) if page else (cursor or "0")
     return JSONResponse(
         {
-            "events": [ev.to_json() for ev in events],
+            "events": encoded,
             "next_cursor": next_cursor,
             "has_more": len(rows) > len(page),
             "keys": proofs["keys"],
