@@ -41,6 +41,7 @@ from ktpe_desktop.hub.discovery import HubAnnouncer, lan_addresses
 from ktpe_desktop.hub.store import (
     StationInfo,
     open_hub_engine,
+    read_engine,
     register_origin_devices,
     register_station,
     seed_from_laptop,
@@ -53,7 +54,9 @@ from ktpe_desktop.sync import state as keys
 from ktpe_server import models as sm
 from ktpe_server.app import create_app
 from ktpe_server.config import Settings
+from ktpe_server.db import session_factory
 from ktpe_server.ingest import Ingestor, PushResult
+from ktpe_server.security import RateLimiter
 
 log = logging.getLogger("ktpe.hub")
 
@@ -121,6 +124,12 @@ class HubIngestor(Ingestor):
 
     news: HubNews | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Origin devices the hub already has a row for (rows are never deleted): a
+        # push of known devices only skips the write transaction that would look.
+        self._known_devices: set[str] = set()
+
     def push(
         self,
         team_id: int,
@@ -128,7 +137,10 @@ class HubIngestor(Ingestor):
         segments: Sequence[Sequence[Segment]] | None = None,
         hash_mismatch: AbstractSet[str] | None = None,
     ) -> PushResult:
-        register_origin_devices(self.engine, team_id, sorted({c[0].device_id for c in chains if c}))
+        origins = {c[0].device_id for c in chains if c}
+        if not origins <= self._known_devices:
+            register_origin_devices(self.engine, team_id, sorted(origins))
+            self._known_devices |= origins
         result = super().push(team_id, chains, segments, hash_mismatch)
         if self.news is not None and result.counts.get("accepted"):
             self.news.bump()
@@ -241,8 +253,10 @@ class HubServer:
         self.own_token, _own = register_station(
             engine, self.team, self.store.device_id, "hub", "hub", public_key=own_key
         )
+        reader = read_engine(engine)
         self._pairing = PairingState(
             engine=engine,
+            reader=reader,
             hub_id=session.hub_id,
             team=self.team,
             team_name=self.team_name,
@@ -265,6 +279,12 @@ class HubServer:
         ingestor = HubIngestor(engine, app.state.ktpe.sessions, require_signatures=True)
         ingestor.news = self._pairing.news
         app.state.ktpe.ingestor = ingestor
+        # Reads without the write lock (token checks, event pulls), and the devices'
+        # rate limits in memory: the hub is one process, so the database's buckets
+        # (there for several worker processes) would only add a write transaction,
+        # and its fsync, to every request.
+        app.state.ktpe.read_sessions = session_factory(reader)
+        app.state.ktpe.device_limits = RateLimiter(settings.rate_capacity, settings.rate_per_second)
         app.include_router(make_router(self._pairing))
         sock = self._bind()
         config = uvicorn.Config(
@@ -376,6 +396,8 @@ class HubServer:
             s.execute(
                 update(sm.Device).where(sm.Device.device_id == device_id).values(revoked=True)
             )
+        if self._pairing is not None:
+            self._pairing.forget_tokens()
 
     def held_events(self) -> int:
         if self.engine is None:

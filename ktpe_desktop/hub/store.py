@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ktpe_desktop.core.signing import is_public_key
 from ktpe_desktop.storage import models as lm
-from ktpe_desktop.storage.engine import make_engine, write_engine
+from ktpe_desktop.storage.engine import WRITE_OPTION, make_engine, write_engine
 from ktpe_desktop.storage.store import Store
 from ktpe_server import admin
 from ktpe_server import models as sm
@@ -104,6 +104,13 @@ def open_hub_engine(store: Store) -> Engine:
     upgrade(engine)
     HubBase.metadata.create_all(engine)
     return engine
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The hub engine (same pool) for work that only reads: its transactions begin
+    deferred, so a token check or an event pull never queues for SQLite's write lock
+    behind a push (WAL gives it a snapshot of whole commits)."""
+    return engine.execution_options(**{WRITE_OPTION: False})
 
 
 def delete_hub_db(store: Store) -> None:
