@@ -4,6 +4,8 @@ No ``from __future__ import annotations``: FastAPI reads the annotations of the
 route functions defined inside :func:`make_router` when they are defined.
 """
 
+import asyncio
+import contextlib
 import hmac
 import logging
 import threading
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from ktpe_desktop.core.protocol import API_PREFIX, PROTOCOL_VERSION
 from ktpe_desktop.core.signing import is_public_key
@@ -40,24 +42,30 @@ HUB_PREFIX = f"{API_PREFIX}/hub"
 NONCE_TTL_S = 300.0
 MAX_NONCES = 256
 MAX_WAIT_S = 25.0
+TOKEN_CHECKED_S = 10.0  # a hub token's check is trusted this long (cleared on revoke)
 
 
 class HubNews:
     """A counter bumped after every push the hub ingests; stations long-poll it.
 
     A station's pull then follows a teammate's save by a round trip, not by its
-    polling interval.
+    polling interval. The long poll waits on the server's event loop
+    (:meth:`wait_async`): no worker thread is held for it, and no hand-over to a
+    thread and back is made for each of the four or five polls a push wakes.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self.value = 0
         self.closing = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     def bump(self) -> None:
         with self._cond:
             self.value += 1
             self._cond.notify_all()
+            waiters, self._waiters = self._waiters, []
+        _wake(waiters)
 
     def wait(self, after: int, timeout: float) -> int:
         with self._cond:
@@ -66,10 +74,42 @@ class HubNews:
             )
             return self.value
 
+    async def wait_async(self, after: int, timeout: float) -> int:
+        """:meth:`wait` on the running event loop (the thread that bumps may be any)."""
+        loop = asyncio.get_running_loop()
+        with self._cond:
+            if self.value != after or self.closing:
+                return self.value
+            entry = (loop, loop.create_future())
+            self._waiters.append(entry)
+        timer = loop.call_later(max(0.0, timeout), _settle, entry[1])
+        try:
+            await entry[1]
+        finally:
+            timer.cancel()
+            with self._cond:
+                if entry in self._waiters:
+                    self._waiters.remove(entry)
+        return self.value
+
     def close(self) -> None:
         with self._cond:
             self.closing = True
             self._cond.notify_all()
+            waiters, self._waiters = self._waiters, []
+        _wake(waiters)
+
+
+def _settle(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+def _wake(waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
+    for loop, fut in waiters:
+        # RuntimeError: the server's loop has ended (nobody waits any more).
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, fut)
 
 
 @dataclass
@@ -85,10 +125,22 @@ class PairingState:
     team_name: str = ""  # for people; ``team`` (the id) is what is matched
     wrong_attempts: int = 0
     on_code_changed: Any = None  # callable(new_code) | None
+    reader: Engine | None = None  # reads without the write lock (``store.read_engine``)
     nonces: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     limits: RateLimiter = field(default_factory=lambda: RateLimiter(20.0, 1.0))
     news: HubNews = field(default_factory=HubNews)
+    # Hub tokens checked lately: digest -> (device id, when checked). Emptied when a
+    # station pairs (its old token ends) or is revoked; an entry older than
+    # TOKEN_CHECKED_S is checked again in the database.
+    tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    tokens_generation: int = 0
+
+    def forget_tokens(self) -> None:
+        """Every hub token is checked in the database again (pairing, revocation)."""
+        with self.lock:
+            self.tokens.clear()
+            self.tokens_generation += 1
 
     def new_nonce(self) -> str:
         now = time.monotonic()
@@ -157,7 +209,8 @@ def make_router(state: PairingState) -> APIRouter:
     router = APIRouter(prefix=HUB_PREFIX, tags=["hub"])
     bearer = HTTPBearer(auto_error=False)
 
-    def limited(request: Request) -> None:
+    # ``async`` where no I/O is done: FastAPI runs a plain function on a worker thread.
+    async def limited(request: Request) -> None:
         client = request.client.host if request.client else "?"
         wait = state.limits.take(client)
         if wait:
@@ -165,21 +218,41 @@ def make_router(state: PairingState) -> APIRouter:
                 429, "rate_limited", "too many pairing attempts", {"Retry-After": str(int(wait))}
             )
 
-    def paired(
-        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> str:
-        if cred is None or not cred.credentials or len(cred.credentials) > 200:
-            raise ApiError(401, "unauthorized", "a hub token is required")
-        digest = token_hash(cred.credentials)
-        with Session(state.engine) as s:
-            row = s.execute(
+    def token_device(digest: str) -> str | None:
+        with (state.reader or state.engine).connect() as c:
+            row = c.execute(
                 select(sm.Device.device_id, sm.Device.token_hash, sm.Device.revoked).where(
                     sm.Device.token_hash == digest
                 )
             ).first()
         if row is None or row.revoked or not hmac.compare_digest(row.token_hash, digest):
-            raise ApiError(401, "unauthorized", "unknown hub token")
+            return None
         return str(row.device_id)
+
+    async def paired(
+        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> str:
+        # ``async`` with the checks of the last seconds in memory: a long poll, which
+        # a push repeats at every station, is answered without a database read and
+        # without a worker thread.
+        if cred is None or not cred.credentials or len(cred.credentials) > 200:
+            raise ApiError(401, "unauthorized", "a hub token is required")
+        digest = token_hash(cred.credentials)
+        now = time.monotonic()
+        with state.lock:
+            known = state.tokens.get(digest)
+            generation = state.tokens_generation
+        if known is not None and now - known[1] < TOKEN_CHECKED_S:
+            return known[0]
+        device = await run_in_threadpool(token_device, digest)
+        if device is None:
+            raise ApiError(401, "unauthorized", "unknown hub token")
+        with state.lock:
+            if state.tokens_generation == generation:  # no revocation meanwhile
+                if len(state.tokens) >= MAX_NONCES:
+                    state.tokens.clear()
+                state.tokens[digest] = (device, now)
+        return device
 
     @router.get("/info")
     def info() -> dict[str, Any]:
@@ -252,6 +325,7 @@ def make_router(state: PairingState) -> APIRouter:
             raise ApiError(
                 403, "device_key_mismatch", "this device id is bound to another key"
             ) from None
+        state.forget_tokens()  # a station that pairs again: its earlier token ends
         learn_keys(state.engine, state.team, body.keys)
         log.info("station %d paired", station.station_no)
         return {
@@ -266,7 +340,8 @@ def make_router(state: PairingState) -> APIRouter:
     def list_stations(_who: Annotated[str, Depends(paired)]) -> dict[str, Any]:
         """The paired stations (numbers, names, their users' display names), for
         "sudah dicatat di stasiun 2 (Budi Santoso)"."""
-        names = operators(state.engine)
+        reader = state.reader or state.engine
+        names = operators(reader)
         return {
             "hub_id": state.hub_id,
             "stations": [
@@ -276,7 +351,7 @@ def make_router(state: PairingState) -> APIRouter:
                     "name": st.station_name,
                     "operators": names.get(st.device_id, {}),
                 }
-                for st in stations(state.engine)
+                for st in stations(reader)
             ],
             "server_time": server_now(),
         }
@@ -289,13 +364,13 @@ def make_router(state: PairingState) -> APIRouter:
         return {"operators": set_operators(state.engine, who, body.operators)}
 
     @router.get("/wait")
-    def wait(
+    async def wait(
         _who: Annotated[str, Depends(paired)],
         after: Annotated[int, Query(ge=-1)] = -1,
         timeout: Annotated[float, Query(ge=0, le=MAX_WAIT_S)] = 20.0,
     ) -> dict[str, Any]:
         """Long poll: answers once the news counter differs from ``after`` (-1: at once)."""
-        return {"news": state.news.wait(after, timeout), "server_time": server_now()}
+        return {"news": await state.news.wait_async(after, timeout), "server_time": server_now()}
 
     @router.post("/central-heads")
     def central_heads(body: ReceiptsBody, _who: Annotated[str, Depends(paired)]) -> dict[str, Any]:
