@@ -571,7 +571,8 @@ class HubLink:
         for _ in range(10_000):
             with self.store.session() as s:
                 cursor = keys.get(s, CURSOR_KEY)
-            page = client.pull_events(cursor, self.page_size)
+            with hub_errors(client.base_url):  # a 401 is a refusal, not "unreachable"
+                page = client.pull_events(cursor, self.page_size)
             raw = page.get("events")
             nxt = page.get("next_cursor")
             if not isinstance(raw, list) or (nxt is not None and not isinstance(nxt, str)):

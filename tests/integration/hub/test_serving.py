@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from ktpe_desktop.hub.api import HubNews
-from ktpe_desktop.hub.errors import HubError, HubTokenRefused
+from ktpe_desktop.hub.errors import HubTokenRefused
 from ktpe_desktop.hub.link import CURSOR_KEY, HubClient, join_hub, load_link
 from ktpe_desktop.hub.server import HubServer
 from ktpe_desktop.sync import state as keys
@@ -91,7 +91,7 @@ def test_a_revoked_station_is_refused_at_once(hub: HubServer, team_laptops: list
     hub.revoke(b.store.device_id)
     with pytest.raises(HubTokenRefused):
         b.link.wait_for_news(-1, 0.0)
-    with pytest.raises(HubError):  # its pull is refused too (said as "unreachable")
+    with pytest.raises(HubTokenRefused):  # its pull is refused too, and said so
         b.link.run_round()
 
 
