@@ -129,7 +129,7 @@ class _Item:
     school_npsn: str | None = None
     store: bool = False  # insert as a new row
     reaccept: bool = False  # stored as rejected, accepted now
-    occurred_ms: int = 0  # the event's occurred_at (set by the domain checks)
+    occurred_ms: int | None = None  # the event's occurred_at (set by the domain checks)
 
 
 @dataclass(slots=True)
@@ -921,7 +921,12 @@ def _event_columns(items: Sequence[_Item]) -> dict[str, list[Any]]:
         "student_id": [e.student_id for e in evs],
         "school_npsn": [it.school_npsn for it in items],
         "operator": [e.operator for e in evs],
-        "occurred_ms": [it.occurred_ms for it in items],
+        # Worked out by the domain checks, which every stored item passes; any other
+        # item would get its own (never a default).
+        "occurred_ms": [
+            to_ms(it.event.occurred_at) if it.occurred_ms is None else it.occurred_ms
+            for it in items
+        ],
         "payload": [_dump(e.payload) for e in evs],
         "state": [ACCEPTED if it.status is ItemStatus.ACCEPTED else REJECTED for it in items],
         "reject_code": [it.code or None for it in items],

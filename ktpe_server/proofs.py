@@ -10,8 +10,9 @@ caller gets in other pages it verifies when it holds them all
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,17 @@ from ktpe_desktop.core.events import Event
 from ktpe_server import models as m
 
 ACCEPTED = "accepted"
+#: Terms of one ``OR`` at most: SQLite parses ``a OR b OR …`` one tree level a term and
+#: refuses a tree deeper than 1,000 ("Expression tree is too large"); a page of 2,000
+#: events may name as many devices or one-event segments.
+OR_TERMS = 400
+
+_T = TypeVar("_T")
+
+
+def _batches(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    for i in range(0, len(items), OR_TERMS):
+        yield items[i : i + OR_TERMS]
 
 
 def page_proofs(
@@ -50,17 +62,18 @@ def page_proofs(
         for d, seqs in by_device.items()
     ]
     candidates: dict[str, list[tuple[int, int, str]]] = {}
-    for d, first, last, sig in conn.execute(
-        select(
-            m.ChainSegment.device_id,
-            m.ChainSegment.first_seq,
-            m.ChainSegment.last_seq,
-            m.ChainSegment.sig,
-        )
-        .where(or_(*conds))
-        .order_by(m.ChainSegment.device_id, m.ChainSegment.last_seq, m.ChainSegment.first_seq)
-    ):
-        candidates.setdefault(d, []).append((int(first), int(last), sig))
+    for terms in _batches(conds):
+        for d, first, last, sig in conn.execute(
+            select(
+                m.ChainSegment.device_id,
+                m.ChainSegment.first_seq,
+                m.ChainSegment.last_seq,
+                m.ChainSegment.sig,
+            )
+            .where(or_(*terms))
+            .order_by(m.ChainSegment.device_id, m.ChainSegment.last_seq, m.ChainSegment.first_seq)
+        ):
+            candidates.setdefault(d, []).append((int(first), int(last), sig))
     chosen: list[tuple[str, int, int, str]] = []
     for d, seqs in by_device.items():
         picked: set[tuple[int, int, str]] = set()
@@ -71,34 +84,37 @@ def page_proofs(
         chosen.extend((d, *seg) for seg in sorted(picked))
     if not chosen:
         return {"keys": keys, "segments": []}
-    # The events of every chosen segment in one statement (a page names a few devices,
-    # each with a segment or two), then shared out to the segments that cover them.
+    # The events of the chosen segments in one statement per OR_TERMS segments (a page
+    # usually names a few devices with a segment or two each), then shared out to the
+    # segments that cover them.
     held: dict[str, list[tuple[int, str, str, str | None]]] = {}
-    for d, seq, h, state, school in conn.execute(
-        select(
-            m.EventRow.device_id,
-            m.EventRow.seq,
-            m.EventRow.hash,
-            m.EventRow.state,
-            m.EventRow.school_npsn,
-        )
-        .where(
-            or_(
-                *(
-                    and_(m.EventRow.device_id == d, m.EventRow.seq.between(first, last))
-                    for d, first, last, _sig in chosen
+    for some in _batches(chosen):
+        for d, seq, h, state, school in conn.execute(
+            select(
+                m.EventRow.device_id,
+                m.EventRow.seq,
+                m.EventRow.hash,
+                m.EventRow.state,
+                m.EventRow.school_npsn,
+            ).where(
+                or_(
+                    *(
+                        and_(m.EventRow.device_id == d, m.EventRow.seq.between(first, last))
+                        for d, first, last, _sig in some
+                    )
                 )
             )
-        )
-        .order_by(m.EventRow.device_id, m.EventRow.seq)
-    ):
-        held.setdefault(d, []).append((int(seq), h, state, school))
+        ):
+            held.setdefault(d, []).append((int(seq), h, state, school))
+    for rows in held.values():
+        rows.sort()
+    held_seqs = {d: [r[0] for r in rows] for d, rows in held.items()}
     segments = []
     for d, first, last, sig in chosen:
         gaps: dict[str, str] = {}
-        for seq, h, state, school in held.get(d, ()):
-            if not first <= seq <= last:
-                continue
+        rows = held.get(d, [])
+        seqs = held_seqs.get(d, [])
+        for seq, h, state, school in rows[bisect_left(seqs, first) : bisect_right(seqs, last)]:
             served = state == ACCEPTED and school in team_schools and d != caller
             if not served:
                 gaps[str(seq)] = h

@@ -162,6 +162,44 @@ def test_pulled_events_are_verifiable_back_to_the_origin_key(
     assert Event.from_json(got[3]).with_valid_hash()
 
 
+def test_a_page_of_many_one_event_segments_carries_them_all(
+    client: TestClient, world: World, laptop: Laptop
+) -> None:
+    # A hub-era chain is mostly one-event segments (a station signs each push): a
+    # 2,000-event page may name a thousand segments, more terms than SQLite takes in
+    # one OR (its expression tree stops at depth 1,000).
+    mate = _enrolled(client, world)
+    sids = world.students[SCHOOL_A]
+    evs = [
+        laptop.write("recorded" if i % 2 else "absent", sids[i % len(sids)]) for i in range(1000)
+    ]
+    sigs = {
+        laptop.device_id: [
+            Segment(
+                e.device_id,
+                e.seq,
+                e.seq,
+                sign_segment(laptop.private_key, e.device_id, e.seq, [e.hash]),
+            )
+            for e in evs
+        ]
+    }
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json", **laptop.auth}
+    r = client.post(PUSH, content=gzip_json(encode_push(evs, sigs)), headers=headers)
+    assert r.status_code == 200, r.text[:300]
+    assert set(statuses(r.json())) == {"accepted"}
+    page = client.get(PULL, params={"limit": 2000}, headers=mate.auth)
+    assert page.status_code == 200, page.text[:300]
+    body = page.json()
+    assert len(body["events"]) == 1000 and len(body["segments"]) == 1000
+    key = body["keys"][laptop.device_id]
+    by_seq = {e["seq"]: e for e in body["events"]}
+    for seg in body["segments"][::97]:
+        assert seg["gaps"] == {}
+        hashes = [by_seq[seg["first_seq"]]["hash"]]
+        assert verify_segment(key, laptop.device_id, seg["first_seq"], hashes, seg["sig"])
+
+
 def test_a_correction_cannot_move_a_student_to_another_teams_school(
     client: TestClient, world: World, laptop: Laptop
 ) -> None:
