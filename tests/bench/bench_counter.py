@@ -1,7 +1,7 @@
 """How long a push holds the server's ``ingest`` counter row (docs/operations.md,
 "When one server is not enough").
 
-Every push takes the ``counter`` row named ``ingest`` (``bump_counter``) and keeps
+Every push takes the ``counter`` row named ``ingest`` (``bump_counter_on``) and keeps
 its lock until commit, so that the event pull cursor is handed out in commit
 order; pushes are serialised for that stretch. This measures, on PostgreSQL with
 ``DEVICES`` threads pushing ``BATCH``-event batches through the real
@@ -21,7 +21,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.orm import Session
 
 from ktpe_desktop.core.signing import new_private_key, public_key_of
@@ -52,15 +52,18 @@ def measure(devices: int, events_per_device: int, batch: int) -> list[dict[str, 
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + dbname
     holds: list[float] = []
     lock = threading.Lock()
-    original = ingest.bump_counter
+    original = ingest.bump_counter_on
+    # A push runs on one thread from its counter bump to its session's commit.
+    taken_at = threading.local()
 
-    def timed_bump(session: Session, name: str, by: int = 1) -> int:
-        value = original(session, name, by)
-        session.info["counter_taken"] = time.perf_counter()
+    def timed_bump(conn: Connection, name: str, by: int = 1) -> int:
+        value = original(conn, name, by)
+        taken_at.t = time.perf_counter()
         return value
 
-    def released(session: Session) -> None:
-        taken = session.info.pop("counter_taken", None)
+    def released(_session: Session) -> None:
+        taken = getattr(taken_at, "t", None)
+        taken_at.t = None
         if taken is not None:
             with lock:
                 holds.append(time.perf_counter() - taken)
@@ -103,7 +106,7 @@ def measure(devices: int, events_per_device: int, batch: int) -> list[dict[str, 
                 evs = _device_events(device_id, mine, random.Random(device_id), events_per_device)
                 chunks = [evs[i : i + batch] for i in range(0, len(evs), batch)]
                 work.append([(c, _signed(keys[device_id], c)[device_id]) for c in chunks])
-            ingest.bump_counter = timed_bump  # type: ignore[assignment]
+            ingest.bump_counter_on = timed_bump  # type: ignore[assignment]
             event.listen(Session, "after_commit", released)
             start = threading.Barrier(devices + 1)
             failures: list[str] = []
@@ -125,7 +128,7 @@ def measure(devices: int, events_per_device: int, batch: int) -> list[dict[str, 
                 t.join()
             wall = time.perf_counter() - t0
     finally:
-        ingest.bump_counter = original  # type: ignore[assignment]
+        ingest.bump_counter_on = original  # type: ignore[assignment]
         if event.contains(Session, "after_commit", released):
             event.remove(Session, "after_commit", released)
         with boot.connect() as c:
