@@ -55,29 +55,22 @@ class HubNews:
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self.value = 0
         self.closing = False
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     def bump(self) -> None:
-        with self._cond:
+        with self._lock:
             self.value += 1
-            self._cond.notify_all()
             waiters, self._waiters = self._waiters, []
         _wake(waiters)
 
-    def wait(self, after: int, timeout: float) -> int:
-        with self._cond:
-            self._cond.wait_for(
-                lambda: self.value != after or self.closing, timeout=max(0.0, timeout)
-            )
-            return self.value
-
     async def wait_async(self, after: int, timeout: float) -> int:
-        """:meth:`wait` on the running event loop (the thread that bumps may be any)."""
+        """The counter, once it differs from ``after`` or after ``timeout`` seconds,
+        waited for on the running event loop (the thread that bumps may be any)."""
         loop = asyncio.get_running_loop()
-        with self._cond:
+        with self._lock:
             if self.value != after or self.closing:
                 return self.value
             entry = (loop, loop.create_future())
@@ -87,15 +80,14 @@ class HubNews:
             await entry[1]
         finally:
             timer.cancel()
-            with self._cond:
+            with self._lock:
                 if entry in self._waiters:
                     self._waiters.remove(entry)
         return self.value
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             self.closing = True
-            self._cond.notify_all()
             waiters, self._waiters = self._waiters, []
         _wake(waiters)
 
