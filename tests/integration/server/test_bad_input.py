@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -221,20 +223,28 @@ def test_bad_query(client: TestClient, laptop: Laptop) -> None:
     assert r.status_code == 422 and error_of(r) == "invalid_body"
 
 
-def test_rate_limited(world: World) -> None:
+@contextmanager
+def rate_limited_laptop(world: World, capacity: int) -> Iterator[tuple[TestClient, Laptop]]:
+    """A server whose device buckets hold ``capacity`` requests (refilled at 0.01/s),
+    and a laptop enrolled on it."""
     from ktpe_server.app import create_app
     from ktpe_server.config import Settings
 
     from .helpers import enroll
 
     app = create_app(
-        Settings(db_url="x://", rate_capacity=3, rate_per_second=0.01),
+        Settings(db_url="x://", rate_capacity=capacity, rate_per_second=0.01),
         engine=world.engine,
         migrate=False,
     )
     with TestClient(app) as c:
         lap = Laptop()
         assert enroll(c, world.code(), lap).status_code == 200
+        yield c, lap
+
+
+def test_rate_limited(world: World) -> None:
+    with rate_limited_laptop(world, 3) as (c, lap):
         codes = [
             c.get(f"{API_PREFIX}/sync/receipt", headers=lap.auth).status_code for _ in range(5)
         ]
@@ -250,20 +260,9 @@ def test_token_bucket_and_last_seen_in_one_transaction(world: World) -> None:
     from sqlalchemy import func, select, update
 
     from ktpe_server import models as m
-    from ktpe_server.app import create_app
-    from ktpe_server.config import Settings
-
-    from .helpers import enroll
 
     device_bucket = select(m.RateBucket.stamp).where(m.RateBucket.bucket.like("device:%"))
-    app = create_app(
-        Settings(db_url="x://", rate_capacity=2, rate_per_second=0.01),
-        engine=world.engine,
-        migrate=False,
-    )
-    with TestClient(app) as c:
-        lap = Laptop()
-        assert enroll(c, world.code(), lap).status_code == 200
+    with rate_limited_laptop(world, 2) as (c, lap):
         assert c.get(f"{API_PREFIX}/sync/receipt", headers=lap.auth).status_code == 200
         with world.engine.begin() as conn:
             conn.execute(update(m.Device).values(last_seen=None))

@@ -36,14 +36,31 @@ def _enrolled(client: TestClient, world: World, team: str = "tim-01") -> Laptop:
 
 
 def _push_signed_with(
-    client: TestClient, caller: Laptop, events: list[Event], key: bytes | None
+    client: TestClient,
+    caller: Laptop,
+    events: list[Event],
+    key: bytes | None,
+    *,
+    segment: int | None = None,
 ) -> Any:
-    """Push ``events`` (one device) signed with ``key`` (None: no signature)."""
+    """Push ``events`` (one device) signed with ``key`` (None: no signature), in one
+    segment, or in segments of ``segment`` events."""
     sigs = None
     if key is not None:
-        first = events[0]
-        sig = sign_segment(key, first.device_id, first.seq, [e.hash for e in events])
-        sigs = {first.device_id: [Segment(first.device_id, first.seq, events[-1].seq, sig)]}
+        size = segment or len(events)
+        runs = [events[i : i + size] for i in range(0, len(events), size)]
+        device = events[0].device_id
+        sigs = {
+            device: [
+                Segment(
+                    device,
+                    run[0].seq,
+                    run[-1].seq,
+                    sign_segment(key, device, run[0].seq, [e.hash for e in run]),
+                )
+                for run in runs
+            ]
+        }
     headers = {"Content-Encoding": "gzip", "Content-Type": "application/json", **caller.auth}
     return client.post(PUSH, content=gzip_json(encode_push(events, sigs)), headers=headers)
 
@@ -173,19 +190,7 @@ def test_a_page_of_many_one_event_segments_carries_them_all(
     evs = [
         laptop.write("recorded" if i % 2 else "absent", sids[i % len(sids)]) for i in range(1000)
     ]
-    sigs = {
-        laptop.device_id: [
-            Segment(
-                e.device_id,
-                e.seq,
-                e.seq,
-                sign_segment(laptop.private_key, e.device_id, e.seq, [e.hash]),
-            )
-            for e in evs
-        ]
-    }
-    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json", **laptop.auth}
-    r = client.post(PUSH, content=gzip_json(encode_push(evs, sigs)), headers=headers)
+    r = _push_signed_with(client, laptop, evs, laptop.private_key, segment=1)
     assert r.status_code == 200, r.text[:300]
     assert set(statuses(r.json())) == {"accepted"}
     page = client.get(PULL, params={"limit": 2000}, headers=mate.auth)
