@@ -13,6 +13,8 @@ from typing import Any
 
 from ktpe_desktop.core import identifiers as ids
 from ktpe_desktop.core.errors import KnownError
+from ktpe_desktop.core.passwords import MIN_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH
+from ktpe_desktop.core.passwords import password_strength as password_strength
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,25 +40,8 @@ class DetailsCheck:
         return tuple(f for f in self.findings if f.severity == "warning")
 
 
-MIN_PASSWORD_LENGTH = 8
 #: A NISN's and a NIK's length: an all-digit password of these is refused (check_password).
 CARD_NUMBER_LENGTHS = (ids.NISN_LENGTH, ids.NIK_LENGTH)
-
-
-def password_strength(password: str) -> int:
-    """0 (unusable) … 4 (strong): length and variety of characters."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return 0
-    classes = sum(
-        (
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
-        )
-    )
-    score = 1 + (len(password) >= 12) + (classes >= 3) + (len(password) >= 16 or classes == 4)
-    return min(4, score)
 
 
 def check_password(password: str) -> None:

@@ -23,9 +23,26 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import IntEnum, StrEnum
 from typing import Any
 
+from ktpe_desktop.core.codes import (
+    AnomalyCode as AnomalyCode,
+)
+from ktpe_desktop.core.codes import (
+    EventKind as EventKind,
+)
+from ktpe_desktop.core.codes import (
+    FailReason as FailReason,
+)
+from ktpe_desktop.core.codes import (
+    NotEligibleReason as NotEligibleReason,
+)
+from ktpe_desktop.core.codes import (
+    Precedence as Precedence,
+)
+from ktpe_desktop.core.codes import (
+    Status as Status,
+)
 from ktpe_desktop.core.hlc import Hlc
 
 GENESIS_HASH = "0" * 64
@@ -34,38 +51,6 @@ CANONICAL_VERSION = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
-
-
-class EventKind(StrEnum):
-    RECORDED = "recorded"
-    ALREADY_RECORDED = "already_recorded"
-    ABSENT = "absent"
-    NOT_ELIGIBLE = "not_eligible"
-    FAILED = "failed"
-    IKD_ACTIVATED = "ikd_activated"
-    STUDENT_ADDED = "student_added"
-    DETAILS_CORRECTED = "details_corrected"
-    VOIDED = "voided"
-
-
-class Status(StrEnum):
-    """A student's derived outcome."""
-
-    PENDING = "pending"
-    ABSENT = "absent"
-    NOT_ELIGIBLE = "not_eligible"
-    FAILED = "failed"
-    ALREADY_RECORDED = "already_recorded"
-    RECORDED = "recorded"
-
-
-class Precedence(IntEnum):
-    PENDING = 0
-    ABSENT = 1
-    NOT_ELIGIBLE = 2
-    FAILED = 3
-    ALREADY_RECORDED = 4
-    RECORDED = 5
 
 
 OUTCOME_KINDS: Mapping[EventKind, Status] = {
@@ -77,33 +62,6 @@ OUTCOME_KINDS: Mapping[EventKind, Status] = {
 }
 
 PRECEDENCE: Mapping[Status, int] = {s: Precedence[s.name].value for s in Status}
-
-
-class FailReason(StrEnum):
-    """Why a recording failed (payload ``reason`` of a ``failed`` event)."""
-
-    NO_KK = "no_kk"
-    DATA_MISMATCH = "data_mismatch"
-    SIAK_OFFLINE = "siak_offline"
-    DEVICE_ERROR = "device_error"
-    OTHER = "other"
-
-
-class NotEligibleReason(StrEnum):
-    UNDER_AGE = "under_age"
-    NOT_A_RESIDENT = "not_a_resident"
-    OTHER = "other"
-
-
-class AnomalyCode(StrEnum):
-    RECORDED_TWICE = "recorded_twice"
-    RECORDED_AND_NOT_ELIGIBLE = "recorded_and_not_eligible"
-    RECORDED_AND_ALREADY_RECORDED = "recorded_and_already_recorded"
-    IKD_WITHOUT_CARD = "ikd_without_card"
-    # A walk-in saved by a lead although its NISN/NIK belongs to another student.
-    DUPLICATE_IDENTIFIER = "duplicate_identifier"
-    VOID_OF_VOID = "void_of_void"
-    VOID_OTHER_STUDENT = "void_other_student"
 
 
 # Student detail fields that student_added / details_corrected may carry.

@@ -18,8 +18,10 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from ktpe_desktop.services.views import StudentItem
+if TYPE_CHECKING:
+    from ktpe_desktop.services.views import StudentItem
 
 log = logging.getLogger("ktpe.services")
 

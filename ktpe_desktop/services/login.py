@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ktpe_desktop.services.views import UserInfo
+from ktpe_desktop.services.users import UserInfo
 from ktpe_desktop.storage import kdf
 from ktpe_desktop.storage.keyslots import KeySlots, unlock_folder
 from ktpe_desktop.storage.layout import DB_FILE, KEYSLOTS_FILE

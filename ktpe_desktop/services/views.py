@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from ktpe_desktop.core.checks import DetailsCheck, Finding
 from ktpe_desktop.core.events import Status
+from ktpe_desktop.services.users import UserInfo
 
 __all__ = [
     "OFFLINE_CODES",
@@ -27,22 +28,6 @@ __all__ = [
     "SyncSnapshot",
     "UserInfo",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    username: str
-    role: str  # "lead" | "operator"
-    display_name: str = ""
-    seconds_to_wait: float = 0.0
-
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "lead"
-
-    @property
-    def label(self) -> str:
-        return self.display_name or self.username
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from PySide6.QtGui import QColor
 
-from ktpe_desktop.core.events import EventKind, FailReason, NotEligibleReason, Status
+from ktpe_desktop.core.codes import EventKind, FailReason, NotEligibleReason, Status
 from ktpe_desktop.reports.words import format_tanggal
 from ktpe_desktop.ui.i18n import current_language, noop, tr
 

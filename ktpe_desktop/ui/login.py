@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.core.checks import MIN_PASSWORD_LENGTH
-from ktpe_desktop.services.views import UserInfo
+from ktpe_desktop.core.passwords import MIN_PASSWORD_LENGTH
+from ktpe_desktop.services.users import UserInfo
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.labels import ROLE_LABELS
 from ktpe_desktop.ui.scanner import FULL_LENGTHS, KeyTime, key_time

@@ -26,9 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from ktpe_desktop.services.changes import Change, What
-from ktpe_desktop.services.views import (
-    SchoolProgress,
-)
 from ktpe_desktop.ui import labels, preload
 from ktpe_desktop.ui.hub_page import HubDialog, HubDriver, HubStatusLabel
 from ktpe_desktop.ui.i18n import tr
@@ -52,6 +49,8 @@ from ktpe_desktop.ui.window.session_flow import SessionFlow
 from ktpe_desktop.ui.window.student_actions import StudentActions
 
 if TYPE_CHECKING:
+    from ktpe_desktop.services.views import SchoolProgress
+
     # The work pages and the database code: imported while the login page is shown
     # (ktpe_desktop.ui.preload), at the latest by _build_work.
     from ktpe_desktop.services.workspace import Workspace

@@ -22,13 +22,13 @@ from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from ktpe_desktop.services.changes import Change, What, round_changes
-from ktpe_desktop.services.views import OFFLINE_CODES, SyncSnapshot
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op
 from ktpe_desktop.ui.widgets import ElidingLabel
 
 if TYPE_CHECKING:
+    from ktpe_desktop.services.views import SyncSnapshot
     from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 
 # What ktpe_desktop.sync.qt says (in Indonesian) about the clock and a crashed round.
@@ -306,6 +306,8 @@ class AdapterDriver(QObject):
         self.problem.emit(text)
 
     def _finished(self, summary: Any) -> None:
+        from ktpe_desktop.services.views import OFFLINE_CODES  # imported by ui.preload
+
         self._summary = summary
         error = getattr(summary, "error", None)
         code = getattr(summary, "error_code", None) or ""

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ktpe_desktop.core.checks import password_strength
+from ktpe_desktop.core.passwords import password_strength
 from ktpe_desktop.ui.i18n import noop, tr
 
 if TYPE_CHECKING:

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
 
-from ktpe_desktop.services.views import SchoolProgress
-
 if TYPE_CHECKING:
+    from ktpe_desktop.services.views import SchoolProgress
     from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
     from ktpe_desktop.ui.changes import ChangeBus
     from ktpe_desktop.ui.dialogs.outcome import OutcomeDialog

@@ -13,9 +13,6 @@ from PySide6.QtWidgets import (
 
 from ktpe_desktop.core.errors import KnownError
 from ktpe_desktop.services import login
-from ktpe_desktop.services.views import (
-    UserInfo,
-)
 from ktpe_desktop.ui import preload
 from ktpe_desktop.ui.i18n import current_language, tr
 from ktpe_desktop.ui.ops import Lane, Op, default_failure, pending_count
@@ -28,6 +25,7 @@ from ktpe_desktop.ui.window.base import WindowBase
 if TYPE_CHECKING:
     from datetime import date
 
+    from ktpe_desktop.services.users import UserInfo
     from ktpe_desktop.services.views import SchoolProgress
     from ktpe_desktop.services.workspace import Workspace  # imported by ui.preload
 

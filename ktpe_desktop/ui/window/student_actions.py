@@ -8,11 +8,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QWidget
 
-from ktpe_desktop.services.views import (
-    HistoryItem,
-    SavedChange,
-    StudentItem,
-)
 from ktpe_desktop.ui import labels
 from ktpe_desktop.ui.i18n import tr
 from ktpe_desktop.ui.ops import Lane, Op
@@ -20,6 +15,7 @@ from ktpe_desktop.ui.window.base import WindowBase
 
 # The dialogs are imported when they open: the login page does not wait for them.
 if TYPE_CHECKING:
+    from ktpe_desktop.services.views import HistoryItem, SavedChange, StudentItem
     from ktpe_desktop.ui.dialogs.history import HistoryDialog
 
 log = logging.getLogger("ktpe.ui")
