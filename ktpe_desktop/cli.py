@@ -78,6 +78,11 @@ def names_a_command(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--scan-worker"]:
+        # The import's helper process (D48): before anything else is imported.
+        from ktpe_desktop.imports.scan_worker import serve
+
+        return serve()
     if "--self-test" in argv:
         # Before anything else (even the subcommand modules): the self-test must be
         # able to report on an installation in which one of them fails to import.

@@ -157,6 +157,39 @@ def _fast_kdf() -> Iterator[None]:
             os.environ["KTPE_FAST_KDF"] = old
 
 
+def _check_scan_worker(t: SelfTest) -> str:
+    """The import's scan worker (D48) starts from this installation and reads a roster
+    as this process reads it (the built app starts itself again to make it)."""
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    from ktpe_desktop.imports import read_roster
+    from ktpe_desktop.imports.scan_worker import ScanWorker
+
+    path = t.tmp / "daftar-uji.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["No", "Nama", "NISN", "JK", "Tanggal Lahir"])
+    for n in range(1, 41):
+        sheet.append([n, f"SISWA UJI {n}", f"{n:010d}", "L" if n % 2 else "P", date(2008, 1, 1)])
+    book.save(path)
+    alone = read_roster(path, today=date(2025, 1, 1))
+    worker = ScanWorker.start()
+    if worker is None:
+        raise CheckFailed("proses pembantu tidak dapat dijalankan")
+    with worker:
+        if not worker.ready(60):
+            raise CheckFailed("proses pembantu tidak siap dalam 60 detik")
+        helped = read_roster(path, today=date(2025, 1, 1), scanner=worker)
+        if not worker.ready():
+            raise CheckFailed("proses pembantu berhenti saat membaca")
+    if (helped.rows, helped.lines) != (alone.rows, alone.lines) or len(alone.rows) != 40:
+        raise CheckFailed("hasil baca proses pembantu berbeda")
+    return f"{len(helped.rows)} baris"
+
+
 def _check_database(t: SelfTest) -> str:
     from ktpe_desktop.storage.store import DB_FILE, Store, schema_head
 
@@ -345,6 +378,7 @@ def run_self_test(out: TextIO | None = None) -> int:
         gui_ok = t.check("Qt", lambda: _qt_detail(t))
         if gui_ok:
             t.check("terjemahan .qm", _check_translations)
+        t.check("impor daftar siswa lewat proses pembantu", lambda: _check_scan_worker(t))
         if data_ok:
             t.check("tulis dan baca peristiwa", lambda: _check_event(t))
         if data_ok and gui_ok:

@@ -40,6 +40,7 @@ from ktpe_desktop.imports.model import (
     RosterRow,
     Severity,
 )
+from ktpe_desktop.imports.scan_worker import ScanWorker
 from ktpe_desktop.imports.source import RowSource, open_source
 from ktpe_desktop.imports.values import (
     Problem,
@@ -122,7 +123,11 @@ class _Context:
 
 
 def read_roster(
-    path: Path | str, *, today: date | None = None, rules: CampaignRules | None = None
+    path: Path | str,
+    *,
+    today: date | None = None,
+    rules: CampaignRules | None = None,
+    scanner: ScanWorker | None = None,
 ) -> RosterPreview:
     """Read a roster file (XLSX or CSV) into a preview with its report.
 
@@ -131,6 +136,9 @@ def read_roster(
         today: the date for plausibility checks and the NIK century (default: today).
         rules: the campaign's ages and voting day: students under the voting age on
             voting day, or under the recording age today, are flagged (warnings).
+        scanner: a started scan worker (the import dialog's): an XLSX sheet is then
+            scanned in that process while this one checks its rows (D48). The
+            preview is the same with or without it.
 
     Returns:
         The preview: valid rows, held-back rows, report lines, unused columns.
@@ -141,7 +149,7 @@ def read_roster(
     path = Path(path)
     today = today or date.today()
     with collector_paused():  # ~1 million objects, none garbage while the file is read
-        source = open_source(path)
+        source = open_source(path, scanner)
         try:
             return _read(source, path.name, today, rules)
         finally:

@@ -7,6 +7,7 @@ container is refused with the right message.
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,10 @@ from typing import Protocol
 
 from ktpe_desktop.imports.csvfile import CsvText, decode_text, detect_delimiter
 from ktpe_desktop.imports.errors import RosterFileError
+from ktpe_desktop.imports.scan_worker import ScanWorker, WorkerLost
 from ktpe_desktop.imports.xlsx import DAMAGE, CellValue, XlsxFormatError, XlsxWorkbook
+
+log = logging.getLogger("ktpe.imports")
 
 __all__ = ["MAX_FILE_BYTES", "RowSource", "open_source"]
 
@@ -45,8 +49,10 @@ class RowSource(Protocol):
 class _XlsxSource:
     kind = "xlsx"
 
-    def __init__(self, book: XlsxWorkbook) -> None:
+    def __init__(self, book: XlsxWorkbook, path: Path, scanner: ScanWorker | None = None) -> None:
         self._book = book
+        self._path = path
+        self._scanner = scanner
         self.encoding: str | None = None
         self.delimiter: str | None = None
 
@@ -57,8 +63,24 @@ class _XlsxSource:
     def rows(
         self, sheet_index: int, wanted: frozenset[int] | None = None
     ) -> Iterator[tuple[int, list[CellValue]]]:
+        """The sheet's rows; the data pass (``wanted`` given) through the scan worker
+        when there is a ready one (D48), the rest of it here if the worker fails."""
+        given = 0
         try:
-            yield from self._book.rows(sheet_index, wanted)
+            scanner = self._scanner
+            if scanner is not None and wanted is not None and scanner.ready():
+                try:
+                    for number, values in scanner.rows(
+                        str(self._path), sheet_index, wanted, self._book.identity()
+                    ):
+                        given = number
+                        yield number, values
+                    return
+                except WorkerLost as exc:
+                    log.info("import worker: %s; the rest is read here", exc)
+            for number, values in self._book.rows(sheet_index, wanted):
+                if number > given:  # rows are strictly increasing (both readers check)
+                    yield number, values
         except XlsxFormatError as exc:
             raise _corrupt() from exc
 
@@ -98,8 +120,9 @@ def _corrupt() -> RosterFileError:
     )
 
 
-def open_source(path: Path) -> RowSource:
-    """Check ``path`` and open it as a row source.
+def open_source(path: Path, scanner: ScanWorker | None = None) -> RowSource:
+    """Check ``path`` and open it as a row source (``scanner``: an XLSX sheet's data
+    rows are scanned by that worker process when it is ready, D48).
 
     Raises:
         RosterFileError: missing, empty, too large, encrypted, damaged, not a
@@ -139,7 +162,7 @@ def open_source(path: Path) -> RowSource:
         with path.open("rb") as fh:
             head = fh.read(8)
             if head.startswith(b"PK"):
-                return _open_zip(path, name)
+                return _open_zip(path, name, scanner)
             fh.seek(0)
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -182,7 +205,7 @@ def open_source(path: Path) -> RowSource:
     return _CsvSource(CsvText(text, encoding, detect_delimiter(text)))
 
 
-def _open_zip(path: Path, name: str) -> RowSource:
+def _open_zip(path: Path, name: str, scanner: ScanWorker | None) -> RowSource:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -203,7 +226,7 @@ def _open_zip(path: Path, name: str) -> RowSource:
     except (OSError, *DAMAGE) as exc:
         raise _corrupt() from exc
     try:
-        return _XlsxSource(XlsxWorkbook(str(path)))
+        return _XlsxSource(XlsxWorkbook(str(path)), path, scanner)
     except XlsxFormatError as exc:
         raise _corrupt() from exc
 

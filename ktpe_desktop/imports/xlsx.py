@@ -156,6 +156,15 @@ class XlsxWorkbook:
     def close(self) -> None:
         self._zip.close()
 
+    def identity(self) -> tuple[int, int]:
+        """``(size, mtime_ns)`` of the file this workbook opened (not of its name now)."""
+        from ktpe_desktop.imports.scan_worker import file_identity
+
+        fp = self._zip.fp
+        if fp is None:
+            raise XlsxFormatError("workbook closed")
+        return file_identity(fp.fileno())
+
     # ------------------------------------------------------------------ metadata
 
     def _open(self, name: str) -> IO[bytes]:

@@ -52,6 +52,7 @@ from ktpe_desktop.imports import (
     compare_with_roster,
     read_roster,
 )
+from ktpe_desktop.imports.scan_worker import ScanWorker
 from ktpe_desktop.services.audit import audit
 from ktpe_desktop.services.recording import RecordingService
 from ktpe_desktop.storage import ledger, roster_names
@@ -318,11 +319,14 @@ class ImportService:
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         today: Callable[[], date] = date.today,
+        scanner: ScanWorker | None = None,
     ) -> None:
         self.store = store
         self.recording = recording or RecordingService(store, now=now)
         self._now = now
         self._today = today
+        #: The import dialog's scan worker (D48): previews scan XLSX sheets there.
+        self.scanner = scanner
 
     # ------------------------------------------------------------ preview
 
@@ -341,7 +345,9 @@ class ImportService:
         """
         npsn, _ = self._resolve_school(school_npsn, school_name)
         with collector_paused():
-            preview = read_roster(path, today=self._today(), rules=self.campaign_rules())
+            preview = read_roster(
+                path, today=self._today(), rules=self.campaign_rules(), scanner=self.scanner
+            )
             with self.store.session() as s:
                 plan = self._plan(s, preview, npsn)
         return preview, plan

@@ -633,11 +633,12 @@ class Workspace:
 
     # ------------------------------------------------------------ imports, reports
 
-    def import_service(self) -> Any:
-        """The roster import use cases (preview, commit) for the import dialog."""
+    def import_service(self, scanner: Any = None) -> Any:
+        """The roster import use cases (preview, commit) for the import dialog
+        (``scanner``: its started ``imports.scan_worker.ScanWorker``, D48)."""
         from ktpe_desktop.services.import_service import ImportService
 
-        return _NotifyingImport(ImportService(self._store), self.changes)
+        return _NotifyingImport(ImportService(self._store, scanner=scanner), self.changes)
 
     def report_service(self) -> Any:
         """Berita Acara, daily summary and exports (PDF/XLSX written by the service)."""

@@ -272,10 +272,14 @@ class ReportActions(WindowBase):
         ws = self.workspace
         if ws is None:
             return
+        from ktpe_desktop.imports.scan_worker import ScanWorker
         from ktpe_desktop.ui.dialogs.import_roster import ImportDialog
 
+        # The sheet's scan gets a process of its own (D48), started now: it is ready
+        # by the time a file is chosen, and stopped when the dialog closes.
+        scanner = ScanWorker.start()
         dialog = ImportDialog(
-            ws.import_service(),
+            ws.import_service(scanner),
             school.npsn,
             ws.user.username,
             school_name=school.name,
@@ -285,6 +289,8 @@ class ReportActions(WindowBase):
         self.import_dialog = dialog
         imported: list[str] = []
         dialog.committed.connect(lambda _result: imported.append(school.npsn))
+        if scanner is not None:
+            dialog.finished.connect(lambda _r: scanner.close())
         dialog.finished.connect(lambda _r: self._after_import(imported[-1] if imported else None))
         dialog.open()
 

@@ -1,0 +1,237 @@
+"""The XLSX sheet scan in a helper process, beside the roster checks (D48).
+
+A roster import spends its preview in two halves of about the same CPU: the sheet's
+scan (inflate, the strict grammar check, the cells of the wanted columns converted:
+``xlsx.XlsxWorkbook.rows``) and the roster's checks of each row (identifiers, dates,
+duplicates: ``roster_reader``). Both hold the GIL, so threads cannot put them side by
+side; a second process can. :class:`ScanWorker` is that process: started when the
+import dialog opens (it is ready by the time a file is chosen), it scans the sheet
+the reader asks for and streams its rows, 500 at a time, while the reader checks
+the rows already received. The values are those the reader would read itself: the
+same code makes them, in the same order.
+
+Nothing of it is needed for a correct result: a worker not ready yet, one that died,
+a file changed on disk since the reader opened it — the reader then reads in its own
+process, from the first row it has not already taken (rows are strictly increasing).
+A damaged sheet fails in the worker as it fails in the reader (``XlsxFormatError``).
+
+The worker is this program started again with ``--scan-worker`` (the built app is
+one executable; from source, ``python -m ktpe_desktop``): it reads jobs from its
+standard input and writes pickled frames to its standard output, and writes nothing
+else anywhere (its standard error goes nowhere: no cell value can reach a log or a
+disk). It ends when its standard input closes, which also happens when the app
+exits or dies. Pickle frames are read only from the process this module started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger("ktpe.imports")
+
+__all__ = ["BATCH_ROWS", "ScanWorker", "WorkerLost", "file_identity", "serve"]
+
+#: Rows per frame: small enough that the reader starts at once, large enough that
+#: a frame's pickling is cheap beside its rows (10,000 rows: 20 frames).
+BATCH_ROWS = 500
+_READY = "ready"
+# The child's first and only job-independent frame: the protocol's version, so that
+# an app updated while a worker of the old one runs never mixes the two.
+_PROTOCOL = 1
+
+
+class WorkerLost(Exception):
+    """The worker cannot give the rows (gone, not ready, the file changed): read locally."""
+
+
+def _command() -> list[str]:
+    if not getattr(sys, "frozen", False):
+        return [sys.executable, "-m", "ktpe_desktop", "--scan-worker"]
+    # The built app: its executable takes the flag. On Windows the window's executable
+    # is a GUI program; its console twin beside it (build.spec) has real standard
+    # streams for the pipes (started without a window all the same).
+    exe = Path(sys.executable)
+    twin = exe.with_name(f"{exe.stem}-cli{exe.suffix}")
+    return [str(twin if os.name == "nt" and twin.is_file() else exe), "--scan-worker"]
+
+
+def file_identity(fd_or_path: int | str) -> tuple[int, int]:
+    """``(size, mtime_ns)`` of an open file (its descriptor) or of a path: the file the
+    reader opened, against the one the worker finds under its name."""
+    st = os.fstat(fd_or_path) if isinstance(fd_or_path, int) else os.stat(fd_or_path)
+    return st.st_size, st.st_mtime_ns
+
+
+class ScanWorker:
+    """A helper process scanning XLSX sheets for :func:`~ktpe_desktop.imports.read_roster`.
+
+    Start it ahead (:meth:`start`), hand it to the reader, :meth:`close` it when the
+    import dialog closes. One job at a time (the import dialog reads one file at a
+    time, on one thread); :meth:`close` may come from another thread at any moment.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        self._ready = threading.Event()
+        self._lost = False
+        self._lock = threading.Lock()
+        self._busy = False
+        # The first frame is read on a thread, so that asking whether the worker is
+        # ready never waits for it (it imports the scanner: ~0.2 s, more on Windows).
+        threading.Thread(target=self._await_ready, name="scan-worker-start", daemon=True).start()
+
+    @classmethod
+    def start(cls) -> ScanWorker | None:
+        """Start the worker process; None if it cannot be started (the reader then
+        reads in its own process, as it always could)."""
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # Windows: no console flashes
+        try:
+            process = subprocess.Popen(
+                _command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                creationflags=flags,
+                close_fds=True,
+            )
+        except OSError as exc:
+            log.warning("import worker not started: %s", type(exc).__name__)
+            return None
+        return cls(process)
+
+    def _await_ready(self) -> None:
+        stdout = self._process.stdout
+        try:
+            assert stdout is not None
+            hello = pickle.load(stdout)
+        except Exception:  # EOF, a broken frame: the worker is of no use
+            hello = None
+        if hello != (_READY, _PROTOCOL):
+            self._lost = True
+        self._ready.set()  # started, or known to be of no use: ready() answers at once
+
+    def ready(self, timeout: float = 0.0) -> bool:
+        """Whether the worker has started and can take a job (waits up to ``timeout``)."""
+        return self._ready.wait(timeout) and not self._lost and self._process.poll() is None
+
+    def rows(
+        self, path: str, sheet_index: int, wanted: frozenset[int], identity: tuple[int, int]
+    ) -> Iterator[tuple[int, list[Any]]]:
+        """The sheet's rows as ``XlsxWorkbook.rows(sheet_index, wanted)`` gives them.
+
+        ``identity``: the file's ``(size, mtime_ns)`` when the reader opened it; a file
+        the worker finds otherwise is not read there.
+
+        Raises:
+            WorkerLost: the worker cannot give (more) rows: read the rest locally.
+            XlsxFormatError: the sheet is damaged (as the local read would raise).
+        """
+        from ktpe_desktop.imports.xlsx import XlsxFormatError
+
+        if not self.ready():
+            raise WorkerLost("not ready")
+        with self._lock:
+            if self._busy:
+                raise WorkerLost("busy")
+            self._busy = True
+        done = False  # the job's last frame read: the stream is at the next job
+        try:
+            stdin, stdout = self._process.stdin, self._process.stdout
+            assert stdin is not None and stdout is not None
+            try:
+                pickle.dump((path, sheet_index, tuple(sorted(wanted)), identity), stdin)
+                stdin.flush()
+            except (OSError, ValueError) as exc:
+                raise self._gone() from exc
+            while True:
+                try:
+                    kind, body = pickle.load(stdout)
+                except Exception as exc:  # EOF (killed, closed), a broken frame
+                    raise self._gone() from exc
+                if kind == "rows":
+                    yield from body
+                    continue
+                done = True
+                if kind == "end":
+                    return
+                if kind == "damaged":
+                    raise XlsxFormatError(body)
+                raise WorkerLost(kind)  # "changed" (not the reader's file), "failed"
+        finally:
+            with self._lock:
+                self._busy = False
+            if not done:  # rows of this job still on their way: no other job can follow
+                self.close()
+
+    def _gone(self) -> WorkerLost:
+        self._lost = True
+        return WorkerLost(f"worker gone (exit code {self._process.poll()})")
+
+    def close(self) -> None:
+        """Stop the worker (at once: a job it is doing is of no use any more)."""
+        self._lost = True
+        with contextlib.suppress(OSError, ValueError):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+        if self._process.poll() is None:
+            self._process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+        with contextlib.suppress(OSError, ValueError):
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+
+    def __enter__(self) -> ScanWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _frames(out: IO[bytes], frame: object) -> None:
+    pickle.dump(frame, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+def serve(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> int:
+    """The worker's main loop (``ktpe-desktop --scan-worker``): jobs in, rows out."""
+    from ktpe_desktop.core.collector import collector_paused
+    from ktpe_desktop.imports.xlsx import DAMAGE, XlsxFormatError, XlsxWorkbook
+
+    source = stdin or sys.stdin.buffer
+    out = stdout or sys.stdout.buffer
+    _frames(out, (_READY, _PROTOCOL))
+    while True:
+        try:
+            path, sheet_index, wanted, identity = pickle.load(source)
+        except EOFError:  # the app closed the pipe (the dialog closed, the app ended)
+            return 0
+        try:
+            if file_identity(path) != tuple(identity):
+                _frames(out, ("changed", None))
+                continue
+            batch: list[tuple[int, list[Any]]] = []
+            with collector_paused(), XlsxWorkbook(path) as book:
+                for row in book.rows(sheet_index, frozenset(wanted)):
+                    batch.append(row)
+                    if len(batch) >= BATCH_ROWS:
+                        _frames(out, ("rows", batch))
+                        batch = []
+            if batch:
+                _frames(out, ("rows", batch))
+            _frames(out, ("end", None))
+        except BrokenPipeError:
+            return 0
+        except (XlsxFormatError, *DAMAGE) as exc:
+            _frames(out, ("damaged", str(exc)))
+        except Exception as exc:  # the reader reads locally instead
+            _frames(out, ("failed", type(exc).__name__))
