@@ -29,6 +29,7 @@ import contextlib
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -47,6 +48,7 @@ _READY = "ready"
 # The child's first and only job-independent frame: the protocol's version, so that
 # an app updated while a worker of the old one runs never mixes the two.
 _PROTOCOL = 1
+_GONE = ("gone", None)  # queued after the worker's last frame (EOF, killed, closed)
 
 
 class WorkerLost(Exception):
@@ -85,9 +87,13 @@ class ScanWorker:
         self._lost = False
         self._lock = threading.Lock()
         self._busy = False
-        # The first frame is read on a thread, so that asking whether the worker is
-        # ready never waits for it (it imports the scanner: ~0.2 s, more on Windows).
-        threading.Thread(target=self._await_ready, name="scan-worker-start", daemon=True).start()
+        # Every frame is read on a thread as soon as it comes. Asking whether the worker
+        # is ready never waits for it (it imports the scanner: ~0.2 s, more on
+        # Windows), and the worker never waits for room in the pipe (64 KiB on Linux,
+        # less on Windows, against ~100 KB a frame) while the reader checks rows: it
+        # would otherwise scan only as fast as they are checked, not beside them.
+        self._frames: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        threading.Thread(target=self._read_frames, name="scan-worker-frames", daemon=True).start()
 
     @classmethod
     def start(cls) -> ScanWorker | None:
@@ -108,16 +114,23 @@ class ScanWorker:
             return None
         return cls(process)
 
-    def _await_ready(self) -> None:
+    def _read_frames(self) -> None:
         stdout = self._process.stdout
+        assert stdout is not None
         try:
-            assert stdout is not None
             hello = pickle.load(stdout)
         except Exception:  # EOF, a broken frame: the worker is of no use
             hello = None
         if hello != (_READY, _PROTOCOL):
             self._lost = True
         self._ready.set()  # started, or known to be of no use: ready() answers at once
+        while not self._lost:
+            try:
+                frame = pickle.load(stdout)
+            except Exception:  # EOF (killed, closed), a broken frame
+                break
+            self._frames.put(frame)
+        self._frames.put(_GONE)
 
     def ready(self, timeout: float = 0.0) -> bool:
         """Whether the worker has started and can take a job (waits up to ``timeout``)."""
@@ -145,18 +158,19 @@ class ScanWorker:
             self._busy = True
         done = False  # the job's last frame read: the stream is at the next job
         try:
-            stdin, stdout = self._process.stdin, self._process.stdout
-            assert stdin is not None and stdout is not None
+            stdin = self._process.stdin
+            assert stdin is not None
             try:
                 pickle.dump((path, sheet_index, tuple(sorted(wanted)), identity), stdin)
                 stdin.flush()
             except (OSError, ValueError) as exc:
                 raise self._gone() from exc
             while True:
-                try:
-                    kind, body = pickle.load(stdout)
-                except Exception as exc:  # EOF (killed, closed), a broken frame
-                    raise self._gone() from exc
+                frame = self._frames.get()
+                if frame is _GONE:  # EOF (killed, closed), a broken frame
+                    self._frames.put(_GONE)  # for whoever asks next
+                    raise self._gone()
+                kind, body = frame
                 if kind == "rows":
                     yield from body
                     continue
