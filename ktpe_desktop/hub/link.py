@@ -71,7 +71,10 @@ RECEIPTS_EVERY_S = 30.0  # what the office holds changes only when someone syncs
 HUB_TIMEOUTS = Timeouts(connect=3.0, read=15.0, probe=2.0)
 HUB_PAGE_SIZE = 100  # events per pulled page: a page is verified in one short transaction
 APPLY_CHUNK = 50  # pulled events stored per background transaction
-STATIONS_EVERY_S = 5.0  # the station list asked again for the same unknown at most this often
+STATIONS_EVERY_S = 5.0  # the station list asked again for a new unknown at most this often
+#: ... and for what the lists already asked for lacked (a device relayed from outside
+#: the hub, never in it; or a station's operator the hub had not heard of yet).
+STATIONS_AGAIN_S = 60.0
 
 ApplyRemote = Callable[[Session | WriteTxn, list[Event]], Any]
 
@@ -384,7 +387,8 @@ class HubLink:
         self._receipts_at = -RECEIPTS_EVERY_S
         self._receipts_sent: dict[str, dict[str, object]] | None = None
         self._operators_sent: tuple[str, dict[str, str]] | None = None  # (hub id, names)
-        self._stations_at = -STATIONS_EVERY_S
+        self._stations_at = -STATIONS_AGAIN_S
+        self._stations_asked: set[tuple[str, str]] = set()  # (device, operator) asked about
 
     def config(self) -> LinkConfig | None:
         return load_link(self.store)
@@ -642,20 +646,21 @@ class HubLink:
     # ------------------------------------------------------------ stations
 
     def _stations_unknown(self, events: list[Event]) -> bool:
-        """Whether some event names a device or an operator the station list lacks.
-
-        A device relayed from outside the hub is never in it: the list is asked
-        for again at most every ``STATIONS_EVERY_S`` for the same reason.
-        """
+        """Whether to ask for the station list: some event names a device or an
+        operator the list lacks (see :func:`stations_due`)."""
         with self.store.session() as s:
             data = keys.get_json(s, STATIONS_KEY)
         known = data if isinstance(data, dict) else {}
-        missing = any(
-            e.device_id not in known
-            or e.operator not in (known[e.device_id].get("operators") or {})
+        missing = {
+            (e.device_id, e.operator)
             for e in events
-        )
-        return missing and time.monotonic() - self._stations_at > STATIONS_EVERY_S
+            if e.device_id not in known
+            or e.operator not in (known[e.device_id].get("operators") or {})
+        }
+        due = stations_due(missing, self._stations_asked, time.monotonic() - self._stations_at)
+        if due:
+            self._stations_asked |= missing
+        return due
 
     def _refresh_stations(self, client: HubClient) -> None:
         self._stations_at = time.monotonic()
@@ -686,6 +691,21 @@ class HubLink:
             merged = dict(keys.get_json(txn, STATIONS_KEY) or {})
             merged.update(known)
             keys.put_json(txn, STATIONS_KEY, merged)
+
+
+def stations_due(missing: set[tuple[str, str]], asked: set[tuple[str, str]], since: float) -> bool:
+    """Whether the station list is asked for again, ``since`` seconds after the last time.
+
+    ``missing``: the ``(device, operator)`` pairs of a pulled page the list lacks;
+    ``asked``: the pairs a list was asked for already. A pair not asked about yet: at
+    most every :data:`STATIONS_EVERY_S` (a station that just joined, an operator who
+    just logged in). Only pairs already asked about: every :data:`STATIONS_AGAIN_S`
+    (a device relayed from outside the hub is never in the list, and a team's laptops
+    at other schools would have each page of theirs ask again every 5 s).
+    """
+    if not missing:
+        return False
+    return since > (STATIONS_EVERY_S if missing - asked else STATIONS_AGAIN_S)
 
 
 def operator_names(store: Store) -> dict[str, dict[str, str]]:
