@@ -3,6 +3,7 @@ from the public list, import a Dapodik file, and the students are in Daftar Sisw
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,22 @@ from tests.unit.imports import corpus as C
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
 SMKN2 = "20533814"  # SMKN 2 MALANG, in the shipped school list
+
+
+def _scan_workers() -> list[int]:
+    """This test process's living children started with ``--scan-worker`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and stat[0] != "Z" and b"--scan-worker" in cmdline:
+            found.append(int(entry.name))
+    return found
 
 
 @pytest.mark.screenshots  # school-chooser.png
@@ -75,6 +92,8 @@ def test_offline_first_run_imports_a_roster_for_a_listed_school(
     assert isinstance(dialog, ImportDialog)
     assert "SMKN 2 MALANG" in dialog.windowTitle()
     assert not dialog.new_school_label.isHidden()
+    # The sheet's scan worker (D48) runs while the dialog is open, and only then.
+    assert len(_scan_workers()) == 1
     with qtbot.waitSignal(dialog.previewed, timeout=10_000) as previewed:
         dialog.choose_button.click()
     _preview, plan = previewed.args[0]
@@ -83,6 +102,7 @@ def test_offline_first_run_imports_a_roster_for_a_listed_school(
         dialog.import_button.click()
     assert committed.args[0].school_created and committed.args[0].added == 25
     dialog.close_button.click()
+    qtbot.waitUntil(lambda: not _scan_workers())
 
     # The new school is in Hari ini and its roster is open in Daftar Siswa.
     roster, today = w.roster, w.today_page
