@@ -401,6 +401,9 @@ class HubLink:
             self._client = HubClient(cfg.url, cfg.fingerprint, token=cfg.token)
             self._client_key = key
             self._refused.clear()
+            # Another hub (or this one set up again): its list has not been asked for.
+            self._stations_asked.clear()
+            self._stations_at = -STATIONS_AGAIN_S
         return self._client
 
     def close(self) -> None:
@@ -586,10 +589,11 @@ class HubLink:
                 events = [Event.from_json(e) for e in raw]
             except (ValueError, TypeError) as exc:
                 raise ProtocolError(f"bad event from the hub: {exc}") from None
-            if events and self._stations_unknown(events):
+            missing = self._stations_missing(events) if events else set()
+            if missing:
                 # Station numbers first: a view refreshed by these events can name
                 # their station and operator ("sudah dicatat di stasiun 2 (Budi)").
-                self._refresh_stations(client)
+                self._refresh_stations(client, missing)
             self._apply_page(events, page, nxt)
             received += len(events)
             touched.update(e.student_id for e in events)
@@ -645,9 +649,10 @@ class HubLink:
 
     # ------------------------------------------------------------ stations
 
-    def _stations_unknown(self, events: list[Event]) -> bool:
-        """Whether to ask for the station list: some event names a device or an
-        operator the list lacks (see :func:`stations_due`)."""
+    def _stations_missing(self, events: list[Event]) -> set[tuple[str, str]]:
+        """The ``(device, operator)`` pairs of ``events`` the station list lacks, when
+        it is time to ask for the list because of them (:func:`stations_due`); else
+        none."""
         with self.store.session() as s:
             data = keys.get_json(s, STATIONS_KEY)
         known = data if isinstance(data, dict) else {}
@@ -657,12 +662,10 @@ class HubLink:
             if e.device_id not in known
             or e.operator not in (known[e.device_id].get("operators") or {})
         }
-        due = stations_due(missing, self._stations_asked, time.monotonic() - self._stations_at)
-        if due:
-            self._stations_asked |= missing
-        return due
+        since = time.monotonic() - self._stations_at
+        return missing if stations_due(missing, self._stations_asked, since) else set()
 
-    def _refresh_stations(self, client: HubClient) -> None:
+    def _refresh_stations(self, client: HubClient, missing: set[tuple[str, str]]) -> None:
         self._stations_at = time.monotonic()
         try:
             data = client.stations()
@@ -672,6 +675,8 @@ class HubLink:
         rows = data.get("stations")
         if not isinstance(rows, list):
             return
+        # Asked for, and answered: what the list still lacks waits for STATIONS_AGAIN_S.
+        self._stations_asked |= missing
         known = {
             str(r["device_id"]): {
                 "no": int(r["station_no"]),

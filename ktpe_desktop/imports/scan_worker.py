@@ -37,6 +37,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ktpe_desktop import __version__
+
 log = logging.getLogger("ktpe.imports")
 
 __all__ = ["BATCH_ROWS", "ScanWorker", "WorkerLost", "file_identity", "serve"]
@@ -55,22 +57,29 @@ class WorkerLost(Exception):
     """The worker cannot give the rows (gone, not ready, the file changed): read locally."""
 
 
-def _command() -> list[str]:
+def _command() -> list[str] | None:
+    """How to start the worker; None: not in this installation (read in one process)."""
     if not getattr(sys, "frozen", False):
-        return [sys.executable, "-m", "ktpe_desktop", "--scan-worker"]
+        # -P: the current folder is not put first on the path (another checkout, or a
+        # zipfile.py there, would be imported instead of this app's code).
+        return [sys.executable, "-P", "-m", "ktpe_desktop", "--scan-worker"]
     # The built app: its executable takes the flag. On Windows the window's executable
-    # is a GUI program; its console twin beside it (build.spec) has real standard
-    # streams for the pipes (started without a window all the same).
+    # is a GUI program (no real standard streams; its errors become message boxes no
+    # one sees): only its console twin beside it (build.spec) is started, without a
+    # window all the same.
     exe = Path(sys.executable)
+    if os.name != "nt":
+        return [str(exe), "--scan-worker"]
     twin = exe.with_name(f"{exe.stem}-cli{exe.suffix}")
-    return [str(twin if os.name == "nt" and twin.is_file() else exe), "--scan-worker"]
+    return [str(twin), "--scan-worker"] if twin.is_file() else None
 
 
-def file_identity(fd_or_path: int | str) -> tuple[int, int]:
-    """``(size, mtime_ns)`` of an open file (its descriptor) or of a path: the file the
-    reader opened, against the one the worker finds under its name."""
+def file_identity(fd_or_path: int | str) -> tuple[int, ...]:
+    """Size, modification time, file number and device of an open file (its descriptor)
+    or of a path: the file the reader opened, against the one the worker opened under
+    its name (a copy saved over it keeps neither its file number nor, mostly, its size)."""
     st = os.fstat(fd_or_path) if isinstance(fd_or_path, int) else os.stat(fd_or_path)
-    return st.st_size, st.st_mtime_ns
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
 
 
 class ScanWorker:
@@ -99,10 +108,14 @@ class ScanWorker:
     def start(cls) -> ScanWorker | None:
         """Start the worker process; None if it cannot be started (the reader then
         reads in its own process, as it always could)."""
+        command = _command()
+        if command is None:
+            log.info("import worker not in this installation")
+            return None
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # Windows: no console flashes
         try:
             process = subprocess.Popen(
-                _command(),
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -121,7 +134,7 @@ class ScanWorker:
             hello = pickle.load(stdout)
         except Exception:  # EOF, a broken frame: the worker is of no use
             hello = None
-        if hello != (_READY, _PROTOCOL):
+        if hello != (_READY, _PROTOCOL, __version__):  # an app updated meanwhile: not ours
             self._lost = True
         self._ready.set()  # started, or known to be of no use: ready() answers at once
         while not self._lost:
@@ -131,18 +144,25 @@ class ScanWorker:
                 break
             self._frames.put(frame)
         self._frames.put(_GONE)
+        with contextlib.suppress(OSError, ValueError):
+            stdout.close()
+        if self._lost and self._process.poll() is None:  # a broken frame: stop it too
+            with contextlib.suppress(OSError):
+                self._process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=60)  # reaped here, off the GUI thread
 
     def ready(self, timeout: float = 0.0) -> bool:
         """Whether the worker has started and can take a job (waits up to ``timeout``)."""
         return self._ready.wait(timeout) and not self._lost and self._process.poll() is None
 
     def rows(
-        self, path: str, sheet_index: int, wanted: frozenset[int], identity: tuple[int, int]
+        self, path: str, sheet_index: int, wanted: frozenset[int], identity: tuple[int, ...]
     ) -> Iterator[tuple[int, list[Any]]]:
         """The sheet's rows as ``XlsxWorkbook.rows(sheet_index, wanted)`` gives them.
 
-        ``identity``: the file's ``(size, mtime_ns)`` when the reader opened it; a file
-        the worker finds otherwise is not read there.
+        ``identity``: :func:`file_identity` of the file the reader opened; a file the
+        worker opens otherwise under that name is not read there.
 
         Raises:
             WorkerLost: the worker cannot give (more) rows: read the rest locally.
@@ -153,8 +173,10 @@ class ScanWorker:
         if not self.ready():
             raise WorkerLost("not ready")
         with self._lock:
-            if self._busy:
-                raise WorkerLost("busy")
+            # ``_lost`` is read here, under the lock a left job sets it under: no job
+            # is taken after one left with its frames still on their way.
+            if self._busy or self._lost:
+                raise WorkerLost("busy or gone")
             self._busy = True
         done = False  # the job's last frame read: the stream is at the next job
         try:
@@ -182,8 +204,10 @@ class ScanWorker:
                 raise WorkerLost(kind)  # "changed" (not the reader's file), "failed"
         finally:
             with self._lock:
+                if not done:  # rows of this job still on their way: no job may follow
+                    self._lost = True
                 self._busy = False
-            if not done:  # rows of this job still on their way: no other job can follow
+            if not done:
                 self.close()
 
     def _gone(self) -> WorkerLost:
@@ -191,18 +215,20 @@ class ScanWorker:
         return WorkerLost(f"worker gone (exit code {self._process.poll()})")
 
     def close(self) -> None:
-        """Stop the worker (at once: a job it is doing is of no use any more)."""
-        self._lost = True
+        """Stop the worker (at once: a job it is doing is of no use any more).
+
+        Never waits: the frames thread, which owns the worker's output, closes it and
+        reaps the process once the kill ends the output (closing it here would wait
+        for that thread's read, and a worker stuck in the kernel would hang the GUI).
+        """
+        with self._lock:
+            self._lost = True
+        if self._process.poll() is None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
         with contextlib.suppress(OSError, ValueError):
             if self._process.stdin is not None:
                 self._process.stdin.close()
-        if self._process.poll() is None:
-            self._process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=5)
-        with contextlib.suppress(OSError, ValueError):
-            if self._process.stdout is not None:
-                self._process.stdout.close()
 
     def __enter__(self) -> ScanWorker:
         return self
@@ -223,29 +249,39 @@ def serve(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> in
 
     source = stdin or sys.stdin.buffer
     out = stdout or sys.stdout.buffer
-    _frames(out, (_READY, _PROTOCOL))
+    _frames(out, (_READY, _PROTOCOL, __version__))
     while True:
         try:
             path, sheet_index, wanted, identity = pickle.load(source)
         except EOFError:  # the app closed the pipe (the dialog closed, the app ended)
             return 0
+        batch: list[tuple[int, list[Any]]] = []
         try:
-            if file_identity(path) != tuple(identity):
-                _frames(out, ("changed", None))
-                continue
-            batch: list[tuple[int, list[Any]]] = []
-            with collector_paused(), XlsxWorkbook(path) as book:
-                for row in book.rows(sheet_index, frozenset(wanted)):
-                    batch.append(row)
-                    if len(batch) >= BATCH_ROWS:
-                        _frames(out, ("rows", batch))
-                        batch = []
+            with open(path, "rb") as fh:
+                # The file opened, not its name, and before anything is read from it: a
+                # damaged file saved over the reader's is "changed", not "damaged".
+                if file_identity(fh.fileno()) != tuple(identity):
+                    _frames(out, ("changed", None))
+                    continue
+                with collector_paused(), XlsxWorkbook(fh) as book:
+                    for row in book.rows(sheet_index, frozenset(wanted)):
+                        batch.append(row)
+                        if len(batch) >= BATCH_ROWS:
+                            _frames(out, ("rows", batch))
+                            batch = []
             if batch:
                 _frames(out, ("rows", batch))
             _frames(out, ("end", None))
         except BrokenPipeError:
             return 0
         except (XlsxFormatError, *DAMAGE) as exc:
+            _last_rows(out, batch)  # the rows before the damage, as a local read gives them
             _frames(out, ("damaged", str(exc)))
-        except Exception as exc:  # the reader reads locally instead
+        except Exception as exc:  # the reader reads the rest locally
+            _last_rows(out, batch)
             _frames(out, ("failed", type(exc).__name__))
+
+
+def _last_rows(out: IO[bytes], batch: list[tuple[int, list[Any]]]) -> None:
+    if batch:
+        _frames(out, ("rows", batch))

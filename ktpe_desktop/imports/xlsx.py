@@ -133,9 +133,9 @@ class XlsxWorkbook:
         XlsxFormatError: not a readable workbook.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str | IO[bytes]) -> None:
         try:
-            self._zip = zipfile.ZipFile(path)
+            self._zip = zipfile.ZipFile(path)  # a file object stays its caller's to close
         except DAMAGE as exc:
             raise XlsxFormatError(str(exc)) from exc
         try:
@@ -156,8 +156,8 @@ class XlsxWorkbook:
     def close(self) -> None:
         self._zip.close()
 
-    def identity(self) -> tuple[int, int]:
-        """``(size, mtime_ns)`` of the file this workbook opened (not of its name now)."""
+    def identity(self) -> tuple[int, ...]:
+        """``scan_worker.file_identity`` of the file this workbook opened (not of its name)."""
         from ktpe_desktop.imports.scan_worker import file_identity
 
         fp = self._zip.fp

@@ -278,19 +278,25 @@ class ReportActions(WindowBase):
         # The sheet's scan gets a process of its own (D48), started now: it is ready
         # by the time a file is chosen, and stopped when the dialog closes.
         scanner = ScanWorker.start()
-        dialog = ImportDialog(
-            ws.import_service(scanner),
-            school.npsn,
-            ws.user.username,
-            school_name=school.name,
-            new_school=not school.on_laptop,
-            parent=self,
-        )
+        try:
+            dialog = ImportDialog(
+                ws.import_service(scanner),
+                school.npsn,
+                ws.user.username,
+                school_name=school.name,
+                new_school=not school.on_laptop,
+                parent=self,
+            )
+        except BaseException:
+            if scanner is not None:
+                scanner.close()
+            raise
+        if scanner is not None:  # closed with the dialog, or when it is deleted unclosed
+            dialog.finished.connect(lambda _r: scanner.close())
+            dialog.destroyed.connect(lambda *_a: scanner.close())
         self.import_dialog = dialog
         imported: list[str] = []
         dialog.committed.connect(lambda _result: imported.append(school.npsn))
-        if scanner is not None:
-            dialog.finished.connect(lambda _r: scanner.close())
         dialog.finished.connect(lambda _r: self._after_import(imported[-1] if imported else None))
         dialog.open()
 

@@ -13,11 +13,14 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from ktpe_desktop import __version__
 from ktpe_desktop.imports import RosterFileError, read_roster
 from ktpe_desktop.imports import scan_worker as W
 from ktpe_desktop.imports.source import open_source
@@ -146,6 +149,8 @@ def test_a_read_stopped_early_stops_the_worker_and_the_next_read_is_right(
     finally:
         source.close()
     assert not worker.ready()
+    with pytest.raises(W.WorkerLost):  # not even one that passed ready() before
+        next(worker.rows(str(path), 0, WANTED, W.file_identity(str(path))))
     _same(C.write_dapodik_xlsx(tmp_path / "d.xlsx", C.make_students(600, seed=5)), worker)
 
 
@@ -185,7 +190,31 @@ def test_the_worker_writes_its_frames_and_nothing_else(tmp_path: Path) -> None:
     frames = []
     while out.tell() < len(done.stdout):
         frames.append(pickle.load(out))
-    assert frames[0] == ("ready", 1)
+    assert frames[0] == ("ready", 1, __version__)
     kinds = [f[0] for f in frames[1:]]
     assert kinds == ["rows", "rows", "rows", "end", "changed", "failed"]  # 500 + 500 + 100 rows
     assert sum(len(f[1]) for f in frames[1:4]) == 1_100
+
+
+def test_a_worker_of_another_version_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(W, "__version__", "0.0.0-another-build")  # an app updated meanwhile
+    other = W.ScanWorker.start()
+    assert other is not None
+    assert not other.ready(seconds(60))
+    _same(C.write_dapodik_xlsx(tmp_path / "d.xlsx", C.make_students(300, seed=7)), other)
+    other.close()
+
+
+def test_closing_never_waits_for_the_worker(worker: W.ScanWorker) -> None:
+    """The frames thread is reading the worker's output; closing (the dialog's, on the
+    GUI thread) kills and returns; that thread reaps the process."""
+    closing = threading.Thread(target=worker.close)
+    closing.start()
+    closing.join(seconds(10))
+    assert not closing.is_alive()
+    deadline = time.monotonic() + seconds(30)
+    while worker._process.returncode is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert worker._process.returncode is not None
