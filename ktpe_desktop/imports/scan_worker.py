@@ -16,7 +16,7 @@ process, from the first row it has not already taken (rows are strictly increasi
 A damaged sheet fails in the worker as it fails in the reader (``XlsxFormatError``).
 
 The worker is this program started again with ``--scan-worker`` (the built app is
-one executable; from source, ``python -m ktpe_desktop``): it reads jobs from its
+one executable; from source, ``python -P -m ktpe_desktop``): it reads jobs from its
 standard input and writes pickled frames to its standard output, and writes nothing
 else anywhere (its standard error goes nowhere: no cell value can reach a log or a
 disk). It ends when its standard input closes, which also happens when the app
@@ -74,11 +74,11 @@ def _command() -> list[str] | None:
     return [str(twin), "--scan-worker"] if twin.is_file() else None
 
 
-def file_identity(fd_or_path: int | str) -> tuple[int, ...]:
-    """Size, modification time, file number and device of an open file (its descriptor)
-    or of a path: the file the reader opened, against the one the worker opened under
-    its name (a copy saved over it keeps neither its file number nor, mostly, its size)."""
-    st = os.fstat(fd_or_path) if isinstance(fd_or_path, int) else os.stat(fd_or_path)
+def file_identity(fd: int) -> tuple[int, ...]:
+    """Size, modification time, file number and device of an open file: the file the
+    reader opened, against the one the worker opened under its name (a copy saved over
+    it keeps neither its file number nor, mostly, its size)."""
+    st = os.fstat(fd)
     return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
 
 
@@ -242,13 +242,12 @@ def _frames(out: IO[bytes], frame: object) -> None:
     out.flush()
 
 
-def serve(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> int:
+def serve() -> int:
     """The worker's main loop (``ktpe-desktop --scan-worker``): jobs in, rows out."""
     from ktpe_desktop.core.collector import collector_paused
     from ktpe_desktop.imports.xlsx import DAMAGE, XlsxFormatError, XlsxWorkbook
 
-    source = stdin or sys.stdin.buffer
-    out = stdout or sys.stdout.buffer
+    source, out = sys.stdin.buffer, sys.stdout.buffer
     _frames(out, (_READY, _PROTOCOL, __version__))
     while True:
         try:

@@ -24,10 +24,11 @@ from ktpe_desktop import __version__
 from ktpe_desktop.imports import RosterFileError, read_roster
 from ktpe_desktop.imports import scan_worker as W
 from ktpe_desktop.imports.source import open_source
+from ktpe_desktop.imports.xlsx import XlsxWorkbook
 from tests.timing import seconds
 from tests.unit.imports import corpus as C
 from tests.unit.imports.conftest import TODAY
-from tests.unit.imports.test_xlsx_scan import HEAD, TAIL, _book, _long_sheet
+from tests.unit.imports.test_xlsx_scan import HEAD, TAIL, _book, _long_sheet, rows_xml
 
 WANTED = frozenset({0, 1})
 
@@ -41,6 +42,11 @@ def worker() -> Iterator[W.ScanWorker]:
     started.close()
 
 
+def _identity(path: Path) -> tuple[int, ...]:
+    with XlsxWorkbook(str(path)) as book:  # what the reader hands to the worker
+        return book.identity()
+
+
 def _same(path: Path, scanner: W.ScanWorker | None) -> None:
     alone = read_roster(path, today=TODAY)
     helped = read_roster(path, today=TODAY, scanner=scanner)
@@ -50,8 +56,8 @@ def _same(path: Path, scanner: W.ScanWorker | None) -> None:
     assert helped.skipped_rows == alone.skipped_rows
 
 
-def _local_rows(path: Path) -> list[tuple[int, list[object]]]:
-    source = open_source(path)
+def _rows(path: Path, scanner: W.ScanWorker | None = None) -> list[tuple[int, list[object]]]:
+    source = open_source(path, scanner)
     try:
         return list(source.rows(0, WANTED))
     finally:
@@ -74,31 +80,19 @@ def test_a_dapodik_export_reads_the_same_through_the_worker(
 def test_a_sheet_the_scan_hands_to_the_tree_reader_reads_the_same(
     tmp_path: Path, worker: W.ScanWorker
 ) -> None:
-    body = "".join(
-        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>siswa {n}</t></is></c>'
-        f'<c r="B{n}"><v>{n}</v></c></row>'
-        for n in range(1, 3_001)
-    )
+    body = rows_xml(3_000)
     middle = body.index('<row r="2000">')
     path = _book(tmp_path, HEAD + body[:middle] + "<!-- x -->" + body[middle:] + TAIL)
-    source = open_source(path, worker)
-    try:
-        helped = list(source.rows(0, WANTED))
-    finally:
-        source.close()
-    assert helped == _local_rows(path) and len(helped) == 3_000
+    helped = _rows(path, worker)
+    assert helped == _rows(path) and len(helped) == 3_000
 
 
 def test_a_damaged_sheet_fails_as_without_the_worker(tmp_path: Path, worker: W.ScanWorker) -> None:
     path = _book(tmp_path, _long_sheet(3_000).replace('<row r="2500">', '<row r="2500" r="9">'))
     with pytest.raises(RosterFileError) as alone:
-        _local_rows(path)
-    source = open_source(path, worker)
-    try:
-        with pytest.raises(RosterFileError) as helped:
-            list(source.rows(0, WANTED))
-    finally:
-        source.close()
+        _rows(path)
+    with pytest.raises(RosterFileError) as helped:
+        _rows(path, worker)
     assert (helped.value.code, helped.value.message) == (alone.value.code, alone.value.message)
     assert worker.ready()  # a damaged file ends its job, not the worker
 
@@ -117,7 +111,7 @@ def test_a_worker_killed_mid_read_leaves_the_rest_to_this_process(
                 worker._process.kill()
     finally:
         source.close()
-    assert got == _local_rows(path)
+    assert got == _rows(path)
     assert not worker.ready()
     assert "the rest is read here" in caplog.text
 
@@ -133,7 +127,7 @@ def test_a_file_changed_since_it_was_opened_is_read_here(
         got = list(source.rows(0, WANTED))
     finally:
         source.close()
-    assert got == _local_rows(path)
+    assert got == _rows(path)
     assert worker.ready()  # that job is over; the next file goes to the worker again
 
 
@@ -150,7 +144,7 @@ def test_a_read_stopped_early_stops_the_worker_and_the_next_read_is_right(
         source.close()
     assert not worker.ready()
     with pytest.raises(W.WorkerLost):  # not even one that passed ready() before
-        next(worker.rows(str(path), 0, WANTED, W.file_identity(str(path))))
+        next(worker.rows(str(path), 0, WANTED, _identity(path)))
     _same(C.write_dapodik_xlsx(tmp_path / "d.xlsx", C.make_students(600, seed=5)), worker)
 
 
@@ -172,7 +166,7 @@ def test_no_worker_or_one_not_ready_reads_here(
 
 def test_the_worker_writes_its_frames_and_nothing_else(tmp_path: Path) -> None:
     path = _book(tmp_path, _long_sheet(1_100))
-    identity = W.file_identity(str(path))
+    identity = _identity(path)
     job = (
         pickle.dumps((str(path), 0, (0, 1), identity))
         + pickle.dumps((str(path), 0, (0, 1), (1, 1)))  # not the file the reader opened

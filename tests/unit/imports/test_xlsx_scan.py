@@ -202,11 +202,7 @@ def test_unknown_parts_hand_over(tmp_path: Path, sheet: str) -> None:
 
 def test_hand_over_in_the_middle_of_a_long_sheet(tmp_path: Path) -> None:
     """Rows already given by the scan are not given twice by the tree reader."""
-    body = "".join(
-        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>siswa {n}</t></is></c>'
-        f'<c r="B{n}"><v>{n}</v></c></row>'
-        for n in range(1, 20_001)
-    )
+    body = rows_xml(20_000)
     middle = body.index('<row r="15000">')
     path = _book(tmp_path, HEAD + body[:middle] + "<!-- x -->" + body[middle:] + TAIL)
     for wanted in (frozenset({1}), None):
@@ -214,16 +210,17 @@ def test_hand_over_in_the_middle_of_a_long_sheet(tmp_path: Path) -> None:
         assert rows == tree and len(rows) == 20_000
 
 
-def _long_sheet(rows: int) -> str:
-    return (
-        HEAD
-        + "".join(
-            f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>siswa {n}</t></is></c>'
-            f'<c r="B{n}"><v>{n}</v></c></row>'
-            for n in range(1, rows + 1)
-        )
-        + TAIL
+def rows_xml(rows: int) -> str:
+    """Rows 1..``rows`` of a sheet part: "siswa n" in A (inline), n in B."""
+    return "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>siswa {n}</t></is></c>'
+        f'<c r="B{n}"><v>{n}</v></c></row>'
+        for n in range(1, rows + 1)
     )
+
+
+def _long_sheet(rows: int) -> str:
+    return HEAD + rows_xml(rows) + TAIL
 
 
 def _reader_threads() -> list[threading.Thread]:
